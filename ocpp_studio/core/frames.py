@@ -1,0 +1,142 @@
+"""OCPP-J message frames: CALL [2], CALLRESULT [3], CALLERROR [4] (OCPP-J 1.6 §4).
+
+Parsing keeps the raw text exactly as it was on the wire and reads numbers as
+``Decimal``: a float would turn a limit of 0.3 A into 0.299999… and fail
+``multipleOf: 0.1`` in the official schemas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum, IntEnum
+from typing import Any
+
+#: OCPP-J 1.6 §4.1.4 and 2.0.1 Part 4 §4.1.4: message ids are at most 36 characters.
+MAX_MESSAGE_ID_LENGTH = 36
+
+#: Message id used in a CALLERROR when the offending frame's id could not be
+#: read (OCPP-J 2.0.1 Part 4 §4.2.3 recommends "-1"; 1.6 is silent, we do the same).
+UNKNOWN_MESSAGE_ID = "-1"
+
+
+class MessageType(IntEnum):
+    CALL = 2
+    CALLRESULT = 3
+    CALLERROR = 4
+
+
+class FrameProblem(str, Enum):
+    """Why a frame could not be read as an OCPP-J message."""
+
+    NOT_JSON = "not JSON"
+    NOT_ARRAY = "not a JSON array"
+    BAD_MESSAGE_TYPE = "unknown message type id"
+    BAD_MESSAGE_ID = "missing or invalid message id"
+    BAD_STRUCTURE = "wrong number or type of elements"
+
+
+class FrameError(ValueError):
+    """A frame that is not a well-formed OCPP-J message.
+
+    ``unique_id`` is the message id when it could still be read, so the
+    CALLERROR can refer to it; otherwise it is None.
+    """
+
+    def __init__(self, problem: FrameProblem, detail: str, unique_id: str | None = None,
+                 message_type: int | None = None) -> None:
+        super().__init__(f"{problem.value}: {detail}")
+        self.problem = problem
+        self.detail = detail
+        self.unique_id = unique_id
+        self.message_type = message_type
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One parsed OCPP-J message, with the text it came from."""
+
+    raw: str
+    message_type: MessageType
+    unique_id: str
+    action: str | None = None  # CALL only
+    payload: Any = None  # CALL / CALLRESULT payload, CALLERROR details
+    error_code: str | None = None  # CALLERROR only
+    error_description: str | None = None  # CALLERROR only
+
+
+def loads(text: str) -> Any:
+    """JSON with numbers as Decimal (integers stay int)."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Integral decimals go out as integers, others as the shortest exact form.
+        if value == value.to_integral_value() and abs(value) < 2**53:
+            return int(value)
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON as chargers expect it; Decimal-aware."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def parse_frame(raw: str) -> Frame:
+    """Parse one websocket text message; raise FrameError when it is not OCPP-J."""
+    try:
+        message = loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError(FrameProblem.NOT_JSON, str(exc)) from None
+    if not isinstance(message, list):
+        raise FrameError(FrameProblem.NOT_ARRAY, f"got a JSON {type(message).__name__}")
+    if not message:
+        raise FrameError(FrameProblem.BAD_STRUCTURE, "empty array")
+    type_id = message[0]
+    unique_id = message[1] if len(message) > 1 and isinstance(message[1], str) else None
+    if isinstance(type_id, bool) or type_id not in (2, 3, 4):
+        raise FrameError(FrameProblem.BAD_MESSAGE_TYPE, f"message type id {type_id!r}",
+                         unique_id, type_id if isinstance(type_id, int) else None)
+    message_type = MessageType(type_id)
+    if unique_id is None or not unique_id or len(unique_id) > MAX_MESSAGE_ID_LENGTH:
+        detail = ("message id is not a string" if unique_id is None
+                  else "message id is empty" if not unique_id
+                  else f"message id is {len(unique_id)} characters, at most {MAX_MESSAGE_ID_LENGTH} allowed")
+        raise FrameError(FrameProblem.BAD_MESSAGE_ID, detail,
+                         unique_id[:MAX_MESSAGE_ID_LENGTH] if unique_id else None, type_id)
+    if message_type is MessageType.CALL:
+        if len(message) != 4 or not isinstance(message[2], str):
+            raise FrameError(FrameProblem.BAD_STRUCTURE,
+                             "a CALL is [2, id, action, payload]", unique_id, type_id)
+        # OCPP-J §4.2.1: "no payload" may be written null or {}; both mean {}.
+        payload = {} if message[3] is None else message[3]
+        return Frame(raw, message_type, unique_id, action=message[2], payload=payload)
+    if message_type is MessageType.CALLRESULT:
+        if len(message) != 3:
+            raise FrameError(FrameProblem.BAD_STRUCTURE,
+                             "a CALLRESULT is [3, id, payload]", unique_id, type_id)
+        payload = {} if message[2] is None else message[2]
+        return Frame(raw, message_type, unique_id, payload=payload)
+    if len(message) != 5 or not isinstance(message[2], str):
+        raise FrameError(FrameProblem.BAD_STRUCTURE,
+                         "a CALLERROR is [4, id, code, description, details]", unique_id, type_id)
+    description = message[3] if isinstance(message[3], str) else str(message[3])
+    return Frame(raw, message_type, unique_id, payload=message[4],
+                 error_code=message[2], error_description=description)
+
+
+def call_text(unique_id: str, action: str, payload: Any) -> str:
+    return dumps([MessageType.CALL, unique_id, action, payload])
+
+
+def result_text(unique_id: str, payload: Any) -> str:
+    return dumps([MessageType.CALLRESULT, unique_id, payload])
+
+
+def error_text(unique_id: str, code: str, description: str = "",
+               details: dict[str, Any] | None = None) -> str:
+    # OCPP-J §4.2.3: description "" when none, details {} when none.
+    return dumps([MessageType.CALLERROR, unique_id, code, description, details or {}])

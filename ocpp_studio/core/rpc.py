@@ -1,0 +1,408 @@
+"""The OCPP-J RPC endpoint: one per connection, used by both roles.
+
+Every frame in and out is recorded (through a FrameRecorder, which commits
+before returning) before anything else happens to it: before a handler sees an
+incoming CALL, before a reply is sent, before an outgoing CALL leaves. Frames
+that cannot be read, that break the schema, name an unknown action, or answer
+nothing we asked are recorded with the reason and, where OCPP-J asks for it,
+answered with a CALLERROR (OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Literal
+
+from . import schemas
+from .actions import initiated_by_charger
+from .errors import ERROR_CODES, Fault, error_code, fault_for_frame_problem
+from .frames import (
+    UNKNOWN_MESSAGE_ID, Frame, FrameError, MessageType, call_text, error_text, parse_frame,
+    result_text,
+)
+from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
+from .versions import OcppVersion
+
+log = logging.getLogger(__name__)
+
+Role = Literal["csms", "charger"]
+Handler = Callable[[str, Any], Any]  # (action, payload) -> payload or awaitable payload
+Sender = Callable[[str], Awaitable[None]]
+
+#: How many ids of timed-out calls we remember, to recognise late answers.
+_TIMED_OUT_MEMORY = 256
+
+
+class CallError(Exception):
+    """A CALLERROR: raised by a handler to answer with one, and by ``call`` when
+    the other side answered with one."""
+
+    def __init__(self, code: str | Fault, description: str = "",
+                 details: dict[str, Any] | None = None) -> None:
+        self.code = code
+        self.description = description
+        self.details = details or {}
+        code_text = code.value if isinstance(code, Fault) else code
+        super().__init__(f"{code_text}: {description}" if description else code_text)
+
+    def code_for(self, version: OcppVersion) -> str:
+        return error_code(self.code, version) if isinstance(self.code, Fault) else self.code
+
+
+class CallTimeout(Exception):
+    """The other side did not answer a CALL in time."""
+
+
+class ConnectionClosed(Exception):
+    """The connection closed before a CALL could be sent or answered."""
+
+
+class InvalidPayload(ValueError):
+    """An outgoing CALL payload breaks the schema and was not sent."""
+
+    def __init__(self, action: str, violations: list[schemas.Violation]) -> None:
+        self.action = action
+        self.violations = violations
+        listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:5])
+        super().__init__(f"{action} payload is not valid: {listed}")
+
+
+@dataclass(slots=True)
+class Reply:
+    """The answer to a CALL we sent."""
+
+    payload: Any
+    violations: list[schemas.Violation]
+    latency_ms: float
+    record_id: int
+
+
+@dataclass(slots=True)
+class _PendingCall:
+    action: str
+    record_id: int
+    sent_us: int
+    future: asyncio.Future = field(repr=False)
+
+
+def describe_violations(action: str, violations: list[schemas.Violation]) -> str:
+    listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
+    more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+    return f"{action} payload does not match the schema: {listed}{more}"
+
+
+class RpcEndpoint:
+    """Parses, validates, records, pairs and answers frames on one connection."""
+
+    def __init__(
+        self,
+        *,
+        version: OcppVersion,
+        role: Role,
+        charger_id: str,
+        send: Sender,
+        recorder: FrameRecorder,
+        handler: Handler,
+        connection_id: int | None = None,
+        tolerant: bool = False,
+        call_timeout: float = 30.0,
+        max_calls_in_flight: int = 1,
+    ) -> None:
+        self.version = version
+        self.role = role
+        self.charger_id = charger_id
+        self.connection_id = connection_id
+        self.tolerant = tolerant
+        self.call_timeout = call_timeout
+        self._send = send
+        self._recorder = recorder
+        self._handler = handler
+        # OCPP-J 1.6 §4.1.1: a side SHOULD NOT send a CALL while another is
+        # unanswered; 1 keeps to that, more is allowed for chargers that cope.
+        self._slots = asyncio.Semaphore(max_calls_in_flight)
+        self._pending: dict[str, _PendingCall] = {}
+        self._timed_out: OrderedDict[str, _PendingCall] = OrderedDict()
+        self._handling: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._closed_reason: str | None = None
+        self.incoming = Direction.TO_CSMS if role == "csms" else Direction.TO_CHARGER
+        self.outgoing = Direction.TO_CHARGER if role == "csms" else Direction.TO_CSMS
+
+    # ------------------------------------------------------------------ state
+    @property
+    def closed(self) -> bool:
+        return self._closed_reason is not None
+
+    @property
+    def calls_in_flight(self) -> int:
+        return len(self._pending)
+
+    def _record(self, **fields: Any) -> FrameRecord:
+        return FrameRecord(charger=self.charger_id, connection_id=self.connection_id, **fields)
+
+    # --------------------------------------------------------------- incoming
+    async def receive(self, raw: str) -> None:
+        """Handle one text message from the websocket. Never raises for bad input."""
+        received_us = now_us()
+        try:
+            frame = parse_frame(raw)
+        except FrameError as exc:
+            await self._on_unreadable(raw, exc, received_us)
+            return
+        if frame.message_type is MessageType.CALL:
+            await self._on_call(frame, received_us)
+        else:
+            self._on_response(frame, received_us)
+
+    async def _on_unreadable(self, raw: str, exc: FrameError, received_us: int) -> None:
+        record = self._record(direction=self.incoming, raw=raw, ts_us=received_us,
+                              message_type=exc.message_type, unique_id=exc.unique_id,
+                              valid=False, problem=str(exc))
+        row_id = self._recorder.record_frame(record)
+        if exc.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR):
+            # Never answer a response, even a broken one; recording it is all we can do.
+            return
+        fault = fault_for_frame_problem(exc.problem)
+        await self._send_error(exc.unique_id or UNKNOWN_MESSAGE_ID, fault,
+                               f"Frame rejected: {exc}", {}, row_id, received_us)
+
+    async def _on_call(self, frame: Frame, received_us: int) -> None:
+        action = frame.action or ""
+        base = dict(direction=self.incoming, raw=frame.raw, ts_us=received_us,
+                    message_type=int(MessageType.CALL), unique_id=frame.unique_id,
+                    action=action, state=CallState.PENDING.value)
+        refusal = self._refuse_call(frame)
+        if refusal is not None:
+            fault, problem = refusal
+            row_id = self._recorder.record_frame(self._record(**base, problem=problem))
+            await self._send_error(frame.unique_id, fault, problem, {}, row_id, received_us,
+                                   action)
+            return
+        violations = schemas.validate(self.version, action, "request", frame.payload)
+        problem = describe_violations(action, violations) if violations else None
+        row_id = self._recorder.record_frame(self._record(
+            **base, valid=not violations, violations=[v.as_dict() for v in violations],
+            problem=problem))
+        if violations and not self.tolerant:
+            details = {"violations": [v.as_dict() for v in violations[:10]]}
+            await self._send_error(frame.unique_id, schemas.first_fault(violations), problem or "",
+                                   details, row_id, received_us, action)
+            return
+        self._handling.add(frame.unique_id)
+        try:
+            outcome = self._handler(action, frame.payload)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a CALLERROR
+            self._handling.discard(frame.unique_id)
+            await self._answer_failure(frame, exc, row_id, received_us)
+            return
+        if inspect.isawaitable(outcome):
+            task = asyncio.create_task(self._finish_call(frame, outcome, row_id, received_us))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self._handling.discard(frame.unique_id)
+            await self._send_result(frame, outcome, row_id, received_us)
+
+    def _refuse_call(self, frame: Frame) -> tuple[Fault, str] | None:
+        action = frame.action or ""
+        if frame.unique_id in self._handling:
+            return Fault.RPC_FRAMEWORK, (f"A CALL with id {frame.unique_id!r} is already being "
+                                         "handled; message ids must be unique")
+        if action not in schemas.known_actions(self.version):
+            return Fault.NOT_IMPLEMENTED, f"Unknown action {action!r} in OCPP {self.version.label}"
+        from_charger = initiated_by_charger(self.version, action)
+        if (self.role == "csms") != from_charger and action != "DataTransfer":
+            sender = "the central system" if from_charger is False else "a charger"
+            return Fault.NOT_SUPPORTED, f"{action} is sent by {sender}, not received by it"
+        return None
+
+    async def _finish_call(self, frame: Frame, outcome: Awaitable[Any], row_id: int,
+                           received_us: int) -> None:
+        try:
+            payload = await outcome
+        except Exception as exc:  # noqa: BLE001
+            await self._answer_failure(frame, exc, row_id, received_us)
+            return
+        finally:
+            self._handling.discard(frame.unique_id)
+        await self._send_result(frame, payload, row_id, received_us)
+
+    async def _answer_failure(self, frame: Frame, exc: Exception, row_id: int,
+                              received_us: int) -> None:
+        if isinstance(exc, CallError):
+            await self._send_error(frame.unique_id, exc.code, exc.description, exc.details,
+                                   row_id, received_us, frame.action)
+            return
+        log.exception("handler for %s from %s failed", frame.action, self.charger_id)
+        await self._send_error(frame.unique_id, Fault.INTERNAL,
+                               f"{frame.action} could not be processed: {exc}", {}, row_id,
+                               received_us, frame.action)
+
+    async def _send_result(self, frame: Frame, payload: Any, call_row_id: int,
+                           received_us: int) -> None:
+        text = result_text(frame.unique_id, payload)
+        violations = schemas.validate(self.version, frame.action or "", "response", payload)
+        if violations:
+            log.warning("our own %s response breaks the schema: %s", frame.action, violations)
+        record = self._record(
+            direction=self.outgoing, raw=text, message_type=int(MessageType.CALLRESULT),
+            unique_id=frame.unique_id, action=frame.action, valid=not violations,
+            violations=[v.as_dict() for v in violations],
+            problem=describe_violations(frame.action or "", violations) if violations else None,
+            pair_id=call_row_id, state=CallState.ANSWERED.value)
+        record.latency_ms = (record.ts_us - received_us) / 1000
+        self._recorder.record_response(record, CallState.ANSWERED.value)
+        await self._transmit(text)
+
+    async def _send_error(self, unique_id: str, code: str | Fault, description: str,
+                          details: dict[str, Any], call_row_id: int | None,
+                          received_us: int, action: str | None = None) -> None:
+        code_text = error_code(code, self.version) if isinstance(code, Fault) else code
+        text = error_text(unique_id, code_text, description, details)
+        record = self._record(
+            direction=self.outgoing, raw=text, message_type=int(MessageType.CALLERROR),
+            unique_id=unique_id, action=action, error_code=code_text, valid=True,
+            pair_id=call_row_id, state=CallState.ERROR.value)
+        record.latency_ms = (record.ts_us - received_us) / 1000
+        self._recorder.record_response(record, CallState.ERROR.value)
+        await self._transmit(text)
+
+    async def _transmit(self, text: str) -> None:
+        try:
+            await self._send(text)
+        except Exception as exc:  # noqa: BLE001 - the peer is gone; the record stays
+            log.info("could not send to %s: %s", self.charger_id, exc)
+
+    def _on_response(self, frame: Frame, received_us: int) -> None:
+        is_error = frame.message_type is MessageType.CALLERROR
+        record = self._record(direction=self.incoming, raw=frame.raw, ts_us=received_us,
+                              message_type=int(frame.message_type), unique_id=frame.unique_id,
+                              error_code=frame.error_code)
+        pending = self._pending.pop(frame.unique_id, None)
+        if pending is None:
+            self._record_unpaired(frame, record)
+            return
+        record.action = pending.action
+        record.pair_id = pending.record_id
+        record.latency_ms = (received_us - pending.sent_us) / 1000
+        violations = self._check_response(frame, pending.action)
+        record.valid = not violations
+        record.violations = [v.as_dict() for v in violations]
+        if violations:
+            record.problem = describe_violations(pending.action, violations)
+        state = CallState.ERROR if is_error else CallState.ANSWERED
+        record.state = state.value
+        row_id = self._recorder.record_response(record, state.value)
+        if not pending.future.done():
+            pending.future.set_result((frame, violations, record.latency_ms, row_id))
+
+    def _check_response(self, frame: Frame, action: str) -> list[schemas.Violation]:
+        if frame.message_type is MessageType.CALLRESULT:
+            return schemas.validate(self.version, action, "response", frame.payload)
+        if frame.error_code not in ERROR_CODES[self.version]:
+            return [schemas.Violation("$.errorCode", f"{frame.error_code!r} is not an OCPP "
+                                      f"{self.version.label} error code", "enum",
+                                      sorted(ERROR_CODES[self.version]), Fault.PROPERTY_CONSTRAINT)]
+        return []
+
+    def _record_unpaired(self, frame: Frame, record: FrameRecord) -> None:
+        late = self._timed_out.pop(frame.unique_id, None)
+        if late is not None:
+            record.action = late.action
+            record.pair_id = late.record_id
+            record.latency_ms = (record.ts_us - late.sent_us) / 1000
+            record.state = CallState.LATE.value
+            record.problem = (f"Late answer to {late.action}: arrived "
+                              f"{record.latency_ms / 1000:.1f} s after it was sent, after the "
+                              "call had timed out")
+            violations = self._check_response(frame, late.action)
+            record.valid = not violations
+            record.violations = [v.as_dict() for v in violations]
+        else:
+            record.state = CallState.UNMATCHED.value
+            record.problem = f"Answer with id {frame.unique_id!r} matches no call we sent"
+        # A late answer does not change the call's recorded state (it timed out).
+        self._recorder.record_frame(record)
+
+    # --------------------------------------------------------------- outgoing
+    async def call(self, action: str, payload: Any, timeout: float | None = None,
+                   *, allow_invalid: bool = False) -> Any:
+        """Send a CALL and return the answer's payload.
+
+        Raises CallError when answered with a CALLERROR, CallTimeout, ConnectionClosed,
+        or InvalidPayload when the payload breaks the schema (unless allow_invalid).
+        """
+        reply = await self.call_detailed(action, payload, timeout, allow_invalid=allow_invalid)
+        return reply.payload
+
+    async def call_detailed(self, action: str, payload: Any, timeout: float | None = None,
+                            *, allow_invalid: bool = False) -> Reply:
+        known = action in schemas.known_actions(self.version)
+        violations = schemas.validate(self.version, action, "request", payload) if known else []
+        if violations and not allow_invalid:
+            raise InvalidPayload(action, violations)
+        if not known and not allow_invalid:
+            raise InvalidPayload(action, [schemas.Violation(
+                "$", f"{action!r} is not an OCPP {self.version.label} action", "enum", None,
+                Fault.NOT_IMPLEMENTED)])
+        async with self._slots:
+            return await self._call_now(action, payload, timeout, violations)
+
+    async def _call_now(self, action: str, payload: Any, timeout: float | None,
+                        violations: list[schemas.Violation]) -> Reply:
+        if self._closed_reason is not None:
+            raise ConnectionClosed(f"{self.charger_id} is not connected ({self._closed_reason})")
+        unique_id = str(uuid.uuid4())
+        text = call_text(unique_id, action, payload)
+        record = self._record(direction=self.outgoing, raw=text, message_type=int(MessageType.CALL),
+                              unique_id=unique_id, action=action, valid=not violations,
+                              violations=[v.as_dict() for v in violations],
+                              state=CallState.PENDING.value)
+        row_id = self._recorder.record_frame(record)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        pending = _PendingCall(action, row_id, record.ts_us, future)
+        self._pending[unique_id] = pending
+        try:
+            await self._send(text)
+        except Exception as exc:  # noqa: BLE001
+            self._pending.pop(unique_id, None)
+            self._recorder.set_call_state(row_id, CallState.LOST.value)
+            raise ConnectionClosed(f"{action} could not be sent to {self.charger_id}: {exc}") from exc
+        limit = self.call_timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                frame, reply_violations, latency_ms, reply_id = await future
+        except TimeoutError:
+            self._pending.pop(unique_id, None)
+            self._remember_timed_out(unique_id, pending)
+            self._recorder.set_call_state(row_id, CallState.TIMEOUT.value)
+            raise CallTimeout(f"{self.charger_id} did not answer {action} within {limit:g} s") from None
+        if frame.message_type is MessageType.CALLERROR:
+            raise CallError(frame.error_code or "GenericError", frame.error_description or "",
+                            frame.payload if isinstance(frame.payload, dict) else {})
+        return Reply(frame.payload, reply_violations, latency_ms, reply_id)
+
+    def _remember_timed_out(self, unique_id: str, pending: _PendingCall) -> None:
+        self._timed_out[unique_id] = pending
+        while len(self._timed_out) > _TIMED_OUT_MEMORY:
+            self._timed_out.popitem(last=False)
+
+    # ---------------------------------------------------------------- closing
+    def close(self, reason: str = "connection closed") -> None:
+        """Fail every unanswered call: the connection is gone."""
+        if self._closed_reason is not None:
+            return
+        self._closed_reason = reason
+        for unique_id, pending in list(self._pending.items()):
+            self._pending.pop(unique_id, None)
+            self._recorder.set_call_state(pending.record_id, CallState.LOST.value)
+            if not pending.future.done():
+                pending.future.set_exception(ConnectionClosed(
+                    f"{self.charger_id} disconnected before answering {pending.action} ({reason})"))
+        for task in list(self._tasks):
+            task.cancel()

@@ -1,0 +1,144 @@
+"""Validation against the official OCPP JSON schemas shipped in the ``ocpp`` package.
+
+1.6 schemas are draft-04, 2.0.1 schemas draft-06 (OCPP-J 1.6 errata §3.8).
+Schemas are loaded with ``parse_float=Decimal`` so that ``multipleOf: 0.1``
+is checked exactly against payloads that were parsed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+import jsonschema
+from jsonschema import FormatChecker
+from jsonschema.validators import extend, validator_for
+
+from .errors import Fault, fault_for_schema_keyword
+from .versions import OcppVersion
+
+Kind = Literal["request", "response"]
+
+# jsonschema writes Decimal('1.5'); a user should read 1.5.
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+
+_PACKAGE_DIR = {OcppVersion.V16: "v16", OcppVersion.V201: "v201"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One schema rule a payload breaks."""
+
+    path: str  # JSON path into the payload, e.g. "$.meterValue[0].timestamp"
+    message: str  # jsonschema's sentence
+    keyword: str  # the rule broken: type, required, enum, maxLength, format, …
+    rule: Any  # the rule's value in the schema, e.g. 20 for maxLength: 20
+    fault: Fault
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message, "keyword": self.keyword,
+                "rule": _plain(self.rule), "fault": self.fault.name}
+
+
+def _plain(value: Any) -> Any:
+    """Make a schema fragment JSON-serialisable (Decimals -> numbers)."""
+    return json.loads(json.dumps(value, default=lambda d: float(d) if isinstance(d, Decimal) else str(d)))
+
+
+def _json_path(parts: Any) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _schema_file(version: OcppVersion, action: str, kind: Kind) -> str:
+    if version is OcppVersion.V16:
+        return f"{action}Response.json" if kind == "response" else f"{action}.json"
+    return f"{action}Response.json" if kind == "response" else f"{action}Request.json"
+
+
+def _schema_dir(version: OcppVersion):
+    return resources.files("ocpp") / _PACKAGE_DIR[version] / "schemas"
+
+
+@lru_cache(maxsize=None)
+def known_actions(version: OcppVersion) -> frozenset[str]:
+    """Every action that has an official request schema for this version."""
+    names = set()
+    for entry in _schema_dir(version).iterdir():
+        name = entry.name
+        if not name.endswith(".json") or name.endswith("Response.json"):
+            continue
+        stem = name[: -len(".json")]
+        if version is OcppVersion.V201:
+            if not stem.endswith("Request"):
+                continue
+            stem = stem[: -len("Request")]
+        names.add(stem)
+    return frozenset(names)
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    if isinstance(instance, bool):
+        return False
+    if isinstance(instance, int):
+        return True
+    return isinstance(instance, Decimal) and instance == instance.to_integral_value()
+
+
+@lru_cache(maxsize=None)
+def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
+    text = (_schema_dir(version) / _schema_file(version, action, kind)).read_text(encoding="utf-8")
+    schema = json.loads(text, parse_float=Decimal)
+    base = validator_for(schema)
+    if version is OcppVersion.V201:
+        # draft-06+: 5.0 is an integer; our Decimal parsing must not change that.
+        base = extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer))
+    # The 1.6 schemas carry an "id" with a urn; nothing refers to it and
+    # resolving it is not needed, so validation runs without a registry.
+    return base(schema, format_checker=FormatChecker(formats=("date-time",)))
+
+
+def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> list[Violation]:
+    """All schema violations of a request or response payload; [] when valid.
+
+    Raises KeyError when the version has no schema for the action.
+    """
+    if action not in known_actions(version):
+        raise KeyError(action)
+    validator = _validator(version, action, kind)
+    violations = []
+    for error in validator.iter_errors(payload):
+        violations.append(Violation(
+            path=_json_path(error.absolute_path),
+            message=_DECIMAL_REPR.sub(r"\1", error.message),
+            keyword=str(error.validator),
+            rule=error.validator_value,
+            fault=fault_for_schema_keyword(str(error.validator)),
+        ))
+    violations.sort(key=lambda v: (v.path, v.keyword))
+    return violations
+
+
+def first_fault(violations: list[Violation]) -> Fault:
+    """The fault a CALLERROR reports for a list of violations.
+
+    The most basic problem wins: wrong types before missing fields before
+    bad values.
+    """
+    order = [Fault.TYPE_CONSTRAINT, Fault.OCCURRENCE_CONSTRAINT, Fault.FORMAT,
+             Fault.PROPERTY_CONSTRAINT]
+    faults = {v.fault for v in violations}
+    for fault in order:
+        if fault in faults:
+            return fault
+    return Fault.FORMAT
+
+
+__all__ = ["Violation", "validate", "known_actions", "first_fault", "jsonschema"]
