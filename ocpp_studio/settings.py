@@ -1,0 +1,95 @@
+"""Settings as a plain Python model with typed defaults.
+
+The GUI keeps them in a JSON file in the user config directory; the CLI builds
+them from its arguments. Nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "ocpp-studio"
+DEFAULT_PORT = 9000
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_capture_path() -> Path:
+    return user_data_dir() / "capture.db"
+
+
+@dataclass
+class CsmsSettings:
+    """How the local central system behaves towards chargers."""
+
+    host: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    #: Record schema violations but still process the message (field chargers
+    #: are often slightly non-compliant and installers must still work with them).
+    tolerant: bool = False
+    #: Accept a charger that offers no OCPP subprotocol and talk 1.6 to it.
+    accept_missing_subprotocol: bool = False
+    #: Per-charger HTTP Basic passwords; empty = no authentication asked.
+    passwords: dict[str, str] = field(default_factory=dict)
+    #: BootNotification answer.
+    boot_status: str = "Accepted"
+    heartbeat_interval: int = 300
+    #: Authorize / StartTransaction policy: accept every id tag, or only these.
+    accept_all_id_tags: bool = True
+    accepted_id_tags: list[str] = field(default_factory=list)
+    #: Seconds to wait for a charger to answer a CALL we send.
+    call_timeout: float = 30.0
+    #: OCPP-J says one CALL at a time (1.6 §4.1.1); raise for chargers that cope.
+    max_calls_in_flight: int = 1
+    #: Largest websocket message accepted (bytes); bigger ones close the connection.
+    max_message_bytes: int = 1 << 20
+
+
+@dataclass
+class AppSettings:
+    csms: CsmsSettings = field(default_factory=CsmsSettings)
+    capture_path: str = ""  # "" = default_capture_path()
+    api_port: int = 0  # 0 = control API off
+    show_utc: bool = False
+
+    def resolved_capture_path(self) -> Path:
+        return Path(self.capture_path) if self.capture_path else default_capture_path()
+
+    # ------------------------------------------------------------ persistence
+    @classmethod
+    def load(cls, path: Path | None = None) -> "AppSettings":
+        path = path or user_config_dir() / "settings.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable settings file %s: %s", path, exc)
+            return cls()
+        return cls.from_dict(data)
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or user_config_dir() / "settings.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AppSettings":
+        csms_names = {f.name for f in fields(CsmsSettings)}
+        csms = CsmsSettings(**{k: v for k, v in data.get("csms", {}).items() if k in csms_names})
+        app_names = {f.name for f in fields(cls)} - {"csms"}
+        return cls(csms=csms, **{k: v for k, v in data.items() if k in app_names})

@@ -1,0 +1,188 @@
+"""The local central system: every connected charger's session and its Station.
+
+Transports hand over raw frames and connection facts; this layer turns them
+into RPC endpoints (which record and answer) and keeps the Station models.
+Code above it asks ``call(charger, action, payload)`` and observes stations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Awaitable, Callable
+
+from ..capture.store import CaptureStore
+from ..core.records import ConnectionEvent, now_us
+from ..core.rpc import ConnectionClosed, Reply, RpcEndpoint
+from ..core.versions import OcppVersion
+from ..settings import CsmsSettings
+from .model import ConnectionRecord, Station
+from .responder import CsmsResponder
+
+log = logging.getLogger(__name__)
+
+StationListener = Callable[[Station], None]
+
+
+@dataclass
+class Handshake:
+    """What a charger said when it opened its websocket."""
+
+    charger_id: str
+    path: str
+    remote: str
+    offered: list[str]
+    subprotocol: str | None
+    auth_user: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ChargerSession:
+    """One live connection of one charger."""
+
+    def __init__(self, central: "CentralSystem", station: Station, endpoint: RpcEndpoint,
+                 handshake: Handshake, close: Callable[[], Awaitable[None]]) -> None:
+        self.central = central
+        self.station = station
+        self.endpoint = endpoint
+        self.handshake = handshake
+        self._close = close
+
+    @property
+    def charger_id(self) -> str:
+        return self.station.charger_id
+
+    @property
+    def connection_id(self) -> int | None:
+        return self.endpoint.connection_id
+
+    async def receive(self, text: str) -> None:
+        await self.endpoint.receive(text)
+
+    async def call(self, action: str, payload: Any, timeout: float | None = None,
+                   *, allow_invalid: bool = False) -> Reply:
+        return await self.endpoint.call_detailed(action, payload, timeout,
+                                                 allow_invalid=allow_invalid)
+
+    async def disconnect(self) -> None:
+        await self._close()
+
+
+class CentralSystem:
+    """Stations, sessions and the policy that answers chargers."""
+
+    def __init__(self, store: CaptureStore, settings: CsmsSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or CsmsSettings()
+        self.stations: dict[str, Station] = {}
+        self.sessions: dict[str, ChargerSession] = {}
+        self.responder = CsmsResponder(self.settings, itertools.count(1))
+        self._listeners: list[StationListener] = []
+
+    # ------------------------------------------------------------ observing
+    def add_listener(self, listener: StationListener) -> None:
+        """Called with a Station whenever what we know about it changes."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: StationListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _changed(self, station: Station) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(station)
+            except Exception:  # noqa: BLE001
+                log.exception("station listener failed")
+
+    def station(self, charger_id: str) -> Station:
+        if charger_id not in self.stations:
+            self.stations[charger_id] = Station(charger_id)
+        return self.stations[charger_id]
+
+    # ---------------------------------------------------------- connections
+    def record_refusal(self, handshake: Handshake, reason: str, http_status: int | None = None) -> None:
+        """A charger tried to connect and was refused: keep the why."""
+        detail = {**asdict(handshake), "reason": reason}
+        if http_status is not None:
+            detail["http_status"] = http_status
+        self.store.record_event(ConnectionEvent(handshake.charger_id or "?", "refused", detail))
+        log.info("refused %s from %s: %s", handshake.charger_id, handshake.remote, reason)
+
+    def open_session(self, handshake: Handshake, version: OcppVersion,
+                     send: Callable[[str], Awaitable[None]],
+                     close: Callable[[], Awaitable[None]]) -> ChargerSession:
+        connection_id = self.store.new_connection_id()
+        detail = {**asdict(handshake), "version": version.label}
+        self.store.record_event(ConnectionEvent(handshake.charger_id, "connected", detail,
+                                                connection_id=connection_id))
+        station = self.station(handshake.charger_id)
+        previous = self.sessions.get(handshake.charger_id)
+        if previous is not None:
+            # The charger opened a new socket while we still hold the old one
+            # (half-open connection): the new one wins.
+            self._end(previous, None, "replaced by a new connection from the charger")
+        station.version = version
+        station.connected = True
+        station.connections.append(ConnectionRecord(
+            connection_id, now_us(), handshake.remote, handshake.path,
+            handshake.subprotocol or "", list(handshake.offered), handshake.auth_user))
+
+        def handle(action: str, payload: Any) -> Any:
+            answer = self.responder.respond(station, action, payload)
+            self._changed(station)
+            return answer
+
+        endpoint = RpcEndpoint(
+            version=version, role="csms", charger_id=handshake.charger_id, send=send,
+            recorder=self.store, handler=handle, connection_id=connection_id,
+            tolerant=self.settings.tolerant, call_timeout=self.settings.call_timeout,
+            max_calls_in_flight=self.settings.max_calls_in_flight)
+        session = ChargerSession(self, station, endpoint, handshake, close)
+        self.sessions[handshake.charger_id] = session
+        self._changed(station)
+        return session
+
+    def close_session(self, session: ChargerSession, code: int | None, reason: str) -> None:
+        if self.sessions.get(session.charger_id) is session:
+            self._end(session, code, reason)
+        elif not session.endpoint.closed:
+            session.endpoint.close(reason or "connection closed")
+
+    def _end(self, session: ChargerSession, code: int | None, reason: str) -> None:
+        station = session.station
+        self.sessions.pop(session.charger_id, None)
+        session.endpoint.close(reason or "connection closed")
+        self.store.record_event(ConnectionEvent(
+            station.charger_id, "disconnected", {"code": code, "reason": reason},
+            connection_id=session.connection_id))
+        station.connected = False
+        for connection in reversed(station.connections):
+            if connection.connection_id == session.connection_id:
+                connection.disconnected_us = now_us()
+                connection.close_code = code
+                connection.close_reason = reason
+                break
+        self._changed(station)
+
+    # ------------------------------------------------------------ commands
+    def session(self, charger_id: str) -> ChargerSession:
+        session = self.sessions.get(charger_id)
+        if session is None:
+            known = "is not connected" if charger_id in self.stations else "has never connected"
+            raise ConnectionClosed(f"Charger {charger_id!r} {known}")
+        return session
+
+    async def call(self, charger_id: str, action: str, payload: Any,
+                   timeout: float | None = None, *, allow_invalid: bool = False) -> Any:
+        """Send a CALL to a connected charger and return the answer's payload."""
+        reply = await self.session(charger_id).call(action, payload, timeout,
+                                                    allow_invalid=allow_invalid)
+        return reply.payload
+
+    async def call_detailed(self, charger_id: str, action: str, payload: Any,
+                            timeout: float | None = None, *,
+                            allow_invalid: bool = False) -> Reply:
+        return await self.session(charger_id).call(action, payload, timeout,
+                                                   allow_invalid=allow_invalid)

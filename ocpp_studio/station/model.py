@@ -1,0 +1,105 @@
+"""One charger as the studio knows it: identity, connectors, transactions,
+connection history. Updated by the central system from the frames it handles."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.records import now_us
+from ..core.versions import OcppVersion
+
+HISTORY_LENGTH = 200
+
+
+@dataclass
+class ConnectorState:
+    """A 1.6 connector, or a 2.0.1 EVSE/connector pair."""
+
+    label: str  # "1" (1.6 connector) or "1/1" (2.0.1 EVSE/connector)
+    status: str = "Unknown"
+    error_code: str | None = None
+    info: str | None = None
+    updated_us: int = 0
+
+
+@dataclass
+class Transaction:
+    transaction_id: str
+    connector: str
+    id_tag: str | None = None
+    started_us: int = field(default_factory=now_us)
+    meter_start_wh: float | None = None
+    stopped_us: int | None = None
+    meter_stop_wh: float | None = None
+    stop_reason: str | None = None
+    charging_state: str | None = None  # 2.0.1 transactionInfo.chargingState
+
+
+@dataclass
+class ConnectionRecord:
+    """One websocket connection of the charger."""
+
+    connection_id: int
+    connected_us: int
+    remote: str
+    path: str
+    subprotocol: str
+    offered: list[str]
+    auth_user: str | None
+    disconnected_us: int | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+
+
+@dataclass
+class Station:
+    charger_id: str
+    version: OcppVersion | None = None
+    vendor: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    boot_reason: str | None = None
+    boot_status: str | None = None  # what we answered to the last BootNotification
+    boot_count: int = 0
+    identity: dict[str, Any] = field(default_factory=dict)  # everything the boot told us
+    connectors: dict[str, ConnectorState] = field(default_factory=dict)
+    transactions: dict[str, Transaction] = field(default_factory=dict)  # ongoing
+    finished_transactions: deque[Transaction] = field(
+        default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+    connections: deque[ConnectionRecord] = field(
+        default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+    connected: bool = False
+    last_message_us: int | None = None
+    last_heartbeat_us: int | None = None
+
+    @property
+    def current_connection(self) -> ConnectionRecord | None:
+        return self.connections[-1] if self.connections and self.connected else None
+
+    def connector(self, label: str) -> ConnectorState:
+        if label not in self.connectors:
+            self.connectors[label] = ConnectorState(label)
+        return self.connectors[label]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-friendly description (control API, CLI)."""
+        connection = self.current_connection
+        return {
+            "id": self.charger_id,
+            "version": self.version.label if self.version else None,
+            "connected": self.connected,
+            "vendor": self.vendor, "model": self.model, "serial": self.serial,
+            "firmware": self.firmware, "boot_status": self.boot_status,
+            "boot_count": self.boot_count,
+            "connectors": {label: {"status": c.status, "error_code": c.error_code}
+                           for label, c in sorted(self.connectors.items())},
+            "transactions": [{"id": t.transaction_id, "connector": t.connector,
+                              "id_tag": t.id_tag} for t in self.transactions.values()],
+            "remote": connection.remote if connection else None,
+            "subprotocol": connection.subprotocol if connection else None,
+            "last_message_us": self.last_message_us,
+            "reconnects": max(0, len(self.connections) - 1),
+        }

@@ -1,0 +1,220 @@
+"""How the local central system answers charger-initiated messages, per version.
+
+Every answer is schema-valid and sensible for a commissioning laptop: boots
+are accepted (configurable), id tags authorised by policy, notifications
+acknowledged. Messages that only a production back office could honour
+(certificate signing, ISO 15118 certificates) are politely declined.
+Each handler also updates the Station model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+from ..core.errors import Fault
+from ..core.records import now_us
+from ..core.rpc import CallError
+from ..core.versions import OcppVersion
+from ..settings import CsmsSettings
+from .model import Station, Transaction
+
+Payload = dict[str, Any]
+
+
+def utc_now_text() -> str:
+    """currentTime as OCPP wants it: RFC 3339 UTC, millisecond precision."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(Decimal(str(value)))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+class CsmsResponder:
+    """Answers CALLs from one charger and keeps its Station up to date."""
+
+    def __init__(self, settings: CsmsSettings, transaction_ids: itertools.count) -> None:
+        self.settings = settings
+        self._transaction_ids = transaction_ids
+        self._v16: dict[str, Callable[[Station, Payload], Payload]] = {
+            "Authorize": self._authorize_16,
+            "BootNotification": self._boot_16,
+            "DataTransfer": self._data_transfer,
+            "DiagnosticsStatusNotification": self._acknowledge,
+            "FirmwareStatusNotification": self._acknowledge,
+            "Heartbeat": self._heartbeat,
+            "MeterValues": self._acknowledge,
+            "StartTransaction": self._start_transaction_16,
+            "StatusNotification": self._status_16,
+            "StopTransaction": self._stop_transaction_16,
+            "LogStatusNotification": self._acknowledge,
+            "SecurityEventNotification": self._acknowledge,
+            "SignCertificate": self._decline_certificate,
+            "SignedFirmwareStatusNotification": self._acknowledge,
+        }
+        self._v201: dict[str, Callable[[Station, Payload], Payload]] = {
+            "Authorize": self._authorize_201,
+            "BootNotification": self._boot_201,
+            "ClearedChargingLimit": self._acknowledge,
+            "DataTransfer": self._data_transfer,
+            "FirmwareStatusNotification": self._acknowledge,
+            "Get15118EVCertificate": lambda s, p: {"status": "Failed", "exiResponse": ""},
+            "GetCertificateStatus": lambda s, p: {"status": "Failed"},
+            "Heartbeat": self._heartbeat,
+            "LogStatusNotification": self._acknowledge,
+            "MeterValues": self._acknowledge,
+            "NotifyChargingLimit": self._acknowledge,
+            "NotifyCustomerInformation": self._acknowledge,
+            "NotifyDisplayMessages": self._acknowledge,
+            # We do not compute ISO 15118 schedules: say so rather than promise one.
+            "NotifyEVChargingNeeds": lambda s, p: {"status": "Rejected"},
+            "NotifyEVChargingSchedule": lambda s, p: {"status": "Accepted"},
+            "NotifyEvent": self._acknowledge,
+            "NotifyMonitoringReport": self._acknowledge,
+            "NotifyReport": self._acknowledge,
+            "PublishFirmwareStatusNotification": self._acknowledge,
+            "ReportChargingProfiles": self._acknowledge,
+            "ReservationStatusUpdate": self._acknowledge,
+            "SecurityEventNotification": self._acknowledge,
+            "SignCertificate": self._decline_certificate,
+            "StatusNotification": self._status_201,
+            "TransactionEvent": self._transaction_event,
+        }
+
+    def respond(self, station: Station, action: str, payload: Payload) -> Payload:
+        handlers = self._v16 if station.version is OcppVersion.V16 else self._v201
+        handler = handlers.get(action)
+        if handler is None:
+            raise CallError(Fault.NOT_SUPPORTED, f"{action} is not supported by OCPP Studio")
+        station.last_message_us = now_us()
+        if action != "BootNotification" and station.boot_status not in (None, "Accepted"):
+            # OCPP-J 1.6 errata §3.10 / 2.0.1 B02.FR.04: after a boot that was not
+            # accepted, other CALLs are answered with SecurityError.
+            raise CallError(Fault.SECURITY, f"BootNotification was answered {station.boot_status}; "
+                            "send BootNotification until it is Accepted")
+        return handler(station, payload)
+
+    # --------------------------------------------------------------- common
+    @staticmethod
+    def _acknowledge(station: Station, payload: Payload) -> Payload:
+        return {}
+
+    @staticmethod
+    def _heartbeat(station: Station, payload: Payload) -> Payload:
+        station.last_heartbeat_us = now_us()
+        return {"currentTime": utc_now_text()}
+
+    @staticmethod
+    def _data_transfer(station: Station, payload: Payload) -> Payload:
+        # We implement no vendor extension; OCPP's answer for that is UnknownVendorId.
+        return {"status": "UnknownVendorId"}
+
+    @staticmethod
+    def _decline_certificate(station: Station, payload: Payload) -> Payload:
+        # A laptop is no certificate authority; production CSMSs sign CSRs.
+        return {"status": "Rejected"}
+
+    def _boot_answer(self, station: Station) -> Payload:
+        station.boot_status = self.settings.boot_status
+        station.boot_count += 1
+        return {"status": self.settings.boot_status, "currentTime": utc_now_text(),
+                "interval": self.settings.heartbeat_interval}
+
+    def _id_status(self, id_tag: str | None) -> str:
+        if self.settings.accept_all_id_tags or id_tag in self.settings.accepted_id_tags:
+            return "Accepted"
+        return "Invalid"
+
+    # ------------------------------------------------------------------ 1.6
+    def _boot_16(self, station: Station, payload: Payload) -> Payload:
+        station.identity = dict(payload)
+        station.vendor = payload.get("chargePointVendor")
+        station.model = payload.get("chargePointModel")
+        station.serial = payload.get("chargePointSerialNumber") or payload.get("chargeBoxSerialNumber")
+        station.firmware = payload.get("firmwareVersion")
+        return self._boot_answer(station)
+
+    def _authorize_16(self, station: Station, payload: Payload) -> Payload:
+        return {"idTagInfo": {"status": self._id_status(payload.get("idTag"))}}
+
+    @staticmethod
+    def _status_16(station: Station, payload: Payload) -> Payload:
+        connector = station.connector(str(payload.get("connectorId")))
+        connector.status = str(payload.get("status"))
+        connector.error_code = payload.get("errorCode")
+        connector.info = payload.get("info")
+        connector.updated_us = now_us()
+        return {}
+
+    def _start_transaction_16(self, station: Station, payload: Payload) -> Payload:
+        status = self._id_status(payload.get("idTag"))
+        transaction_id = next(self._transaction_ids)
+        if status == "Accepted":
+            key = str(transaction_id)
+            station.transactions[key] = Transaction(
+                key, str(payload.get("connectorId")), payload.get("idTag"),
+                meter_start_wh=_number(payload.get("meterStart")))
+        # §6.46: a transactionId is returned even when the id tag is not accepted.
+        return {"idTagInfo": {"status": status}, "transactionId": transaction_id}
+
+    def _stop_transaction_16(self, station: Station, payload: Payload) -> Payload:
+        key = str(payload.get("transactionId"))
+        transaction = station.transactions.pop(key, None)
+        if transaction is not None:
+            transaction.stopped_us = now_us()
+            transaction.meter_stop_wh = _number(payload.get("meterStop"))
+            transaction.stop_reason = payload.get("reason", "Local")
+            station.finished_transactions.append(transaction)
+        if payload.get("idTag"):
+            return {"idTagInfo": {"status": self._id_status(payload.get("idTag"))}}
+        return {}
+
+    # ---------------------------------------------------------------- 2.0.1
+    def _boot_201(self, station: Station, payload: Payload) -> Payload:
+        info = payload.get("chargingStation", {})
+        station.identity = dict(payload)
+        station.vendor = info.get("vendorName")
+        station.model = info.get("model")
+        station.serial = info.get("serialNumber")
+        station.firmware = info.get("firmwareVersion")
+        station.boot_reason = payload.get("reason")
+        return self._boot_answer(station)
+
+    def _authorize_201(self, station: Station, payload: Payload) -> Payload:
+        token = payload.get("idToken", {}).get("idToken")
+        return {"idTokenInfo": {"status": self._id_status(token)}}
+
+    @staticmethod
+    def _status_201(station: Station, payload: Payload) -> Payload:
+        connector = station.connector(f"{payload.get('evseId')}/{payload.get('connectorId')}")
+        connector.status = str(payload.get("connectorStatus"))
+        connector.updated_us = now_us()
+        return {}
+
+    def _transaction_event(self, station: Station, payload: Payload) -> Payload:
+        info = payload.get("transactionInfo", {})
+        key = str(info.get("transactionId"))
+        evse = payload.get("evse") or {}
+        event = payload.get("eventType")
+        transaction = station.transactions.get(key)
+        if transaction is None and event != "Ended":
+            label = f"{evse.get('id', '?')}/{evse.get('connectorId', 1)}"
+            token = (payload.get("idToken") or {}).get("idToken")
+            transaction = station.transactions[key] = Transaction(key, label, token)
+        if transaction is not None:
+            transaction.charging_state = info.get("chargingState", transaction.charging_state)
+            if event == "Ended":
+                station.transactions.pop(key, None)
+                transaction.stopped_us = now_us()
+                transaction.stop_reason = info.get("stoppedReason", "Local")
+                station.finished_transactions.append(transaction)
+        if payload.get("idToken"):
+            return {"idTokenInfo": {"status": self._id_status(payload["idToken"].get("idToken"))}}
+        return {}
