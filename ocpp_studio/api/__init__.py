@@ -1,1 +1,1 @@
-
+"""Local control API (HTTP+JSON on loopback) and its command-line client."""

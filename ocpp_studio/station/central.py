@@ -7,6 +7,7 @@ Code above it asks ``call(charger, action, payload)`` and observes stations.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from dataclasses import asdict, dataclass, field
@@ -79,6 +80,7 @@ class CentralSystem:
         self.sessions: dict[str, ChargerSession] = {}
         self.responder = CsmsResponder(self.settings, itertools.count(1))
         self._listeners: list[StationListener] = []
+        self._closing: set[asyncio.Future] = set()
 
     # ------------------------------------------------------------ observing
     def add_listener(self, listener: StationListener) -> None:
@@ -123,6 +125,7 @@ class CentralSystem:
             # The charger opened a new socket while we still hold the old one
             # (half-open connection): the new one wins.
             self._end(previous, None, "replaced by a new connection from the charger")
+            self._closing.add(asyncio.ensure_future(previous.disconnect()))
         station.version = version
         station.connected = True
         station.connections.append(ConnectionRecord(

@@ -172,8 +172,8 @@ class CsmsServer:
         except ConnectionClosed:
             pass
         finally:
-            self.central.close_session(session, websocket.close_code,
-                                       _close_reason(websocket))
+            self.central.close_session(
+                session, *_close_info(websocket, self.settings.max_message_bytes))
 
     def _version_for(self, handshake: Handshake) -> OcppVersion | None:
         if handshake.subprotocol:
@@ -195,14 +195,23 @@ class CsmsServer:
         await websocket.close(CLOSE_NO_SUBPROTOCOL, "no supported OCPP subprotocol")
 
 
-def _close_reason(websocket: ServerConnection) -> str:
-    reason = websocket.close_reason or ""
-    code = websocket.close_code
-    if code == 1009:
-        return reason or "a frame was larger than the maximum message size"
-    if code == 1006 or code is None:
-        return reason or "connection lost without a closing handshake"
-    return reason
+def _close_info(websocket: ServerConnection, max_size: int) -> tuple[int | None, str]:
+    """Close code and reason: the charger's if it sent a close frame, else ours.
+
+    When we fail a connection (frame too big, protocol error) websockets sends
+    its close frame and drops TCP without waiting for the echo, so the
+    received code would be a meaningless 1006.
+    """
+    protocol = websocket.protocol
+    frame = protocol.close_rcvd or protocol.close_sent
+    if frame is None:
+        return 1006, "connection lost without a closing handshake"
+    reason = frame.reason
+    if frame.code == 1009:
+        reason = reason or "a frame was larger than the maximum message size"
+        reason += f" (limit {max_size} bytes)"
+    side = "charger" if protocol.close_rcvd is not None else "studio"
+    return frame.code, f"{reason} [closed by {side}]" if reason else f"closed by {side}"
 
 
 async def run_forever(server: CsmsServer) -> None:

@@ -1,0 +1,45 @@
+"""A small client for the control API, used by ``ocpp-studio call``."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from ..core.frames import dumps, loads
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(body.get("message") or f"HTTP {status}")
+
+
+def request(port: int, token: str, method: str, path: str, body: Any = None,
+            timeout: float = 120.0) -> Any:
+    data = dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1{path}", data=data, method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        text = exc.read().decode("utf-8", errors="replace")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {"message": text}
+        raise ApiError(exc.code, body) from None
+
+
+def call(port: int, token: str, charger: str, action: str, payload: dict[str, Any],
+         timeout: float | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"action": action, "payload": payload}
+    if timeout is not None:
+        body["timeout"] = timeout
+    from urllib.parse import quote
+    return request(port, token, "POST", f"/chargers/{quote(charger, safe='')}/call", body,
+                   timeout=(timeout or 30) + 30)

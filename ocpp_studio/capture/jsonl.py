@@ -1,0 +1,141 @@
+"""Capture export and import as JSON Lines (format: schemas/capture-line.schema.json).
+
+Frames and events are written in the order they happened; raw frames are kept
+exactly as on the wire. Import re-numbers ids so a file can be merged into a
+database that already holds frames, keeping request/response pairs intact.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import jsonschema
+
+from ..core.records import ConnectionEvent, Direction, FrameRecord, iso_from_us, now_us
+from .store import CaptureStore
+
+FORMAT = "ocpp-studio-capture"
+FORMAT_VERSION = 1
+
+
+def frame_line(record: FrameRecord) -> dict[str, Any]:
+    return {
+        "type": "frame", "id": record.id, "ts": iso_from_us(record.ts_us), "ts_us": record.ts_us,
+        "charger": record.charger, "connection_id": record.connection_id,
+        "direction": record.direction.value, "message_type": record.message_type,
+        "unique_id": record.unique_id, "action": record.action, "valid": record.valid,
+        "violations": record.violations, "problem": record.problem,
+        "error_code": record.error_code, "pair_id": record.pair_id,
+        "latency_ms": record.latency_ms, "state": record.state, "raw": record.raw,
+    }
+
+
+def event_line(event: ConnectionEvent) -> dict[str, Any]:
+    return {"type": "event", "id": event.id, "ts": iso_from_us(event.ts_us), "ts_us": event.ts_us,
+            "charger": event.charger, "connection_id": event.connection_id, "kind": event.kind,
+            "detail": event.detail}
+
+
+def _merged(frames: Iterable[FrameRecord], events: list[ConnectionEvent]) -> Iterator[dict[str, Any]]:
+    """Frames and events interleaved by time (events first on a tie)."""
+    pending = iter(events)
+    next_event = next(pending, None)
+    for record in frames:
+        while next_event is not None and next_event.ts_us <= record.ts_us:
+            yield event_line(next_event)
+            next_event = next(pending, None)
+        yield frame_line(record)
+    while next_event is not None:
+        yield event_line(next_event)
+        next_event = next(pending, None)
+
+
+def export_jsonl(store: CaptureStore, path: str | Path,
+                 frames: Iterable[FrameRecord] | None = None,
+                 events: list[ConnectionEvent] | None = None) -> int:
+    """Write the whole capture (or the given frames/events) to ``path``; return lines written."""
+    frames = store.iter_frames() if frames is None else frames
+    events = store.events() if events is None else events
+    from .. import __version__
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        header = {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
+                  "exported_at": iso_from_us(now_us()), "application": f"OCPP Studio {__version__}"}
+        out.write(json.dumps(header) + "\n")
+        for line in _merged(frames, events):
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+@dataclass
+class ImportResult:
+    frames: int = 0
+    events: int = 0
+    errors: list[str] = field(default_factory=list)  # "line N: why"
+
+
+def _line_validator() -> jsonschema.protocols.Validator:
+    schema_text = _schema_path().read_text(encoding="utf-8")
+    schema = json.loads(schema_text)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_path() -> Path:
+    bundled = resources.files("ocpp_studio") / "capture-line.schema.json"
+    if bundled.is_file():  # packaged builds
+        return Path(str(bundled))
+    return Path(__file__).resolve().parents[2] / "schemas" / "capture-line.schema.json"
+
+
+def import_jsonl(store: CaptureStore, path: str | Path) -> ImportResult:
+    """Read a JSON Lines capture into ``store``. Bad lines are reported, not fatal."""
+    validator = _line_validator()
+    result = ImportResult()
+    frame_ids: dict[int, int] = {}
+    connection_ids: dict[int, int] = {}
+
+    def connection(old: int | None) -> int | None:
+        if old is None:
+            return None
+        if old not in connection_ids:
+            connection_ids[old] = store.new_connection_id()
+        return connection_ids[old]
+
+    with open(path, encoding="utf-8") as lines:
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+            except ValueError as exc:
+                result.errors.append(f"line {number}: not JSON ({exc})")
+                continue
+            problems = sorted(validator.iter_errors(line), key=lambda e: e.path)
+            if problems:
+                result.errors.append(f"line {number}: {problems[0].message}")
+                continue
+            if line["type"] == "header":
+                continue
+            if line["type"] == "event":
+                store.record_event(ConnectionEvent(
+                    line["charger"], line["kind"], line["detail"], ts_us=line["ts_us"],
+                    connection_id=connection(line.get("connection_id"))))
+                result.events += 1
+                continue
+            record = FrameRecord(
+                charger=line["charger"], direction=Direction(line["direction"]), raw=line["raw"],
+                ts_us=line["ts_us"], connection_id=connection(line.get("connection_id")),
+                message_type=line.get("message_type"), unique_id=line.get("unique_id"),
+                action=line.get("action"), valid=line.get("valid"),
+                violations=line.get("violations") or [], problem=line.get("problem"),
+                error_code=line.get("error_code"),
+                pair_id=frame_ids.get(line["pair_id"]) if line.get("pair_id") else None,
+                latency_ms=line.get("latency_ms"), state=line.get("state"))
+            frame_ids[line["id"]] = store.record_frame(record)
+            result.frames += 1
+    return result

@@ -1,0 +1,268 @@
+"""``ocpp-studio``: the GUI by default, headless subcommands for the rest.
+
+    ocpp-studio [--demo]                          open the window (with demo chargers)
+    ocpp-studio serve [--host H] [--port P] ...   headless CSMS, one line per frame
+    ocpp-studio demo-charger --url ws://H:P/ID --ocpp 1.6|2.0.1
+    ocpp-studio call --api PORT CHARGER ACTION 'JSON'
+    ocpp-studio export --capture DB OUT.jsonl / import --capture DB IN.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from .core.frames import loads
+from .core.records import ConnectionEvent, FrameRecord
+from .core.versions import OcppVersion
+from .settings import DEFAULT_PORT, AppSettings, default_capture_path
+
+log = logging.getLogger(__name__)
+
+_TYPE_NAMES = {2: "CALL", 3: "RESULT", 4: "ERROR", None: "?"}
+
+
+def format_record(record: FrameRecord | ConnectionEvent, width: int = 200) -> str:
+    """One readable line for a frame or connection event."""
+    clock = datetime.fromtimestamp(record.ts_us / 1e6).strftime("%H:%M:%S.%f")[:-3]
+    if isinstance(record, ConnectionEvent):
+        detail = record.detail
+        if record.kind == "connected":
+            text = (f"connected from {detail.get('remote')} path {detail.get('path')} "
+                    f"subprotocol {detail.get('subprotocol') or 'none'}"
+                    f"{' user ' + detail['auth_user'] if detail.get('auth_user') else ''}")
+        elif record.kind == "refused":
+            text = f"REFUSED: {detail.get('reason')}"
+        else:
+            text = f"{record.kind} (code {detail.get('code')}) {detail.get('reason') or ''}".rstrip()
+        return f"{clock} {record.charger:<16} ** {text}"
+    kind = _TYPE_NAMES.get(record.message_type, "?")
+    action = record.action or "-"
+    latency = f" {record.latency_ms:.1f}ms" if record.latency_ms is not None else ""
+    flag = f"  !! {record.problem}" if record.problem else ""
+    if record.error_code and not record.problem:
+        flag = f"  !! {record.error_code}"
+    line = (f"{clock} {record.charger:<16} {record.direction.arrow:<6} {kind:<6} {action:<26}"
+            f"{latency} {record.raw}")
+    if len(line) > width:
+        line = line[: width - 1] + "…"
+    return line + flag
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocpp-studio", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo", action="store_true",
+                        help="open the window with two built-in demo chargers (1.6 and 2.0.1)")
+    _add_server_options(parser)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the local CSMS headless")
+    _add_server_options(serve)
+    serve.add_argument("--demo", action="store_true", help="also run the two demo chargers")
+    serve.add_argument("--quiet", action="store_true", help="do not print frames")
+
+    demo = commands.add_parser("demo-charger", help="run a simulated charger headless")
+    demo.add_argument("--url", required=True, help="ws://HOST:PORT/PATH/CHARGER_ID")
+    demo.add_argument("--ocpp", default="1.6", help="1.6 or 2.0.1")
+    demo.add_argument("--connectors", type=int, default=1)
+    demo.add_argument("--phases", type=int, choices=(1, 3), default=None)
+    demo.add_argument("--password", help="HTTP Basic password (user = charger id)")
+    demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
+
+    call = commands.add_parser("call", help="send a CALL to a charger through the control API")
+    call.add_argument("--api", type=int, required=True, metavar="PORT")
+    call.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token file)")
+    call.add_argument("--token-file", help="file holding the token (default beside the capture)")
+    call.add_argument("--timeout", type=float, help="seconds to wait for the charger")
+    call.add_argument("charger")
+    call.add_argument("action")
+    call.add_argument("payload", nargs="?", default="{}", help="JSON object (default {})")
+
+    export = commands.add_parser("export", help="write a capture database as JSON Lines")
+    export.add_argument("--capture", default=str(default_capture_path()))
+    export.add_argument("output")
+    imp = commands.add_parser("import", help="read a JSON Lines capture into a database")
+    imp.add_argument("--capture", default=str(default_capture_path()))
+    imp.add_argument("input")
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=argparse.SUPPRESS,
+                        help="address to listen on (default 0.0.0.0: every interface)")
+    parser.add_argument("--port", type=int, default=argparse.SUPPRESS,
+                        help=f"websocket port (default {DEFAULT_PORT})")
+    parser.add_argument("--capture", default=argparse.SUPPRESS,
+                        help=f"capture database (default {default_capture_path()})")
+    parser.add_argument("--tolerant", action="store_true", default=argparse.SUPPRESS,
+                        help="record schema violations but still process the messages")
+    parser.add_argument("--accept-no-subprotocol", action="store_true", default=argparse.SUPPRESS,
+                        help="accept chargers that offer no OCPP subprotocol, as 1.6")
+    parser.add_argument("--password", action="append", default=argparse.SUPPRESS,
+                        metavar="CHARGER=PASSWORD", help="require HTTP Basic auth (repeatable)")
+    parser.add_argument("--api", type=int, default=argparse.SUPPRESS, metavar="PORT",
+                        help="enable the local control API on 127.0.0.1:PORT")
+
+
+def _settings_from(args: argparse.Namespace, base: AppSettings) -> AppSettings:
+    settings = base
+    if "host" in args:
+        settings.csms.host = args.host
+    if "port" in args:
+        settings.csms.port = args.port
+    if "capture" in args:
+        settings.capture_path = args.capture
+    if getattr(args, "tolerant", False):
+        settings.csms.tolerant = True
+    if getattr(args, "accept_no_subprotocol", False):
+        settings.csms.accept_missing_subprotocol = True
+    for item in getattr(args, "password", None) or []:
+        charger, sep, password = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--password wants CHARGER=PASSWORD, got {item!r}")
+        settings.csms.passwords[charger] = password
+    if "api" in args:
+        settings.api_port = args.api
+    return settings
+
+
+# ---------------------------------------------------------------------- serve
+async def _serve(settings: AppSettings, demo: bool, quiet: bool) -> None:
+    from .service import Studio
+    studio = Studio(settings)
+    if not quiet:
+        studio.store.add_listener(lambda record: print(format_record(record), flush=True))
+    try:
+        await studio.start()
+    except OSError as exc:
+        studio.store.close()
+        raise SystemExit(f"Cannot listen on {settings.csms.host}:{settings.csms.port}: {exc}. "
+                         "Is another CSMS running? Choose a port with --port.")
+    print(f"OCPP Studio CSMS on port {studio.server.port}; capture: {studio.capture_path}",
+          flush=True)
+    for url in studio.server.urls():
+        print(f"  point chargers at {url}/<chargerId>", flush=True)
+    if studio.api is not None:
+        print(f"Control API on http://127.0.0.1:{studio.api.port}/api/v1 token {studio.api.token}"
+              f"{f' (also in {studio.api_token_file})' if studio.api_token_file else ''}",
+              flush=True)
+    if demo:
+        await studio.start_demo_chargers()
+    try:
+        await asyncio.Future()
+    finally:
+        await studio.stop()
+
+
+# ------------------------------------------------------------------ demo charger
+async def _demo_charger(args: argparse.Namespace) -> None:
+    from .demo import DemoChargerConfig, run_demo_charger
+    parts = urlsplit(args.url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme not in ("ws", "wss") or not segments:
+        raise SystemExit("--url must look like ws://HOST:PORT/PATH/CHARGER_ID")
+    charger_id = segments[-1]
+    base = urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(segments[:-1]), "", ""))
+    version = OcppVersion.parse(args.ocpp)
+    phases = args.phases or (3 if version is OcppVersion.V201 else 1)
+    config = DemoChargerConfig(
+        charger_id=charger_id, version=version, connectors=args.connectors, phases=phases,
+        max_current_a=16.0 if phases == 3 else 32.0, basic_auth_password=args.password,
+        auto_charge=args.charge)
+    await run_demo_charger(base.rstrip("/"), config)
+
+
+# -------------------------------------------------------------------------- call
+def _read_token(args: argparse.Namespace) -> str:
+    if args.token:
+        return args.token
+    if os.environ.get("OCPP_STUDIO_API_TOKEN"):
+        return os.environ["OCPP_STUDIO_API_TOKEN"]
+    from .api.server import token_file_for
+    path = Path(args.token_file) if args.token_file else token_file_for(default_capture_path())
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        raise SystemExit(f"No API token: pass --token, set OCPP_STUDIO_API_TOKEN, or "
+                         f"--token-file (looked in {path})") from None
+
+
+def _call(args: argparse.Namespace) -> int:
+    from .api.client import ApiError, call
+    try:
+        payload = loads(args.payload)
+    except ValueError as exc:
+        print(f"The payload is not JSON: {exc}", file=sys.stderr)
+        return 2
+    try:
+        answer = call(args.api, _read_token(args), args.charger, args.action, payload, args.timeout)
+    except ApiError as exc:
+        print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Cannot reach the control API on 127.0.0.1:{args.api}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(json.loads(json.dumps(answer["payload"], default=float)), indent=2))
+    for violation in answer.get("violations", []):
+        print(f"schema violation {violation['path']}: {violation['message']}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command
+    if command == "call":
+        return _call(args)
+    if command in ("export", "import"):
+        return _export_import(args)
+    if command == "demo-charger":
+        logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
+        try:
+            asyncio.run(_demo_charger(args))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    settings = _settings_from(args, AppSettings() if command == "serve" else AppSettings.load())
+    if command == "serve":
+        try:
+            asyncio.run(_serve(settings, getattr(args, "demo", False), args.quiet))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    from .ui.app import run_gui
+    return run_gui(settings, demo=args.demo)
+
+
+def _export_import(args: argparse.Namespace) -> int:
+    from .capture.jsonl import export_jsonl, import_jsonl
+    from .capture.store import CaptureStore
+    store = CaptureStore(args.capture)
+    try:
+        if args.command == "export":
+            lines = export_jsonl(store, args.output)
+            print(f"wrote {lines} lines to {args.output}")
+            return 0
+        result = import_jsonl(store, args.input)
+        print(f"imported {result.frames} frames and {result.events} events into {args.capture}")
+        for error in result.errors[:20]:
+            print(f"  skipped {error}", file=sys.stderr)
+        return 1 if result.errors else 0
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

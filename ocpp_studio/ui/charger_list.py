@@ -1,0 +1,216 @@
+"""The charger list: one card per charger, with an "All chargers" entry on top."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ..station.model import Station
+from . import theme
+from .formatting import local_time
+
+ChargerRole = Qt.ItemDataRole.UserRole + 1
+
+
+def connector_display(station: Station) -> list[tuple[str, str]]:
+    """(label, status) per connector, in a stable order.
+
+    A 2.0.1 connector only says "Occupied" while charging; the transaction's
+    chargingState says more (Charging, SuspendedEV…), so show that instead.
+    Connector 0 of a 1.6 charger stands for the whole charger.
+    """
+    charging_states = {t.connector: t.charging_state for t in station.transactions.values()
+                       if t.charging_state}
+    result = []
+    for label in sorted(station.connectors, key=_label_key):
+        status = station.connectors[label].status
+        if status == "Occupied" and charging_states.get(label):
+            status = charging_states[label]
+        result.append((label, status))
+    return result
+
+
+def _label_key(label: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in label.split("/"))
+    except ValueError:
+        return (1 << 30,)
+
+
+def _badge(text: str, colours: tuple[str, str]) -> str:
+    background, foreground = colours
+    return (f'<span style="background-color:{background}; color:{foreground};">'
+            f"&nbsp;{html.escape(text)}&nbsp;</span>")
+
+
+class ChargerCard(QWidget):
+    """What an installer needs to see about one charger at a glance."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        self.title = QLabel()
+        self.identity = QLabel()
+        self.connectors = QLabel()
+        self.last_message = QLabel()
+        for label in (self.title, self.identity, self.connectors, self.last_message):
+            label.setTextFormat(Qt.TextFormat.RichText)
+            layout.addWidget(label)
+        self.identity.setWordWrap(True)
+        self.connectors.setWordWrap(True)
+        small = self.last_message.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.last_message.setFont(small)
+        self.identity.setFont(small)
+
+    def show_station(self, station: Station) -> None:
+        version = f"OCPP {station.version.label}" if station.version else "OCPP ?"
+        if station.connected:
+            state = f'<span style="color:{theme.CONNECTED_COLOUR};">● Connected</span>'
+        else:
+            state = f'<span style="color:{theme.DISCONNECTED_COLOUR};">○ Disconnected</span>'
+        self.title.setText(f"<b>{html.escape(station.charger_id)}</b>&nbsp;&nbsp;"
+                           f"{version}&nbsp;&nbsp;{state}")
+        maker = " ".join(p for p in (station.vendor, station.model) if p) or "Vendor/model not yet known"
+        details = [html.escape(maker)]
+        if station.serial:
+            details.append(f"SN {html.escape(station.serial)}")
+        if station.firmware:
+            details.append(f"FW {html.escape(station.firmware)}")
+        self.identity.setText(" · ".join(details))
+        connectors = connector_display(station)
+        if connectors:
+            self.connectors.setText(" ".join(
+                _badge(f"{label}: {status}", theme.status_colours(status))
+                for label, status in connectors))
+        else:
+            self.connectors.setText('<span style="color:#777;">No connector status yet</span>')
+        last = local_time(station.last_message_us, with_date=False)
+        self.last_message.setText(f'<span style="color:#555;">Last message {last[:8]}</span>'
+                                  if last else '<span style="color:#555;">No message yet</span>')
+        self.setToolTip(_tooltip(station))
+
+    def plain_text(self) -> str:
+        """Everything the card says, without markup (for tests and accessibility)."""
+        from PySide6.QtGui import QTextDocument  # noqa: PLC0415
+        parts = []
+        for label in (self.title, self.identity, self.connectors, self.last_message):
+            document = QTextDocument()
+            document.setHtml(label.text())
+            parts.append(document.toPlainText().replace("\xa0", " ").strip())
+        return "\n".join(parts)
+
+
+def _tooltip(station: Station) -> str:
+    connection = station.current_connection
+    lines = [f"Charger id: {station.charger_id}"]
+    if connection:
+        lines.append(f"Address: {connection.remote}")
+        lines.append(f"Subprotocol: {connection.subprotocol or '(none)'}")
+    if station.boot_status:
+        lines.append(f"Last boot answered: {station.boot_status}")
+    lines.append(f"Reconnects: {max(0, len(station.connections) - 1)}")
+    return "\n".join(lines)
+
+
+class ChargerList(QWidget):
+    """List of chargers; emits ``charger_selected(id or None)``."""
+
+    charger_selected = Signal(object)  # str | None (None = all chargers)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("<b>Chargers</b>")
+        layout.addWidget(heading)
+        self.list = QListWidget()
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setSpacing(1)
+        layout.addWidget(self.list, 1)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.setStyleSheet("QLabel { color: #444; background: #f4f6f8; border: 1px solid #d0d5da;"
+                                " border-radius: 4px; padding: 10px; }")
+        layout.addWidget(self.hint)
+        self._all = QListWidgetItem("All chargers")
+        self._all.setData(ChargerRole, None)
+        font = self._all.font()
+        font.setBold(True)
+        self._all.setFont(font)
+        self._all.setSizeHint(QSize(0, 30))
+        self.list.addItem(self._all)
+        self._items: dict[str, QListWidgetItem] = {}
+        self._cards: dict[str, ChargerCard] = {}
+        self._connected: dict[str, bool] = {}
+        self._urls: list[str] = []
+        self.list.setCurrentItem(self._all)
+        self.list.currentItemChanged.connect(self._on_current)
+        self._update_hint()
+
+    # ------------------------------------------------------------ contents
+    def set_urls(self, urls: list[str]) -> None:
+        self._urls = urls
+        self._update_hint()
+
+    def update_station(self, station: Station) -> None:
+        card = self._cards.get(station.charger_id)
+        if card is None:
+            item = QListWidgetItem()
+            item.setData(ChargerRole, station.charger_id)
+            card = ChargerCard()
+            self._items[station.charger_id] = item
+            self._cards[station.charger_id] = card
+            self._insert_sorted(item, station.charger_id)
+            self.list.setItemWidget(item, card)
+        card.show_station(station)
+        self._connected[station.charger_id] = station.connected
+        self._items[station.charger_id].setSizeHint(card.sizeHint())
+        self._update_hint()
+
+    def _insert_sorted(self, item: QListWidgetItem, charger_id: str) -> None:
+        row = 1
+        while row < self.list.count() and str(self.list.item(row).data(ChargerRole)) < charger_id:
+            row += 1
+        self.list.insertItem(row, item)
+
+    def _update_hint(self) -> None:
+        if any(self._connected.values()):
+            self.hint.hide()
+            return
+        url = self._urls[0] if self._urls else "ws://<this laptop>:9000/ocpp"
+        others = ""
+        if len(self._urls) > 1:
+            others = "<br>Other addresses of this laptop: " + ", ".join(
+                html.escape(u) for u in self._urls[1:])
+        self.hint.setText(
+            "<b>No charger connected yet.</b><br>"
+            f"Point your charger's backend URL at <b>{html.escape(url)}</b> and it will "
+            "appear here. Most chargers add their own id at the end "
+            f"({html.escape(url)}/&lt;charger id&gt;).{others}")
+        self.hint.show()
+
+    # ------------------------------------------------------------ selection
+    def selected_charger(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(ChargerRole) if item else None
+
+    def select_charger(self, charger_id: str | None) -> None:
+        item = self._all if charger_id is None else self._items.get(charger_id)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
+    def card(self, charger_id: str) -> ChargerCard | None:
+        return self._cards.get(charger_id)
+
+    def _on_current(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        self.charger_selected.emit(current.data(ChargerRole) if current else None)

@@ -1,0 +1,47 @@
+"""Colours and fonts shared by the widgets, so the look is decided in one place."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+
+# Connector / EVSE status -> (background, text) colours for a badge.
+GREEN = ("#2e7d32", "#ffffff")
+BLUE = ("#1565c0", "#ffffff")
+RED = ("#c62828", "#ffffff")
+GREY = ("#757575", "#ffffff")
+AMBER = ("#f0a000", "#1f1f1f")
+UNKNOWN = ("#bdbdbd", "#1f1f1f")
+
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "Available": GREEN,
+    "Charging": BLUE,
+    "Faulted": RED,
+    "Unavailable": GREY,
+    "Preparing": AMBER,
+    "SuspendedEV": AMBER,
+    "SuspendedEVSE": AMBER,
+    "Finishing": AMBER,
+    "Reserved": AMBER,
+    "Occupied": AMBER,
+    "EVConnected": AMBER,
+    "Idle": AMBER,
+}
+
+CONNECTED_COLOUR = "#2e7d32"
+DISCONNECTED_COLOUR = "#c62828"
+
+# Message-list row backgrounds by severity.
+ROW_BACKGROUND = {"error": QColor("#fde0dc"), "warning": QColor("#fff3cd")}
+ROW_FOREGROUND = {"error": QColor("#8e1c12"), "warning": QColor("#6b4a00")}
+EVENT_FOREGROUND = QColor("#555555")
+
+
+def status_colours(status: str) -> tuple[str, str]:
+    return STATUS_COLOURS.get(status, UNKNOWN)
+
+
+def monospace_font(point_size: int | None = None) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    if point_size:
+        font.setPointSize(point_size)
+    return font

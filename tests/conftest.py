@@ -1,0 +1,75 @@
+"""Shared test helpers: run a real CSMS on 127.0.0.1 and talk to it as a charger."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import websockets  # noqa: E402
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+
+from ocpp_studio.capture.store import CaptureStore  # noqa: E402
+from ocpp_studio.settings import CsmsSettings  # noqa: E402
+from ocpp_studio.station.central import CentralSystem  # noqa: E402
+from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: E402
+
+
+class RunningCsms:
+    def __init__(self, store: CaptureStore, central: CentralSystem, server: CsmsServer) -> None:
+        self.store = store
+        self.central = central
+        self.server = server
+
+    def url(self, charger_id: str, path: str = "/ocpp") -> str:
+        return f"ws://127.0.0.1:{self.server.port}{path}/{charger_id}"
+
+
+@asynccontextmanager
+async def running_csms(store: CaptureStore | None = None, **settings: Any) -> AsyncIterator[RunningCsms]:
+    """A real CentralSystem + CsmsServer on 127.0.0.1, random port."""
+    store = store or CaptureStore(":memory:")
+    central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0, **settings))
+    server = CsmsServer(central)
+    await server.start()
+    try:
+        yield RunningCsms(store, central, server)
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def raw_charger(url: str, subprotocol: str | None = "ocpp1.6",
+                      **kwargs: Any) -> AsyncIterator[ClientConnection]:
+    """A bare websocket client: send exactly the text you want."""
+    protocols = [subprotocol] if subprotocol else None
+    async with connect(url, subprotocols=protocols, **kwargs) as ws:
+        yield ws
+
+
+async def exchange(ws: ClientConnection, text: str, timeout: float = 10) -> Any:
+    """Send one frame and return the parsed answer."""
+    from ocpp_studio.core.frames import loads
+    await ws.send(text)
+    return loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def wait_for(condition: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Wait until condition() is true; fail clearly after a generous timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+BOOT_16 = '[2,"boot-1","BootNotification",{"chargePointVendor":"Acme","chargePointModel":"Wallbox"}]'
+BOOT_201 = ('[2,"boot-1","BootNotification",{"reason":"PowerUp","chargingStation":'
+            '{"vendorName":"Acme","model":"Wallbox"}}]')
+
+__all__ = ["running_csms", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
+           "websockets"]

@@ -1,0 +1,262 @@
+"""The RPC endpoint in both roles, linked in memory (no sockets needed here)."""
+
+import asyncio
+
+import pytest
+
+from ocpp_studio.capture.store import CaptureStore
+from ocpp_studio.core.errors import Fault
+from ocpp_studio.core.records import CallState, MemoryRecorder
+from ocpp_studio.core.rpc import (
+    CallError, CallTimeout, ConnectionClosed, InvalidPayload, RpcEndpoint,
+)
+from ocpp_studio.core.versions import OcppVersion
+
+BOOT = {"chargePointVendor": "Acme", "chargePointModel": "W1"}
+BOOT_ANSWER = {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 60}
+
+
+class Link:
+    """A CSMS endpoint and a charger endpoint wired back to back."""
+
+    def __init__(self, csms_handler, charger_handler, version=OcppVersion.V16, **csms_options):
+        self.store = CaptureStore(":memory:")
+        self.charger_frames = MemoryRecorder()
+        self.cut = False
+
+        async def to_charger(text):
+            if self.cut:
+                raise ConnectionError("link cut")
+            asyncio.get_running_loop().call_soon(asyncio.ensure_future, self.charger.receive(text))
+
+        async def to_csms(text):
+            if self.cut:
+                raise ConnectionError("link cut")
+            asyncio.get_running_loop().call_soon(asyncio.ensure_future, self.csms.receive(text))
+
+        self.csms = RpcEndpoint(version=version, role="csms", charger_id="CP1", send=to_charger,
+                                recorder=self.store, handler=csms_handler, **csms_options)
+        self.charger = RpcEndpoint(version=version, role="charger", charger_id="CP1",
+                                   send=to_csms, recorder=self.charger_frames,
+                                   handler=charger_handler)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_call_is_recorded_paired_and_answered():
+    async def scenario():
+        link = Link(lambda a, p: BOOT_ANSWER, lambda a, p: {})
+        answer = await link.charger.call("BootNotification", BOOT)
+        assert answer["status"] == "Accepted"
+        call, result = link.store.frames()
+        assert call.action == "BootNotification" and call.state == CallState.ANSWERED.value
+        assert result.pair_id == call.id and result.action == "BootNotification"
+        assert result.latency_ms is not None and result.latency_ms >= 0
+        assert call.valid and result.valid
+    run(scenario())
+
+
+def test_several_calls_in_flight_when_allowed():
+    async def scenario():
+        release = asyncio.Event()
+        seen = []
+
+        async def slow_charger(action, payload):
+            seen.append(action)
+            await release.wait()
+            return {"status": "Accepted"}
+
+        link = Link(lambda a, p: {}, slow_charger, max_calls_in_flight=3)
+        calls = [asyncio.create_task(link.csms.call("Reset", {"type": "Soft"})) for _ in range(3)]
+        while len(seen) < 3:  # all three reach the charger before any answer
+            await asyncio.sleep(0.01)
+        assert link.csms.calls_in_flight == 3
+        release.set()
+        assert [c["status"] for c in await asyncio.gather(*calls)] == ["Accepted"] * 3
+    run(scenario())
+
+
+def test_one_call_at_a_time_by_default():
+    async def scenario():
+        release = asyncio.Event()
+        seen = []
+
+        async def slow_charger(action, payload):
+            seen.append(action)
+            await release.wait()
+            return {"status": "Accepted"}
+
+        link = Link(lambda a, p: {}, slow_charger)
+        calls = [asyncio.create_task(link.csms.call("Reset", {"type": "Soft"})) for _ in range(2)]
+        while not seen:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert seen == ["Reset"] and link.csms.calls_in_flight == 1
+        release.set()
+        await asyncio.gather(*calls)
+        assert seen == ["Reset", "Reset"]
+    run(scenario())
+
+
+def test_timeout_is_a_clear_error_and_a_late_answer_is_flagged():
+    async def scenario():
+        release = asyncio.Event()
+
+        async def stuck_charger(action, payload):
+            await release.wait()
+            return {"status": "Accepted"}
+
+        link = Link(lambda a, p: {}, stuck_charger)
+        with pytest.raises(CallTimeout, match="CP1 did not answer Reset within 0.2 s"):
+            await link.csms.call("Reset", {"type": "Hard"}, timeout=0.2)
+        call = link.store.frames()[0]
+        assert call.state == CallState.TIMEOUT.value
+        release.set()
+        while len(link.store.frames()) < 2:
+            await asyncio.sleep(0.01)
+        late = link.store.frames()[1]
+        assert late.state == CallState.LATE.value and late.pair_id == call.id
+        assert "Late answer to Reset" in late.problem
+        assert link.store.frame(call.id).state == CallState.TIMEOUT.value
+    run(scenario())
+
+
+def test_unmatched_answer_is_recorded_not_dropped():
+    async def scenario():
+        link = Link(lambda a, p: {}, lambda a, p: {})
+        await link.csms.receive('[3,"nobody-asked",{}]')
+        frame = link.store.frames()[0]
+        assert frame.state == CallState.UNMATCHED.value
+        assert "matches no call" in frame.problem
+    run(scenario())
+
+
+def test_disconnect_fails_pending_calls_and_marks_them_lost():
+    async def scenario():
+        async def never(action, payload):
+            await asyncio.Event().wait()
+
+        link = Link(lambda a, p: {}, never)
+        pending = asyncio.create_task(link.csms.call("GetConfiguration", {}))
+        while link.csms.calls_in_flight == 0:
+            await asyncio.sleep(0.01)
+        link.csms.close("charger vanished")
+        with pytest.raises(ConnectionClosed, match="disconnected before answering GetConfiguration"):
+            await pending
+        assert link.store.frames()[0].state == CallState.LOST.value
+        with pytest.raises(ConnectionClosed):
+            await link.csms.call("GetConfiguration", {})
+    run(scenario())
+
+
+def test_send_failure_is_connection_closed():
+    async def scenario():
+        link = Link(lambda a, p: {}, lambda a, p: {})
+        link.cut = True
+        with pytest.raises(ConnectionClosed):
+            await link.csms.call("GetConfiguration", {})
+        assert link.store.frames()[0].state == CallState.LOST.value
+    run(scenario())
+
+
+def test_callerror_answer_raises_call_error():
+    async def scenario():
+        def refusing(action, payload):
+            raise CallError(Fault.NOT_SUPPORTED, "no reservations here")
+
+        link = Link(lambda a, p: {}, refusing)
+        with pytest.raises(CallError) as caught:
+            await link.csms.call("ReserveNow", {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z",
+                                                "idTag": "A", "reservationId": 1})
+        assert caught.value.code == "NotSupported"
+        assert caught.value.description == "no reservations here"
+        call, error = link.store.frames()
+        assert call.state == CallState.ERROR.value and error.error_code == "NotSupported"
+    run(scenario())
+
+
+def test_handler_crash_becomes_internal_error():
+    async def scenario():
+        def broken(action, payload):
+            raise RuntimeError("database on fire")
+
+        link = Link(broken, lambda a, p: {})
+        with pytest.raises(CallError) as caught:
+            await link.charger.call("Heartbeat", {})
+        assert caught.value.code == "InternalError"
+        assert "database on fire" in caught.value.description
+    run(scenario())
+
+
+def test_invalid_outgoing_payload_is_refused_before_sending():
+    async def scenario():
+        link = Link(lambda a, p: {}, lambda a, p: {})
+        with pytest.raises(InvalidPayload, match=r"\$.type"):
+            await link.csms.call("Reset", {"type": "Gentle"})
+        assert link.store.frames() == []  # nothing went on the wire
+        with pytest.raises(InvalidPayload, match="not an OCPP 1.6 action"):
+            await link.csms.call("Teleport", {})
+    run(scenario())
+
+
+def test_invalid_payload_can_be_sent_on_purpose_and_is_recorded_invalid():
+    async def scenario():
+        def charger(action, payload):
+            raise CallError("PropertyConstraintViolation", "bad type")
+
+        link = Link(lambda a, p: {}, charger)
+        with pytest.raises(CallError):
+            await link.csms.call("Reset", {"type": "Gentle"}, allow_invalid=True)
+        call = link.store.frames()[0]
+        assert call.valid is False and call.violations[0]["path"] == "$.type"
+    run(scenario())
+
+
+def test_response_breaking_the_schema_is_returned_and_recorded():
+    async def scenario():
+        link = Link(lambda a, p: {}, lambda a, p: {"status": "Maybe"})
+        reply = await link.csms.call_detailed("Reset", {"type": "Soft"})
+        assert reply.payload == {"status": "Maybe"}
+        assert reply.violations[0].path == "$.status"
+        assert link.store.frame(reply.record_id).valid is False
+    run(scenario())
+
+
+def test_unknown_error_code_in_answer_is_flagged():
+    async def scenario():
+        def charger(action, payload):
+            raise CallError("TotallyBroken", "")
+
+        link = Link(lambda a, p: {}, charger)
+        with pytest.raises(CallError):
+            await link.csms.call("ClearCache", {})
+        error = link.store.frames()[1]
+        assert error.valid is False and "is not an OCPP 1.6 error code" in error.problem
+    run(scenario())
+
+
+def test_duplicate_id_while_handling_is_refused():
+    async def scenario():
+        release = asyncio.Event()
+
+        async def slow(action, payload):
+            await release.wait()
+            return {"currentTime": "2026-01-01T00:00:00Z"}
+
+        sent = []
+
+        async def capture(text):
+            sent.append(text)
+
+        csms = RpcEndpoint(version=OcppVersion.V201, role="csms", charger_id="CP1", send=capture,
+                           recorder=MemoryRecorder(), handler=slow)
+        await csms.receive('[2,"same","Heartbeat",{}]')
+        await csms.receive('[2,"same","Heartbeat",{}]')
+        assert sent and '"RpcFrameworkError"' in sent[0]
+        release.set()
+        while len(sent) < 2:
+            await asyncio.sleep(0.01)
+        assert sent[1].startswith('[3,"same"')
+    run(scenario())

@@ -1,0 +1,60 @@
+from ocpp_studio.core.errors import Fault, error_code
+from ocpp_studio.core.frames import loads
+from ocpp_studio.core.schemas import first_fault, known_actions, validate
+from ocpp_studio.core.versions import OcppVersion
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+
+
+def test_security_whitepaper_messages_are_known_in_16():
+    for action in ("SecurityEventNotification", "SignCertificate", "LogStatusNotification",
+                   "SignedFirmwareStatusNotification", "InstallCertificate", "ExtendedTriggerMessage"):
+        assert action in known_actions(V16)
+    assert "TransactionEvent" in known_actions(V201)
+    assert "TransactionEvent" not in known_actions(V16)
+
+
+def test_decimal_limit_passes_multiple_of():
+    # 0.3 A read as a float fails multipleOf 0.1; read as Decimal it is valid.
+    payload = loads('{"connectorId":0,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,'
+                    '"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute",'
+                    '"chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":'
+                    '[{"startPeriod":0,"limit":0.3}]}}}')
+    assert validate(V16, "SetChargingProfile", "request", payload) == []
+
+
+def test_violations_carry_json_paths_and_the_rule():
+    payload = loads('{"connectorId":1,"meterValue":[{"timestamp":"yesterday","sampledValue":'
+                    '[{"value":"1","unit":"Watts"}]}]}')
+    violations = validate(V16, "MeterValues", "request", payload)
+    by_path = {v.path: v for v in violations}
+    assert by_path["$.meterValue[0].timestamp"].keyword == "format"
+    assert by_path["$.meterValue[0].sampledValue[0].unit"].keyword == "enum"
+    assert "Watts" in by_path["$.meterValue[0].sampledValue[0].unit"].message
+
+
+def test_messages_show_numbers_not_decimal_reprs():
+    violations = validate(V16, "BootNotification", "response",
+                          loads('{"status":"Accepted","currentTime":"2024-01-01T00:00:00Z","interval":1.5}'))
+    assert violations[0].message == "1.5 is not of type 'integer'"
+
+
+def test_fault_mapping_per_version():
+    missing = validate(V16, "BootNotification", "request", {"chargePointVendor": "x"})
+    assert first_fault(missing) is Fault.OCCURRENCE_CONSTRAINT
+    assert error_code(Fault.OCCURRENCE_CONSTRAINT, V16) == "OccurenceConstraintViolation"
+    assert error_code(Fault.OCCURRENCE_CONSTRAINT, V201) == "OccurrenceConstraintViolation"
+    wrong_type = validate(V201, "Heartbeat", "response", {"currentTime": 5})
+    assert first_fault(wrong_type) is Fault.TYPE_CONSTRAINT
+    bad_time = validate(V201, "Heartbeat", "response", {"currentTime": "noon"})
+    assert error_code(first_fault(bad_time), V201) == "FormatViolation"
+    assert error_code(first_fault(bad_time), V16) == "FormationViolation"
+    bad_enum = validate(V16, "StatusNotification", "request",
+                        {"connectorId": 1, "errorCode": "NoError", "status": "Sleeping"})
+    assert first_fault(bad_enum) is Fault.PROPERTY_CONSTRAINT
+
+
+def test_integral_decimal_is_an_integer_in_201():
+    # draft-06: 1.0 is an integer. 2.0.1 chargers do send connectorId 1.0 sometimes.
+    assert validate(V201, "StatusNotification", "request", loads(
+        '{"timestamp":"2024-01-01T00:00:00Z","connectorStatus":"Available","evseId":1.0,"connectorId":1}')) == []
