@@ -73,3 +73,28 @@ BOOT_201 = ('[2,"boot-1","BootNotification",{"reason":"PowerUp","chargingStation
 
 __all__ = ["running_csms", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
            "websockets"]
+
+
+@asynccontextmanager
+async def scripted_charger(url: str, handler: Any, version: str = "ocpp1.6") -> AsyncIterator[Any]:
+    """A charger made of our own RpcEndpoint that boots and answers CALLs with ``handler``."""
+    from ocpp_studio.core.records import MemoryRecorder
+    from ocpp_studio.core.rpc import RpcEndpoint
+    from ocpp_studio.core.versions import OcppVersion
+    ocpp_version = OcppVersion(version)
+    async with connect(url, subprotocols=[version]) as ws:
+        endpoint = RpcEndpoint(version=ocpp_version, role="charger", charger_id=url.rsplit("/", 1)[-1],
+                               send=ws.send, recorder=MemoryRecorder(), handler=handler)
+
+        async def pump() -> None:
+            async for message in ws:
+                await endpoint.receive(message)
+
+        reader = asyncio.create_task(pump())
+        boot = ({"chargePointVendor": "Acme", "chargePointModel": "W1"} if ocpp_version.label == "1.6"
+                else {"reason": "PowerUp", "chargingStation": {"vendorName": "Acme", "model": "W1"}})
+        await endpoint.call("BootNotification", boot)
+        try:
+            yield endpoint
+        finally:
+            reader.cancel()

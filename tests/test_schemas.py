@@ -41,6 +41,7 @@ def test_messages_show_numbers_not_decimal_reprs():
 
 def test_fault_mapping_per_version():
     missing = validate(V16, "BootNotification", "request", {"chargePointVendor": "x"})
+    assert missing[0].path == "$.chargePointModel"
     assert first_fault(missing) is Fault.OCCURRENCE_CONSTRAINT
     assert error_code(Fault.OCCURRENCE_CONSTRAINT, V16) == "OccurenceConstraintViolation"
     assert error_code(Fault.OCCURRENCE_CONSTRAINT, V201) == "OccurrenceConstraintViolation"

@@ -192,7 +192,7 @@ def test_oversized_frame_closes_the_connection_with_the_reason_recorded():
                     await ws.recv()
             await wait_for(lambda: csms.store.events("CP9")[-1].kind == "disconnected")
             closed = csms.store.events("CP9")[-1].detail
-            assert closed["code"] == 1009 and "larger than the maximum" in closed["reason"]
+            assert closed["code"] == 1009 and "larger than the maximum message size" in closed["reason"]
             # what was received before is all still there
             assert [f.action for f in csms.store.frames(charger="CP9")] == ["BootNotification"] * 2
     run(scenario())

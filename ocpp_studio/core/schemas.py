@@ -25,6 +25,7 @@ from .versions import OcppVersion
 Kind = Literal["request", "response"]
 
 # jsonschema writes Decimal('1.5'); a user should read 1.5.
+_MISSING = re.compile(r"^'([^']+)' is a required property$")
 _DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 
 _PACKAGE_DIR = {OcppVersion.V16: "v16", OcppVersion.V201: "v201"}
@@ -115,8 +116,12 @@ def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> lis
     validator = _validator(version, action, kind)
     violations = []
     for error in validator.iter_errors(payload):
+        parts = list(error.absolute_path)
+        missing = _MISSING.match(error.message) if error.validator == "required" else None
+        if missing:  # point at the field that is missing, not at its parent
+            parts.append(missing.group(1))
         violations.append(Violation(
-            path=_json_path(error.absolute_path),
+            path=_json_path(parts),
             message=_DECIMAL_REPR.sub(r"\1", error.message),
             keyword=str(error.validator),
             rule=error.validator_value,

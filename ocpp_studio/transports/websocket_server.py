@@ -208,8 +208,7 @@ def _close_info(websocket: ServerConnection, max_size: int) -> tuple[int | None,
         return 1006, "connection lost without a closing handshake"
     reason = frame.reason
     if frame.code == 1009:
-        reason = reason or "a frame was larger than the maximum message size"
-        reason += f" (limit {max_size} bytes)"
+        reason = f"frame larger than the maximum message size ({reason or max_size})"
     side = "charger" if protocol.close_rcvd is not None else "studio"
     return frame.code, f"{reason} [closed by {side}]" if reason else f"closed by {side}"
 
