@@ -260,3 +260,28 @@ def test_duplicate_id_while_handling_is_refused():
             await asyncio.sleep(0.01)
         assert sent[1].startswith('[3,"same"')
     run(scenario())
+
+
+def test_cancelled_call_is_marked_lost_and_its_answer_late():
+    async def scenario():
+        release = asyncio.Event()
+
+        async def slow(action, payload):
+            await release.wait()
+            return {"status": "Accepted"}
+
+        link = Link(lambda a, p: {}, slow)
+        task = asyncio.create_task(link.csms.call("Reset", {"type": "Soft"}))
+        while link.csms.calls_in_flight == 0:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert link.csms.calls_in_flight == 0
+        assert link.store.frames()[0].state == CallState.LOST.value
+        release.set()
+        while len(link.store.frames()) < 2:
+            await asyncio.sleep(0.01)
+        answer = link.store.frames()[1]
+        assert answer.state == CallState.LATE.value and "was cancelled" in answer.problem
+    run(scenario())

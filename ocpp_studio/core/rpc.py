@@ -88,6 +88,7 @@ class _PendingCall:
     record_id: int
     sent_us: int
     future: asyncio.Future = field(repr=False)
+    gave_up: str = ""  # why we stopped waiting: "timed out" or "was cancelled"
 
 
 def describe_violations(action: str, violations: list[schemas.Violation]) -> str:
@@ -319,7 +320,7 @@ class RpcEndpoint:
             record.state = CallState.LATE.value
             record.problem = (f"Late answer to {late.action}: arrived "
                               f"{record.latency_ms / 1000:.1f} s after it was sent, after the "
-                              "call had timed out")
+                              f"call {late.gave_up}")
             violations = self._check_response(frame, late.action)
             record.valid = not violations
             record.violations = [v.as_dict() for v in violations]
@@ -365,29 +366,43 @@ class RpcEndpoint:
                               state=CallState.PENDING.value)
         row_id = self._recorder.record_frame(record)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
+        # Whoever waited may be cancelled in the same loop turn as close() fails the
+        # future: mark its exception as seen so asyncio does not log it as lost.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pending = _PendingCall(action, row_id, record.ts_us, future)
         self._pending[unique_id] = pending
-        try:
-            await self._send(text)
-        except Exception as exc:  # noqa: BLE001
-            self._pending.pop(unique_id, None)
-            self._recorder.set_call_state(row_id, CallState.LOST.value)
-            raise ConnectionClosed(f"{action} could not be sent to {self.charger_id}: {exc}") from exc
         limit = self.call_timeout if timeout is None else timeout
         try:
-            async with asyncio.timeout(limit):
-                frame, reply_violations, latency_ms, reply_id = await future
-        except TimeoutError:
-            self._pending.pop(unique_id, None)
-            self._remember_timed_out(unique_id, pending)
-            self._recorder.set_call_state(row_id, CallState.TIMEOUT.value)
-            raise CallTimeout(f"{self.charger_id} did not answer {action} within {limit:g} s") from None
+            try:
+                await self._send(text)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                self._recorder.set_call_state(row_id, CallState.LOST.value)
+                raise ConnectionClosed(f"{action} could not be sent to {self.charger_id}: {exc}") from exc
+            try:
+                async with asyncio.timeout(limit):
+                    frame, reply_violations, latency_ms, reply_id = await future
+            except TimeoutError:
+                self._remember_abandoned(unique_id, pending, "timed out")
+                self._recorder.set_call_state(row_id, CallState.TIMEOUT.value)
+                raise CallTimeout(f"{self.charger_id} did not answer {action} within {limit:g} s") from None
+        except asyncio.CancelledError:
+            # The caller gave up (e.g. the app is closing): no answer will be awaited.
+            if self._pending.get(unique_id) is pending:
+                self._recorder.set_call_state(row_id, CallState.LOST.value)
+                self._remember_abandoned(unique_id, pending, "was cancelled")
+            raise
+        finally:
+            if self._pending.get(unique_id) is pending:
+                del self._pending[unique_id]
         if frame.message_type is MessageType.CALLERROR:
             raise CallError(frame.error_code or "GenericError", frame.error_description or "",
                             frame.payload if isinstance(frame.payload, dict) else {})
         return Reply(frame.payload, reply_violations, latency_ms, reply_id)
 
-    def _remember_timed_out(self, unique_id: str, pending: _PendingCall) -> None:
+    def _remember_abandoned(self, unique_id: str, pending: _PendingCall, why: str) -> None:
+        pending.gave_up = why
         self._timed_out[unique_id] = pending
         while len(self._timed_out) > _TIMED_OUT_MEMORY:
             self._timed_out.popitem(last=False)

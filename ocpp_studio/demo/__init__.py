@@ -1,1 +1,9 @@
+"""Built-in simulated charger (OCPP 1.6J and 2.0.1) for demos, training and tests.
 
+Plain asyncio: nothing here imports Qt.
+"""
+
+from .charger import DemoCharger, run_demo_charger
+from .config import DemoChargerConfig
+
+__all__ = ["DemoCharger", "DemoChargerConfig", "run_demo_charger"]
