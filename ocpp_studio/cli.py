@@ -157,7 +157,7 @@ async def _serve(settings: AppSettings, demo: bool, quiet: bool) -> None:
               f"{f' (also in {studio.api_token_file})' if studio.api_token_file else ''}",
               flush=True)
     if demo:
-        await studio.start_demo_chargers()
+        studio.start_demo_chargers()
     try:
         await asyncio.Future()
     finally:

@@ -5,8 +5,11 @@ websocket server, optional control API and demo chargers. Used by the CLI's
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
@@ -18,37 +21,56 @@ from .transports.websocket_server import CsmsServer
 log = logging.getLogger(__name__)
 
 
-def demo_configs() -> list:
-    """The two demo chargers of ``--demo``: a 7.4 kW 1.6 one and an 11 kW 2.0.1 one."""
+def demo_configs() -> list[Any]:
+    """The two demo chargers of ``--demo``: a 7.4 kW 1.6 one and an 11 kW 2.0.1 one,
+    both charging from the start and reporting power every second."""
     from .demo import DemoChargerConfig
+    common = dict(vendor="OCPP Studio", firmware="demo-1.0", auto_charge=True, meter_interval=1)
     return [
         DemoChargerConfig(charger_id="DEMO-16", version=OcppVersion.V16, connectors=1, phases=1,
-                          max_current_a=32.0, model="Demo 7kW", serial="DEMO-16-0001",
-                          meter_interval=1, auto_charge=True),
+                          max_current_a=32.0, voltage_v=230.0, model="Demo Wallbox 7.4 kW",
+                          serial="DEMO16-0001", **common),
         DemoChargerConfig(charger_id="DEMO-201", version=OcppVersion.V201, connectors=1,
-                          phases=3, max_current_a=16.0, model="Demo 11kW", serial="DEMO-201-0001",
-                          meter_interval=1, auto_charge=True),
+                          phases=3, max_current_a=16.0, voltage_v=230.0,
+                          model="Demo Wallbox 11 kW", serial="DEMO201-0001", **common),
     ]
 
 
 class Studio:
-    """Start and stop everything that runs behind the window or ``serve``."""
+    """Start and stop everything that runs behind the window or ``serve``.
+
+    Creating it opens the capture database (and may raise if it cannot);
+    ``start`` listens for chargers (and raises OSError if the port is taken,
+    so the caller can offer another one with ``start(port=...)``).
+    """
 
     def __init__(self, settings: AppSettings, store: CaptureStore | None = None) -> None:
         self.settings = settings
         self.capture_path = settings.resolved_capture_path()
         self.store = store or CaptureStore(self.capture_path)
         self.central = CentralSystem(self.store, settings.csms)
-        self.server = CsmsServer(self.central)
+        self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
-        self._demo_tasks: list[asyncio.Task] = []
-        self.demo_chargers: list = []
+        self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
 
-    async def start(self) -> None:
-        await self.server.start()
-        if self.settings.api_port:
+    async def start(self, port: int | None = None) -> None:
+        csms = self.settings.csms if port is None else dataclasses.replace(self.settings.csms, port=port)
+        server = CsmsServer(self.central, csms)
+        await server.start()
+        self.server = server
+        if self.settings.api_port and self.api is None:
             await self.start_api(self.settings.api_port)
+
+    def urls(self) -> list[str]:
+        return self.server.urls() if self.server else []
+
+    def loopback_url(self) -> str:
+        assert self.server is not None
+        host = self.server.settings.host
+        if host in ("0.0.0.0", "", "::"):
+            host = "127.0.0.1"
+        return f"ws://{host}:{self.server.port}/ocpp"
 
     async def start_api(self, port: int) -> ControlApi:
         self.api = ControlApi(self.central, self.store, port)
@@ -58,24 +80,40 @@ class Studio:
             write_token(self.api_token_file, self.api.token)
         return self.api
 
-    async def start_demo_chargers(self) -> None:
+    def start_demo_chargers(self) -> None:
         from .demo import DemoCharger
-        url = f"ws://127.0.0.1:{self.server.port}/ocpp"
+        url = self.loopback_url()
         for config in demo_configs():
             charger = DemoCharger(url, config)
-            self.demo_chargers.append(charger)
-            self._demo_tasks.append(asyncio.create_task(charger.run()))
+            task = asyncio.create_task(charger.run(), name=f"demo {config.charger_id}")
+            task.add_done_callback(_log_demo_end)
+            self.demo_chargers.append((charger, task))
+
+    async def stop_demo_chargers(self) -> None:
+        chargers, self.demo_chargers = self.demo_chargers, []
+        for charger, task in chargers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(charger.stop(), 5)
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
     async def stop(self) -> None:
-        for charger in self.demo_chargers:
-            try:
-                await charger.stop()
-            except Exception:  # noqa: BLE001 - shutting down anyway
-                log.exception("demo charger did not stop cleanly")
-        for task in self._demo_tasks:
-            task.cancel()
-        await asyncio.gather(*self._demo_tasks, return_exceptions=True)
+        """Stop in order: demo chargers, API, server, then close the capture."""
+        await self.stop_demo_chargers()
         if self.api is not None:
             await self.api.stop()
-        await self.server.stop()
+            self.api = None
+        if self.server is not None:
+            try:
+                await asyncio.wait_for(self.server.stop(), 5)
+            except (TimeoutError, OSError) as exc:
+                log.warning("server did not stop cleanly: %s", exc)
+            self.server = None
         self.store.close()
+
+
+def _log_demo_end(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("demo charger %s stopped: %s", task.get_name(), task.exception())

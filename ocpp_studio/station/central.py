@@ -59,6 +59,8 @@ class ChargerSession:
         return self.endpoint.connection_id
 
     async def receive(self, text: str) -> None:
+        # Any frame, answers to our calls included, shows the charger is alive.
+        self.station.last_message_us = now_us()
         await self.endpoint.receive(text)
 
     async def call(self, action: str, payload: Any, timeout: float | None = None,

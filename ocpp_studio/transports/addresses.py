@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 
@@ -36,3 +37,25 @@ def charger_urls(host: str, port: int, path: str = "/ocpp") -> list[str]:
     else:
         hosts = [host]
     return [f"ws://{h}:{port}{path}" for h in hosts]
+
+
+#: "Port in use" on Linux/macOS (errno) and Windows (WSAEADDRINUSE).
+_ADDRESS_IN_USE = {errno.EADDRINUSE, 10048}
+
+
+def is_address_in_use(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and (exc.errno in _ADDRESS_IN_USE
+                                         or getattr(exc, "winerror", None) == 10048)
+
+
+def find_free_port(host: str, start: int, attempts: int = 20) -> int:
+    """The first port after ``start`` we can bind on ``host``, else one the OS picks."""
+    bind_host = "" if host in ("0.0.0.0", "::") else host
+    for port in list(range(start + 1, start + 1 + attempts)) + [0]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((bind_host, port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("no free port found")

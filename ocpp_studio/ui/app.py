@@ -16,12 +16,8 @@ AppSettings; run_gui(AppSettings(capture_path='/tmp/shot.db'), demo=True)"``
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
-import errno
 import logging
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -30,9 +26,10 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..capture.store import CaptureStore
-from ..core.versions import OcppVersion
-from ..settings import AppSettings, CsmsSettings
+from ..service import Studio
+from ..settings import AppSettings
 from ..station.central import CentralSystem
+from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
 from .main_window import MainWindow
 
@@ -43,38 +40,17 @@ QUIT_AFTER_ENV = "OCPP_STUDIO_QUIT_AFTER"
 DEFAULT_SCREENSHOT_DELAY = 8.0
 MIN_POINT_SIZE = 10
 
-#: "Port in use" on Linux/macOS (errno) and Windows (WSAEADDRINUSE).
-_ADDRESS_IN_USE = {errno.EADDRINUSE, 10048}
-
 #: ask(busy_port, free_port) -> use the free port?
 AskOtherPort = Callable[[int, int], Awaitable[bool]]
 
 
 # ------------------------------------------------------------------ helpers
-def is_address_in_use(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and (exc.errno in _ADDRESS_IN_USE
-                                         or getattr(exc, "winerror", None) == 10048)
-
-
-def find_free_port(host: str, start: int, attempts: int = 20) -> int:
-    """The first port after ``start`` we can bind on ``host``, else one the OS picks."""
-    bind_host = "" if host in ("0.0.0.0", "::") else host
-    for port in list(range(start + 1, start + 1 + attempts)) + [0]:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind((bind_host, port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise OSError("no free port found")
-
-
 def port_in_use_text(port: int, alternative: int) -> str:
     return (f"Port {port} is already in use — is another OCPP Studio or CSMS running?\n\n"
             f"OCPP Studio can listen on port {alternative} instead; chargers must then be "
-            f"pointed at that port. Or quit, close the other program and start again. "
-            f"To keep a different port, choose another port in the settings "
-            f"(csms.port in settings.json).")
+            f"pointed at that port. Or quit, close the other program and start again.\n\n"
+            f"To use another port every time, choose it in the settings (csms.port in "
+            f"settings.json) or start OCPP Studio with --port.")
 
 
 async def ask_other_port_dialog(port: int, alternative: int,
@@ -99,93 +75,77 @@ async def ask_other_port_dialog(port: int, alternative: int,
         box.deleteLater()
 
 
-async def start_server(central: CentralSystem, settings: CsmsSettings,
-                       ask: AskOtherPort) -> CsmsServer | None:
-    """Start the CSMS; if the port is taken, offer a free one. None = the user gave up."""
-    server = CsmsServer(central, settings)
-    try:
-        await server.start()
-        return server
-    except OSError as exc:
-        if not is_address_in_use(exc):
-            raise
-        busy = settings.port
-    alternative = find_free_port(settings.host, busy)
-    if not await ask(busy, alternative):
-        return None
-    other = dataclasses.replace(settings, port=alternative)
-    server = CsmsServer(central, other)
-    await server.start()
-    return server
-
-
-def demo_configs() -> list[Any]:
-    """The two built-in demo chargers."""
-    from ..demo import DemoChargerConfig  # noqa: PLC0415 - optional until the demo lands
-
-    common = dict(vendor="OCPP Studio", firmware="demo-1.0", auto_charge=True)
-    return [
-        DemoChargerConfig(charger_id="DEMO-16", version=OcppVersion.V16, connectors=1, phases=1,
-                          max_current_a=32.0, voltage_v=230.0, model="Demo Wallbox 7.4 kW",
-                          serial="DEMO16-0001", **common),
-        DemoChargerConfig(charger_id="DEMO-201", version=OcppVersion.V201, connectors=1,
-                          phases=3, max_current_a=16.0, voltage_v=230.0,
-                          model="Demo Wallbox 11 kW", serial="DEMO201-0001", **common),
-    ]
-
-
-def loopback_url(server: CsmsServer) -> str:
-    host = server.settings.host
-    if host in ("0.0.0.0", "", "::"):
-        host = "127.0.0.1"
-    return f"ws://{host}:{server.port}/ocpp"
-
-
 # ------------------------------------------------------------------ the app
 class StudioRun:
-    """One run of the GUI: what it started, so it can stop it again in order."""
+    """One run of the GUI: the Studio behind the window, and the window."""
 
     def __init__(self, settings: AppSettings, demo: bool = False) -> None:
         self.settings = settings
         self.demo = demo
-        self.store: CaptureStore | None = None
-        self.central: CentralSystem | None = None
-        self.server: CsmsServer | None = None
+        self.studio: Studio | None = None
         self.window: MainWindow | None = None
-        self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
+
+    @property
+    def server(self) -> CsmsServer | None:
+        return self.studio.server if self.studio else None
+
+    @property
+    def store(self) -> CaptureStore | None:
+        return self.studio.store if self.studio else None
+
+    @property
+    def central(self) -> CentralSystem | None:
+        return self.studio.central if self.studio else None
 
     async def run(self) -> int:
         capture_path = self.settings.resolved_capture_path()
         try:
-            self.store = CaptureStore(capture_path)
+            self.studio = Studio(self.settings)
         except Exception as exc:  # noqa: BLE001 - sqlite3/OSError: tell the user, do not crash
             await _error_box("OCPP Studio — cannot open the capture file",
                              f"The capture file {capture_path} cannot be opened:\n{exc}\n\n"
                              "Choose another capture file in the settings.")
             return 1
         try:
-            return await self._run_with_store(capture_path)
+            return await self._run_studio(capture_path)
         finally:
             await self.shutdown()
 
-    async def _run_with_store(self, capture_path: Path) -> int:
-        assert self.store is not None
-        self.central = CentralSystem(self.store, self.settings.csms)
+    async def _start(self, ask: AskOtherPort) -> bool:
+        """Listen for chargers; if the port is taken, offer a free one."""
+        assert self.studio is not None
+        csms = self.settings.csms
         try:
-            self.server = await start_server(self.central, self.settings.csms,
-                                             ask_other_port_dialog)
+            await self.studio.start()
+            return True
+        except OSError as exc:
+            if not is_address_in_use(exc):
+                raise
+        alternative = find_free_port(csms.host, csms.port)
+        if not await ask(csms.port, alternative):
+            return False
+        await self.studio.start(port=alternative)
+        return True
+
+    async def _run_studio(self, capture_path: Path) -> int:
+        assert self.studio is not None
+        try:
+            started = await self._start(ask_other_port_dialog)
         except OSError as exc:
             await _error_box("OCPP Studio — cannot listen for chargers",
                              f"The central system cannot listen on "
                              f"{self.settings.csms.host}:{self.settings.csms.port}:\n{exc}")
             return 1
-        if self.server is None:
+        if not started:
             return 1
-        self.window = MainWindow(self.central, self.store, urls=self.server.urls(),
+        self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
                                  capture_path=capture_path)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
+        if self.studio.api is not None:
+            self.window.notify(f"Control API on http://127.0.0.1:{self.studio.api.port}/api/v1 "
+                               f"(token in {self.studio.api_token_file})", 30_000)
         if self.demo:
             self.start_demo()
         automation = self._schedule_automation()
@@ -198,31 +158,20 @@ class StudioRun:
 
     # ---------------------------------------------------------------- demo
     def start_demo(self) -> None:
-        assert self.server is not None and self.window is not None
+        assert self.studio is not None and self.window is not None
         try:
-            from ..demo import DemoCharger  # noqa: PLC0415
-            configs = demo_configs()
+            self.studio.start_demo_chargers()
         except ImportError as exc:
             log.warning("demo chargers unavailable: %s", exc)
-            self.window.statusBar().showMessage("Demo chargers are not available in this build",
-                                                10_000)
-            return
-        url = loopback_url(self.server)
-        for config in configs:
-            charger = DemoCharger(url, config)
-            task = asyncio.create_task(charger.run(), name=f"demo {config.charger_id}")
-            task.add_done_callback(_log_demo_end)
-            self.demo_chargers.append((charger, task))
+            self.window.notify("Demo chargers are not available in this build", 10_000)
+
+    @property
+    def demo_chargers(self) -> list[tuple[Any, asyncio.Task]]:
+        return self.studio.demo_chargers if self.studio else []
 
     async def stop_demo(self) -> None:
-        chargers, self.demo_chargers = self.demo_chargers, []
-        for charger, task in chargers:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(charger.stop(), 5)
-            if not task.done():
-                task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        if self.studio is not None:
+            await self.studio.stop_demo_chargers()
 
     # ----------------------------------------------------------- automation
     def _schedule_automation(self) -> asyncio.Task | None:
@@ -257,28 +206,15 @@ class StudioRun:
             if getattr(record, "action", None) == "BootNotification" and \
                     getattr(record, "message_type", None) == 2:
                 window.select_row(row)
-                window.table.scrollToBottom()
+                window.table.scrollToTop()  # show the connection events too
                 return
 
     # ------------------------------------------------------------- shutdown
     async def shutdown(self) -> None:
         if self.window is not None:
             self.window.detach()
-        await self.stop_demo()
-        if self.server is not None:
-            try:
-                await asyncio.wait_for(self.server.stop(), 5)
-            except (TimeoutError, OSError) as exc:
-                log.warning("server did not stop cleanly: %s", exc)
-            self.server = None
-        if self.store is not None:
-            self.store.close()
-            self.store = None
-
-
-def _log_demo_end(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("demo charger %s stopped: %s", task.get_name(), task.exception())
+        if self.studio is not None:
+            await self.studio.stop()
 
 
 async def _error_box(title: str, text: str) -> None:

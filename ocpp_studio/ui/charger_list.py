@@ -34,6 +34,14 @@ def connector_display(station: Station) -> list[tuple[str, str]]:
     return result
 
 
+def connector_name(label: str) -> str:
+    """'0' -> 'Charger' (1.6 connector 0 is the whole charger), '1' -> 'Connector 1',
+    '1/1' -> 'EVSE 1/1' (2.0.1 EVSE/connector)."""
+    if label == "0":
+        return "Charger"
+    return f"EVSE {label}" if "/" in label else f"Connector {label}"
+
+
 def _label_key(label: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in label.split("/"))
@@ -81,14 +89,15 @@ class ChargerCard(QWidget):
         maker = " ".join(p for p in (station.vendor, station.model) if p) or "Vendor/model not yet known"
         details = [html.escape(maker)]
         if station.serial:
-            details.append(f"SN {html.escape(station.serial)}")
+            details.append(f"SN&nbsp;{html.escape(station.serial)}")
         if station.firmware:
-            details.append(f"FW {html.escape(station.firmware)}")
-        self.identity.setText(" · ".join(details))
+            details.append(f"FW&nbsp;{html.escape(station.firmware)}")
+        self.identity.setText("<br>".join([details[0], " · ".join(details[1:])])
+                              if len(details) > 1 else details[0])
         connectors = connector_display(station)
         if connectors:
             self.connectors.setText(" ".join(
-                _badge(f"{label}: {status}", theme.status_colours(status))
+                _badge(f"{connector_name(label)}: {status}", theme.status_colours(status))
                 for label, status in connectors))
         else:
             self.connectors.setText('<span style="color:#777;">No connector status yet</span>')
@@ -131,17 +140,17 @@ class ChargerList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         heading = QLabel("<b>Chargers</b>")
         layout.addWidget(heading)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.setStyleSheet("QLabel { color: #333; background: #eef4fb; border: 1px solid #b9cde4;"
+                                " border-radius: 4px; padding: 10px; }")
+        layout.addWidget(self.hint)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSpacing(1)
         layout.addWidget(self.list, 1)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint.setStyleSheet("QLabel { color: #444; background: #f4f6f8; border: 1px solid #d0d5da;"
-                                " border-radius: 4px; padding: 10px; }")
-        layout.addWidget(self.hint)
         self._all = QListWidgetItem("All chargers")
         self._all.setData(ChargerRole, None)
         font = self._all.font()
@@ -193,10 +202,12 @@ class ChargerList(QWidget):
             others = "<br>Other addresses of this laptop: " + ", ".join(
                 html.escape(u) for u in self._urls[1:])
         self.hint.setText(
-            "<b>No charger connected yet.</b><br>"
-            f"Point your charger's backend URL at <b>{html.escape(url)}</b> and it will "
-            "appear here. Most chargers add their own id at the end "
-            f"({html.escape(url)}/&lt;charger id&gt;).{others}")
+            "<b>No charger connected yet.</b><br><br>"
+            "Point your charger's backend URL at<br>"
+            f"<span style='font-size:large;'><b>{html.escape(url)}</b></span><br>"
+            "and it will appear here.<br><br>"
+            "The charger adds its own id at the end, e.g. "
+            f"{html.escape(url)}/CP001.{others}")
         self.hint.show()
 
     # ------------------------------------------------------------ selection

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 from ..core.records import ConnectionEvent, FrameRecord
 from . import theme
 from .formatting import (
-    DIRECTION_TEXT, frame_type_text, local_time, pretty_json, problem_text, severity,
+    DIRECTION_TEXT, frame_type_text, latency_text, local_time, pretty_json, problem_text, severity,
 )
 
 
@@ -49,7 +49,7 @@ class FrameDetail(QWidget):
                  frame_type_text(record), DIRECTION_TEXT[record.direction],
                  html.escape(record.charger), local_time(record.ts_us, with_date=True)]
         if record.latency_ms is not None:
-            parts.append(f"{record.latency_ms:.0f} ms")
+            parts.append(latency_text(record.latency_ms))
         if record.unique_id:
             parts.append(f"id {html.escape(record.unique_id)}")
         self.summary.setText(" · ".join(parts))

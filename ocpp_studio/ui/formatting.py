@@ -24,6 +24,17 @@ def local_time(ts_us: int | None, *, with_date: bool = False) -> str:
     return f"{text}.{moment.microsecond // 1000:03d}"
 
 
+def latency_text(latency_ms: float | None) -> str:
+    """'0.4 ms', '12 ms', '2.5 s': precise where it matters, short everywhere."""
+    if latency_ms is None:
+        return ""
+    if latency_ms < 10:
+        return f"{latency_ms:.1f} ms"
+    if latency_ms < 10_000:
+        return f"{latency_ms:.0f} ms"
+    return f"{latency_ms / 1000:.1f} s"
+
+
 def pretty_json(raw: str, indent: int = 2) -> str:
     """Re-indent JSON text without re-reading its values.
 
@@ -129,16 +140,14 @@ def problem_text(record: FrameRecord | ConnectionEvent) -> str | None:
 
 
 def event_summary(event: ConnectionEvent) -> str:
+    """One short line for the Action column; the detail pane shows everything."""
     detail = event.detail
     if event.kind == "connected":
-        parts = [f"from {detail.get('remote', '?')}"]
-        if detail.get("subprotocol"):
-            parts.append(f"subprotocol {detail['subprotocol']}")
-        return "Connected " + ", ".join(parts)
+        protocol = detail.get("subprotocol") or "no subprotocol"
+        return f"Connected ({protocol})"
     if event.kind == "disconnected":
         reason = detail.get("reason") or "no reason given"
-        code = detail.get("code")
-        return f"Disconnected ({reason}" + (f", code {code})" if code is not None else ")")
+        return f"Disconnected: {reason}"
     if event.kind == "refused":
         return f"Refused: {detail.get('reason', '')}"
-    return event.kind
+    return event.kind.capitalize()

@@ -148,19 +148,36 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.send_action)
 
     def _build_status_bar(self, capture_path: str | Path) -> None:
+        # Our own widgets instead of QStatusBar.showMessage, which would hide the URL.
         bar = self.statusBar()
         self.url_label = QLabel()
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_button = QPushButton("Copy URL")
         self.copy_button.setToolTip("Copy the URL to type into the charger's backend setting")
         self.copy_button.clicked.connect(self.copy_url)
-        self.capture_label = QLabel(f"Capture: {capture_path}")
+        self.notice_label = QLabel()
+        self.notice_label.setStyleSheet("QLabel { color: #8e5a00; }")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice_label.clear)
+        self.capture_label = QLabel(f"Capture file: {capture_path}")
         self.capture_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.capture_label.setToolTip("Every message is saved in this file as it arrives")
         self.capture_label.setStyleSheet("QLabel { color: #555; }")
-        bar.addWidget(self.url_label)
-        bar.addWidget(self.copy_button)
-        bar.addPermanentWidget(self.capture_label)
+        panel = QWidget()
+        row = QHBoxLayout(panel)
+        row.setContentsMargins(4, 0, 4, 0)
+        row.addWidget(self.url_label)
+        row.addWidget(self.copy_button)
+        row.addSpacing(16)
+        row.addWidget(self.notice_label, 1)
+        row.addWidget(self.capture_label)
+        bar.addWidget(panel, 1)
+
+    def notify(self, text: str, timeout_ms: int = 5000) -> None:
+        """A short note in the status bar that does not hide the URL."""
+        self.notice_label.setText(text)
+        self._notice_timer.start(timeout_ms)
 
     # ----------------------------------------------------------------- urls
     def set_urls(self, urls: list[str]) -> None:
@@ -176,7 +193,7 @@ class MainWindow(QMainWindow):
     def copy_url(self) -> None:
         if self.urls:
             QGuiApplication.clipboard().setText(self.urls[0])
-            self.statusBar().showMessage(f"Copied {self.urls[0]}", 3000)
+            self.notify(f"Copied {self.urls[0]}", 3000)
 
     # ------------------------------------------------------------ observing
     def _on_station(self, station: Station) -> None:

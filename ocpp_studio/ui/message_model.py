@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QApplication, QStyle
 from ..core.records import ConnectionEvent, FrameRecord, now_us
 from . import theme
 from .formatting import (
-    DIRECTION_TEXT, event_summary, frame_type_text, local_time, problem_text, severity, state_text,
+    DIRECTION_TEXT, event_summary, frame_type_text, latency_text, local_time, problem_text,
+    severity, state_text,
 )
 
 MAX_ROWS = 50_000
@@ -77,22 +78,23 @@ class MessageTableModel(QAbstractTableModel):
     # ------------------------------------------------------------- feeding
     def append_records(self, records: Sequence[Record]) -> None:
         """Append a batch (one rowsInserted), then drop the oldest beyond max_rows."""
-        new_rows: list[Record] = []
+        if not records:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
+        for record in records:
+            self._rows.append(record)
+            if severity(record):
+                self.problem_count += 1
+            if isinstance(record, FrameRecord):
+                self._frame_rows.append(record)
+                if record.message_type == 2 and record.state == "pending" and record.id is not None:
+                    self._pending[record.id] = record
+        self.endInsertRows()
+        # answers update their CALL's row, which may be in this very batch
         for record in records:
             if isinstance(record, FrameRecord) and record.pair_id is not None:
                 self._update_call(record)
-            new_rows.append(record)
-            if severity(record):
-                self.problem_count += 1
-            if (isinstance(record, FrameRecord) and record.message_type == 2
-                    and record.state == "pending" and record.id is not None):
-                self._pending[record.id] = record
-        if new_rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
-            self._rows.extend(new_rows)
-            self._frame_rows.extend(r for r in new_rows if isinstance(r, FrameRecord))
-            self.endInsertRows()
         self._trim()
 
     def _trim(self) -> None:
@@ -240,7 +242,7 @@ class MessageTableModel(QAbstractTableModel):
         if column == Column.UNIQUE_ID:
             return record.unique_id or ""
         if column == Column.LATENCY:
-            return f"{record.latency_ms:.0f} ms" if record.latency_ms is not None else ""
+            return latency_text(record.latency_ms)
         if column == Column.STATE:
             return state_text(record)
         return ""
@@ -268,12 +270,19 @@ class MessageFilterProxy(QSortFilterProxyModel):
 
     def set_charger(self, charger: str | None) -> None:
         if charger != self._charger:
-            self._charger = charger
-            self.invalidateFilter()
+            self._change_filter(lambda: setattr(self, "_charger", charger))
 
     def set_problems_only(self, on: bool) -> None:
         if on != self._problems_only:
-            self._problems_only = on
+            self._change_filter(lambda: setattr(self, "_problems_only", on))
+
+    def _change_filter(self, change: Callable[[], None]) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter is deprecated
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
