@@ -43,7 +43,16 @@ def test_null_payload_means_empty_object():
     ('[5,"abc","Heartbeat",{}]', FrameProblem.BAD_MESSAGE_TYPE, "abc"),
     ('[true,"abc","Heartbeat",{}]', FrameProblem.BAD_MESSAGE_TYPE, "abc"),
     ('[2,42,"Heartbeat",{}]', FrameProblem.BAD_MESSAGE_ID, None),
-    ('[2,"' + "x" * 37 + '","Heartbeat",{}]', FrameProblem.BAD_MESSAGE_ID, "x" * 36),
+    # too long to echo back: answered with "-1"
+    ('[2,"' + "x" * 37 + '","Heartbeat",{}]', FrameProblem.BAD_MESSAGE_ID, None),
+    ('[9,"' + "x" * 50 + '",1]', FrameProblem.BAD_MESSAGE_TYPE, None),
+    ('[2,"\\ud800","Heartbeat",{}]', FrameProblem.BAD_MESSAGE_ID, None),
+    ('[2,"s","\\udfff",{}]', FrameProblem.BAD_STRUCTURE, "s"),
+    ('[2,"nan","Heartbeat",NaN]', FrameProblem.NOT_JSON, None),
+    ('[2.0,"dec"]', FrameProblem.BAD_STRUCTURE, "dec"),  # 2.0 is read as 2
+    ('[2.5,"dec"]', FrameProblem.BAD_MESSAGE_TYPE, "dec"),
+    ('[1E+999999999,"huge"]', FrameProblem.BAD_MESSAGE_TYPE, "huge"),
+    ('[9223372036854775808,"big",1]', FrameProblem.BAD_MESSAGE_TYPE, "big"),
     ('[2,"abc","Heartbeat"]', FrameProblem.BAD_STRUCTURE, "abc"),
     ('[2,"abc",7,{}]', FrameProblem.BAD_STRUCTURE, "abc"),
     ('[3,"abc"]', FrameProblem.BAD_STRUCTURE, "abc"),
@@ -54,6 +63,8 @@ def test_malformed_frames_say_what_is_wrong(raw, problem, unique_id):
         parse_frame(raw)
     assert caught.value.problem is problem
     assert caught.value.unique_id == unique_id
+    # what gets stored must be storable: a small int or None
+    assert caught.value.message_type is None or type(caught.value.message_type) is int
 
 
 def test_built_frames_parse_back():

@@ -66,9 +66,47 @@ class Frame:
     error_description: str | None = None  # CALLERROR only
 
 
+def _reject_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity; RFC 8259 JSON has no such thing.
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def loads(text: str) -> Any:
-    """JSON with numbers as Decimal (integers stay int)."""
-    return json.loads(text, parse_float=Decimal)
+    """Strict JSON with numbers as Decimal (integers stay int)."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _is_text(value: Any) -> bool:
+    """A string that can be stored and sent: JSON's \\ud800 escapes can decode to
+    lone surrogates, which are not UTF-8."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _valid_id(value: Any) -> str | None:
+    """The message id when it is one we may echo back (OCPP-J §4.1.4), else None."""
+    if _is_text(value) and 0 < len(value) <= MAX_MESSAGE_ID_LENGTH:
+        return value
+    return None
+
+
+def _type_id(value: Any) -> int | None:
+    """The message type id as a storable int, or None. 3.0 reads as 3 (the
+    number is the same); bools, fractions and numbers past 64 bits are not ids."""
+    if isinstance(value, Decimal):
+        # Compare before converting: int(Decimal("1E+999999999")) would take forever.
+        if not (value.is_finite() and -2**63 <= value < 2**63
+                and value == value.to_integral_value()):
+            return None
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63:
+        return value
+    return None
 
 
 def _default(value: Any) -> Any:
@@ -95,20 +133,22 @@ def parse_frame(raw: str) -> Frame:
         raise FrameError(FrameProblem.NOT_ARRAY, f"got a JSON {type(message).__name__}")
     if not message:
         raise FrameError(FrameProblem.BAD_STRUCTURE, "empty array")
-    type_id = message[0]
-    unique_id = message[1] if len(message) > 1 and isinstance(message[1], str) else None
-    if isinstance(type_id, bool) or type_id not in (2, 3, 4):
-        raise FrameError(FrameProblem.BAD_MESSAGE_TYPE, f"message type id {type_id!r}",
-                         unique_id, type_id if isinstance(type_id, int) else None)
+    raw_id = message[1] if len(message) > 1 else None
+    unique_id = _valid_id(raw_id)
+    type_id = _type_id(message[0])
+    if type_id not in (2, 3, 4):
+        raise FrameError(FrameProblem.BAD_MESSAGE_TYPE, f"message type id {_short(message[0])}",
+                         unique_id, type_id)
     message_type = MessageType(type_id)
-    if unique_id is None or not unique_id or len(unique_id) > MAX_MESSAGE_ID_LENGTH:
-        detail = ("message id is not a string" if unique_id is None
-                  else "message id is empty" if not unique_id
-                  else f"message id is {len(unique_id)} characters, at most {MAX_MESSAGE_ID_LENGTH} allowed")
-        raise FrameError(FrameProblem.BAD_MESSAGE_ID, detail,
-                         unique_id[:MAX_MESSAGE_ID_LENGTH] if unique_id else None, type_id)
+    if unique_id is None:
+        detail = ("message id is not a string" if not isinstance(raw_id, str)
+                  else "message id is empty" if not raw_id
+                  else "message id is not valid Unicode text" if not _is_text(raw_id)
+                  else f"message id is {len(raw_id)} characters, at most {MAX_MESSAGE_ID_LENGTH} allowed")
+        # Answered with id "-1": echoing an id we judged invalid would break the limit again.
+        raise FrameError(FrameProblem.BAD_MESSAGE_ID, detail, None, type_id)
     if message_type is MessageType.CALL:
-        if len(message) != 4 or not isinstance(message[2], str):
+        if len(message) != 4 or not _is_text(message[2]):
             raise FrameError(FrameProblem.BAD_STRUCTURE,
                              "a CALL is [2, id, action, payload]", unique_id, type_id)
         # OCPP-J §4.2.1: "no payload" may be written null or {}; both mean {}.
@@ -120,12 +160,17 @@ def parse_frame(raw: str) -> Frame:
                              "a CALLRESULT is [3, id, payload]", unique_id, type_id)
         payload = {} if message[2] is None else message[2]
         return Frame(raw, message_type, unique_id, payload=payload)
-    if len(message) != 5 or not isinstance(message[2], str):
+    if len(message) != 5 or not _is_text(message[2]):
         raise FrameError(FrameProblem.BAD_STRUCTURE,
                          "a CALLERROR is [4, id, code, description, details]", unique_id, type_id)
-    description = message[3] if isinstance(message[3], str) else str(message[3])
+    description = message[3] if _is_text(message[3]) else ascii(message[3])
     return Frame(raw, message_type, unique_id, payload=message[4],
                  error_code=message[2], error_description=description)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = ascii(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def call_text(unique_id: str, action: str, payload: Any) -> str:

@@ -83,6 +83,14 @@ class Reply:
 
 
 @dataclass(slots=True)
+class _Receipt:
+    """One incoming frame's handling: when it arrived and whether it is recorded yet."""
+
+    received_us: int
+    recorded: bool = False
+
+
+@dataclass(slots=True)
 class _PendingCall:
     action: str
     record_id: int
@@ -149,22 +157,47 @@ class RpcEndpoint:
     # --------------------------------------------------------------- incoming
     async def receive(self, raw: str) -> None:
         """Handle one text message from the websocket. Never raises for bad input."""
-        received_us = now_us()
+        receipt = _Receipt(now_us())
         try:
-            frame = parse_frame(raw)
-        except FrameError as exc:
-            await self._on_unreadable(raw, exc, received_us)
-            return
-        if frame.message_type is MessageType.CALL:
-            await self._on_call(frame, received_us)
-        else:
-            self._on_response(frame, received_us)
+            try:
+                frame = parse_frame(raw)
+            except FrameError as exc:
+                await self._on_unreadable(raw, exc, receipt)
+                return
+            if frame.message_type is MessageType.CALL:
+                await self._on_call(frame, receipt)
+            else:
+                self._on_response(frame, receipt)
+        except Exception as exc:  # noqa: BLE001 - the safety net: keep the frame, keep the link
+            log.exception("frame from %s could not be processed", self.charger_id)
+            await self._on_internal_failure(raw, receipt, exc)
 
-    async def _on_unreadable(self, raw: str, exc: FrameError, received_us: int) -> None:
+    async def _on_internal_failure(self, raw: str, receipt: "_Receipt", exc: Exception) -> None:
+        if receipt.recorded:
+            return  # it is in the capture; what went wrong after is in the application log
+        # Lone surrogates (from \ud800 escapes) cannot be stored as UTF-8.
+        safe = raw.encode("utf-8", "backslashreplace").decode("utf-8")
+        record = self._record(direction=self.incoming, raw=safe, ts_us=receipt.received_us,
+                              valid=False, problem=f"could not be processed: {exc!r}")
+        try:
+            row_id: int | None = self._recorder.record_frame(record)
+        except Exception:  # noqa: BLE001
+            log.exception("could not record a frame from %s", self.charger_id)
+            row_id = None
+        await self._send_error(UNKNOWN_MESSAGE_ID, Fault.INTERNAL,
+                               "The frame could not be processed", {}, row_id, receipt.received_us)
+
+    def _record_incoming(self, record: FrameRecord, receipt: "_Receipt") -> int:
+        row_id = self._recorder.record_frame(record)
+        receipt.recorded = True
+        return row_id
+
+    async def _on_unreadable(self, raw: str, exc: FrameError, receipt: "_Receipt") -> None:
+        received_us = receipt.received_us
         record = self._record(direction=self.incoming, raw=raw, ts_us=received_us,
                               message_type=exc.message_type, unique_id=exc.unique_id,
                               valid=False, problem=str(exc))
-        row_id = self._recorder.record_frame(record)
+        row_id = self._record_incoming(record, receipt)
         if exc.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR):
             # Never answer a response, even a broken one; recording it is all we can do.
             return
@@ -172,7 +205,8 @@ class RpcEndpoint:
         await self._send_error(exc.unique_id or UNKNOWN_MESSAGE_ID, fault,
                                f"Frame rejected: {exc}", {}, row_id, received_us)
 
-    async def _on_call(self, frame: Frame, received_us: int) -> None:
+    async def _on_call(self, frame: Frame, receipt: "_Receipt") -> None:
+        received_us = receipt.received_us
         action = frame.action or ""
         base = dict(direction=self.incoming, raw=frame.raw, ts_us=received_us,
                     message_type=int(MessageType.CALL), unique_id=frame.unique_id,
@@ -180,15 +214,15 @@ class RpcEndpoint:
         refusal = self._refuse_call(frame)
         if refusal is not None:
             fault, problem = refusal
-            row_id = self._recorder.record_frame(self._record(**base, problem=problem))
+            row_id = self._record_incoming(self._record(**base, problem=problem), receipt)
             await self._send_error(frame.unique_id, fault, problem, {}, row_id, received_us,
                                    action)
             return
         violations = schemas.validate(self.version, action, "request", frame.payload)
         problem = describe_violations(action, violations) if violations else None
-        row_id = self._recorder.record_frame(self._record(
+        row_id = self._record_incoming(self._record(
             **base, valid=not violations, violations=[v.as_dict() for v in violations],
-            problem=problem))
+            problem=problem), receipt)
         if violations and not self.tolerant:
             details = {"violations": [v.as_dict() for v in violations[:10]]}
             await self._send_error(frame.unique_id, schemas.first_fault(violations), problem or "",
@@ -279,7 +313,8 @@ class RpcEndpoint:
         except Exception as exc:  # noqa: BLE001 - the peer is gone; the record stays
             log.info("could not send to %s: %s", self.charger_id, exc)
 
-    def _on_response(self, frame: Frame, received_us: int) -> None:
+    def _on_response(self, frame: Frame, receipt: "_Receipt") -> None:
+        received_us = receipt.received_us
         is_error = frame.message_type is MessageType.CALLERROR
         record = self._record(direction=self.incoming, raw=frame.raw, ts_us=received_us,
                               message_type=int(frame.message_type), unique_id=frame.unique_id,
@@ -287,6 +322,7 @@ class RpcEndpoint:
         pending = self._pending.pop(frame.unique_id, None)
         if pending is None:
             self._record_unpaired(frame, record)
+            receipt.recorded = True
             return
         record.action = pending.action
         record.pair_id = pending.record_id
@@ -298,9 +334,14 @@ class RpcEndpoint:
             record.problem = describe_violations(pending.action, violations)
         state = CallState.ERROR if is_error else CallState.ANSWERED
         record.state = state.value
-        row_id = self._recorder.record_response(record, state.value)
-        if not pending.future.done():
-            pending.future.set_result((frame, violations, record.latency_ms, row_id))
+        row_id = None
+        try:
+            row_id = self._recorder.record_response(record, state.value)
+            receipt.recorded = True
+        finally:
+            # The charger did answer: the caller hears it even if recording failed.
+            if not pending.future.done():
+                pending.future.set_result((frame, violations, record.latency_ms, row_id))
 
     def _check_response(self, frame: Frame, action: str) -> list[schemas.Violation]:
         if frame.message_type is MessageType.CALLRESULT:

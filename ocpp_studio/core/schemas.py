@@ -85,6 +85,20 @@ def known_actions(version: OcppVersion) -> frozenset[str]:
     return frozenset(names)
 
 
+def _guarded_multiple_of(base_check: Any) -> Any:
+    """multipleOf that reports, rather than raises on, numbers too large for
+    Decimal arithmetic (1e400 % 0.1 raises decimal.InvalidOperation)."""
+
+    def multiple_of(validator: Any, divisor: Any, instance: Any, schema: Any) -> Any:
+        try:
+            yield from list(base_check(validator, divisor, instance, schema))
+        except ArithmeticError:
+            yield jsonschema.ValidationError(
+                f"{instance} is too large to check as a multiple of {divisor}")
+
+    return multiple_of
+
+
 def _is_integer(checker: Any, instance: Any) -> bool:
     if isinstance(instance, bool):
         return False
@@ -98,6 +112,8 @@ def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
     text = (_schema_dir(version) / _schema_file(version, action, kind)).read_text(encoding="utf-8")
     schema = json.loads(text, parse_float=Decimal)
     base = validator_for(schema)
+    base = extend(base, validators={
+        "multipleOf": _guarded_multiple_of(base.VALIDATORS["multipleOf"])})
     if version is OcppVersion.V201:
         # draft-06+: 5.0 is an integer; our Decimal parsing must not change that.
         base = extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer))
