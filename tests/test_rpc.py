@@ -45,6 +45,20 @@ def run(coro):
     return asyncio.run(coro)
 
 
+class GatedCharger:
+    """A charger handler that holds every CALL until ``release`` is set."""
+
+    def __init__(self, answer=None):
+        self.release = asyncio.Event()
+        self.seen = []
+        self.answer = answer if answer is not None else {"status": "Accepted"}
+
+    async def __call__(self, action, payload):
+        self.seen.append(action)
+        await self.release.wait()
+        return self.answer
+
+
 def test_call_is_recorded_paired_and_answered():
     async def scenario():
         link = Link(lambda a, p: BOOT_ANSWER, lambda a, p: {})
@@ -60,60 +74,41 @@ def test_call_is_recorded_paired_and_answered():
 
 def test_several_calls_in_flight_when_allowed():
     async def scenario():
-        release = asyncio.Event()
-        seen = []
-
-        async def slow_charger(action, payload):
-            seen.append(action)
-            await release.wait()
-            return {"status": "Accepted"}
-
-        link = Link(lambda a, p: {}, slow_charger, max_calls_in_flight=3)
+        charger = GatedCharger()
+        link = Link(lambda a, p: {}, charger, max_calls_in_flight=3)
         calls = [asyncio.create_task(link.csms.call("Reset", {"type": "Soft"})) for _ in range(3)]
-        while len(seen) < 3:  # all three reach the charger before any answer
+        while len(charger.seen) < 3:  # all three reach the charger before any answer
             await asyncio.sleep(0.01)
         assert link.csms.calls_in_flight == 3
-        release.set()
+        charger.release.set()
         assert [c["status"] for c in await asyncio.gather(*calls)] == ["Accepted"] * 3
     run(scenario())
 
 
 def test_one_call_at_a_time_by_default():
     async def scenario():
-        release = asyncio.Event()
-        seen = []
-
-        async def slow_charger(action, payload):
-            seen.append(action)
-            await release.wait()
-            return {"status": "Accepted"}
-
-        link = Link(lambda a, p: {}, slow_charger)
+        charger = GatedCharger()
+        link = Link(lambda a, p: {}, charger)
         calls = [asyncio.create_task(link.csms.call("Reset", {"type": "Soft"})) for _ in range(2)]
-        while not seen:
+        while not charger.seen:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
-        assert seen == ["Reset"] and link.csms.calls_in_flight == 1
-        release.set()
+        assert charger.seen == ["Reset"] and link.csms.calls_in_flight == 1
+        charger.release.set()
         await asyncio.gather(*calls)
-        assert seen == ["Reset", "Reset"]
+        assert charger.seen == ["Reset", "Reset"]
     run(scenario())
 
 
 def test_timeout_is_a_clear_error_and_a_late_answer_is_flagged():
     async def scenario():
-        release = asyncio.Event()
-
-        async def stuck_charger(action, payload):
-            await release.wait()
-            return {"status": "Accepted"}
-
-        link = Link(lambda a, p: {}, stuck_charger)
+        charger = GatedCharger()
+        link = Link(lambda a, p: {}, charger)
         with pytest.raises(CallTimeout, match="CP1 did not answer Reset within 0.2 s"):
             await link.csms.call("Reset", {"type": "Hard"}, timeout=0.2)
         call = link.store.frames()[0]
         assert call.state == CallState.TIMEOUT.value
-        release.set()
+        charger.release.set()
         while len(link.store.frames()) < 2:
             await asyncio.sleep(0.01)
         late = link.store.frames()[1]
@@ -264,13 +259,8 @@ def test_duplicate_id_while_handling_is_refused():
 
 def test_cancelled_call_is_marked_lost_and_its_answer_late():
     async def scenario():
-        release = asyncio.Event()
-
-        async def slow(action, payload):
-            await release.wait()
-            return {"status": "Accepted"}
-
-        link = Link(lambda a, p: {}, slow)
+        charger = GatedCharger()
+        link = Link(lambda a, p: {}, charger)
         task = asyncio.create_task(link.csms.call("Reset", {"type": "Soft"}))
         while link.csms.calls_in_flight == 0:
             await asyncio.sleep(0.01)
@@ -279,7 +269,7 @@ def test_cancelled_call_is_marked_lost_and_its_answer_late():
             await task
         assert link.csms.calls_in_flight == 0
         assert link.store.frames()[0].state == CallState.LOST.value
-        release.set()
+        charger.release.set()
         while len(link.store.frames()) < 2:
             await asyncio.sleep(0.01)
         answer = link.store.frames()[1]

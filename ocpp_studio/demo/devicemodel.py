@@ -200,8 +200,9 @@ class DeviceModel201:
                 return var, None
         return None, "UnknownVariable"
 
-    def get_variable(self, request: dict[str, Any]) -> dict[str, Any]:
-        """One GetVariableResult (2.0.1 §B06)."""
+    def _start_result(self, request: dict[str, Any]) -> tuple[dict[str, Any], Any, str]:
+        """The result skeleton shared by Get/SetVariables, the variable (or None,
+        with attributeStatus already set) and the attribute type asked for."""
         kind = request.get("attributeType", "Actual")
         result: dict[str, Any] = {"component": request["component"],
                                   "variable": request["variable"]}
@@ -210,6 +211,12 @@ class DeviceModel201:
         var, problem = self._lookup(request["component"], request["variable"])
         if var is None:
             result["attributeStatus"] = problem
+        return result, var, kind
+
+    def get_variable(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One GetVariableResult (2.0.1 §B06)."""
+        result, var, kind = self._start_result(request)
+        if var is None:
             return result
         attr = var.attributes.get(kind)
         if attr is None:
@@ -225,14 +232,8 @@ class DeviceModel201:
 
     def set_variable(self, request: dict[str, Any]) -> dict[str, Any]:
         """One SetVariableResult (2.0.1 §B05)."""
-        kind = request.get("attributeType", "Actual")
-        result: dict[str, Any] = {"component": request["component"],
-                                  "variable": request["variable"]}
-        if "attributeType" in request:
-            result["attributeType"] = kind
-        var, problem = self._lookup(request["component"], request["variable"])
+        result, var, kind = self._start_result(request)
         if var is None:
-            result["attributeStatus"] = problem
             return result
         attr = var.attributes.get(kind)
         value = request["attributeValue"]
