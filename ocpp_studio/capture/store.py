@@ -4,6 +4,10 @@ Each ``record_*`` call commits before it returns. The database runs in WAL
 mode with ``synchronous=NORMAL``: a committed transaction survives the
 process being killed (SIGKILL); only a power cut can lose the last
 transactions, which is the trade that lets us commit every frame.
+
+Schema version 2 (the message inspector) adds indexes for filtering a large
+capture: (message_type, id), (direction, id) and a partial index over the
+problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ from ..core.records import ConnectionEvent, Direction, FrameRecord
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: A frame that needs attention: refused/unreadable/violating (problem text), a
+#: CALLERROR, or a call/answer that went wrong. Queries must use this exact text
+#: so SQLite can use the partial index ``frames_problems`` built on it.
+PROBLEM_STATES = ("timeout", "lost", "late", "unmatched")
+PROBLEM_SQL = ("(problem IS NOT NULL OR message_type = 4 OR state IN "
+               "('timeout', 'lost', 'late', 'unmatched'))")
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,11 +67,49 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_charger ON events (charger, id);
 """
 
+#: Added by schema version 2 (also part of a new database).
+_DDL_V2 = f"""
+CREATE INDEX IF NOT EXISTS frames_type ON frames (message_type, id);
+CREATE INDEX IF NOT EXISTS frames_direction ON frames (direction, id);
+CREATE INDEX IF NOT EXISTS frames_problems ON frames (id) WHERE {PROBLEM_SQL};
+"""
+
 _FRAME_COLUMNS = ("ts_us", "charger", "connection_id", "direction", "message_type", "unique_id",
                   "action", "valid", "violations", "problem", "error_code", "pair_id",
                   "latency_ms", "state", "raw")
 
-Listener = Callable[[FrameRecord | ConnectionEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CallStateChanged:
+    """A CALL row's state changed after it was recorded (answered, error, timeout, lost).
+
+    Sent to listeners added with ``add_listener(..., call_states=True)``, after
+    the change is committed: by ``set_call_state`` and by ``record_response``
+    when it updates the call (after the response's own FrameRecord).
+    """
+
+    call_id: int
+    state: str
+
+
+Record = FrameRecord | ConnectionEvent | CallStateChanged
+#: Fixed planner statistics (sqlite_stat1) for a typical large capture, so SQLite
+#: picks the selective index (charger, action, problems) over the broad ones
+#: (direction, message type) without an ANALYZE of the user's file. Format:
+#: rows in the index, then average rows per distinct value of its leading columns.
+_FIXED_STATS = (
+    ("frames", "frames_charger", "1000000 20000 1"),
+    ("frames", "frames_action", "1000000 50000 1"),
+    ("frames", "frames_ts", "1000000 1"),
+    ("frames", "frames_pair", "1000000 1"),
+    ("frames", "frames_type", "1000000 300000 1"),
+    ("frames", "frames_direction", "1000000 500000 1"),
+    ("frames", "frames_problems", "5000 1"),
+    ("events", "events_charger", "10000 200 1"),
+)
+
+Listener = Callable[[Record], None]
 
 
 @dataclass(slots=True)
@@ -90,21 +139,63 @@ class CaptureStore:
         self._db.executescript(_DDL)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
+        self._migrate()
         self._listeners: list[Listener] = []
+        self._state_listeners: list[Listener] = []  # those that also take CallStateChanged
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
 
+    @property
+    def schema_version(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        """Bring a database written by an older version up to SCHEMA_VERSION."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            log.warning("%s has capture schema %s, newer than this program's %s",
+                        self.path, version, SCHEMA_VERSION)
+            return
+        with self._db:
+            self._db.execute("BEGIN")
+            if version < 2:
+                log.info("upgrading capture %s to schema 2 (inspector indexes)", self.path)
+            # IF NOT EXISTS: also makes a new database whole.
+            for statement in _DDL_V2.strip().split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            if version < SCHEMA_VERSION:
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                                 (str(SCHEMA_VERSION),))
+            self._db.execute("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
+            if not self._db.execute(
+                    "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'frames' LIMIT 1").fetchone():
+                self._db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                                     _FIXED_STATS)
+        self._db.execute("ANALYZE sqlite_schema")  # load the statistics into the planner
+
     # ------------------------------------------------------------- listening
-    def add_listener(self, listener: Listener) -> None:
-        """Call ``listener`` with every record after it is committed."""
+    def add_listener(self, listener: Listener, *, call_states: bool = False) -> None:
+        """Call ``listener`` with every record after it is committed.
+
+        Listeners get FrameRecord and ConnectionEvent; with ``call_states=True``
+        also CallStateChanged (a CALL's state changed without a new row).
+        """
         self._listeners.append(listener)
+        if call_states:
+            self._state_listeners.append(listener)
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
+        if listener in self._state_listeners:
+            self._state_listeners.remove(listener)
 
-    def _notify(self, record: FrameRecord | ConnectionEvent) -> None:
-        for listener in list(self._listeners):
+    def _notify(self, record: Record) -> None:
+        listeners = (self._state_listeners if isinstance(record, CallStateChanged)
+                     else self._listeners)
+        for listener in list(listeners):
             try:
                 listener(record)
             except Exception:  # noqa: BLE001 - an observer must not break recording
@@ -144,12 +235,16 @@ class CaptureStore:
                 self._db.execute("UPDATE frames SET state = ? WHERE id = ?",
                                  (call_state, record.pair_id))
         self._notify(record)
+        if record.pair_id is not None and call_state and self._state_listeners:
+            self._notify(CallStateChanged(record.pair_id, call_state))
         return row_id
 
     def set_call_state(self, call_id: int, state: str) -> None:
         with self._db:
             self._db.execute("BEGIN")
             self._db.execute("UPDATE frames SET state = ? WHERE id = ?", (state, call_id))
+        if self._state_listeners:
+            self._notify(CallStateChanged(call_id, state))
 
     def record_event(self, event: ConnectionEvent) -> int:
         with self._db:
@@ -177,8 +272,7 @@ class CaptureStore:
         if query.after_id is not None:
             clauses.append("id > ?"); params.append(query.after_id)
         if query.problems_only:
-            clauses.append("(problem IS NOT NULL OR message_type = 4 OR state IN "
-                           "('timeout', 'lost', 'late', 'unmatched'))")
+            clauses.append(PROBLEM_SQL)  # exactly the partial index's expression
         if query.text:
             clauses.append("instr(raw, ?) > 0"); params.append(query.text)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
