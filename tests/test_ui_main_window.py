@@ -76,7 +76,7 @@ class Studio:
         return [r for r in self.rows() if isinstance(r, FrameRecord)]
 
     def cell(self, row: int, column: Column, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        return self.window.proxy.index(row, column).data(role)
+        return self.window.model.index(row, column).data(role)
 
 
 @asynccontextmanager
@@ -190,9 +190,8 @@ def test_charger_appears_with_identity_status_and_paired_frames(loop):
                 assert s.cell(call_row, Column.UNIQUE_ID) == boot_call.unique_id
                 assert s.cell(call_row, Column.TIME).count(":") == 2
                 assert s.cell(call_row, Column.ACTION, Qt.ItemDataRole.BackgroundRole) is None
-                # the connection itself is a row too
-                assert any(isinstance(r, ConnectionEvent) and r.kind == "connected"
-                           for r in s.rows())
+                # the log lists frames only; connections are in the charger's timeline
+                assert all(isinstance(r, FrameRecord) for r in s.rows())
             await wait_until(lambda: "Disconnected" in s.window.chargers.card("CP-1").plain_text(),
                              what="card shows the disconnect")
 
@@ -229,10 +228,10 @@ def test_malformed_frame_is_a_highlighted_problem_row(loop):
                 assert s.window.detail.raw.toPlainText() == "this is not json"
                 # counts and the problems-only filter
                 assert "with problems" in s.window.count_label.text()
-                s.window.problems_only.setChecked(True)
+                s.window.filter_bar.problems.setChecked(True)
                 assert all(severity(r) for r in s.rows())
                 assert len(s.rows()) == 2
-                s.window.problems_only.setChecked(False)
+                s.window.filter_bar.problems.setChecked(False)
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
 
@@ -284,7 +283,7 @@ def test_selecting_a_charger_filters_the_list_and_detail_shows_pretty_json(loop)
                                 if getattr(r, "action", None) == "BootNotification"
                                 and r.message_type == 2)
                 s.window.select_row(boot_row)
-                shown = s.window.detail.raw.toPlainText()
+                shown = s.window.detail.request.text.toPlainText()
                 assert shown == json.dumps(json.loads(s.rows()[boot_row].raw), indent=2)
                 assert '\n  "BootNotification",\n' in shown
                 assert "BootNotification" in s.window.detail.summary.text()
@@ -393,20 +392,62 @@ def test_busy_port_offers_a_free_one(loop):
     loop.run_until_complete(scenario())
 
 
-def test_model_is_bounded_and_batches_rows(qapp):
-    model = MessageTableModel(max_rows=100)
-    inserts: list[tuple[int, int]] = []
-    model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
-    batch = [FrameRecord("CP", Direction.TO_CSMS, "[2,\"%d\",\"Heartbeat\",{}]" % i,
-                         message_type=2, unique_id=str(i), action="Heartbeat", id=i + 1,
-                         state="answered")
-             for i in range(250)]
-    model.append_records(batch[:150])
-    model.append_records(batch[150:])
-    assert inserts == [(0, 149), (100, 199)]  # one signal per batch
-    assert model.rowCount() == 100
-    assert model.record_at(0).id == 151 and model.record_at(99).id == 250
-    assert model.frame_by_id(10) is None and model.frame_by_id(200).id == 200
+def _bulk_store(path, count: int) -> CaptureStore:
+    """A capture of ``count`` Heartbeat CALL/RESULT pairs, written in one transaction."""
+    store = CaptureStore(path)
+    base = 1_700_000_000_000_000
+    rows = []
+    for i in range(count):
+        call = i % 2 == 0
+        rows.append((base + i * 1000, f"CP-{i % 7}", 1, "to_csms" if call else "to_charger",
+                     2 if call else 3, f"u{i // 2}", "Heartbeat", 1, None, None, None,
+                     None if call else i, None if call else 1.5,
+                     "answered" if call else None,
+                     f'[2,"u{i // 2}","Heartbeat",{{}}]' if call
+                     else f'[3,"u{i // 2}",{{"currentTime":"2026-01-01T00:00:00Z"}}]'))
+    with store._db:
+        store._db.execute("BEGIN")
+        store._db.executemany(
+            "INSERT INTO frames (ts_us, charger, connection_id, direction, message_type, "
+            "unique_id, action, valid, violations, problem, error_code, pair_id, latency_ms, "
+            "state, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return store
+
+
+def test_virtual_model_reads_rows_on_demand_and_caches_a_bounded_number(qapp, tmp_path):
+    store = _bulk_store(tmp_path / "big.db", 50_000)
+    try:
+        model = MessageTableModel(store)
+        assert model.rowCount() == 50_000
+        assert model.index(0, Column.ACTION).data() == "Heartbeat"
+        assert model.index(49_999, Column.TYPE).data() == "RESULT"
+        assert model.index(0, Column.LATENCY).data() == "1.5 ms"  # the CALL shows its answer's
+        # touch rows all over the capture: the cache stays bounded
+        for row in range(0, 50_000, 97):
+            model.index(row, Column.TIME).data()
+        cache = model.cache
+        assert len(cache) <= cache.max_pages
+        assert len(cache) * cache.page_size < 50_000 // 2
+        # a filter runs as a query; the rows are the matching frames
+        from ocpp_studio.capture.query import FrameFilter
+        model.set_filter(FrameFilter(chargers=frozenset({"CP-3"}), message_types=frozenset({2})))
+        expected = sum(1 for i in range(0, 50_000, 2) if i % 7 == 3)
+        assert model.rowCount() == expected
+        assert {model.record_at(r).charger for r in range(0, expected, 500)} == {"CP-3"}
+        # live frames: one rowsInserted per batch, only the matching ones
+        inserts: list[tuple[int, int]] = []
+        model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
+        batch = []
+        for charger in ("CP-3", "CP-1", "CP-3"):
+            record = FrameRecord(charger, Direction.TO_CSMS, '[2,"x","Heartbeat",{}]',
+                                 message_type=2, unique_id="x", action="Heartbeat")
+            store.record_frame(record)
+            batch.append(record)
+        assert model.append_records(batch) == 2
+        assert inserts == [(expected, expected + 1)]
+        assert model.rowCount() == expected + 2
+    finally:
+        store.close()
 
 
 def test_pretty_json_keeps_numbers_exactly():

@@ -32,6 +32,7 @@ from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
 from .main_window import MainWindow
+from .preferences import ViewPreferences
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class StudioRun:
         if not started:
             return 1
         self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
-                                 capture_path=capture_path)
+                                 capture_path=capture_path, preferences=self._preferences())
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
@@ -155,6 +156,12 @@ class StudioRun:
             if automation is not None:
                 automation.cancel()
         return 0
+
+    def _preferences(self) -> ViewPreferences:
+        # Screenshots and tests must not touch (or depend on) the user's real preferences.
+        if os.environ.get(SCREENSHOT_ENV) or os.environ.get(QUIT_AFTER_ENV):
+            return ViewPreferences()
+        return ViewPreferences.load()
 
     # ---------------------------------------------------------------- demo
     def start_demo(self) -> None:
@@ -201,12 +208,11 @@ class StudioRun:
         assert window is not None
         if window.table.currentIndex().isValid():
             return
-        records = window.visible_records()
-        for row, record in enumerate(records):
-            if getattr(record, "action", None) == "BootNotification" and \
-                    getattr(record, "message_type", None) == 2:
+        for row in range(min(window.model.rowCount(), 500)):
+            record = window.model.record_at(row)
+            if record is not None and record.action == "BootNotification" \
+                    and record.message_type == 2:
                 window.select_row(row)
-                window.table.scrollToTop()  # show the connection events too
                 return
 
     # ------------------------------------------------------------- shutdown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ..core.records import ConnectionEvent, Direction, FrameRecord
 
@@ -22,6 +22,46 @@ def local_time(ts_us: int | None, *, with_date: bool = False) -> str:
     moment = datetime.fromtimestamp(ts_us / 1_000_000)
     text = moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
     return f"{text}.{moment.microsecond // 1000:03d}"
+
+
+def format_time(ts_us: int | None, *, utc: bool = False, with_date: bool = False) -> str:
+    """Wall-clock time with milliseconds, local or UTC ('Z' appended for UTC)."""
+    if not ts_us:
+        return ""
+    if not utc:
+        return local_time(ts_us, with_date=with_date)
+    moment = datetime.fromtimestamp(ts_us / 1_000_000, tz=timezone.utc)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    return f"{text}.{moment.microsecond // 1000:03d}Z"
+
+
+def duration_text(seconds: float | None) -> str:
+    """'45 s', '12 min', '3 h 20 min', '2 d 4 h': a gap as a person says it."""
+    if seconds is None:
+        return "—"
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    hours, rest = divmod(int(minutes), 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def violation_rule_text(violation: dict) -> str:
+    """'maxLength: 20', 'type: integer', 'required' — the schema rule a value broke."""
+    keyword = str(violation.get("keyword") or "")
+    if "rule" not in violation or violation.get("rule") is None:
+        return keyword
+    rule = violation["rule"]
+    rule_text = rule if isinstance(rule, str) else json.dumps(rule, ensure_ascii=False)
+    if len(rule_text) > 80:
+        rule_text = rule_text[:77] + "…"
+    return f"{keyword}: {rule_text}" if keyword else rule_text
 
 
 def latency_text(latency_ms: float | None) -> str:

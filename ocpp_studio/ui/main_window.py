@@ -1,29 +1,82 @@
-"""The main window: chargers on the left, the live message list and one message in full on the right."""
+"""The main window: chargers on the left; the message inspector on the right (filter bar,
+the virtual message list over the capture database, and the selected request/answer pair).
+
+Opening a capture file switches the *view* to that file; the live central system keeps
+running and keeps recording into the live capture, and the charger list stays live.
+"Back to live capture" returns the view to the live capture (see ``open_capture``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import csv
+import logging
+import shutil
+import sqlite3
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction, QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence,
+)
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMainWindow, QPushButton,
-    QSplitter, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
+    QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
+from ..capture.jsonl import export_jsonl, import_jsonl
+from ..capture.query import (
+    FrameFilter, FrameIndex, distinct_actions, distinct_chargers, is_problem, next_problem_row,
+    time_bounds,
+)
 from ..capture.store import CaptureStore
-from ..core.records import ConnectionEvent, FrameRecord
+from ..core.records import FrameRecord
 from ..station.central import CentralSystem
 from ..station.model import Station
 from .charger_list import ChargerList
 from .detail_pane import FrameDetail
-from .message_model import Column, MessageFeed, MessageFilterProxy, MessageTableModel
+from .filter_bar import FilterBar
+from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
+from .preferences import ViewPreferences
 from .send_dialog import SendMessageDialog
+
+if TYPE_CHECKING:
+    from .timeline_dialog import TimelineDialog
+
+log = logging.getLogger(__name__)
 
 COLUMN_WIDTHS = {
     Column.TIME: 100, Column.CHARGER: 110, Column.DIRECTION: 90, Column.TYPE: 70,
-    Column.ACTION: 200, Column.UNIQUE_ID: 130, Column.LATENCY: 75,
+    Column.ACTION: 190, Column.UNIQUE_ID: 150, Column.LATENCY: 75,
 }
+CAPTURE_SUFFIXES = {".jsonl", ".json", ".ndjson", ".db", ".sqlite", ".sqlite3"}
+JSONL_SUFFIXES = {".jsonl", ".json", ".ndjson"}
+
+
+@contextlib.contextmanager
+def busy_cursor() -> Iterator[None]:
+    QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def is_capture_database(path: Path) -> bool:
+    """A SQLite file with our frames table, checked read-only (we never touch other files)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='frames'"
+                             ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return row is not None
 
 
 class MainWindow(QMainWindow):
@@ -33,32 +86,50 @@ class MainWindow(QMainWindow):
 
     def __init__(self, central: CentralSystem, store: CaptureStore, *,
                  urls: list[str] | None = None, capture_path: str | Path | None = None,
+                 preferences: ViewPreferences | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
-        self.store = store
+        self.live_store = store
+        self.store = store  # the capture the view shows
+        self.live_capture_path = str(capture_path if capture_path is not None else store.path)
+        self.preferences = preferences or ViewPreferences()
+        self.opened_path: Path | None = None  # the capture file on view, None = live
+        self._opened_store: CaptureStore | None = None
+        self._temp_dir: str | None = None
+        self._total = 0
+        self._problems = 0
+        self._first_ts: int | None = None
+        self._syncing_charger = False
+        self._auto_scrolling = False
+        self._timeline: TimelineDialog | None = None
         self.setWindowTitle("OCPP Studio")
         self.resize(1360, 860)
+        self.setAcceptDrops(True)
 
         # ------------------------------------------------------------ models
-        self.model = MessageTableModel(self)
-        self.proxy = MessageFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.feed = MessageFeed(self.model, self, state_lookup=self._call_state)
+        self.model = MessageTableModel(store, self)
+        self.model.set_utc(self.preferences.show_utc)
+        self.feed = MessageFeed(self.model, self)
 
         # ----------------------------------------------------------- widgets
         self.chargers = ChargerList()
+        self.filter_bar = FilterBar()
+        self.filter_bar.set_utc(self.preferences.show_utc)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(False)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(
-            self.table.fontMetrics().height() + 8)
-        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        # ScrollPerItem: with a million rows, per-pixel scrolling overflows nothing but
+        # makes the scroll bar uselessly fine-grained; whole rows read better anyway.
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        self.table.setStyleSheet("QTableView { selection-background-color: #2f6fb5; "
+                                 "selection-color: white; }")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -67,35 +138,74 @@ class MainWindow(QMainWindow):
         for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(column, width)
         self.detail = FrameDetail()
+        self.detail.utc = self.preferences.show_utc
 
+        # header row of the message list: counts, problem navigation, follow newest
         self.count_label = QLabel()
-        self.problems_only = QCheckBox("Show problems only")
-        self.problems_only.setToolTip("Only messages that were refused, broke the OCPP schema, "
-                                      "got an error, timed out or could not be read.")
+        self.count_label.setTextFormat(Qt.TextFormat.RichText)
+        self.prev_problem_button = QToolButton()
+        self.prev_problem_button.setText("◀ Previous problem")
+        self.prev_problem_button.setToolTip("Select the previous problem message (Shift+F8)")
+        self.next_problem_button = QToolButton()
+        self.next_problem_button.setText("Next problem ▶")
+        self.next_problem_button.setToolTip("Select the next problem message (F8)")
+        self.follow_button = QToolButton()
+        self.follow_button.setText("Follow newest")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(True)
+        self.follow_button.setStyleSheet(
+            "QToolButton { padding: 3px 8px; border: 1px solid #b8c0cc; border-radius: 3px; }"
+            "QToolButton:checked { background: #dbe8f7; border-color: #5b8fd0; "
+            "color: #123e72; font-weight: 600; }")
+        self.follow_button.setToolTip("Keep the newest message in view. Turns off when you "
+                                      "scroll up, on again when you scroll to the bottom.")
         messages_bar = QHBoxLayout()
         messages_bar.setContentsMargins(0, 0, 0, 0)
         messages_bar.addWidget(QLabel("<b>Messages</b>"))
         messages_bar.addSpacing(12)
         messages_bar.addWidget(self.count_label)
         messages_bar.addStretch(1)
-        messages_bar.addWidget(self.problems_only)
+        messages_bar.addWidget(self.prev_problem_button)
+        messages_bar.addWidget(self.next_problem_button)
+        messages_bar.addSpacing(8)
+        messages_bar.addWidget(self.follow_button)
+
+        # shown while a capture file is on view
+        self.file_banner = QWidget()
+        self.file_banner.setObjectName("fileBanner")
+        self.file_banner.setStyleSheet("#fileBanner { background: #fff6dd; border: 1px solid "
+                                       "#e5c46b; border-radius: 4px; }")
+        banner_row = QHBoxLayout(self.file_banner)
+        banner_row.setContentsMargins(8, 4, 4, 4)
+        self.file_label = QLabel()
+        self.file_label.setTextFormat(Qt.TextFormat.RichText)
+        self.file_label.setWordWrap(True)
+        self.back_button = QPushButton("Back to live capture")
+        self.back_button.clicked.connect(self.back_to_live)
+        banner_row.addWidget(self.file_label, 1)
+        banner_row.addWidget(self.back_button)
+        self.file_banner.hide()
+
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)
+        messages_layout.setSpacing(4)
+        messages_layout.addWidget(self.file_banner)
         messages_layout.addLayout(messages_bar)
+        messages_layout.addWidget(self.filter_bar)
         messages_layout.addWidget(self.table, 1)
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(messages)
-        right.addWidget(self.detail)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setSizes([520, 300])
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(messages)
+        self.right_splitter.addWidget(self.detail)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 2)
+        self.right_splitter.setSizes([480, 340])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.chargers)
-        self.main_splitter.addWidget(right)
+        self.main_splitter.addWidget(self.right_splitter)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([340, 1020])
+        self.main_splitter.setSizes([320, 1040])
         container = QWidget()
         outer = QVBoxLayout(container)
         outer.setContentsMargins(8, 8, 8, 4)
@@ -103,17 +213,28 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(container)
 
         self._build_actions()
-        self._build_status_bar(capture_path if capture_path is not None else store.path)
+        self._build_status_bar()
         self.set_urls(urls or [])
 
         # ----------------------------------------------------------- signals
-        self.chargers.charger_selected.connect(self._filter_charger)
-        self.problems_only.toggled.connect(self.proxy.set_problems_only)
+        self.chargers.charger_selected.connect(self._charger_clicked)
+        self.chargers.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.chargers.list.customContextMenuRequested.connect(self._charger_menu)
+        self.chargers.list.itemDoubleClicked.connect(
+            lambda item: self.show_timeline(item.data(Qt.ItemDataRole.UserRole + 1),
+                                            live=True))
+        self.filter_bar.changed.connect(self.apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
-        self.proxy.rowsAboutToBeInserted.connect(self._remember_scroll)
-        self.proxy.rowsInserted.connect(self._follow_newest)
-        self.feed.flushed.connect(self._update_count)
-        self._at_bottom = True
+        self.model.rowsInserted.connect(self._rows_inserted)
+        self.model.modelReset.connect(self._update_count)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.follow_button.toggled.connect(self._follow_toggled)
+        self.detail.go_to_frame.connect(self.select_frame)
+        self.prev_problem_button.clicked.connect(lambda: self.go_to_problem(forward=False))
+        self.next_problem_button.clicked.connect(lambda: self.go_to_problem(forward=True))
+        self.feed.frames_arrived.connect(self._frames_arrived)
+        self.feed.flushed.connect(lambda *_: self._update_count())
+        self.feed.new_problems.connect(self._count_new_problems)
 
         # Station changes can come with every frame; repaint cards at most every 150 ms.
         self._dirty: dict[str, Station] = {}
@@ -122,32 +243,114 @@ class MainWindow(QMainWindow):
         self._station_timer.timeout.connect(self._refresh_stations)
         self._station_timer.start()
 
-        store.add_listener(self.feed.on_record)
+        store.add_listener(self.feed.on_record, call_states=True)
         central.add_listener(self._on_station)
         for station in central.stations.values():
             self.chargers.update_station(station)
-        self._update_count()
+        self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
 
     # ------------------------------------------------------------- building
     def _build_actions(self) -> None:
-        self.send_action = QAction("Send message…", self)
-        self.send_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.send_action.setStatusTip("Send any OCPP message to a connected charger (experts)")
-        self.send_action.triggered.connect(self.open_send_dialog)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        def action(text: str, slot: object, shortcut: str | QKeySequence | None = None,
+                   tip: str = "") -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            if tip:
+                act.setStatusTip(tip)
+                act.setToolTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)  # shortcuts work even with the menu bar hidden
+            return act
+
+        self.send_action = action("Send message…", self.open_send_dialog, "Ctrl+M",
+                                  "Send any OCPP message to a connected charger (experts)")
+        self.open_action = action("Open capture…", self._open_dialog,
+                                  QKeySequence.StandardKey.Open,
+                                  "Open a saved capture (.jsonl export or .db) to read it")
+        self.back_action = action("Back to live capture", self.back_to_live, None,
+                                  "Show the live capture again")
+        self.back_action.setEnabled(False)
+        self.export_all_action = action("Export all as JSON Lines…",
+                                        lambda: self._export_dialog("all"), None)
+        self.export_filtered_action = action("Export filtered as JSON Lines…",
+                                             lambda: self._export_dialog("filtered"), None)
+        self.export_csv_action = action("Export visible columns as CSV…",
+                                        lambda: self._export_dialog("csv"), None)
+        quit_action = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        self.find_action = action("Find in messages", self.filter_bar.focus_text,
+                                  QKeySequence.StandardKey.Find)
+        self.copy_action = action("Copy message (raw)", self.detail.copy_raw_text,
+                                  QKeySequence.StandardKey.Copy,
+                                  "Copy the selected message exactly as on the wire")
+        self.copy_pretty_action = action("Copy message (pretty)", self.detail.copy_pretty_text,
+                                         "Ctrl+Shift+C")
+        self.next_problem_action = action("Next problem", lambda: self.go_to_problem(True),
+                                          "F8")
+        self.next_problem_action.setShortcuts([QKeySequence("F8"), QKeySequence("Ctrl+Down")])
+        self.prev_problem_action = action("Previous problem", lambda: self.go_to_problem(False),
+                                          "Shift+F8")
+        self.prev_problem_action.setShortcuts([QKeySequence("Shift+F8"),
+                                               QKeySequence("Ctrl+Up")])
+        self.clear_filters_action = action("Clear filters", self.filter_bar.clear, "Ctrl+Shift+L")
+
+        self.utc_action = action("Show times in UTC", self.set_utc, None,
+                                 "Times in UTC (as chargers send them) instead of local time")
+        self.utc_action.setCheckable(True)
+        self.utc_action.setChecked(self.preferences.show_utc)
+        self.utc_action.triggered.disconnect()
+        self.utc_action.toggled.connect(self.set_utc)
+        self.follow_action = action("Follow newest", lambda: None, "End")
+        self.follow_action.setCheckable(True)
+        self.follow_action.setChecked(True)
+        self.follow_action.triggered.disconnect()
+        self.follow_action.toggled.connect(self.follow_button.setChecked)
+        self.timeline_action = action("Connection timeline…", lambda: self.show_timeline(),
+                                      "Ctrl+T", "Connects, disconnects, refusals and silences "
+                                      "of one charger")
+
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.back_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_all_action)
+        file_menu.addAction(self.export_filtered_action)
+        file_menu.addAction(self.export_csv_action)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for act in (self.copy_action, self.copy_pretty_action, None, self.find_action,
+                    self.next_problem_action, self.prev_problem_action, self.clear_filters_action):
+            edit_menu.addSeparator() if act is None else edit_menu.addAction(act)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.utc_action)
+        view_menu.addAction(self.follow_action)
+        columns_menu = view_menu.addMenu("Columns")
+        for column in Column:
+            column_action = columns_menu.addAction(HEADERS[column])
+            column_action.setCheckable(True)
+            column_action.setChecked(True)
+            column_action.toggled.connect(
+                lambda on, c=column: self.table.setColumnHidden(c, not on))
+        view_menu.addSeparator()
+        view_menu.addAction(self.timeline_action)
         charger_menu = self.menuBar().addMenu("&Charger")
         charger_menu.addAction(self.send_action)
+        charger_menu.addAction(self.timeline_action)
+
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.open_action)
         toolbar.addAction(self.send_action)
+        toolbar.addAction(self.timeline_action)
 
-    def _build_status_bar(self, capture_path: str | Path) -> None:
+    def _build_status_bar(self) -> None:
         # Our own widgets instead of QStatusBar.showMessage, which would hide the URL.
         bar = self.statusBar()
         self.url_label = QLabel()
@@ -160,7 +363,7 @@ class MainWindow(QMainWindow):
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self.notice_label.clear)
-        self.capture_label = QLabel(f"Capture file: {capture_path}")
+        self.capture_label = QLabel(f"Capture file: {self.live_capture_path}")
         self.capture_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.capture_label.setToolTip("Every message is saved in this file as it arrives")
         self.capture_label.setStyleSheet("QLabel { color: #555; }")
@@ -208,43 +411,377 @@ class MainWindow(QMainWindow):
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
 
-    def _call_state(self, call_id: int) -> str | None:
-        record = self.store.frame(call_id)
-        return record.state if record else None
+    def _frames_arrived(self, frames: list[FrameRecord]) -> None:
+        """Live frames reached the view: counters and the filter bar's choices."""
+        self._total += len(frames)
+        self._problems += sum(1 for f in frames if is_problem(f))
+        chargers = {f.charger for f in frames}
+        for charger in chargers:
+            self.filter_bar.add_charger(charger)
+        self.filter_bar.add_actions({f.action for f in frames if f.action})
+        if self._first_ts is None:
+            self._first_ts = frames[0].ts_us
+        self.filter_bar.set_time_bounds((self._first_ts, frames[-1].ts_us))
 
-    def _update_count(self, _batch: int = 0) -> None:
-        total = self.model.rowCount()
-        problems = self.model.problem_count
-        text = f"{total:,} message{'s' if total != 1 else ''}"
-        if problems:
-            text += f" · <span style='color:#c62828;'><b>{problems:,} with problems</b></span>"
+    def _count_new_problems(self, count: int) -> None:
+        self._problems += count
+        self._update_count()
+
+    def _load_store_facts(self) -> None:
+        """Totals and filter choices of the capture on view (once per store)."""
+        with busy_cursor():
+            self._total = self.store.count_frames()
+            self._problems = len(FrameIndex(self.store, FrameFilter(problems_only=True)))
+            self.filter_bar.set_chargers(distinct_chargers(self.store))
+            self.filter_bar.set_actions(distinct_actions(self.store))
+            bounds = time_bounds(self.store)
+            self._first_ts = bounds[0] if bounds else None
+            self.filter_bar.set_time_bounds(bounds)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown = self.model.rowCount()
+        if self.model.frame_filter.is_empty():
+            text = f"{shown:,} frame{'s' if shown != 1 else ''}"
+        else:
+            text = f"<b>{shown:,}</b> of {self._total:,} frames"
+        if self._problems:
+            text += (f" · <span style='color:#b3261e;'><b>{self._problems:,} with problems"
+                     f"</b></span>")
         self.count_label.setText(text)
+        has_problems = self._problems > 0
+        self.prev_problem_button.setEnabled(has_problems)
+        self.next_problem_button.setEnabled(has_problems)
+
+    # -------------------------------------------------------------- filters
+    def apply_filter(self, frame_filter: FrameFilter) -> None:
+        """Run the query for a combined filter; keep the selected frame if it still matches."""
+        if frame_filter == self.model.frame_filter:
+            return
+        selected = self.selected_frame_id()
+        with busy_cursor():
+            self.model.set_filter(frame_filter)
+        self._sync_charger_list(next(iter(frame_filter.chargers), None)
+                                if len(frame_filter.chargers) == 1 else None)
+        row = self.model.row_of_id(selected) if selected is not None else None
+        if row is not None:
+            self.select_row(row)
+        else:
+            self.detail.show_pair(None)
+            if self.follow_button.isChecked():
+                self._scroll_to_bottom()
+        self._update_count()
+
+    def _charger_clicked(self, charger_id: str | None) -> None:
+        if not self._syncing_charger:
+            self.filter_bar.set_charger(charger_id)
+
+    def _sync_charger_list(self, charger_id: str | None) -> None:
+        """Show the filter's charger in the charger list too (they must agree)."""
+        self._syncing_charger = True
+        try:
+            if charger_id is None or self.chargers.card(charger_id) is not None:
+                self.chargers.select_charger(charger_id)
+            else:  # a charger of an opened file that never connected live
+                self.chargers.list.clearSelection()
+                self.chargers.list.setCurrentItem(None)
+        finally:
+            self._syncing_charger = False
+
+    def _charger_menu(self, position: QPoint) -> None:
+        item = self.chargers.list.itemAt(position)
+        charger = item.data(Qt.ItemDataRole.UserRole + 1) if item is not None else None
+        if charger is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Show only this charger's messages",
+                       lambda: self.filter_bar.set_charger(charger))
+        menu.addAction("Connection timeline…", lambda: self.show_timeline(charger, live=True))
+        menu.exec(self.chargers.list.viewport().mapToGlobal(position))
 
     # ----------------------------------------------------------- message list
-    def _filter_charger(self, charger_id: str | None) -> None:
-        self.proxy.set_charger(charger_id)
-        self.table.scrollToBottom()
+    def _rows_inserted(self, *args: object) -> None:
+        if self.follow_button.isChecked():
+            # after the view has laid out the new rows
+            QTimer.singleShot(0, self._scroll_to_bottom)
 
-    def _remember_scroll(self, *args: object) -> None:
-        bar = self.table.verticalScrollBar()
-        self._at_bottom = bar.value() >= bar.maximum() - 4
-
-    def _follow_newest(self, *args: object) -> None:
-        if self._at_bottom:
+    def _scroll_to_bottom(self) -> None:
+        self._auto_scrolling = True
+        try:
             self.table.scrollToBottom()
+        finally:
+            self._auto_scrolling = False
+
+    def _scrolled(self, value: int) -> None:
+        if self._auto_scrolling:
+            return
+        at_bottom = value >= self.table.verticalScrollBar().maximum()
+        if at_bottom != self.follow_button.isChecked():
+            self.follow_button.setChecked(at_bottom)
+
+    def _follow_toggled(self, on: bool) -> None:
+        self.follow_action.setChecked(on)
+        if on:
+            self._scroll_to_bottom()
 
     def _show_current(self, current: QModelIndex, previous: QModelIndex) -> None:
-        self.detail.show_record(self.proxy.record_at(current.row()) if current.isValid() else None)
+        record = self.model.record_at(current.row()) if current.isValid() else None
+        partner = self.model.counterpart_of(record) if record is not None else None
+        self.model.set_partner(partner.id if partner is not None else None)
+        self.detail.show_pair(record, partner)
 
-    def select_row(self, row: int) -> None:
-        index = self.proxy.index(row, 0)
+    def selected_frame_id(self) -> int | None:
+        current = self.table.currentIndex()
+        return self.model.frame_id_at(current.row()) if current.isValid() else None
+
+    def select_row(self, row: int, center: bool = False) -> None:
+        """Select a row; ``center`` puts a far jump (problem, pair) mid-view with context."""
+        index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.scrollTo(index)
+        visible = self.table.viewport().rect().contains(self.table.visualRect(index))
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter
+                            if center and not visible else
+                            QAbstractItemView.ScrollHint.EnsureVisible)
 
-    def visible_records(self) -> list[FrameRecord | ConnectionEvent]:
-        return [self.proxy.record_at(row) for row in range(self.proxy.rowCount())]
+    def select_frame(self, frame_id: int) -> bool:
+        row = self.model.row_of_id(frame_id)
+        if row is None:
+            self.notify("That message is hidden by the filter", 4000)
+            return False
+        self.select_row(row, center=True)
+        return True
+
+    def go_to_problem(self, forward: bool = True) -> int | None:
+        current = self.table.currentIndex()
+        if current.isValid():
+            start = current.row()
+        else:
+            start = -1 if forward else self.model.rowCount()
+        with busy_cursor():
+            row = next_problem_row(self.model.frames, self.model.cache, start, forward)
+        if row is None:
+            self.notify("No more problems " + ("below" if forward else "above"), 3000)
+            return None
+        self.select_row(row, center=True)
+        return row
+
+    def visible_records(self) -> list[FrameRecord]:
+        """Every row's frame (reads them all: for tests and small captures only)."""
+        return list(self.model.records())
+
+    def set_utc(self, utc: bool) -> None:
+        self.model.set_utc(utc)
+        self.filter_bar.set_utc(utc)
+        self.detail.utc = utc
+        self.detail.show_pair(self.detail.record, self.detail.partner)
+        if self.utc_action.isChecked() != utc:
+            self.utc_action.setChecked(utc)
+        if self.preferences.show_utc != utc:
+            self.preferences.show_utc = utc
+            self.preferences.save()
+
+    # ------------------------------------------------------------- timeline
+    def show_timeline(self, charger: str | None = None, live: bool = False) -> "TimelineDialog":
+        from .timeline_dialog import TimelineDialog  # noqa: PLC0415
+        store = self.live_store if live else self.store
+        charger = charger or self.filter_bar.selected_charger() or self.chargers.selected_charger()
+        heartbeat = (self.central.settings.heartbeat_interval
+                     if store is self.live_store else None)
+        if self._timeline is not None:
+            self._timeline.close()
+            self._timeline.deleteLater()
+        self._timeline = TimelineDialog(store, charger, utc=self.model.utc,
+                                        heartbeat_interval_s=heartbeat, parent=self)
+        self._timeline.show()
+        return self._timeline
+
+    # ----------------------------------------------------------- open/export
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open capture", str(Path.home()),
+            "Captures (*.jsonl *.json *.ndjson *.db *.sqlite *.sqlite3);;All files (*)")
+        if path:
+            asyncio.ensure_future(self.open_capture(path))
+
+    async def open_capture(self, path: str | Path) -> bool:
+        """Show a saved capture. A .jsonl export is imported into a new database in a
+        temporary directory (removed when the view leaves it), off the event loop so
+        chargers stay connected; a capture database is opened as it is."""
+        path = Path(path)
+        if not path.is_file():
+            self._error("Cannot open capture", f"{path} does not exist.")
+            return False
+        if str(path.resolve()) == str(Path(self.live_capture_path).resolve()):
+            self.back_to_live()
+            return True
+        temp_dir = None
+        self.notify(f"Opening {path.name}…", 60_000)
+        QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+        try:
+            if path.suffix.lower() in JSONL_SUFFIXES:
+                temp_dir = tempfile.mkdtemp(prefix="ocpp-studio-view-")
+                store = CaptureStore(Path(temp_dir) / f"{path.stem}.db")
+                try:
+                    result = await asyncio.to_thread(import_jsonl, store, path)
+                except Exception:
+                    store.close()
+                    shutil.rmtree(temp_dir, ignore_errors=True)
+                    raise
+                if result.errors:
+                    self.notify(f"{len(result.errors)} unreadable line(s) skipped; first: "
+                                f"{result.errors[0]}", 15_000)
+                if result.frames == 0 and result.events == 0:
+                    store.close()
+                    shutil.rmtree(temp_dir, ignore_errors=True)
+                    self._error("Cannot open capture",
+                                f"{path.name} holds no OCPP Studio capture lines.")
+                    return False
+            else:
+                if not is_capture_database(path):
+                    self._error("Cannot open capture",
+                                f"{path.name} is not an OCPP Studio capture database.")
+                    return False
+                store = CaptureStore(path)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            self._error("Cannot open capture", f"{path} cannot be read:\n{exc}")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._show_store(store, path, temp_dir)
+        self.preferences.add_recent(path)
+        self.notify(f"Opened {path.name}", 4000)
+        return True
+
+    def back_to_live(self) -> None:
+        if self.store is not self.live_store:
+            self._show_store(self.live_store, None, None)
+
+    def _show_store(self, store: CaptureStore, path: Path | None, temp_dir: str | None) -> None:
+        old_store, old_temp = self._opened_store, self._temp_dir
+        self.store = store
+        self.opened_path = path
+        self._opened_store = None if store is self.live_store else store
+        self._temp_dir = temp_dir
+        self.feed.enabled = store is self.live_store
+        self.filter_bar.blockSignals(True)
+        self.filter_bar.clear()
+        self.filter_bar.blockSignals(False)
+        with busy_cursor():
+            self.model.set_store(store, FrameFilter())
+        self.detail.show_pair(None)
+        self._load_store_facts()
+        self._sync_charger_list(None)
+        if path is None:
+            self.setWindowTitle("OCPP Studio")
+            self.file_banner.hide()
+            self.capture_label.setText(f"Capture file: {self.live_capture_path}")
+            self.follow_button.setChecked(True)
+            self._scroll_to_bottom()
+        else:
+            self.setWindowTitle(f"{path.name} — OCPP Studio")
+            self.file_label.setText(
+                f"Viewing capture file <b>{path.name}</b> ({self._total:,} frames). "
+                "Chargers can still connect: their messages are recorded in the live capture.")
+            self.file_label.setToolTip(str(path))
+            self.file_banner.show()
+            self.capture_label.setText(f"Viewing: {path}")
+            self.follow_button.setChecked(False)
+            self.table.scrollToTop()
+        self.back_action.setEnabled(path is not None)
+        if old_store is not None and old_store is not store:
+            old_store.close()
+        if old_temp and old_temp != temp_dir:
+            shutil.rmtree(old_temp, ignore_errors=True)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        if not self.preferences.recent_files:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+            return
+        for file_path in self.preferences.recent_files:
+            act = self.recent_menu.addAction(Path(file_path).name)
+            act.setToolTip(file_path)
+            act.setStatusTip(file_path)
+            act.triggered.connect(
+                lambda _c=False, p=file_path: asyncio.ensure_future(self.open_capture(p)))
+
+    def _export_dialog(self, kind: str) -> None:
+        suggested = (self.opened_path.stem if self.opened_path else "capture") + \
+            ("-filtered" if kind == "filtered" else "")
+        if kind == "csv":
+            path, _ = QFileDialog.getSaveFileName(self, "Export visible columns as CSV",
+                                                  f"{suggested}.csv", "CSV (*.csv)")
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export as JSON Lines",
+                                                  f"{suggested}.jsonl", "JSON Lines (*.jsonl)")
+        if not path:
+            return
+        try:
+            with busy_cursor():
+                count = (self.export_csv(path) if kind == "csv"
+                         else self.export_jsonl(path, filtered=kind == "filtered"))
+        except OSError as exc:
+            self._error("Export failed", f"Cannot write {path}:\n{exc}")
+            return
+        self.notify(f"Exported {count:,} lines to {Path(path).name}", 6000)
+
+    def export_jsonl(self, path: str | Path, filtered: bool = False) -> int:
+        """The capture on view as JSON Lines: all of it, or the frames the filter shows
+        (with the connection events of the same chargers and time range)."""
+        frame_filter = self.model.frame_filter
+        if not filtered or frame_filter.is_empty():
+            return export_jsonl(self.store, path)
+        events = [e for e in self.store.events()
+                  if (not frame_filter.chargers or e.charger in frame_filter.chargers)
+                  and (frame_filter.since_us is None or e.ts_us >= frame_filter.since_us)
+                  and (frame_filter.until_us is None or e.ts_us <= frame_filter.until_us)]
+        return export_jsonl(self.store, path, frames=self.model.records(), events=events)
+
+    def export_csv(self, path: str | Path) -> int:
+        """The rows the filter shows, in the columns the view shows, as the view shows them."""
+        header = self.table.horizontalHeader()
+        columns = [Column(header.logicalIndex(visual)) for visual in range(header.count())
+                   if not header.isSectionHidden(header.logicalIndex(visual))]
+        count = 0
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([HEADERS[c] for c in columns] + ["Raw"])
+            for record in self.model.records():
+                writer.writerow([self.model.display(record, c) for c in columns] + [record.raw])
+                count += 1
+        return count
+
+    # ---------------------------------------------------------- drag & drop
+    @staticmethod
+    def _dropped_capture(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in CAPTURE_SUFFIXES:
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self._dropped_capture(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        path = self._dropped_capture(event)
+        if path is not None:
+            event.acceptProposedAction()
+            asyncio.ensure_future(self.open_capture(path))
+
+    def _error(self, title: str, text: str) -> None:
+        log.warning("%s: %s", title, text)
+        box = QMessageBox(QMessageBox.Icon.Warning, f"OCPP Studio — {title}", text,
+                          parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the event loop (and the chargers) keep running
 
     # ---------------------------------------------------------------- send
     def open_send_dialog(self) -> SendMessageDialog:
@@ -258,14 +795,20 @@ class MainWindow(QMainWindow):
         return self._send_dialog
 
     # -------------------------------------------------------------- closing
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.detach()
         super().closeEvent(event)
         self.closed.emit()
 
     def detach(self) -> None:
         """Stop observing: after this nothing calls into the window."""
-        self.store.remove_listener(self.feed.on_record)
+        self.live_store.remove_listener(self.feed.on_record)
         self.central.remove_listener(self._on_station)
         self.feed.stop()
         self._station_timer.stop()
+        if self._opened_store is not None:
+            self._opened_store.close()
+            self._opened_store = None
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None

@@ -1,43 +1,50 @@
-"""The live message list: a bounded table model fed in batches.
+"""The message list: a virtual table over the capture database.
 
-The capture store calls :meth:`MessageFeed.on_record` synchronously on the
-event-loop thread for every committed frame or connection event. Inserting a
-row per frame would cost a model signal per frame; instead records are
-buffered and appended together every ``FLUSH_MS``.
+The rows are the ids of the frames that match the current filter
+(:class:`~ocpp_studio.capture.query.FrameIndex`); a row's frame is read
+through a bounded page cache (:class:`~ocpp_studio.capture.query.FrameCache`)
+only when the view paints it. A million-frame capture therefore costs the
+id list (8 bytes a row) and a few hundred cached frames, not a million
+objects.
 
-This model keeps the last ``MAX_ROWS`` rows in memory. The inspector issue
-replaces it with a virtual model over the capture database; views and the
-filter proxy only rely on ``record_at`` / ``Column`` / ``RecordRole``.
+Live frames: the capture store calls :meth:`MessageFeed.on_record` on the
+event-loop thread after each commit. Inserting a row per frame would cost a
+model signal per frame; the feed buffers records and hands them to the model
+in one batch every ``FLUSH_MS`` (one ``rowsInserted`` per batch).
 """
 
 from __future__ import annotations
 
-import bisect
-import copy
+from collections import OrderedDict
 from enum import IntEnum
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt,
-    QTimer, Signal,
+    QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal,
 )
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from ..core.records import ConnectionEvent, FrameRecord, now_us
+import numpy as np
+
+from ..capture.query import FrameCache, FrameFilter, FrameIndex, counterpart
+from ..capture.store import PROBLEM_STATES, CallStateChanged, CaptureStore
+from ..core.records import ConnectionEvent, FrameRecord
 from . import theme
 from .formatting import (
-    DIRECTION_TEXT, event_summary, frame_type_text, latency_text, local_time, problem_text,
-    severity, state_text,
+    DIRECTION_TEXT, format_time, frame_type_text, latency_text, problem_text, severity,
+    state_text,
 )
 
-MAX_ROWS = 50_000
 FLUSH_MS = 150
+ANSWER_CACHE = 2048  # CALL id -> its answer, for the latency shown on CALL rows
 
-Record = FrameRecord | ConnectionEvent
 RecordRole = Qt.ItemDataRole.UserRole + 1
 SeverityRole = Qt.ItemDataRole.UserRole + 2
+FrameIdRole = Qt.ItemDataRole.UserRole + 3
 
 _Index = QModelIndex | QPersistentModelIndex
+_MISSING = object()
 
 
 class Column(IntEnum):
@@ -58,129 +65,174 @@ HEADERS = {
 }
 TOOLTIPS = {
     Column.DIRECTION: "→ CSMS: sent by the charger.  → Charger: sent by the central system.",
-    Column.LATENCY: "For an answer: time since its CALL was sent.",
-    Column.UNIQUE_ID: "OCPP message id: pairs a CALL with its answer.",
+    Column.LATENCY: "Time between a request and its answer.",
+    Column.UNIQUE_ID: "OCPP message id: pairs a request (CALL) with its answer.",
+    Column.STATE: "How the exchange ended: answered, CALLERROR, schema violation, timeout…",
 }
 
 
+def _dot_icon(colour: str, mark: str) -> QIcon:
+    """A small filled circle with a white mark: calmer than the big message-box icons."""
+    size = 14
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.setPen(QColor("#ffffff"))
+    font = painter.font()
+    font.setBold(True)
+    font.setPixelSize(10)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, mark)
+    painter.end()
+    return QIcon(pixmap)
+
+
 class MessageTableModel(QAbstractTableModel):
-    """Frames and connection events, oldest first, at most ``max_rows``."""
+    """Frames of one capture store that match a filter, oldest first."""
 
-    def __init__(self, parent: QObject | None = None, max_rows: int = MAX_ROWS) -> None:
+    def __init__(self, store: CaptureStore, parent: QObject | None = None,
+                 frame_filter: FrameFilter | None = None) -> None:
         super().__init__(parent)
-        self.max_rows = max_rows
-        self._rows: list[Record] = []
-        self._frame_rows: list[FrameRecord] = []  # frames only, ascending id, for pairing
-        self._pending: dict[int, FrameRecord] = {}  # CALLs shown as waiting, by id
-        self.problem_count = 0  # rows currently highlighted
-        self._icons: dict[str, Any] = {}
+        self.utc = False
+        self.partner_id: int | None = None  # the other frame of the selected pair
+        self._icons: dict[str, QIcon] = {}
+        self._answers: OrderedDict[int, FrameRecord | None] = OrderedDict()
+        self._attach(store, frame_filter or FrameFilter())
 
-    # ------------------------------------------------------------- feeding
-    def append_records(self, records: Sequence[Record]) -> None:
-        """Append a batch (one rowsInserted), then drop the oldest beyond max_rows."""
-        if not records:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
-        for record in records:
-            self._rows.append(record)
-            if severity(record):
-                self.problem_count += 1
-            if isinstance(record, FrameRecord):
-                self._frame_rows.append(record)
-                if record.message_type == 2 and record.state == "pending" and record.id is not None:
-                    self._pending[record.id] = record
-        self.endInsertRows()
-        # answers update their CALL's row, which may be in this very batch
-        for record in records:
-            if isinstance(record, FrameRecord) and record.pair_id is not None:
-                self._update_call(record)
-        self._trim()
+    def _attach(self, store: CaptureStore, frame_filter: FrameFilter) -> None:
+        self.store = store
+        self.frames = FrameIndex(store, frame_filter)
+        self.cache = FrameCache(store)
+        self._answers.clear()
+        self.partner_id = None
 
-    def _trim(self) -> None:
-        excess = len(self._rows) - self.max_rows
-        if excess <= 0:
-            return
-        self.beginRemoveRows(QModelIndex(), 0, excess - 1)
-        dropped = self._rows[:excess]
-        del self._rows[:excess]
-        dropped_frames = sum(1 for r in dropped if isinstance(r, FrameRecord))
-        self.problem_count -= sum(1 for r in dropped if severity(r))
-        for record in dropped:
-            if isinstance(record, FrameRecord) and record.id is not None:
-                self._pending.pop(record.id, None)
-        del self._frame_rows[:dropped_frames]
-        self.endRemoveRows()
+    # ------------------------------------------------------------ contents
+    @property
+    def frame_filter(self) -> FrameFilter:
+        return self.frames.filter
 
-    def _update_call(self, response: FrameRecord) -> None:
-        """Show an answer's outcome and latency on its CALL row too."""
-        call = self.frame_by_id(response.pair_id)
-        if call is None:
-            return
-        if response.state in ("answered", "error"):
-            call.state = response.state
-            call.latency_ms = response.latency_ms
-            self._pending.pop(call.id or 0, None)
-        self._row_changed(call)
-
-    def update_call_state(self, call_id: int, state: str) -> None:
-        """A call's state changed without a new frame (timeout, lost)."""
-        call = self.frame_by_id(call_id)
-        if call is not None and call.state != state:
-            was_problem = bool(severity(call))
-            call.state = state
-            self.problem_count += int(bool(severity(call))) - int(was_problem)
-            if state != "pending":
-                self._pending.pop(call_id, None)
-            self._row_changed(call)
-
-    def _row_changed(self, record: Record) -> None:
-        row = self.row_of(record)
-        if row is not None:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-
-    def clear(self) -> None:
+    def set_store(self, store: CaptureStore, frame_filter: FrameFilter | None = None) -> None:
+        """Show another capture (a file, or the live one again)."""
         self.beginResetModel()
-        self._rows.clear()
-        self._frame_rows.clear()
-        self._pending.clear()
-        self.problem_count = 0
+        self._attach(store, frame_filter or FrameFilter())
         self.endResetModel()
 
+    def set_filter(self, frame_filter: FrameFilter) -> None:
+        """Run the query for a new filter (up to ~0.5 s on a million frames)."""
+        self.beginResetModel()
+        self.frames = FrameIndex(self.store, frame_filter)
+        self.partner_id = None
+        self.endResetModel()
+
+    def refresh(self) -> int:
+        """Pull frames written to the store by someone else (e.g. an import)."""
+        first = len(self.frames)
+        added = self.frames.refresh()
+        if added:
+            self.beginInsertRows(QModelIndex(), first, first + added - 1)
+            self.endInsertRows()
+        return added
+
+    def append_records(self, records: list[FrameRecord]) -> int:
+        """Append the new frames that match the filter (one rowsInserted); return how many."""
+        new_ids = [r.id for r in records if r.id is not None and self.frames.matches(r)]
+        if new_ids:
+            first = len(self.frames)
+            self.beginInsertRows(QModelIndex(), first, first + len(new_ids) - 1)
+            for frame_id in new_ids:
+                self.frames.append_id(frame_id)
+            self.endInsertRows()
+        # an answer changes its CALL's row (state, latency)
+        for record in records:
+            if record.pair_id is not None:
+                self.frame_changed(record.pair_id)
+        return len(new_ids)
+
+    def frame_changed(self, frame_id: int) -> None:
+        """A frame's row changed in the database (a CALL answered, timed out…).
+
+        A CALL that now matches the filter (a timeout under "problems only") is
+        inserted at its place."""
+        self.cache.invalidate(frame_id)
+        self._answers.pop(frame_id, None)
+        row = self.frames.row_of(frame_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+            return
+        if frame_id > self.frames.last_id or self.frame_filter.is_empty():
+            return  # not yet seen (arrives with the next batch), or simply not in the store
+        record = self.cache.get(frame_id)
+        if record is None or not self.frames.matches(record):
+            return
+        position = int(np.searchsorted(self.frames.ids(), frame_id))
+        self.beginInsertRows(QModelIndex(), position, position)
+        self.frames.insert_id(frame_id)
+        self.endInsertRows()
+
+    def set_partner(self, frame_id: int | None) -> None:
+        """Highlight the other frame of the selected pair."""
+        old, self.partner_id = self.partner_id, frame_id
+        for changed in (old, frame_id):
+            row = self.frames.row_of(changed) if changed is not None else None
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def set_utc(self, utc: bool) -> None:
+        if utc != self.utc:
+            self.utc = utc
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, Column.TIME),
+                                      self.index(self.rowCount() - 1, Column.TIME))
+
     # ------------------------------------------------------------- lookups
-    def record_at(self, row: int) -> Record:
-        return self._rows[row]
-
-    def records(self) -> list[Record]:
-        return list(self._rows)
-
-    def frame_by_id(self, frame_id: int | None) -> FrameRecord | None:
-        if frame_id is None:
+    def record_at(self, row: int) -> FrameRecord | None:
+        if not 0 <= row < len(self.frames):
             return None
-        pos = bisect.bisect_left(self._frame_rows, frame_id, key=lambda r: r.id or 0)
-        if pos < len(self._frame_rows) and self._frame_rows[pos].id == frame_id:
-            return self._frame_rows[pos]
-        return None
+        return self.cache.get(self.frames.id_at(row))
 
-    def pending_call_ids(self, older_than_us: int) -> list[int]:
-        """Ids of CALLs still shown as waiting that were sent before a moment."""
-        return [i for i, r in self._pending.items() if r.ts_us < older_than_us]
+    def frame_id_at(self, row: int) -> int:
+        return self.frames.id_at(row)
 
-    def row_of(self, record: Record) -> int | None:
-        # Rows are appended in arrival order; search from the end, where updates usually are.
-        for row in range(len(self._rows) - 1, -1, -1):
-            if self._rows[row] is record:
-                return row
-        return None
+    def row_of_id(self, frame_id: int) -> int | None:
+        return self.frames.row_of(frame_id)
+
+    def records(self) -> Iterator[FrameRecord]:
+        """Every matching frame, in order, read through the cache (for exports)."""
+        for row in range(len(self.frames)):
+            record = self.record_at(row)
+            if record is not None:
+                yield record
+
+    def counterpart_of(self, record: FrameRecord) -> FrameRecord | None:
+        return counterpart(self.store, record)
+
+    def _answer_of(self, call: FrameRecord) -> FrameRecord | None:
+        """The answer of a CALL, remembered for a bounded number of CALLs."""
+        assert call.id is not None
+        answer = self._answers.get(call.id, _MISSING)
+        if answer is _MISSING:
+            answer = counterpart(self.store, call) if call.state in ("answered", "error",
+                                                                     "late") else None
+            if call.state not in (None, "pending"):  # a pending CALL may still be answered
+                self._answers[call.id] = answer
+                if len(self._answers) > ANSWER_CACHE:
+                    self._answers.popitem(last=False)
+        else:
+            self._answers.move_to_end(call.id)
+        return answer  # type: ignore[return-value]
 
     # ---------------------------------------------------------- Qt model API
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.frames)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(Column)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal:
             return None
@@ -193,46 +245,42 @@ class MessageTableModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        record = self._rows[index.row()]
+        record = self.record_at(index.row())
+        if record is None:
+            return None
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(record, column)
+            return self.display(record, column)
         if role == RecordRole:
             return record
+        if role == FrameIdRole:
+            return record.id
         if role == SeverityRole:
             return severity(record)
         if role == Qt.ItemDataRole.BackgroundRole:
+            if record.id is not None and record.id == self.partner_id:
+                return QBrush(theme.PARTNER_BACKGROUND)
             level = severity(record)
-            return theme.ROW_BACKGROUND.get(level) if level else None
+            return QBrush(theme.ROW_BACKGROUND[level]) if level else None
         if role == Qt.ItemDataRole.ForegroundRole:
             level = severity(record)
-            if level:
-                return theme.ROW_FOREGROUND[level]
-            if isinstance(record, ConnectionEvent):
-                return theme.EVENT_FOREGROUND
-            return None
+            return QBrush(theme.ROW_FOREGROUND[level]) if level else None
         if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
             level = severity(record)
             return self._icon(level) if level else None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if record.id is not None and record.id == self.partner_id:
+                return "The other half of the selected request/answer pair"
             return problem_text(record)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _display(self, record: Record, column: Column) -> str:
+    def display(self, record: FrameRecord, column: Column) -> str:
         if column == Column.TIME:
-            return local_time(record.ts_us)
+            return format_time(record.ts_us, utc=self.utc)
         if column == Column.CHARGER:
             return record.charger
-        if isinstance(record, ConnectionEvent):
-            if column == Column.TYPE:
-                return "EVENT"
-            if column == Column.ACTION:
-                return event_summary(record)
-            if column == Column.STATE:
-                return state_text(record)
-            return ""
         if column == Column.DIRECTION:
             return DIRECTION_TEXT[record.direction]
         if column == Column.TYPE:
@@ -242,114 +290,81 @@ class MessageTableModel(QAbstractTableModel):
         if column == Column.UNIQUE_ID:
             return record.unique_id or ""
         if column == Column.LATENCY:
-            return latency_text(record.latency_ms)
+            latency = record.latency_ms
+            if latency is None and record.message_type == 2 and record.id is not None:
+                answer = self._answer_of(record)
+                latency = answer.latency_ms if answer is not None else None
+            return latency_text(latency)
         if column == Column.STATE:
             return state_text(record)
         return ""
 
-    def _icon(self, level: str) -> Any:
+    def _icon(self, level: str) -> QIcon:
         if level not in self._icons:
-            style = QApplication.style()
-            pixmap = (QStyle.StandardPixmap.SP_MessageBoxCritical if level == "error"
-                      else QStyle.StandardPixmap.SP_MessageBoxWarning)
-            self._icons[level] = style.standardIcon(pixmap)
+            if QApplication.instance() is None:  # pragma: no cover - model used headless
+                return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._icons[level] = (_dot_icon(theme.ROW_BORDER["error"], "!") if level == "error"
+                                  else _dot_icon(theme.ROW_BORDER["warning"], "!"))
         return self._icons[level]
 
 
-class MessageFilterProxy(QSortFilterProxyModel):
-    """Filters the message list; today by charger, later by action, problems, text…"""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._charger: str | None = None
-        self._problems_only = False
-
-    @property
-    def charger(self) -> str | None:
-        return self._charger
-
-    def set_charger(self, charger: str | None) -> None:
-        if charger != self._charger:
-            self._change_filter(lambda: setattr(self, "_charger", charger))
-
-    def set_problems_only(self, on: bool) -> None:
-        if on != self._problems_only:
-            self._change_filter(lambda: setattr(self, "_problems_only", on))
-
-    def _change_filter(self, change: Callable[[], None]) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter is deprecated
-            self.beginFilterChange()
-            change()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            change()
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, MessageTableModel)
-        record = model.record_at(source_row)
-        if self._charger is not None and record.charger != self._charger:
-            return False
-        if self._problems_only and not severity(record):
-            return False
-        return True
-
-    def record_at(self, row: int) -> Record:
-        source = self.mapToSource(self.index(row, 0))
-        model = self.sourceModel()
-        assert isinstance(model, MessageTableModel)
-        return model.record_at(source.row())
-
-
 class MessageFeed(QObject):
-    """Buffers records from the capture listener and flushes them in batches.
+    """Buffers what the capture store reports and hands it to the model in batches.
 
     ``on_record`` is cheap (a list append) and safe to call for every frame.
-    ``flushed`` is emitted after each batch reached the model.
+    ``flushed(frames, matching)`` is emitted after each batch reached the model.
     """
 
-    flushed = Signal(int)
+    flushed = Signal(int, int)
+    #: frames of the batch (all of them, matching the filter or not) — for counters
+    frames_arrived = Signal(list)
+    #: CALLs that became problems (timeout, lost…) without a new frame
+    new_problems = Signal(int)
 
     def __init__(self, model: MessageTableModel, parent: QObject | None = None,
-                 interval_ms: int = FLUSH_MS,
-                 state_lookup: Callable[[int], str | None] | None = None) -> None:
+                 interval_ms: int = FLUSH_MS) -> None:
         super().__init__(parent)
         self.model = model
-        self._buffer: list[Record] = []
-        self._state_lookup = state_lookup
+        self.enabled = True  # False while the view shows another capture than the live one
+        self._frames: list[FrameRecord] = []
+        self._changed: dict[int, str] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
         self._timer.start()
-        # Timeouts and lost calls change a row in the database without a new
-        # frame; look those up now and then for calls still shown as waiting.
-        self._state_timer = QTimer(self)
-        self._state_timer.setInterval(1000)
-        self._state_timer.timeout.connect(self._refresh_pending)
-        if state_lookup is not None:
-            self._state_timer.start()
 
-    def on_record(self, record: Record) -> None:
-        # A shallow copy: the model updates a CALL's state when its answer
-        # arrives and must not change an object other observers also hold.
-        self._buffer.append(copy.copy(record))
+    def on_record(self, record: Any) -> None:
+        if isinstance(record, FrameRecord):
+            self._frames.append(record)
+        elif isinstance(record, ConnectionEvent):
+            return
+        elif isinstance(record, CallStateChanged):
+            self._changed[record.call_id] = record.state
 
     def flush(self) -> None:
-        if not self._buffer:
+        if not self._frames and not self._changed:
             return
-        batch, self._buffer = self._buffer, []
-        self.model.append_records(batch)
-        self.flushed.emit(len(batch))
-
-    def _refresh_pending(self) -> None:
-        if self._state_lookup is None:
+        frames, self._frames = self._frames, []
+        changed, self._changed = self._changed, {}
+        if not self.enabled:
             return
-        for call_id in self.model.pending_call_ids(now_us() - 1_000_000):
-            state = self._state_lookup(call_id)
-            if state and state != "pending":
-                self.model.update_call_state(call_id, state)
+        matching = self.model.append_records(frames) if frames else 0
+        for call_id in changed:
+            self.model.frame_changed(call_id)
+        if frames:
+            self.frames_arrived.emit(frames)
+        problems = sum(1 for state in changed.values() if state in PROBLEM_STATES)
+        if problems:
+            self.new_problems.emit(problems)
+        self.flushed.emit(len(frames), matching)
 
     def stop(self) -> None:
         self._timer.stop()
-        self._state_timer.stop()
+
+
+def visible_columns_text(model: MessageTableModel, columns: list[Column],
+                         rows: Callable[[], Iterator[FrameRecord]]) -> Iterator[list[str]]:
+    """Header then one list of cell texts per frame: for CSV export of what is shown."""
+    yield [HEADERS[c] for c in columns]
+    for record in rows():
+        yield [model.display(record, c) for c in columns]

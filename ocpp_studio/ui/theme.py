@@ -33,7 +33,14 @@ DISCONNECTED_COLOUR = "#c62828"
 # Message-list row backgrounds by severity.
 ROW_BACKGROUND = {"error": QColor("#fde0dc"), "warning": QColor("#fff3cd")}
 ROW_FOREGROUND = {"error": QColor("#8e1c12"), "warning": QColor("#6b4a00")}
+ROW_BORDER = {"error": "#c62828", "warning": "#e0a100"}
 EVENT_FOREGROUND = QColor("#555555")
+#: the other frame of the selected request/answer pair
+PARTNER_BACKGROUND = QColor("#dcebfb")
+
+#: connection timeline: colour per entry kind
+TIMELINE_COLOURS = {"connected": "#2e7d32", "disconnected": "#c62828", "refused": "#8e1c12",
+                    "silence": "#e0a100", "boot": "#1565c0"}
 
 
 def status_colours(status: str) -> tuple[str, str]:

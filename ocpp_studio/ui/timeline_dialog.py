@@ -1,0 +1,164 @@
+"""Connection timeline of one charger: "my charger keeps going offline", answered in one view."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QTreeWidget,
+    QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ..capture.query import distinct_chargers
+from ..capture.store import CaptureStore
+from ..capture.timeline import ChargerTimeline, charger_timeline
+from . import theme
+from .formatting import duration_text, format_time
+
+KIND_WORDS = {"connected": "Connected", "disconnected": "Disconnected", "refused": "Refused",
+              "silence": "Silence", "boot": "Boot"}
+
+
+def _kind_icon(kind: str) -> QIcon:
+    colour = theme.TIMELINE_COLOURS.get(kind, "#757575")
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    if kind in ("disconnected", "refused"):
+        painter.drawRect(1, 1, 10, 10)  # square: the connection ended or never started
+    elif kind == "silence":
+        painter.drawRoundedRect(0, 3, 12, 6, 2, 2)  # a bar: a gap
+    else:
+        painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def summary_text(timeline: ChargerTimeline) -> str:
+    parts = [f"{timeline.connects} connect{'s' if timeline.connects != 1 else ''}",
+             f"{timeline.reconnects} reconnect{'s' if timeline.reconnects != 1 else ''}",
+             f"{timeline.refusals} refused"]
+    if timeline.disconnects_by_code:
+        codes = ", ".join(f"{'no code' if code is None else code}: {count}×"
+                          for code, count in
+                          sorted(timeline.disconnects_by_code.items(), key=lambda kv: -kv[1]))
+        parts.append(f"disconnects by close code {codes}")
+    silences = sum(1 for e in timeline.entries if e.kind == "silence")
+    if silences:
+        parts.append(f"{silences} silence{'s' if silences != 1 else ''}, longest "
+                     f"{duration_text(timeline.longest_silence_s)}")
+    else:
+        parts.append("no long silence")
+    if timeline.online_fraction is not None:
+        parts.append(f"online {timeline.online_fraction * 100:.0f}% of the time")
+    return " · ".join(parts)
+
+
+class TimelineDialog(QDialog):
+    def __init__(self, store: CaptureStore, charger: str | None = None, *, utc: bool = False,
+                 heartbeat_interval_s: float | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.utc = utc
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.timeline: ChargerTimeline | None = None
+        self.setWindowTitle("Connection timeline")
+        self.resize(1040, 560)
+
+        self.charger = QComboBox()
+        self.charger.setMinimumContentsLength(14)
+        chargers = distinct_chargers(store)
+        if charger and charger not in chargers:
+            chargers.append(charger)
+        for name in sorted(chargers):
+            self.charger.addItem(name, name)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Charger:"))
+        top.addWidget(self.charger)
+        top.addStretch(1)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setStyleSheet("QLabel { padding: 8px; background: #eef4fb; "
+                                   "border: 1px solid #b9cde4; border-radius: 4px; }")
+
+        self.entries = QTreeWidget()
+        self.entries.setColumnCount(3)
+        self.entries.setHeaderLabels(["Time", "What happened", "Details"])
+        self.entries.setRootIsDecorated(False)
+        self.entries.setAlternatingRowColors(True)
+        self.entries.setUniformRowHeights(True)
+        header = self.entries.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 520)
+        header.setStretchLastSection(True)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.entries, 1)
+        layout.addWidget(buttons)
+
+        self.charger.currentIndexChanged.connect(lambda _i: self.reload())
+        if charger:
+            self.charger.setCurrentIndex(max(0, self.charger.findData(charger)))
+        self.reload()
+
+    def reload(self) -> None:
+        charger = self.charger.currentData()
+        self.entries.clear()
+        if not charger:
+            self.summary.setText("No charger in this capture yet.")
+            return
+        self.timeline = charger_timeline(self.store, charger, self.heartbeat_interval_s)
+        self.setWindowTitle(f"Connection timeline — {charger}")
+        self.summary.setText(f"<b>{html.escape(charger)}</b>: "
+                             f"{html.escape(summary_text(self.timeline))}")
+        icons: dict[str, QIcon] = {}
+        for entry in self.timeline.entries:
+            if entry.kind not in icons:
+                icons[entry.kind] = _kind_icon(entry.kind)
+            item = QTreeWidgetItem([format_time(entry.ts_us, utc=self.utc, with_date=True),
+                                    entry.title, _detail_text(entry.detail)])
+            item.setIcon(1, icons[entry.kind])
+            item.setToolTip(2, json.dumps(entry.detail, indent=2, default=str))
+            if entry.kind in ("refused", "disconnected"):
+                item.setForeground(1, QColor(theme.ROW_FOREGROUND["error"]))
+            elif entry.kind == "silence":
+                item.setForeground(1, QColor(theme.ROW_FOREGROUND["warning"]))
+            self.entries.addTopLevelItem(item)
+        if not self.timeline.entries:
+            self.entries.addTopLevelItem(QTreeWidgetItem(["", "Nothing recorded for this charger",
+                                                          ""]))
+
+    def entry_titles(self) -> list[str]:
+        return [self.entries.topLevelItem(i).text(1)
+                for i in range(self.entries.topLevelItemCount())]
+
+
+def _detail_text(detail: dict[str, Any]) -> str:
+    """The handshake facts that matter, short: path, offered/chosen subprotocol, user, code."""
+    labels = (("path", "path"), ("offered", "offered"), ("subprotocol", "chosen"),
+              ("version", "OCPP"), ("http_status", "HTTP status"), ("vendor", "vendor"),
+              ("model", "model"), ("serial", "serial"), ("firmware", "firmware"))
+    parts = []
+    for key, label in labels:
+        value = detail.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        parts.append(f"{label}: {value}")
+    return "  ·  ".join(parts)
