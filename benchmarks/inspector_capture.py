@@ -211,7 +211,8 @@ def build(path: Path, total: int, seed: int = 7) -> dict:
         if problem_roll < 0.003:  # schema violation in the charger's CALL
             call_valid = 0
             call_viol = json.dumps([{"path": "$.connectorId", "message": "'x' is not of type "
-                                     "'integer'", "rule": "type"}])
+                                     "'integer'", "keyword": "type", "rule": "integer",
+                                     "fault": "TYPE_CONSTRAINT"}])
             call_problem = f"{action}: connectorId must be an integer"
             counters["problems"] += 1
         if problem_roll > 0.997:  # CALLERROR answer
@@ -368,9 +369,10 @@ def main() -> int:
         if frame_filter.problems_only and frame_filter.direction is None:
             problems_index = filtered
 
+    # a CALL from the middle of the capture, whatever its size
     call_row = store._db.execute(  # noqa: SLF001 - a benchmark may peek
         "SELECT id FROM frames WHERE message_type = 2 AND state = 'answered' "
-        "ORDER BY id LIMIT 1 OFFSET 400000").fetchone()[0]
+        "ORDER BY id LIMIT 1 OFFSET ?", (len(index) // 5,)).fetchone()[0]
     began = time.perf_counter()
     for offset in range(100):
         record = cache.get(call_row + offset * 2) or store.frame(call_row)

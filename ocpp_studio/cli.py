@@ -1,6 +1,6 @@
 """``ocpp-studio``: the GUI by default, headless subcommands for the rest.
 
-    ocpp-studio [--demo]                          open the window (with demo chargers)
+    ocpp-studio [--demo] [--open CAPTURE]         open the window (with demo chargers)
     ocpp-studio serve [--host H] [--port P] ...   headless CSMS, one line per frame
     ocpp-studio demo-charger --url ws://H:P/ID --ocpp 1.6|2.0.1
     ocpp-studio call --api PORT CHARGER ACTION 'JSON'
@@ -62,6 +62,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo", action="store_true",
                         help="open the window with two built-in demo chargers (1.6 and 2.0.1)")
+    parser.add_argument("--open", metavar="CAPTURE", dest="open_path",
+                        help="open a saved capture (.jsonl export or .db) in the window")
     _add_server_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command")
@@ -243,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 0
     from .ui.app import run_gui
-    return run_gui(settings, demo=args.demo)
+    return run_gui(settings, demo=args.demo, open_path=args.open_path)
 
 
 def _export_import(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ class CaptureStore:
                          (str(SCHEMA_VERSION),))
         self._migrate()
         self._listeners: list[Listener] = []
+        self._bulk = False  # inside bulk_import(): no per-frame commit
         self._state_listeners: list[Listener] = []  # those that also take CallStateChanged
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
@@ -220,7 +222,29 @@ class CaptureStore:
         record.id = cursor.lastrowid
         return record.id
 
+    @contextmanager
+    def bulk_import(self) -> Iterator[None]:
+        """Group many record_frame/record_event calls into one transaction.
+
+        For importing a file, where a commit per frame would take minutes for a
+        large capture; listeners are not told about imported rows. Never used
+        for live traffic, which is committed frame by frame.
+        """
+        self._db.execute("BEGIN")
+        self._bulk = True
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._bulk = False
+
     def record_frame(self, record: FrameRecord) -> int:
+        if self._bulk:
+            return self._insert_frame(record)
         with self._db:  # one committed transaction
             self._db.execute("BEGIN")
             row_id = self._insert_frame(record)
@@ -247,13 +271,16 @@ class CaptureStore:
             self._notify(CallStateChanged(call_id, state))
 
     def record_event(self, event: ConnectionEvent) -> int:
+        values = (event.ts_us, event.charger, event.connection_id, event.kind,
+                  json.dumps(event.detail, default=str))
+        insert = ("INSERT INTO events (ts_us, charger, connection_id, kind, detail) "
+                  "VALUES (?, ?, ?, ?, ?)")
+        if self._bulk:
+            event.id = self._db.execute(insert, values).lastrowid
+            return event.id
         with self._db:
             self._db.execute("BEGIN")
-            cursor = self._db.execute(
-                "INSERT INTO events (ts_us, charger, connection_id, kind, detail) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (event.ts_us, event.charger, event.connection_id, event.kind,
-                 json.dumps(event.detail, default=str)))
+            cursor = self._db.execute(insert, values)
         event.id = cursor.lastrowid
         self._notify(event)
         return event.id

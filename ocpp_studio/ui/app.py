@@ -80,9 +80,11 @@ async def ask_other_port_dialog(port: int, alternative: int,
 class StudioRun:
     """One run of the GUI: the Studio behind the window, and the window."""
 
-    def __init__(self, settings: AppSettings, demo: bool = False) -> None:
+    def __init__(self, settings: AppSettings, demo: bool = False,
+                 open_path: str | None = None) -> None:
         self.settings = settings
         self.demo = demo
+        self.open_path = open_path
         self.studio: Studio | None = None
         self.window: MainWindow | None = None
 
@@ -149,6 +151,8 @@ class StudioRun:
                                f"(token in {self.studio.api_token_file})", 30_000)
         if self.demo:
             self.start_demo()
+        if self.open_path:
+            await self.window.open_capture(self.open_path)
         automation = self._schedule_automation()
         try:
             await closed
@@ -238,7 +242,7 @@ def _readable_fonts(app: QApplication) -> None:
         app.setFont(font)
 
 
-def run_gui(settings: AppSettings, demo: bool = False) -> int:
+def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None) -> int:
     """Run the desktop app until its window is closed; returns the exit status."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -249,7 +253,7 @@ def run_gui(settings: AppSettings, demo: bool = False) -> int:
     _readable_fonts(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    run = StudioRun(settings, demo)
+    run = StudioRun(settings, demo, open_path)
     try:
         with loop:
             return loop.run_until_complete(run.run())

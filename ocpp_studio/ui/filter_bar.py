@@ -40,6 +40,9 @@ class ActionPicker(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setToolTip("Show only some OCPP actions (tick several)")
+        # Leave room for the drop-down arrow: without it the arrow sits on the text.
+        self.setStyleSheet("QToolButton { padding-right: 18px; }")
+        self.setMinimumWidth(130)
         self.list = QListWidget()
         self.list.setMinimumSize(260, 280)
         self.list.itemChanged.connect(self._item_changed)
