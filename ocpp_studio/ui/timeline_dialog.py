@@ -99,8 +99,9 @@ class TimelineDialog(QDialog):
         self.entries.setUniformRowHeights(True)
         header = self.entries.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 520)
+        # What happened is the answer to "why does it go offline": never cut it;
+        # the handshake details may scroll.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
