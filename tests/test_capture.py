@@ -99,3 +99,35 @@ def test_import_reports_bad_lines_and_keeps_the_good_ones(tmp_path):
     assert result.frames == 1
     assert result.errors[0].startswith("line 2: not JSON")
     assert result.errors[1].startswith("line 3:")
+
+
+def test_export_from_a_worker_thread_while_the_live_capture_keeps_writing(tmp_path):
+    import threading
+
+    from ocpp_studio.capture.jsonl import export_jsonl_file
+    from ocpp_studio.core.records import Direction, FrameRecord
+
+    live = CaptureStore(tmp_path / "live.db")
+    _capture_some_traffic(live)
+    before = live.frames(limit=10_000)
+    wanted = [f.id for f in before if f.charger == "CP2"]
+    out_all, out_some = tmp_path / "all.jsonl", tmp_path / "some.jsonl"
+    counts = {}
+
+    def export():
+        counts["all"] = export_jsonl_file(live.path, out_all)
+        counts["some"] = export_jsonl_file(live.path, out_some, wanted, events=[])
+
+    worker = threading.Thread(target=export)
+    worker.start()
+    for n in range(200):  # the live side keeps committing meanwhile
+        live.record_frame(FrameRecord("CP3", Direction.TO_CSMS, f'[2,"w{n}","Heartbeat",{{}}]'))
+    worker.join(30)
+    assert not worker.is_alive()
+    some = [json.loads(line) for line in out_some.read_text().splitlines()[1:]]
+    assert [line["id"] for line in some] == wanted
+    exported = [json.loads(line) for line in out_all.read_text().splitlines()[1:]]
+    frames = [line for line in exported if line["type"] == "frame"]
+    # a consistent snapshot: everything recorded before the export, in order
+    assert [f["raw"] for f in frames[:len(before)]] == [f.raw for f in before]
+    assert live.count_frames() == len(before) + 200

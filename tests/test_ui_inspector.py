@@ -254,6 +254,14 @@ def test_capture_file_opens_exports_round_trip_and_problems_navigate(loop, tmp_p
             frames = [line for line in lines_without_export_time(filtered)
                       if line["type"] == "frame"]
             assert [f["raw"] for f in frames] == [r.raw for r in s.rows()]
+            # the menu's export runs in a worker thread with its own connection: same lines
+            in_background = tmp_path / "problems-bg.jsonl"
+            assert await w.export_jsonl_in_background(in_background, filtered=True) == \
+                len(lines_without_export_time(filtered)) - 1
+            assert lines_without_export_time(in_background) == lines_without_export_time(filtered)
+            everything = tmp_path / "all-bg.jsonl"
+            await w.export_jsonl_in_background(everything)
+            assert lines_without_export_time(everything) == lines_without_export_time(exported)
             w.table.setColumnHidden(Column.UNIQUE_ID, True)
             table = tmp_path / "problems.csv"
             assert w.export_csv(table) == 4

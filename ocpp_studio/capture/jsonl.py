@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import fastjsonschema
 
@@ -23,6 +23,8 @@ FORMAT = "ocpp-studio-capture"
 FORMAT_VERSION = 1
 #: Lines imported per transaction.
 IMPORT_CHUNK_LINES = 20_000
+#: Frames read per query when exporting a filtered view.
+EXPORT_BATCH = 5_000
 
 
 def frame_line(record: FrameRecord) -> dict[str, Any]:
@@ -73,6 +75,25 @@ def export_jsonl(store: CaptureStore, path: str | Path,
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+def export_jsonl_file(db_path: str | Path, out_path: str | Path,
+                      frame_ids: Sequence[int] | None = None,
+                      events: list[ConnectionEvent] | None = None) -> int:
+    """Export from a capture file through its own read-only connection, so it can
+    run in a worker thread while the live capture keeps recording. ``frame_ids``
+    limits the export to those frames (a filtered view), read in batches."""
+    from .query import frames_by_ids
+    reader = CaptureStore(db_path, read_only=True)
+    try:
+        frames = None
+        if frame_ids is not None:
+            ids = list(frame_ids)
+            frames = (record for start in range(0, len(ids), EXPORT_BATCH)
+                      for record in frames_by_ids(reader, ids[start:start + EXPORT_BATCH]))
+        return export_jsonl(reader, out_path, frames=frames, events=events)
+    finally:
+        reader.close()
 
 
 @dataclass

@@ -130,8 +130,18 @@ class FrameQuery:
 class CaptureStore:
     """Frames and connection events in one SQLite file (``:memory:`` for none)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        self._listeners: list[Listener] = []
+        self._state_listeners: list[Listener] = []  # those that also take CallStateChanged
+        self._bulk = False  # inside bulk_import(): no per-frame commit
+        if read_only:
+            # A second connection for reading in a worker thread (exports) while the
+            # live connection keeps writing: WAL lets readers and one writer share a file.
+            self._db = sqlite3.connect(f"file:{Path(self.path).as_posix()}?mode=ro", uri=True,
+                                       isolation_level=None, check_same_thread=False)
+            self._next_connection_id = 0
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -141,9 +151,6 @@ class CaptureStore:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
         self._migrate()
-        self._listeners: list[Listener] = []
-        self._bulk = False  # inside bulk_import(): no per-frame commit
-        self._state_listeners: list[Listener] = []  # those that also take CallStateChanged
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
 

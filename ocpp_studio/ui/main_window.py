@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..capture.jsonl import export_jsonl, import_jsonl
+from ..capture.jsonl import export_jsonl, export_jsonl_file, import_jsonl
 from ..capture.query import (
     FrameFilter, FrameIndex, distinct_actions, distinct_chargers, is_problem, next_problem_row,
     time_bounds,
 )
 from ..capture.store import CaptureStore
-from ..core.records import FrameRecord
+from ..core.records import ConnectionEvent, FrameRecord
 from ..station.central import CentralSystem
 from ..station.model import Station
 from .charger_list import ChargerList
@@ -718,14 +718,32 @@ class MainWindow(QMainWindow):
                                                   f"{suggested}.jsonl", "JSON Lines (*.jsonl)")
         if not path:
             return
+        asyncio.ensure_future(self._export(kind, path))
+
+    async def _export(self, kind: str, path: str) -> None:
+        self.notify(f"Exporting to {Path(path).name}…", 60_000)
         try:
-            with busy_cursor():
-                count = (self.export_csv(path) if kind == "csv"
-                         else self.export_jsonl(path, filtered=kind == "filtered"))
+            if kind == "csv":
+                with busy_cursor():
+                    count = self.export_csv(path)
+            else:
+                count = await self.export_jsonl_in_background(path, filtered=kind == "filtered")
         except OSError as exc:
             self._error("Export failed", f"Cannot write {path}:\n{exc}")
             return
         self.notify(f"Exported {count:,} lines to {Path(path).name}", 6000)
+
+    async def export_jsonl_in_background(self, path: str | Path, filtered: bool = False) -> int:
+        """Like export_jsonl, but in a worker thread with its own read-only connection:
+        a large export must not hold up the event loop the chargers' connections run on."""
+        if self.store.path == ":memory:":
+            return self.export_jsonl(path, filtered)
+        frame_filter = self.model.frame_filter
+        if not filtered or frame_filter.is_empty():
+            return await asyncio.to_thread(export_jsonl_file, self.store.path, path)
+        ids = self.model.frames.ids().tolist()
+        return await asyncio.to_thread(export_jsonl_file, self.store.path, path, ids,
+                                       self._events_for(frame_filter))
 
     def export_jsonl(self, path: str | Path, filtered: bool = False) -> int:
         """The capture on view as JSON Lines: all of it, or the frames the filter shows
@@ -733,11 +751,15 @@ class MainWindow(QMainWindow):
         frame_filter = self.model.frame_filter
         if not filtered or frame_filter.is_empty():
             return export_jsonl(self.store, path)
-        events = [e for e in self.store.events()
-                  if (not frame_filter.chargers or e.charger in frame_filter.chargers)
-                  and (frame_filter.since_us is None or e.ts_us >= frame_filter.since_us)
-                  and (frame_filter.until_us is None or e.ts_us <= frame_filter.until_us)]
-        return export_jsonl(self.store, path, frames=self.model.records(), events=events)
+        return export_jsonl(self.store, path, frames=self.model.records(),
+                            events=self._events_for(frame_filter))
+
+    def _events_for(self, frame_filter: FrameFilter) -> list[ConnectionEvent]:
+        """The connection events of the chargers and time range a filter shows."""
+        return [e for e in self.store.events()
+                if (not frame_filter.chargers or e.charger in frame_filter.chargers)
+                and (frame_filter.since_us is None or e.ts_us >= frame_filter.since_us)
+                and (frame_filter.until_us is None or e.ts_us <= frame_filter.until_us)]
 
     def export_csv(self, path: str | Path) -> int:
         """The rows the filter shows, in the columns the view shows, as the view shows them."""
