@@ -5,6 +5,7 @@
     ocpp-studio demo-charger --url ws://H:P/ID --ocpp 1.6|2.0.1
     ocpp-studio call --api PORT CHARGER ACTION 'JSON'
     ocpp-studio export --capture DB OUT.jsonl / import --capture DB IN.jsonl
+    ocpp-studio meter export CAPTURE --charger ID [--connector N] --csv FILE
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def _build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="read a JSON Lines capture into a database")
     imp.add_argument("--capture", default=str(default_capture_path()))
     imp.add_argument("input")
+
+    meter = commands.add_parser("meter", help="meter data of a capture")
+    meter_commands = meter.add_subparsers(dest="meter_command", required=True)
+    meter_export = meter_commands.add_parser(
+        "export", help="write a charger's meter samples as CSV (one row per sample)")
+    meter_export.add_argument("capture", help="capture database (.db)")
+    meter_export.add_argument("--charger", required=True, help="charger id")
+    meter_export.add_argument("--connector", help="only this connector (1.6) / EVSE (2.0.1)")
+    meter_export.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
     return parser
 
 
@@ -230,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _call(args)
     if command in ("export", "import"):
         return _export_import(args)
+    if command == "meter":
+        return _meter_export(args)
     if command == "demo-charger":
         logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
         try:
@@ -264,6 +276,60 @@ def _export_import(args: argparse.Namespace) -> int:
         return 1 if result.errors else 0
     finally:
         store.close()
+
+
+METER_CSV_COLUMNS = ("time_utc", "charger", "connector", "measurand", "phase", "value", "unit",
+                     "context", "transaction_id", "frame_id")
+
+
+def _meter_export(args: argparse.Namespace) -> int:
+    """``meter export``: every meter sample of one charger in a capture, in time order."""
+    import csv
+
+    from .capture.store import CaptureStore
+    from .core.records import iso_from_us
+    from .metering.samples import meter_frames, samples_from_frame
+
+    path = Path(args.capture)
+    if not path.is_file():
+        print(f"No capture file at {path}", file=sys.stderr)
+        return 1
+    try:
+        store = CaptureStore(path, read_only=True)
+        store.count_frames()
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
+        print(f"{path} is not a capture database: {exc}", file=sys.stderr)
+        return 1
+    try:
+        # The same frames, order and transaction -> connector map as the plot's replay
+        # (MeteringService.load); rows are the samples themselves (series merge same-time ones).
+        records = meter_frames(store, args.charger)
+        tx_map: dict[str, str] = {}
+        samples = []
+        problems = 0
+        for record in records:
+            found, trouble = samples_from_frame(record, tx_map)
+            problems += len(trouble)
+            samples.extend(s for s in found
+                           if args.connector is None or s.connector == str(args.connector))
+    finally:
+        store.close()
+    if not samples:
+        where = f" connector {args.connector}" if args.connector is not None else ""
+        print(f"No meter samples for charger {args.charger!r}{where} in {path}.",
+              file=sys.stderr)
+        return 1
+    samples.sort(key=lambda s: (s.ts_us, s.frame_id or 0))
+    with open(args.csv, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(METER_CSV_COLUMNS)
+        for s in samples:
+            writer.writerow([iso_from_us(s.ts_us), s.charger, s.connector, s.measurand,
+                             s.phase or "", "" if s.value != s.value else repr(s.value), s.unit,
+                             s.context or "", s.transaction_id or "", s.frame_id or ""])
+    note = f" ({problems} unreadable meter values skipped)" if problems else ""
+    print(f"wrote {len(samples)} rows to {args.csv}{note}")
+    return 0
 
 
 if __name__ == "__main__":

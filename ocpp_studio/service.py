@@ -14,6 +14,7 @@ from typing import Any
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
 from .core.versions import OcppVersion
+from .metering import MeteringService, OneSecondMode
 from .settings import AppSettings
 from .station.central import CentralSystem
 from .transports.websocket_server import CsmsServer
@@ -49,6 +50,10 @@ class Studio:
         self.capture_path = settings.resolved_capture_path()
         self.store = store or CaptureStore(self.capture_path)
         self.central = CentralSystem(self.store, settings.csms)
+        #: Meter data of every live frame -> series (the power plot reads these).
+        self.metering = MeteringService()
+        self.metering.attach(self.store)
+        self.one_second = OneSecondMode(self.central)
         self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
@@ -73,7 +78,8 @@ class Studio:
         return f"ws://{host}:{self.server.port}/ocpp"
 
     async def start_api(self, port: int) -> ControlApi:
-        self.api = ControlApi(self.central, self.store, port)
+        self.api = ControlApi(self.central, self.store, port, one_second=self.one_second,
+                              metering=self.metering)
         await self.api.start()
         if str(self.capture_path) != ":memory:":
             self.api_token_file = token_file_for(self.capture_path)
@@ -111,6 +117,7 @@ class Studio:
             except (TimeoutError, OSError) as exc:
                 log.warning("server did not stop cleanly: %s", exc)
             self.server = None
+        self.metering.detach()
         self.store.close()
 
 

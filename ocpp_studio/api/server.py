@@ -11,6 +11,9 @@ to the capture database (readable only by the user). Endpoints (all under
                                       -> the charger's reply
 - GET  /frames?charger=&action=&direction=&after_id=&problems=1&text=&limit=
 - GET  /events?charger=
+- POST /chargers/{id}/one-second      {"enabled": true|false} -> the 1-second mode result
+- GET  /chargers/{id}/meter?connector=&since_us=
+                                      latest samples per series (all after since_us)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ..capture.jsonl import event_line, frame_line
 from ..capture.store import CaptureStore, FrameQuery
 from ..core.frames import dumps, loads
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
+from ..metering.one_second import OneSecondMode
+from ..metering.series import MeteringService
 from ..station.central import CentralSystem
 
 log = logging.getLogger(__name__)
@@ -59,9 +64,12 @@ class ControlApi:
     """aiohttp application serving the control API for one CentralSystem."""
 
     def __init__(self, central: CentralSystem, store: CaptureStore, port: int,
-                 token: str | None = None) -> None:
+                 token: str | None = None, one_second: OneSecondMode | None = None,
+                 metering: MeteringService | None = None) -> None:
         self.central = central
         self.store = store
+        self.one_second = one_second
+        self.metering = metering
         self.requested_port = port
         self.token = token or secrets.token_urlsafe(24)
         self._runner: web.AppRunner | None = None
@@ -78,6 +86,8 @@ class ControlApi:
             web.get("/api/v1/chargers", self._chargers),
             web.get("/api/v1/chargers/{charger}", self._charger),
             web.post("/api/v1/chargers/{charger}/call", self._call),
+            web.post("/api/v1/chargers/{charger}/one-second", self._one_second),
+            web.get("/api/v1/chargers/{charger}/meter", self._meter),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
         ])
@@ -164,3 +174,48 @@ class ControlApi:
     async def _events(self, request: web.Request) -> web.Response:
         events = self.store.events(request.query.get("charger") or None)
         return _json([event_line(e) for e in events])
+
+    async def _one_second(self, request: web.Request) -> web.Response:
+        if self.one_second is None:
+            return _error(503, "Unavailable", "1-second mode is not available in this studio")
+        try:
+            body = loads(await request.text())
+            enabled = body["enabled"]
+            if not isinstance(enabled, bool):
+                raise TypeError("enabled must be true or false")
+        except (ValueError, KeyError, TypeError) as exc:
+            return _error(400, "BadRequest", f"Body must be JSON {{\"enabled\": true|false}}: "
+                          f"{exc}")
+        charger = request.match_info["charger"]
+        result = await (self.one_second.enable(charger) if enabled
+                        else self.one_second.disable(charger))
+        return _json({**asdict(result), "remembered": self.one_second.remembered(charger)})
+
+    async def _meter(self, request: web.Request) -> web.Response:
+        if self.metering is None:
+            return _error(503, "Unavailable", "Metering is not available in this studio")
+        charger = request.match_info["charger"]
+        connector = request.query.get("connector") or None
+        try:
+            since_us = int(request.query["since_us"]) if request.query.get("since_us") else None
+        except ValueError as exc:
+            return _error(400, "BadRequest", f"since_us must be an integer: {exc}")
+        out = []
+        for key in self.metering.keys(charger):
+            if connector is not None and key.connector != connector:
+                continue
+            series = self.metering.series(key)
+            if series is None or not len(series):
+                continue
+            if since_us is None:
+                last = series.last()
+                samples = [[int(round(last[0] * 1e6)), last[1]]] if last else []
+            else:
+                ts, values = series.arrays(since_s=since_us / 1e6)
+                keep = ts * 1e6 > since_us
+                samples = [[int(round(t * 1e6)), float(v)]
+                           for t, v in zip(ts[keep][-10_000:], values[keep][-10_000:])]
+            out.append({"connector": key.connector, "measurand": key.measurand,
+                        "phase": key.phase, "unit": series.unit, "samples": samples,
+                        "cadence": asdict(series.cadence())})
+        return _json({"charger": charger, "series": out})

@@ -292,6 +292,15 @@ class CaptureStore:
         self._notify(event)
         return event.id
 
+    def add_problem(self, frame_id: int, text: str) -> None:
+        """Add a problem found later (e.g. unreadable meter data) to a recorded frame:
+        appended as "; text" to what is there; ``valid`` is left unchanged. Commits."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "UPDATE frames SET problem = CASE WHEN problem IS NULL OR problem = '' THEN ? "
+                "ELSE problem || '; ' || ? END WHERE id = ?", (text, text, frame_id))
+
     # --------------------------------------------------------------- reading
     def frames(self, query: FrameQuery | None = None, **filters: Any) -> list[FrameRecord]:
         """Frames matching a query (or keyword filters of FrameQuery)."""

@@ -1,0 +1,283 @@
+"""Switch a charger to 1-second power reporting and back.
+
+1.6: MeterValueSampleInterval (§9.1.19, seconds, 0 = none) and MeterValuesSampledData
+(§9.1.17, comma-separated measurands, §7.31) via GetConfiguration / ChangeConfiguration
+(§6.23-6.24, §6.9-6.10; ConfigurationStatus Accepted, Rejected, RebootRequired, NotSupported).
+2.0.1: SampledDataCtrlr.TxUpdatedInterval (integer, s) and TxUpdatedMeasurands (MemberList)
+(Appendices dm_components_vars.csv) via GetVariables / SetVariables (B06 / B05).
+
+The values before the change are written to a JSON file before anything is changed, so they
+can be restored after a crash or restart (``remembered``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from ..core.versions import OcppVersion
+
+log = logging.getLogger(__name__)
+
+POWER = "Power.Active.Import"
+INTERVAL_16 = "MeterValueSampleInterval"
+MEASURANDS_16 = "MeterValuesSampledData"
+CTRLR = "SampledDataCtrlr"
+INTERVAL_201 = f"{CTRLR}.TxUpdatedInterval"
+MEASURANDS_201 = f"{CTRLR}.TxUpdatedMeasurands"
+_OK = ("Accepted", "RebootRequired")
+
+
+@dataclass
+class SettingChange:
+    key: str
+    before: str | None
+    after: str
+    status: str  # as the charger answered (Accepted, Rejected, RebootRequired, NotSupported, ...)
+
+
+@dataclass
+class OneSecondResult:
+    ok: bool
+    enabled: bool
+    changes: list[SettingChange] = field(default_factory=list)
+    explanation: str = ""  # plain words for an installer: what happened and what to try
+
+
+def default_memory_path() -> Path:
+    from ..settings import user_data_dir
+    return user_data_dir() / "one-second-restore.json"
+
+
+class _Failed(Exception):
+    """A call did not get an answer: the explanation says why in plain words."""
+
+
+def _explain_refusal(key: str, value: str, status: str, charger_id: str) -> str:
+    short = key.rsplit(".", 1)[-1]
+    if short in ("MeterValueSampleInterval", "TxUpdatedInterval"):
+        if status in ("NotSupported", "UnknownVariable", "UnknownComponent",
+                      "NotSupportedAttributeType"):
+            return (f"{charger_id} does not support {key} ({status}): it cannot be told how often "
+                    "to report meter values. Ask the manufacturer whether the charger can report "
+                    "power every second, and with which firmware.")
+        return (f"The charger refused {key}={value} ({status}). Some chargers do not allow "
+                "sampling faster than 5 or 10 seconds; check the charger's manual or ask the "
+                "manufacturer for a firmware that supports 1-second reporting.")
+    if status in ("NotSupported", "UnknownVariable", "UnknownComponent",
+                  "NotSupportedAttributeType"):
+        return (f"{key} is not supported by this charger ({status}): it will report its "
+                "default measurands; power may be missing.")
+    return (f"The charger refused {key}={value} ({status}): it will keep reporting the "
+            "measurands it had; power may be missing. The list may be too long for the "
+            "charger (see MeterValuesSampledDataMaxLength) or it may not measure "
+            f"{POWER}.")
+
+
+def _with_power(current: str | None) -> str:
+    items = [item.strip() for item in (current or "").split(",") if item.strip()]
+    if POWER not in items:
+        items.append(POWER)
+    return ",".join(items)
+
+
+class OneSecondMode:
+    """Turn 1-second power reporting on and off, remembering what to restore."""
+
+    def __init__(self, central: Any, memory_path: Path | None = None,
+                 timeout: float | None = None) -> None:
+        self.central = central
+        self.memory_path = Path(memory_path) if memory_path else default_memory_path()
+        self.timeout = timeout
+
+    # ----------------------------------------------------------- memory
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.memory_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read %s: %s", self.memory_path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save(self, data: dict[str, Any]) -> None:
+        self.memory_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.memory_path.with_name(self.memory_path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.memory_path)
+
+    def _entry(self, charger_id: str) -> dict[str, Any] | None:
+        entry = self._load().get(charger_id)
+        return entry if isinstance(entry, dict) else None
+
+    def remembered(self, charger_id: str) -> dict[str, str] | None:
+        """Previous values still to restore (kept across app restarts), or None."""
+        entry = self._entry(charger_id)
+        values = entry.get("values") if entry else None
+        return dict(values) if isinstance(values, dict) and values else None
+
+    def pending_restores(self) -> dict[str, dict[str, str]]:
+        """Every charger with values still to restore: offer them when it connects."""
+        return {cid: dict(e["values"]) for cid, e in self._load().items()
+                if isinstance(e, dict) and isinstance(e.get("values"), dict) and e["values"]}
+
+    def is_enabled(self, charger_id: str) -> bool:
+        entry = self._entry(charger_id)
+        return bool(entry and entry.get("enabled"))
+
+    def _update(self, charger_id: str, values: dict[str, str] | None, enabled: bool,
+                version: str | None = None) -> None:
+        data = self._load()
+        if values or enabled:
+            entry = data.get(charger_id) if isinstance(data.get(charger_id), dict) else {}
+            entry = {**entry, "values": values or {}, "enabled": enabled}
+            if version:
+                entry["version"] = version
+            data[charger_id] = entry
+        else:
+            data.pop(charger_id, None)
+        self._save(data)
+
+    # ----------------------------------------------------------- calls
+    async def _call(self, charger_id: str, action: str, payload: dict[str, Any]) -> Any:
+        try:
+            return await self.central.call(charger_id, action, payload, self.timeout)
+        except ConnectionClosed as exc:
+            raise _Failed(f"{exc}. Connect the charger to the studio (its backend URL must point "
+                          "at this laptop) and try again.") from exc
+        except CallTimeout as exc:
+            raise _Failed(f"The charger did not answer {action} in time ({exc}). It may be busy "
+                          "or its connection poor; wait a moment and try again.") from exc
+        except CallError as exc:
+            raise _Failed(f"The charger answered {action} with an error ({exc.code}"
+                          f"{': ' + exc.description if exc.description else ''}). It may not "
+                          "support this message; check its firmware.") from exc
+
+    def _version(self, charger_id: str) -> OcppVersion:
+        try:
+            return self.central.session(charger_id).endpoint.version
+        except ConnectionClosed as exc:
+            raise _Failed(f"{exc}. Connect the charger to the studio (its backend URL must point "
+                          "at this laptop) and try again.") from exc
+
+    async def _read(self, charger_id: str, version: OcppVersion) -> dict[str, str | None]:
+        """Current values of the two settings (None = the charger does not have it)."""
+        if version is OcppVersion.V16:
+            answer = await self._call(charger_id, "GetConfiguration",
+                                      {"key": [INTERVAL_16, MEASURANDS_16]})
+            found = {k.get("key"): k.get("value") for k in answer.get("configurationKey") or []
+                     if isinstance(k, dict)}
+            return {INTERVAL_16: found.get(INTERVAL_16), MEASURANDS_16: found.get(MEASURANDS_16)}
+        answer = await self._call(charger_id, "GetVariables", {"getVariableData": [
+            {"component": {"name": CTRLR}, "variable": {"name": "TxUpdatedInterval"}},
+            {"component": {"name": CTRLR}, "variable": {"name": "TxUpdatedMeasurands"}}]})
+        values: dict[str, str | None] = {INTERVAL_201: None, MEASURANDS_201: None}
+        for result in answer.get("getVariableResult") or []:
+            name = f"{result.get('component', {}).get('name')}." \
+                   f"{result.get('variable', {}).get('name')}"
+            if name in values and result.get("attributeStatus") == "Accepted":
+                values[name] = str(result.get("attributeValue", ""))
+        return values
+
+    async def _write(self, charger_id: str, version: OcppVersion, key: str, value: str) -> str:
+        if version is OcppVersion.V16:
+            answer = await self._call(charger_id, "ChangeConfiguration",
+                                      {"key": key, "value": value})
+            return str(answer.get("status"))
+        component, _, variable = key.partition(".")
+        answer = await self._call(charger_id, "SetVariables", {"setVariableData": [
+            {"attributeValue": value, "component": {"name": component},
+             "variable": {"name": variable}}]})
+        results = answer.get("setVariableResult") or [{}]
+        return str(results[0].get("attributeStatus"))
+
+    # ----------------------------------------------------------- public
+    async def enable(self, charger_id: str) -> OneSecondResult:
+        changes: list[SettingChange] = []
+        try:
+            version = self._version(charger_id)
+            interval_key, measurands_key = ((INTERVAL_16, MEASURANDS_16)
+                                            if version is OcppVersion.V16
+                                            else (INTERVAL_201, MEASURANDS_201))
+            current = await self._read(charger_id, version)
+            targets = {interval_key: "1", measurands_key: _with_power(current[measurands_key])}
+            # Remember first (a crash between change and save must not lose the old values);
+            # values remembered by an earlier enable are the real originals: keep them.
+            remembered = self.remembered(charger_id) or {}
+            for key, target in targets.items():
+                before = current[key]
+                if before is not None and before != target and key not in remembered:
+                    remembered[key] = before
+            self._update(charger_id, remembered, self.is_enabled(charger_id), version.label)
+            notes: list[str] = []
+            interval_ok = False
+            for key, target in targets.items():
+                before = current[key]
+                if before == target:
+                    if key == interval_key:
+                        interval_ok = True
+                    continue
+                status = await self._write(charger_id, version, key, target)
+                changes.append(SettingChange(key, before, target, status))
+                if status in _OK:
+                    if key == interval_key:
+                        interval_ok = True
+                    if status == "RebootRequired":
+                        notes.append(f"{key}={target} takes effect after the charger restarts "
+                                     "(RebootRequired); reset it to start 1-second reporting.")
+                else:
+                    remembered.pop(key, None)  # nothing changed: nothing to restore
+                    notes.append(_explain_refusal(key, target, status, charger_id))
+            self._update(charger_id, remembered, interval_ok, version.label)
+        except _Failed as exc:
+            return OneSecondResult(False, self.is_enabled(charger_id), changes, str(exc))
+        if interval_ok:
+            head = (f"{charger_id} now reports meter values every second"
+                    f"{' including ' + POWER if not any(POWER in n for n in notes) else ''}. "
+                    "The previous settings are remembered and restored when you switch "
+                    "1-second mode off.")
+        else:
+            head = f"{charger_id} was not switched to 1-second reporting."
+        return OneSecondResult(interval_ok, interval_ok, changes,
+                               " ".join([head, *notes]).strip())
+
+    async def disable(self, charger_id: str) -> OneSecondResult:
+        remembered = self.remembered(charger_id)
+        if not remembered:
+            was = self.is_enabled(charger_id)
+            self._update(charger_id, None, False)
+            return OneSecondResult(True, False, [], (
+                "Nothing to restore: the charger's reporting settings were not changed by the "
+                "studio." if not was else
+                "The charger already reported every second before 1-second mode was switched "
+                "on; nothing was changed, so nothing is restored."))
+        changes: list[SettingChange] = []
+        failed: list[str] = []
+        try:
+            version = self._version(charger_id)
+            for key, value in list(remembered.items()):
+                status = await self._write(charger_id, version, key, value)
+                changes.append(SettingChange(key, None, value, status))
+                if status in _OK:
+                    remembered.pop(key)
+                else:
+                    failed.append(f"The charger refused to restore {key}={value} ({status}); "
+                                  "the value stays remembered: try again, or set it in the "
+                                  "configuration editor.")
+        except _Failed as exc:
+            self._update(charger_id, remembered, self.is_enabled(charger_id))
+            return OneSecondResult(False, self.is_enabled(charger_id), changes,
+                                   f"{exc} The previous values stay remembered and will be "
+                                   "offered when the charger is back.")
+        self._update(charger_id, remembered, bool(remembered) and self.is_enabled(charger_id))
+        if failed:
+            return OneSecondResult(False, self.is_enabled(charger_id), changes, " ".join(failed))
+        restored = ", ".join(f"{c.key}={c.after}" for c in changes)
+        return OneSecondResult(True, False, changes,
+                               f"Restored the previous settings of {charger_id}: {restored}.")
