@@ -7,6 +7,8 @@ Hidden options for docs and CI (environment variables):
     (default 8), then close the app.
 ``OCPP_STUDIO_QUIT_AFTER=seconds``
     close the app after this many seconds (with or without a screenshot).
+``OCPP_STUDIO_SCREENSHOT_TAB=power``
+    show the Power tab (the first charger with readings) before taking the screenshot.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SCREENSHOT_ENV = "OCPP_STUDIO_SCREENSHOT"
 QUIT_AFTER_ENV = "OCPP_STUDIO_QUIT_AFTER"
+SCREENSHOT_TAB_ENV = "OCPP_STUDIO_SCREENSHOT_TAB"
 DEFAULT_SCREENSHOT_DELAY = 8.0
 MIN_POINT_SIZE = 10
 
@@ -142,7 +145,9 @@ class StudioRun:
         if not started:
             return 1
         self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
-                                 capture_path=capture_path, preferences=self._preferences())
+                                 capture_path=capture_path, preferences=self._preferences(),
+                                 metering=getattr(self.studio, "metering", None),
+                                 one_second=getattr(self.studio, "one_second", None))
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
@@ -210,6 +215,10 @@ class StudioRun:
         """Show a message in full, as a user would after clicking one."""
         window = self.window
         assert window is not None
+        if os.environ.get(SCREENSHOT_TAB_ENV, "").lower() == "power":
+            window.tabs.setCurrentWidget(window.power_panel)
+            window.power_panel.set_window("1 min")
+            return
         if window.table.currentIndex().isValid():
             return
         for row in range(min(window.model.rowCount(), 500)):

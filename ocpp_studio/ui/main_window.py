@@ -24,7 +24,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
-    QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from ..capture.jsonl import export_jsonl, export_jsonl_file, import_jsonl
@@ -40,6 +41,7 @@ from .charger_list import ChargerList
 from .detail_pane import FrameDetail
 from .filter_bar import FilterBar
 from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
+from .power_panel import PowerPanel
 from .preferences import ViewPreferences
 from .send_dialog import SendMessageDialog
 
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
     def __init__(self, central: CentralSystem, store: CaptureStore, *,
                  urls: list[str] | None = None, capture_path: str | Path | None = None,
                  preferences: ViewPreferences | None = None,
+                 metering: object | None = None, one_second: object | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
@@ -202,8 +205,20 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(1, 2)
         self.right_splitter.setSizes([480, 340])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        # the message inspector and the live power plot, side by side as tabs
+        self.power_panel = PowerPanel(central, metering, one_second)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.right_splitter, "Messages")
+        self.tabs.addTab(self.power_panel, "Power")
+        self.tabs.setTabToolTip(1, "Live power of the selected charger, its reporting cadence "
+                                   "and 1-second power")
+        # The charger cards must stay readable ("Connected", connector badges) however
+        # wide the tabs on the right would like to be.
+        self.chargers.setMinimumWidth(300)
         self.main_splitter.addWidget(self.chargers)
-        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.addWidget(self.tabs)
+        self.main_splitter.setCollapsible(0, False)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([320, 1040])
         container = QWidget()
@@ -247,6 +262,7 @@ class MainWindow(QMainWindow):
         central.add_listener(self._on_station)
         for station in central.stations.values():
             self.chargers.update_station(station)
+        self.power_panel.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
 
@@ -473,6 +489,7 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _charger_clicked(self, charger_id: str | None) -> None:
+        self.power_panel.set_charger(charger_id)
         if not self._syncing_charger:
             self.filter_bar.set_charger(charger_id)
 
@@ -828,6 +845,7 @@ class MainWindow(QMainWindow):
         self.central.remove_listener(self._on_station)
         self.feed.stop()
         self._station_timer.stop()
+        self.power_panel.detach()
         if self._opened_store is not None:
             self._opened_store.close()
             self._opened_store = None

@@ -1,0 +1,504 @@
+"""The Power tab: plot, gaps, windows, cadence, exports, 1-second button.
+
+Most tests feed a small fake of the metering layer's interface (series, keys, power,
+listeners); the last one runs the real MeteringService with a demo charger over a real
+CSMS when that layer is installed.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import csv  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+
+from ocpp_studio.ui.power_panel import PowerPanel, cadence_text  # noqa: E402
+from ocpp_studio.ui.power_plot import PowerPlot, step_arrays, with_gaps  # noqa: E402
+
+T0 = 1_750_000_000.0  # a fixed "now" for the plot's clock
+
+
+# ------------------------------------------------------------------ fakes
+@dataclass(frozen=True)
+class Key:
+    charger: str
+    connector: str
+    measurand: str
+    phase: str | None = None
+
+
+@dataclass(frozen=True)
+class Cadence:
+    samples: int
+    mean_interval_s: float | None
+    jitter_s: float | None
+    p95_interval_s: float | None
+    last_ts_us: int | None
+
+
+@dataclass(frozen=True)
+class Sample:
+    charger: str
+    connector: str
+    ts_us: int
+    measurand: str
+    value: float
+    unit: str
+    phase: str | None = None
+
+
+class FakeSeries:
+    def __init__(self, key: Key, unit: str) -> None:
+        self.key, self.unit = key, unit
+        self.t: list[float] = []
+        self.v: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def append(self, ts_s: float, value: float) -> None:
+        self.t.append(ts_s)
+        self.v.append(value)
+
+    def arrays(self, since_s: float | None = None, until_s: float | None = None):
+        return np.array(self.t, float), np.array(self.v, float)
+
+    def last(self):
+        return (self.t[-1], self.v[-1]) if self.t else None
+
+    def cadence(self, last_n: int = 120) -> Cadence:
+        t = np.array(self.t[-last_n:])
+        if len(t) < 2:
+            return Cadence(len(t), None, None, None, None)
+        d = np.diff(t)
+        return Cadence(len(t), float(d.mean()), float(d.std()), float(np.percentile(d, 95)),
+                       int(t[-1] * 1e6))
+
+
+class FakeMetering:
+    def __init__(self) -> None:
+        self._series: dict[Key, FakeSeries] = {}
+        self.listeners: list[Callable] = []
+
+    def add_listener(self, cb: Callable) -> None:
+        self.listeners.append(cb)
+
+    def remove_listener(self, cb: Callable) -> None:
+        self.listeners.remove(cb)
+
+    def add(self, charger: str, connector: str, measurand: str, unit: str,
+            points: list[tuple[float, float]], phase: str | None = None) -> FakeSeries:
+        key = Key(charger, connector, measurand, phase)
+        series = self._series.setdefault(key, FakeSeries(key, unit))
+        for t, v in points:
+            series.append(t, v)
+        samples = [Sample(charger, connector, int(t * 1e6), measurand, v, unit, phase)
+                   for t, v in points]
+        for cb in list(self.listeners):
+            cb(samples)
+        return series
+
+    def series(self, key: Key) -> FakeSeries | None:
+        return self._series.get(key)
+
+    def keys(self, charger: str | None = None) -> list[Key]:
+        return [k for k in self._series if charger is None or k.charger == charger]
+
+    def connectors(self, charger: str) -> list[str]:
+        return sorted({k.connector for k in self.keys(charger)})
+
+    def power(self, charger: str, connector: str) -> FakeSeries | None:
+        return self._series.get(Key(charger, connector, "Power.Active.Import"))
+
+
+@dataclass
+class Result:
+    ok: bool
+    enabled: bool
+    changes: list
+    explanation: str
+
+
+class FakeOneSecond:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.enabled: set[str] = set()
+        self.memory: dict[str, dict] = {}
+
+    async def enable(self, charger_id: str) -> Result:
+        await asyncio.sleep(0.01)
+        self.calls.append(("enable", charger_id))
+        self.enabled.add(charger_id)
+        self.memory[charger_id] = {"MeterValueSampleInterval": "60"}
+        return Result(True, True, [], f"{charger_id} now reports its power every second.")
+
+    async def disable(self, charger_id: str) -> Result:
+        await asyncio.sleep(0.01)
+        self.calls.append(("disable", charger_id))
+        self.enabled.discard(charger_id)
+        self.memory.pop(charger_id, None)
+        return Result(True, False, [], "Put back MeterValueSampleInterval=60.")
+
+    def remembered(self, charger_id: str) -> dict | None:
+        return self.memory.get(charger_id)
+
+    def is_enabled(self, charger_id: str) -> bool:
+        return charger_id in self.enabled
+
+
+class FakeStation:
+    def __init__(self, charger_id: str, connected: bool = True) -> None:
+        self.charger_id, self.connected = charger_id, connected
+
+
+class FakeCentral:
+    def __init__(self, *chargers: str) -> None:
+        self.stations = {c: FakeStation(c) for c in chargers}
+
+
+def ramp(n: int, start: float = T0 - 300, step: float = 1.0,
+         value: Callable[[int], float] = lambda i: 7000.0 + i) -> list[tuple[float, float]]:
+    return [(start + i * step, value(i)) for i in range(n)]
+
+
+# ------------------------------------------------------------------ harness
+@pytest.fixture
+def loop(qapp):
+    qapp.setQuitOnLastWindowClosed(False)
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def metering() -> FakeMetering:
+    return FakeMetering()
+
+
+@pytest.fixture
+def plot(qtbot, metering):
+    widget = PowerPlot(clock=lambda: T0)
+    qtbot.addWidget(widget)
+    widget.resize(900, 500)
+    widget.set_metering(metering)
+    return widget
+
+
+def power_curve(plot: PowerPlot, name: str = "Connector 1"):
+    return next(c for c in plot.curves if c.panel == "power" and c.name == name)
+
+
+# ------------------------------------------------------------------ pure helpers
+def test_with_gaps_inserts_nan_only_at_long_intervals():
+    t = np.array([0, 1, 2, 3, 10, 11, 12], float)
+    v = np.arange(7, dtype=float)
+    gt, gv = with_gaps(t, v)
+    assert len(gt) == 8
+    assert np.isnan(gv[4]) and 3 < gt[4] < 10
+    assert np.array_equal(gv[~np.isnan(gv)], v)
+    same_t, _ = with_gaps(np.arange(5.0), np.arange(5.0))
+    assert len(same_t) == 5
+
+
+def test_step_arrays_hold_each_limit_until_the_next():
+    @dataclass(frozen=True)
+    class Step:
+        start_s: float
+        limit_w: float | None
+
+    x, y = step_arrays([Step(10, 7000), Step(0, None), Step(20, 3680)], end_s=30)
+    assert x.tolist() == [0, 10, 10, 20, 20, 30]
+    assert np.isnan(y[0]) and y[2:].tolist() == [7000, 7000, 3680, 3680]
+
+
+def test_cadence_text():
+    assert cadence_text(None) == "—"
+    assert cadence_text(Cadence(0, None, None, None, None)) == "—"
+    assert cadence_text(Cadence(120, 1.0, 0.05, 1.1, 1)) == \
+        "Reporting every 1.0 s (jitter ±0.05 s, 120 samples)"
+
+
+# ------------------------------------------------------------------ the plot
+def test_curve_matches_samples_in_w_then_kw(plot, metering):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(60, value=lambda i: 700.0 + i))
+    plot.set_charger("CP1")
+    curve = power_curve(plot)
+    x, y = curve.item.getOriginalDataset()
+    assert np.allclose(x, [t for t, _ in ramp(60)])
+    assert np.allclose(y, [700.0 + i for i in range(60)])
+    assert plot.power_unit == "W"
+    assert "Power (W)" in plot.plots["power"].getAxis("left").labelText
+
+    metering.add("CP1", "1", "Power.Active.Import", "W", [(T0 - 200, 11_000.0)])
+    plot.refresh()
+    x, y = curve.item.getOriginalDataset()
+    assert plot.power_unit == "kW"
+    assert y[-1] == pytest.approx(11.0) and y[0] == pytest.approx(0.7)
+    assert "Power (kW)" in plot.plots["power"].getAxis("left").labelText
+
+
+def test_one_curve_per_connector_and_optional_panels(plot, metering):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(30))
+    metering.add("CP1", "2", "Power.Active.Import", "W", ramp(30, value=lambda i: 3000.0))
+    for phase, amps in (("L1", 16.0), ("L2", 15.5), ("L3", 15.8)):
+        metering.add("CP1", "1", "Current.Import", "A", ramp(30, value=lambda i, a=amps: a),
+                     phase=phase)
+    metering.add("CP2", "1", "Power.Active.Import", "W", ramp(30))
+    plot.set_charger("CP1")
+    assert [c.name for c in plot.curves] == ["Connector 1", "Connector 2"]
+    plot.set_panel_visible("current", True)
+    names = [(c.panel, c.name) for c in plot.curves]
+    assert ("current", "Connector 1 L1") in names and ("current", "Connector 1 L3") in names
+    current = next(c for c in plot.curves if c.name == "Connector 1 L2")
+    assert np.allclose(current.item.getOriginalDataset()[1], 15.5)
+    # panels share the time axis
+    assert plot.plots["current"].getViewBox().linkedView(0) is plot.plots["power"].getViewBox()
+    plot.set_panel_visible("current", False)
+    assert all(c.panel == "power" for c in plot.curves)
+
+
+def test_gaps_become_nan(plot, metering):
+    points = ramp(20) + ramp(20, start=T0 - 200)
+    metering.add("CP1", "1", "Power.Active.Import", "W", points)
+    plot.set_charger("CP1")
+    x, y = power_curve(plot).item.getOriginalDataset()
+    assert len(y) == 41 and np.isnan(y[20]) and np.isfinite(np.delete(y, 20)).all()
+    assert power_curve(plot).item.opts["connect"] == "finite"
+
+
+def test_window_presets_change_the_visible_range(plot, metering):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(3600, start=T0 - 7200, step=2))
+    plot.set_charger("CP1")
+    for name, span in (("1 min", 60), ("10 min", 600), ("1 h", 3600), ("24 h", 86_400)):
+        plot.set_window(name)
+        x0, x1 = plot.x_range()
+        assert x1 == pytest.approx(T0, abs=1) and x1 - x0 == pytest.approx(span, rel=0.01), name
+    plot.set_window("All")
+    x0, x1 = plot.x_range()
+    assert x0 <= T0 - 7200 + 1 and x0 > T0 - 7400 and x1 >= T0
+
+
+def test_user_zoom_pauses_follow_and_new_data_does_not_scroll(plot, metering, qtbot):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(300))
+    plot.set_charger("CP1")
+    plot.set_window("1 min")
+    vb = plot.plots["power"].getViewBox()
+    vb.sigRangeChangedManually.emit([True, False])  # what a wheel/drag emits
+    assert plot.following is False
+    plot.plots["power"].setXRange(T0 - 250, T0 - 200, padding=0)
+    plot.clock = lambda: T0 + 100
+    metering.add("CP1", "1", "Power.Active.Import", "W", [(T0 + 100, 5000.0)])
+    plot.refresh()
+    assert plot.x_range()[0] == pytest.approx(T0 - 250, abs=0.5)
+    plot.set_following(True)
+    assert plot.x_range()[1] == pytest.approx(T0 + 100, abs=1)
+
+
+def test_crosshair_readout(plot, metering):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(60))
+    plot.set_charger("CP1")
+    text = plot.show_readout(T0 - 300 + 10.2)
+    assert "Connector 1: 7.01 kW" in text
+
+
+def test_limit_overlay_drawn_in_plot_units(plot, metering):
+    @dataclass(frozen=True)
+    class Step:
+        start_s: float
+        limit_w: float | None
+
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(60, value=lambda i: 20_000.0))
+    plot.set_charger("CP1")
+    plot.set_limit([Step(T0 - 300, 22_000.0), Step(T0 - 100, 11_000.0)])
+    x, y = plot.limit_item.getOriginalDataset()
+    assert y.tolist()[:4] == [22.0, 22.0, 11.0, 11.0]
+    assert plot.limit_item.scene() is not None
+    assert "Limit" in [label.text for _, label in plot.legend.items]
+
+
+def test_csv_export_of_visible_range(plot, metering, tmp_path):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(300))
+    metering.add("CP1", "1", "SoC", "Percent", ramp(300, value=lambda i: 50 + i // 60))
+    plot.set_charger("CP1")
+    plot.set_panel_visible("soc", True)
+    plot.set_window("1 min")  # T0-60 .. T0: samples at T0-60 .. T0-1
+    path = tmp_path / "power.csv"
+    rows = plot.export_csv(path)
+    with open(path, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["time", "Power Connector 1 (W)", "SoC Connector 1 (%)"]
+    assert rows == len(table) - 1 == 60
+    assert table[1][1] == "7240" and table[1][2] == "54"
+    assert table[-1][1] == "7299"
+    assert table[1][0].startswith("20") and "T" in table[1][0]
+
+
+def test_png_export_writes_a_file(plot, metering, tmp_path):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(300))
+    plot.set_charger("CP1")
+    path = tmp_path / "power.png"
+    assert plot.export_png(path)
+    assert path.stat().st_size > 1000 and path.read_bytes()[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------ the panel
+@pytest.fixture
+def panel(qtbot, metering):
+    central = FakeCentral("CP1")
+    one = FakeOneSecond()
+    widget = PowerPanel(central, metering, one, clock=lambda: T0)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 600)
+    widget.set_charger("CP1")
+    return widget
+
+
+def test_empty_state_then_plot_and_cadence(panel, metering):
+    assert panel.stack.currentWidget() is panel.empty
+    assert "No power readings from CP1 yet" in panel.empty.text()
+    assert "1-second power" in panel.empty.text()
+    metering.add("CP1", "1", "Power.Active.Import", "W",
+                 ramp(150, value=lambda i: 7360.0))
+    panel.plot.refresh()
+    assert panel.stack.currentWidget() is panel.plot
+    assert "Reporting every 1.0 s (jitter ±0.00 s, 120 samples)" in panel.cadence.text()
+    assert "#a05a00" not in panel.cadence.text()
+    assert "7.36 kW" in panel.latest.text()
+
+
+def test_slow_cadence_is_amber(panel, metering):
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(20, step=10))
+    panel.plot.refresh()
+    assert "Reporting every 10.0 s" in panel.cadence.text() and "#a05a00" in panel.cadence.text()
+
+
+def test_one_second_button_calls_enable_and_disable(panel, loop):
+    one = panel.one_second
+    assert panel.one_second_button.isEnabled()
+
+    async def scenario() -> None:
+        panel.one_second_button.click()
+        await panel.last_op.task
+        assert one.calls == [("enable", "CP1")]
+        assert panel.one_second_button.isChecked()
+        assert "every second" in panel.status.text()
+        panel.one_second_button.click()
+        await panel.last_op.task
+        assert one.calls[-1] == ("disable", "CP1")
+        assert not panel.one_second_button.isChecked()
+        assert "Put back" in panel.status.text()
+
+    loop.run_until_complete(scenario())
+
+
+def test_one_second_disabled_when_not_connected_and_restore_offered(panel, loop):
+    one = panel.one_second
+    one.memory["CP1"] = {"MeterValueSampleInterval": "300"}  # from an earlier session
+    panel._refresh_controls()
+    assert not panel.restore_button.isHidden()
+    panel.central.stations["CP1"].connected = False
+    panel._refresh_controls()
+    assert not panel.one_second_button.isEnabled()
+    assert not panel.restore_button.isEnabled()
+    panel.central.stations["CP1"].connected = True
+    panel._refresh_controls()
+
+    async def scenario() -> None:
+        panel.restore_button.click()
+        await panel.last_op.task
+
+    loop.run_until_complete(scenario())
+    assert one.calls == [("disable", "CP1")]
+    assert panel.restore_button.isHidden()
+
+
+def test_failure_is_explained_in_words(panel, loop):
+    async def broken(_charger: str) -> Result:
+        raise TimeoutError()
+
+    panel.one_second.enable = broken
+
+    async def scenario() -> None:
+        panel.one_second_button.click()
+        await panel.last_op.task
+
+    loop.run_until_complete(scenario())
+    assert "did not answer in time" in panel.status.text()
+    assert not panel.one_second_button.isChecked()
+
+
+def test_all_chargers_selection_picks_a_charger_with_readings(qtbot, metering):
+    metering.add("CP2", "1", "Power.Active.Import", "W", ramp(10))
+    widget = PowerPanel(FakeCentral("CP1", "CP2"), metering, None, clock=lambda: T0)
+    qtbot.addWidget(widget)
+    widget.set_charger(None)
+    assert widget.charger == "CP2"
+
+
+# ------------------------------------------------------------------ real metering
+def test_real_metering_demo_charger_reaches_the_plot(qtbot, loop, tmp_path):
+    """A 1.6 demo charger charging over a real CSMS: its 1-second MeterValues reach the
+    plot through the real MeteringService, with the cadence measured."""
+    metering_mod = pytest.importorskip("ocpp_studio.metering.series")
+    from ocpp_studio.capture.store import CaptureStore  # noqa: PLC0415
+    from ocpp_studio.core.versions import OcppVersion  # noqa: PLC0415
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig  # noqa: PLC0415
+    from ocpp_studio.settings import CsmsSettings  # noqa: PLC0415
+    from ocpp_studio.station.central import CentralSystem  # noqa: PLC0415
+    from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: PLC0415
+
+    async def scenario() -> None:
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        metering = metering_mod.MeteringService()
+        metering.attach(store)
+        server = CsmsServer(central)
+        await server.start()
+        panel = PowerPanel(central, metering, None)
+        qtbot.addWidget(panel)
+        panel.resize(1000, 600)
+        panel.show()
+        panel.set_charger("DEMO-16")
+        charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp/DEMO-16",
+                              DemoChargerConfig(charger_id="DEMO-16", version=OcppVersion.V16,
+                                                meter_interval=1, auto_charge=True, seed=1))
+        task = asyncio.create_task(charger.run())
+        try:
+            deadline = asyncio.get_running_loop().time() + 15
+            while True:
+                panel.plot.refresh()
+                curves = [c for c in panel.plot.curves if c.panel == "power"
+                          and c.raw_t is not None and len(c.raw_t) >= 4]
+                if curves:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, "no power on the plot"
+                await asyncio.sleep(0.2)
+            series = metering.power("DEMO-16", curves[0].name.split()[-1])
+            t, v = series.arrays()
+            x, y = curves[0].item.getOriginalDataset()
+            y = y * panel.plot.power_divisor
+            assert np.allclose(x[np.isfinite(y)], t) and np.allclose(y[np.isfinite(y)], v)
+            assert panel.stack.currentWidget() is panel.plot
+            assert "Reporting every 1.0 s" in panel.cadence.text()
+        finally:
+            await charger.stop()
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            panel.detach()
+            metering.detach()
+            await server.stop()
+            store.close()
+
+    loop.run_until_complete(scenario())
