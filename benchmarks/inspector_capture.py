@@ -36,26 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# The frames table and indexes of schema version 1 (before this benchmark's subject).
-V1_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS frames (
-    id INTEGER PRIMARY KEY, ts_us INTEGER NOT NULL, charger TEXT NOT NULL, connection_id INTEGER,
-    direction TEXT NOT NULL, message_type INTEGER, unique_id TEXT, action TEXT, valid INTEGER,
-    violations TEXT, problem TEXT, error_code TEXT, pair_id INTEGER, latency_ms REAL, state TEXT,
-    raw TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS frames_charger ON frames (charger, id);
-CREATE INDEX IF NOT EXISTS frames_action ON frames (action, id);
-CREATE INDEX IF NOT EXISTS frames_ts ON frames (ts_us);
-CREATE INDEX IF NOT EXISTS frames_pair ON frames (pair_id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY, ts_us INTEGER NOT NULL, charger TEXT NOT NULL, connection_id INTEGER,
-    kind TEXT NOT NULL, detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_charger ON events (charger, id);
-INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');
-"""
+from ocpp_studio.capture.store import _DDL as _BASE_DDL  # noqa: E402
+
+# The store's base DDL is the schema-1 layout (schema 2 only adds indexes), so a
+# capture built with it exercises the one-time upgrade as a real old file would.
+V1_DDL = _BASE_DDL
 
 START_US = 1_780_000_000_000_000  # a Monday in 2026
 DAYS = 7
