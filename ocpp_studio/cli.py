@@ -6,6 +6,8 @@
     ocpp-studio call --api PORT CHARGER ACTION 'JSON'
     ocpp-studio export --capture DB OUT.jsonl / import --capture DB IN.jsonl
     ocpp-studio meter export CAPTURE --charger ID [--connector N] --csv FILE
+    ocpp-studio config pull --api PORT CHARGER --out FILE.json [--snapshot] [--keys K1,K2]
+    ocpp-studio config push --api PORT CHARGER FILE.json [--yes] [--dry-run]
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from .core.frames import loads
@@ -97,6 +99,34 @@ def _build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="read a JSON Lines capture into a database")
     imp.add_argument("--capture", default=str(default_capture_path()))
     imp.add_argument("input")
+
+    config = commands.add_parser("config", help="read or write a charger's configuration "
+                                 "through the control API of a running studio")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    pull = config_commands.add_parser(
+        "pull", help="read every setting now and write a template (or the whole snapshot)")
+    push = config_commands.add_parser(
+        "push", help="show what a template or settings file changes, then write it")
+    for sub in (pull, push):
+        sub.add_argument("--api", type=int, required=True, metavar="PORT")
+        sub.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token "
+                         "file)")
+        sub.add_argument("--token-file", help="file holding the token (default beside the "
+                         "capture)")
+        sub.add_argument("charger")
+    pull.add_argument("--out", required=True, metavar="FILE.json")
+    pull.add_argument("--snapshot", action="store_true",
+                      help="write the whole snapshot (all settings, read-only ones and "
+                      "descriptions) instead of a template")
+    pull.add_argument("--keys", help="comma-separated settings to put in the template")
+    pull.add_argument("--name", default="", help="template name")
+    pull.add_argument("--full", action="store_true",
+                      help="2.0.1: FullInventory instead of ConfigurationInventory")
+    push.add_argument("file", help="a template (see schemas/config-template.schema.json) or a "
+                      "JSON object {setting: value}")
+    push.add_argument("--yes", action="store_true",
+                      help="do not ask; also confirms settings that can cut the charger off")
+    push.add_argument("--dry-run", action="store_true", help="only show the plan")
 
     meter = commands.add_parser("meter", help="meter data of a capture")
     meter_commands = meter.add_subparsers(dest="meter_command", required=True)
@@ -230,6 +260,114 @@ def _call(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------ config
+def _config(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+
+    from .api.client import ApiError, request
+    token = _read_token(args)
+    path = f"/chargers/{quote(args.charger, safe='')}/configuration"
+    try:
+        if args.config_command == "pull":
+            return _config_pull(args, request(args.api, token, "GET",
+                                              path + ("?full=1" if args.full else "")))
+        return _config_push(args, lambda body: request(args.api, token, "POST", path, body))
+    except ApiError as exc:
+        print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Cannot reach the control API on 127.0.0.1:{args.api}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _config_pull(args: argparse.Namespace, data: dict) -> int:
+    from .configuration.model import Snapshot
+    from .configuration.templates import make_template, save_template
+    from .core.frames import dumps
+    data = json.loads(dumps(data))  # numbers as plain JSON numbers, not Decimal
+    snapshot = Snapshot.from_json(data)
+    for note in snapshot.notes:
+        print(f"note: {note}", file=sys.stderr)
+    keys = [k.strip() for k in args.keys.split(",") if k.strip()] if args.keys else None
+    if keys:
+        missing = [k for k in keys if k not in snapshot.items]
+        for key in missing:
+            print(f"warning: {args.charger} has no setting {key}", file=sys.stderr)
+    if args.snapshot:
+        Path(args.out).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                  encoding="utf-8")
+        print(f"{len(snapshot.items)} settings of {args.charger} (OCPP {snapshot.version}) "
+              f"written to {args.out}")
+        return 0
+    template = make_template(snapshot, keys, name=args.name)
+    save_template(template, args.out)
+    print(f"{len(template['settings'])} writable settings of {args.charger} "
+          f"(OCPP {snapshot.version}) written to {args.out}")
+    return 0
+
+
+def _print_plan(plan: list[dict]) -> None:
+    for change in plan:
+        if change.get("unchanged"):
+            continue
+        mark = "  "
+        if change.get("problem"):
+            mark = "✗ "
+        elif change.get("danger"):
+            mark = "! "
+        print(f"{mark}{change['key']}: {change['before']!s} -> {change['after']}")
+        if change.get("problem"):
+            print(f"      will not be sent: {change['problem']}")
+        elif change.get("danger"):
+            print(f"      DANGER: {change['danger']}")
+
+
+def _config_push(args: argparse.Namespace, post: Any) -> int:
+    from .configuration.templates import TemplateError, check_template
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "format" in data:
+            check_template(data)
+        elif not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise TemplateError(f"{args.file} is neither a template nor a JSON object of "
+                                f"setting -> string value")
+    except (OSError, ValueError) as exc:
+        print(f"Cannot use {args.file}: {exc}", file=sys.stderr)
+        return 2
+    preview = post({"changes": data, "dry_run": True})
+    plan = preview["plan"]
+    changing = [p for p in plan if not p.get("unchanged")]
+    print(f"{args.charger} (OCPP {preview['version']}): {len(changing)} of {len(plan)} "
+          f"settings would change")
+    _print_plan(plan)
+    if args.dry_run or not changing:
+        return 0
+    dangerous = any(p.get("danger") and not p.get("problem") for p in changing)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Not applied: pass --yes to apply without asking.", file=sys.stderr)
+            return 1
+        prompt = ("Some settings can cut the charger off (see DANGER). Type 'yes' to apply: "
+                  if dangerous else "Apply? [y/N] ")
+        answer = input(prompt).strip().lower()
+        if answer not in (("yes",) if dangerous else ("y", "yes")):
+            print("Nothing written.")
+            return 1
+    result = post({"changes": data, "confirm_dangerous": True})
+    failed = 0
+    for item in result["results"]:
+        ok = item["status"] in ("Accepted", "RebootRequired")
+        failed += not ok
+        detail = f" ({item['detail']})" if item.get("detail") else ""
+        print(f"{'ok' if ok else '!!'} {item['key']} = {item['value']}: {item['status']}{detail}")
+    if result.get("reboot_required"):
+        print("The charger needs a reset for some settings to take effect "
+              "(ocpp-studio call ... Reset).")
+    if result.get("undo"):
+        print("Previous values (to undo): " + json.dumps(result["undo"]))
+    return 1 if failed else 0
+
+
 # ------------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
@@ -242,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _export_import(args)
     if command == "meter":
         return _meter_export(args)
+    if command == "config":
+        return _config(args)
     if command == "demo-charger":
         logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
         try:

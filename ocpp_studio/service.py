@@ -13,6 +13,7 @@ from typing import Any
 
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
+from .configuration.service import ConfigurationService
 from .core.versions import OcppVersion
 from .metering import MeteringService, OneSecondMode
 from .settings import AppSettings
@@ -54,10 +55,17 @@ class Studio:
         self.metering = MeteringService()
         self.metering.attach(self.store)
         self.one_second = OneSecondMode(self.central)
+        #: Read/write charger settings; every read is kept as a snapshot beside the capture.
+        self.configuration = ConfigurationService(self.central, self._snapshot_dir())
         self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
         self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
+
+    def _snapshot_dir(self) -> Path | None:
+        if str(self.capture_path) == ":memory:":
+            return None
+        return Path(f"{self.capture_path}.snapshots")
 
     async def start(self, port: int | None = None) -> None:
         csms = self.settings.csms if port is None else dataclasses.replace(self.settings.csms, port=port)
@@ -79,7 +87,7 @@ class Studio:
 
     async def start_api(self, port: int) -> ControlApi:
         self.api = ControlApi(self.central, self.store, port, one_second=self.one_second,
-                              metering=self.metering)
+                              metering=self.metering, configuration=self.configuration)
         await self.api.start()
         if str(self.capture_path) != ":memory:":
             self.api_token_file = token_file_for(self.capture_path)

@@ -14,6 +14,13 @@ to the capture database (readable only by the user). Endpoints (all under
 - POST /chargers/{id}/one-second      {"enabled": true|false} -> the 1-second mode result
 - GET  /chargers/{id}/meter?connector=&since_us=
                                       latest samples per series (all after since_us)
+- GET  /chargers/{id}/configuration?full=1
+                                      read every setting now (1.6 GetConfiguration, 2.0.1
+                                      GetBaseReport ConfigurationInventory, FullInventory with
+                                      full=1) -> the snapshot (secrets redacted)
+- POST /chargers/{id}/configuration   {"changes": {key: value} | template,
+                                       "confirm_dangerous": bool, "dry_run": bool}
+                                      -> {"plan", "results", "reboot_required", "undo"}
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import os
 import secrets
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -34,6 +41,9 @@ from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
 from ..station.central import CentralSystem
+
+if TYPE_CHECKING:
+    from ..configuration.service import ConfigurationService
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +75,10 @@ class ControlApi:
 
     def __init__(self, central: CentralSystem, store: CaptureStore, port: int,
                  token: str | None = None, one_second: OneSecondMode | None = None,
-                 metering: MeteringService | None = None) -> None:
+                 metering: MeteringService | None = None,
+                 configuration: "ConfigurationService | None" = None) -> None:
         self.central = central
+        self.configuration = configuration
         self.store = store
         self.one_second = one_second
         self.metering = metering
@@ -88,6 +100,8 @@ class ControlApi:
             web.post("/api/v1/chargers/{charger}/call", self._call),
             web.post("/api/v1/chargers/{charger}/one-second", self._one_second),
             web.get("/api/v1/chargers/{charger}/meter", self._meter),
+            web.get("/api/v1/chargers/{charger}/configuration", self._configuration_get),
+            web.post("/api/v1/chargers/{charger}/configuration", self._configuration_post),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
         ])
@@ -219,3 +233,92 @@ class ControlApi:
                         "phase": key.phase, "unit": series.unit, "samples": samples,
                         "cadence": asdict(series.cadence())})
         return _json({"charger": charger, "series": out})
+
+    # ------------------------------------------------------- configuration
+    @staticmethod
+    def _protocol_error(exc: Exception) -> web.Response:
+        if isinstance(exc, ConnectionClosed):
+            return _error(404, "NotConnected", str(exc))
+        if isinstance(exc, CallTimeout):
+            return _error(504, "Timeout", str(exc))
+        if isinstance(exc, CallError):
+            return _error(502, "CallError", str(exc), code=exc.code,
+                          description=exc.description)
+        if isinstance(exc, InvalidPayload):
+            return _error(422, "InvalidPayload", str(exc),
+                          violations=[v.as_dict() for v in exc.violations])
+        raise exc
+
+    async def _configuration_get(self, request: web.Request) -> web.Response:
+        if self.configuration is None:
+            return _error(503, "Unavailable", "Configuration is not available in this studio")
+        full = request.query.get("full") in ("1", "true", "yes")
+        try:
+            snapshot = await self.configuration.read_all(request.match_info["charger"], full)
+        except (ConnectionClosed, CallTimeout, CallError, InvalidPayload) as exc:
+            return self._protocol_error(exc)
+        return _json(snapshot.to_json(redact_secrets=True))
+
+    async def _configuration_post(self, request: web.Request) -> web.Response:
+        from ..configuration.templates import TemplateError, apply_template, check_template
+        if self.configuration is None:
+            return _error(503, "Unavailable", "Configuration is not available in this studio")
+        service = self.configuration
+        charger = request.match_info["charger"]
+        try:
+            body = loads(await request.text())
+            changes = body.get("changes", body.get("template"))
+            confirm = body.get("confirm_dangerous", False)
+            dry_run = body.get("dry_run", False)
+            if not isinstance(changes, dict) or not isinstance(confirm, bool) \
+                    or not isinstance(dry_run, bool):
+                raise TypeError("changes must be an object (settings or a template); "
+                                "confirm_dangerous and dry_run true or false")
+            template = None
+            if "format" in changes:
+                template = check_template(changes)
+                changes = dict(template["settings"])
+            if not all(isinstance(v, str) for v in changes.values()):
+                raise TypeError("every value must be a string, as OCPP carries it")
+        except TemplateError as exc:
+            return _error(400, "BadTemplate", str(exc))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return _error(400, "BadRequest", f"Body must be JSON {{\"changes\": {{key: value}}, "
+                          f"\"confirm_dangerous\": bool}}: {exc}")
+        try:
+            base = service.latest(charger)
+            if base is None or not dry_run and template is not None:
+                base = await service.read_all(charger)
+            if template is not None and template["ocpp_version"] != base.version:
+                return _error(400, "BadTemplate", f"The template is for OCPP "
+                              f"{template['ocpp_version']} but {charger} speaks {base.version}")
+            plan = service.plan(charger, changes, base)
+            secret = {k for k, item in base.items.items() if item.secret}
+            secret |= {p.key for p in plan if "password" in p.key.lower()
+                       or p.key == "AuthorizationKey"}
+            out: dict[str, Any] = {
+                "charger": charger, "version": base.version,
+                "plan": [dict(p.to_json(p.key in secret),
+                              unchanged=p.before == p.after and p.before is not None)
+                         for p in plan],
+                "results": [], "reboot_required": False, "undo": {}}
+            if dry_run:
+                return _json(out)
+            if template is not None:
+                results, undo_map = await apply_template(service, charger, template, confirm)
+            else:
+                # settings that already have the value are not written (as for templates)
+                wanted = {p.key: p.after for p in plan
+                          if p.before is None or p.before != p.after}
+                results = await service.write(charger, wanted, confirm_dangerous=confirm)
+                before = {p.key: p.before for p in plan}
+                undo_map = {r.key: before[r.key] for r in results
+                            if r.ok and before.get(r.key) is not None}
+        except (ConnectionClosed, CallTimeout, CallError, InvalidPayload) as exc:
+            return self._protocol_error(exc)
+        except TemplateError as exc:
+            return _error(400, "BadTemplate", str(exc))
+        out["results"] = [r.to_json(r.key in secret) for r in results]
+        out["reboot_required"] = service.reboot_needed(results)
+        out["undo"] = {k: v for k, v in undo_map.items() if k not in secret}
+        return _json(out)
