@@ -8,7 +8,9 @@ Hidden options for docs and CI (environment variables):
 ``OCPP_STUDIO_QUIT_AFTER=seconds``
     close the app after this many seconds (with or without a screenshot).
 ``OCPP_STUDIO_SCREENSHOT_TAB=power``
-    show the Power tab (the first charger with readings) before taking the screenshot.
+    show the Power tab (the first charger with readings) before taking the screenshot;
+    ``configuration`` (or ``configuration:CHARGER``) reads the configuration of the first
+    connected charger (or CHARGER) and shows the Configuration tab.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -147,7 +149,8 @@ class StudioRun:
         self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
                                  capture_path=capture_path, preferences=self._preferences(),
                                  metering=getattr(self.studio, "metering", None),
-                                 one_second=getattr(self.studio, "one_second", None))
+                                 one_second=getattr(self.studio, "one_second", None),
+                                 configuration=getattr(self.studio, "configuration", None))
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
@@ -203,6 +206,7 @@ class StudioRun:
         assert self.window is not None
         if path:
             self._prepare_screenshot()
+            await self._prepare_configuration_screenshot()
             await asyncio.sleep(0.3)  # let the selection paint
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if not self.window.grab().save(path):
@@ -227,6 +231,30 @@ class StudioRun:
                     and record.message_type == 2:
                 window.select_row(row)
                 return
+
+    async def _prepare_configuration_screenshot(self) -> None:
+        """For OCPP_STUDIO_SCREENSHOT_TAB=configuration[:CHARGER]: read, then show the tab."""
+        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+        if not choice.lower().startswith("configuration"):
+            return
+        window = self.window
+        assert window is not None and self.central is not None
+        wanted = choice.partition(":")[2] or None
+        chargers = [cid for cid, station in sorted(self.central.stations.items())
+                    if getattr(station, "connected", True)]
+        charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
+                                                                  else None)
+        window.tabs.setCurrentWidget(window.config_editor)
+        if charger is None:
+            return
+        window.chargers.select_charger(charger)
+        window.config_editor.set_charger(charger)
+        op = window.config_editor.read()
+        if op is not None and op.task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(op.task), 15)
+            except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
+                log.warning("configuration read for the screenshot failed: %s", exc)
 
     # ------------------------------------------------------------- shutdown
     async def shutdown(self) -> None:

@@ -38,6 +38,7 @@ from ..core.records import ConnectionEvent, FrameRecord
 from ..station.central import CentralSystem
 from ..station.model import Station
 from .charger_list import ChargerList
+from .config_editor import ConfigEditor
 from .detail_pane import FrameDetail
 from .filter_bar import FilterBar
 from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
                  urls: list[str] | None = None, capture_path: str | Path | None = None,
                  preferences: ViewPreferences | None = None,
                  metering: object | None = None, one_second: object | None = None,
+                 configuration: object | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
@@ -213,6 +215,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.power_panel, "Power")
         self.tabs.setTabToolTip(1, "Live power of the selected charger, its reporting cadence "
                                    "and 1-second power")
+        self.config_editor = ConfigEditor(configuration, central)
+        self.tabs.addTab(self.config_editor, "Configuration")
+        self.tabs.setTabToolTip(2, "Read, change and restore the selected charger's settings "
+                                   "(1.6 keys, 2.0.1 device model)")
         # The charger cards must stay readable ("Connected", connector badges) however
         # wide the tabs on the right would like to be.
         self.chargers.setMinimumWidth(300)
@@ -263,6 +269,7 @@ class MainWindow(QMainWindow):
         for station in central.stations.values():
             self.chargers.update_station(station)
         self.power_panel.set_charger(self.chargers.selected_charger())
+        self.config_editor.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
 
@@ -490,6 +497,7 @@ class MainWindow(QMainWindow):
 
     def _charger_clicked(self, charger_id: str | None) -> None:
         self.power_panel.set_charger(charger_id)
+        self.config_editor.set_charger(charger_id)
         if not self._syncing_charger:
             self.filter_bar.set_charger(charger_id)
 
