@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+from .capture.redaction import redact_raw
 from .core.frames import loads
 from .core.records import ConnectionEvent, FrameRecord
 from .core.versions import OcppVersion
@@ -54,7 +55,7 @@ def format_record(record: FrameRecord | ConnectionEvent, width: int = 200) -> st
     if record.error_code and not record.problem:
         flag = f"  !! {record.error_code}"
     line = (f"{clock} {record.charger:<16} {record.direction.arrow:<6} {kind:<6} {action:<26}"
-            f"{latency} {record.raw}")
+            f"{latency} {redact_raw(record.raw)}")
     if len(line) > width:
         line = line[: width - 1] + "…"
     return line + flag
@@ -96,6 +97,8 @@ def _build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a capture database as JSON Lines")
     export.add_argument("--capture", default=str(default_capture_path()))
     export.add_argument("output")
+    export.add_argument("--reveal-secrets", action="store_true",
+                        help="write charger passwords in clear (masked by default)")
     imp = commands.add_parser("import", help="read a JSON Lines capture into a database")
     imp.add_argument("--capture", default=str(default_capture_path()))
     imp.add_argument("input")
@@ -406,7 +409,7 @@ def _export_import(args: argparse.Namespace) -> int:
     store = CaptureStore(args.capture)
     try:
         if args.command == "export":
-            lines = export_jsonl(store, args.output)
+            lines = export_jsonl(store, args.output, reveal_secrets=args.reveal_secrets)
             print(f"wrote {lines} lines to {args.output}")
             return 0
         result = import_jsonl(store, args.input)

@@ -183,7 +183,8 @@ class ControlApi:
             frames = self.store.frames(query)
         except ValueError as exc:
             return _error(400, "BadRequest", str(exc))
-        return _json([frame_line(f) for f in frames])
+        reveal = request.query.get("reveal") in ("1", "true", "yes")
+        return _json([frame_line(f, reveal_secrets=reveal) for f in frames])
 
     async def _events(self, request: web.Request) -> web.Response:
         events = self.store.events(request.query.get("charger") or None)

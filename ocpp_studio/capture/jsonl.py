@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import fastjsonschema
 
 from ..core.records import ConnectionEvent, Direction, FrameRecord, iso_from_us, now_us
+from .redaction import redact_raw
 from .store import CaptureStore
 
 FORMAT = "ocpp-studio-capture"
@@ -27,7 +28,9 @@ IMPORT_CHUNK_LINES = 20_000
 EXPORT_BATCH = 5_000
 
 
-def frame_line(record: FrameRecord) -> dict[str, Any]:
+def frame_line(record: FrameRecord, reveal_secrets: bool = True) -> dict[str, Any]:
+    """One export line. With reveal_secrets=False, passwords in the raw frame are masked."""
+    raw = record.raw if reveal_secrets else redact_raw(record.raw)
     return {
         "type": "frame", "id": record.id, "ts": iso_from_us(record.ts_us), "ts_us": record.ts_us,
         "charger": record.charger, "connection_id": record.connection_id,
@@ -35,7 +38,7 @@ def frame_line(record: FrameRecord) -> dict[str, Any]:
         "unique_id": record.unique_id, "action": record.action, "valid": record.valid,
         "violations": record.violations, "problem": record.problem,
         "error_code": record.error_code, "pair_id": record.pair_id,
-        "latency_ms": record.latency_ms, "state": record.state, "raw": record.raw,
+        "latency_ms": record.latency_ms, "state": record.state, "raw": raw,
     }
 
 
@@ -45,7 +48,8 @@ def event_line(event: ConnectionEvent) -> dict[str, Any]:
             "detail": event.detail}
 
 
-def _merged(frames: Iterable[FrameRecord], events: list[ConnectionEvent]) -> Iterator[dict[str, Any]]:
+def _merged(frames: Iterable[FrameRecord], events: list[ConnectionEvent],
+            reveal_secrets: bool) -> Iterator[dict[str, Any]]:
     """Frames and events interleaved by time (events first on a tie)."""
     pending = iter(events)
     next_event = next(pending, None)
@@ -53,7 +57,7 @@ def _merged(frames: Iterable[FrameRecord], events: list[ConnectionEvent]) -> Ite
         while next_event is not None and next_event.ts_us <= record.ts_us:
             yield event_line(next_event)
             next_event = next(pending, None)
-        yield frame_line(record)
+        yield frame_line(record, reveal_secrets)
     while next_event is not None:
         yield event_line(next_event)
         next_event = next(pending, None)
@@ -61,8 +65,12 @@ def _merged(frames: Iterable[FrameRecord], events: list[ConnectionEvent]) -> Ite
 
 def export_jsonl(store: CaptureStore, path: str | Path,
                  frames: Iterable[FrameRecord] | None = None,
-                 events: list[ConnectionEvent] | None = None) -> int:
-    """Write the whole capture (or the given frames/events) to ``path``; return lines written."""
+                 events: list[ConnectionEvent] | None = None, *,
+                 reveal_secrets: bool = False) -> int:
+    """Write the whole capture (or the given frames/events) to ``path``; return lines written.
+
+    Charger passwords in frames are masked unless ``reveal_secrets`` (issue 5: never
+    in clear in exports unless the user asks)."""
     frames = store.iter_frames() if frames is None else frames
     events = store.events() if events is None else events
     from .. import __version__
@@ -71,7 +79,7 @@ def export_jsonl(store: CaptureStore, path: str | Path,
         header = {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
                   "exported_at": iso_from_us(now_us()), "application": f"OCPP Studio {__version__}"}
         out.write(json.dumps(header) + "\n")
-        for line in _merged(frames, events):
+        for line in _merged(frames, events, reveal_secrets):
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1
     return count
@@ -79,7 +87,8 @@ def export_jsonl(store: CaptureStore, path: str | Path,
 
 def export_jsonl_file(db_path: str | Path, out_path: str | Path,
                       frame_ids: Sequence[int] | None = None,
-                      events: list[ConnectionEvent] | None = None) -> int:
+                      events: list[ConnectionEvent] | None = None, *,
+                      reveal_secrets: bool = False) -> int:
     """Export from a capture file through its own read-only connection, so it can
     run in a worker thread while the live capture keeps recording. ``frame_ids``
     limits the export to those frames (a filtered view), read in batches."""
@@ -91,7 +100,8 @@ def export_jsonl_file(db_path: str | Path, out_path: str | Path,
             ids = list(frame_ids)
             frames = (record for start in range(0, len(ids), EXPORT_BATCH)
                       for record in frames_by_ids(reader, ids[start:start + EXPORT_BATCH]))
-        return export_jsonl(reader, out_path, frames=frames, events=events)
+        return export_jsonl(reader, out_path, frames=frames, events=events,
+                            reveal_secrets=reveal_secrets)
     finally:
         reader.close()
 

@@ -3,15 +3,17 @@ with them, and the selected frame exactly as it was on the wire."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSplitter,
+    QCheckBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSplitter,
     QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..capture.redaction import might_hold_secret, redact_raw
 from ..core.records import FrameRecord
 from . import theme
 from .formatting import (
@@ -110,6 +112,13 @@ class FrameDetail(QWidget):
         self.copy_raw.clicked.connect(self.copy_raw_text)
         top.addWidget(self.summary, 1)
         top.addWidget(self.go_partner)
+        # Passwords (AuthorizationKey, BasicAuthPassword) are masked unless asked for.
+        self.reveal = QCheckBox("Show passwords")
+        self.reveal.setToolTip("This frame carries a charger password; it is hidden unless "
+                               "you tick this (copies follow what is shown)")
+        self.reveal.toggled.connect(lambda _on: self.show_pair(self.record, self.partner))
+        self.reveal.hide()
+        top.addWidget(self.reveal)
         top.addWidget(self.copy_pretty)
         top.addWidget(self.copy_raw)
 
@@ -160,8 +169,17 @@ class FrameDetail(QWidget):
         """Show one frame without its counterpart."""
         self.show_pair(record, None)
 
+    def _visible(self, record: FrameRecord | None) -> FrameRecord | None:
+        """The record as shown: passwords masked unless the user asked to see them."""
+        if record is None or self.reveal.isChecked() or not might_hold_secret(record.raw):
+            return record
+        return dataclasses.replace(record, raw=redact_raw(record.raw))
+
     def show_pair(self, record: FrameRecord | None, partner: FrameRecord | None = None) -> None:
         self.record, self.partner = record, partner
+        self.reveal.setVisible(any(r is not None and might_hold_secret(r.raw)
+                                   for r in (record, partner)))
+        record, partner = self._visible(record), self._visible(partner)
         has = record is not None
         for widget in (self.tabs, self.go_partner, self.copy_pretty, self.copy_raw, self.summary):
             widget.setVisible(has)
@@ -264,12 +282,14 @@ class FrameDetail(QWidget):
         return rows
 
     def copy_pretty_text(self) -> None:
-        if self.record is not None:
-            QGuiApplication.clipboard().setText(pretty_json(self.record.raw))
+        shown = self._visible(self.record)
+        if shown is not None:
+            QGuiApplication.clipboard().setText(pretty_json(shown.raw))
 
     def copy_raw_text(self) -> None:
-        if self.record is not None:
-            QGuiApplication.clipboard().setText(self.record.raw)
+        shown = self._visible(self.record)
+        if shown is not None:
+            QGuiApplication.clipboard().setText(shown.raw)
 
     def _go_partner(self) -> None:
         if self.partner is not None and self.partner.id is not None:

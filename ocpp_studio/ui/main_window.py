@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..capture.redaction import redact_raw
 from ..capture.jsonl import export_jsonl, export_jsonl_file, import_jsonl
 from ..capture.query import (
     FrameFilter, FrameIndex, distinct_actions, distinct_chargers, is_problem, next_problem_row,
@@ -796,7 +797,8 @@ class MainWindow(QMainWindow):
             writer = csv.writer(out)
             writer.writerow([HEADERS[c] for c in columns] + ["Raw"])
             for record in self.model.records():
-                writer.writerow([self.model.display(record, c) for c in columns] + [record.raw])
+                writer.writerow([self.model.display(record, c) for c in columns]
+                                + [redact_raw(record.raw)])
                 count += 1
         return count
 
