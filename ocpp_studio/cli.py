@@ -242,6 +242,16 @@ def _read_token(args: argparse.Namespace) -> str:
                          f"--token-file (looked in {path})") from None
 
 
+def _api_failure(args: argparse.Namespace, exc: Exception) -> int:
+    """Say in one line why the control API did not do it; exit status 1."""
+    from .api.client import ApiError
+    if isinstance(exc, ApiError):
+        print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
+    else:
+        print(f"Cannot reach the control API on 127.0.0.1:{args.api}: {exc}", file=sys.stderr)
+    return 1
+
+
 def _call(args: argparse.Namespace) -> int:
     from .api.client import ApiError, call
     try:
@@ -251,12 +261,8 @@ def _call(args: argparse.Namespace) -> int:
         return 2
     try:
         answer = call(args.api, _read_token(args), args.charger, args.action, payload, args.timeout)
-    except ApiError as exc:
-        print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"Cannot reach the control API on 127.0.0.1:{args.api}: {exc}", file=sys.stderr)
-        return 1
+    except (ApiError, OSError) as exc:
+        return _api_failure(args, exc)
     print(json.dumps(json.loads(json.dumps(answer["payload"], default=float)), indent=2))
     for violation in answer.get("violations", []):
         print(f"schema violation {violation['path']}: {violation['message']}", file=sys.stderr)
@@ -275,12 +281,8 @@ def _config(args: argparse.Namespace) -> int:
             return _config_pull(args, request(args.api, token, "GET",
                                               path + ("?full=1" if args.full else "")))
         return _config_push(args, lambda body: request(args.api, token, "POST", path, body))
-    except ApiError as exc:
-        print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"Cannot reach the control API on 127.0.0.1:{args.api}: {exc}", file=sys.stderr)
-        return 1
+    except (ApiError, OSError) as exc:
+        return _api_failure(args, exc)
 
 
 def _config_pull(args: argparse.Namespace, data: dict) -> int:

@@ -71,7 +71,36 @@ BOOT_16 = '[2,"boot-1","BootNotification",{"chargePointVendor":"Acme","chargePoi
 BOOT_201 = ('[2,"boot-1","BootNotification",{"reason":"PowerUp","chargingStation":'
             '{"vendorName":"Acme","model":"Wallbox"}}]')
 
-__all__ = ["running_csms", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
+# ----------------------------------------------------------------- Qt tests
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def loop(qapp):
+    """A qasync loop over the test QApplication; UI tests drive it with run_until_complete.
+
+    DESIGN.md: qtbot.waitSignal runs a nested Qt loop without a running asyncio loop,
+    so async UI tests await conditions on this loop instead.
+    """
+    import qasync
+    qapp.setQuitOnLastWindowClosed(False)  # closing a window must not stop the loop
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()
+    asyncio.set_event_loop(None)
+
+
+async def wait_until(condition: Any, timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll a condition on the running loop; fail with what was awaited."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+__all__ = ["running_csms", "wait_until", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
            "websockets"]
 
 

@@ -18,6 +18,7 @@ import time  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import pytest  # noqa: E402
+from conftest import loop, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 
 from ocpp_studio.configuration.devicemodel import VariableRef  # noqa: E402
@@ -31,23 +32,8 @@ from ocpp_studio.ui.config_editor import (  # noqa: E402
 )
 
 
-@pytest.fixture
-def loop(qapp):
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = 10.0,
-                     what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 # ------------------------------------------------------------------ fakes

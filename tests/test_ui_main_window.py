@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager  # noqa: E402
 from typing import Any, AsyncIterator, Callable  # noqa: E402
 
 import pytest  # noqa: E402
+from conftest import loop, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
@@ -39,24 +40,8 @@ from ocpp_studio.ui.send_dialog import csms_actions  # noqa: E402
 
 
 # ------------------------------------------------------------------ harness
-@pytest.fixture
-def loop(qapp):
-    """A qasync loop over the test QApplication; tests drive it with run_until_complete."""
-    qapp.setQuitOnLastWindowClosed(False)  # closing a window must not stop the loop
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = 10.0,
-                     what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 class Studio:

@@ -19,6 +19,7 @@ from typing import Any, Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import loop, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 
 from ocpp_studio.ui.power_panel import PowerPanel, cadence_text  # noqa: E402
@@ -171,14 +172,6 @@ def ramp(n: int, start: float = T0 - 300, step: float = 1.0,
 
 
 # ------------------------------------------------------------------ harness
-@pytest.fixture
-def loop(qapp):
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .dm201_data import COMPONENT_VARIABLES, COMPONENTS, VARIABLES
+from ..core.device_model import component_json, variable_json
 
 ATTRIBUTE_TYPES = ("Actual", "Target", "MinSet", "MaxSet")
 
@@ -55,21 +56,10 @@ class VariableRef:
         return text
 
     def component_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.component}
-        if self.component_instance is not None:
-            data["instance"] = self.component_instance
-        if self.evse is not None:
-            evse: dict[str, Any] = {"id": self.evse}
-            if self.connector is not None:
-                evse["connectorId"] = self.connector
-            data["evse"] = evse
-        return data
+        return component_json(self.component, self.component_instance, self.evse, self.connector)
 
     def variable_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.variable}
-        if self.variable_instance is not None:
-            data["instance"] = self.variable_instance
-        return data
+        return variable_json(self.variable, self.variable_instance)
 
     def to_json(self) -> dict[str, Any]:
         return {"component": self.component, "variable": self.variable, "evse": self.evse,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
+from ..core.device_model import component_json, variable_json
 
 READ_ONLY, READ_WRITE, WRITE_ONLY = "ReadOnly", "ReadWrite", "WriteOnly"
 
@@ -59,21 +60,10 @@ class Variable:
         return (*self.component_key, self.name, self.instance)
 
     def component_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.component}
-        if self.component_instance is not None:
-            data["instance"] = self.component_instance
-        if self.evse is not None:
-            evse: dict[str, Any] = {"id": self.evse}
-            if self.connector is not None:
-                evse["connectorId"] = self.connector
-            data["evse"] = evse
-        return data
+        return component_json(self.component, self.component_instance, self.evse, self.connector)
 
     def variable_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name}
-        if self.instance is not None:
-            data["instance"] = self.instance
-        return data
+        return variable_json(self.name, self.instance)
 
     def characteristics_json(self) -> dict[str, Any]:
         reported_type = "string" if self.data_type in ("passwordString",
