@@ -8,6 +8,8 @@
     ocpp-studio meter export CAPTURE --charger ID [--connector N] --csv FILE
     ocpp-studio config pull --api PORT CHARGER --out FILE.json [--snapshot] [--keys K1,K2]
     ocpp-studio config push --api PORT CHARGER FILE.json [--yes] [--dry-run]
+    ocpp-studio offpeak show|clear --api PORT CHARGER
+    ocpp-studio offpeak apply --api PORT CHARGER (--default | --hours FILE.json) [--delay S]
 """
 
 from __future__ import annotations
@@ -130,6 +132,25 @@ def _build_parser() -> argparse.ArgumentParser:
     push.add_argument("--yes", action="store_true",
                       help="do not ask; also confirms settings that can cut the charger off")
     push.add_argument("--dry-run", action="store_true", help="only show the plan")
+
+    offpeak = commands.add_parser("offpeak", help="UK off-peak charging hours and randomised "
+                                  "delay through the control API of a running studio")
+    offpeak_commands = offpeak.add_subparsers(dest="offpeak_command", required=True)
+    op_show = offpeak_commands.add_parser("show", help="what the studio installed")
+    op_apply = offpeak_commands.add_parser("apply", help="install charging hours / delay")
+    op_clear = offpeak_commands.add_parser("clear", help="remove everything the studio installed")
+    for sub in (op_show, op_apply, op_clear):
+        sub.add_argument("--api", type=int, required=True, metavar="PORT")
+        sub.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token "
+                         "file)")
+        sub.add_argument("--token-file", help="file holding the token")
+        sub.add_argument("charger")
+    which = op_apply.add_mutually_exclusive_group()
+    which.add_argument("--default", action="store_true",
+                       help="the regulations' default hours (no charging 08-11, 16-22 weekdays)")
+    which.add_argument("--hours", metavar="FILE.json", help="custom hours (WeeklyHours JSON)")
+    op_apply.add_argument("--delay", type=int, metavar="SECONDS",
+                          help="randomised delay, 0-1800 s (0 cancels)")
 
     meter = commands.add_parser("meter", help="meter data of a capture")
     meter_commands = meter.add_subparsers(dest="meter_command", required=True)
@@ -373,6 +394,46 @@ def _config_push(args: argparse.Namespace, post: Any) -> int:
     return 1 if failed else 0
 
 
+# ----------------------------------------------------------------------- offpeak
+def _offpeak(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+
+    from .api.client import ApiError, request
+    token = _read_token(args)
+    path = f"/chargers/{quote(args.charger, safe='')}/offpeak"
+    try:
+        if args.offpeak_command == "show":
+            data = json.loads(json.dumps(request(args.api, token, "GET", path), default=float))
+            print(json.dumps(data, indent=2))
+            return 0
+        if args.offpeak_command == "clear":
+            result = request(args.api, token, "DELETE", path)
+        else:
+            body: dict[str, Any] = {}
+            if args.default:
+                body["hours"] = "default"
+            elif args.hours:
+                try:
+                    body["hours"] = json.loads(Path(args.hours).read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    print(f"Cannot use {args.hours}: {exc}", file=sys.stderr)
+                    return 2
+            if args.delay is not None:
+                body["randomised_delay_s"] = args.delay
+            if not body:
+                print("Give --default, --hours FILE.json and/or --delay SECONDS", file=sys.stderr)
+                return 2
+            result = request(args.api, token, "POST", path, body, timeout=300)
+    except (ApiError, OSError) as exc:
+        return _api_failure(args, exc)
+    for step in result.get("steps", []):
+        ok = step["status"].startswith("Accepted") or step["status"] == "Unknown"
+        print(f"{'ok' if ok else '!!'} {step['action']} {step['detail']}: {step['status']}")
+    print(result.get("explanation", ""))
+    print("installed: " + (", ".join(f"#{i}" for i in result.get("installed", [])) or "nothing"))
+    return 0 if result.get("ok") else 1
+
+
 # ------------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
@@ -387,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _meter_export(args)
     if command == "config":
         return _config(args)
+    if command == "offpeak":
+        return _offpeak(args)
     if command == "demo-charger":
         logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import tempfile
 import logging
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,16 @@ class Studio:
         self.store = store or CaptureStore(self.capture_path)
         self.central = CentralSystem(self.store, settings.csms)
         #: Meter data of every live frame -> series (the power plot reads these).
+        self._state_dir: Path | None = None
         self.metering = MeteringService()
         self.metering.attach(self.store)
-        self.one_second = OneSecondMode(self.central)
+        self.one_second = OneSecondMode(self.central, self._beside_capture("one-second-restore.json"))
         #: Read/write charger settings; every read is kept as a snapshot beside the capture.
         self.configuration = ConfigurationService(self.central, self._snapshot_dir())
+        #: Off-peak hours, override, randomised delay (smartcharging/service.py).
+        from .smartcharging.service import SmartChargingService
+        self.smart_charging = SmartChargingService(
+            self.central, self.configuration, self._beside_capture("smart-charging.json"))
         self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
@@ -66,6 +72,17 @@ class Studio:
         if str(self.capture_path) == ":memory:":
             return None
         return Path(f"{self.capture_path}.snapshots")
+
+    def _beside_capture(self, name: str) -> Path:
+        """Where the studio keeps what it must remember about chargers (values to
+        restore, profiles it installed): beside the capture, so a capture given
+        with --capture (or a test's) carries its own state; a capture kept in
+        memory gets a private temporary folder."""
+        if str(self.capture_path) == ":memory:":
+            if self._state_dir is None:
+                self._state_dir = Path(tempfile.mkdtemp(prefix="ocpp-studio-state-"))
+            return self._state_dir / name
+        return Path(f"{self.capture_path}.{name}")
 
     async def start(self, port: int | None = None) -> None:
         csms = self.settings.csms if port is None else dataclasses.replace(self.settings.csms, port=port)
@@ -87,7 +104,8 @@ class Studio:
 
     async def start_api(self, port: int) -> ControlApi:
         self.api = ControlApi(self.central, self.store, port, one_second=self.one_second,
-                              metering=self.metering, configuration=self.configuration)
+                              metering=self.metering, configuration=self.configuration,
+                              smart_charging=self.smart_charging)
         await self.api.start()
         if str(self.capture_path) != ":memory:":
             self.api_token_file = token_file_for(self.capture_path)

@@ -21,6 +21,11 @@ to the capture database (readable only by the user). Endpoints (all under
 - POST /chargers/{id}/configuration   {"changes": {key: value} | template,
                                        "confirm_dangerous": bool, "dry_run": bool}
                                       -> {"plan", "results", "reboot_required", "undo"}
+- GET    /chargers/{id}/offpeak       off-peak status (hours, installed profile ids, delay)
+- POST   /chargers/{id}/offpeak       {"hours": WeeklyHours json | "default" | null,
+                                       "randomised_delay_s": int?, "max_power_w": float?}
+                                      -> {"ok", "steps", "explanation", "installed"}
+- DELETE /chargers/{id}/offpeak       clear everything the studio installed
 """
 
 from __future__ import annotations
@@ -76,8 +81,10 @@ class ControlApi:
     def __init__(self, central: CentralSystem, store: CaptureStore, port: int,
                  token: str | None = None, one_second: OneSecondMode | None = None,
                  metering: MeteringService | None = None,
-                 configuration: "ConfigurationService | None" = None) -> None:
+                 configuration: "ConfigurationService | None" = None,
+                 smart_charging: Any = None) -> None:
         self.central = central
+        self.smart_charging = smart_charging
         self.configuration = configuration
         self.store = store
         self.one_second = one_second
@@ -102,6 +109,9 @@ class ControlApi:
             web.get("/api/v1/chargers/{charger}/meter", self._meter),
             web.get("/api/v1/chargers/{charger}/configuration", self._configuration_get),
             web.post("/api/v1/chargers/{charger}/configuration", self._configuration_post),
+            web.get("/api/v1/chargers/{charger}/offpeak", self._offpeak_get),
+            web.post("/api/v1/chargers/{charger}/offpeak", self._offpeak_post),
+            web.delete("/api/v1/chargers/{charger}/offpeak", self._offpeak_delete),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
         ])
@@ -323,3 +333,58 @@ class ControlApi:
         out["reboot_required"] = service.reboot_needed(results)
         out["undo"] = {k: v for k, v in undo_map.items() if k not in secret}
         return _json(out)
+
+    # ------------------------------------------------------- off-peak (issue 6)
+    async def _offpeak_get(self, request: web.Request) -> web.Response:
+        if self.smart_charging is None:
+            return _error(503, "Unavailable", "Smart charging is not available in this studio")
+        charger = request.match_info["charger"]
+        if charger not in self.central.stations:
+            return _error(404, "UnknownCharger", "No charger with that id has connected")
+        status = await self.smart_charging.status(charger)
+        out = asdict(status)
+        out["hours"] = status.hours.to_json() if status.hours is not None else None
+        return _json(out)
+
+    async def _offpeak_post(self, request: web.Request) -> web.Response:
+        from ..smartcharging.offpeak import WeeklyHours
+        if self.smart_charging is None:
+            return _error(503, "Unavailable", "Smart charging is not available in this studio")
+        charger = request.match_info["charger"]
+        try:
+            body = loads(await request.text())
+            if not isinstance(body, dict):
+                raise TypeError("body must be an object")
+            raw = body.get("hours")
+            hours = (WeeklyHours.uk_default() if raw in ("default", "uk_default")
+                     else None if raw is None else WeeklyHours.from_json(raw))
+            delay = body.get("randomised_delay_s")
+            delay = None if delay is None else int(delay)
+            max_power = body.get("max_power_w")
+            max_power = None if max_power is None else float(max_power)
+            if hours is None and delay is None:
+                raise ValueError("give \"hours\" and/or \"randomised_delay_s\"")
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            return _error(400, "BadRequest", f"Body must be JSON {{\"hours\": ..., "
+                          f"\"randomised_delay_s\": int}}: {exc}")
+        try:
+            results = []
+            if hours is not None:
+                results.append(await self.smart_charging.apply_hours(charger, hours, max_power))
+            if delay is not None and (not results or results[0].ok):
+                results.append(await self.smart_charging.set_randomised_delay(charger, delay))
+        except (ConnectionClosed, CallTimeout, CallError, InvalidPayload) as exc:
+            return self._protocol_error(exc)
+        return _json({"ok": all(r.ok for r in results),
+                      "steps": [asdict(s) for r in results for s in r.steps],
+                      "explanation": " ".join(r.explanation for r in results),
+                      "installed": results[-1].installed})
+
+    async def _offpeak_delete(self, request: web.Request) -> web.Response:
+        if self.smart_charging is None:
+            return _error(503, "Unavailable", "Smart charging is not available in this studio")
+        try:
+            result = await self.smart_charging.clear(request.match_info["charger"])
+        except (ConnectionClosed, CallTimeout, CallError, InvalidPayload) as exc:
+            return self._protocol_error(exc)
+        return _json(asdict(result))
