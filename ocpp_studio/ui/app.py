@@ -10,7 +10,10 @@ Hidden options for docs and CI (environment variables):
 ``OCPP_STUDIO_SCREENSHOT_TAB=power``
     show the Power tab (the first charger with readings) before taking the screenshot;
     ``configuration`` (or ``configuration:CHARGER``) reads the configuration of the first
-    connected charger (or CHARGER) and shows the Configuration tab.
+    connected charger (or CHARGER) and shows the Configuration tab; ``offpeak`` (or
+    ``offpeak:CHARGER``) shows the Charging hours tab of the first connected charger and
+    reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also applies the default hours, checks them and
+    scrolls to the check.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -150,7 +153,8 @@ class StudioRun:
                                  capture_path=capture_path, preferences=self._preferences(),
                                  metering=getattr(self.studio, "metering", None),
                                  one_second=getattr(self.studio, "one_second", None),
-                                 configuration=getattr(self.studio, "configuration", None))
+                                 configuration=getattr(self.studio, "configuration", None),
+                                 smart_charging=getattr(self.studio, "smart_charging", None))
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
@@ -207,6 +211,7 @@ class StudioRun:
         if path:
             self._prepare_screenshot()
             await self._prepare_configuration_screenshot()
+            await self._prepare_offpeak_screenshot()
             await asyncio.sleep(0.3)  # let the selection paint
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if not self.window.grab().save(path):
@@ -255,6 +260,45 @@ class StudioRun:
                 await asyncio.wait_for(asyncio.shield(op.task), 15)
             except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
                 log.warning("configuration read for the screenshot failed: %s", exc)
+
+    async def _prepare_offpeak_screenshot(self) -> None:
+        """For OCPP_STUDIO_SCREENSHOT_TAB=offpeak[-verify][:CHARGER]: show the Charging hours
+        tab; with -verify, install the default hours and check them first."""
+        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+        if not choice.lower().startswith("offpeak"):
+            return
+        window = self.window
+        assert window is not None and self.central is not None
+        kind, _, wanted = choice.partition(":")
+        chargers = [cid for cid, station in sorted(self.central.stations.items())
+                    if getattr(station, "connected", True)]
+        charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
+                                                                  else None)
+        panel = window.offpeak_panel
+        window.tabs.setCurrentWidget(panel)
+        if charger is None:
+            return
+        window.chargers.select_charger(charger)
+        panel.set_charger(charger)
+        steps = [lambda: panel.last_op]
+        if kind.lower().endswith("-verify"):
+            steps += [panel.use_defaults, lambda: panel.last_op, panel.verify]
+        for step in steps:
+            for _ in range(100):  # wait for the previous operation (e.g. the status read)
+                if not panel._busy:
+                    break
+                await asyncio.sleep(0.1)
+            op = step()
+            if op is not None and op.task is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(op.task), 20)
+                except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine
+                    log.warning("off-peak step for the screenshot failed: %s", exc)
+        if kind.lower().endswith("-verify"):
+            panel.scroll_to(panel.verify_timeline)
+        elif kind.lower().endswith("-edit"):
+            panel.choose_own_hours()
+            panel.timeline.paint_cells(5, 0, 6, 13, False)  # e.g. no charging weekend nights
 
     # ------------------------------------------------------------- shutdown
     async def shutdown(self) -> None:

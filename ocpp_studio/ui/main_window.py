@@ -43,6 +43,7 @@ from .config_editor import ConfigEditor
 from .detail_pane import FrameDetail
 from .filter_bar import FilterBar
 from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
+from .offpeak_panel import OffPeakPanel
 from .power_panel import PowerPanel
 from .preferences import ViewPreferences
 from .send_dialog import SendMessageDialog
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
                  preferences: ViewPreferences | None = None,
                  metering: object | None = None, one_second: object | None = None,
                  configuration: object | None = None,
+                 smart_charging: object | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
@@ -220,6 +222,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.config_editor, "Configuration")
         self.tabs.setTabToolTip(2, "Read, change and restore the selected charger's settings "
                                    "(1.6 keys, 2.0.1 device model)")
+        self.offpeak_panel = OffPeakPanel(smart_charging, central)
+        self.tabs.addTab(self.offpeak_panel, "Charging hours")
+        self.tabs.setTabToolTip(3, "UK off-peak charging hours, override, randomised delay "
+                                   "and a check of what the charger will do")
         # The charger cards must stay readable ("Connected", connector badges) however
         # wide the tabs on the right would like to be.
         self.chargers.setMinimumWidth(300)
@@ -271,6 +277,7 @@ class MainWindow(QMainWindow):
             self.chargers.update_station(station)
         self.power_panel.set_charger(self.chargers.selected_charger())
         self.config_editor.set_charger(self.chargers.selected_charger())
+        self.offpeak_panel.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
 
@@ -432,6 +439,7 @@ class MainWindow(QMainWindow):
         dirty, self._dirty = self._dirty, {}
         for station in dirty.values():
             self.chargers.update_station(station)
+        self.offpeak_panel.refresh_connection()
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
 
@@ -499,6 +507,7 @@ class MainWindow(QMainWindow):
     def _charger_clicked(self, charger_id: str | None) -> None:
         self.power_panel.set_charger(charger_id)
         self.config_editor.set_charger(charger_id)
+        self.offpeak_panel.set_charger(charger_id)
         if not self._syncing_charger:
             self.filter_bar.set_charger(charger_id)
 
