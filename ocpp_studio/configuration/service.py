@@ -70,10 +70,7 @@ class ConfigurationService:
 
     # ------------------------------------------------------------ helpers
     def version(self, charger_id: str) -> str:
-        station = self.central.stations.get(charger_id)
-        if station is None or station.version is None:
-            raise ConnectionClosed(f"Charger {charger_id!r} has never connected")
-        return station.version.label
+        return self.central.version_of(charger_id).label
 
     async def _call(self, charger_id: str, action: str, payload: dict[str, Any]) -> Any:
         return await self.central.call(charger_id, action, payload, self.call_timeout)

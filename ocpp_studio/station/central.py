@@ -179,6 +179,13 @@ class CentralSystem:
             raise ConnectionClosed(f"Charger {charger_id!r} {known}")
         return session
 
+    def version_of(self, charger_id: str) -> OcppVersion:
+        """The OCPP version a charger last connected with (it may be offline now)."""
+        station = self.stations.get(charger_id)
+        if station is None or station.version is None:
+            raise ConnectionClosed(f"Charger {charger_id!r} has never connected")
+        return station.version
+
     async def call(self, charger_id: str, action: str, payload: Any,
                    timeout: float | None = None, *, allow_invalid: bool = False) -> Any:
         """Send a CALL to a connected charger and return the answer's payload."""
