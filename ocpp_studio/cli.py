@@ -152,6 +152,18 @@ def _build_parser() -> argparse.ArgumentParser:
     op_apply.add_argument("--delay", type=int, metavar="SECONDS",
                           help="randomised delay, 0-1800 s (0 cancels)")
 
+    commission = commands.add_parser(
+        "commission", help="commission a charger without questions (fleet installs): run the "
+        "standard flow with a commissioning profile and write the report")
+    _add_server_options(commission)
+    commission.add_argument("--profile", required=True,
+                            help="commissioning profile JSON (schemas/commissioning-profile.schema.json)")
+    commission.add_argument("--charger", required=True, help="the charger id to wait for")
+    commission.add_argument("--report", required=True, metavar="OUT.html",
+                            help="report file: .html, or .pdf (PDF is drawn with Qt)")
+    commission.add_argument("--timeout", type=float, default=300.0,
+                            help="seconds to wait for the charger to connect (default 300)")
+
     meter = commands.add_parser("meter", help="meter data of a capture")
     meter_commands = meter.add_subparsers(dest="meter_command", required=True)
     meter_export = meter_commands.add_parser(
@@ -434,6 +446,56 @@ def _offpeak(args: argparse.Namespace) -> int:
     return 0 if result.get("ok") else 1
 
 
+# -------------------------------------------------------------------- commission
+def _commission(args: argparse.Namespace) -> int:
+    from .commissioning.profile import CommissioningProfile
+    try:
+        profile = CommissioningProfile.load(args.profile)
+    except (OSError, ValueError) as exc:
+        print(f"Cannot use the profile {args.profile}: {exc}", file=sys.stderr)
+        return 2
+    settings = _settings_from(args, AppSettings())
+    try:
+        return asyncio.run(_commission_run(settings, profile, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _commission_run(settings: AppSettings, profile: Any, args: argparse.Namespace) -> int:
+    from .service import Studio
+    studio = Studio(settings)
+    try:
+        await studio.start()
+    except OSError as exc:
+        studio.store.close()
+        print(f"Cannot listen on {settings.csms.host}:{settings.csms.port}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        for url in studio.urls():
+            print(f"Waiting for {args.charger}: point it at {url}", flush=True)
+        run = await studio.commissioning.run_headless(args.charger, profile, args.timeout)
+        for record in run.records.values():
+            mark = {"passed": "ok", "skipped": "skipped", "failed": "FAILED"}.get(
+                str(getattr(record.status, "value", record.status)), str(record.status))
+            print(f"  {mark:<8} {record.title}: {record.summary}", flush=True)
+        report = run.report()
+        _write_report(report.to_html(), args.report)
+        print(f"report: {args.report}", flush=True)
+        failed = [r for r in run.records.values()
+                  if str(getattr(r.status, "value", r.status)) not in ("passed", "skipped")]
+        return 1 if failed else 0
+    finally:
+        await studio.stop()
+
+
+def _write_report(html_text: str, path: str) -> None:
+    if path.lower().endswith(".pdf"):
+        from .ui.report_pdf import write_report_pdf  # Qt draws the PDF
+        write_report_pdf(html_text, path)
+    else:
+        Path(path).write_text(html_text, encoding="utf-8")
+
+
 # ------------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
@@ -450,6 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _config(args)
     if command == "offpeak":
         return _offpeak(args)
+    if command == "commission":
+        return _commission(args)
     if command == "demo-charger":
         logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
         try:

@@ -63,6 +63,9 @@ class Studio:
         from .smartcharging.service import SmartChargingService
         self.smart_charging = SmartChargingService(
             self.central, self.configuration, self._beside_capture("smart-charging.json"))
+        #: Guided commissioning runs (commissioning/), Qt-free.
+        from .commissioning.service import CommissioningService
+        self.commissioning = CommissioningService(self)
         self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
@@ -105,7 +108,8 @@ class Studio:
     async def start_api(self, port: int) -> ControlApi:
         self.api = ControlApi(self.central, self.store, port, one_second=self.one_second,
                               metering=self.metering, configuration=self.configuration,
-                              smart_charging=self.smart_charging)
+                              smart_charging=self.smart_charging,
+                              commissioning=self.commissioning)
         await self.api.start()
         if str(self.capture_path) != ":memory:":
             self.api_token_file = token_file_for(self.capture_path)

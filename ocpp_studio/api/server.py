@@ -82,8 +82,9 @@ class ControlApi:
                  token: str | None = None, one_second: OneSecondMode | None = None,
                  metering: MeteringService | None = None,
                  configuration: "ConfigurationService | None" = None,
-                 smart_charging: Any = None) -> None:
+                 smart_charging: Any = None, commissioning: Any = None) -> None:
         self.central = central
+        self.commissioning = commissioning
         self.smart_charging = smart_charging
         self.configuration = configuration
         self.store = store
@@ -112,6 +113,7 @@ class ControlApi:
             web.get("/api/v1/chargers/{charger}/offpeak", self._offpeak_get),
             web.post("/api/v1/chargers/{charger}/offpeak", self._offpeak_post),
             web.delete("/api/v1/chargers/{charger}/offpeak", self._offpeak_delete),
+            web.post("/api/v1/chargers/{charger}/commission", self._commission),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
         ])
@@ -335,6 +337,22 @@ class ControlApi:
         return _json(out)
 
     # ------------------------------------------------------- off-peak (issue 6)
+    async def _commission(self, request: web.Request) -> web.Response:
+        """Run the standard commissioning flow headless; body: a commissioning profile."""
+        if self.commissioning is None:
+            return _error(501, "NotAvailable", "commissioning is not available here")
+        from ..commissioning.profile import CommissioningProfile
+        charger = request.match_info["charger"]
+        try:
+            body = await request.json() if request.can_read_body else {}
+            profile = CommissioningProfile.from_json(body or {})
+        except (ValueError, TypeError) as exc:
+            return _error(400, "BadProfile", str(exc))
+        run = await self.commissioning.run_headless(charger, profile,
+                                                    connect_timeout=float(
+                                                        request.query.get("wait", 30)))
+        return _json(run.report().to_json())
+
     async def _offpeak_get(self, request: web.Request) -> web.Response:
         if self.smart_charging is None:
             return _error(503, "Unavailable", "Smart charging is not available in this studio")

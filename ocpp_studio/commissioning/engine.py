@@ -1,0 +1,421 @@
+"""The Qt-free commissioning step engine: steps, their records, a run that can wait for a
+charger that went away, be saved mid-way and resumed, and produce the report data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
+
+from ..core.records import now_us
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from .profile import CommissioningProfile
+
+if TYPE_CHECKING:
+    from .report import CommissioningReport
+
+log = logging.getLogger(__name__)
+
+STATE_FORMAT = "ocpp-studio/commissioning-state"
+
+
+class StepStatus(str, Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    WAITING = "waiting"  # the charger disconnected: waiting for it to come back
+
+
+DONE = (StepStatus.PASSED, StepStatus.FAILED, StepStatus.SKIPPED)
+
+
+@dataclass
+class Evidence:
+    label: str
+    value: str
+    detail: str = ""
+
+
+@dataclass
+class StepRecord:
+    step_id: str
+    title: str
+    status: StepStatus
+    summary: str = ""  # plain words
+    evidence: list[Evidence] = field(default_factory=list)
+    started_us: int | None = None
+    finished_us: int | None = None
+    skip_reason: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "StepRecord":
+        return cls(step_id=data["step_id"], title=data.get("title", data["step_id"]),
+                   status=StepStatus(data.get("status", "pending")),
+                   summary=data.get("summary", ""),
+                   evidence=[Evidence(**e) for e in data.get("evidence", [])],
+                   started_us=data.get("started_us"), finished_us=data.get("finished_us"),
+                   skip_reason=data.get("skip_reason"), error=data.get("error"))
+
+
+@runtime_checkable
+class Step(Protocol):
+    step_id: str
+    title: str
+    description: str  # what it will do, in plain words
+
+    async def run(self, ctx: "CommissioningContext") -> StepRecord: ...
+
+
+class StepFailed(Exception):
+    """A step could not do what it said; the message is the plain explanation shown."""
+
+    def __init__(self, message: str, evidence: list[Evidence] | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence or []
+
+
+#: Errors meaning "the charger went away": run_step waits for it and tries again.
+DISCONNECTED = (ConnectionClosed,)
+
+
+@dataclass
+class CommissioningContext:
+    studio: Any
+    charger_id: str
+    profile: CommissioningProfile
+    choices: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, StepRecord] = field(default_factory=dict)
+    settings_changed: list[tuple[str, str | None, str | None, str]] = field(default_factory=list)
+    #: What steps measured for the report (identity, cadence, test_charge, offpeak, security...).
+    data: dict[str, Any] = field(default_factory=dict)
+    #: How long to wait for a charger to connect / come back, seconds.
+    connect_timeout: float = 120.0
+
+    # ----------------------------------------------------------- helpers
+    @property
+    def central(self) -> Any:
+        return self.studio.central
+
+    @property
+    def station(self) -> Any:
+        return self.studio.central.station(self.charger_id)
+
+    @property
+    def version(self) -> str:
+        station = self.studio.central.stations.get(self.charger_id)
+        return station.version.label if station is not None and station.version else "?"
+
+    def connected(self) -> bool:
+        """Connected and the charger has spoken on this connection (normally its boot)."""
+        session = self.studio.central.sessions.get(self.charger_id)
+        if session is None:
+            return False
+        station = session.station
+        connection = station.current_connection
+        return (station.last_message_us is not None and connection is not None
+                and station.last_message_us >= connection.connected_us)
+
+    async def wait_connected(self, timeout: float | None = None) -> bool:
+        deadline = time.monotonic() + (self.connect_timeout if timeout is None else timeout)
+        while not self.connected():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    async def call(self, action: str, payload: dict[str, Any], timeout: float | None = None) -> Any:
+        return await self.studio.central.call(self.charger_id, action, payload, timeout)
+
+    async def write_settings(self, changes: dict[str, str], *, confirm_dangerous: bool = False,
+                             secret: bool = False) -> list[Any]:
+        """Write through the configuration service and record before/after/status."""
+        configuration = self.studio.configuration
+        planned = {p.key: p.before for p in configuration.plan(self.charger_id, changes)}
+        results = await configuration.write(self.charger_id, changes,
+                                            confirm_dangerous=confirm_dangerous)
+        for result in results:
+            before = planned.get(result.key)
+            after = result.value
+            if secret:
+                before = "(hidden)" if before else before
+                after = "(hidden)"
+            self.settings_changed.append((result.key, before, after, result.status))
+        return results
+
+
+Listener = Callable[[StepRecord], None]
+
+
+class CommissioningRun:
+    """One commissioning of one charger: the steps, what each found, where we are."""
+
+    def __init__(self, studio: Any, charger_id: str, profile: CommissioningProfile,
+                 steps: list[Step] | None = None, state_path: Path | None = None) -> None:
+        self.studio = studio
+        self.charger_id = charger_id
+        self.profile = profile
+        if steps is None:
+            from .steps import STANDARD_STEPS
+            steps = [cls() for cls in STANDARD_STEPS]
+        self.steps: list[Step] = list(steps)
+        ids = [s.step_id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"step ids must be unique: {ids}")
+        self.state_path = Path(state_path) if state_path is not None else None
+        self.ctx = CommissioningContext(studio, charger_id, profile)
+        self.records: dict[str, StepRecord] = self.ctx.records
+        for step in self.steps:
+            self.records[step.step_id] = StepRecord(step.step_id, step.title, StepStatus.PENDING,
+                                                    getattr(step, "description", ""))
+        self.current = 0
+        self.started_us = now_us()
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------ access
+    @property
+    def choices(self) -> dict[str, Any]:
+        return self.ctx.choices
+
+    @property
+    def wait_timeout(self) -> float:
+        return self.ctx.connect_timeout
+
+    @wait_timeout.setter
+    def wait_timeout(self, seconds: float) -> None:
+        self.ctx.connect_timeout = seconds
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.step_id == step_id:
+                return step
+        raise KeyError(f"no step {step_id!r}; steps: {[s.step_id for s in self.steps]}")
+
+    def _index(self, step_id: str) -> int:
+        return [s.step_id for s in self.steps].index(self.step(step_id).step_id)
+
+    @property
+    def finished(self) -> bool:
+        return all(r.status in DONE for r in self.records.values())
+
+    def passed(self) -> bool:
+        """Every step passed, or was skipped with a reason."""
+        return all(r.status is StepStatus.PASSED or
+                   (r.status is StepStatus.SKIPPED and r.skip_reason)
+                   for r in self.records.values())
+
+    def add_listener(self, cb: Listener) -> None:
+        self._listeners.append(cb)
+
+    def remove_listener(self, cb: Listener) -> None:
+        if cb in self._listeners:
+            self._listeners.remove(cb)
+
+    def _publish(self, record: StepRecord) -> None:
+        self.records[record.step_id] = record
+        for cb in list(self._listeners):
+            try:
+                cb(record)
+            except Exception:  # noqa: BLE001 - an observer must not break the run
+                log.exception("commissioning listener failed")
+
+    def _advance(self, index: int) -> None:
+        if index == self.current:
+            self.current = index + 1
+            while (self.current < len(self.steps) and
+                   self.records[self.steps[self.current].step_id].status in DONE):
+                self.current += 1
+        if self.state_path is not None:
+            self.save_state()
+
+    # ------------------------------------------------------------ running
+    async def run_step(self, step_id: str | None = None) -> StepRecord:
+        """Run the current step (or ``step_id``: a retry or a jump). A charger that is not
+        connected is waited for (WAITING) up to ``wait_timeout``; a step that loses the
+        charger mid-way is run again once it is back."""
+        if step_id is None:
+            if self.current >= len(self.steps):
+                raise IndexError("all steps are done")
+            step = self.steps[self.current]
+        else:
+            step = self.step(step_id)
+        index = self._index(step.step_id)
+        async with self._lock:
+            record = await self._run(step)
+            self._advance(index)
+            return record
+
+    async def _run(self, step: Step) -> StepRecord:
+        needs_connection = getattr(step, "needs_connection", True)
+        started = now_us()
+        attempts = 0
+        while True:
+            attempts += 1
+            if needs_connection and not self.ctx.connected():
+                self._publish(StepRecord(
+                    step.step_id, step.title, StepStatus.WAITING,
+                    f"Waiting for {self.charger_id} to connect again (up to "
+                    f"{self.ctx.connect_timeout:.0f} s). It may be restarting; the step "
+                    "continues when it is back.", started_us=started))
+                if not await self.ctx.wait_connected():
+                    return self._finish(StepRecord(
+                        step.step_id, step.title, StepStatus.FAILED,
+                        f"{self.charger_id} did not come back within "
+                        f"{self.ctx.connect_timeout:.0f} s. Check that it has power and "
+                        "network, then retry this step.", started_us=started,
+                        error="charger not connected"))
+            self._publish(StepRecord(step.step_id, step.title, StepStatus.RUNNING,
+                                     getattr(step, "description", ""), started_us=started))
+            try:
+                record = await step.run(self.ctx)
+            except DISCONNECTED as exc:
+                if attempts < 3:
+                    log.info("%s: charger went away during %s (%s): waiting", self.charger_id,
+                             step.step_id, exc)
+                    await asyncio.sleep(0.2)
+                    continue
+                record = StepRecord(step.step_id, step.title, StepStatus.FAILED,
+                                    "The charger kept disconnecting during this step.",
+                                    error=str(exc))
+            except StepFailed as exc:
+                record = StepRecord(step.step_id, step.title, StepStatus.FAILED, str(exc),
+                                    list(exc.evidence), error=str(exc))
+            except (CallError, CallTimeout) as exc:
+                record = StepRecord(step.step_id, step.title, StepStatus.FAILED,
+                                    f"The charger did not do what was asked: {exc}",
+                                    error=f"{type(exc).__name__}: {exc}")
+            except asyncio.CancelledError:
+                self._publish(StepRecord(step.step_id, step.title, StepStatus.PENDING,
+                                         "Interrupted; run the step again.", started_us=started))
+                raise
+            except Exception as exc:  # noqa: BLE001 - a broken step must not end the run
+                log.exception("step %s failed", step.step_id)
+                record = StepRecord(step.step_id, step.title, StepStatus.FAILED,
+                                    f"Something went wrong in this step: {exc}. Retry it, or "
+                                    "skip it with a reason.", error=f"{type(exc).__name__}: {exc}")
+            record.started_us = record.started_us or started
+            return self._finish(record)
+
+    def _finish(self, record: StepRecord) -> StepRecord:
+        record.finished_us = record.finished_us or now_us()
+        self._publish(record)
+        return record
+
+    def skip(self, step_id: str, reason: str) -> StepRecord:
+        if not reason or not reason.strip():
+            raise ValueError("a skipped step needs a reason")
+        step = self.step(step_id)
+        record = StepRecord(step.step_id, step.title, StepStatus.SKIPPED,
+                            f"Skipped: {reason.strip()}", skip_reason=reason.strip(),
+                            started_us=now_us(), finished_us=now_us())
+        self._publish(record)
+        self._advance(self._index(step_id))
+        return record
+
+    async def run_all(self, stop_on_failure: bool = False) -> list[StepRecord]:
+        """Headless: every step not done yet, in order."""
+        out = []
+        for step in self.steps:
+            if self.records[step.step_id].status in DONE:
+                continue
+            self.current = self._index(step.step_id)
+            record = await self.run_step(step.step_id)
+            out.append(record)
+            if stop_on_failure and record.status is StepStatus.FAILED:
+                break
+        return out
+
+    # ------------------------------------------------------------ state
+    def state_json(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT, "format_version": 1,
+            "charger_id": self.charger_id, "profile": self.profile.to_json(),
+            "steps": [{"step_id": s.step_id, "class": f"{type(s).__module__}:{type(s).__qualname__}"}
+                      for s in self.steps],
+            "records": [self.records[s.step_id].to_json() for s in self.steps],
+            "current": self.current, "started_us": self.started_us,
+            "choices": self.ctx.choices,
+            "settings_changed": [list(s) for s in self.ctx.settings_changed],
+            "data": self.ctx.data,
+        }
+
+    def save_state(self, path: Path | None = None) -> Path:
+        """The state file beside the capture (it can hold the generated password until the
+        report is made: keep it with the capture)."""
+        target = Path(path or self.state_path or "commissioning-state.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(self.state_json(), indent=2, default=str), encoding="utf-8")
+        tmp.replace(target)
+        self.state_path = target
+        return target
+
+    @classmethod
+    def resume(cls, studio: Any, state_path: Path) -> "CommissioningRun":
+        """A run saved by ``save_state``: finished steps keep their records; a step that was
+        running (or waiting) when the app closed is pending again."""
+        import importlib
+        state_path = Path(state_path)
+        data = json.loads(state_path.read_text(encoding="utf-8"))
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"{state_path} is not a commissioning state file")
+        steps: list[Step] = []
+        for entry in data["steps"]:
+            module, _, name = entry["class"].partition(":")
+            obj: Any = importlib.import_module(module)
+            for part in name.split("."):
+                obj = getattr(obj, part)
+            step = obj()
+            step.step_id = entry["step_id"]
+            steps.append(step)
+        run = cls(studio, data["charger_id"], CommissioningProfile.from_json(data["profile"]),
+                  steps, state_path)
+        for raw in data.get("records", []):
+            record = StepRecord.from_json(raw)
+            if record.status in (StepStatus.RUNNING, StepStatus.WAITING):
+                record = StepRecord(record.step_id, record.title, StepStatus.PENDING,
+                                    "Interrupted when the app closed; run it again.")
+            run.records[record.step_id] = record
+        run.current = 0
+        while (run.current < len(run.steps)
+               and run.records[run.steps[run.current].step_id].status in DONE):
+            run.current += 1
+        run.started_us = data.get("started_us") or run.started_us
+        run.ctx.choices.update(data.get("choices") or {})
+        run.ctx.settings_changed.extend(tuple(s) for s in data.get("settings_changed") or [])
+        run.ctx.data.update(data.get("data") or {})
+        return run
+
+    @staticmethod
+    def pending_state(state_path: Path) -> dict[str, Any] | None:
+        """What a saved, unfinished run is (for 'resume?' offers), or None."""
+        try:
+            data = json.loads(Path(state_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("format") != STATE_FORMAT:
+            return None
+        done = [r for r in data.get("records", []) if r.get("status") in
+                ("passed", "failed", "skipped")]
+        if len(done) == len(data.get("records", [])):
+            return None
+        return {"charger_id": data.get("charger_id"), "done": len(done),
+                "total": len(data.get("records", []))}
+
+    # ------------------------------------------------------------ report
+    def report(self) -> "CommissioningReport":
+        from .report import build_report
+        return build_report(self)

@@ -1,0 +1,55 @@
+"""`ocpp-studio commission` runs the whole flow headless against a charger process."""
+
+import asyncio
+import re
+import sys
+
+from ocpp_studio.commissioning.profile import CommissioningProfile
+
+CLI = [sys.executable, "-m", "ocpp_studio.cli"]
+
+
+def test_headless_commissioning_writes_a_report(tmp_path):
+    profile_path = tmp_path / "site.json"
+    CommissioningProfile(installer_name="Ada Installer", company="Sparks Ltd", site_name="12 Elm Road",
+                         max_current_a=16.0, heartbeat_interval_s=120, meter_interval_s=30,
+                         test_charge_seconds=3).save(profile_path)
+    report = tmp_path / "report.html"
+
+    async def scenario():
+        studio = await asyncio.create_subprocess_exec(
+            *CLI, "commission", "--host", "127.0.0.1", "--port", "0", "--capture",
+            str(tmp_path / "c.db"), "--profile", str(profile_path), "--charger", "CMS-1",
+            "--report", str(report), "--timeout", "60",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        charger = None
+        lines: list[str] = []
+        try:
+            async with asyncio.timeout(120):
+                while True:
+                    line = (await studio.stdout.readline()).decode()
+                    assert line, "commission ended early:\n" + "".join(lines)
+                    lines.append(line)
+                    found = re.search(r"point it at (ws://\S+)", line)
+                    if found:
+                        break
+                charger = await asyncio.create_subprocess_exec(
+                    *CLI, "demo-charger", "--url", f"{found.group(1)}/CMS-1", "--ocpp", "1.6",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                rest, _ = await studio.communicate()
+                lines.append(rest.decode())
+        finally:
+            if charger is not None and charger.returncode is None:
+                charger.terminate()
+                await charger.wait()
+            if studio.returncode is None:
+                studio.kill()
+                await studio.wait()
+        return studio.returncode, "".join(lines)
+
+    code, output = asyncio.run(scenario())
+    assert code == 0, output
+    assert "FAILED" not in output
+    html = report.read_text(encoding="utf-8")
+    for expected in ("Ada Installer", "Sparks Ltd", "12 Elm Road", "CMS-1", "HeartbeatInterval"):
+        assert expected in html, expected

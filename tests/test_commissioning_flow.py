@@ -1,0 +1,180 @@
+"""The commissioning engine driven against the demo charger, both versions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from ocpp_studio.commissioning import (CommissioningProfile, CommissioningRun, StepStatus,
+                                       uk_checklist)
+from ocpp_studio.commissioning.engine import StepFailed
+from ocpp_studio.commissioning.steps import (STANDARD_STEPS, ClockStep, ConnectStep,
+                                             IdentifyStep, MeteringStep, TestChargeStep)
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.service import Studio
+from ocpp_studio.settings import AppSettings, CsmsSettings
+
+from conftest import wait_for
+
+
+@contextlib.asynccontextmanager
+async def studio_with(tmp_path: Path, *ids_versions: tuple[str, OcppVersion]):
+    studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                                capture_path=str(tmp_path / "capture.db")))
+    await studio.start()
+    chargers = []
+    for charger_id, version in ids_versions:
+        charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+            charger_id=charger_id, version=version, auto_charge=False, meter_interval=10,
+            seed=1))
+        chargers.append((charger, asyncio.create_task(charger.run())))
+    try:
+        yield studio, [c for c, _ in chargers]
+    finally:
+        for charger, task in chargers:
+            with contextlib.suppress(Exception):
+                await charger.stop()
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        await studio.stop()
+
+
+def fast_steps(**over):
+    out = []
+    for cls in STANDARD_STEPS:
+        if cls is MeteringStep:
+            out.append(MeteringStep(samples=4))
+        else:
+            out.append(cls())
+    return out
+
+
+def run_async(coro, timeout=60):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+PROFILE = dict(installer_name="Ada Installer", company="Sparks Ltd", site_name="12 High St",
+               max_current_a=16.0, phases=1, heartbeat_interval_s=120, meter_interval_s=30,
+               randomised_delay_s=600, test_charge_seconds=1)
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_run_all_against_demo(tmp_path, version):
+    run_async(_run_all_against_demo(tmp_path, version))
+
+
+async def _run_all_against_demo(tmp_path, version):
+    cid = f"COMM-{version.label}"
+    async with studio_with(tmp_path, (cid, version)) as (studio, [charger]):
+        run = studio.commissioning.start(cid, CommissioningProfile(**PROFILE), fast_steps())
+        run.wait_timeout = 15
+        seen = []
+        run.add_listener(lambda r: seen.append((r.step_id, r.status)))
+        records = await run.run_all()
+        print([(r.step_id, (r.finished_us - r.started_us) / 1e6) for r in records])
+        bad = [(r.step_id, r.summary) for r in records if r.status is StepStatus.FAILED]
+        assert not bad, bad
+        assert run.records["handover"].status is StepStatus.SKIPPED
+        assert run.records["handover"].skip_reason
+        assert run.passed()
+        assert ("connect", StepStatus.RUNNING) in seen
+        report = run.report()
+        data = report.to_json()
+        assert data["installer"] == "Ada Installer"
+        assert data["charger"]["vendor"] == "OCPP Studio"
+        hb = "HeartbeatInterval" if version is OcppVersion.V16 else "OCPPCommCtrlr.HeartbeatInterval"
+        setting = next(s for s in data["settings"] if s["key"] == hb)
+        assert setting["before"] is not None and setting["after"] == "120"
+        assert setting["status"] == "Accepted"
+        assert data["cadence"]["mean_s"] < 1.5
+        assert data["test_charge"]["peak_w"] > 0
+        checklist = {c["name"]: c["status"] for c in data["checklist"]}
+        assert checklist["Default charging hours outside peak"] == "met"
+        assert checklist["Encrypted communication (security profile 2 or 3)"] == "met"
+        assert any(s.startswith("1-second") and v == "met" for s, v in checklist.items())
+        assert data["security"]["password"] == "shown to installer only"
+        html = report.to_html()
+        assert "Ada Installer" in html and "<svg" in html and hb in html
+        assert f"{data['cadence']['mean_s']:.2f} s" in html
+        assert run.ctx.choices["password"] not in html
+        (tmp_path / f"report-{version.label}.html").write_text(html)
+
+
+class Broken(ClockStep):
+    step_id = "broken"
+    title = "Broken step"
+
+    async def run(self, ctx):
+        raise StepFailed("The charger refused HeartbeatInterval=5 (Rejected).")
+
+
+def test_failed_skipped_disconnect_and_resume(tmp_path):
+    async def go():
+        cid = "COMM-R"
+        async with studio_with(tmp_path, (cid, OcppVersion.V16)) as (studio, [charger]):
+            steps = [ConnectStep(), Broken(), IdentifyStep(), ClockStep()]
+            state = tmp_path / "state.json"
+            run = CommissioningRun(studio, cid, CommissioningProfile(**PROFILE), steps, state)
+            run.wait_timeout = 15
+            assert (await run.run_step()).status is StepStatus.PASSED
+            failed = await run.run_step()
+            assert failed.status is StepStatus.FAILED and "refused" in failed.summary
+            assert run.current == 2  # the run continues
+            skipped = run.skip("identify", "identity label unreadable")
+            assert skipped.status is StepStatus.SKIPPED and skipped.skip_reason
+            # the charger goes away; the next step waits and resumes when it is back
+            await charger.stop()
+            await wait_for(lambda: not run.ctx.connected(), 5)
+            seen = []
+            run.add_listener(lambda r: seen.append(r.status))
+            again = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+                charger_id=cid, version=OcppVersion.V16, auto_charge=False))
+            task_holder = []
+
+            async def later():
+                await asyncio.sleep(0.5)
+                task_holder.append(asyncio.create_task(again.run()))
+            asyncio.create_task(later())
+            clock = await run.run_step()
+            assert StepStatus.WAITING in seen
+            assert clock.status is StepStatus.PASSED, clock.summary
+            # save / resume
+            assert state.exists()
+            resumed = CommissioningRun.resume(studio, state)
+            assert [s.step_id for s in resumed.steps] == ["connect", "broken", "identify", "clock"]
+            assert resumed.records["broken"].status is StepStatus.FAILED
+            assert resumed.records["identify"].skip_reason == "identity label unreadable"
+            assert resumed.ctx.settings_changed == run.ctx.settings_changed
+            report = resumed.report().to_json()
+            assert report["passed"] is False
+            statuses = {c["name"]: c["status"] for c in report["checklist"]}
+            assert statuses["Randomised delay"] == "not met"
+            await again.stop()
+            for t in task_holder:
+                t.cancel()
+    run_async(go())
+
+
+def test_profile_roundtrip_and_checklist(tmp_path):
+    profile = CommissioningProfile(**PROFILE)
+    path = tmp_path / "site.json"
+    profile.save(path)
+    assert CommissioningProfile.load(path) == profile
+    import json
+    import jsonschema
+    schema = json.loads((Path(__file__).parents[1] / "schemas" /
+                         "commissioning-profile.schema.json").read_text())
+    jsonschema.validate(json.loads(path.read_text()), schema)
+    with pytest.raises(ValueError):
+        CommissioningProfile(randomised_delay_s=4000)
+    items = {c.name: c.status for c in uk_checklist({
+        "version": "1.6", "offpeak_choice": "none", "randomised_delay_s": 600,
+        "cadence": {"mean_s": 1.0, "samples": 10},
+        "security": {"profile": 0, "password_length": 24}})}
+    assert items["Security log"] == "not applicable"
+    assert items["Encrypted communication (security profile 2 or 3)"] == "not met"
