@@ -13,7 +13,8 @@ Hidden options for docs and CI (environment variables):
     connected charger (or CHARGER) and shows the Configuration tab; ``offpeak`` (or
     ``offpeak:CHARGER``) shows the Charging hours tab of the first connected charger and
     reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also applies the default hours, checks them and
-    scrolls to the check.
+    scrolls to the check; ``wizard`` (or ``wizard:CHARGER``) opens the commissioning
+    wizard on its Connect step and pictures the wizard.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -154,7 +155,9 @@ class StudioRun:
                                  metering=getattr(self.studio, "metering", None),
                                  one_second=getattr(self.studio, "one_second", None),
                                  configuration=getattr(self.studio, "configuration", None),
-                                 smart_charging=getattr(self.studio, "smart_charging", None))
+                                 smart_charging=getattr(self.studio, "smart_charging", None),
+                                 commissioning=getattr(self.studio, "commissioning", None),
+                                 studio=self.studio)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
@@ -166,12 +169,42 @@ class StudioRun:
         if self.open_path:
             await self.window.open_capture(self.open_path)
         automation = self._schedule_automation()
+        if automation is None:
+            asyncio.ensure_future(self.offer_resume())
         try:
             await closed
         finally:
             if automation is not None:
                 automation.cancel()
         return 0
+
+    async def offer_resume(self, ask: Callable[[str], Awaitable[bool]] | None = None) -> bool:
+        """A commissioning run was left unfinished (the app closed mid-way): offer to resume."""
+        assert self.window is not None
+        try:
+            from ..commissioning.engine import CommissioningRun
+        except ImportError:
+            return False
+        from .commissioning_wizard import saved_states
+        for path in saved_states(self.window.live_capture_path):
+            pending = CommissioningRun.pending_state(path)
+            if pending:
+                break
+        else:
+            return False
+        text = (f"The commissioning of charger {pending.get('charger_id')} was not finished "
+                f"({pending.get('done')} of {pending.get('total')} steps done).\n\n"
+                "Continue where you left off?")
+        if not await (ask or _ask_resume_dialog)(text):
+            return False
+        try:
+            run = CommissioningRun.resume(self.studio, path)
+        except Exception as exc:  # noqa: BLE001 - a damaged state file: say so, carry on
+            log.warning("cannot resume commissioning from %s: %s", path, exc)
+            self.window.notify(f"Could not resume the commissioning: {exc}", 15_000)
+            return False
+        self.window.open_commissioning(run=run, resume=True)
+        return True
 
     def _preferences(self) -> ViewPreferences:
         # Screenshots and tests must not touch (or depend on) the user's real preferences.
@@ -212,9 +245,10 @@ class StudioRun:
             self._prepare_screenshot()
             await self._prepare_configuration_screenshot()
             await self._prepare_offpeak_screenshot()
+            target = self._prepare_wizard_screenshot() or self.window
             await asyncio.sleep(0.3)  # let the selection paint
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            if not self.window.grab().save(path):
+            if not target.grab().save(path):
                 log.error("could not save screenshot to %s", path)
             else:
                 log.info("screenshot saved to %s", path)
@@ -236,6 +270,19 @@ class StudioRun:
                     and record.message_type == 2:
                 window.select_row(row)
                 return
+
+    def _prepare_wizard_screenshot(self) -> QWidget | None:
+        """For OCPP_STUDIO_SCREENSHOT_TAB=wizard[:CHARGER]: open the commissioning wizard
+        (on its Connect page) and picture it instead of the main window."""
+        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+        if not choice.lower().startswith("wizard"):
+            return None
+        assert self.window is not None
+        wizard = self.window.open_commissioning(choice.partition(":")[2] or None)
+        if wizard is None:
+            return None
+        wizard.next()  # from the installer details to the Connect step
+        return wizard
 
     async def _prepare_configuration_screenshot(self) -> None:
         """For OCPP_STUDIO_SCREENSHOT_TAB=configuration[:CHARGER]: read, then show the tab."""
@@ -306,6 +353,20 @@ class StudioRun:
             self.window.detach()
         if self.studio is not None:
             await self.studio.stop()
+
+
+async def _ask_resume_dialog(text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, "OCPP Studio — unfinished commissioning", text)
+    resume = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(resume)
+    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    box.finished.connect(lambda _r: answer.done() or answer.set_result(box.clickedButton() is resume))
+    box.open()
+    try:
+        return await answer
+    finally:
+        box.deleteLater()
 
 
 async def _error_box(title: str, text: str) -> None:

@@ -95,9 +95,15 @@ class MainWindow(QMainWindow):
                  metering: object | None = None, one_second: object | None = None,
                  configuration: object | None = None,
                  smart_charging: object | None = None,
+                 commissioning: object | None = None, studio: object | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
+        #: commissioning: the studio's commissioning service (optional); studio: what a
+        #: CommissioningRun talks through (see open_commissioning)
+        self.commissioning = commissioning
+        self.studio = studio
+        self.wizard = None  # the open CommissioningWizard, if any
         self.live_store = store
         self.store = store  # the capture the view shows
         self.live_capture_path = str(capture_path if capture_path is not None else store.path)
@@ -369,7 +375,12 @@ class MainWindow(QMainWindow):
                 lambda on, c=column: self.table.setColumnHidden(c, not on))
         view_menu.addSeparator()
         view_menu.addAction(self.timeline_action)
+        self.commission_action = action(
+            "Commission a charger…", lambda: self.open_commissioning(), None,
+            "Step by step: connect, check and configure a new charger, then write its report")
         charger_menu = self.menuBar().addMenu("&Charger")
+        charger_menu.addAction(self.commission_action)
+        charger_menu.addSeparator()
         charger_menu.addAction(self.send_action)
         charger_menu.addAction(self.timeline_action)
 
@@ -378,6 +389,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(self.open_action)
+        toolbar.addAction(self.commission_action)
         toolbar.addAction(self.send_action)
         toolbar.addAction(self.timeline_action)
 
@@ -852,6 +864,52 @@ class MainWindow(QMainWindow):
         self._send_dialog.raise_()
         return self._send_dialog
 
+    # -------------------------------------------------------- commissioning
+    def commissioning_state_path(self) -> Path | None:
+        from .commissioning_wizard import state_path_for
+        return state_path_for(self.live_capture_path)
+
+    def open_commissioning(self, charger_id: str | None = None, run: object | None = None,
+                           resume: bool = False) -> object | None:
+        """Open the commissioning wizard (modeless) for ``charger_id``, the selected
+        charger, or a new charger that is yet to connect; or for a resumed ``run``."""
+        from shiboken6 import isValid
+
+        from .commissioning_wizard import open_wizard, suggested_charger_id
+        if run is None and self.wizard is not None and isValid(self.wizard) and \
+                (self.wizard.isVisible() or not getattr(self.wizard.run, "finished", False)):
+            # open, or closed with "Continue later": carry on with the same run
+            self.wizard.show()
+            self.wizard.raise_()
+            self.wizard.activateWindow()
+            return self.wizard
+        if run is None:
+            charger_id = charger_id or self.chargers.selected_charger() or \
+                suggested_charger_id(self.central.stations)
+            try:
+                run = self._new_commissioning_run(charger_id)
+            except Exception as exc:  # noqa: BLE001 - engine missing or refused: say so
+                log.exception("cannot start commissioning")
+                self._error("Cannot start commissioning", str(exc))
+                return None
+        self.wizard = open_wizard(run, urls=lambda: list(self.urls), parent=self,
+                                  resume=resume)
+        return self.wizard
+
+    def _new_commissioning_run(self, charger_id: str) -> object:
+        from ..commissioning.profile import CommissioningProfile
+        new_run = getattr(self.commissioning, "new_run", None)
+        if callable(new_run):
+            return new_run(charger_id)
+        start = getattr(self.commissioning, "start", None)
+        if callable(start):  # CommissioningService: keeps the state beside the capture
+            return start(charger_id, CommissioningProfile())
+        if self.studio is None:
+            raise RuntimeError("Commissioning is not available in this window.")
+        from ..commissioning.engine import CommissioningRun
+        return CommissioningRun(self.studio, charger_id, CommissioningProfile(),
+                                state_path=self.commissioning_state_path())
+
     # -------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.detach()
@@ -860,6 +918,11 @@ class MainWindow(QMainWindow):
 
     def detach(self) -> None:
         """Stop observing: after this nothing calls into the window."""
+        if self.wizard is not None:
+            from shiboken6 import isValid
+            if isValid(self.wizard):
+                self.wizard.close()  # cancels a running step; its state stays saved
+            self.wizard = None
         self.live_store.remove_listener(self.feed.on_record)
         self.central.remove_listener(self._on_station)
         self.feed.stop()
