@@ -139,10 +139,9 @@ def run_page(loop: Any, page: StepPage) -> None:
     loop.run_until_complete(asyncio.wait_for(task, 5))
 
 
-def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 60) -> Path | None:
-    """Render page 1 with pdftoppm (poppler-utils); None when it is not installed."""
-    if shutil.which("pdftoppm") is None:
-        return None
+def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 60) -> Path:
+    """Render page 1 with pdftoppm (poppler-utils, installed by scripts/setup)."""
+    assert shutil.which("pdftoppm"), "pdftoppm missing: run scripts/setup (installs poppler-utils)"
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile",
                     str(pdf), str(out_prefix)], check=True, timeout=60)
     return out_prefix.with_suffix(".png")
@@ -315,8 +314,7 @@ def test_report_page_shows_html_and_saves_pdf_and_html(qtbot, loop, tmp_path):
     assert html.read_text(encoding="utf-8") == REPORT_HTML
     assert wizard.report_page.open_folder_button.isEnabled()
     png = pdf_to_png(pdf, tmp_path / "page1")
-    if png is not None:
-        assert png.is_file() and png.stat().st_size > 1000
+    assert png.is_file() and png.stat().st_size > 1000
     assert wizard.report_page.default_name("pdf").startswith("commissioning-CP-1-")
 
 
@@ -468,12 +466,11 @@ def test_inline_svg_chart_is_drawn_in_the_pdf(tmp_path):
     path = tmp_path / "chart.pdf"
     write_report_pdf(f"<h1>Chart</h1>{svg}", path)
     png = pdf_to_png(path, tmp_path / "chart", dpi=40)
-    if png is not None:
-        from PySide6.QtGui import QImage
-        image = QImage(str(png))
-        greens = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height() // 3, 4)
-                     if image.pixelColor(x, y).green() > 120 and image.pixelColor(x, y).red() < 90)
-        assert greens > 10  # the green bar made it onto the page
+    from PySide6.QtGui import QImage
+    image = QImage(str(png))
+    greens = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height() // 3, 4)
+                 if image.pixelColor(x, y).green() > 120 and image.pixelColor(x, y).red() < 90)
+    assert greens > 10  # the green bar made it onto the page
 
 
 def test_app_offers_to_resume_an_unfinished_run(qtbot, loop, tmp_path):
