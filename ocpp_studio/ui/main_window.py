@@ -234,12 +234,12 @@ class MainWindow(QMainWindow):
                                    "and a check of what the charger will do")
         # The charger cards must stay readable ("Connected", connector badges) however
         # wide the tabs on the right would like to be.
-        self.chargers.setMinimumWidth(300)
+        self.chargers.setMinimumWidth(330)
         self.main_splitter.addWidget(self.chargers)
         self.main_splitter.addWidget(self.tabs)
         self.main_splitter.setCollapsible(0, False)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([320, 1040])
+        self.main_splitter.setSizes([340, 1020])
         container = QWidget()
         outer = QVBoxLayout(container)
         outer.setContentsMargins(8, 8, 8, 4)
