@@ -1,0 +1,400 @@
+"""A charger's serial debug console (pyserial), as console lines and as frames.
+
+- SerialConsole reads lines in a background thread (pyserial blocks) and hands
+  them to the asyncio loop; it survives the adapter being pulled out and
+  reopens the port when it comes back.
+- SerialObserver extracts OCPP-J frames from console lines into a capture,
+  marked "observed" (we did not answer them).
+- SerialCsms answers as the CSMS when the charger speaks OCPP-J frames over
+  the serial line itself, one frame per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import serial
+import serial.tools.list_ports
+
+from ..capture.store import CaptureStore
+from ..core.frames import FrameError, MessageType, parse_frame
+from ..core.records import Direction, FrameRecord, iso_from_us, now_us
+from ..core.versions import OcppVersion
+from ..station.central import CentralSystem, ChargerSession, Handshake
+from .console_patterns import LinePattern
+
+log = logging.getLogger(__name__)
+
+UNPLUGGED = "The serial adapter was unplugged — waiting for it to come back"
+RECONNECTED = "Reconnected"
+
+
+# ------------------------------------------------------------------ ports
+@dataclass(frozen=True)
+class PortInfo:
+    device: str
+    description: str
+    vid_pid: str  # "0403:6001", "" when not a USB device
+
+
+def list_ports() -> list[PortInfo]:
+    ports = []
+    for port in serial.tools.list_ports.comports():
+        vid_pid = f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None and port.pid is not None else ""
+        ports.append(PortInfo(port.device, port.description or "", vid_pid))
+    return sorted(ports, key=lambda p: p.device)
+
+
+@dataclass
+class SerialSettings:
+    device: str
+    baud: int = 115200
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: float = 1
+    xonxoff: bool = False
+    rtscts: bool = False
+
+    def open(self, timeout: float = 0.1) -> Any:
+        """Open the port (a device path or a pyserial URL such as loop://)."""
+        return serial.serial_for_url(
+            self.device, baudrate=self.baud, bytesize=self.bytesize, parity=self.parity,
+            stopbits=self.stopbits, xonxoff=self.xonxoff, rtscts=self.rtscts, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class ConsoleLine:
+    ts_us: int
+    text: str
+    raw_bytes: bytes
+
+    @property
+    def hex(self) -> str:
+        return self.raw_bytes.hex(" ")
+
+
+@dataclass(frozen=True)
+class ConsoleStatus:
+    kind: str  # open, unplugged, reconnected, closed, error
+    message: str
+
+
+LineListener = Callable[[ConsoleLine], None]
+StatusListener = Callable[[ConsoleStatus], None]
+
+
+# ---------------------------------------------------------------- console
+class SerialConsole:
+    """Lines from a serial port, delivered on the asyncio loop."""
+
+    def __init__(self, settings: SerialSettings, *, opener: Callable[[SerialSettings], Any] | None = None,
+                 retry_interval: float = 1.0, max_line: int = 65536) -> None:
+        self.settings = settings
+        self._opener = opener or (lambda s: s.open())
+        self.retry_interval = retry_interval
+        self.max_line = max_line
+        self.lines: list[ConsoleLine] = []
+        self.status: ConsoleStatus | None = None
+        self._listeners: list[LineListener] = []
+        self._status_listeners: list[StatusListener] = []
+        self._port: Any = None
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # listeners
+    def add_listener(self, listener: LineListener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: LineListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def add_status_listener(self, listener: StatusListener) -> None:
+        self._status_listeners.append(listener)
+
+    def remove_status_listener(self, listener: StatusListener) -> None:
+        if listener in self._status_listeners:
+            self._status_listeners.remove(listener)
+
+    @property
+    def connected(self) -> bool:
+        return self._port is not None
+
+    # lifecycle
+    async def start(self) -> None:
+        """Open the port (raises if it cannot be opened now) and start reading."""
+        if self._thread is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._port = await asyncio.to_thread(self._opener, self.settings)
+        self._stop.clear()
+        self._set_status(ConsoleStatus("open", f"Opened {self.settings.device}"))
+        self._thread = threading.Thread(target=self._run, name=f"serial {self.settings.device}",
+                                        daemon=True)
+        self._thread.start()
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        await asyncio.to_thread(thread.join, 5.0)
+        self._close_port()
+        self._set_status(ConsoleStatus("closed", f"Closed {self.settings.device}"))
+
+    async def write(self, text: str) -> None:
+        """Send text as UTF-8 (add the line ending yourself)."""
+        data = text.encode("utf-8")
+        await asyncio.to_thread(self._write_blocking, data)
+
+    def _write_blocking(self, data: bytes) -> None:
+        with self._write_lock:
+            port = self._port
+            if port is None:
+                raise ConnectionError(f"{self.settings.device} is not open")
+            try:
+                port.write(data)
+                port.flush()
+            except (serial.SerialException, OSError) as exc:
+                raise ConnectionError(f"writing to {self.settings.device} failed: {exc}") from exc
+
+    def save(self, path: str | Path) -> None:
+        """Write the console lines, each with its receive time (UTC)."""
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            for line in list(self.lines):
+                out.write(f"{iso_from_us(line.ts_us)}\t{line.text}\n")
+
+    # reader thread
+    def _close_port(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            try:
+                port.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _run(self) -> None:
+        buffer = b""
+        port = self._port
+        while not self._stop.is_set():
+            if port is None:
+                if self._stop.wait(self.retry_interval):
+                    break
+                try:
+                    port = self._opener(self.settings)
+                except (serial.SerialException, OSError, ValueError):
+                    continue
+                self._port = port
+                self._post_status(ConsoleStatus("reconnected", RECONNECTED))
+                continue
+            try:
+                chunk = port.read(max(1, getattr(port, "in_waiting", 0) or 1))
+            except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+                if self._stop.is_set():
+                    break
+                if buffer:  # keep what arrived before the adapter went away
+                    self._post_line(buffer)
+                    buffer = b""
+                log.info("serial port %s lost: %s", self.settings.device, exc)
+                self._close_port()
+                port = None
+                self._post_status(ConsoleStatus("unplugged", UNPLUGGED))
+                continue
+            if not chunk:
+                continue
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                self._post_line(line)
+            if len(buffer) > self.max_line:
+                self._post_line(buffer)
+                buffer = b""
+        if buffer:
+            self._post_line(buffer)
+
+    def _post_line(self, raw: bytes) -> None:
+        raw = raw.rstrip(b"\r")
+        line = ConsoleLine(now_us(), raw.decode("utf-8", errors="replace"), raw)
+        self._call_in_loop(self._deliver, line)
+
+    def _post_status(self, status: ConsoleStatus) -> None:
+        self._call_in_loop(self._set_status, status)
+
+    def _call_in_loop(self, fn: Callable[..., None], arg: Any) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(fn, arg)
+        except RuntimeError:  # loop closed meanwhile
+            pass
+
+    def _deliver(self, line: ConsoleLine) -> None:
+        self.lines.append(line)
+        for listener in list(self._listeners):
+            try:
+                listener(line)
+            except Exception:  # noqa: BLE001
+                log.exception("serial console listener failed")
+
+    def _set_status(self, status: ConsoleStatus) -> None:
+        self.status = status
+        for listener in list(self._status_listeners):
+            try:
+                listener(status)
+            except Exception:  # noqa: BLE001
+                log.exception("serial status listener failed")
+
+
+# --------------------------------------------------------------- observer
+# Actions a charger starts (so an undirected CALL with one of them was sent by the charger).
+_CHARGER_ACTIONS = {
+    "Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StartTransaction",
+    "StatusNotification", "StopTransaction", "TransactionEvent", "NotifyReport",
+    "NotifyEvent", "SecurityEventNotification", "LogStatusNotification", "SignCertificate",
+    "NotifyChargingLimit", "ReportChargingProfiles", "NotifyEVChargingNeeds",
+    "ClearedChargingLimit", "NotifyMonitoringReport", "NotifyCustomerInformation",
+    "NotifyDisplayMessages", "NotifyEVChargingSchedule", "PublishFirmwareStatusNotification",
+    "ReservationStatusUpdate", "Get15118EVCertificate", "GetCertificateStatus",
+}
+
+
+class SerialObserver:
+    """Console lines → pattern → FrameRecords marked observed (not answered)."""
+
+    def __init__(self, console: SerialConsole, store: CaptureStore,
+                 pattern: LinePattern | None = None, charger: str | None = None) -> None:
+        self.console = console
+        self.store = store
+        self.pattern = pattern or LinePattern.bare()
+        self.charger = charger or console.settings.device
+        self._call_directions: dict[str, Direction] = {}
+        self.frames_recorded = 0
+
+    def attach(self) -> None:
+        self.console.add_listener(self.on_line)
+
+    def detach(self) -> None:
+        self.console.remove_listener(self.on_line)
+
+    async def start(self) -> None:
+        self.attach()
+        await self.console.start()
+
+    async def stop(self) -> None:
+        await self.console.stop()
+        self.detach()
+
+    def on_line(self, line: ConsoleLine) -> None:
+        found = self.pattern.extract(line.text)
+        if found is None:
+            return
+        record = FrameRecord(charger=self.charger, direction=Direction.TO_CSMS, raw=found.raw,
+                             ts_us=line.ts_us, state="observed", problem=None)
+        direction = found.direction
+        try:
+            frame = parse_frame(found.raw)
+        except FrameError as exc:
+            frame = None
+            record.message_type = exc.message_type
+            record.unique_id = exc.unique_id
+        if frame is not None:
+            record.message_type = int(frame.message_type)
+            record.unique_id = frame.unique_id
+            record.action = frame.action
+            record.error_code = frame.error_code
+            if direction is None:
+                direction = self._guess(frame)
+            if frame.message_type is MessageType.CALL:
+                self._call_directions[frame.unique_id] = direction or Direction.TO_CSMS
+        record.direction = direction or Direction.TO_CSMS
+        self.store.record_frame(record)
+        self.frames_recorded += 1
+
+    def _guess(self, frame: Any) -> Direction | None:
+        if frame.message_type is MessageType.CALL:
+            return Direction.TO_CSMS if frame.action in _CHARGER_ACTIONS else Direction.TO_CHARGER
+        call = self._call_directions.get(frame.unique_id)
+        if call is None:
+            return None
+        return Direction.TO_CHARGER if call is Direction.TO_CSMS else Direction.TO_CSMS
+
+
+# ------------------------------------------------------------ answer mode
+class SerialCsms:
+    """The charger speaks OCPP-J over the serial line, one frame per line; we answer."""
+
+    def __init__(self, console: SerialConsole, central: CentralSystem,
+                 version: OcppVersion = OcppVersion.V16, charger_id: str | None = None) -> None:
+        self.console = console
+        self.central = central
+        self.version = version
+        self.charger_id = charger_id or console.settings.device
+        self.session: ChargerSession | None = None
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._worker: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.console.add_listener(self._on_line)
+        self.console.add_status_listener(self._on_status)
+        await self.console.start()
+        self._open()
+        self._worker = asyncio.create_task(self._feed())
+
+    async def stop(self) -> None:
+        self.console.remove_listener(self._on_line)
+        self.console.remove_status_listener(self._on_status)
+        if self._worker is not None:
+            await self._queue.put(None)
+            await self._worker
+            self._worker = None
+        self._close("serial port closed")
+        await self.console.stop()
+
+    def _open(self) -> None:
+        handshake = Handshake(charger_id=self.charger_id, path=self.console.settings.device,
+                              remote="serial", offered=[], subprotocol=self.version.value)
+        self.session = self.central.open_session(handshake, self.version, self._send, self._disconnect)
+
+    def _close(self, reason: str) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            self.central.close_session(session, None, reason)
+
+    async def _send(self, text: str) -> None:
+        await self.console.write(text + "\n")
+
+    async def _disconnect(self) -> None:
+        self._close("closed by the studio")
+
+    def _on_line(self, line: ConsoleLine) -> None:
+        text = line.text.strip()
+        if text:
+            self._queue.put_nowait(text)
+
+    def _on_status(self, status: ConsoleStatus) -> None:
+        if status.kind == "unplugged":
+            self._close("serial adapter unplugged")
+        elif status.kind == "reconnected" and self.session is None:
+            self._open()
+
+    async def _feed(self) -> None:
+        while True:
+            text = await self._queue.get()
+            if text is None:
+                return
+            session = self.session
+            if session is None:
+                continue
+            try:
+                await session.receive(text)
+            except Exception:  # noqa: BLE001
+                log.exception("serial frame handling failed")

@@ -1,0 +1,371 @@
+"""Serial debug port: patterns, console, observer, answer mode, unplug — pty pairs and loop://."""
+
+import asyncio
+import json
+import os
+import select
+import threading
+
+import pytest
+import serial
+
+from conftest import BOOT_16, wait_for
+from ocpp_studio.capture.store import CaptureStore
+from ocpp_studio.core.records import Direction
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.station.central import CentralSystem
+from ocpp_studio.transports.console_patterns import ExtractedFrame, LinePattern
+from ocpp_studio.transports.serial_port import (
+    RECONNECTED, UNPLUGGED, SerialConsole, SerialCsms, SerialObserver, SerialSettings, list_ports)
+
+HB = '[2,"h1","Heartbeat",{}]'
+HB_ANSWER = '[3,"h1",{"currentTime":"2026-01-01T00:00:00Z"}]'
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# ---------------------------------------------------------------- patterns
+def test_bare_pattern():
+    pattern = LinePattern.bare()
+    assert pattern.extract(HB) == ExtractedFrame(None, HB)
+    assert pattern.extract("  " + HB + "\r\n") == ExtractedFrame(None, HB)
+    assert pattern.extract("boot: " + HB) is None
+    assert pattern.extract("[not json]") is None
+    assert pattern.extract("") is None
+
+
+@pytest.mark.parametrize("marker, direction", [
+    ("send", Direction.TO_CSMS), ("SEND:", Direction.TO_CSMS), ("tx", Direction.TO_CSMS),
+    ("TX:", Direction.TO_CSMS), (">>", Direction.TO_CSMS), ("->", Direction.TO_CSMS),
+    ("sent:", Direction.TO_CSMS), ("Sent:", Direction.TO_CSMS),
+    ("recv", Direction.TO_CHARGER), ("RX", Direction.TO_CHARGER), ("<<", Direction.TO_CHARGER),
+    ("<-", Direction.TO_CHARGER), ("received:", Direction.TO_CHARGER),
+    ("Received:", Direction.TO_CHARGER),
+])
+def test_arrows_pattern_each_marker(marker, direction):
+    pattern = LinePattern.arrows()
+    for prefix in ("", "2026-01-01 12:00:00.123 ", "[12345] I (ocpp) "):
+        assert pattern.extract(f"{prefix}{marker} {HB}") == ExtractedFrame(direction, HB)
+    assert pattern.extract(f"{marker}{HB}") == ExtractedFrame(direction, HB)
+
+
+def test_arrows_pattern_non_matching():
+    pattern = LinePattern.arrows()
+    assert pattern.extract(HB) is None  # no marker
+    assert pattern.extract("12:00 wifi connected") is None
+    assert pattern.extract("send [1,2") is None
+    assert pattern.extract('send {"a":1}') is None
+    assert pattern.extract("sender " + HB) is None
+
+
+def test_custom_regex_pattern():
+    pattern = LinePattern.from_regex(r"OCPP (?P<direction>in|out) \| (?P<frame>.*)$")
+    assert pattern.extract(f"OCPP out | {HB}") == ExtractedFrame(Direction.TO_CSMS, HB)
+    assert pattern.extract(f"OCPP in | {HB}") == ExtractedFrame(Direction.TO_CHARGER, HB)
+    assert pattern.extract("OCPP in | hello") is None
+    no_direction = LinePattern.from_regex(r"frame=(?P<frame>\[.*\])")
+    assert no_direction.extract(f"x frame={HB}") == ExtractedFrame(None, HB)
+    with pytest.raises(ValueError):
+        LinePattern.from_regex(r"(?P<direction>tx) (.*)")
+    with pytest.raises(ValueError):
+        LinePattern.from_regex(r"(?P<frame>[")
+    assert LinePattern.named("bare").name == "bare"
+    assert LinePattern.named("arrows").name == "arrows"
+    assert LinePattern.named(r"(?P<frame>.*)").name == "custom"
+
+
+def test_list_ports_returns_port_infos():
+    ports = list_ports()
+    assert isinstance(ports, list)
+    for port in ports:
+        assert isinstance(port.device, str)
+
+
+# ------------------------------------------------------------- pty helpers
+class Pty:
+    """A pseudo-terminal pair: the studio opens the slave by path; the test is the charger."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        self.device = os.ttyname(self.slave)
+        self._buffer = b""
+
+    def write(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def read_line(self, timeout: float = 10.0) -> str:
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            assert ready, "nothing came back from the serial port"
+            self._buffer += os.read(self.master, 4096)
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            if fd < 0:
+                continue
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def pty_pair():
+    pair = Pty()
+    yield pair
+    pair.close()
+
+
+# ----------------------------------------------------------------- console
+def test_console_reads_lines_from_pty_and_saves(pty_pair, tmp_path):
+    async def scenario():
+        console = SerialConsole(SerialSettings(pty_pair.device, baud=9600))
+        seen = []
+        console.add_listener(seen.append)
+        await console.start()
+        try:
+            pty_pair.write("hello\r\nwor")
+            pty_pair.write("ld \xe9\n")
+            await wait_for(lambda: len(seen) == 2)
+        finally:
+            await console.stop()
+        assert [line.text for line in seen] == ["hello", "world \xe9"]
+        assert seen[1].raw_bytes == "world \xe9".encode()
+        assert seen[0].ts_us <= seen[1].ts_us
+        path = tmp_path / "console.txt"
+        console.save(path)
+        saved = path.read_text(encoding="utf-8").splitlines()
+        assert saved[0].endswith("Z\thello") and saved[1].endswith("\tworld \xe9")
+        assert console.status.kind == "closed"
+
+    run(scenario())
+
+
+def test_console_over_loop_url_writes_and_reads():
+    async def scenario():
+        console = SerialConsole(SerialSettings("loop://"))
+        await console.start()
+        try:
+            await console.write("ping\n")
+            await wait_for(lambda: [line.text for line in console.lines] == ["ping"])
+        finally:
+            await console.stop()
+
+    run(scenario())
+
+
+# ---------------------------------------------------------------- observer
+def test_observer_records_frames_with_directions_and_leaves_other_lines(pty_pair):
+    async def scenario():
+        store = CaptureStore(":memory:")
+        console = SerialConsole(SerialSettings(pty_pair.device))
+        observer = SerialObserver(console, store, LinePattern.arrows(), charger="CP-serial")
+        await observer.start()
+        try:
+            pty_pair.write("I (100) wifi: connected\n")
+            pty_pair.write(f"I (200) ocpp: send {BOOT_16}\n")
+            pty_pair.write('I (300) ocpp: recv [3,"boot-1",{"status":"Accepted","interval":60,'
+                           '"currentTime":"2026-01-01T00:00:00Z"}]\n')
+            pty_pair.write("I (400) ocpp: tx [2,broken\n")
+            pty_pair.write("done\n")
+            await wait_for(lambda: len(console.lines) == 5)
+        finally:
+            await observer.stop()
+        frames = store.frames()
+        assert len(frames) == 2 and observer.frames_recorded == 2
+        boot, answer = frames
+        assert boot.charger == "CP-serial" and boot.direction is Direction.TO_CSMS
+        assert boot.raw == BOOT_16 and boot.action == "BootNotification"
+        assert boot.message_type == 2 and boot.unique_id == "boot-1"
+        assert boot.state == "observed" and boot.problem is None
+        assert answer.direction is Direction.TO_CHARGER and answer.message_type == 3
+        assert answer.unique_id == "boot-1" and answer.state == "observed"
+        assert boot.ts_us == console.lines[1].ts_us
+        # The other lines stay in the console only.
+        assert [line.text for line in console.lines][0] == "I (100) wifi: connected"
+
+    run(scenario())
+
+
+def test_observer_bare_guesses_direction_and_defaults_charger_to_device():
+    async def scenario():
+        store = CaptureStore(":memory:")
+        console = SerialConsole(SerialSettings("loop://"))
+        observer = SerialObserver(console, store)  # bare pattern
+        await observer.start()
+        try:
+            await console.write(BOOT_16 + "\n" + '[3,"boot-1",{"status":"Accepted"}]\n'
+                                + '[2,"r1","Reset",{"type":"Soft"}]\nnoise\n')
+            await wait_for(lambda: len(console.lines) == 4)
+        finally:
+            await observer.stop()
+        frames = store.frames()
+        assert [f.charger for f in frames] == ["loop://"] * 3
+        assert [f.direction for f in frames] == [Direction.TO_CSMS, Direction.TO_CHARGER,
+                                                 Direction.TO_CHARGER]
+
+    run(scenario())
+
+
+# ------------------------------------------------------------- answer mode
+def test_answer_mode_replies_to_boot_notification_over_pty(pty_pair):
+    async def scenario():
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store)
+        console = SerialConsole(SerialSettings(pty_pair.device))
+        csms = SerialCsms(console, central, OcppVersion.V16, charger_id="CP9")
+        await csms.start()
+        try:
+            pty_pair.write(BOOT_16 + "\r\n")
+            line = await asyncio.to_thread(pty_pair.read_line)
+            answer = json.loads(line)
+            assert answer[0] == 3 and answer[1] == "boot-1"
+            assert answer[2]["status"] == "Accepted"
+            station = central.stations["CP9"]
+            assert station.connected and station.vendor == "Acme"
+        finally:
+            await csms.stop()
+        assert not central.stations["CP9"].connected
+        directions = [(f.direction, f.message_type) for f in store.frames()]
+        assert directions == [(Direction.TO_CSMS, 2), (Direction.TO_CHARGER, 3)]
+        kinds = [e.kind for e in store.events("CP9")]
+        assert kinds == ["connected", "disconnected"]
+        assert store.events("CP9")[0].detail["remote"] == "serial"
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------ unplug
+class FlakyPort:
+    """A port the test can 'unplug': reads raise SerialException until replugged."""
+
+    def __init__(self, controller: "Adapter") -> None:
+        self.controller = controller
+        self.alive = True
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self.controller.data)
+
+    def read(self, size: int = 1) -> bytes:
+        with self.controller.cond:
+            if not self.alive or self.controller.unplugged:
+                self.alive = False
+                raise serial.SerialException("device reports readiness to read but returned no data")
+            if not self.controller.data:
+                self.controller.cond.wait(0.05)
+            chunk, self.controller.data = self.controller.data[:size], self.controller.data[size:]
+            return bytes(chunk)
+
+    def write(self, data: bytes) -> int:
+        self.controller.written += data
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.alive = False
+
+
+class Adapter:
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.data = bytearray()
+        self.written = b""
+        self.unplugged = False
+        self.opens = 0
+
+    def open(self, settings: SerialSettings) -> FlakyPort:
+        with self.cond:
+            if self.unplugged:
+                raise serial.SerialException(f"could not open port {settings.device}: No such file")
+            self.opens += 1
+            return FlakyPort(self)
+
+    def feed(self, text: str) -> None:
+        with self.cond:
+            self.data += text.encode()
+            self.cond.notify_all()
+
+
+def test_unplug_gives_clear_message_keeps_frames_and_reopens():
+    async def scenario():
+        store = CaptureStore(":memory:")
+        adapter = Adapter()
+        console = SerialConsole(SerialSettings("/dev/ttyUSB7"), opener=adapter.open,
+                                retry_interval=0.01)
+        statuses = []
+        console.add_status_listener(statuses.append)
+        observer = SerialObserver(console, store, LinePattern.bare())
+        await observer.start()
+        try:
+            adapter.feed(HB + "\npartial line")
+            await wait_for(lambda: len(console.lines) == 1)
+            adapter.unplugged = True
+            await wait_for(lambda: console.status.kind == "unplugged")
+            assert console.status.message == UNPLUGGED
+            assert "unplugged" in UNPLUGGED and "waiting" in UNPLUGGED
+            # Nothing received before is lost: the frame and the partial line.
+            assert [f.raw for f in store.frames()] == [HB]
+            assert [line.text for line in console.lines] == [HB, "partial line"]
+            adapter.unplugged = False
+            await wait_for(lambda: console.status.kind == "reconnected")
+            assert console.status.message == RECONNECTED and adapter.opens == 2
+            adapter.feed('[2,"h2","Heartbeat",{}]\n')
+            await wait_for(lambda: len(store.frames()) == 2)
+        finally:
+            await observer.stop()
+        kinds = [s.kind for s in statuses]
+        assert kinds == ["open", "unplugged", "reconnected", "closed"]
+        assert store.frames()[0].charger == "/dev/ttyUSB7"
+
+    run(scenario())
+
+
+def test_answer_mode_closes_session_on_unplug_and_reopens():
+    async def scenario():
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store)
+        adapter = Adapter()
+        console = SerialConsole(SerialSettings("/dev/ttyUSB3"), opener=adapter.open,
+                                retry_interval=0.01)
+        csms = SerialCsms(console, central, OcppVersion.V16, charger_id="CP3")
+        await csms.start()
+        try:
+            adapter.feed(BOOT_16 + "\n")
+            await wait_for(lambda: b"\n" in adapter.written)
+            assert json.loads(adapter.written.decode())[0] == 3
+            adapter.unplugged = True
+            await wait_for(lambda: not central.stations["CP3"].connected)
+            adapter.unplugged = False
+            await wait_for(lambda: central.stations["CP3"].connected)
+        finally:
+            await csms.stop()
+        kinds = [e.kind for e in store.events("CP3")]
+        assert kinds == ["connected", "disconnected", "connected", "disconnected"]
+        assert len(store.frames()) == 2
+
+    run(scenario())
+
+
+def test_real_pty_unplug_reports_status(pty_pair):
+    async def scenario():
+        console = SerialConsole(SerialSettings(pty_pair.device), retry_interval=0.01)
+        await console.start()
+        try:
+            pty_pair.write(HB + "\n")
+            await wait_for(lambda: len(console.lines) == 1)
+            os.close(pty_pair.master)  # the adapter goes away
+            pty_pair.master = -1
+            await wait_for(lambda: console.status is not None and console.status.kind == "unplugged")
+            assert console.status.message == UNPLUGGED
+            assert console.lines[0].text == HB
+        finally:
+            await console.stop()
+
+    run(scenario())
