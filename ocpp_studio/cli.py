@@ -164,6 +164,29 @@ def _build_parser() -> argparse.ArgumentParser:
     commission.add_argument("--timeout", type=float, default=300.0,
                             help="seconds to wait for the charger to connect (default 300)")
 
+    proxy = commands.add_parser("proxy", help="log the traffic between chargers and their "
+                                "real CSMS: chargers connect here, frames are relayed unchanged")
+    proxy.add_argument("--listen", type=int, required=True, metavar="PORT")
+    proxy.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
+    proxy.add_argument("--upstream", required=True,
+                       help="the real CSMS base URL, e.g. wss://csms.example.com/ocpp")
+    proxy.add_argument("--ca-file", help="trust this CA file for the upstream's certificate")
+    proxy.add_argument("--capture", default=str(default_capture_path()))
+    proxy.add_argument("--quiet", action="store_true", help="do not print frames")
+
+    serial = commands.add_parser("serial", help="read a charger's serial debug console")
+    serial.add_argument("--device", required=True, help="e.g. /dev/ttyUSB0 or COM3")
+    serial.add_argument("--baud", type=int, default=115200)
+    serial.add_argument("--pattern", default="arrows",
+                        help="bare, arrows (send/recv, tx/rx, >>/<<, ->) or a regex with named "
+                        "groups 'frame' and 'direction'")
+    serial.add_argument("--answer", action="store_true",
+                        help="the charger speaks OCPP-J over the line; answer as the CSMS")
+    serial.add_argument("--ocpp", default="1.6", help="version spoken in --answer mode")
+    serial.add_argument("--charger", help="charger id to record (default: the device name)")
+    serial.add_argument("--capture", default=str(default_capture_path()))
+    serial.add_argument("--quiet", action="store_true", help="do not print console lines")
+
     meter = commands.add_parser("meter", help="meter data of a capture")
     meter_commands = meter.add_subparsers(dest="meter_command", required=True)
     meter_export = meter_commands.add_parser(
@@ -446,6 +469,63 @@ def _offpeak(args: argparse.Namespace) -> int:
     return 0 if result.get("ok") else 1
 
 
+# ----------------------------------------------------------------- proxy, serial
+async def _proxy(args: argparse.Namespace) -> int:
+    import ssl
+
+    from .capture.store import CaptureStore
+    from .transports.proxy import LoggingProxy
+    store = CaptureStore(args.capture)
+    if not args.quiet:
+        store.add_listener(lambda record: print(format_record(record), flush=True))
+    upstream_ssl = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else None
+    proxy = LoggingProxy(store, args.upstream.rstrip("/"), host=args.host, port=args.listen,
+                         upstream_ssl=upstream_ssl)
+    try:
+        await proxy.start()
+    except OSError as exc:
+        store.close()
+        print(f"Cannot listen on {args.host}:{args.listen}: {exc}", file=sys.stderr)
+        return 2
+    print(f"OCPP Studio proxy on port {proxy.port} -> {args.upstream}; capture: {args.capture}",
+          flush=True)
+    try:
+        await asyncio.Future()
+    finally:
+        await proxy.stop()
+        store.close()
+    return 0
+
+
+async def _serial(args: argparse.Namespace) -> int:
+    from .capture.store import CaptureStore
+    from .transports.console_patterns import LinePattern
+    from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver, SerialSettings
+    store = CaptureStore(args.capture)
+    console = SerialConsole(SerialSettings(args.device, baud=args.baud))
+    console.add_status_listener(lambda status: print(f"** {status.message}", flush=True))
+    if args.answer:
+        from .station.central import CentralSystem
+        worker: Any = SerialCsms(console, CentralSystem(store), OcppVersion.parse(args.ocpp),
+                                 args.charger)
+    else:
+        worker = SerialObserver(console, store, LinePattern.named(args.pattern), args.charger)
+    try:
+        await worker.start()
+    except (OSError, ValueError) as exc:
+        store.close()
+        print(f"Cannot use {args.device}: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:  # after the recorder: a line is in the capture before it is shown
+        console.add_listener(lambda line: print(line.text, flush=True))
+    try:
+        await asyncio.Future()
+    finally:
+        await worker.stop()
+        store.close()
+    return 0
+
+
 # -------------------------------------------------------------------- commission
 def _commission(args: argparse.Namespace) -> int:
     from .commissioning.profile import CommissioningProfile
@@ -514,6 +594,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _offpeak(args)
     if command == "commission":
         return _commission(args)
+    if command in ("proxy", "serial"):
+        try:
+            return asyncio.run(_proxy(args) if command == "proxy" else _serial(args))
+        except KeyboardInterrupt:
+            return 0
     if command == "demo-charger":
         logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
         try:

@@ -207,3 +207,34 @@ def test_injection_is_answered_and_not_forwarded_upstream() -> None:
             assert proxy.store.frame(frames[0].id).state == "answered"
 
     asyncio.run(scenario())
+
+
+def test_proxy_command_relays_and_prints_frames(tmp_path):
+    """`ocpp-studio proxy` in front of a real CSMS: a charger boots through it."""
+    import re
+    import sys
+
+    from conftest import BOOT_16, exchange, raw_charger, running_csms
+
+    async def scenario():
+        async with running_csms() as csms:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ocpp_studio.cli", "proxy", "--host", "127.0.0.1",
+                "--listen", "0", "--upstream", f"ws://127.0.0.1:{csms.server.port}",
+                "--capture", str(tmp_path / "p.db"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            try:
+                line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+                port = re.search(r"proxy on port (\d+)", line).group(1)
+                async with raw_charger(f"ws://127.0.0.1:{port}/ocpp/VIA-PROXY") as ws:
+                    answer = await exchange(ws, BOOT_16)
+                assert answer[2]["status"] == "Accepted"
+                assert csms.central.stations["VIA-PROXY"].vendor == "Acme"
+                printed = ""
+                while "RESULT" not in printed:
+                    printed += (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+                assert "VIA-PROXY" in printed and "BootNotification" in printed
+            finally:
+                process.terminate()
+                await process.wait()
+    asyncio.run(scenario())

@@ -369,3 +369,47 @@ def test_real_pty_unplug_reports_status(pty_pair):
             await console.stop()
 
     run(scenario())
+
+
+def test_serial_command_records_observed_frames(tmp_path):
+    """`ocpp-studio serial` on a pty: console lines printed, frames recorded as observed."""
+    import asyncio
+    import os
+    import sqlite3
+    import sys
+
+    master, slave = os.openpty()
+    device = os.ttyname(slave)
+    db = tmp_path / "s.db"
+
+    async def scenario():
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ocpp_studio.cli", "serial", "--device", device,
+            "--pattern", "arrows", "--charger", "CONSOLE-CP", "--capture", str(db),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            seen = ""
+            for _ in range(300):  # the command opens the port, then reads what arrives
+                os.write(master, b'12:00:01 tx -> [2,"a1","Heartbeat",{}]\r\nboot noise\r\n')
+                try:
+                    seen += (await asyncio.wait_for(process.stdout.readline(), 0.2)).decode()
+                except TimeoutError:
+                    continue
+                if "Heartbeat" in seen:
+                    break
+            assert "Heartbeat" in seen, seen
+            # printed after it was recorded; the capture is committed
+            with sqlite3.connect(db) as conn:
+                assert conn.execute("SELECT COUNT(*) FROM frames").fetchone()[0] >= 1
+        finally:
+            process.terminate()
+            await process.wait()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        os.close(master)
+        os.close(slave)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT charger, direction, action, state FROM frames").fetchall()
+    assert rows and rows[0] == ("CONSOLE-CP", "to_csms", "Heartbeat", "observed")
