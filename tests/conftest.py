@@ -100,7 +100,20 @@ async def wait_until(condition: Any, timeout: float = 10.0, what: str = "conditi
         await asyncio.sleep(0.02)
 
 
-__all__ = ["running_csms", "wait_until", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
+async def shut_down(charger: Any, task: Any, window: Any, server: Any, store: Any) -> None:
+    """End a UI integration test: demo charger, its task, the window, the server, the store."""
+    import contextlib
+    await charger.stop()
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    window.close()
+    window.detach()
+    await server.stop()
+    store.close()
+
+
+__all__ = ["running_csms", "wait_until", "shut_down", "raw_charger", "exchange", "wait_for", "BOOT_16", "BOOT_201",
            "websockets"]
 
 

@@ -18,7 +18,7 @@ import time  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import pytest  # noqa: E402
-from conftest import loop, wait_until  # noqa: E402,F401
+from conftest import loop, shut_down, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 
 from ocpp_studio.configuration.devicemodel import VariableRef  # noqa: E402
@@ -514,13 +514,6 @@ def test_main_window_tab_with_demo_charger(qtbot, loop, version, monkeypatch):
             assert editor.snapshot.value(key) == "123"
             assert editor.snapshot_combo.count() == 2
         finally:
-            await charger.stop()
-            task.cancel()
-            with __import__("contextlib").suppress(BaseException):
-                await task
-            window.close()
-            window.detach()
-            await server.stop()
-            store.close()
+            await shut_down(charger, task, window, server, store)
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))

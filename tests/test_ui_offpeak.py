@@ -17,7 +17,7 @@ from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
-from conftest import loop, wait_until  # noqa: E402,F401
+from conftest import loop, shut_down, wait_until  # noqa: E402,F401
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from ocpp_studio.smartcharging.evaluator import Interval  # noqa: E402
@@ -466,13 +466,6 @@ def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: st
             await wait_until(lambda: not panel._busy, timeout=30, what="read back")
             assert panel.last_result.ok and not panel.last_result.installed
         finally:
-            await charger.stop()
-            task.cancel()
-            with __import__("contextlib").suppress(BaseException):
-                await task
-            window.close()
-            window.detach()
-            await server.stop()
-            store.close()
+            await shut_down(charger, task, window, server, store)
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from ..core.records import FrameRecord
 from .samples import METER_ACTIONS, MeterSample, meter_frames, samples_from_frame
 
 if TYPE_CHECKING:
     from ..capture.store import CaptureStore
-    from ..core.records import FrameRecord
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class MeteringService:
             self._store = None
 
     def _on_record(self, record: object) -> None:
-        from ..core.records import FrameRecord
+        # called for every committed frame: keep the common case (not meter data) cheap
         if not isinstance(record, FrameRecord) or record.message_type != 2:
             return
         if record.action not in METER_ACTIONS:
