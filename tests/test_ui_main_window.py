@@ -435,6 +435,27 @@ def test_virtual_model_reads_rows_on_demand_and_caches_a_bounded_number(qapp, tm
         store.close()
 
 
+def test_live_batch_overlapping_the_opening_query_adds_each_frame_once(qapp):
+    """The feed listens before the window's model runs its query: frames committed in
+    between arrive in the first batch although the query already found them."""
+    store = CaptureStore(":memory:")
+    try:
+        heard: list[FrameRecord] = []
+        store.add_listener(lambda r: heard.append(r) if isinstance(r, FrameRecord) else None)
+        for n in range(3):
+            store.record_frame(FrameRecord("CP-1", Direction.TO_CSMS, f'[2,"{n}","Heartbeat",{{}}]',
+                                           message_type=2, unique_id=str(n), action="Heartbeat"))
+        model = MessageTableModel(store)  # sees frames 1-3 in the database
+        assert model.rowCount() == 3
+        store.record_frame(FrameRecord("CP-1", Direction.TO_CSMS, '[2,"3","Heartbeat",{}]',
+                                       message_type=2, unique_id="3", action="Heartbeat"))
+        assert model.append_records(heard) == 1  # frames 1-3 again, and the new one
+        assert model.rowCount() == 4
+        assert [model.record_at(r).unique_id for r in range(4)] == ["0", "1", "2", "3"]
+    finally:
+        store.close()
+
+
 def test_pretty_json_keeps_numbers_exactly():
     raw = '[2,"x","SetChargingProfile",{"limit":0.30,"big":12345678901234567890,"e":[],"o":{}}]'
     pretty = pretty_json(raw)

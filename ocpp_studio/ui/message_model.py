@@ -139,7 +139,11 @@ class MessageTableModel(QAbstractTableModel):
 
     def append_records(self, records: list[FrameRecord]) -> int:
         """Append the new frames that match the filter (one rowsInserted); return how many."""
-        new_ids = [r.id for r in records if r.id is not None and self.frames.matches(r)]
+        # a batch may hold frames committed before the index ran its query (the feed
+        # listens from before the window opened): those are in the index already
+        known = self.frames.last_id
+        new_ids = [r.id for r in records
+                   if r.id is not None and r.id > known and self.frames.matches(r)]
         if new_ids:
             first = len(self.frames)
             self.beginInsertRows(QModelIndex(), first, first + len(new_ids) - 1)
