@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from ocpp_studio.commissioning import (CommissioningProfile, CommissioningRun, S
                                        uk_checklist)
 from ocpp_studio.commissioning.engine import StepFailed
 from ocpp_studio.commissioning.steps import (STANDARD_STEPS, ClockStep, ConnectStep,
-                                             IdentifyStep, MeteringStep, TestChargeStep)
+                                             HandOverStep, IdentifyStep, MeteringStep,
+                                             ReportStep, SecurityStep, TestChargeStep)
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
 from ocpp_studio.service import Studio
@@ -178,3 +181,78 @@ def test_profile_roundtrip_and_checklist(tmp_path):
         "security": {"profile": 0, "password_length": 24}})}
     assert items["Security log"] == "not applicable"
     assert items["Encrypted communication (security profile 2 or 3)"] == "not met"
+
+
+def test_skipping_a_failed_step_keeps_the_failure_in_the_report(tmp_path):
+    """An installer who skips a step that failed gets a report that says so, not a plain
+    'complete'; the state file holding the password is readable by its owner only."""
+    async def go():
+        cid = "COMM-SKIP"
+        async with studio_with(tmp_path, (cid, OcppVersion.V16)) as (studio, _):
+            state = tmp_path / "state.json"
+            run = CommissioningRun(studio, cid, CommissioningProfile(**PROFILE),
+                                   [ConnectStep(), Broken(), ReportStep()], state)
+            run.wait_timeout = 15
+            assert (await run.run_step()).status is StepStatus.PASSED
+            assert (await run.run_step()).status is StepStatus.FAILED
+            skipped = run.skip("broken", "charger firmware too old; operator will update")
+            assert skipped.status is StepStatus.SKIPPED
+            assert "refused HeartbeatInterval=5" in skipped.summary
+            assert skipped.error and "refused" in skipped.error
+            report_step = await run.run_step()
+            assert "Skipped after failing: Broken step" in report_step.summary
+            report = run.report()
+            assert report.passed  # nothing is left failed …
+            css, words = report.verdict()  # … but it is not a clean pass either
+            assert css == "warn" and "Broken step failed and was skipped" in words
+            assert "Commissioning complete with exceptions" in report.to_html()
+            assert report.to_json()["verdict"] == words
+            if os.name == "posix":
+                assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    run_async(go())
+
+
+def test_handover_writes_the_password_then_moves_the_charger(tmp_path):
+    """1.6: the generated password reaches the charger at hand-over, before the production
+    URL, and the charger leaves the laptop for the production central system."""
+    async def go():
+        cid = "COMM-HO"
+        production = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                                        capture_path=str(tmp_path / "production.db")))
+        await production.start()
+        try:
+            async with studio_with(tmp_path, (cid, OcppVersion.V16)) as (studio, [charger]):
+                profile = CommissioningProfile(**PROFILE, production_url=production.loopback_url())
+                run = studio.commissioning.start(cid, profile, [
+                    ConnectStep(), IdentifyStep(), SecurityStep(), HandOverStep(leave_timeout_s=15)])
+                run.wait_timeout = 15
+                await run.run_all()
+                security = run.records["security"]
+                assert security.status is StepStatus.PASSED
+                assert "written to the charger at hand-over" in security.summary
+                handover = run.records["handover"]
+                assert handover.status is StepStatus.PASSED, handover.summary
+                keys = [key for key, *_ in run.ctx.settings_changed]
+                assert keys.index("AuthorizationKey") < keys.index("CentralSystemURL")
+                assert charger.configuration.value("AuthorizationKey") == run.ctx.choices["password"]
+                await wait_for(lambda: cid in production.central.sessions, 10)
+                written = [s for s in run.ctx.settings_changed if s[0] == "AuthorizationKey"]
+                assert written[0][2] == "(hidden)"  # never the password itself in the record
+        finally:
+            await production.stop()
+    run_async(go())
+
+
+def test_skipped_handover_says_the_password_is_not_on_the_charger(tmp_path):
+    async def go():
+        cid = "COMM-NOHO"
+        async with studio_with(tmp_path, (cid, OcppVersion.V16)) as (studio, [charger]):
+            run = studio.commissioning.start(cid, CommissioningProfile(**PROFILE), [
+                ConnectStep(), SecurityStep(), HandOverStep()])
+            run.wait_timeout = 15
+            await run.run_all()
+            handover = run.records["handover"]
+            assert handover.status is StepStatus.SKIPPED
+            assert "password is not on the charger" in handover.summary
+            assert charger.configuration.value("AuthorizationKey") == ""
+    run_async(go())

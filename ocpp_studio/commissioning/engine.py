@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -318,9 +319,16 @@ class CommissioningRun:
         if not reason or not reason.strip():
             raise ValueError("a skipped step needs a reason")
         step = self.step(step_id)
-        record = StepRecord(step.step_id, step.title, StepStatus.SKIPPED,
-                            f"Skipped: {reason.strip()}", skip_reason=reason.strip(),
-                            started_us=now_us(), finished_us=now_us())
+        before = self.records.get(step.step_id)
+        summary, evidence, error = f"Skipped: {reason.strip()}", [], None
+        if before is not None and before.status is StepStatus.FAILED:
+            # the failure stays on record: the report must not read as if it never happened
+            error = before.error or before.summary
+            summary = f"Skipped after it failed ({error}): {reason.strip()}"
+            evidence = list(before.evidence)
+        record = StepRecord(step.step_id, step.title, StepStatus.SKIPPED, summary, evidence,
+                            skip_reason=reason.strip(), started_us=now_us(),
+                            finished_us=now_us(), error=error)
         self._publish(record)
         self._advance(self._index(step_id))
         return record
@@ -358,7 +366,10 @@ class CommissioningRun:
         target = Path(path or self.state_path or "commissioning-state.json")
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(self.state_json(), indent=2, default=str), encoding="utf-8")
+        # owner-only (0600 where the platform has modes): it can hold the password
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(self.state_json(), indent=2, default=str))
         tmp.replace(target)
         self.state_path = target
         return target

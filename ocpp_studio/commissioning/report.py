@@ -46,11 +46,29 @@ class CommissioningReport:
         return all(s.status is StepStatus.PASSED or
                    (s.status is StepStatus.SKIPPED and s.skip_reason) for s in self.steps)
 
+    @property
+    def skipped_after_failure(self) -> list[StepRecord]:
+        """Steps the installer skipped after they had failed (the failure is kept in error)."""
+        return [s for s in self.steps if s.status is StepStatus.SKIPPED and s.error]
+
+    def verdict(self) -> tuple[str, str]:
+        """(css class, plain words) for the top of the report."""
+        if not self.passed:
+            return "bad", "Commissioning incomplete: see the failed steps"
+        skipped = self.skipped_after_failure
+        if skipped:
+            names = ", ".join(s.title for s in skipped)
+            return "warn", (f"Commissioning complete with exceptions: {names} failed and "
+                            "{} skipped — see the reason below".format(
+                                "was" if len(skipped) == 1 else "were"))
+        return "ok", "Commissioning complete"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "installer": self.installer, "company": self.company, "site": self.site,
             "date": self.date, "charger": self.charger, "version": self.version,
             "passed": self.passed,
+            "verdict": self.verdict()[1],
             "steps": [s.to_json() for s in self.steps],
             "settings": [{"key": k, "before": b, "after": a, "status": st}
                          for k, b, a, st in self.settings],
@@ -77,8 +95,7 @@ class CommissioningReport:
             f"<title>Commissioning report {e(str(ident.get('id', '')))}</title>",
             f"<style>{_CSS}</style></head><body>",
             f"<h1>Charger commissioning report</h1>",
-            f"<p class='verdict {'ok' if self.passed else 'bad'}'>"
-            f"{'Commissioning complete' if self.passed else 'Commissioning incomplete: see the failed steps'}</p>",
+            f"<p class='verdict {self.verdict()[0]}'>{e(self.verdict()[1])}</p>",
             "<table class='kv'>",
             row("Installer", self.installer or "—"), row("Company", self.company or "—"),
             row("Site", self.site or "—"), row("Date", self.date),
@@ -152,7 +169,7 @@ table{border-collapse:collapse;width:100%;margin:.4em 0} td,th{border:1px solid 
 text-align:left;vertical-align:top} th{background:#eee} table.kv td:first-child{width:14em;font-weight:bold}
 tr.passed td:nth-child(2){color:#1a6b1a;font-weight:bold} tr.failed td:nth-child(2){color:#a01010;font-weight:bold}
 tr.skipped td:nth-child(2){color:#666} .verdict{font-weight:bold;padding:.4em;border:2px solid}
-.verdict.ok{color:#1a6b1a} .verdict.bad{color:#a01010} .small{font-size:9pt;color:#444}
+.verdict.ok{color:#1a6b1a} .verdict.bad{color:#a01010} .verdict.warn{color:#8a5a00} .small{font-size:9pt;color:#444}
 table.ev{font-size:9pt} svg{max-width:100%} @media print{h2{page-break-after:avoid} table{page-break-inside:avoid}}
 """
 

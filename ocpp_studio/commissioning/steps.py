@@ -523,15 +523,10 @@ class SecurityStep(BaseStep):
                               1: "basic auth over ws:// (not encrypted)",
                               2: "TLS + basic auth", 3: "TLS + client certificate"}[profile])]
         written = "not written"
-        if ctx.profile.production_url or ctx.choices.get("write_password"):
-            key = _key(ctx, "AuthorizationKey", "SecurityCtrlr.BasicAuthPassword")
-            [result] = await ctx.write_settings({key: password}, confirm_dangerous=True,
-                                                secret=True)
-            written = result.status
-            evidence.append(Evidence(key, "(hidden)", result.status))
-            if not result.ok:
-                raise StepFailed(f"The charger refused the new password ({result.status}"
-                                 f"{': ' + result.detail if result.detail else ''}).", evidence)
+        if ctx.choices.get("write_password"):
+            # Written now only when the installer asks for it: normally the password goes to
+            # the charger at hand-over, together with the production URL that needs it.
+            written = await write_password(ctx, password, evidence)
         security_log = ctx.studio.store.frames(charger=ctx.charger_id,
                                                action="SecurityEventNotification", limit=1)
         ctx.data["security"] = {"profile": profile, "password_length": len(password),
@@ -539,9 +534,32 @@ class SecurityStep(BaseStep):
                                 "security_log_seen": bool(security_log)}
         evidence.append(Evidence("Security log", "SecurityEventNotification seen"
                                  if security_log else "none seen yet"))
-        return self.passed(f"A {len(password)}-character password was generated"
-                           f"{' and written to the charger' if written in OK else ''}; "
+        where = (" and written to the charger" if written in OK else
+                 "; it is written to the charger at hand-over, with the production URL")
+        return self.passed(f"A {len(password)}-character password was generated{where}; "
                            f"security profile {profile} chosen for production.", evidence)
+
+
+async def write_password(ctx: CommissioningContext, password: str,
+                         evidence: list[Evidence]) -> str:
+    """Write the basic-auth password (1.6 security whitepaper AuthorizationKey, 2.0.1
+    SecurityCtrlr.BasicAuthPassword); raise StepFailed when the charger refuses it."""
+    key = _key(ctx, "AuthorizationKey", "SecurityCtrlr.BasicAuthPassword")
+    [result] = await ctx.write_settings({key: password}, confirm_dangerous=True, secret=True)
+    evidence.append(Evidence(key, "(hidden)", result.status))
+    if not result.ok:
+        raise StepFailed(f"The charger refused the new password ({result.status}"
+                         f"{': ' + result.detail if result.detail else ''}).", evidence)
+    security = ctx.data.setdefault("security", {})
+    security["password_written"] = result.status
+    return result.status
+
+
+def password_pending(ctx: CommissioningContext) -> str | None:
+    """The generated password when the charger does not have it yet."""
+    password = ctx.choices.get("password")
+    written = (ctx.data.get("security") or {}).get("password_written")
+    return password if isinstance(password, str) and written not in OK else None
 
 
 # ---------------------------------------------------------------- 8 test charge
@@ -618,27 +636,29 @@ class HandOverStep(BaseStep):
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         url = str(ctx.choices.get("production_url", ctx.profile.production_url) or "")
         if not url:
-            return StepRecord(self.step_id, self.title, StepStatus.SKIPPED,
-                              "No production URL in the profile: the charger stays pointed at "
-                              "this laptop; set its backend URL on the charger.",
-                              skip_reason="no production URL given")
+            return self._skipped(ctx, "No production URL in the profile: the charger stays "
+                                 "pointed at this laptop; set its backend URL on the charger.",
+                                 [], "no production URL given")
         if ctx.version != "1.6":
-            return StepRecord(self.step_id, self.title, StepStatus.SKIPPED,
-                              "OCPP 2.0.1 changes the backend with SetNetworkProfile, which the "
-                              "studio does not do yet: enter the production URL "
-                              f"{url} on the charger.",
-                              [Evidence("Production URL", url)],
-                              skip_reason="2.0.1 SetNetworkProfile not supported by the studio")
+            return self._skipped(ctx, "OCPP 2.0.1 changes the backend with SetNetworkProfile, "
+                                 "which the studio does not do yet: enter the production URL "
+                                 f"{url} on the charger.", [Evidence("Production URL", url)],
+                                 "2.0.1 SetNetworkProfile not supported by the studio")
         snapshot = ctx.studio.configuration.latest(ctx.charger_id)
         key = next((k for k in self.url_keys_16 if snapshot and k in snapshot.items), None)
         if key is None:
-            return StepRecord(self.step_id, self.title, StepStatus.SKIPPED,
-                              "The charger has no configuration key for its backend URL: enter "
-                              f"{url} on the charger's own setup page.",
-                              [Evidence("Production URL", url)],
-                              skip_reason="charger has no backend URL key")
+            return self._skipped(ctx, "The charger has no configuration key for its backend "
+                                 f"URL: enter {url} on the charger's own setup page.",
+                                 [Evidence("Production URL", url)],
+                                 "charger has no backend URL key")
+        evidence: list[Evidence] = []
+        password = password_pending(ctx)
+        if password is not None:
+            # the password first: a charger that moves to the new URL at once must
+            # already present the operator's password there
+            await write_password(ctx, password, evidence)
         [result] = await ctx.write_settings({key: url}, confirm_dangerous=True)
-        evidence = [Evidence(key, url, result.status)]
+        evidence.append(Evidence(key, url, result.status))
         if not result.ok:
             raise StepFailed(f"The charger refused {key}={url} ({result.status}).", evidence)
         deadline = time.monotonic() + self.leave_timeout_s
@@ -651,6 +671,15 @@ class HandOverStep(BaseStep):
                                "may need a restart to use it.", evidence)
         return self.passed(f"The charger now connects to {url}.", evidence)
 
+    def _skipped(self, ctx: CommissioningContext, summary: str, evidence: list[Evidence],
+                 reason: str) -> StepRecord:
+        if password_pending(ctx) is not None:
+            summary += (" The generated password is not on the charger yet: it must be set "
+                        "together with the production URL.")
+            evidence = [*evidence, Evidence("Password", "not written to the charger")]
+        return StepRecord(self.step_id, self.title, StepStatus.SKIPPED, summary, evidence,
+                          skip_reason=reason)
+
 
 # ---------------------------------------------------------------- 10 report
 class ReportStep(BaseStep):
@@ -662,9 +691,13 @@ class ReportStep(BaseStep):
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         problems = [r.title for r in ctx.records.values()
                     if r.step_id != self.step_id and r.status is StepStatus.FAILED]
+        skipped = [r.title for r in ctx.records.values()
+                   if r.status is StepStatus.SKIPPED and r.error]
         ctx.data["report_made_us"] = now_us()
         summary = ("All steps passed or were skipped with a reason." if not problems else
                    f"Steps that failed: {', '.join(problems)}.")
+        if skipped:
+            summary += f" Skipped after failing: {', '.join(skipped)}."
         return self.passed("Report ready. " + summary,
                            [Evidence("Failed steps", str(len(problems)))])
 

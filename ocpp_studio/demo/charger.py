@@ -32,7 +32,7 @@ from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload,
 from ..core.versions import OcppVersion
 from .config import DemoChargerConfig
 from .devicemodel import DeviceModel201, Variable, build_device_model
-from .keys16 import ConfigurationKeys16, build_keys16
+from .keys16 import STRING, ConfigKey, ConfigurationKeys16, build_keys16
 from .profiles import Profile, ProfileStore, TxContext, decimal_1, format_time
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,12 @@ class DemoCharger:
                 heartbeat_interval=config.heartbeat_interval, meter_interval=config.meter_interval,
                 authorization_key=config.basic_auth_password)
             self.configuration.guards["SecurityProfile"] = self._guard_security_profile
+            # A vendor key many 1.6 chargers have for their backend: writing it moves the
+            # demo to another central system (the commissioning hand-over uses it).
+            self.configuration.add(ConfigKey(
+                "CentralSystemURL", url.rstrip("/"), STRING, max_length=500,
+                item_ok=lambda v: v.startswith(("ws://", "wss://")),
+                description="URL of the central system, without the charger id"))
         else:
             self.configuration = build_device_model(
                 charger_id=config.charger_id, vendor=config.vendor, model=config.model,
@@ -966,6 +972,10 @@ class DemoCharger:
             if key == "SecurityProfile":
                 # Whitepaper A05 steps 5-6: disconnect and reconnect with the new profile.
                 self._later(lambda: self._reconnect("security profile changed"))
+            elif key == "CentralSystemURL":
+                self.base_url = value
+                self.url = value.rstrip("/") + "/" + self.config.charger_id
+                self._later(lambda: self._reconnect("central system URL changed"))
         return {"status": status}
 
     def _h16_Reset(self, payload: dict[str, Any]) -> dict[str, Any]:

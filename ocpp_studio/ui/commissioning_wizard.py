@@ -742,7 +742,9 @@ class SecurityPage(StepPage):
                                              False)))
         layout.addWidget(self.include)
         self.note = _wrap("Give this password to the operator of the production central "
-                          "system. After you leave this page it is not shown again.")
+                          "system. It is written to the charger at hand-over, together with "
+                          "the production URL. After you leave this page it is not shown "
+                          "again.")
         self.note.setStyleSheet("color: #555;")
         layout.addWidget(self.note)
         self.password: str | None = self.w.choices.get("password")
