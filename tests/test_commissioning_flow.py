@@ -15,7 +15,8 @@ from ocpp_studio.commissioning import (CommissioningProfile, CommissioningRun, S
 from ocpp_studio.commissioning.engine import StepFailed
 from ocpp_studio.commissioning.steps import (STANDARD_STEPS, ClockStep, ConnectStep,
                                              HandOverStep, IdentifyStep, MeteringStep,
-                                             ReportStep, SecurityStep, TestChargeStep)
+                                             OffPeakStep, ReportStep, SecurityStep,
+                                             SiteLimitStep, TestChargeStep)
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
 from ocpp_studio.service import Studio
@@ -255,4 +256,52 @@ def test_skipped_handover_says_the_password_is_not_on_the_charger(tmp_path):
             assert handover.status is StepStatus.SKIPPED
             assert "password is not on the charger" in handover.summary
             assert charger.configuration.value("AuthorizationKey") == ""
+    run_async(go())
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_offpeak_hours_keep_the_site_limit(tmp_path, version):
+    """The installation's maximum set in Site settings must survive the off-peak step: a
+    profile sent with an id already installed replaces it (1.6 §5.16), and both once
+    shared id 9100, so applying the charging hours silently removed the site limit."""
+    async def go():
+        cid = f"COMM-SITE-{version.label}"
+        async with studio_with(tmp_path, (cid, version)) as (studio, [charger]):
+            run = studio.commissioning.start(cid, CommissioningProfile(**PROFILE), [
+                ConnectStep(), SiteLimitStep(), OffPeakStep()])
+            run.wait_timeout = 15
+            records = await run.run_all()
+            assert all(r.status is StepStatus.PASSED for r in records), \
+                [(r.step_id, r.summary) for r in records]
+            maxima = [p for p in charger.profiles.profiles if p.purpose == "Max"]
+            assert [(p.periods[0].limit, p.unit) for p in maxima] == [(16.0, "A")]
+            assert any(p.purpose == "TxDefault" for p in charger.profiles.profiles)
+    run_async(go())
+
+
+def test_test_charge_uses_a_session_that_is_already_running(tmp_path):
+    """A car plugged into a free-vend charger starts charging by itself (as the app's own
+    demo chargers do): the remote start would be refused, so the test uses that session."""
+    async def go():
+        studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                                    capture_path=str(tmp_path / "capture.db")))
+        await studio.start()
+        try:
+            studio.start_demo_chargers()  # auto_charge: charging from the start
+            await wait_for(lambda: "DEMO-16" in studio.central.stations
+                           and studio.central.stations["DEMO-16"].transactions, 15)
+            running = next(iter(studio.central.stations["DEMO-16"].transactions.values()))
+            run = studio.commissioning.start("DEMO-16", CommissioningProfile(**PROFILE),
+                                             [ConnectStep(), TestChargeStep()])
+            run.wait_timeout = 15
+            await run.run_all()
+            record = run.records["test_charge"]
+            assert record.status is StepStatus.PASSED, record.summary
+            session = next(e for e in record.evidence if e.label == "Session")
+            assert session.value == running.transaction_id
+            assert "already running" in session.detail
+            assert run.ctx.data["test_charge"]["peak_w"] > 0
+            assert not studio.central.stations["DEMO-16"].transactions  # stopped at the end
+        finally:
+            await studio.stop()
     run_async(go())

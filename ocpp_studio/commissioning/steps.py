@@ -16,10 +16,10 @@ import numpy as np
 
 from ..core.records import Direction, now_us
 from ..core.rpc import CallError, CallTimeout
+from ..smartcharging.service import SITE_LIMIT_PROFILE_ID
 from .engine import CommissioningContext, Evidence, StepFailed, StepRecord, StepStatus
 
 OK = ("Accepted", "RebootRequired")
-SITE_PROFILE_ID = 9100
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 TEST_ID_TAG = "COMMISSIONING"
 
@@ -269,14 +269,14 @@ class SiteLimitStep(BaseStep):
         if ctx.version == "1.6":
             purpose = "ChargePointMaxProfile"
             payload = {"connectorId": 0, "csChargingProfiles": {
-                "chargingProfileId": SITE_PROFILE_ID, "stackLevel": 0,
+                "chargingProfileId": SITE_LIMIT_PROFILE_ID, "stackLevel": 0,
                 "chargingProfilePurpose": purpose, "chargingProfileKind": "Absolute",
                 "chargingSchedule": {"startSchedule": start, "chargingRateUnit": "A",
                                      "chargingSchedulePeriod": [period]}}}
         else:
             purpose = "ChargingStationMaxProfile"
             payload = {"evseId": 0, "chargingProfile": {
-                "id": SITE_PROFILE_ID, "stackLevel": 0, "chargingProfilePurpose": purpose,
+                "id": SITE_LIMIT_PROFILE_ID, "stackLevel": 0, "chargingProfilePurpose": purpose,
                 "chargingProfileKind": "Absolute",
                 "chargingSchedule": [{"id": 1, "startSchedule": start, "chargingRateUnit": "A",
                                       "chargingSchedulePeriod": [period]}]}}
@@ -357,6 +357,14 @@ async def stop_charge(ctx: CommissioningContext, tx: Any, timeout: float = 20.0)
         if done.transaction_id == tx.transaction_id:
             return done
     return tx
+
+
+def running_session(ctx: CommissioningContext) -> Any | None:
+    """The session already running on connector (1.6) or EVSE (2.0.1) 1, if any."""
+    for tx in ctx.station.transactions.values():
+        if str(tx.connector).split("/")[0] == "1":
+            return tx
+    return None
 
 
 def _samples_since(ctx: CommissioningContext, since_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -582,9 +590,14 @@ class TestChargeStep(BaseStep):
                 await ctx.studio.one_second.disable(ctx.charger_id)
 
     async def _charge(self, ctx: CommissioningContext, seconds: float) -> StepRecord:
-        tx = await start_charge(ctx)
+        # A car plugged in on a free-vend charger starts by itself: a remote start would be
+        # refused, so the running session is the test (it is stopped remotely at the end).
+        running = running_session(ctx)
+        tx = running or await start_charge(ctx)
         started = time.time()
-        evidence = [Evidence("Session", tx.transaction_id, "started remotely")]
+        evidence = [Evidence("Session", tx.transaction_id,
+                             "already running; used for the test" if running
+                             else "started remotely")]
         override = await ctx.studio.smart_charging.override(ctx.charger_id, True)
         evidence.append(Evidence("Charging hours override", "on" if override.ok else "not set",
                                  "so the test charges during peak hours too"))
@@ -608,7 +621,7 @@ class TestChargeStep(BaseStep):
         ts, values = _samples_since(ctx, started)
         peak = float(values.max()) if len(values) else 0.0
         energy = None
-        if done.meter_start_wh is not None and done.meter_stop_wh is not None:
+        if not running and done.meter_start_wh is not None and done.meter_stop_wh is not None:
             energy = float(done.meter_stop_wh) - float(done.meter_start_wh)
         elif len(ts) > 1:
             energy = float(np.trapezoid(values, ts) / 3600.0) if hasattr(np, "trapezoid") \

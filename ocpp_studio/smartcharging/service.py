@@ -24,6 +24,10 @@ from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, parse_time
 
 log = logging.getLogger(__name__)
 
+# The studio's own chargingProfileIds. A SetChargingProfile with an id already installed
+# replaces that profile (1.6 §5.16 / 2.0.1 K01.FR.05), so each use keeps its own ids.
+OFFPEAK_FIRST_ID = 9100  # the off-peak set: 9100-9103 (offpeak.build_profiles)
+SITE_LIMIT_PROFILE_ID = 9180  # commissioning: the installation's maximum (ChargePointMax)
 DELAY_PROFILE_ID = 9190
 OVERRIDE_PROFILE_ID = 9195
 DELAY_STACK = 5  # above the off-peak sets (1-4), app note §2.7 "higher stack level (e.g. 3)"
@@ -252,7 +256,8 @@ class SmartChargingService:
         limits, notes = await self.limits(charger_id)
         unit = "W" if "W" in limits.allowed_units else "A"
         profiles = build_profiles(hours, time.time(), self.tz,
-                                  max_power_w=max_power_w or 22_000.0, rate_unit=unit)
+                                  max_power_w=max_power_w or 22_000.0, rate_unit=unit,
+                                  first_id=OFFPEAK_FIRST_ID)
         problems = [f"{p.describe()}: {msg}" for p in profiles
                     for msg in validate_profile(p, limits)]
         old = set(self.installed_ids(charger_id)) - {DELAY_PROFILE_ID, OVERRIDE_PROFILE_ID}
