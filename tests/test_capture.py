@@ -7,6 +7,7 @@ import jsonschema
 from conftest import BOOT_16, exchange, raw_charger, running_csms
 from ocpp_studio.capture.jsonl import export_jsonl, import_jsonl
 from ocpp_studio.capture.store import CaptureStore, FrameQuery
+from ocpp_studio.core.records import Direction, FrameRecord
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "capture-line.schema.json").read_text())
 
@@ -131,3 +132,39 @@ def test_export_from_a_worker_thread_while_the_live_capture_keeps_writing(tmp_pa
     # a consistent snapshot: everything recorded before the export, in order
     assert [f["raw"] for f in frames[:len(before)]] == [f.raw for f in before]
     assert live.count_frames() == len(before) + 200
+
+
+def test_a_long_capture_keeps_its_write_ahead_log_small(tmp_path):
+    """Checkpoints run in a thread of their own (not inside a frame's commit, where they
+    stalled the event loop): the -wal file must still be folded into the database, or a
+    day of traffic would pile up in it. 4,000 frames uncheckpointed make a WAL of tens
+    of MB; with the checkpointer the file is reused and stays at what is written between
+    two of its rounds (here 500 frames)."""
+    import time  # noqa: PLC0415
+    path = tmp_path / "long.db"
+    store = CaptureStore(path)
+    checkpointer = store._checkpointer  # noqa: SLF001
+    assert checkpointer is not None
+    checkpointer.interval_s = 0.05  # rounds come quicker; the test waits for them anyway
+    wal = Path(f"{path}-wal")
+    sizes = []
+    try:
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # noqa: SLF001
+        for n in range(4000):
+            store.record_frame(FrameRecord("CP-1", Direction.TO_CSMS,
+                                           f'[2,"{n}","Heartbeat",{{"pad":"{"x" * 500}"}}]',
+                                           message_type=2, unique_id=str(n), action="Heartbeat"))
+            if n % 500 == 499:  # let a round of the checkpointer pass, whatever the machine
+                seen = checkpointer.checkpoints
+                deadline = time.monotonic() + 10
+                while checkpointer.checkpoints < seen + 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                sizes.append(wal.stat().st_size)
+    finally:
+        store.close()
+    assert max(sizes) < 1.5 * sizes[0], sizes  # reused, not growing with every frame
+    reopened = CaptureStore(path)
+    try:
+        assert reopened.count_frames() == 4000
+    finally:
+        reopened.close()

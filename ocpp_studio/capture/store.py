@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .checkpoint import WalCheckpointer
 from ..core.records import ConnectionEvent, Direction, FrameRecord
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,13 @@ class CaptureStore:
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._checkpointer: WalCheckpointer | None = None
+        if self.path != ":memory:":
+            # checkpoints in a thread, not inside the commit of whichever frame crosses
+            # the WAL's size (checkpoint.py)
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = WalCheckpointer(self.path)
+            self._checkpointer.start()
         self._db.executescript(_DDL)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
@@ -351,7 +359,10 @@ class CaptureStore:
         return self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0]
 
     def close(self) -> None:
-        self._db.close()
+        checkpointer = getattr(self, "_checkpointer", None)
+        if checkpointer is not None:
+            checkpointer.stop()
+        self._db.close()  # the last connection to close checkpoints what is left
 
 
 def _frame_from_row(row: tuple) -> FrameRecord:
