@@ -140,3 +140,44 @@ async def scripted_charger(url: str, handler: Any, version: str = "ocpp1.6") -> 
             yield endpoint
         finally:
             reader.cancel()
+
+
+@pytest.fixture(autouse=True)
+def deterministic_qt_teardown():
+    """Delete the windows a test made now, not at some later event-loop run.
+
+    pytest-qt deletes only the widgets given to qtbot.addWidget, and with deleteLater,
+    which processEvents does not deliver at that loop level. Windows whose lambdas
+    capture ``self`` are also kept alive by PySide's connections, out of reach of the
+    garbage collector. Left over, they were torn down later inside another test's qasync
+    run (pyqtgraph scenes deleted while that test drew) or by PySide at interpreter exit,
+    and CI segfaulted now and then. So each test's own windows are deleted, children
+    first by Qt, at the end of that test."""
+    import sys  # noqa: PLC0415
+    before = _top_level_widgets() if "PySide6.QtWidgets" in sys.modules else set()
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return  # a Qt-free test
+    import gc  # noqa: PLC0415
+    from PySide6.QtCore import QCoreApplication, QEvent  # noqa: PLC0415
+    if QCoreApplication.instance() is None:
+        return
+    for widget in _top_level_widgets() - before:
+        if _is_window_of_ours(widget):
+            widget.close()
+            widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _top_level_widgets() -> set:
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    return set(QApplication.topLevelWidgets()) if QApplication.instance() else set()
+
+
+def _is_window_of_ours(widget: Any) -> bool:
+    """The app's windows and dialogs (their Qt children go with them); pyqtgraph's own
+    parentless menus are left to the Python objects that own them."""
+    from PySide6.QtWidgets import QDialog  # noqa: PLC0415
+    return type(widget).__module__.startswith("ocpp_studio") or isinstance(widget, QDialog)
