@@ -171,6 +171,9 @@ def _build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--upstream", required=True,
                        help="the real CSMS base URL, e.g. wss://csms.example.com/ocpp")
     proxy.add_argument("--ca-file", help="trust this CA file for the upstream's certificate")
+    proxy.add_argument("--cert", metavar="FILE",
+                       help="listen on wss:// with this certificate (PEM, chain included)")
+    proxy.add_argument("--key", metavar="FILE", help="the private key of --cert (PEM)")
     proxy.add_argument("--capture", default=str(default_capture_path()))
     proxy.add_argument("--quiet", action="store_true", help="do not print frames")
 
@@ -471,24 +474,33 @@ def _offpeak(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------- proxy, serial
 async def _proxy(args: argparse.Namespace) -> int:
-    import ssl
-
     from .capture.store import CaptureStore
-    from .transports.proxy import LoggingProxy
+    from .transports.proxy import LoggingProxy, check_upstream_url, server_ssl_context
+    if bool(args.cert) != bool(args.key):
+        print("Give both --cert and --key to listen on wss://", file=sys.stderr)
+        return 2
+    try:
+        check_upstream_url(args.upstream)
+        listen_ssl = server_ssl_context(args.cert, args.key) if args.cert else None
+    except ValueError as exc:
+        print(f"Cannot start the proxy: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # ssl.SSLError is an OSError
+        print(f"Cannot use the certificate {args.cert} / key {args.key}: {exc}", file=sys.stderr)
+        return 2
     store = CaptureStore(args.capture)
     if not args.quiet:
         store.add_listener(lambda record: print(format_record(record), flush=True))
-    upstream_ssl = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else None
     proxy = LoggingProxy(store, args.upstream.rstrip("/"), host=args.host, port=args.listen,
-                         upstream_ssl=upstream_ssl)
+                         ssl_context=listen_ssl, upstream_ca_file=args.ca_file)
     try:
         await proxy.start()
     except OSError as exc:
         store.close()
         print(f"Cannot listen on {args.host}:{args.listen}: {exc}", file=sys.stderr)
         return 2
-    print(f"OCPP Studio proxy on port {proxy.port} -> {args.upstream}; capture: {args.capture}",
-          flush=True)
+    print(f"OCPP Studio proxy on port {proxy.port} ({proxy.scheme}://{args.host}:{proxy.port}) "
+          f"-> {args.upstream}; capture: {args.capture}", flush=True)
     try:
         await asyncio.Future()
     finally:

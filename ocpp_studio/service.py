@@ -1,5 +1,6 @@
 """The studio's running parts put together: capture store, central system,
-websocket server, optional control API and demo chargers. Used by the CLI's
+websocket server, optional control API, demo chargers, and the sources the GUI
+starts and stops (a serial port, the logging proxy). Used by the CLI's
 ``serve`` and by the GUI, so both behave the same."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import dataclasses
 import tempfile
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
@@ -19,7 +20,13 @@ from .core.versions import OcppVersion
 from .metering import MeteringService, OneSecondMode
 from .settings import AppSettings
 from .station.central import CentralSystem
+from .transports.addresses import charger_urls
 from .transports.websocket_server import CsmsServer
+
+if TYPE_CHECKING:
+    from .transports.proxy import LoggingProxy
+    from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver
+    from .transports.serial_prefs import SerialChoice
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,11 @@ class Studio:
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
         self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
+        #: The running serial source's console (the GUI listens to its lines and status).
+        self.serial_console: SerialConsole | None = None
+        self._serial: SerialObserver | SerialCsms | None = None
+        #: The running logging proxy, recording into ``store``.
+        self.proxy: LoggingProxy | None = None
 
     def _snapshot_dir(self) -> Path | None:
         if str(self.capture_path) == ":memory:":
@@ -135,9 +147,95 @@ class Studio:
             with contextlib.suppress(BaseException):
                 await task
 
+    # ------------------------------------------------------------ serial port
+    async def start_serial(self, device: str, choice: SerialChoice) -> SerialConsole:
+        """Open a serial port: "observe" records the frames found in console lines
+        into the capture; "answer" makes the charger on the line a charger of the
+        central system, answered like any other.
+
+        One serial source at a time: RuntimeError when one is running. ValueError
+        for an unusable choice (e.g. a pattern without a ``frame`` group),
+        SerialOpenError when the port exists but cannot be opened. A port that is
+        not there yet is waited for (console status "waiting").
+        """
+        from .transports.console_patterns import LinePattern
+        from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver
+        if self._serial is not None:
+            raise RuntimeError(f"{self._serial.console.settings.device} is open: close it first")
+        choice.validate()
+        console = SerialConsole(choice.settings(device))
+        charger = choice.charger_id.strip() or None
+        source: SerialObserver | SerialCsms
+        if choice.mode == "answer":
+            source = SerialCsms(console, self.central, OcppVersion.parse(choice.ocpp_version), charger)
+        else:
+            source = SerialObserver(console, self.store, LinePattern.named(choice.pattern), charger)
+        self._serial = source  # taken before the first await: a second start is refused
+        try:
+            await source.start()
+        except BaseException:
+            self._serial = None
+            raise
+        self.serial_console = console
+        return console
+
+    async def stop_serial(self) -> None:
+        """Close the serial source, if one is running."""
+        source, self._serial = self._serial, None
+        self.serial_console = None
+        if source is not None:
+            await source.stop()
+
+    # ------------------------------------------------------------ logging proxy
+    async def start_proxy(self, listen_port: int, upstream: str, ca_file: str | None = None,
+                          host: str = "0.0.0.0", cert_file: str | None = None,
+                          key_file: str | None = None) -> LoggingProxy:
+        """Relay chargers to their real CSMS at ``upstream``, recording into the capture.
+
+        Listens on wss:// with ``cert_file``/``key_file``; ``ca_file`` is trusted
+        for the upstream's certificate. Raises OSError when the port is taken (or a
+        certificate file cannot be read), ValueError for an upstream that is not
+        ws:// or wss:// or a certificate without its key, RuntimeError when the
+        proxy is already running.
+        """
+        from .transports.proxy import LoggingProxy, check_upstream_url, server_ssl_context
+        if self.proxy is not None:
+            raise RuntimeError(f"the proxy is already running on port {self.proxy.port}")
+        check_upstream_url(upstream)
+        if bool(cert_file) != bool(key_file):
+            raise ValueError("give both the certificate and its key to listen on wss://")
+        listen_ssl = server_ssl_context(cert_file, key_file) if cert_file and key_file else None
+        proxy = LoggingProxy(self.store, upstream, host=host, port=listen_port,
+                             ssl_context=listen_ssl, upstream_ca_file=ca_file or None)
+        await proxy.start()
+        self.proxy = proxy
+        return proxy
+
+    async def stop_proxy(self) -> None:
+        """Stop listening; chargers connected through the proxy are disconnected."""
+        proxy, self.proxy = self.proxy, None
+        if proxy is not None:
+            await proxy.stop()
+
+    def proxy_urls(self) -> list[str]:
+        """What to type into the charger as its central-system URL to go through the
+        proxy. The charger appends ``/<its id>``, and the proxy appends that path to
+        the upstream URL, so these carry no path of their own."""
+        if self.proxy is None:
+            return []
+        scheme = self.proxy.scheme
+        return [f"{scheme}://{url.split('://', 1)[1]}"
+                for url in charger_urls(self.proxy.host, self.proxy.port, path="")]
+
     async def stop(self) -> None:
-        """Stop in order: demo chargers, API, server, then close the capture."""
+        """Stop in order: demo chargers, serial port, proxy, API, server, then close
+        the capture."""
         await self.stop_demo_chargers()
+        for stop_source in (self.stop_serial, self.stop_proxy):
+            try:
+                await asyncio.wait_for(stop_source(), 10)
+            except Exception as exc:  # noqa: BLE001 - the capture must still be closed
+                log.warning("%s did not finish cleanly: %s", stop_source.__name__, exc)
         if self.api is not None:
             await self.api.stop()
             self.api = None

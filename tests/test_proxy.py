@@ -23,8 +23,8 @@ HEARTBEAT = '[2,"hb-1","Heartbeat",{}]'
 
 
 @asynccontextmanager
-async def proxy_for(upstream_base: str) -> AsyncIterator[LoggingProxy]:
-    proxy = LoggingProxy(CaptureStore(":memory:"), upstream_base)
+async def proxy_for(upstream_base: str, **kwargs) -> AsyncIterator[LoggingProxy]:
+    proxy = LoggingProxy(CaptureStore(":memory:"), upstream_base, **kwargs)
     await proxy.start()
     try:
         yield proxy
@@ -237,4 +237,318 @@ def test_proxy_command_relays_and_prints_frames(tmp_path):
             finally:
                 process.terminate()
                 await process.wait()
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------------------------ edge cases
+async def until_call(ws, action: str, timeout: float = 10) -> list:
+    """The next CALL of ``action`` the charger receives (skipping others)."""
+    while True:
+        message = loads(await asyncio.wait_for(ws.recv(), timeout))
+        if message[0] == 2 and message[2] == action:
+            return message
+
+
+async def booted(proxy: LoggingProxy, charger_id: str = "CP1", **kwargs):
+    ws = await connect(proxy_url(proxy, charger_id), subprotocols=["ocpp1.6"], **kwargs)
+    await ws.send(BOOT_16.replace("boot-1", f"boot-{charger_id}"))
+    await recv_reply(ws, f"boot-{charger_id}")
+    return ws
+
+
+def upstream_never_saw(csms, unique_id: str) -> bool:
+    return not [f for f in csms.store.frames() if f.unique_id == unique_id]
+
+
+def test_injection_timeout_then_late_answer_is_flagged_and_kept_from_upstream() -> None:
+    from ocpp_studio.core.rpc import CallTimeout
+
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            ws = await booted(proxy)
+            injected = asyncio.create_task(proxy.inject_detailed("CP1", "GetConfiguration", {},
+                                                                 timeout=0.2))
+            call = await until_call(ws, "GetConfiguration")
+            with pytest.raises(CallTimeout):
+                await injected  # the charger has not answered yet
+            call_row = [f for f in proxy.store.frames() if f.unique_id == call[1]][0]
+            assert proxy.store.frame(call_row.id).state == "timeout"
+            await ws.send(dumps([3, call[1], {"configurationKey": []}]))  # too late
+            await ws.send(HEARTBEAT)  # relayed after the late answer, in order
+            await recv_reply(ws, "hb-1")
+            late = [f for f in proxy.store.frames() if f.unique_id == call[1]
+                    and f.direction is Direction.TO_CSMS]
+            assert len(late) == 1 and late[0].state == "late"
+            assert late[0].pair_id == call_row.id and late[0].action == "GetConfiguration"
+            assert "Late answer" in late[0].problem
+            assert proxy.store.frame(call_row.id).state == "timeout"  # stays timed out
+            assert upstream_never_saw(csms, call[1])
+            await ws.close()
+
+    asyncio.run(scenario())
+
+
+def test_injection_answered_with_callerror_raises_and_is_recorded() -> None:
+    from ocpp_studio.core.rpc import CallError
+
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            ws = await booted(proxy)
+            injected = asyncio.create_task(proxy.inject("CP1", "Reset", {"type": "Soft"}))
+            call = await until_call(ws, "Reset")
+            await ws.send(dumps([4, call[1], "NotSupported", "no resets here", {}]))
+            with pytest.raises(CallError) as raised:
+                await asyncio.wait_for(injected, 10)
+            assert raised.value.code == "NotSupported"
+            assert raised.value.description == "no resets here"
+            rows = [f for f in proxy.store.frames() if f.unique_id == call[1]]
+            assert [f.message_type for f in rows] == [2, 4]
+            assert rows[1].error_code == "NotSupported" and rows[1].pair_id == rows[0].id
+            assert proxy.store.frame(rows[0].id).state == "error"
+            await ws.send(HEARTBEAT)
+            await recv_reply(ws, "hb-1")
+            assert upstream_never_saw(csms, call[1])
+            await ws.close()
+
+    asyncio.run(scenario())
+
+
+def test_inject_detailed_reports_schema_violations_latency_and_record() -> None:
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            ws = await booted(proxy)
+            injected = asyncio.create_task(proxy.inject_detailed("CP1", "GetConfiguration", {}))
+            call = await until_call(ws, "GetConfiguration")
+            await ws.send(dumps([3, call[1], {"configurationKey": "not a list"}]))
+            reply = await asyncio.wait_for(injected, 10)
+            assert reply.payload == {"configurationKey": "not a list"}
+            assert [v.path for v in reply.violations] == ["$.configurationKey"]
+            assert reply.latency_ms >= 0
+            answer = proxy.store.frame(reply.record_id)
+            assert answer.unique_id == call[1] and answer.valid is False
+            assert "configurationKey" in answer.problem
+            await ws.close()
+        with pytest.raises(KeyError):
+            await proxy.inject_detailed("CP1", "GetConfiguration", {})
+
+    asyncio.run(scenario())
+
+
+def test_charger_dropping_without_close_frame_closes_upstream_and_is_recorded() -> None:
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            seen: list[tuple[str, bool]] = []
+            proxy.add_listener(lambda charger, connected: seen.append((charger.charger_id, connected)))
+            ws = await booted(proxy)
+            assert [c.charger_id for c in proxy.chargers()] == ["CP1"]
+            ws.transport.abort()  # TCP reset: no close frame
+            await wait_for(lambda: any(e.kind == "disconnected" for e in csms.store.events("CP1")))
+            upstream_end = [e for e in csms.store.events("CP1") if e.kind == "disconnected"][0]
+            assert upstream_end.detail["code"] == 1001
+            await wait_for(lambda: any(e.kind == "disconnected" for e in proxy.store.events("CP1")))
+            end = [e for e in proxy.store.events("CP1") if e.kind == "disconnected"][0].detail
+            assert end["closed_by"] == "charger" and end["code"] == 1006
+            assert end["forwarded_code"] == 1001
+            assert proxy.chargers() == [] and seen == [("CP1", True), ("CP1", False)]
+            assert not csms.central.stations["CP1"].connected
+
+    asyncio.run(scenario())
+
+
+def test_same_charger_twice_newer_connection_wins() -> None:
+    from ocpp_studio.transports.proxy import REPLACED_REASON
+
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            seen: list[tuple[bool, int | None]] = []
+            proxy.add_listener(lambda charger, connected: seen.append((connected, charger.connection_id)))
+            old = await booted(proxy)
+            first_id = proxy.chargers()[0].connection_id
+            new = await booted(proxy)
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(old.recv(), 10)
+            assert old.close_code == 1000 and old.close_reason == REPLACED_REASON
+            # the new connection works end to end
+            await new.send(HEARTBEAT)
+            await recv_reply(new, "hb-1")
+            [charger] = proxy.chargers()
+            assert charger.connection_id != first_id and charger.version.label == "1.6"
+            assert seen[:3] == [(True, first_id), (False, first_id), (True, charger.connection_id)]
+            await wait_for(lambda: any(e.kind == "disconnected" for e in proxy.store.events("CP1")))
+            ended = [e for e in proxy.store.events("CP1") if e.kind == "disconnected"]
+            assert [e.connection_id for e in ended] == [first_id]
+            assert ended[0].detail["closed_by"] == "proxy"
+            assert REPLACED_REASON in ended[0].detail["reason"]
+            # upstream: the old leg is gone, the new one is the live session
+            await wait_for(lambda: len([e for e in csms.store.events("CP1")
+                                        if e.kind == "disconnected"]) == 1)
+            assert csms.central.stations["CP1"].connected
+            await new.close()
+            await wait_for(lambda: not csms.central.stations["CP1"].connected)
+            await wait_for(lambda: proxy.chargers() == [])
+            assert seen[-1] == (False, charger.connection_id) and len(seen) == 4
+
+    asyncio.run(scenario())
+
+
+# ----------------------------------------------------------------------- TLS
+@pytest.fixture
+def tls(tmp_path):
+    """A test CA and a certificate for 127.0.0.1 (trustme), also as files."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    files = {"ca": tmp_path / "ca.pem", "cert": tmp_path / "cert.pem", "key": tmp_path / "key.pem"}
+    ca.cert_pem.write_to_path(str(files["ca"]))
+    cert.private_key_pem.write_to_path(str(files["key"]))
+    for index, pem in enumerate(cert.cert_chain_pems):
+        pem.write_to_path(str(files["cert"]), append=index > 0)
+    return ca, cert, {k: str(v) for k, v in files.items()}
+
+
+def client_ssl(ca):
+    import ssl
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+@asynccontextmanager
+async def tls_upstream(cert) -> AsyncIterator[int]:
+    """A wss:// CSMS on 127.0.0.1 that answers every CALL with an empty-ish CALLRESULT."""
+    import ssl
+
+    from websockets.asyncio.server import serve
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+
+    async def answer(websocket) -> None:
+        async for text in websocket:
+            message = loads(text)
+            if message[0] == 2:
+                await websocket.send(dumps([3, message[1], {"currentTime": "2026-01-01T00:00:00Z"}]))
+
+    async with serve(answer, "127.0.0.1", 0, ssl=context, subprotocols=["ocpp1.6"]) as server:
+        yield server.sockets[0].getsockname()[1]
+
+
+def test_proxy_listens_on_wss_with_a_certificate(tls) -> None:
+    from ocpp_studio.transports.proxy import server_ssl_context
+    ca, _cert, files = tls
+
+    async def scenario() -> None:
+        context = server_ssl_context(files["cert"], files["key"])
+        async with running_csms() as csms, \
+                proxy_for(f"ws://127.0.0.1:{csms.server.port}", ssl_context=context) as proxy:
+            assert proxy.scheme == "wss"
+            url = f"wss://127.0.0.1:{proxy.port}/ocpp/CP1"
+            async with connect(url, subprotocols=["ocpp1.6"], ssl=client_ssl(ca)) as ws:
+                await ws.send(HEARTBEAT)
+                assert loads(await recv_reply(ws, "hb-1"))[0] == 3
+            # a charger that does not trust the certificate cannot connect
+            import ssl
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await connect(url, subprotocols=["ocpp1.6"], ssl=ssl.create_default_context())
+
+    asyncio.run(scenario())
+
+
+def test_untrusted_wss_upstream_is_refused_and_accepted_with_ca_file(tls) -> None:
+    ca, cert, files = tls
+
+    async def scenario() -> None:
+        async with tls_upstream(cert) as port:
+            upstream = f"wss://127.0.0.1:{port}"
+            async with proxy_for(upstream) as proxy:  # system CAs only
+                async with connect(proxy_url(proxy), subprotocols=["ocpp1.6"]) as ws:
+                    with pytest.raises(ConnectionClosed):
+                        await asyncio.wait_for(ws.recv(), 10)
+                    assert ws.close_code == 1013
+                [refused] = proxy.store.events("CP1")
+                assert refused.kind == "refused" and refused.detail["cause"] == "upstream_untrusted"
+                assert "not trusted" in refused.detail["reason"]
+            async with proxy_for(upstream, upstream_ca_file=files["ca"]) as proxy:
+                async with connect(proxy_url(proxy), subprotocols=["ocpp1.6"]) as ws:
+                    await ws.send(HEARTBEAT)
+                    assert loads(await recv_reply(ws, "hb-1"))[0] == 3
+                assert proxy.store.events("CP1")[0].kind == "connected"
+
+    asyncio.run(scenario())
+
+
+def test_proxy_command_wss_both_sides(tls, tmp_path) -> None:
+    """`ocpp-studio proxy --cert --key --ca-file`: wss in, wss out."""
+    import re
+    import sys
+    ca, cert, files = tls
+
+    async def scenario() -> None:
+        async with tls_upstream(cert) as port:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ocpp_studio.cli", "proxy", "--host", "127.0.0.1",
+                "--listen", "0", "--upstream", f"wss://127.0.0.1:{port}", "--ca-file", files["ca"],
+                "--cert", files["cert"], "--key", files["key"], "--quiet",
+                "--capture", str(tmp_path / "p.db"),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            try:
+                line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+                listen = re.search(r"proxy on port (\d+) \(wss://", line)
+                assert listen, line
+                url = f"wss://127.0.0.1:{listen.group(1)}/ocpp/CP1"
+                async with connect(url, subprotocols=["ocpp1.6"], ssl=client_ssl(ca)) as ws:
+                    await ws.send(HEARTBEAT)
+                    assert loads(await recv_reply(ws, "hb-1"))[0] == 3
+            finally:
+                process.terminate()
+                await process.wait()
+
+    asyncio.run(scenario())
+
+
+def test_proxy_command_refuses_bad_certificate_options(tmp_path, capsys) -> None:
+    from ocpp_studio.cli import main
+    common = ["proxy", "--listen", "0", "--capture", str(tmp_path / "p.db")]
+    assert main(common + ["--upstream", "ws://127.0.0.1:1", "--cert", str(tmp_path / "c.pem")]) == 2
+    assert "--cert and --key" in capsys.readouterr().err
+    assert main(common + ["--upstream", "ws://127.0.0.1:1", "--cert", str(tmp_path / "c.pem"),
+                          "--key", str(tmp_path / "k.pem")]) == 2
+    assert "certificate" in capsys.readouterr().err
+    assert main(common + ["--upstream", "http://csms.example.com"]) == 2
+    assert "ws:// or wss://" in capsys.readouterr().err
+
+
+def test_relayed_frames_are_schema_checked_and_unanswered_calls_end_lost() -> None:
+    """A support engineer watching a charger through the proxy sees its schema faults as
+    the inspector shows the studio's own traffic; a call the charger never answered
+    because it left is recorded as lost, not left pending for ever."""
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            bad = ('[2,"st-1","StatusNotification",{"connectorId":"one","errorCode":"NoError",'
+                   '"status":"Available"}]')
+            async with connect(proxy_url(proxy), subprotocols=["ocpp1.6"]) as ws:
+                await ws.send(BOOT_16)
+                await recv_reply(ws, "boot-1")
+                await ws.send(bad)
+                error = loads(await recv_reply(ws, "st-1"))
+                assert error[0] == 4  # the real CSMS refused it …
+                await wait_for(lambda: "CP1" in csms.central.sessions)
+                asyncio.create_task(csms.central.call("CP1", "GetConfiguration", {}))
+                while True:  # … and the CSMS's next call is never answered: the charger leaves
+                    message = loads(await asyncio.wait_for(ws.recv(), 10))
+                    if message[0] == 2 and message[2] == "GetConfiguration":
+                        break
+            await wait_for(lambda: any(e.kind == "disconnected" for e in proxy.store.events("CP1")))
+            frames = {(f.direction, f.unique_id): f for f in proxy.store.frames(charger="CP1")}
+            call = frames[(Direction.TO_CSMS, "st-1")]
+            assert call.raw == bad  # recorded as it was on the wire
+            assert call.valid is False
+            assert any(v["path"] == "$.connectorId" for v in call.violations), call.violations
+            assert "StatusNotification payload does not match the schema" in call.problem
+            answer = frames[(Direction.TO_CHARGER, "st-1")]
+            assert answer.pair_id == call.id and answer.error_code == error[2]
+            assert proxy.store.frame(call.id).state == "error"
+            unanswered = frames[(Direction.TO_CHARGER, message[1])]
+            assert proxy.store.frame(unanswered.id).state == "lost"
+
     asyncio.run(scenario())

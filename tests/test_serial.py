@@ -135,6 +135,8 @@ def test_console_reads_lines_from_pty_and_saves(pty_pair, tmp_path):
             await console.stop()
         assert [line.text for line in seen] == ["hello", "world \xe9"]
         assert seen[1].raw_bytes == "world \xe9".encode()
+        assert seen[0].raw_bytes == b"hello\r"  # the hex view shows the CR that came
+        assert seen[0].hex.endswith("6f 0d")
         assert seen[0].ts_us <= seen[1].ts_us
         path = tmp_path / "console.txt"
         console.save(path)
@@ -185,6 +187,11 @@ def test_observer_records_frames_with_directions_and_leaves_other_lines(pty_pair
         assert answer.direction is Direction.TO_CHARGER and answer.message_type == 3
         assert answer.unique_id == "boot-1" and answer.state == "observed"
         assert boot.ts_us == console.lines[1].ts_us
+        # paired with its call, the time between the two console lines as its latency
+        assert answer.pair_id == boot.id and answer.action == "BootNotification"
+        assert answer.latency_ms == (console.lines[2].ts_us - console.lines[1].ts_us) / 1000
+        # the BootNotification tells the version (1.6): frames are schema-checked
+        assert boot.valid is True and answer.valid is True
         # The other lines stay in the console only.
         assert [line.text for line in console.lines][0] == "I (100) wifi: connected"
 
@@ -413,3 +420,218 @@ def test_serial_command_records_observed_frames(tmp_path):
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT charger, direction, action, state FROM frames").fetchall()
     assert rows and rows[0] == ("CONSOLE-CP", "to_csms", "Heartbeat", "observed")
+
+
+# ------------------------------------------------------------ port listing
+def test_port_label_and_list_ports_fills_usb_details(monkeypatch):
+    from types import SimpleNamespace
+
+    from ocpp_studio.transports.serial_port import PortInfo
+    usb = PortInfo("/dev/ttyUSB0", "FT232R USB UART", "0403:6001", "A10K1XYZ", "FTDI")
+    assert usb.label == "/dev/ttyUSB0 — FT232R USB UART (0403:6001)"
+    assert PortInfo("/dev/ttyS0", "n/a", "").label == "/dev/ttyS0"
+    assert PortInfo("COM1", "Communications Port (COM1)", "").label == \
+        "COM1 — Communications Port (COM1)"
+    fake = [SimpleNamespace(device="/dev/ttyUSB1", description="CP2102", vid=0x10C4, pid=0xEA60,
+                            serial_number="0001", manufacturer="Silicon Labs"),
+            SimpleNamespace(device="/dev/ttyS0", description="n/a", vid=None, pid=None,
+                            serial_number=None, manufacturer=None)]
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: fake)
+    assert list_ports() == [PortInfo("/dev/ttyS0", "n/a", "", "", ""),
+                            PortInfo("/dev/ttyUSB1", "CP2102", "10C4:EA60", "0001", "Silicon Labs")]
+
+
+# ------------------------------------------------------- opening problems
+def test_console_waits_for_a_device_that_is_not_there_yet(pty_pair, tmp_path):
+    """Started before the adapter is plugged in: 'waiting', then 'open' when it appears."""
+    from ocpp_studio.transports.serial_port import waiting_message
+
+    async def scenario():
+        device = str(tmp_path / "ttyUSB-later")  # does not exist yet
+        console = SerialConsole(SerialSettings(device), retry_interval=0.01)
+        statuses = []
+        console.add_status_listener(statuses.append)
+        await console.start()
+        try:
+            assert console.status.kind == "waiting"
+            assert console.status.message == f"Waiting for {device} — is the adapter plugged in?"
+            assert console.status.message == waiting_message(device)
+            os.symlink(pty_pair.device, device)  # the adapter is plugged in
+            await wait_for(lambda: console.status.kind == "open")
+            pty_pair.write("hello\n")
+            await wait_for(lambda: [line.text for line in console.lines] == ["hello"])
+        finally:
+            await console.stop()
+        assert [s.kind for s in statuses] == ["waiting", "open", "closed"]
+
+    run(scenario())
+
+
+def pyserial_failure(code: int, text: str):
+    """An opener failing the way pyserial's POSIX backend does."""
+    def opener(settings):
+        raise serial.SerialException(code, f"could not open port {settings.device}: "
+                                           f"[Errno {code}] {text}: '{settings.device}'")
+    return opener
+
+
+@pytest.mark.parametrize("code, text, expected", [
+    (13, "Permission denied", "permission denied"),
+    (16, "Device or resource busy", "in use by another program"),
+])
+def test_port_that_exists_but_cannot_be_opened_raises_plainly(monkeypatch, code, text, expected):
+    import sys
+
+    from ocpp_studio.transports.serial_port import SerialOpenError
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    async def scenario():
+        console = SerialConsole(SerialSettings("/dev/ttyUSB0"), opener=pyserial_failure(code, text))
+        with pytest.raises(SerialOpenError) as raised:
+            await console.start()
+        assert expected in str(raised.value) and "/dev/ttyUSB0" in str(raised.value)
+        if code == 13:
+            assert "'dialout' group" in str(raised.value)
+        assert isinstance(raised.value, OSError) and console.status is None
+
+    run(scenario())
+
+
+def test_invalid_device_url_raises_plainly():
+    from ocpp_studio.transports.serial_port import SerialOpenError
+
+    async def scenario():
+        with pytest.raises(SerialOpenError, match="cannot be used.*pyserial URL"):
+            await SerialConsole(SerialSettings("foo://bar")).start()
+
+    run(scenario())
+
+
+def test_answer_mode_opens_the_charger_only_when_the_port_appears(pty_pair, tmp_path):
+    async def scenario():
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store)
+        device = str(tmp_path / "ttyACM-later")
+        console = SerialConsole(SerialSettings(device), retry_interval=0.01)
+        csms = SerialCsms(console, central, OcppVersion.V16, charger_id="CP-LATER")
+        await csms.start()
+        try:
+            assert console.status.kind == "waiting" and "CP-LATER" not in central.sessions
+            os.symlink(pty_pair.device, device)
+            await wait_for(lambda: "CP-LATER" in central.sessions)
+            pty_pair.write(BOOT_16 + "\n")
+            answer = json.loads(await asyncio.to_thread(pty_pair.read_line))
+            assert answer[1] == "boot-1" and answer[2]["status"] == "Accepted"
+        finally:
+            await csms.stop()
+        assert [e.kind for e in store.events("CP-LATER")] == ["connected", "disconnected"]
+
+    run(scenario())
+
+
+# ------------------------------------------------------------ bounded lines
+def test_console_keeps_only_the_newest_lines_and_says_so_when_saving(tmp_path):
+    async def scenario():
+        console = SerialConsole(SerialSettings("loop://"), max_lines=3)
+        await console.start()
+        try:
+            await console.write("".join(f"line {i}\n" for i in range(5)))
+            await wait_for(lambda: console.dropped_lines == 2)
+        finally:
+            await console.stop()
+        assert [line.text for line in console.lines] == ["line 2", "line 3", "line 4"]
+        assert [line.text for line in console.tail(2)] == ["line 3", "line 4"]
+        path = tmp_path / "console.txt"
+        console.save(path)
+        saved = path.read_text(encoding="utf-8").splitlines()
+        assert saved[0].startswith("# 2 older lines") and len(saved) == 4
+        assert saved[1].endswith("Z\tline 2") and saved[3].endswith("Z\tline 4")
+
+    run(scenario())
+
+
+def test_pattern_errors_are_plain_value_errors():
+    with pytest.raises(ValueError, match="named group 'frame'"):
+        LinePattern.named(r"tx (?P<direction>\w+)")
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        LinePattern.named(r"(?P<frame>\[")
+    with pytest.raises(ValueError):
+        LinePattern.named("")
+
+
+# ------------------------------------------------------------ preferences
+def test_serial_preferences_remember_per_adapter(tmp_path, caplog):
+    from ocpp_studio.transports.serial_port import PortInfo
+    from ocpp_studio.transports.serial_prefs import SerialChoice, SerialPreferences, adapter_key
+
+    ftdi = PortInfo("/dev/ttyUSB0", "FT232R USB UART", "0403:6001", "A10K1XYZ")
+    same_adapter_elsewhere = PortInfo("/dev/ttyUSB3", "FT232R USB UART", "0403:6001", "A10K1XYZ")
+    builtin = PortInfo("/dev/ttyS0", "n/a", "")
+    assert adapter_key(ftdi) == "usb:0403:6001:A10K1XYZ"
+    assert adapter_key(PortInfo("COM4", "USB Serial", "1A86:7523")) == "usb:1A86:7523:"
+    assert adapter_key(builtin) == "/dev/ttyS0"
+
+    path = tmp_path / "cfg" / "serial-ports.json"
+    prefs = SerialPreferences(path)
+    assert prefs.choice_for(ftdi) == SerialChoice()
+    choice = SerialChoice(baud=9600, parity="E", stopbits=1.5, mode="answer",
+                          charger_id="CP7", ocpp_version="2.0.1")
+    prefs.remember(ftdi, choice)
+    prefs.remember(builtin, SerialChoice(pattern=r"OCPP (?P<frame>\[.*\])"))
+    again = SerialPreferences(path)  # a new session
+    assert again.choice_for(same_adapter_elsewhere) == choice
+    assert again.choice_for(builtin).pattern == r"OCPP (?P<frame>\[.*\])"
+    assert again.choice_for("/dev/ttyS0").pattern == r"OCPP (?P<frame>\[.*\])"
+    assert choice.settings("/dev/ttyUSB3") == SerialSettings(
+        "/dev/ttyUSB3", baud=9600, parity="E", stopbits=1.5)
+    assert [p.name for p in path.parent.iterdir()] == ["serial-ports.json"]  # no temp left
+
+    path.write_text("{not json", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert again.choice_for(ftdi) == SerialChoice()
+    assert "unreadable" in caplog.text
+    again.remember(ftdi, choice)  # an unreadable file is replaced, not a crash
+    assert SerialPreferences(path).choice_for(ftdi) == choice
+
+
+def test_serial_choice_validation():
+    from ocpp_studio.transports.serial_prefs import SerialChoice
+    SerialChoice().validate()
+    SerialChoice(mode="answer", pattern="(", ocpp_version="2.0.1").validate()  # pattern unused
+    for bad in (SerialChoice(pattern="(?P<frame>"), SerialChoice(mode="listen"),
+                SerialChoice(mode="answer", ocpp_version="3.0")):
+        with pytest.raises(ValueError):
+            bad.validate()
+
+
+def test_observed_console_frames_show_schema_faults_and_unmatched_answers():
+    async def scenario():
+        store = CaptureStore(":memory:")
+        console = SerialConsole(SerialSettings("loop://"))
+        observer = SerialObserver(console, store, LinePattern.arrows(), charger="CP-serial")
+        seen = []
+        observer.add_frame_listener(lambda line, record: seen.append((line.text, record.id)))
+        await observer.start()
+        try:
+            await console.write(
+                '>> [3,"old-7",{}]\n'  # the console was opened mid-session
+                f">> {BOOT_16}\n"
+                '<< [3,"boot-1",{"status":"Accepted","interval":60,'
+                '"currentTime":"2026-01-01T00:00:00Z"}]\n'
+                '>> [2,"st-1","StatusNotification",{"connectorId":"one","errorCode":"NoError",'
+                '"status":"Available"}]\n'
+                "boot done\n")
+            await wait_for(lambda: len(console.lines) == 5)
+        finally:
+            await observer.stop()
+        old, boot, boot_answer, status = store.frames()
+        assert old.state == "unmatched" and "matches no call seen" in old.problem
+        assert status.valid is False and status.state == "observed"
+        assert any(v["path"] == "$.connectorId" for v in status.violations)
+        assert "does not match the schema" in status.problem
+        # the console pane hears which line each recorded frame came from
+        assert [record_id for _text, record_id in seen] == [old.id, boot.id, boot_answer.id,
+                                                            status.id]
+        assert seen[3][0].startswith(">> [2,\"st-1\"")
+
+    run(scenario())

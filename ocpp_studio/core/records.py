@@ -20,6 +20,11 @@ class Direction(str, Enum):
     def arrow(self) -> str:
         return "→CSMS" if self is Direction.TO_CSMS else "→CP"
 
+    @property
+    def opposite(self) -> "Direction":
+        """The way an answer goes to a CALL sent this way."""
+        return Direction.TO_CHARGER if self is Direction.TO_CSMS else Direction.TO_CSMS
+
 
 class CallState(str, Enum):
     """How a CALL ended, and what a response was."""

@@ -1,18 +1,22 @@
 """The logging proxy: a relay between a charger and its real CSMS.
 
-A charger connects to ``ws://HOST:PORT/<path>/<chargerId>``; the proxy opens
+A charger connects to ``ws[s]://HOST:PORT/<path>/<chargerId>``; the proxy opens
 a websocket to ``upstream_base + <path>/<chargerId>``, offering the charger's
 subprotocols and forwarding its Basic-auth header, then relays every message
 both ways unchanged. Each message is recorded in the capture first (with
 pairing and latency per leg), then forwarded.
 
-If the upstream refuses or cannot be reached, the charger connection is closed
-(so the charger's own reconnect logic runs) and the refusal is recorded. If
-either side closes, the other is closed with the same code when it is valid.
+If the upstream refuses, cannot be reached or shows a certificate we do not
+trust, the charger connection is closed (so the charger's own reconnect logic
+runs) and the refusal is recorded. If either side closes, the other is closed
+with the same code when it is valid. A charger that connects again while its
+old connection is still open replaces it, as a real CSMS does: the old charger
+leg and its upstream leg are closed and the reason recorded.
 
-The studio may inject CALLs to the charger (``inject``); their ids start with
-``studio-`` so they never collide with the CSMS's own, and the charger's answers
-are consumed here, never forwarded upstream.
+The studio may inject CALLs to the charger (``inject_detailed``); their ids
+start with ``studio-`` so they never collide with the CSMS's own, and the
+charger's answers — late ones included — are consumed here, never forwarded
+upstream.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import asyncio
 import logging
 import ssl
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -30,10 +35,13 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.http11 import Request
 
 from ..capture.store import CaptureStore
-from ..core.frames import FrameError, MessageType, call_text, parse_frame
+from ..core import schemas
+from ..core.frames import Frame, FrameError, MessageType, call_text, parse_frame
 from ..core.records import CallState, ConnectionEvent, Direction, FrameRecord, now_us
-from ..core.rpc import CallError, CallTimeout
+from ..core.rpc import CallError, CallTimeout, Reply, describe_violations
 from ..core.rpc import ConnectionClosed as RpcConnectionClosed
+from ..core.versions import OcppVersion
+from .observed import ObservedExchange
 from .websocket_server import basic_auth_credentials, charger_id_from_path, offered_subprotocols
 
 log = logging.getLogger(__name__)
@@ -42,7 +50,11 @@ INJECT_PREFIX = "studio-"
 # RFC 6455 §7.4.1: 1011 = server hit an unexpected condition, 1013 = try again later.
 CLOSE_UPSTREAM_REFUSED = 1011
 CLOSE_UPSTREAM_UNREACHABLE = 1013
+CLOSE_REPLACED = 1000
+REPLACED_REASON = "replaced by a new connection of the same charger"
 DEFAULT_MAX_SIZE = 2**20
+#: How many ids of timed-out injected calls we remember, to flag late answers.
+_ABANDONED_MEMORY = 256
 
 
 def valid_close_code(code: int | None) -> bool:
@@ -53,8 +65,53 @@ def valid_close_code(code: int | None) -> bool:
 
 
 def new_inject_id() -> str:
-    """``studio-`` + 20 hex digits: 27 characters, within the 36 allowed."""
+    """``studio-`` + 20 hex digits: 27 characters, within the 36 allowed
+    (OCPP-J 1.6 §4.1.4: a unique id is at most 36 characters)."""
     return INJECT_PREFIX + uuid.uuid4().hex[:20]
+
+
+def check_upstream_url(url: str) -> str:
+    """The upstream base URL, or ValueError in plain words when it is not ws(s)://."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("ws", "wss") or not url.split("://", 1)[1].strip("/"):
+        raise ValueError(f"the upstream must be a ws:// or wss:// address, not {url!r}")
+    return url
+
+
+def server_ssl_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """A TLS server context for listening on wss:// (OCPP-J 1.6 §6.2).
+
+    Raises OSError (ssl.SSLError is one) when the files cannot be read or do not match.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # Security whitepaper A00.FR.312: TLS 1.2 or above.
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def upstream_ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verify the upstream's certificate and host name against the system CAs,
+    plus ``ca_file`` when given (security whitepaper A00.FR.307)."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+@dataclass(frozen=True)
+class ProxiedCharger:
+    """A charger connected through the proxy, as the GUI shows it."""
+
+    charger_id: str
+    version: OcppVersion | None  # from the negotiated subprotocol; None when none was agreed
+    remote: str  # "address:port" of the charger
+    upstream_url: str
+    connected_since_us: int
+    connection_id: int | None = None
+
+
+ChargerListener = Callable[[ProxiedCharger, bool], None]
 
 
 @dataclass
@@ -72,12 +129,28 @@ class _Session:
     upstream: ClientConnection | None = None
     upstream_url: str = ""
     failure: tuple[str, str, int | None] | None = None  # (cause, reason, http status)
-    # Calls waiting for an answer, keyed by unique id, per direction the CALL went.
-    pending_to_csms: dict[str, _Pending] = field(default_factory=dict)
-    pending_to_charger: dict[str, _Pending] = field(default_factory=dict)
-    # Calls injected by the studio: id -> (pending, future of the response frame)
+    remote: str = "?"
+    version: OcppVersion | None = None
+    connected_since_us: int = 0
+    replaced_by: int | None = None  # connection id of the connection that replaced this one
+    gone_announced: bool = False
+    # The relayed frames: parsed, schema-checked, paired, recorded (set once connected).
+    observed: ObservedExchange | None = None
+    # Calls injected by the studio: id -> (pending, future of (frame, violations, latency, row))
     injected: dict[str, tuple[_Pending, asyncio.Future]] = field(default_factory=dict)
-    abandoned: set[str] = field(default_factory=set)  # injected ids that timed out
+    # Injected calls that timed out, to flag their late answers.
+    abandoned: OrderedDict[str, _Pending] = field(default_factory=OrderedDict)
+
+    def public(self) -> ProxiedCharger:
+        return ProxiedCharger(self.charger_id, self.version, self.remote, self.upstream_url,
+                              self.connected_since_us, self.connection_id)
+
+
+def _version_of(subprotocol: str | None) -> OcppVersion | None:
+    try:
+        return OcppVersion(subprotocol) if subprotocol else None
+    except ValueError:
+        return None
 
 
 class LoggingProxy:
@@ -88,13 +161,13 @@ class LoggingProxy:
                  upstream_ssl: ssl.SSLContext | None = None, upstream_ca_file: str | None = None,
                  open_timeout: float = 10.0, max_size: int = DEFAULT_MAX_SIZE) -> None:
         self.store = store
-        self.upstream_base = upstream_base.rstrip("/")
+        self.upstream_base = check_upstream_url(upstream_base).rstrip("/")
         self.host = host
         self._port = port
         self.ssl_context = ssl_context
         if upstream_ssl is None and upstream_ca_file:
-            # Verify the upstream against the given CA (hostname checks stay on).
-            upstream_ssl = ssl.create_default_context(cafile=upstream_ca_file)
+            # Verify the upstream against the given CA too (hostname checks stay on).
+            upstream_ssl = upstream_ssl_context(upstream_ca_file)
         # None with a wss:// URL: websockets uses the system CAs and verifies (the default).
         self.upstream_ssl = upstream_ssl
         self.open_timeout = open_timeout
@@ -102,6 +175,8 @@ class LoggingProxy:
         self._server: Server | None = None
         self._handshakes: dict[ServerConnection, _Session] = {}
         self.sessions: dict[str, _Session] = {}
+        self._listeners: list[ChargerListener] = []
+        self._closing: set[asyncio.Future] = set()
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -110,7 +185,13 @@ class LoggingProxy:
             raise RuntimeError("proxy not started")
         return self._server.sockets[0].getsockname()[1]
 
+    @property
+    def scheme(self) -> str:
+        """"wss" when listening with TLS, else "ws"."""
+        return "wss" if self.ssl_context is not None else "ws"
+
     async def start(self) -> None:
+        """Listen (raises OSError when the port is taken)."""
         self._server = await serve(
             self._handle, self.host, self._port, ssl=self.ssl_context,
             process_request=self._process_request,
@@ -134,37 +215,81 @@ class LoggingProxy:
     def upstream_url(self, path: str) -> str:
         return self.upstream_base + (path if path.startswith("/") else "/" + path)
 
+    # ------------------------------------------------------------ observing
+    def chargers(self) -> list[ProxiedCharger]:
+        """The chargers connected through the proxy now, oldest connection first."""
+        sessions = sorted(self.sessions.values(), key=lambda s: s.connected_since_us)
+        return [session.public() for session in sessions]
+
+    def add_listener(self, listener: ChargerListener) -> None:
+        """Call ``listener(charger, connected)`` on the loop when a charger connects
+        (True) or leaves (False). A charger that replaces its own old connection is
+        announced as leaving (the old one) before it is announced as connected."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: ChargerListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _announce(self, session: _Session, connected: bool) -> None:
+        if not connected:
+            if session.gone_announced:
+                return
+            session.gone_announced = True
+        charger = session.public()
+        for listener in list(self._listeners):
+            try:
+                listener(charger, connected)
+            except Exception:  # noqa: BLE001 - an observer must not break the relay
+                log.exception("proxy listener failed")
+
     # ------------------------------------------------------------ handshake
     async def _process_request(self, connection: ServerConnection, request: Request) -> None:
         """Open the upstream before answering the charger, so the charger gets
-        the subprotocol the upstream chose."""
+        the subprotocol the upstream chose (OCPP-J 1.6 §3.1.2)."""
         charger_id = charger_id_from_path(request.path)
         session = _Session(charger_id=charger_id, connection_id=self.store.new_connection_id(),
                            charger=connection, upstream_url=self.upstream_url(request.path))
         self._handshakes[connection] = session
+        # Mark the old connection first: the upstream may drop its old leg as soon
+        # as the new one opens, and that must be recorded as a replacement.
+        previous = self.sessions.get(charger_id)
+        if previous is not None:
+            previous.replaced_by = session.connection_id
+        session.upstream, session.failure = await self._open_upstream(session.upstream_url, request)
+        if session.upstream is None and previous is not None \
+                and previous.replaced_by == session.connection_id:
+            previous.replaced_by = None
+        return None
+
+    async def _open_upstream(self, url: str, request: Request
+                             ) -> tuple[ClientConnection | None, tuple[str, str, int | None] | None]:
         offered = offered_subprotocols(request)
         headers: dict[str, str] = {}
         if request.headers.get("Authorization"):
             headers["Authorization"] = request.headers["Authorization"]
         kwargs: dict[str, Any] = {}
-        if session.upstream_url.startswith("wss:") and self.upstream_ssl is not None:
+        if url.startswith("wss:") and self.upstream_ssl is not None:
             kwargs["ssl"] = self.upstream_ssl
         try:
-            session.upstream = await connect(
-                session.upstream_url, subprotocols=offered or None, additional_headers=headers,
+            upstream = await connect(
+                url, subprotocols=offered or None, additional_headers=headers,
                 user_agent_header=request.headers.get("User-Agent"),
                 open_timeout=self.open_timeout, max_size=self.max_size, compression=None,
                 ping_interval=None, **kwargs)
         except InvalidStatus as exc:
             status = exc.response.status_code
             body = exc.response.body.decode("utf-8", "replace").strip() if exc.response.body else ""
-            session.failure = ("upstream_refused",
-                               f"upstream answered HTTP {status}" + (f": {body}" if body else ""),
-                               status)
+            return None, ("upstream_refused",
+                          f"upstream answered HTTP {status}" + (f": {body}" if body else ""), status)
+        except ssl.SSLCertVerificationError as exc:
+            return None, ("upstream_untrusted",
+                          f"the upstream's certificate is not trusted ({exc.verify_message}); "
+                          "give its CA with --ca-file if you trust it", None)
         except (OSError, asyncio.TimeoutError, InvalidHandshake) as exc:
-            session.failure = ("upstream_unreachable",
-                               f"upstream unreachable: {type(exc).__name__}: {exc}", None)
-        return None
+            return None, ("upstream_unreachable",
+                          f"upstream unreachable: {type(exc).__name__}: {exc}", None)
+        return upstream, None
 
     def _select_subprotocol(self, connection: ServerConnection,
                             offered: Sequence[str]) -> str | None:
@@ -176,61 +301,90 @@ class LoggingProxy:
     # ----------------------------------------------------------- connection
     async def _handle(self, websocket: ServerConnection) -> None:
         session = self._handshakes.pop(websocket, None)
-        assert websocket.request is not None
-        request = websocket.request
-        credentials = basic_auth_credentials(request)
-        remote = websocket.remote_address
-        handshake = {
-            "path": request.path, "remote": f"{remote[0]}:{remote[1]}" if remote else "?",
-            "offered": offered_subprotocols(request), "subprotocol": websocket.subprotocol,
-            "auth_user": credentials[0] if credentials else None,
-        }
+        handshake = _handshake_detail(websocket)
         if session is None or session.upstream is None:
-            cause, reason, status = (session.failure if session and session.failure
-                                     else ("upstream_unreachable", "no upstream connection", None))
-            code = CLOSE_UPSTREAM_REFUSED if cause == "upstream_refused" else CLOSE_UPSTREAM_UNREACHABLE
-            charger_id = session.charger_id if session else charger_id_from_path(request.path)
-            self.store.record_event(ConnectionEvent(
-                charger_id, "refused", connection_id=session.connection_id if session else None,
-                detail={**handshake, "cause": cause, "reason": reason, "status": status,
-                        "upstream": session.upstream_url if session else self.upstream_url(request.path),
-                        "close_code": code}))
-            await websocket.close(code, reason[:120])
+            await self._refuse(websocket, session, handshake)
             return
         upstream = session.upstream
+        session.remote = handshake["remote"]
+        session.version = _version_of(websocket.subprotocol)
+        session.connected_since_us = now_us()
+        session.observed = ObservedExchange(self.store, session.charger_id, session.version,
+                                            connection_id=session.connection_id)
         self.store.record_event(ConnectionEvent(
             session.charger_id, "connected", connection_id=session.connection_id,
             detail={**handshake, "upstream": session.upstream_url,
                     "upstream_subprotocol": upstream.subprotocol, "proxy": True}))
+        self._activate(session)
+        try:
+            ending = await self._relay(session, websocket, upstream)
+        finally:
+            self._deactivate(session)
+            session.observed.close()  # relayed calls still open are lost
+            await upstream.close()
+        self.store.record_event(ConnectionEvent(
+            session.charger_id, "disconnected", connection_id=session.connection_id,
+            detail={**ending, "upstream": session.upstream_url,
+                    "charger_code": websocket.close_code, "upstream_code": upstream.close_code}))
+
+    async def _refuse(self, websocket: ServerConnection, session: _Session | None,
+                      handshake: dict[str, Any]) -> None:
+        """The upstream would not have the charger: close it with the reason
+        (RFC 6455 §7.4.1 codes), so its own reconnect logic runs."""
+        cause, reason, status = (session.failure if session and session.failure
+                                 else ("upstream_unreachable", "no upstream connection", None))
+        code = CLOSE_UPSTREAM_REFUSED if cause == "upstream_refused" else CLOSE_UPSTREAM_UNREACHABLE
+        charger_id = session.charger_id if session else charger_id_from_path(handshake["path"])
+        self.store.record_event(ConnectionEvent(
+            charger_id, "refused", connection_id=session.connection_id if session else None,
+            detail={**handshake, "cause": cause, "reason": reason, "status": status,
+                    "upstream": session.upstream_url if session else self.upstream_url(handshake["path"]),
+                    "close_code": code}))
+        await websocket.close(code, reason[:120])
+
+    def _activate(self, session: _Session) -> None:
+        """Register a live session; a previous one of the same charger is closed:
+        the newer connection wins, as with a real CSMS."""
+        previous = self.sessions.get(session.charger_id)
+        if previous is not None:
+            previous.replaced_by = session.connection_id
+            self._announce(previous, False)
+            closing = asyncio.ensure_future(previous.charger.close(CLOSE_REPLACED, REPLACED_REASON))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         self.sessions[session.charger_id] = session
+        self._announce(session, True)
+
+    def _deactivate(self, session: _Session) -> None:
+        if self.sessions.get(session.charger_id) is session:
+            self.sessions.pop(session.charger_id, None)
+        for _pending, future in session.injected.values():
+            if not future.done():
+                future.set_exception(RpcConnectionClosed("charger disconnected"))
+        self._announce(session, False)
+
+    async def _relay(self, session: _Session, websocket: ServerConnection,
+                     upstream: ClientConnection) -> dict[str, Any]:
+        """Pump both ways until one side closes; close the other; say how it ended."""
         from_charger = asyncio.create_task(self._pump(session, websocket, upstream, Direction.TO_CSMS))
         from_upstream = asyncio.create_task(self._pump(session, upstream, websocket, Direction.TO_CHARGER))
-        code: int | None = None
-        reason, closed_by, forward = "", "proxy", 1001
         try:
             done, _ = await asyncio.wait({from_charger, from_upstream},
                                          return_when=asyncio.FIRST_COMPLETED)
             first, closed_by, other = ((websocket, "charger", upstream) if from_charger in done
                                        else (upstream, "upstream", websocket))
             code, reason = first.close_code, first.close_reason or ""
-            forward = code if valid_close_code(code) else 1001
-            await other.close(forward, reason if valid_close_code(code) else
-                              f"{closed_by} connection lost")
+            forward, forward_reason = (code, reason) if valid_close_code(code) else \
+                (1001, f"{closed_by} connection lost")
+            if session.replaced_by is not None:
+                closed_by, reason = "proxy", f"{REPLACED_REASON} (connection {session.replaced_by})"
+                forward, forward_reason = CLOSE_REPLACED, REPLACED_REASON
+            await other.close(forward, forward_reason)
             await asyncio.gather(from_charger, from_upstream, return_exceptions=True)
         finally:
             for task in (from_charger, from_upstream):
                 task.cancel()
-            if self.sessions.get(session.charger_id) is session:
-                self.sessions.pop(session.charger_id, None)
-            for _pending, future in session.injected.values():
-                if not future.done():
-                    future.set_exception(RpcConnectionClosed("charger disconnected"))
-            await upstream.close()
-        self.store.record_event(ConnectionEvent(
-            session.charger_id, "disconnected", connection_id=session.connection_id,
-            detail={"code": code, "reason": reason, "closed_by": closed_by,
-                    "forwarded_code": forward, "upstream": session.upstream_url,
-                    "charger_code": websocket.close_code, "upstream_code": upstream.close_code}))
+        return {"code": code, "reason": reason, "closed_by": closed_by, "forwarded_code": forward}
 
     async def _pump(self, session: _Session, source: Any, target: Any, direction: Direction) -> None:
         try:
@@ -242,93 +396,125 @@ class LoggingProxy:
 
     # ------------------------------------------------------------ recording
     def _record(self, session: _Session, message: str | bytes, direction: Direction) -> bool:
-        """Record one relayed message; return whether it is to be forwarded."""
+        """Record one relayed message; return whether it is to be forwarded (the answers
+        to the studio's injected calls are not)."""
         received_us = now_us()
         raw = message if isinstance(message, str) else message.decode("utf-8", errors="replace")
-        record = FrameRecord(session.charger_id, direction, raw, ts_us=received_us,
-                             connection_id=session.connection_id)
         try:
-            frame = parse_frame(raw)
-        except FrameError as exc:
-            record.message_type = exc.message_type
-            record.unique_id = exc.unique_id
-            record.problem = str(exc)
-            self.store.record_frame(record)
-            return True
-        record.message_type = int(frame.message_type)
-        record.unique_id = frame.unique_id
-        if frame.message_type is MessageType.CALL:
-            record.action = frame.action
-            record.state = CallState.PENDING.value
-            row_id = self.store.record_frame(record)
-            pending = (session.pending_to_csms if direction is Direction.TO_CSMS
-                       else session.pending_to_charger)
-            pending[frame.unique_id] = _Pending(row_id, frame.action or "", received_us)
-            return True
-        # A response: it answers a CALL that went the other way.
-        is_error = frame.message_type is MessageType.CALLERROR
-        record.error_code = frame.error_code
-        state = CallState.ERROR if is_error else CallState.ANSWERED
-        injected = None
-        if direction is Direction.TO_CSMS:
-            injected = session.injected.pop(frame.unique_id, None)
-            pending = injected[0] if injected else session.pending_to_charger.pop(frame.unique_id, None)
-        else:
-            pending = session.pending_to_csms.pop(frame.unique_id, None)
-        if pending is None:
-            late = direction is Direction.TO_CSMS and frame.unique_id in session.abandoned
-            record.state = (CallState.LATE if late else CallState.UNMATCHED).value
-            self.store.record_frame(record)
-            if late:
-                session.abandoned.discard(frame.unique_id)
+            frame: Frame | None = parse_frame(raw)
+        except FrameError:
+            frame = None  # recorded with the reason by the observer
+        if frame is not None and direction is Direction.TO_CSMS \
+                and frame.message_type is not MessageType.CALL:
+            record = FrameRecord(session.charger_id, direction, raw, ts_us=received_us,
+                                 connection_id=session.connection_id,
+                                 message_type=int(frame.message_type),
+                                 unique_id=frame.unique_id, error_code=frame.error_code)
+            if frame.unique_id in session.injected:
+                self._record_injected_answer(session, frame, record)
                 return False
-            return True
+            if frame.unique_id in session.abandoned \
+                    and not session.observed.is_open(Direction.TO_CHARGER, frame.unique_id):
+                # an injected call's late answer: ours, never forwarded
+                self._record_late(record, session.abandoned.pop(frame.unique_id))
+                return False
+        session.observed.record(raw, direction, received_us, frame)
+        return True
+
+    def _record_late(self, record: FrameRecord, late: _Pending) -> None:
+        record.action = late.action
+        record.pair_id = late.row_id
+        record.latency_ms = (record.ts_us - late.sent_us) / 1000
+        record.state = CallState.LATE.value
+        record.problem = (f"Late answer to {late.action}: arrived {record.latency_ms / 1000:.1f} s "
+                          "after it was sent, after the studio stopped waiting")
+        self.store.record_frame(record)  # the call stays recorded as timed out
+
+    def _record_injected_answer(self, session: _Session, frame: Frame, record: FrameRecord) -> None:
+        pending, future = session.injected.pop(frame.unique_id)
+        is_error = frame.message_type is MessageType.CALLERROR
+        state = CallState.ERROR if is_error else CallState.ANSWERED
+        self._pair(record, pending, state)
+        violations: list[schemas.Violation] = []
+        if not is_error and session.version is not None \
+                and pending.action in schemas.known_actions(session.version):
+            violations = schemas.validate(session.version, pending.action, "response", frame.payload)
+            record.valid = not violations
+            record.violations = [v.as_dict() for v in violations]
+            if violations:
+                record.problem = describe_violations(pending.action, violations)
+        row_id = self.store.record_response(record, state.value)
+        if not future.done():
+            future.set_result((frame, violations, record.latency_ms, row_id))
+
+    @staticmethod
+    def _pair(record: FrameRecord, pending: _Pending, state: CallState) -> None:
         record.action = pending.action
         record.pair_id = pending.row_id
-        record.latency_ms = (received_us - pending.sent_us) / 1000
+        record.latency_ms = (record.ts_us - pending.sent_us) / 1000
         record.state = state.value
-        self.store.record_response(record, state.value)
-        if injected is not None:
-            if not injected[1].done():
-                injected[1].set_result(frame)
-            return False
-        return True
 
     # ------------------------------------------------------------ injection
     async def inject(self, charger_id: str, action: str, payload: Any,
                      timeout: float = 30) -> Any:
-        """Send a CALL to a proxied charger; return its CALLRESULT payload.
+        """Send a CALL to a proxied charger; return its CALLRESULT payload
+        (see ``inject_detailed``)."""
+        return (await self.inject_detailed(charger_id, action, payload, timeout)).payload
+
+    async def inject_detailed(self, charger_id: str, action: str, payload: Any,
+                              timeout: float = 30) -> Reply:
+        """Send a CALL to a proxied charger; return its answer with the schema
+        violations it has (for the charger's OCPP version), latency and record id.
 
         Raises CallError for a CALLERROR, CallTimeout without an answer in time,
-        KeyError when the charger is not connected through the proxy.
+        core.rpc.ConnectionClosed when the charger leaves first, KeyError when the
+        charger is not connected through the proxy.
         """
         session = self.sessions[charger_id]
         unique_id = new_inject_id()
         text = call_text(unique_id, action, payload)
-        sent_us = now_us()
-        record = FrameRecord(charger_id, Direction.TO_CHARGER, text, ts_us=sent_us,
+        record = FrameRecord(charger_id, Direction.TO_CHARGER, text,
                              connection_id=session.connection_id,
                              message_type=int(MessageType.CALL), unique_id=unique_id,
                              action=action, state=CallState.PENDING.value)
         row_id = self.store.record_frame(record)
+        pending = _Pending(row_id, action, record.ts_us)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        session.injected[unique_id] = (_Pending(row_id, action, sent_us), future)
+        session.injected[unique_id] = (pending, future)
         try:
             await session.charger.send(text)
-            frame = await asyncio.wait_for(future, timeout)
+            frame, violations, latency_ms, reply_id = await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
-            session.injected.pop(unique_id, None)
-            session.abandoned.add(unique_id)
-            self.store.set_call_state(row_id, CallState.TIMEOUT.value)
-            raise CallTimeout(f"{action} {unique_id}: no answer within {timeout} s") from None
+            self._abandon(session, unique_id, pending)
+            raise CallTimeout(f"{charger_id} did not answer {action} within {timeout:g} s") from None
         except ConnectionClosed:
             session.injected.pop(unique_id, None)
             self.store.set_call_state(row_id, CallState.LOST.value)
-            raise RpcConnectionClosed("charger disconnected") from None
+            raise RpcConnectionClosed(f"{charger_id} disconnected") from None
         except RpcConnectionClosed:
             self.store.set_call_state(row_id, CallState.LOST.value)
             raise
         if frame.message_type is MessageType.CALLERROR:
-            raise CallError(frame.error_code or "", frame.error_description or "",
-                            frame.payload if isinstance(frame.payload, dict) else None)
-        return frame.payload
+            raise CallError(frame.error_code or "GenericError", frame.error_description or "",
+                            frame.payload if isinstance(frame.payload, dict) else {})
+        return Reply(frame.payload, violations, latency_ms, reply_id)
+
+    def _abandon(self, session: _Session, unique_id: str, pending: _Pending) -> None:
+        """OCPP-J 1.6 §4.1.1: after a timeout the call is given up; remember it to
+        recognise (and keep from the upstream) an answer that comes later."""
+        session.injected.pop(unique_id, None)
+        session.abandoned[unique_id] = pending
+        while len(session.abandoned) > _ABANDONED_MEMORY:
+            session.abandoned.popitem(last=False)
+        self.store.set_call_state(pending.row_id, CallState.TIMEOUT.value)
+
+
+def _handshake_detail(websocket: ServerConnection) -> dict[str, Any]:
+    """What the charger said when it opened its websocket, for the capture."""
+    assert websocket.request is not None
+    request = websocket.request
+    credentials = basic_auth_credentials(request)
+    remote = websocket.remote_address
+    return {"path": request.path, "remote": f"{remote[0]}:{remote[1]}" if remote else "?",
+            "offered": offered_subprotocols(request), "subprotocol": websocket.subprotocol,
+            "auth_user": credentials[0] if credentials else None}

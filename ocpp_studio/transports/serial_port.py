@@ -12,8 +12,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -27,11 +30,18 @@ from ..core.records import Direction, FrameRecord, iso_from_us, now_us
 from ..core.versions import OcppVersion
 from ..station.central import CentralSystem, ChargerSession, Handshake
 from .console_patterns import LinePattern
+from .observed import ObservedExchange, version_from_boot
 
 log = logging.getLogger(__name__)
 
 UNPLUGGED = "The serial adapter was unplugged — waiting for it to come back"
 RECONNECTED = "Reconnected"
+#: Console lines kept in memory (about 100 MB at most for long lines); older ones are dropped.
+MAX_LINES = 200_000
+
+
+def waiting_message(device: str) -> str:
+    return f"Waiting for {device} — is the adapter plugged in?"
 
 
 # ------------------------------------------------------------------ ports
@@ -40,14 +50,61 @@ class PortInfo:
     device: str
     description: str
     vid_pid: str  # "0403:6001", "" when not a USB device
+    serial_number: str = ""  # the USB adapter's serial number, when it has one
+    manufacturer: str = ""
+
+    @property
+    def label(self) -> str:
+        """"/dev/ttyUSB0 — FT232R USB UART (0403:6001)", for a port chooser."""
+        text = self.device
+        if self.description and self.description not in ("n/a", self.device):
+            text += f" — {self.description}"
+        return text + (f" ({self.vid_pid})" if self.vid_pid else "")
 
 
 def list_ports() -> list[PortInfo]:
+    """The serial ports of this computer, sorted by device name."""
     ports = []
     for port in serial.tools.list_ports.comports():
         vid_pid = f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None and port.pid is not None else ""
-        ports.append(PortInfo(port.device, port.description or "", vid_pid))
+        ports.append(PortInfo(port.device, port.description or "", vid_pid,
+                              port.serial_number or "", port.manufacturer or ""))
     return sorted(ports, key=lambda p: p.device)
+
+
+class SerialOpenError(OSError):
+    """The port exists but cannot be opened, or the device name is not usable;
+    the message says why in plain words."""
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int):
+        return code
+    cause = exc.__cause__ or exc.__context__
+    return _errno_of(cause) if cause is not None and cause is not exc else None
+
+
+def open_problem(device: str, exc: BaseException) -> SerialOpenError | None:
+    """None when the device is simply not there (yet); else a SerialOpenError saying
+    why it cannot be opened. pyserial gives an errno on Linux and macOS and only
+    a message (with the Windows error's name) on Windows."""
+    code, text = _errno_of(exc), str(exc)
+    if isinstance(exc, ValueError):
+        return SerialOpenError(f"{device!r} cannot be used: {exc}. Give a port such as "
+                               "/dev/ttyUSB0 or COM3, or a pyserial URL such as loop://")
+    if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "FileNotFoundError" in text \
+            or "No such file" in text or "cannot find the file" in text:
+        return None
+    if code == errno.EBUSY or "busy" in text.lower() or "exclusively lock" in text \
+            or (sys.platform == "win32" and ("PermissionError" in text or "Access is denied" in text)):
+        return SerialOpenError(f"{device} is in use by another program (a terminal, the "
+                               "charger maker's tool…): close it and try again")
+    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        hint = (" On Linux your user must be in the 'dialout' group (sudo usermod -aG dialout "
+                "$USER, then log out and in again)." if sys.platform.startswith("linux") else "")
+        return SerialOpenError(f"You may not open {device}: permission denied.{hint}")
+    return SerialOpenError(f"Cannot open {device}: {exc}")
 
 
 @dataclass
@@ -80,7 +137,7 @@ class ConsoleLine:
 
 @dataclass(frozen=True)
 class ConsoleStatus:
-    kind: str  # open, unplugged, reconnected, closed, error
+    kind: str  # open, waiting, unplugged, reconnected, closed, error
     message: str
 
 
@@ -90,15 +147,23 @@ StatusListener = Callable[[ConsoleStatus], None]
 
 # ---------------------------------------------------------------- console
 class SerialConsole:
-    """Lines from a serial port, delivered on the asyncio loop."""
+    """Lines from a serial port, delivered on the asyncio loop.
+
+    ``lines`` keeps the newest ``max_lines`` (a deque: index it, or use ``tail``);
+    ``dropped_lines`` counts the older ones let go, so a console left open for
+    days does not eat the memory.
+    """
 
     def __init__(self, settings: SerialSettings, *, opener: Callable[[SerialSettings], Any] | None = None,
-                 retry_interval: float = 1.0, max_line: int = 65536) -> None:
+                 retry_interval: float = 1.0, max_line: int = 65536,
+                 max_lines: int = MAX_LINES) -> None:
         self.settings = settings
         self._opener = opener or (lambda s: s.open())
         self.retry_interval = retry_interval
         self.max_line = max_line
-        self.lines: list[ConsoleLine] = []
+        self.lines: deque[ConsoleLine] = deque(maxlen=max_lines)
+        self.dropped_lines = 0
+        self._ever_opened = False
         self.status: ConsoleStatus | None = None
         self._listeners: list[LineListener] = []
         self._status_listeners: list[StatusListener] = []
@@ -127,15 +192,35 @@ class SerialConsole:
     def connected(self) -> bool:
         return self._port is not None
 
+    def tail(self, count: int) -> list[ConsoleLine]:
+        """The newest ``count`` lines, oldest first."""
+        count = min(count, len(self.lines))
+        return [self.lines[i] for i in range(len(self.lines) - count, len(self.lines))]
+
     # lifecycle
     async def start(self) -> None:
-        """Open the port (raises if it cannot be opened now) and start reading."""
+        """Open the port and start reading.
+
+        A device that is not there yet (adapter not plugged in) is waited for:
+        status "waiting", then "open" when it appears. Raises SerialOpenError when
+        the port exists but cannot be opened, or the device name is not usable.
+        """
         if self._thread is not None:
             return
         self._loop = asyncio.get_running_loop()
-        self._port = await asyncio.to_thread(self._opener, self.settings)
+        device = self.settings.device
+        try:
+            self._port = await asyncio.to_thread(self._opener, self.settings)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            problem = open_problem(device, exc)
+            if problem is not None:
+                raise problem from exc
+            self._port = None
+            self._set_status(ConsoleStatus("waiting", waiting_message(device)))
+        else:
+            self._ever_opened = True
+            self._set_status(ConsoleStatus("open", f"Opened {device}"))
         self._stop.clear()
-        self._set_status(ConsoleStatus("open", f"Opened {self.settings.device}"))
         self._thread = threading.Thread(target=self._run, name=f"serial {self.settings.device}",
                                         daemon=True)
         self._thread.start()
@@ -166,9 +251,14 @@ class SerialConsole:
                 raise ConnectionError(f"writing to {self.settings.device} failed: {exc}") from exc
 
     def save(self, path: str | Path) -> None:
-        """Write the console lines, each with its receive time (UTC)."""
+        """Write the console lines as "ISO time<TAB>text" (UTC receive time); a
+        first "#" line says how many older lines were no longer kept, if any."""
+        lines = list(self.lines)
         with open(path, "w", encoding="utf-8", newline="\n") as out:
-            for line in list(self.lines):
+            if self.dropped_lines:
+                out.write(f"# {self.dropped_lines} older lines of {self.settings.device} were "
+                          f"not kept (only the newest {self.lines.maxlen} are)\n")
+            for line in lines:
                 out.write(f"{iso_from_us(line.ts_us)}\t{line.text}\n")
 
     # reader thread
@@ -185,14 +275,7 @@ class SerialConsole:
         port = self._port
         while not self._stop.is_set():
             if port is None:
-                if self._stop.wait(self.retry_interval):
-                    break
-                try:
-                    port = self._opener(self.settings)
-                except (serial.SerialException, OSError, ValueError):
-                    continue
-                self._port = port
-                self._post_status(ConsoleStatus("reconnected", RECONNECTED))
+                port = self._reopen()
                 continue
             try:
                 chunk = port.read(max(1, getattr(port, "in_waiting", 0) or 1))
@@ -219,9 +302,31 @@ class SerialConsole:
         if buffer:
             self._post_line(buffer)
 
+    def _reopen(self) -> Any:
+        """Wait, then try to open the port again (in the reader thread)."""
+        if self._stop.wait(self.retry_interval):
+            return None
+        try:
+            port = self._opener(self.settings)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            problem = open_problem(self.settings.device, exc)
+            status = self.status
+            if problem is not None and (status is None or status.message != str(problem)):
+                # e.g. just plugged in, but not ours to open: say so, keep trying
+                self._post_status(ConsoleStatus("error", str(problem)))
+            return None
+        self._port = port
+        first = not self._ever_opened
+        self._ever_opened = True
+        self._post_status(ConsoleStatus("open", f"Opened {self.settings.device}") if first
+                          else ConsoleStatus("reconnected", RECONNECTED))
+        return port
+
     def _post_line(self, raw: bytes) -> None:
-        raw = raw.rstrip(b"\r")
-        line = ConsoleLine(now_us(), raw.decode("utf-8", errors="replace"), raw)
+        # the text loses the CR of a CR LF ending; the bytes keep it (the hex view shows
+        # exactly what came down the wire)
+        text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+        line = ConsoleLine(now_us(), text, raw)
         self._call_in_loop(self._deliver, line)
 
     def _post_status(self, status: ConsoleStatus) -> None:
@@ -237,6 +342,8 @@ class SerialConsole:
             pass
 
     def _deliver(self, line: ConsoleLine) -> None:
+        if len(self.lines) == self.lines.maxlen:
+            self.dropped_lines += 1
         self.lines.append(line)
         for listener in list(self._listeners):
             try:
@@ -268,16 +375,29 @@ _CHARGER_ACTIONS = {
 
 
 class SerialObserver:
-    """Console lines → pattern → FrameRecords marked observed (not answered)."""
+    """Console lines → pattern → frames recorded as observed (we did not answer them):
+    paired with their CALL, with the time between, and schema-checked once the OCPP
+    version is known (given, or read from the charger's BootNotification)."""
 
     def __init__(self, console: SerialConsole, store: CaptureStore,
-                 pattern: LinePattern | None = None, charger: str | None = None) -> None:
+                 pattern: LinePattern | None = None, charger: str | None = None,
+                 version: OcppVersion | None = None) -> None:
         self.console = console
         self.store = store
         self.pattern = pattern or LinePattern.bare()
         self.charger = charger or console.settings.device
+        self.exchange = ObservedExchange(store, self.charger, version, live=False)
         self._call_directions: dict[str, Direction] = {}
         self.frames_recorded = 0
+        #: called with (line, record) for each line a frame was taken from
+        self._frame_listeners: list[Callable[[ConsoleLine, FrameRecord], None]] = []
+
+    def add_frame_listener(self, listener: Callable[[ConsoleLine, FrameRecord], None]) -> None:
+        self._frame_listeners.append(listener)
+
+    def remove_frame_listener(self, listener: Callable[[ConsoleLine, FrameRecord], None]) -> None:
+        if listener in self._frame_listeners:
+            self._frame_listeners.remove(listener)
 
     def attach(self) -> None:
         self.console.add_listener(self.on_line)
@@ -287,7 +407,11 @@ class SerialObserver:
 
     async def start(self) -> None:
         self.attach()
-        await self.console.start()
+        try:
+            await self.console.start()
+        except BaseException:
+            self.detach()
+            raise
 
     async def stop(self) -> None:
         await self.console.stop()
@@ -296,28 +420,24 @@ class SerialObserver:
     def on_line(self, line: ConsoleLine) -> None:
         found = self.pattern.extract(line.text)
         if found is None:
-            return
-        record = FrameRecord(charger=self.charger, direction=Direction.TO_CSMS, raw=found.raw,
-                             ts_us=line.ts_us, state="observed", problem=None)
-        direction = found.direction
+            return  # stays in the console only
         try:
-            frame = parse_frame(found.raw)
-        except FrameError as exc:
-            frame = None
-            record.message_type = exc.message_type
-            record.unique_id = exc.unique_id
+            frame: Any = parse_frame(found.raw)
+        except FrameError:
+            frame = None  # recorded with the reason as its problem
+        direction = found.direction
         if frame is not None:
-            record.message_type = int(frame.message_type)
-            record.unique_id = frame.unique_id
-            record.action = frame.action
-            record.error_code = frame.error_code
             if direction is None:
                 direction = self._guess(frame)
             if frame.message_type is MessageType.CALL:
                 self._call_directions[frame.unique_id] = direction or Direction.TO_CSMS
-        record.direction = direction or Direction.TO_CSMS
-        self.store.record_frame(record)
+                if self.exchange.version is None:
+                    self.exchange.version = version_from_boot(frame.action, frame.payload)
+        record = self.exchange.record(found.raw, direction or Direction.TO_CSMS, line.ts_us,
+                                      frame)
         self.frames_recorded += 1
+        for listener in list(self._frame_listeners):
+            listener(line, record)
 
     def _guess(self, frame: Any) -> Direction | None:
         if frame.message_type is MessageType.CALL:
@@ -325,7 +445,7 @@ class SerialObserver:
         call = self._call_directions.get(frame.unique_id)
         if call is None:
             return None
-        return Direction.TO_CHARGER if call is Direction.TO_CSMS else Direction.TO_CSMS
+        return call.opposite
 
 
 # ------------------------------------------------------------ answer mode
@@ -345,8 +465,12 @@ class SerialCsms:
     async def start(self) -> None:
         self.console.add_listener(self._on_line)
         self.console.add_status_listener(self._on_status)
-        await self.console.start()
-        self._open()
+        try:
+            await self.console.start()  # "open" opens the session (_on_status)
+        except BaseException:
+            self.console.remove_listener(self._on_line)
+            self.console.remove_status_listener(self._on_status)
+            raise
         self._worker = asyncio.create_task(self._feed())
 
     async def stop(self) -> None:
@@ -383,7 +507,7 @@ class SerialCsms:
     def _on_status(self, status: ConsoleStatus) -> None:
         if status.kind == "unplugged":
             self._close("serial adapter unplugged")
-        elif status.kind == "reconnected" and self.session is None:
+        elif status.kind in ("open", "reconnected") and self.session is None:
             self._open()
 
     async def _feed(self) -> None:

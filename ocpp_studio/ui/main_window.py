@@ -46,7 +46,9 @@ from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
 from .offpeak_panel import OffPeakPanel
 from .power_panel import PowerPanel
 from .preferences import ViewPreferences
+from .proxy_panel import ProxyPanel
 from .send_dialog import SendMessageDialog
+from .serial_panel import SerialPanel
 
 if TYPE_CHECKING:
     from .timeline_dialog import TimelineDialog
@@ -232,6 +234,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.offpeak_panel, "Charging hours")
         self.tabs.setTabToolTip(3, "UK off-peak charging hours, override, randomised delay "
                                    "and a check of what the charger will do")
+        # a charger's serial debug port, and the relay to a charger's real back office
+        self.serial_panel = SerialPanel(studio)
+        index = self.tabs.addTab(self.serial_panel, "Serial console")
+        self.tabs.setTabToolTip(index, "A charger's debug port through a USB-serial adapter: "
+                                       "its console, with the OCPP messages found in it")
+        self.proxy_panel = ProxyPanel(studio)
+        index = self.tabs.addTab(self.proxy_panel, "Proxy")
+        self.tabs.setTabToolTip(index, "Sit between a charger and its real central system: "
+                                       "every message passed on and recorded")
         # The charger cards must stay readable ("Connected", connector badges) however
         # wide the tabs on the right would like to be.
         self.chargers.setMinimumWidth(330)
@@ -856,8 +867,9 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- send
     def open_send_dialog(self) -> SendMessageDialog:
         if self._send_dialog is None:
-            self._send_dialog = SendMessageDialog(self.central, self,
-                                                  self.chargers.selected_charger())
+            self._send_dialog = SendMessageDialog(
+                self.central, self, self.chargers.selected_charger(),
+                proxy=lambda: getattr(self.studio, "proxy", None))
         else:
             self._send_dialog.refresh_chargers(self.chargers.selected_charger())
         self._send_dialog.show()
@@ -928,6 +940,8 @@ class MainWindow(QMainWindow):
         self.feed.stop()
         self._station_timer.stop()
         self.power_panel.detach()
+        self.serial_panel.detach()
+        self.proxy_panel.detach()
         if self._opened_store is not None:
             self._opened_store.close()
             self._opened_store = None

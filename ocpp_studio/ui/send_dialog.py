@@ -1,11 +1,18 @@
-"""A small expert tool: send any CSMS-initiated message to a connected charger."""
+"""A small expert tool: send any CSMS-initiated message to a connected charger.
+
+Chargers connected to the studio's own central system are called through it; chargers
+connected through the logging proxy (when one is given) get the message injected into
+their connection by the proxy — their real central system never sees it, and the
+charger's answer is kept by the proxy rather than passed on.
+"""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -68,16 +75,27 @@ def describe_failure(exc: BaseException) -> str:
         return f"The charger refused the message with a CALLERROR — {exc}"
     if isinstance(exc, ConnectionClosed):
         return f"Not sent or not answered: {exc}"
+    if isinstance(exc, KeyError):
+        return "Not sent: the charger is no longer connected through the proxy."
     if isinstance(exc, InvalidPayload):
         return f"Not sent, because the payload is not valid OCPP: {exc}"
     return f"Unexpected failure: {exc}"
 
 
+#: item role telling a charger reached through the proxy from one connected to us
+THROUGH_PROXY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
 class SendMessageDialog(QDialog):
+    """``proxy``: a LoggingProxy, or a function returning the running one (or None), whose
+    chargers are listed too (labelled "through the proxy")."""
+
     def __init__(self, central: CentralSystem, parent: QWidget | None = None,
-                 charger_id: str | None = None) -> None:
+                 charger_id: str | None = None, *,
+                 proxy: Any = None, through_proxy: bool = False) -> None:
         super().__init__(parent)
         self.central = central
+        self._proxy_source: Any | Callable[[], Any] = proxy
         self.setWindowTitle("Send a message to a charger")
         self.resize(620, 560)
         layout = QVBoxLayout(self)
@@ -115,18 +133,51 @@ class SendMessageDialog(QDialog):
         self.charger.currentIndexChanged.connect(self._fill_actions)
         self.action.currentTextChanged.connect(self._fill_example)
         self.operation: AsyncOp[Reply] | None = None
-        self.refresh_chargers(charger_id)
+        self.refresh_chargers(charger_id, through_proxy)
 
     # ------------------------------------------------------------- choices
-    def refresh_chargers(self, preferred: str | None = None) -> None:
-        current = preferred or self.charger.currentData()
+    def proxy(self) -> Any:
+        """The running logging proxy, if the dialog was given one."""
+        source = self._proxy_source
+        if source is not None and callable(source) and not hasattr(source, "chargers"):
+            return source()
+        return source
+
+    def _proxied(self) -> dict[str, Any]:
+        proxy = self.proxy()
+        if proxy is None:
+            return {}
+        return {c.charger_id: c for c in proxy.chargers()}
+
+    def through_proxy(self) -> bool:
+        """Is the chosen charger reached through the proxy?"""
+        return bool(self.charger.currentData(THROUGH_PROXY_ROLE))
+
+    def refresh_chargers(self, preferred: str | None = None,
+                         through_proxy: bool | None = None) -> None:
+        if preferred is None:
+            current, via_proxy = self.charger.currentData(), self.through_proxy()
+        else:
+            current, via_proxy = preferred, bool(through_proxy)
         self.charger.blockSignals(True)
         self.charger.clear()
         for charger_id, session in sorted(self.central.sessions.items()):
             version = session.station.version
             label = f"{charger_id}  (OCPP {version.label})" if version else charger_id
             self.charger.addItem(label, charger_id)
-        index = self.charger.findData(current) if current else -1
+        for charger_id, proxied in sorted(self._proxied().items()):
+            version = proxied.version
+            label = (f"{charger_id}  (OCPP {version.label}, through the proxy)" if version
+                     else f"{charger_id}  (through the proxy)")
+            self.charger.addItem(label, charger_id)
+            self.charger.setItemData(self.charger.count() - 1, True, THROUGH_PROXY_ROLE)
+        index = -1
+        if current:
+            matches = [i for i in range(self.charger.count())
+                       if self.charger.itemData(i) == current]
+            exact = [i for i in matches
+                     if bool(self.charger.itemData(i, THROUGH_PROXY_ROLE)) == via_proxy]
+            index = (exact or matches or [-1])[0]
         self.charger.setCurrentIndex(max(index, 0))
         self.charger.blockSignals(False)
         self._fill_actions()
@@ -137,7 +188,15 @@ class SendMessageDialog(QDialog):
 
     def _version(self) -> OcppVersion | None:
         charger_id = self.charger.currentData()
-        session = self.central.sessions.get(charger_id) if charger_id else None
+        if not charger_id:
+            return None
+        if self.through_proxy():
+            proxied = self._proxied().get(charger_id)
+            if proxied is None:
+                return None
+            # no subprotocol agreed: the charger talks 1.6, as most do
+            return proxied.version or OcppVersion.V16
+        session = self.central.sessions.get(charger_id)
         return session.station.version if session else None
 
     def _fill_actions(self) -> None:
@@ -168,20 +227,35 @@ class SendMessageDialog(QDialog):
             return
         if not charger_id or not action:
             return
+        proxy = self.proxy() if self.through_proxy() else None
+        if self.through_proxy() and proxy is None:
+            self._show_text("The proxy has stopped, so this charger cannot be reached.",
+                            error=True)
+            return
+        if proxy is not None:
+            def work() -> Any:
+                return proxy.inject_detailed(charger_id, action, payload)
+            store = getattr(proxy, "store", self.central.store)
+        else:
+            def work() -> Any:
+                return self.central.call_detailed(charger_id, action, payload)
+            store = self.central.store
         self.operation = AsyncOp(
-            self, lambda: self.central.call_detailed(charger_id, action, payload),
-            on_start=lambda: self._busy(charger_id, action),
-            on_success=lambda reply: self._show_reply(action, reply),
+            self, work,
+            on_start=lambda: self._busy(charger_id, action, proxy is not None),
+            on_success=lambda reply: self._show_reply(action, reply, store),
             on_failure=self._show_failure).run()
 
-    def _busy(self, charger_id: str, action: str) -> None:
+    def _busy(self, charger_id: str, action: str, through_proxy: bool = False) -> None:
         self.send_button.setEnabled(False)
         self.result_label.setText("Answer")
-        self._show_text(f"Sending {action} to {charger_id}…")
+        via = " through the proxy (its central system does not see it)" if through_proxy else ""
+        self._show_text(f"Sending {action} to {charger_id}{via}…")
 
-    def _show_reply(self, action: str, reply: Reply) -> None:
+    def _show_reply(self, action: str, reply: Reply, store: Any = None) -> None:
         self.send_button.setEnabled(True)
-        record = self.central.store.frame(reply.record_id)
+        store = store if store is not None else self.central.store
+        record = store.frame(reply.record_id)
         text = (pretty_json(record.raw) if record is not None
                 else json.dumps(reply.payload, indent=2, default=_plain))
         heading = f"Answer to {action} after {reply.latency_ms:.0f} ms"
