@@ -1,3 +1,8 @@
 """OCPP Studio: talk OCPP 1.6J and 2.0.1 to EV chargers from a laptop."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # one version, pyproject.toml's; packaged builds carry the metadata (copy_metadata)
+    __version__ = version("ocpp-studio")
+except PackageNotFoundError:  # a checkout that was never installed
+    __version__ = "0.0.0+unknown"

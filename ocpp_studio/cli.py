@@ -72,6 +72,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="open a saved capture (.jsonl export or .db) in the window")
     _add_server_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation offscreen (schemas, files, window, demo "
+                        "chargers) and exit 0 when it works")
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the local CSMS headless")
@@ -593,6 +596,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.self_test:
+        from .ui.self_test import run_self_test
+        return run_self_test()
+    if args.command not in LOGGED_COMMANDS:
+        return _dispatch(args)
+    from .applog import remove_file_logging, setup_file_logging
+    setup_file_logging()  # long-running: also to the log file (the GUI's is set up in run_gui)
+    try:
+        return _dispatch(args)
+    finally:
+        remove_file_logging()
+
+
+#: commands that run for hours and log to the user's log file, as the window does
+LOGGED_COMMANDS = ("serve", "proxy", "serial")
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "call":
         return _call(args)

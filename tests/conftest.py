@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# `serve` and the window log to a file: in tests (and their subprocesses) not the user's own.
+os.environ.setdefault("OCPP_STUDIO_LOG_DIR",
+                      os.path.join(tempfile.gettempdir(), "ocpp-studio-test-logs"))
 
 import websockets  # noqa: E402
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402

@@ -10,12 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import fastjsonschema
 
+from ..resources import schema_path
 from ..core.records import ConnectionEvent, Direction, FrameRecord, iso_from_us, now_us
 from .redaction import redact_raw
 from .store import CaptureStore
@@ -124,10 +124,7 @@ def _line_validators() -> dict[str, Any]:
 
 
 def _schema_path() -> Path:
-    bundled = resources.files("ocpp_studio") / "capture-line.schema.json"
-    if bundled.is_file():  # packaged builds
-        return Path(str(bundled))
-    return Path(__file__).resolve().parents[2] / "schemas" / "capture-line.schema.json"
+    return schema_path("capture-line.schema.json")  # the repository's or the bundle's schemas/
 
 
 def import_jsonl(store: CaptureStore, path: str | Path) -> ImportResult:

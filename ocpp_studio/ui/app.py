@@ -31,14 +31,18 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from ..applog import remove_file_logging, setup_file_logging
 from ..capture.store import CaptureStore
+from ..resources import APP_ICON_PNG, APP_ICON_PNG_256, resource_path
 from ..service import Studio
 from ..settings import AppSettings
 from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
+from .crash import CrashHandler
 from .main_window import MainWindow
 from .preferences import ViewPreferences
 
@@ -208,7 +212,7 @@ class StudioRun:
 
     def _preferences(self) -> ViewPreferences:
         # Screenshots and tests must not touch (or depend on) the user's real preferences.
-        if os.environ.get(SCREENSHOT_ENV) or os.environ.get(QUIT_AFTER_ENV):
+        if automated():
             return ViewPreferences()
         return ViewPreferences.load()
 
@@ -384,15 +388,42 @@ def _readable_fonts(app: QApplication) -> None:
         app.setFont(font)
 
 
-def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None) -> int:
-    """Run the desktop app until its window is closed; returns the exit status."""
+def automated() -> bool:
+    """A screenshot or test run (OCPP_STUDIO_SCREENSHOT / _QUIT_AFTER): it must not touch the
+    user's preferences or log file, and exceptions go to the test's own hook."""
+    return bool(os.environ.get(SCREENSHOT_ENV) or os.environ.get(QUIT_AFTER_ENV))
+
+
+def app_icon() -> QIcon:
+    """The window icon (resources/icons, drawn by packaging/make_icons.py)."""
+    icon = QIcon()
+    for name in (APP_ICON_PNG, APP_ICON_PNG_256):
+        path = resource_path(name)
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
+
+
+def make_app() -> QApplication:
+    """The QApplication as the app (and its self-test) uses it: name, icon, fonts."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("OCPP Studio")
     app.setApplicationDisplayName("OCPP Studio")
+    app.setWindowIcon(app_icon())
     # We end the run ourselves (after a clean shutdown) when the main window closes.
     app.setQuitOnLastWindowClosed(False)
     _readable_fonts(app)
+    return app
+
+
+def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None) -> int:
+    """Run the desktop app until its window is closed; returns the exit status."""
+    app = make_app()
+    crash = None
+    if not automated():
+        setup_file_logging()
+        crash = CrashHandler().install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     run = StudioRun(settings, demo, open_path)
@@ -401,3 +432,6 @@ def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = N
             return loop.run_until_complete(run.run())
     finally:
         asyncio.set_event_loop(None)
+        if crash is not None:
+            crash.uninstall()
+            remove_file_logging()

@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         charger_menu.addSeparator()
         charger_menu.addAction(self.send_action)
         charger_menu.addAction(self.timeline_action)
+        self._build_help_menu()
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -403,6 +404,17 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.commission_action)
         toolbar.addAction(self.send_action)
         toolbar.addAction(self.timeline_action)
+
+    def _build_help_menu(self) -> None:
+        from .help import open_log_folder, show_about
+        help_menu = self.menuBar().addMenu("&Help")
+        self.open_log_action = help_menu.addAction("Open log folder")
+        self.open_log_action.setStatusTip("Show the folder of ocpp-studio.log (for support)")
+        self.open_log_action.triggered.connect(open_log_folder)
+        self.about_action = help_menu.addAction("About OCPP Studio")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(
+            lambda: show_about(self, self.live_capture_path))
 
     def _build_status_bar(self) -> None:
         # Our own widgets instead of QStatusBar.showMessage, which would hide the URL.

@@ -1,0 +1,126 @@
+"""``ocpp-studio --self-test``, the part without Qt: is everything the app reads at runtime
+there and working? Used on a packaged build (CI builds the Linux bundle and runs it) to
+catch a file or module PyInstaller left out. The Qt part (window, demo chargers) is
+``ui/self_test.py``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Callable
+
+from . import __version__
+from .resources import RUNTIME_FILES, base_dir, is_frozen, runtime_file
+
+#: Real frames as the demo chargers send them, one per OCPP version.
+BOOT_16 = ('[2,"1","BootNotification",{"chargePointVendor":"OCPP Studio",'
+           '"chargePointModel":"Demo Wallbox 7.4 kW","firmwareVersion":"demo-1.0"}]')
+BOOT_201 = ('[2,"1","BootNotification",{"reason":"PowerUp","chargingStation":'
+            '{"vendorName":"OCPP Studio","model":"Demo Wallbox 11 kW"}}]')
+#: A timestamp that is not a date-time: only rejected when rfc3339-validator is bundled.
+BAD_TIME_16 = ('[2,"2","StatusNotification",{"connectorId":1,"errorCode":"NoError",'
+               '"status":"Available","timestamp":"yesterday"}]')
+#: 0.3 A is a multiple of 0.1 only when numbers are Decimals (DESIGN.md).
+LIMIT_16 = ('[3,"3",{"status":"Accepted","connectorId":1,"scheduleStart":'
+            '"2024-01-01T00:00:00Z","chargingSchedule":{"chargingRateUnit":"A",'
+            '"chargingSchedulePeriod":[{"startPeriod":0,"limit":0.3}]}}]')
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return f"[{'ok' if self.ok else 'FAIL':>4}] {self.name}: {self.detail} ({self.seconds:.2f} s)"
+
+
+def run_check(name: str, probe: Callable[[], str]) -> Check:
+    """Run one probe; it returns a detail text or raises with the reason it failed."""
+    start = time.perf_counter()
+    try:
+        detail, ok = probe(), True
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer
+        detail, ok = f"{type(exc).__name__}: {exc}", False
+    return Check(name, ok, detail, time.perf_counter() - start)
+
+
+def check_version() -> str:
+    installed = metadata.version("ocpp-studio")
+    if installed != __version__:
+        raise RuntimeError(f"package metadata says {installed}, ocpp_studio.__version__ "
+                           f"{__version__}")
+    return f"{__version__} ({'packaged' if is_frozen() else 'from source'}, {base_dir()})"
+
+
+def check_runtime_files() -> str:
+    missing = [name for kind, name in RUNTIME_FILES if not runtime_file(kind, name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"missing from {base_dir()}: {', '.join(missing)}")
+    return f"{len(RUNTIME_FILES)} files present"
+
+
+def _validate(version: object, raw: str, kind: str = "request", action: str = "") -> list:
+    from .core.frames import parse_frame
+    from .core.schemas import validate
+    frame = parse_frame(raw)
+    return validate(version, action or frame.action, kind, frame.payload)  # type: ignore[arg-type]
+
+
+def check_ocpp_schemas() -> str:
+    from .core.schemas import known_actions
+    from .core.versions import OcppVersion
+    counts = {v: len(known_actions(v)) for v in (OcppVersion.V16, OcppVersion.V201)}
+    if counts[OcppVersion.V16] < 28 or counts[OcppVersion.V201] < 60:
+        raise RuntimeError(f"too few official schemas: {counts}")
+    for version, raw in ((OcppVersion.V16, BOOT_16), (OcppVersion.V201, BOOT_201)):
+        if violations := _validate(version, raw):
+            raise RuntimeError(f"{version} BootNotification rejected: {violations[0].message}")
+    if _validate(OcppVersion.V16, LIMIT_16, "response", "GetCompositeSchedule"):
+        raise RuntimeError("0.3 A rejected by multipleOf 0.1 (numbers not parsed as Decimal)")
+    bad = _validate(OcppVersion.V16, BAD_TIME_16)
+    if not any(v.keyword == "format" for v in bad):
+        raise RuntimeError("a bad date-time was accepted (rfc3339-validator missing?)")
+    return (f"1.6: {counts[OcppVersion.V16]} actions, 2.0.1: {counts[OcppVersion.V201]} actions; "
+            "BootNotification of each version valid, bad date-time caught")
+
+
+def check_json_schema_tools() -> str:
+    import fastjsonschema
+    import jsonschema
+    from .capture.jsonl import _line_validators
+    from .configuration.templates import TEMPLATE_SCHEMA
+    for draft in (jsonschema.Draft4Validator, jsonschema.Draft6Validator,
+                  jsonschema.Draft7Validator):
+        draft.check_schema(draft.META_SCHEMA)  # the metaschemas: jsonschema_specifications
+    jsonschema.Draft7Validator.check_schema(TEMPLATE_SCHEMA)
+    validators = _line_validators()
+    try:
+        validators["frame"]({"kind": "nonsense"})
+    except fastjsonschema.JsonSchemaException:
+        pass
+    else:
+        raise RuntimeError("the capture-line schema accepted a nonsense line")
+    return (f"jsonschema {metadata.version('jsonschema')} with draft 4/6/7 metaschemas, "
+            f"fastjsonschema {metadata.version('fastjsonschema')} compiled capture-line schema")
+
+
+def check_time_zones() -> str:
+    """UK off-peak hours are in Europe/London; Windows needs the tzdata package for it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    summer = datetime(2024, 7, 1, 12, tzinfo=ZoneInfo("Europe/London"))
+    if summer.utcoffset() is None or summer.utcoffset().total_seconds() != 3600:
+        raise RuntimeError(f"Europe/London in July is not UTC+1: {summer.utcoffset()}")
+    return "Europe/London known (BST in summer)"
+
+
+def qt_free_checks() -> list[Check]:
+    return [run_check("version", check_version),
+            run_check("bundled files", check_runtime_files),
+            run_check("OCPP schemas", check_ocpp_schemas),
+            run_check("JSON schema tools", check_json_schema_tools),
+            run_check("time zones", check_time_zones)]
