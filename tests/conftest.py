@@ -185,3 +185,58 @@ def _is_window_of_ours(widget: Any) -> bool:
     parentless menus are left to the Python objects that own them."""
     from PySide6.QtWidgets import QDialog  # noqa: PLC0415
     return type(widget).__module__.startswith("ocpp_studio") or isinstance(widget, QDialog)
+
+
+# ------------------------------------------------------------------ serial ports
+class Pty:
+    """A pseudo-terminal pair, the serial port of the tests: the studio opens ``device``
+    (the slave) by path; the test is the charger on ``master``."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        self.device = os.ttyname(self.slave)
+        self.received = b""  # what read_available collected
+        self._buffer = b""  # what read_line has not returned yet
+
+    def write(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def write_lines(self, lines: list[str]) -> None:
+        self.write("".join(line + "\n" for line in lines))
+
+    def read_line(self, timeout: float = 10.0) -> str:
+        import select  # noqa: PLC0415
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            assert ready, "nothing came back from the serial port"
+            self._buffer += os.read(self.master, 4096)
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def read_available(self) -> bytes:
+        import select  # noqa: PLC0415
+        while select.select([self.master], [], [], 0)[0]:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.received += chunk
+        return self.received
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            if fd < 0:
+                continue
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def pty_pair():
+    pair = Pty()
+    yield pair
+    pair.close()

@@ -3,7 +3,6 @@
 import asyncio
 import json
 import os
-import select
 import threading
 
 import pytest
@@ -81,43 +80,6 @@ def test_list_ports_returns_port_infos():
     assert isinstance(ports, list)
     for port in ports:
         assert isinstance(port.device, str)
-
-
-# ------------------------------------------------------------- pty helpers
-class Pty:
-    """A pseudo-terminal pair: the studio opens the slave by path; the test is the charger."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.device = os.ttyname(self.slave)
-        self._buffer = b""
-
-    def write(self, text: str) -> None:
-        os.write(self.master, text.encode())
-
-    def read_line(self, timeout: float = 10.0) -> str:
-        while b"\n" not in self._buffer:
-            ready, _, _ = select.select([self.master], [], [], timeout)
-            assert ready, "nothing came back from the serial port"
-            self._buffer += os.read(self.master, 4096)
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line.decode()
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            if fd < 0:
-                continue
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-@pytest.fixture
-def pty_pair():
-    pair = Pty()
-    yield pair
-    pair.close()
 
 
 # ----------------------------------------------------------------- console

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import select
 import socket
 from pathlib import Path
 
@@ -33,39 +31,6 @@ async def recv_until(ws, unique_id: str, timeout: float = 10) -> str:
 def make_studio(tmp_path: Path) -> Studio:
     return Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
                               capture_path=str(tmp_path / "c.db")))
-
-
-class Pty:
-    """A pseudo-terminal pair: the studio opens the slave by path; the test is the charger."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.device = os.ttyname(self.slave)
-
-    def write(self, text: str) -> None:
-        os.write(self.master, text.encode())
-
-    def read_line(self, timeout: float = 10.0) -> str:
-        data = b""
-        while b"\n" not in data:
-            ready, _, _ = select.select([self.master], [], [], timeout)
-            assert ready, "nothing came back from the serial port"
-            data += os.read(self.master, 4096)
-        return data.split(b"\n", 1)[0].decode()
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-@pytest.fixture
-def pty_pair():
-    pair = Pty()
-    yield pair
-    pair.close()
 
 
 # ------------------------------------------------------------------ serial

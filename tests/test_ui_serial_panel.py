@@ -11,9 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
-import select  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from conftest import loop, wait_until  # noqa: E402,F401
@@ -35,41 +33,6 @@ CONSOLE = [
     f"2026-11-21T09:00:00Z << {BOOT_ANSWER}",
     "[    2.010] relay: self test ok",
 ]
-
-
-class Pty:
-    """A pty pair: the panel opens ``device``; the test reads and writes ``master``."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.device = os.ttyname(self.slave)
-        self.received = b""
-
-    def write_lines(self, lines: list[str]) -> None:
-        os.write(self.master, "".join(line + "\n" for line in lines).encode())
-
-    def read_available(self) -> bytes:
-        while select.select([self.master], [], [], 0)[0]:
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            self.received += chunk
-        return self.received
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-@pytest.fixture
-def pty_pair() -> Iterator[Pty]:
-    pair = Pty()
-    yield pair
-    pair.close()
 
 
 def make_studio(tmp_path: Path) -> Studio:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..settings import DEFAULT_PORT
 from ..transports.addresses import is_address_in_use
+from . import theme
 from .operations import AsyncOp
 from .send_dialog import SendMessageDialog
 
@@ -35,12 +36,6 @@ log = logging.getLogger(__name__)
 DEFAULT_PROXY_PORT = 9100 if DEFAULT_PORT != 9100 else 9200
 COLUMNS = ("Charger", "OCPP version", "Connected from", "Since", "Passed on to")
 
-STATUS_STYLE = {
-    "ok": "QLabel { color: #1d5e2c; font-weight: 600; }",
-    "wait": "QLabel { color: #8e5a00; font-weight: 600; }",
-    "error": "QLabel { color: #a3261e; font-weight: 600; }",
-    "idle": "QLabel { color: #555; }",
-}
 EXPLANATION = (
     "The charger connects to this laptop; every message is passed on to its real central "
     "system and recorded. The charger keeps working with its back office while you watch "
@@ -100,11 +95,7 @@ class ProxyPanel(QWidget):
         outer.setContentsMargins(12, 10, 12, 10)
         outer.setSpacing(8)
         if not self.available:
-            note = QLabel("The proxy is not available in this window: it needs the running "
-                          "studio (start OCPP Studio normally to use it).")
-            note.setWordWrap(True)
-            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            note.setStyleSheet("QLabel { color: #444; font-size: 12pt; padding: 30px; }")
+            note = theme.unavailable_note("The proxy")
             outer.addWidget(note)
             self.not_available_label = note
             return
@@ -135,7 +126,7 @@ class ProxyPanel(QWidget):
                                  "its settings, without the charger's own id at the end")
         self.upstream_error = QLabel()
         self.upstream_error.setWordWrap(True)
-        self.upstream_error.setStyleSheet(STATUS_STYLE["error"])
+        self.upstream_error.setStyleSheet(theme.STATUS_STYLE["error"])
         self.upstream_error.hide()
         upstream_box = QVBoxLayout()
         upstream_box.setSpacing(2)
@@ -175,7 +166,7 @@ class ProxyPanel(QWidget):
         self.status_label = QLabel("The proxy is not running")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setStyleSheet(STATUS_STYLE["idle"])
+        self.status_label.setStyleSheet(theme.STATUS_STYLE["idle"])
         row.addWidget(self.start_button)
         row.addWidget(self.stop_button)
         row.addSpacing(10)
@@ -344,8 +335,7 @@ class ProxyPanel(QWidget):
         self.refresh_table()
 
     def _set_status(self, kind: str, text: str) -> None:
-        self.status_label.setStyleSheet(STATUS_STYLE[kind])
-        self.status_label.setText(text)
+        theme.show_status(self.status_label, kind, text)
 
     def status_text(self) -> str:
         return self.status_label.text()

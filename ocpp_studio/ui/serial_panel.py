@@ -59,12 +59,6 @@ FRAME_MARK = "→ log "
 NO_MARK = " " * len(FRAME_MARK)
 SENT_MARK = "sent  "
 
-STATUS_STYLE = {
-    "ok": "QLabel { color: #1d5e2c; font-weight: 600; }",
-    "wait": "QLabel { color: #8e5a00; font-weight: 600; }",
-    "error": "QLabel { color: #a3261e; font-weight: 600; }",
-    "idle": "QLabel { color: #555; }",
-}
 
 
 def port_label(port: PortInfo) -> str:
@@ -121,11 +115,7 @@ class SerialPanel(QWidget):
         outer.setContentsMargins(8, 8, 8, 8)
         outer.setSpacing(6)
         if not self.available:
-            note = QLabel("The serial console is not available in this window: it needs the "
-                          "running studio (start OCPP Studio normally to use it).")
-            note.setWordWrap(True)
-            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            note.setStyleSheet("QLabel { color: #444; font-size: 12pt; padding: 30px; }")
+            note = theme.unavailable_note("The serial console")
             outer.addWidget(note)
             self.not_available_label = note
             return
@@ -233,7 +223,7 @@ class SerialPanel(QWidget):
                               "(send/recv, tx/rx, >>/<<)")
         self.pattern_error = QLabel()
         self.pattern_error.setWordWrap(True)
-        self.pattern_error.setStyleSheet(STATUS_STYLE["error"])
+        self.pattern_error.setStyleSheet(theme.STATUS_STYLE["error"])
         self.pattern_error.hide()
         self.version = QComboBox()
         for label, value in VERSIONS:
@@ -268,7 +258,7 @@ class SerialPanel(QWidget):
         self.status_label = QLabel("Not connected")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setStyleSheet(STATUS_STYLE["idle"])
+        self.status_label.setStyleSheet(theme.STATUS_STYLE["idle"])
         self.status_label.setSizePolicy(QSizePolicy.Policy.Expanding,
                                         QSizePolicy.Policy.Preferred)
         row.addWidget(self.connect_button)
@@ -617,8 +607,7 @@ class SerialPanel(QWidget):
         self._set_status("ok", text)
 
     def _set_status(self, kind: str, text: str) -> None:
-        self.status_label.setStyleSheet(STATUS_STYLE[kind])
-        self.status_label.setText(text)
+        theme.show_status(self.status_label, kind, text)
 
     def status_text(self) -> str:
         return self.status_label.text()

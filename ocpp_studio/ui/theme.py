@@ -1,8 +1,10 @@
-"""Colours and fonts shared by the widgets, so the look is decided in one place."""
+"""Colours, fonts and standard notes shared by the widgets, so the look is decided in one place."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtWidgets import QLabel
 
 # Connector / EVSE status -> (background, text) colours for a badge.
 GREEN = ("#2e7d32", "#ffffff")
@@ -52,3 +54,29 @@ def monospace_font(point_size: int | None = None) -> QFont:
     if point_size:
         font.setPointSize(point_size)
     return font
+
+
+def unavailable_note(what: str) -> QLabel:
+    """The centred note a tab shows instead of its controls when this window cannot offer
+    them (e.g. no running studio behind it)."""
+    note = QLabel(f"{what} is not available in this window: it needs the running studio "
+                  "(start OCPP Studio normally to use it).")
+    note.setWordWrap(True)
+    note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    note.setStyleSheet("QLabel { color: #444; font-size: 12pt; padding: 30px; }")
+    return note
+
+
+#: a source's one-line status (serial port, proxy): connected, waiting, failed, stopped
+STATUS_STYLE = {
+    "ok": "QLabel { color: #1d5e2c; font-weight: 600; }",
+    "wait": "QLabel { color: #8e5a00; font-weight: 600; }",
+    "error": "QLabel { color: #a3261e; font-weight: 600; }",
+    "idle": "QLabel { color: #555; }",
+}
+
+
+def show_status(label: QLabel, kind: str, text: str) -> None:
+    """Plain words in the colour of ``kind`` (a key of STATUS_STYLE)."""
+    label.setStyleSheet(STATUS_STYLE[kind])
+    label.setText(text)
