@@ -20,6 +20,7 @@ from .core.versions import OcppVersion
 from .metering import MeteringService, OneSecondMode
 from .settings import AppSettings
 from .station.central import CentralSystem
+from .station.observed import ObservedStations
 from .transports.addresses import charger_urls
 from .transports.websocket_server import CsmsServer
 
@@ -77,6 +78,8 @@ class Studio:
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
         self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
+        #: Chargers seen through the proxy or a serial console (the charger list shows them).
+        self.observed = ObservedStations()
         #: The running serial source's console (the GUI listens to its lines and status).
         self.serial_console: SerialConsole | None = None
         self._serial: SerialObserver | SerialCsms | None = None
@@ -169,7 +172,8 @@ class Studio:
         if choice.mode == "answer":
             source = SerialCsms(console, self.central, OcppVersion.parse(choice.ocpp_version), charger)
         else:
-            source = SerialObserver(console, self.store, LinePattern.named(choice.pattern), charger)
+            source = SerialObserver(console, self.store, LinePattern.named(choice.pattern), charger,
+                                    stations=self.observed)
         self._serial = source  # taken before the first await: a second start is refused
         try:
             await source.start()
@@ -206,7 +210,8 @@ class Studio:
             raise ValueError("give both the certificate and its key to listen on wss://")
         listen_ssl = server_ssl_context(cert_file, key_file) if cert_file and key_file else None
         proxy = LoggingProxy(self.store, upstream, host=host, port=listen_port,
-                             ssl_context=listen_ssl, upstream_ca_file=ca_file or None)
+                             ssl_context=listen_ssl, upstream_ca_file=ca_file or None,
+                             stations=self.observed)
         await proxy.start()
         self.proxy = proxy
         return proxy

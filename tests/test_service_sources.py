@@ -45,11 +45,15 @@ def test_observed_serial_frames_reach_the_capture(tmp_path, pty_pair) -> None:
             await wait_for(lambda: len(console.lines) == 2)
             [frame] = studio.store.frames()
             assert frame.charger == "WALLBOX" and frame.action == "BootNotification"
+            seen = studio.observed.stations["WALLBOX"]  # its card in the charger list
+            assert seen.connected and seen.vendor == "Acme" and seen.version.label == "1.6"
+            assert studio.observed.sources["WALLBOX"] == "serial"
             assert frame.direction is Direction.TO_CSMS and frame.state == "observed"
             with pytest.raises(RuntimeError, match="close it first"):
                 await studio.start_serial(pty_pair.device, SerialChoice())
             await studio.stop_serial()
             assert studio.serial_console is None and console.status.kind == "closed"
+            assert not studio.observed.stations["WALLBOX"].connected
             # closed: another one may be opened now
             again = await studio.start_serial(pty_pair.device, SerialChoice(pattern="bare"))
             pty_pair.write(HB + "\n")
@@ -114,12 +118,23 @@ def test_proxy_start_relay_and_stop(tmp_path) -> None:
                     answer = loads(await recv_until(ws, "boot-1"))
                     assert answer[2]["status"] == "Accepted"
                     assert [c.charger_id for c in proxy.chargers()] == ["CP-P"]
+                    await ws.send('[2,"st-1","StatusNotification",{"connectorId":1,'
+                                  '"errorCode":"NoError","status":"Charging"}]')
+                    await recv_until(ws, "st-1")
+                    # the charger list's card: what the charger said about itself
+                    seen = studio.observed.stations["CP-P"]
+                    assert studio.observed.sources["CP-P"] == "proxy"
+                    assert seen.connected and seen.version.label == "1.6"
+                    assert (seen.vendor, seen.model) == ("Acme", "Wallbox")
+                    assert seen.connectors["1"].status == "Charging"
+                    assert "CP-P" not in studio.central.stations  # never answered by us
+                await wait_for(lambda: not studio.observed.stations["CP-P"].connected)
                 # the real CSMS saw the charger at its own path
                 assert csms.central.stations["CP-P"].vendor == "Acme"
                 assert csms.store.events("CP-P")[0].detail["path"] == "/ocpp/CP-P"
                 # both legs are in the studio's capture
                 directions = [f.direction for f in studio.store.frames(charger="CP-P")]
-                assert directions == [Direction.TO_CSMS, Direction.TO_CHARGER]
+                assert directions == [Direction.TO_CSMS, Direction.TO_CHARGER] * 2
                 port = proxy.port
                 with pytest.raises(RuntimeError):
                     await studio.start_proxy(0, upstream)

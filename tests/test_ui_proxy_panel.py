@@ -84,6 +84,12 @@ def test_proxy_tab_relays_lists_chargers_and_injects(loop, tmp_path):
                     # the boot went through to the real central system
                     await wait_until(lambda: "CP-PROXY" in upstream.central.stations,
                                      what="upstream saw the charger")
+                    # and it has a card in the charger list, marked as watched
+                    await wait_until(lambda: window.chargers.card("CP-PROXY") is not None
+                                     and "Connected" in window.chargers.card("CP-PROXY")
+                                     .plain_text(), what="charger card")
+                    card = window.chargers.card("CP-PROXY").plain_text()
+                    assert "OCPP 1.6" in card and "seen through the proxy" in card
 
                     dialog = panel.open_send_dialog()
                     assert dialog is not None and dialog.through_proxy()
@@ -105,6 +111,8 @@ def test_proxy_tab_relays_lists_chargers_and_injects(loop, tmp_path):
                     assert any("CP-PROXY" in t and "through the proxy" in t for t in labels)
                     main_dialog.close()
                 await wait_until(lambda: panel.table.rowCount() == 0, what="row removed")
+                await wait_until(lambda: "Disconnected" in window.chargers.card("CP-PROXY")
+                                 .plain_text(), what="card shows the charger left")
 
                 panel.stop_proxy()
                 await wait_until(lambda: studio.proxy is None

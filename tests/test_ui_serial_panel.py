@@ -96,6 +96,19 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
             await wait_until(lambda: sum(1 for r in window.visible_records()
                                          if getattr(r, "charger", None) == "CP-SERIAL") == 2,
                              what="frames in the message log")
+            # the boot's row shows the time until its answer, as for the studio's own calls
+            rows = [r for r in window.visible_records() if r.charger == "CP-SERIAL"]
+            boot_row = window.visible_records().index(rows[0])
+            from ocpp_studio.ui.formatting import latency_text  # noqa: PLC0415
+            from ocpp_studio.ui.message_model import Column  # noqa: PLC0415
+            assert frames[1].pair_id == frames[0].id and frames[1].latency_ms is not None
+            assert window.model.index(boot_row, Column.LATENCY).data() == \
+                latency_text(frames[1].latency_ms)
+            # and the charger has a card in the charger list
+            await wait_until(lambda: window.chargers.card("CP-SERIAL") is not None,
+                             what="charger card")
+            await wait_until(lambda: "seen on the serial console"
+                             in window.chargers.card("CP-SERIAL").plain_text(), what="card text")
 
             # hex: the bytes of each line
             panel.hex_button.setChecked(True)

@@ -19,6 +19,8 @@ from ..core.records import now_us
 from ..core.rpc import CallError
 from ..core.versions import OcppVersion
 from ..settings import CsmsSettings
+from .observations import (note_boot_16, note_boot_201, note_heartbeat, note_status_16,
+                           note_status_201)
 from .model import Station, Transaction
 
 Payload = dict[str, Any]
@@ -108,7 +110,7 @@ class CsmsResponder:
 
     @staticmethod
     def _heartbeat(station: Station, payload: Payload) -> Payload:
-        station.last_heartbeat_us = now_us()
+        note_heartbeat(station, payload)
         return {"currentTime": utc_now_text()}
 
     @staticmethod
@@ -134,11 +136,7 @@ class CsmsResponder:
 
     # ------------------------------------------------------------------ 1.6
     def _boot_16(self, station: Station, payload: Payload) -> Payload:
-        station.identity = dict(payload)
-        station.vendor = payload.get("chargePointVendor")
-        station.model = payload.get("chargePointModel")
-        station.serial = payload.get("chargePointSerialNumber") or payload.get("chargeBoxSerialNumber")
-        station.firmware = payload.get("firmwareVersion")
+        note_boot_16(station, payload)
         return self._boot_answer(station)
 
     def _authorize_16(self, station: Station, payload: Payload) -> Payload:
@@ -146,11 +144,7 @@ class CsmsResponder:
 
     @staticmethod
     def _status_16(station: Station, payload: Payload) -> Payload:
-        connector = station.connector(str(payload.get("connectorId")))
-        connector.status = str(payload.get("status"))
-        connector.error_code = payload.get("errorCode")
-        connector.info = payload.get("info")
-        connector.updated_us = now_us()
+        note_status_16(station, payload)
         return {}
 
     def _start_transaction_16(self, station: Station, payload: Payload) -> Payload:
@@ -178,13 +172,7 @@ class CsmsResponder:
 
     # ---------------------------------------------------------------- 2.0.1
     def _boot_201(self, station: Station, payload: Payload) -> Payload:
-        info = payload.get("chargingStation", {})
-        station.identity = dict(payload)
-        station.vendor = info.get("vendorName")
-        station.model = info.get("model")
-        station.serial = info.get("serialNumber")
-        station.firmware = info.get("firmwareVersion")
-        station.boot_reason = payload.get("reason")
+        note_boot_201(station, payload)
         return self._boot_answer(station)
 
     def _authorize_201(self, station: Station, payload: Payload) -> Payload:
@@ -193,9 +181,7 @@ class CsmsResponder:
 
     @staticmethod
     def _status_201(station: Station, payload: Payload) -> Payload:
-        connector = station.connector(f"{payload.get('evseId')}/{payload.get('connectorId')}")
-        connector.status = str(payload.get("connectorStatus"))
-        connector.updated_us = now_us()
+        note_status_201(station, payload)
         return {}
 
     def _transaction_event(self, station: Station, payload: Payload) -> Payload:

@@ -21,6 +21,7 @@ from ..core.frames import Frame, FrameError, MessageType, parse_frame
 from ..core.records import CallState, Direction, FrameRecord, now_us
 from ..core.rpc import describe_violations
 from ..core.versions import OcppVersion
+from ..station.observed import ObservedStations
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,16 @@ class ObservedExchange:
 
     def __init__(self, store: CaptureStore, charger_id: str,
                  version: OcppVersion | None = None, *, connection_id: int | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, stations: ObservedStations | None = None,
+                 source: str = "") -> None:
         self.store = store
         self.charger_id = charger_id
         self.version = version
         self.connection_id = connection_id
         self.live = live
+        #: where what the charger says about itself goes (its card in the charger list)
+        self.stations = stations
+        self.source = source
         #: CALLs waiting for an answer, keyed by (direction of the CALL, unique id)
         self._open: OrderedDict[tuple[Direction, str], OpenCall] = OrderedDict()
 
@@ -98,6 +103,9 @@ class ObservedExchange:
         row_id = self.store.record_frame(record)
         self._open[(direction, frame.unique_id)] = OpenCall(row_id, frame.action or "",
                                                             record.ts_us)
+        if self.stations is not None and direction is Direction.TO_CSMS:
+            self.stations.note_call(self.charger_id, self.source, self.version,
+                                    frame.action or "", frame.payload)
         while len(self._open) > MAX_OPEN_CALLS:
             self._open.popitem(last=False)
 

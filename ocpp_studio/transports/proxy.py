@@ -41,6 +41,7 @@ from ..core.records import CallState, ConnectionEvent, Direction, FrameRecord, n
 from ..core.rpc import CallError, CallTimeout, Reply, describe_violations
 from ..core.rpc import ConnectionClosed as RpcConnectionClosed
 from ..core.versions import OcppVersion
+from ..station.observed import PROXY, ObservedStations
 from .observed import ObservedExchange
 from .websocket_server import basic_auth_credentials, charger_id_from_path, offered_subprotocols
 
@@ -159,8 +160,11 @@ class LoggingProxy:
     def __init__(self, store: CaptureStore, upstream_base: str, host: str = "127.0.0.1",
                  port: int = 0, ssl_context: ssl.SSLContext | None = None, *,
                  upstream_ssl: ssl.SSLContext | None = None, upstream_ca_file: str | None = None,
-                 open_timeout: float = 10.0, max_size: int = DEFAULT_MAX_SIZE) -> None:
+                 open_timeout: float = 10.0, max_size: int = DEFAULT_MAX_SIZE,
+                 stations: ObservedStations | None = None) -> None:
         self.store = store
+        #: the proxied chargers' cards (identity, connectors) for the charger list
+        self.stations = stations
         self.upstream_base = check_upstream_url(upstream_base).rstrip("/")
         self.host = host
         self._port = port
@@ -310,7 +314,10 @@ class LoggingProxy:
         session.version = _version_of(websocket.subprotocol)
         session.connected_since_us = now_us()
         session.observed = ObservedExchange(self.store, session.charger_id, session.version,
-                                            connection_id=session.connection_id)
+                                            connection_id=session.connection_id,
+                                            stations=self.stations, source=PROXY)
+        if self.stations is not None:
+            self.stations.set_connected(session.charger_id, PROXY, True, session.version)
         self.store.record_event(ConnectionEvent(
             session.charger_id, "connected", connection_id=session.connection_id,
             detail={**handshake, "upstream": session.upstream_url,
@@ -321,6 +328,8 @@ class LoggingProxy:
         finally:
             self._deactivate(session)
             session.observed.close()  # relayed calls still open are lost
+            if self.stations is not None and session.replaced_by is None:
+                self.stations.set_connected(session.charger_id, PROXY, False)
             await upstream.close()
         self.store.record_event(ConnectionEvent(
             session.charger_id, "disconnected", connection_id=session.connection_id,

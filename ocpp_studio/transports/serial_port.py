@@ -30,6 +30,7 @@ from ..core.records import Direction, FrameRecord, iso_from_us, now_us
 from ..core.versions import OcppVersion
 from ..station.central import CentralSystem, ChargerSession, Handshake
 from .console_patterns import LinePattern
+from ..station.observed import SERIAL, ObservedStations
 from .observed import ObservedExchange, version_from_boot
 
 log = logging.getLogger(__name__)
@@ -381,12 +382,15 @@ class SerialObserver:
 
     def __init__(self, console: SerialConsole, store: CaptureStore,
                  pattern: LinePattern | None = None, charger: str | None = None,
-                 version: OcppVersion | None = None) -> None:
+                 version: OcppVersion | None = None,
+                 stations: ObservedStations | None = None) -> None:
         self.console = console
         self.store = store
         self.pattern = pattern or LinePattern.bare()
         self.charger = charger or console.settings.device
-        self.exchange = ObservedExchange(store, self.charger, version, live=False)
+        self.stations = stations
+        self.exchange = ObservedExchange(store, self.charger, version, live=False,
+                                         stations=stations, source=SERIAL)
         self._call_directions: dict[str, Direction] = {}
         self.frames_recorded = 0
         #: called with (line, record) for each line a frame was taken from
@@ -401,9 +405,19 @@ class SerialObserver:
 
     def attach(self) -> None:
         self.console.add_listener(self.on_line)
+        self.console.add_status_listener(self._on_status)
 
     def detach(self) -> None:
         self.console.remove_listener(self.on_line)
+        self.console.remove_status_listener(self._on_status)
+
+    def _on_status(self, status: ConsoleStatus) -> None:
+        """The charger's card says whether its console is being read."""
+        if self.stations is not None and status.kind in ("open", "reconnected", "unplugged",
+                                                          "closed"):
+            self.stations.set_connected(self.charger, SERIAL,
+                                        status.kind in ("open", "reconnected"),
+                                        self.exchange.version)
 
     async def start(self) -> None:
         self.attach()

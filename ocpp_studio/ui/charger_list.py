@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..station.model import Station
+from ..station.observed import SOURCE_WORDS
 from . import theme
 from .formatting import local_time
 
@@ -78,7 +79,8 @@ class ChargerCard(QWidget):
         self.last_message.setFont(small)
         self.identity.setFont(small)
 
-    def show_station(self, station: Station) -> None:
+    def show_station(self, station: Station, source: str = "") -> None:
+        """``source``: how a charger the studio only watches is seen ("proxy", "serial")."""
         version = f"OCPP {station.version.label}" if station.version else "OCPP ?"
         if station.connected:
             state = f'<span style="color:{theme.CONNECTED_COLOUR};">● Connected</span>'
@@ -102,8 +104,11 @@ class ChargerCard(QWidget):
         else:
             self.connectors.setText('<span style="color:#777;">No connector status yet</span>')
         last = local_time(station.last_message_us, with_date=False)
-        self.last_message.setText(f'<span style="color:#555;">Last message {last[:8]}</span>'
-                                  if last else '<span style="color:#555;">No message yet</span>')
+        seen = f"Last message {last[:8]}" if last else "No message yet"
+        if source:
+            # watched, not answered: the user must not expect this laptop to command it
+            seen += f" · seen {SOURCE_WORDS.get(source, source)}"
+        self.last_message.setText(f'<span style="color:#555;">{html.escape(seen)}</span>')
         self.setToolTip(_tooltip(station))
 
     def plain_text(self) -> str:
@@ -150,6 +155,10 @@ class ChargerList(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSpacing(1)
+        # a light selection: the cards' grey and coloured text must stay readable on it
+        self.list.setStyleSheet(
+            "QListWidget::item:selected { background: #d5e6f8; color: #111;"
+            " border-left: 3px solid #1565c0; }")
         layout.addWidget(self.list, 1)
         self._all = QListWidgetItem("All chargers")
         self._all.setData(ChargerRole, None)
@@ -171,7 +180,7 @@ class ChargerList(QWidget):
         self._urls = urls
         self._update_hint()
 
-    def update_station(self, station: Station) -> None:
+    def update_station(self, station: Station, source: str = "") -> None:
         card = self._cards.get(station.charger_id)
         if card is None:
             item = QListWidgetItem()
@@ -181,7 +190,7 @@ class ChargerList(QWidget):
             self._cards[station.charger_id] = card
             self._insert_sorted(item, station.charger_id)
             self.list.setItemWidget(item, card)
-        card.show_station(station)
+        card.show_station(station, source)
         self._connected[station.charger_id] = station.connected
         self._items[station.charger_id].setSizeHint(card.sizeHint())
         self._update_hint()

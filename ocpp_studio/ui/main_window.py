@@ -292,6 +292,13 @@ class MainWindow(QMainWindow):
         central.add_listener(self._on_station)
         for station in central.stations.values():
             self.chargers.update_station(station)
+        # chargers watched through the proxy or a serial console get cards too
+        self.observed = getattr(studio, "observed", None)
+        self._sources: dict[str, str] = {}
+        if self.observed is not None:
+            self.observed.add_listener(self._on_observed_station)
+            for charger_id, station in self.observed.stations.items():
+                self._on_observed_station(station, self.observed.sources.get(charger_id, ""))
         self.power_panel.set_charger(self.chargers.selected_charger())
         self.config_editor.set_charger(self.chargers.selected_charger())
         self.offpeak_panel.set_charger(self.chargers.selected_charger())
@@ -468,12 +475,19 @@ class MainWindow(QMainWindow):
     def _on_station(self, station: Station) -> None:
         self._dirty[station.charger_id] = station
 
+    def _on_observed_station(self, station: Station, source: str) -> None:
+        self._sources[station.charger_id] = source
+        self._dirty[station.charger_id] = station
+
     def _refresh_stations(self) -> None:
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, {}
         for station in dirty.values():
-            self.chargers.update_station(station)
+            source = self._sources.get(station.charger_id, "")
+            if station is self.central.stations.get(station.charger_id):
+                source = ""  # answered by this laptop now (e.g. it left the proxy for us)
+            self.chargers.update_station(station, source)
         self.offpeak_panel.refresh_connection()
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
@@ -949,6 +963,8 @@ class MainWindow(QMainWindow):
             self.wizard = None
         self.live_store.remove_listener(self.feed.on_record)
         self.central.remove_listener(self._on_station)
+        if self.observed is not None:
+            self.observed.remove_listener(self._on_observed_station)
         self.feed.stop()
         self._station_timer.stop()
         self.power_panel.detach()

@@ -220,8 +220,12 @@ class MessageTableModel(QAbstractTableModel):
         answer = self._answers.get(call.id, _MISSING)
         if answer is _MISSING:
             answer = counterpart(self.store, call) if call.state in ("answered", "error",
-                                                                     "late") else None
-            if call.state not in (None, "pending"):  # a pending CALL may still be answered
+                                                                     "late", "observed") else None
+            # a pending CALL may still be answered, and so may an observed one (a console or
+            # proxy capture keeps the state "observed" whether an answer came or not)
+            still_open = call.state in (None, "pending") or (call.state == "observed"
+                                                               and answer is None)
+            if not still_open:
                 self._answers[call.id] = answer
                 if len(self._answers) > ANSWER_CACHE:
                     self._answers.popitem(last=False)
