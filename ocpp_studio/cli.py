@@ -183,6 +183,12 @@ def _build_parser() -> argparse.ArgumentParser:
     serial = commands.add_parser("serial", help="read a charger's serial debug console")
     serial.add_argument("--device", required=True, help="e.g. /dev/ttyUSB0 or COM3")
     serial.add_argument("--baud", type=int, default=115200)
+    serial.add_argument("--data-bits", type=int, choices=(5, 6, 7, 8), default=8)
+    serial.add_argument("--parity", choices=("N", "E", "O", "M", "S"), default="N",
+                        help="none, even, odd, mark, space (default N)")
+    serial.add_argument("--stop-bits", type=float, choices=(1, 1.5, 2), default=1)
+    serial.add_argument("--flow", choices=("none", "rtscts", "xonxoff"), default="none",
+                        help="flow control (default none)")
     serial.add_argument("--pattern", default="arrows",
                         help="bare, arrows (send/recv, tx/rx, >>/<<, ->) or a regex with named "
                         "groups 'frame' and 'direction'")
@@ -513,31 +519,30 @@ async def _proxy(args: argparse.Namespace) -> int:
 
 
 async def _serial(args: argparse.Namespace) -> int:
-    from .capture.store import CaptureStore
-    from .transports.console_patterns import LinePattern
-    from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver, SerialSettings
-    store = CaptureStore(args.capture)
-    console = SerialConsole(SerialSettings(args.device, baud=args.baud))
-    console.add_status_listener(lambda status: print(f"** {status.message}", flush=True))
-    if args.answer:
-        from .station.central import CentralSystem
-        worker: Any = SerialCsms(console, CentralSystem(store), OcppVersion.parse(args.ocpp),
-                                 args.charger)
-    else:
-        worker = SerialObserver(console, store, LinePattern.named(args.pattern), args.charger)
+    """The same serial source as the window's Serial console tab (Studio.start_serial)."""
+    from .service import Studio
+    from .transports.serial_prefs import SerialChoice
+    choice = SerialChoice(baud=args.baud, bytesize=args.data_bits, parity=args.parity,
+                          stopbits=args.stop_bits, rtscts=args.flow == "rtscts",
+                          xonxoff=args.flow == "xonxoff",
+                          mode="answer" if args.answer else "observe", pattern=args.pattern,
+                          charger_id=args.charger or "", ocpp_version=args.ocpp)
+    studio = Studio(AppSettings(capture_path=args.capture))
     try:
-        await worker.start()
+        console = await studio.start_serial(args.device, choice)
     except (OSError, ValueError) as exc:
-        store.close()
+        await studio.stop()
         print(f"Cannot use {args.device}: {exc}", file=sys.stderr)
         return 2
+    console.add_status_listener(lambda status: print(f"** {status.message}", flush=True))
+    if console.status is not None:
+        print(f"** {console.status.message}", flush=True)
     if not args.quiet:  # after the recorder: a line is in the capture before it is shown
         console.add_listener(lambda line: print(line.text, flush=True))
     try:
         await asyncio.Future()
     finally:
-        await worker.stop()
-        store.close()
+        await studio.stop()
     return 0
 
 

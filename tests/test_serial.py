@@ -355,6 +355,7 @@ def test_serial_command_records_observed_frames(tmp_path):
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ocpp_studio.cli", "serial", "--device", device,
             "--pattern", "arrows", "--charger", "CONSOLE-CP", "--capture", str(db),
+            "--baud", "9600", "--data-bits", "7", "--parity", "E", "--stop-bits", "2",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:
             seen = ""
@@ -367,6 +368,7 @@ def test_serial_command_records_observed_frames(tmp_path):
                 if "Heartbeat" in seen:
                     break
             assert "Heartbeat" in seen, seen
+            assert f"** Opened {device}" in seen, seen  # the port status is printed
             # printed after it was recorded; the capture is committed
             with sqlite3.connect(db) as conn:
                 assert conn.execute("SELECT COUNT(*) FROM frames").fetchone()[0] >= 1
