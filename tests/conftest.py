@@ -240,3 +240,26 @@ def pty_pair():
     pair = Pty()
     yield pair
     pair.close()
+
+
+# ----------------------------------------------------------------------- TLS
+@pytest.fixture
+def tls(tmp_path):
+    """A test CA and a certificate for 127.0.0.1 (trustme), also as files."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    files = {"ca": tmp_path / "ca.pem", "cert": tmp_path / "cert.pem", "key": tmp_path / "key.pem"}
+    ca.cert_pem.write_to_path(str(files["ca"]))
+    cert.private_key_pem.write_to_path(str(files["key"]))
+    for index, pem in enumerate(cert.cert_chain_pems):
+        pem.write_to_path(str(files["cert"]), append=index > 0)
+    return ca, cert, {k: str(v) for k, v in files.items()}
+
+
+def client_ssl(ca: Any) -> Any:
+    """A client TLS context that trusts the test CA (and verifies the host name)."""
+    import ssl  # noqa: PLC0415
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context

@@ -17,7 +17,7 @@ from ocpp_studio.core.frames import dumps, loads
 from ocpp_studio.core.records import Direction
 from ocpp_studio.transports.proxy import INJECT_PREFIX, LoggingProxy
 
-from conftest import BOOT_16, running_csms, wait_for
+from conftest import BOOT_16, client_ssl, running_csms, wait_for
 
 HEARTBEAT = '[2,"hb-1","Heartbeat",{}]'
 
@@ -393,27 +393,6 @@ def test_same_charger_twice_newer_connection_wins() -> None:
 
 
 # ----------------------------------------------------------------------- TLS
-@pytest.fixture
-def tls(tmp_path):
-    """A test CA and a certificate for 127.0.0.1 (trustme), also as files."""
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    files = {"ca": tmp_path / "ca.pem", "cert": tmp_path / "cert.pem", "key": tmp_path / "key.pem"}
-    ca.cert_pem.write_to_path(str(files["ca"]))
-    cert.private_key_pem.write_to_path(str(files["key"]))
-    for index, pem in enumerate(cert.cert_chain_pems):
-        pem.write_to_path(str(files["cert"]), append=index > 0)
-    return ca, cert, {k: str(v) for k, v in files.items()}
-
-
-def client_ssl(ca):
-    import ssl
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
 @asynccontextmanager
 async def tls_upstream(cert) -> AsyncIterator[int]:
     """A wss:// CSMS on 127.0.0.1 that answers every CALL with an empty-ish CALLRESULT."""

@@ -167,3 +167,43 @@ def test_not_available_without_a_studio(qapp):
     panel = ProxyPanel(None)
     assert "not available" in panel.not_available_label.text()
     panel.detach()
+
+
+def test_proxy_tab_listens_on_wss_with_a_certificate(loop, tmp_path, tls):
+    """A charger on security profile 2 connects with wss:// only: the tab takes a
+    certificate and key, shows wss:// addresses, and relays over TLS."""
+    from websockets.asyncio.client import connect  # noqa: PLC0415
+    from conftest import BOOT_16, client_ssl  # noqa: PLC0415
+    ca, _cert, files = tls
+
+    async def scenario() -> None:
+        studio = make_studio(tmp_path)
+        panel = ProxyPanel(studio)
+        try:
+            async with running_csms() as upstream:
+                panel.port.setValue(free_port())
+                panel.upstream.setText(f"ws://127.0.0.1:{upstream.server.port}/ocpp")
+                panel.cert_file.setText(files["cert"])
+                panel.start_proxy()  # without the key: refused before anything starts
+                assert "both the certificate and its key" in panel.status_text()
+                assert studio.proxy is None
+                panel.key_file.setText(files["key"])
+                panel.start_proxy()
+                await wait_until(lambda: studio.proxy is not None
+                                 and "Listening" in panel.status_text(), what="proxy started")
+                urls = studio.proxy_urls()
+                assert urls and all(u.startswith("wss://") for u in urls)
+                assert not panel.cert_file.isEnabled()  # settings are fixed while it runs
+                async with connect(f"wss://127.0.0.1:{studio.proxy.port}/CP-TLS",
+                                   subprotocols=["ocpp1.6"], ssl=client_ssl(ca)) as ws:
+                    await ws.send(BOOT_16)
+                    answer = await asyncio.wait_for(ws.recv(), 10)
+                assert '"Accepted"' in answer
+                assert "CP-TLS" in upstream.central.stations
+        finally:
+            panel.detach()
+            with contextlib.suppress(Exception):
+                await studio.stop_proxy()
+            await studio.stop()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 30))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,16 @@ EXPLANATION = (
     "The charger connects to this laptop; every message is passed on to its real central "
     "system and recorded. The charger keeps working with its back office while you watch "
     "the messages in the Messages tab. Nothing is changed on the way.")
+
+
+def _file_problem(ca_file: str | None, cert_file: str | None, key_file: str | None) -> str | None:
+    """What is wrong with the chosen files, in plain words, before anything starts."""
+    if bool(cert_file) != bool(key_file):
+        return ("For wss:// choose both the certificate and its key (or neither, for ws://).")
+    for what, path in (("CA file", ca_file), ("certificate", cert_file), ("key", key_file)):
+        if path and not Path(path).is_file():
+            return f"The {what} {path} does not exist."
+    return None
 
 
 def upstream_problem(url: str) -> str | None:
@@ -144,16 +155,25 @@ class ProxyPanel(QWidget):
         port_hint.setStyleSheet("QLabel { color: #555; }")
         port_row.addWidget(port_hint, 1)
         form.addRow("Listen on port", port_row)
-        self.ca_file = QLineEdit()
-        self.ca_file.setPlaceholderText("Optional: only if the central system uses a private "
-                                        "certificate authority")
-        self.ca_file.setToolTip("A PEM file with the certificate authority that signed the "
-                                "central system's certificate (wss:// only)")
-        self.ca_button = QPushButton("Choose…")
-        ca_row = QHBoxLayout()
-        ca_row.addWidget(self.ca_file, 1)
-        ca_row.addWidget(self.ca_button)
+        self.ca_file, self.ca_button, ca_row = self._file_row(
+            "Optional: only if the central system uses a private certificate authority",
+            "A PEM file with the certificate authority that signed the central system's "
+            "certificate (wss:// only)",
+            "Certificate authority of the central system", "Certificates (*.pem *.crt *.cer)")
         form.addRow("CA file", ca_row)
+        # Chargers on security profile 2/3 only connect to wss://: the proxy then needs a
+        # certificate of its own that the charger trusts.
+        self.cert_file, self.cert_button, cert_row = self._file_row(
+            "Optional: for chargers that connect with wss:// (security profile 2 or 3)",
+            "This laptop's certificate (PEM, with its chain) for the address the charger "
+            "connects to; the charger must trust its authority",
+            "Certificate for wss://", "Certificates (*.pem *.crt *.cer)")
+        form.addRow("wss:// certificate", cert_row)
+        self.key_file, self.key_button, key_row = self._file_row(
+            "The private key of that certificate (PEM)",
+            "The private key that belongs to the wss:// certificate",
+            "Private key of the wss:// certificate", "Keys (*.pem *.key)")
+        form.addRow("wss:// key", key_row)
         outer.addWidget(settings)
 
         row = QHBoxLayout()
@@ -222,7 +242,6 @@ class ProxyPanel(QWidget):
 
         self.upstream.textChanged.connect(lambda _t: self._changed())
         self.upstream.returnPressed.connect(self.start_proxy)
-        self.ca_button.clicked.connect(self._choose_ca)
         self.start_button.clicked.connect(self.start_proxy)
         self.stop_button.clicked.connect(self.stop_proxy)
         self.send_button.clicked.connect(lambda: self.open_send_dialog())
@@ -230,12 +249,24 @@ class ProxyPanel(QWidget):
         self.table.itemDoubleClicked.connect(lambda _item: self.open_send_dialog())
 
     # -------------------------------------------------------------- settings
-    def _choose_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Certificate authority of the central system", str(Path.home()),
-            "Certificates (*.pem *.crt *.cer);;All files (*)")
-        if path:
-            self.ca_file.setText(path)
+    def _file_row(self, placeholder: str, tooltip: str, caption: str,
+                  kinds: str) -> tuple[QLineEdit, QPushButton, QHBoxLayout]:
+        """A path field with a Choose… button that opens a file dialog."""
+        field = QLineEdit()
+        field.setPlaceholderText(placeholder)
+        field.setToolTip(tooltip)
+        button = QPushButton("Choose…")
+
+        def choose() -> None:
+            path, _ = QFileDialog.getOpenFileName(self, caption, str(Path.home()),
+                                                  f"{kinds};;All files (*)")
+            if path:
+                field.setText(path)
+        button.clicked.connect(choose)
+        row = QHBoxLayout()
+        row.addWidget(field, 1)
+        row.addWidget(button)
+        return field, button, row
 
     def _changed(self) -> None:
         text = self.upstream.text()
@@ -251,7 +282,8 @@ class ProxyPanel(QWidget):
         busy = _running(self.operation)
         running = self.running() is not None
         editable = not running and not busy
-        for widget in (self.upstream, self.port, self.ca_file, self.ca_button):
+        for widget in (self.upstream, self.port, self.ca_file, self.ca_button, self.cert_file,
+                       self.cert_button, self.key_file, self.key_button):
             widget.setEnabled(editable)
         self.start_button.setEnabled(editable and upstream_problem(self.upstream.text()) is None)
         self.stop_button.setEnabled(running and not busy)
@@ -278,13 +310,17 @@ class ProxyPanel(QWidget):
             return
         port = self.port.value()
         ca_file = self.ca_file.text().strip() or None
-        if ca_file and not Path(ca_file).is_file():
-            self._set_status("error", f"The CA file {ca_file} does not exist.")
+        cert_file = self.cert_file.text().strip() or None
+        key_file = self.key_file.text().strip() or None
+        problem = _file_problem(ca_file, cert_file, key_file)
+        if problem:
+            self._set_status("error", problem)
             return
         self._set_status("wait", f"Starting the proxy on port {port}…")
         self.operation = AsyncOp(
             self, lambda: self.studio.start_proxy(port, upstream, ca_file=ca_file,
-                                                  host=self.host),
+                                                  host=self.host, cert_file=cert_file,
+                                                  key_file=key_file),
             on_success=self._started,
             on_failure=lambda exc: self._start_failed(port, exc))
         self.operation.run()
@@ -307,6 +343,10 @@ class ProxyPanel(QWidget):
                     f"central system running? Choose another port (e.g. {port + 1}).")
         elif isinstance(exc, ValueError):
             text = f"This central-system address cannot be used: {exc}"
+        elif isinstance(exc, ssl.SSLError) or (isinstance(exc, OSError)
+                                                 and self.cert_file.text().strip()):
+            text = (f"The wss:// certificate or key cannot be used: {exc}. Check that the key "
+                    "belongs to the certificate and both are PEM files.")
         elif isinstance(exc, OSError) and self.ca_file.text().strip():
             text = f"The CA file cannot be used: {exc}"
         elif isinstance(exc, PermissionError):
