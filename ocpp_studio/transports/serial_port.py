@@ -17,7 +17,7 @@ import logging
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -108,15 +108,27 @@ def open_problem(device: str, exc: BaseException) -> SerialOpenError | None:
     return SerialOpenError(f"Cannot open {device}: {exc}")
 
 
-@dataclass
-class SerialSettings:
-    device: str
+@dataclass(kw_only=True)
+class LineSettings:
+    """How the bits go down the wire: speed, framing, flow control (the charger's manual
+    gives them; 115200 8N1 without flow control is the usual debug console)."""
+
     baud: int = 115200
     bytesize: int = 8
-    parity: str = "N"
+    parity: str = "N"  # N, E, O, M, S
     stopbits: float = 1
     xonxoff: bool = False
     rtscts: bool = False
+
+    def line_settings(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(LineSettings)}
+
+
+@dataclass
+class SerialSettings(LineSettings):
+    """A port (a device path or a pyserial URL) and its line settings."""
+
+    device: str
 
     def open(self, timeout: float = 0.1) -> Any:
         """Open the port (a device path or a pyserial URL such as loop://)."""

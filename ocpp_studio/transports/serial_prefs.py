@@ -19,7 +19,7 @@ from typing import Any
 
 from ..core.versions import OcppVersion
 from .console_patterns import LinePattern
-from .serial_port import PortInfo, SerialSettings, list_ports
+from .serial_port import LineSettings, PortInfo, SerialSettings, list_ports
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,10 @@ MODES = ("observe", "answer")
 FILE_NAME = "serial-ports.json"
 
 
-@dataclass
-class SerialChoice:
-    """What the user chose for one adapter."""
+@dataclass(kw_only=True)
+class SerialChoice(LineSettings):
+    """What the user chose for one adapter: its line settings, and what to do with it."""
 
-    baud: int = 115200
-    bytesize: int = 8
-    parity: str = "N"
-    stopbits: float = 1
-    xonxoff: bool = False
-    rtscts: bool = False
     #: "observe": extract frames from console lines; "answer": the charger speaks
     #: OCPP-J over the port and the studio answers as the CSMS.
     mode: str = "observe"
@@ -46,8 +40,7 @@ class SerialChoice:
     ocpp_version: str = "1.6"  # for answer mode: "1.6" or "2.0.1"
 
     def settings(self, device: str) -> SerialSettings:
-        return SerialSettings(device, baud=self.baud, bytesize=self.bytesize, parity=self.parity,
-                              stopbits=self.stopbits, xonxoff=self.xonxoff, rtscts=self.rtscts)
+        return SerialSettings(device, **self.line_settings())
 
     def validate(self) -> None:
         """ValueError in plain words when the choice cannot be used."""
