@@ -305,3 +305,16 @@ def test_test_charge_uses_a_session_that_is_already_running(tmp_path):
         finally:
             await studio.stop()
     run_async(go())
+
+
+def test_week_chart_labels_fit_inside_the_picture():
+    """The hour labels are centred on their tick: the last one, 24:00, must not be cut."""
+    import re  # noqa: PLC0415
+    from ocpp_studio.commissioning.report import week_svg  # noqa: PLC0415
+    from ocpp_studio.smartcharging.offpeak import WeeklyHours  # noqa: PLC0415
+    svg = week_svg(WeeklyHours.uk_default().to_json())
+    width = int(re.search(r"width='(\d+)'", svg).group(1))
+    labels = re.findall(r"<text x='(\d+)' y='12' font-size='9' text-anchor='middle'>([^<]+)<", svg)
+    assert labels[-1][1] == "24:00"
+    for x, text in labels:  # 9-px DejaVu/Helvetica digits are at most ~6 px wide
+        assert int(x) + len(text) * 6 / 2 <= width, (x, text, width)

@@ -182,7 +182,8 @@ def week_svg(hours: dict | None) -> str:
         return "<p>No charging hours installed: the charger may charge at any time.</p>"
     days = hours.get("days") or []
     slot_w, row_h, left, top = 12, 18, 40, 18
-    width, height = left + 48 * slot_w + 4, top + 7 * row_h + 20
+    # room on the right for half of the centred "24:00" label
+    width, height = left + 48 * slot_w + 20, top + 7 * row_h + 20
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}' role='img' aria-label='weekly charging hours'>"]
     for h in range(0, 25, 3):
