@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from conftest import BOOT_16, exchange, raw_charger, running_csms
 from ocpp_studio.capture.jsonl import export_jsonl, import_jsonl
@@ -100,6 +101,30 @@ def test_import_reports_bad_lines_and_keeps_the_good_ones(tmp_path):
     assert result.frames == 1
     assert result.errors[0].startswith("line 2: not JSON")
     assert result.errors[1].startswith("line 3:")
+
+
+def test_import_tells_its_progress_and_can_be_stopped(tmp_path, monkeypatch):
+    from ocpp_studio.capture import jsonl  # noqa: PLC0415
+    line = {"type": "frame", "id": 1, "ts": "2026-01-01T00:00:00.000000Z",
+            "ts_us": 1767225600000000, "charger": "CP", "direction": "to_csms",
+            "raw": "[2,\"a\",\"Heartbeat\",{}]"}
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(json.dumps({**line, "id": n}).encode() for n in range(1, 251))
+                     + b"\n\xff\xfe not utf-8\n")
+    monkeypatch.setattr(jsonl, "IMPORT_CHUNK_LINES", 100)
+    seen: list[tuple[int, int]] = []
+    store = CaptureStore(":memory:")
+    result = import_jsonl(store, path, lambda done, total: seen.append((done, total)) or True)
+    assert result.frames == 250 and result.errors == ["line 251: not UTF-8 text"]
+    size = path.stat().st_size
+    assert [total for _, total in seen] == [size] * 3
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1][0] == size  # the last chunk ends at the end of the file
+    # stopped after the first chunk: what was read so far stays, and the caller knows
+    stopped = CaptureStore(":memory:")
+    with pytest.raises(jsonl.ImportCancelled):
+        import_jsonl(stopped, path, lambda done, total: False)
+    assert stopped.count_frames() == 100
 
 
 def test_export_from_a_worker_thread_while_the_live_capture_keeps_writing(tmp_path):

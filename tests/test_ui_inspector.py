@@ -338,3 +338,51 @@ def test_timeline_dialog_shows_plain_words(qapp, tmp_path):
         qapp.processEvents()
     finally:
         store.close()
+
+
+def test_opening_a_large_export_shows_progress_and_can_be_cancelled(loop, tmp_path,
+                                                                     monkeypatch):
+    """A support engineer who opened the wrong million-frame file can stop it: the live
+    view stays, nothing of the half-read file is kept."""
+    import threading  # noqa: PLC0415
+    from ocpp_studio.capture import jsonl  # noqa: PLC0415
+    from ocpp_studio.ui import main_window as main_window_module  # noqa: PLC0415
+    source = make_capture(tmp_path / "source.db")
+    exported = tmp_path / "big.jsonl"
+    export_jsonl(source, exported)
+    source.close()
+    monkeypatch.setattr(jsonl, "IMPORT_CHUNK_LINES", 5)
+    first_chunk_read, cancelled = threading.Event(), threading.Event()
+    temp_dirs: list[Path] = []
+
+    def import_held_after_the_first_chunk(store, path, progress):
+        temp_dirs.append(Path(store.path).parent)
+
+        def held(done: int, total: int) -> bool:
+            first_chunk_read.set()
+            assert cancelled.wait(10), "the test did not press Cancel"
+            return progress(done, total)
+        return jsonl.import_jsonl(store, path, held)
+
+    monkeypatch.setattr(main_window_module, "import_jsonl", import_held_after_the_first_chunk)
+
+    async def scenario():
+        async with studio() as s:
+            w = s.window
+            w.preferences = ViewPreferences(path=tmp_path / "prefs.json")
+            opening = asyncio.ensure_future(w.open_capture(exported))
+            await wait_until(first_chunk_read.is_set, what="first chunk read")
+            assert w.import_dialog is not None
+            assert w.import_dialog.labelText().startswith("Opening big.jsonl…")
+            from PySide6.QtWidgets import QPushButton  # noqa: PLC0415
+            [cancel_button] = [b for b in w.import_dialog.findChildren(QPushButton)
+                               if b.text() == "Cancel"]
+            cancel_button.click()  # the user presses Cancel
+            cancelled.set()
+            assert await opening is False
+            assert w.opened_path is None and "big.jsonl" not in w.windowTitle()
+            assert "cancelled" in w.notice_label.text()
+            assert w.import_dialog is None
+            assert temp_dirs and not temp_dirs[0].exists()  # the half-read copy is gone
+
+    loop.run_until_complete(scenario())

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import fastjsonschema
 
@@ -127,12 +128,26 @@ def _schema_path() -> Path:
     return schema_path("capture-line.schema.json")  # the repository's or the bundle's schemas/
 
 
-def import_jsonl(store: CaptureStore, path: str | Path) -> ImportResult:
-    """Read a JSON Lines capture into ``store``. Bad lines are reported, not fatal."""
+class ImportCancelled(Exception):
+    """The import was stopped by its progress callback (the user pressed Cancel)."""
+
+
+#: Told (bytes read, bytes in the file) after each chunk; returns False to stop the import.
+ImportProgress = Callable[[int, int], bool]
+
+
+def import_jsonl(store: CaptureStore, path: str | Path,
+                 progress: ImportProgress | None = None) -> ImportResult:
+    """Read a JSON Lines capture into ``store``. Bad lines are reported, not fatal.
+
+    ``progress`` is called after every chunk of lines (from the importing thread); when it
+    returns False the import stops with ImportCancelled, the chunks before it committed."""
     validators = _line_validators()
     result = ImportResult()
     frame_ids: dict[int, int] = {}
     connection_ids: dict[int, int] = {}
+    total = os.path.getsize(path)
+    done = 0
 
     def connection(old: int | None) -> int | None:
         if old is None:
@@ -141,15 +156,23 @@ def import_jsonl(store: CaptureStore, path: str | Path) -> ImportResult:
             connection_ids[old] = store.new_connection_id()
         return connection_ids[old]
 
-    with open(path, encoding="utf-8") as lines:
+    with open(path, "rb") as lines:  # bytes: the position is known for the progress
         numbered = enumerate(lines, start=1)
         while True:
             chunk = list(itertools.islice(numbered, IMPORT_CHUNK_LINES))
             if not chunk:
                 break
             with store.bulk_import():  # one transaction per chunk, not per frame
-                for number, text in chunk:
+                for number, raw in chunk:
+                    done += len(raw)
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        result.errors.append(f"line {number}: not UTF-8 text")
+                        continue
                     _import_line(store, validators, number, text, result, frame_ids, connection)
+            if progress is not None and not progress(done, total):
+                raise ImportCancelled(f"stopped after {result.frames} frames")
     return result
 
 

@@ -15,6 +15,7 @@ import logging
 import shutil
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -24,12 +25,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
-    QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QToolButton, QVBoxLayout,
-    QWidget,
+    QMenu, QMessageBox, QProgressDialog, QPushButton, QSplitter, QTableView, QTabWidget,
+    QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..capture.redaction import redact_raw
-from ..capture.jsonl import export_jsonl, export_jsonl_file, import_jsonl
+from ..capture.jsonl import ImportCancelled, export_jsonl, export_jsonl_file, import_jsonl
 from ..capture.query import (
     FrameFilter, FrameIndex, distinct_actions, distinct_chargers, is_problem, next_problem_row,
     time_bounds,
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self._syncing_charger = False
         self._auto_scrolling = False
         self._timeline: TimelineDialog | None = None
+        self.import_dialog: QProgressDialog | None = None  # while a .jsonl capture opens
         self.setWindowTitle("OCPP Studio")
         self.resize(1360, 860)
         self.setAcceptDrops(True)
@@ -708,7 +710,12 @@ class MainWindow(QMainWindow):
                 temp_dir = tempfile.mkdtemp(prefix="ocpp-studio-view-")
                 store = CaptureStore(Path(temp_dir) / f"{path.stem}.db")
                 try:
-                    result = await asyncio.to_thread(import_jsonl, store, path)
+                    result = await self._import_with_progress(store, path)
+                except ImportCancelled:
+                    store.close()
+                    shutil.rmtree(temp_dir, ignore_errors=True)
+                    self.notify(f"Opening {path.name} was cancelled", 6000)
+                    return False
                 except Exception:
                     store.close()
                     shutil.rmtree(temp_dir, ignore_errors=True)
@@ -737,6 +744,40 @@ class MainWindow(QMainWindow):
         self.preferences.add_recent(path)
         self.notify(f"Opened {path.name}", 4000)
         return True
+
+    async def _import_with_progress(self, store: CaptureStore, path: Path) -> Any:
+        """import_jsonl in a worker thread, with a progress dialog and Cancel (a million
+        frames take about half a minute). The worker only writes two plain values; the
+        dialog is updated from the UI thread."""
+        state = {"fraction": 0.0}
+        cancel = threading.Event()
+
+        def report(done: int, total: int) -> bool:  # in the worker thread
+            state["fraction"] = done / total if total else 1.0
+            return not cancel.is_set()
+
+        dialog = QProgressDialog(f"Opening {path.name}…\n"
+                                 "Chargers stay connected and recording goes on meanwhile.",
+                                 "Cancel", 0, 1000, self)
+        dialog.setWindowTitle("Opening a capture")
+        dialog.setMinimumWidth(440)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # small files open without a flash of dialog
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(cancel.set)
+        timer = QTimer(self)
+        timer.setInterval(100)
+        timer.timeout.connect(lambda: dialog.setValue(int(state["fraction"] * 1000)))
+        timer.start()
+        self.import_dialog = dialog
+        try:
+            return await asyncio.to_thread(import_jsonl, store, path, report)
+        finally:
+            timer.stop()
+            dialog.close()
+            dialog.deleteLater()
+            self.import_dialog = None
 
     def back_to_live(self) -> None:
         if self.store is not self.live_store:
