@@ -271,6 +271,20 @@ def test_capture_file_opens_exports_round_trip_and_problems_navigate(loop, tmp_p
                                "State", "Raw"]
             assert rows[-1][1:5] == ["CP-1", "→ CSMS", "?", ""]
             assert rows[-1][6:] == ["unreadable", "garbage{"]
+            # the menu's CSV export gives way to the event loop between steps of rows
+            # (the chargers' connections run there): same file, other tasks ran meanwhile
+            ticks = []
+
+            async def other_work():
+                while True:
+                    ticks.append(1)
+                    await asyncio.sleep(0)
+            worker = asyncio.ensure_future(other_work())
+            stepped = tmp_path / "problems-stepped.csv"
+            assert await w.export_csv_in_steps(stepped, rows_per_step=1) == 4
+            worker.cancel()
+            assert stepped.read_bytes() == table.read_bytes()
+            assert len(ticks) >= 4
 
             # back to the live capture
             w.back_to_live()

@@ -849,8 +849,7 @@ class MainWindow(QMainWindow):
         self.notify(f"Exporting to {Path(path).name}…", 60_000)
         try:
             if kind == "csv":
-                with busy_cursor():
-                    count = self.export_csv(path)
+                count = await self.export_csv_in_steps(path)
             else:
                 count = await self.export_jsonl_in_background(path, filtered=kind == "filtered")
         except OSError as exc:
@@ -888,18 +887,31 @@ class MainWindow(QMainWindow):
 
     def export_csv(self, path: str | Path) -> int:
         """The rows the filter shows, in the columns the view shows, as the view shows them."""
+        return sum(1 for _ in self._write_csv(path))
+
+    async def export_csv_in_steps(self, path: str | Path, rows_per_step: int = 2000) -> int:
+        """export_csv on the event loop, giving way every ``rows_per_step`` rows: the rows
+        are formatted by the model (not thread-safe), and the chargers' connections run
+        on this same loop, so a million-row export must not hold it for seconds."""
+        count = 0
+        for count, _ in enumerate(self._write_csv(path), start=1):
+            if count % rows_per_step == 0:
+                self.notify(f"Exporting to {Path(path).name}… {count:,} rows", 60_000)
+                await asyncio.sleep(0)
+        return count
+
+    def _write_csv(self, path: str | Path) -> Iterator[None]:
+        """Write the CSV, yielding after each row."""
         header = self.table.horizontalHeader()
         columns = [Column(header.logicalIndex(visual)) for visual in range(header.count())
                    if not header.isSectionHidden(header.logicalIndex(visual))]
-        count = 0
         with open(path, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
             writer.writerow([HEADERS[c] for c in columns] + ["Raw"])
             for record in self.model.records():
                 writer.writerow([self.model.display(record, c) for c in columns]
                                 + [redact_raw(record.raw)])
-                count += 1
-        return count
+                yield
 
     # ---------------------------------------------------------- drag & drop
     @staticmethod
