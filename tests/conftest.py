@@ -131,6 +131,7 @@ async def scripted_charger(url: str, handler: Any, version: str = "ocpp1.6") -> 
     async with connect(url, subprotocols=[version]) as ws:
         endpoint = RpcEndpoint(version=ocpp_version, role="charger", charger_id=url.rsplit("/", 1)[-1],
                                send=ws.send, recorder=MemoryRecorder(), handler=handler)
+        endpoint.websocket = ws  # type: ignore[attr-defined] - for tests that cut the line
 
         async def pump() -> None:
             async for message in ws:

@@ -292,3 +292,40 @@ def test_dangerous_201_needs_confirmation():
             assert r[0].to_json(secret=True)["value"] == REDACTED
             assert json.dumps(svc.latest(cid).to_json()).count(PASSWORD) == 0
     run(scenario())
+
+
+def test_charger_vanishing_mid_write_says_what_is_known_per_key():
+    """Three keys; the charger accepts the first, vanishes (no close frame) on the second:
+    the second may or may not have changed, the third was never sent. Each key says so."""
+    async def scenario():
+        async with running_csms() as csms:
+            url = f"ws://127.0.0.1:{csms.server.port}/ocpp/CP-GONE"
+            seen: list[str] = []
+            gone = asyncio.Event()
+
+            def handler(action: str, payload: Any) -> Any:
+                seen.append(payload.get("key", action))
+                if payload.get("key") == "MeterValueSampleInterval":
+                    gone.set()  # the charger loses power while handling it
+                    return asyncio.get_running_loop().create_future()  # never answered
+                return {"status": "Accepted"}
+
+            async with scripted_charger(url, handler) as charger:
+                await wait_for(lambda: "CP-GONE" in csms.central.sessions)
+                svc = ConfigurationService(csms.central, call_timeout=10)
+                writing = asyncio.create_task(svc.write("CP-GONE", {
+                    "HeartbeatInterval": "300", "MeterValueSampleInterval": "60",
+                    "ClockAlignedDataInterval": "900"}))
+                await gone.wait()
+                charger.websocket.transport.abort()  # no close frame: the power went
+                results = await asyncio.wait_for(writing, 10)
+            by_key = {r.key: r for r in results}
+            assert by_key["HeartbeatInterval"].status == "Accepted"
+            lost = by_key["MeterValueSampleInterval"]
+            assert lost.status == "Unknown" and "may or may not have changed" in lost.detail
+            never = by_key["ClockAlignedDataInterval"]
+            assert never.status == "NotSent" and never.detail.startswith("Not sent:")
+            assert "not connected" in never.detail
+            assert seen == ["HeartbeatInterval", "MeterValueSampleInterval"]
+
+    run(scenario())

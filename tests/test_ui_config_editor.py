@@ -517,3 +517,23 @@ def test_main_window_tab_with_demo_charger(qtbot, loop, version, monkeypatch):
             await shut_down(charger, task, window, server, store)
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_results_without_an_answer_are_told_apart_from_refusals(qapp):
+    """After a charger vanished mid-write: 'No answer' (amber, may or may not have changed)
+    and 'Not sent' rows, and the summary says what to do."""
+    from ocpp_studio.configuration.model import WriteResult  # noqa: PLC0415
+    editor = ConfigEditor(None, None)
+    lost = ("Sent, but the charger disconnected before answering (CP gone): the setting may "
+            "or may not have changed. Read it again when the charger is back.")
+    editor.show_results([
+        WriteResult("HeartbeatInterval", "300", "Accepted", ""),
+        WriteResult("MeterValueSampleInterval", "60", "Unknown", lost),
+        WriteResult("ClockAlignedDataInterval", "900", "NotSent", "Not sent: CP is not connected"),
+    ])
+    text = editor.pending_label.text()
+    assert "1 accepted" in text and "1 without an answer" in text
+    assert "1 not accepted" in text and "Read it again when the charger is back" in text
+    from ocpp_studio.ui.config_editor import STATUS_WORDS, status_colours  # noqa: PLC0415
+    assert STATUS_WORDS["Unknown"] == "No answer" and STATUS_WORDS["NotSent"] == "Not sent"
+    assert status_colours("Unknown") != status_colours("Rejected")

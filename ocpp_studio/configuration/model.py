@@ -11,8 +11,11 @@ from .devicemodel import VariableEntry, VariableRef
 
 REDACTED = "••••••"
 
+#: The charger's answers, then the studio's own outcomes: NotSent (never left the laptop),
+#: Unknown (sent, but no answer came: the setting may or may not have changed), Error (the
+#: charger answered with a CALLERROR or an answer that does not say).
 WRITE_STATUSES = ("Accepted", "Rejected", "RebootRequired", "NotSupported", "UnknownComponent",
-                  "UnknownVariable", "NotSupportedAttributeType", "NotSent", "Error")
+                  "UnknownVariable", "NotSupportedAttributeType", "NotSent", "Unknown", "Error")
 
 
 @dataclass

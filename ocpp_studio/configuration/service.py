@@ -19,7 +19,7 @@ from typing import Any, Callable
 from ..capture.store import CaptureStore
 from ..core.frames import dumps, loads
 from ..core.records import Direction, FrameRecord, now_us
-from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
+from ..core.rpc import AnswerLost, CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from .catalogue16 import CATALOGUE_16, info_16, validate_16, vendor_info
 from .devicemodel import (VariableEntry, VariableRef, classify_201, describe_201,
                           entries_from_report, is_standard_201, parse_label, validate_201)
@@ -42,16 +42,22 @@ def _status_info(info: dict[str, Any] | None) -> str:
     return text
 
 
-def _call_problem(exc: Exception) -> str:
+def _call_outcome(exc: Exception) -> tuple[str, str]:
+    """A write that got no answer: (status, what the installer should know)."""
     if isinstance(exc, CallError):
-        return f"The charger answered with an error: {exc}"
+        return "Error", f"The charger answered with an error: {exc}"
     if isinstance(exc, CallTimeout):
-        return "The charger did not answer in time."
+        return "Unknown", ("Sent, but the charger did not answer in time: the setting may or "
+                           "may not have changed. Read it again to see.")
+    if isinstance(exc, AnswerLost):
+        return "Unknown", (f"Sent, but the charger disconnected before answering ({exc}): the "
+                           "setting may or may not have changed. Read it again when the "
+                           "charger is back.")
     if isinstance(exc, ConnectionClosed):
-        return f"Not sent: {exc}"
+        return "NotSent", f"Not sent: {exc}"
     if isinstance(exc, InvalidPayload):
-        return f"The request would not be valid OCPP: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+        return "NotSent", f"Not sent: the request would not be valid OCPP: {exc}"
+    return "Error", f"{type(exc).__name__}: {exc}"
 
 
 class ConfigurationService:
@@ -461,7 +467,7 @@ class ConfigurationService:
                                               {"key": key, "value": value})
                     done(WriteResult(key, value, answer.get("status", "Error"), ""))
                 except (CallError, CallTimeout, ConnectionClosed, InvalidPayload) as exc:
-                    done(WriteResult(key, value, "Error", _call_problem(exc)))
+                    done(WriteResult(key, value, *_call_outcome(exc)))
         elif to_send:
             await self._set_variables(charger_id, to_send, done)
         return [results[k] for k in changes if k in results]
@@ -482,7 +488,7 @@ class ConfigurationService:
             max_items, max_bytes = await self._limits_201(charger_id, "SetVariables")
         except ConnectionClosed as exc:
             for key, value in to_send:
-                done(WriteResult(key, value, "Error", _call_problem(exc)))
+                done(WriteResult(key, value, *_call_outcome(exc)))
             return
         for batch in self._batches(requests, max_items, max_bytes, "SetVariables"):
             batch_refs = [VariableRef.from_ocpp(r["component"], r["variable"],
@@ -492,7 +498,7 @@ class ConfigurationService:
             except (CallError, CallTimeout, ConnectionClosed, InvalidPayload) as exc:
                 for ref in batch_refs:
                     key, value = by_ref[ref]
-                    done(WriteResult(key, value, "Error", _call_problem(exc)))
+                    done(WriteResult(key, value, *_call_outcome(exc)))
                 continue
             answered: set[VariableRef] = set()
             for result in answer.get("setVariableResult") or []:

@@ -62,6 +62,11 @@ class ConnectionClosed(Exception):
     """The connection closed before a CALL could be sent or answered."""
 
 
+class AnswerLost(ConnectionClosed):
+    """The CALL was sent, then the connection closed before its answer: whether the charger
+    acted on it is unknown (a setting may or may not have changed)."""
+
+
 class InvalidPayload(ValueError):
     """An outgoing CALL payload breaks the schema and was not sent."""
 
@@ -458,7 +463,7 @@ class RpcEndpoint:
             self._pending.pop(unique_id, None)
             self._recorder.set_call_state(pending.record_id, CallState.LOST.value)
             if not pending.future.done():
-                pending.future.set_exception(ConnectionClosed(
+                pending.future.set_exception(AnswerLost(
                     f"{self.charger_id} disconnected before answering {pending.action} ({reason})"))
         for task in list(self._tasks):
             task.cancel()

@@ -55,13 +55,15 @@ STATUS_WORDS = {
     "UnknownComponent": "Unknown component",
     "UnknownVariable": "Unknown setting",
     "NotSupportedAttributeType": "Not supported",
+    "NotSent": "Not sent",
+    "Unknown": "No answer",  # sent, but whether it changed is unknown
 }
 
 
 def status_colours(status: str) -> tuple[str, str]:
     if status == "Accepted":
         return GOOD
-    if status == "RebootRequired":
+    if status in ("RebootRequired", "Unknown"):
         return AMBER
     return BAD
 
@@ -826,9 +828,17 @@ class ConfigEditor(QWidget):
         words = [f"{ok} accepted"]
         if later:
             words.append(f"{later} after a restart")
+        unknown = [r for r in results if r.status == "Unknown"]
+        bad -= len(unknown)
+        if unknown:
+            words.append(f"{len(unknown)} without an answer (may or may not have changed: "
+                         "read again)")
         if bad:
             words.append(f"{bad} not accepted (see the red rows)")
-        self._say("Changes sent: " + ", ".join(words) + ".")
+        reasons = list(dict.fromkeys(r.detail for r in results
+                                     if r.status in ("Unknown", "NotSent", "Error") and r.detail))
+        self._say("Changes sent: " + ", ".join(words) + "."
+                  + (f" {reasons[0]}" if reasons else ""))
         self._update_state()
 
     # -------------------------------------------------------------- restart
