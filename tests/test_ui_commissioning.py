@@ -513,3 +513,36 @@ def test_app_offers_to_resume_an_unfinished_run(qtbot, loop, tmp_path):
             await studio_run.studio.stop()
 
     loop.run_until_complete(scenario())
+
+
+def test_test_charge_page_plots_the_chargers_power_while_it_is_shown(qtbot, loop):
+    """Issue 7 step 8: the installer watches the power during the test charge."""
+    from ocpp_studio.capture.store import CaptureStore  # noqa: PLC0415
+    from ocpp_studio.core.records import Direction, FrameRecord  # noqa: PLC0415
+    from ocpp_studio.metering import MeteringService  # noqa: PLC0415
+    from ocpp_studio.ui.commissioning_wizard import TestChargePage  # noqa: PLC0415
+    store = CaptureStore(":memory:")
+    metering = MeteringService()
+    metering.attach(store)
+    run = FakeRun(steps=[FakeStep("connect", "Connect the charger"),
+                         FakeStep("test_charge", "Test charge"), FakeStep("report", "Report")])
+    run.studio = SimpleNamespace(metering=metering)
+    wizard, _ = make_wizard(qtbot, run)
+    page = wizard.step_pages["test_charge"]
+    assert isinstance(page, TestChargePage) and page.plot is not None
+    assert page.plot.charger is None  # nothing followed before the page is shown
+    page.initializePage()
+    for n, watts in enumerate(("7200", "7350")):
+        store.record_frame(FrameRecord(
+            "CP-1", Direction.TO_CSMS, f'[2,"m{n}","MeterValues",{{"connectorId":1,"meterValue":'
+            f'[{{"timestamp":"2026-11-21T09:00:0{n}Z","sampledValue":[{{"value":"{watts}",'
+            f'"measurand":"Power.Active.Import","unit":"W"}}]}}]}}]',
+            message_type=2, unique_id=f"m{n}", action="MeterValues"))
+    page.plot.refresh()
+    [curve] = [c for c in page.plot.curves if c.panel == "power"]
+    _, y = curve.item.getOriginalDataset()
+    assert list(y * page.plot.power_divisor) == [7200.0, 7350.0]
+    assert page.plot.charger == "CP-1"
+    wizard.done(0)  # closing the wizard stops following the meter data
+    assert page.plot._on_samples not in metering._listeners  # noqa: SLF001
+    store.close()

@@ -801,6 +801,34 @@ class TestChargePage(StepPage):
         self.seconds.setValue(int(getattr(self.w.profile, "test_charge_seconds", 30)))
         form.addRow("Charge for", self.seconds)
         layout.addLayout(form)
+        # the installer watches the charge happen (issue 7, step 8): the charger's power,
+        # reported every second during the test
+        self.metering = getattr(getattr(self.w.run, "studio", None), "metering", None)
+        self.plot: Any = None
+        if self.metering is not None:
+            from .power_plot import PowerPlot  # noqa: PLC0415 - pyqtgraph only when needed
+            self.plot = PowerPlot()
+            self.plot.set_window("1 min")
+            self.plot.setMinimumHeight(160)
+            self.plot.setMaximumHeight(220)  # the evidence below must stay readable
+            layout.addWidget(self.plot)
+            self.plot.detach()  # listens only while this page is shown
+
+    def initializePage(self) -> None:  # noqa: N802
+        super().initializePage()
+        if self.plot is not None:
+            self.plot.set_metering(self.metering)
+            self.plot.timer.start()
+            self.plot.set_charger(self.w.charger_id)
+
+    def cleanupPage(self) -> None:  # noqa: N802 - Back from this page
+        super().cleanupPage()
+        self.release()
+
+    def release(self) -> None:
+        """Stop following the charger's power (the wizard closes or the page is left)."""
+        if self.plot is not None:
+            self.plot.detach()
 
     def apply_choices(self) -> None:
         self.w.profile.test_charge_seconds = self.seconds.value()
@@ -1105,6 +1133,8 @@ class CommissioningWizard(QWizard):
         for page in self.step_pages.values():
             if page.task is not None and not page.task.done():
                 page.task.cancel()  # the engine marks it pending; the state stays saved
+            if isinstance(page, TestChargePage):
+                page.release()
         super().done(result)
         if result == QWizard.DialogCode.Accepted or getattr(self.run, "finished", False):
             remove = getattr(self.run, "remove_listener", None)
