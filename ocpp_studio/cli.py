@@ -689,12 +689,21 @@ def _meter_export(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"No capture file at {path}", file=sys.stderr)
         return 1
-    try:
-        store = CaptureStore(path, read_only=True)
-        store.count_frames()
-    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
-        print(f"{path} is not a capture database: {exc}", file=sys.stderr)
-        return 1
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        # an export (what a customer sends): read into a capture kept in memory
+        from .capture.jsonl import import_jsonl
+        store = CaptureStore(":memory:")
+        result = import_jsonl(store, path)
+        if result.errors:
+            print(f"{len(result.errors)} unreadable line(s) skipped; first: {result.errors[0]}",
+                  file=sys.stderr)
+    else:
+        try:
+            store = CaptureStore(path, read_only=True)
+            store.count_frames()
+        except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
+            print(f"{path} is not a capture database: {exc}", file=sys.stderr)
+            return 1
     try:
         # The same frames, order and transaction -> connector map as the plot's replay
         # (MeteringService.load); rows are the samples themselves (series merge same-time ones).

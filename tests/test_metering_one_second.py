@@ -276,6 +276,21 @@ def test_meter_export_csv_from_a_demo_capture(tmp_path):
         {r["time_utc"] for r in power})
     store.close()
 
+    # a customer's JSON Lines export gives the same rows as the capture database
+    from ocpp_studio.capture.jsonl import export_jsonl  # noqa: PLC0415
+    exported = tmp_path / "customer.jsonl"
+    store = CaptureStore(capture)
+    export_jsonl(store, exported)
+    store.close()
+    from_export = tmp_path / "meter-from-export.csv"
+    done = subprocess.run([sys.executable, "-m", "ocpp_studio.cli", "meter", "export",
+                           str(exported), "--charger", "CSV-201", "--connector", "1",
+                           "--csv", str(from_export)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    again = list(csv.DictReader(from_export.open(encoding="utf-8")))
+    ignore_ids = lambda rs: [{k: v for k, v in r.items() if k != "frame_id"} for r in rs]  # noqa: E731
+    assert ignore_ids(again) == ignore_ids(rows)  # ids are renumbered on import
+
     missing = subprocess.run([sys.executable, "-m", "ocpp_studio.cli", "meter", "export",
                               str(capture), "--charger", "NOPE", "--csv", str(out)],
                              capture_output=True, text=True, timeout=60)
