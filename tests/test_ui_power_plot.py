@@ -495,3 +495,19 @@ def test_real_metering_demo_charger_reaches_the_plot(qtbot, loop, tmp_path):
             store.close()
 
     loop.run_until_complete(scenario())
+
+
+def test_power_axis_fits_the_time_range_on_screen(plot, metering):
+    """A 7 kW charge two hours ago must not flatten the 1 kW of the last minutes: the axis
+    (and its unit) fit what is shown; "All" fits everything."""
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(60, start=T0 - 7200,
+                                                               value=lambda i: 7000.0))
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(60, value=lambda i: 800.0))
+    plot.set_charger("CP1")
+    plot.set_window("10 min")
+    y0, y1 = plot.plots["power"].getViewBox().viewRange()[1]
+    assert plot.power_unit == "W" and y1 == pytest.approx(864, rel=0.01) and y0 == 0
+    plot.set_window("All")
+    plot.refresh()
+    y0, y1 = plot.plots["power"].getViewBox().viewRange()[1]
+    assert plot.power_unit == "kW" and y1 == pytest.approx(7.56, rel=0.01)

@@ -292,10 +292,10 @@ class PowerPlot(QWidget):
         self._sync_curves()
         for curve in self.curves:
             self._update_curve(curve)
+        if self.following:
+            self._apply_window()  # first: the axes fit the range that will be on screen
         self._update_axes()
         self._draw_limit()
-        if self.following:
-            self._apply_window()
         self.refreshed.emit()
 
     def has_data(self) -> bool:
@@ -380,6 +380,16 @@ class PowerPlot(QWidget):
         curve.stamp = stamp
         curve.divisor = -1.0  # force a setData in _update_axes
 
+    def _shown_values(self, curve: Curve) -> np.ndarray:
+        """The values of the time range on screen (all of them for "All", or when none falls
+        in the range): the axis must fit what is seen, not a peak from hours ago."""
+        t, v = curve.raw_t, curve.raw_v
+        if self.window_name == "All" or t is None or v is None:
+            return v if v is not None else np.empty(0)
+        x0, x1 = self.x_range()
+        first, last = np.searchsorted(t, [x0, x1], side="left")
+        return v[first:last + 1] if last >= first and first < len(v) else v
+
     def _update_axes(self) -> None:
         for panel, plot in self.plots.items():
             curves = [c for c in self.curves if c.panel == panel]
@@ -387,10 +397,11 @@ class PowerPlot(QWidget):
                                                   "voltage": "V", "soc": "%"}[panel]
             peak, low = 0.0, 0.0
             for c in curves:
-                if c.raw_v is not None and len(c.raw_v):
+                shown = self._shown_values(c)
+                if len(shown):
                     with np.errstate(invalid="ignore"):
-                        peak = max(peak, float(np.nanmax(c.raw_v)))
-                        low = min(low, float(np.nanmin(c.raw_v)))
+                        peak = max(peak, float(np.nanmax(shown)))
+                        low = min(low, float(np.nanmin(shown)))
             if panel == "power":
                 for step in self.limit_steps:
                     if step.limit_w is not None:
@@ -456,6 +467,7 @@ class PowerPlot(QWidget):
     def _user_moved(self, *args: Any) -> None:
         if not self._setting_range:
             self.set_following(False)
+            self._soon.start()  # fit the axes to what was panned or zoomed to
 
     def x_range(self) -> tuple[float, float]:
         (x0, x1), _ = self.plots["power"].getViewBox().viewRange()
