@@ -118,9 +118,26 @@ def check_time_zones() -> str:
     return "Europe/London known (BST in summer)"
 
 
+def check_serial_ports() -> str:
+    """The Serial console tab: pyserial's port list, and its URL handlers (imported by name
+    at run time, so a bundle can miss them): a line through loop:// comes back."""
+    from .transports.serial_port import SerialSettings, list_ports
+    ports = list_ports()
+    port = SerialSettings("loop://").open(timeout=1)
+    try:
+        port.write(b"[2,\"1\",\"Heartbeat\",{}]\n")
+        echoed = port.readline()
+    finally:
+        port.close()
+    if echoed != b"[2,\"1\",\"Heartbeat\",{}]\n":
+        raise RuntimeError(f"loop:// gave back {echoed!r}")
+    return f"{len(ports)} serial port(s) listed; loop:// echoes a line"
+
+
 def qt_free_checks() -> list[Check]:
     return [run_check("version", check_version),
             run_check("bundled files", check_runtime_files),
             run_check("OCPP schemas", check_ocpp_schemas),
             run_check("JSON schema tools", check_json_schema_tools),
-            run_check("time zones", check_time_zones)]
+            run_check("time zones", check_time_zones),
+            run_check("serial ports", check_serial_ports)]
