@@ -134,10 +134,51 @@ def check_serial_ports() -> str:
     return f"{len(ports)} serial port(s) listed; loop:// echoes a line"
 
 
+def check_control_api() -> str:
+    """``--api``: the aiohttp control API answers on 127.0.0.1 with its token, and refuses
+    without it."""
+    import asyncio
+    import json
+    import urllib.error
+    import urllib.request
+
+    from .api.server import ControlApi
+    from .capture.store import CaptureStore
+    from .station.central import CentralSystem
+
+    def get(url: str, token: str | None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}
+                                         if token else {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - loopback
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, b""
+
+    async def probe() -> tuple[int, bytes, int]:
+        store = CaptureStore(":memory:")
+        api = ControlApi(CentralSystem(store), store, 0)
+        await api.start()
+        try:
+            url = f"http://127.0.0.1:{api.port}/api/v1/chargers"
+            ok = await asyncio.to_thread(get, url, api.token)
+            refused = await asyncio.to_thread(get, url, None)
+            return ok[0], ok[1], refused[0]
+        finally:
+            await api.stop()
+            store.close()
+
+    status, body, refused = asyncio.run(probe())
+    if status != 200 or json.loads(body) != [] or refused != 401:
+        raise RuntimeError(f"control API answered {status} {body[:80]!r}, {refused} unauthorised")
+    return "answers with its token (200), refuses without (401)"
+
+
 def qt_free_checks() -> list[Check]:
     return [run_check("version", check_version),
             run_check("bundled files", check_runtime_files),
             run_check("OCPP schemas", check_ocpp_schemas),
             run_check("JSON schema tools", check_json_schema_tools),
             run_check("time zones", check_time_zones),
-            run_check("serial ports", check_serial_ports)]
+            run_check("serial ports", check_serial_ports),
+            run_check("control API", check_control_api)]
