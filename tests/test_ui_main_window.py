@@ -519,3 +519,45 @@ def test_demo_mode_shows_both_demo_chargers(loop, tmp_path):
         assert run.demo_chargers == [] and run.server is None
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_a_refused_charger_gets_a_card_saying_what_to_change(loop):
+    """'My charger doesn't show up' on site: a charger turned away at the handshake (wrong
+    password, no common OCPP version) appears in the list with the reason and the fix."""
+    import base64  # noqa: PLC0415
+    from websockets.exceptions import InvalidStatus  # noqa: PLC0415
+
+    async def scenario():
+        async with studio(passwords={"CP-LOCKED": "right-password-1234",
+                                     "CP-OLD": "old-password-12345"}) as s:
+            base = f"ws://127.0.0.1:{s.server.port}/ocpp"
+            wrong = "Basic " + base64.b64encode(b"CP-LOCKED:wrong").decode()
+            with contextlib.suppress(InvalidStatus):
+                async with connect(f"{base}/CP-LOCKED", subprotocols=["ocpp1.6"],
+                                   additional_headers={"Authorization": wrong}):
+                    pass
+            old_auth = "Basic " + base64.b64encode(b"CP-OLD:old-password-12345").decode()
+            async with connect(f"{base}/CP-OLD", subprotocols=["ocpp1.5"],
+                               additional_headers={"Authorization": old_auth}) as ws:
+                with contextlib.suppress(Exception):
+                    await ws.recv()  # the server closes: no version in common
+            await wait_until(lambda: s.window.chargers.card("CP-LOCKED") is not None
+                             and s.window.chargers.card("CP-OLD") is not None,
+                             what="cards for refused chargers")
+            locked = s.window.chargers.card("CP-LOCKED").plain_text()
+            assert "Disconnected" in locked and "Refused at" in locked
+            assert "password did not match" in locked
+            old = s.window.chargers.card("CP-OLD").plain_text()
+            assert "offered subprotocol(s) ['ocpp1.5']" in old and "1.6J" in old
+            # the right password: it gets in and the refusal is no longer shown
+            right = "Basic " + base64.b64encode(b"CP-LOCKED:right-password-1234").decode()
+            async with connect(f"{base}/CP-LOCKED", subprotocols=["ocpp1.6"],
+                               additional_headers={"Authorization": right}) as ws:
+                await ws.send('[2,"b1","BootNotification",{"chargePointVendor":"Acme",'
+                              '"chargePointModel":"W1"}]')
+                await ws.recv()
+                await wait_until(lambda: "Connected" in s.window.chargers.card("CP-LOCKED")
+                                 .plain_text(), what="card connected")
+                assert "Refused" not in s.window.chargers.card("CP-LOCKED").plain_text()
+
+    loop.run_until_complete(scenario())

@@ -17,6 +17,7 @@ import numpy as np
 from ..core.records import Direction, now_us
 from ..core.rpc import CallError, CallTimeout
 from ..smartcharging.service import SITE_LIMIT_PROFILE_ID
+from ..station.refusals import advice_for
 from .engine import CommissioningContext, Evidence, StepFailed, StepRecord, StepStatus
 
 OK = ("Accepted", "RebootRequired")
@@ -76,25 +77,7 @@ def refusal_help(ctx: CommissioningContext) -> list[str]:
     """Advice from what the server saw of this charger (or any refused charger)."""
     events = [e for e in ctx.studio.store.events(None) if e.kind == "refused"]
     mine = [e for e in events if e.charger == ctx.charger_id] or events[-3:]
-    tips: list[str] = []
-    for event in mine[-5:]:
-        detail = event.detail or {}
-        reason = str(detail.get("reason", ""))
-        offered = detail.get("offered") or []
-        status = detail.get("http_status")
-        low = reason.lower()
-        if "subprotocol" in low or (status is None and offered is not None and not detail.get("subprotocol")):
-            tips.append(f"The charger connected but offered subprotocol(s) {offered or 'none'}; "
-                        "set its OCPP version to 1.6J (ocpp1.6) or 2.0.1 (ocpp2.0.1).")
-        elif status == 404 or "path" in low:
-            tips.append(f"The charger used the path {detail.get('path')!r}; enter the URL exactly "
-                        "as shown, ending with /<charger id>.")
-        elif status == 401 or "auth" in low or "password" in low:
-            tips.append("The charger's basic-auth user/password did not match; check the "
-                        "password or switch the charger to security profile 0 for commissioning.")
-        else:
-            tips.append(f"Refused: {reason}")
-    return list(dict.fromkeys(tips))
+    return list(dict.fromkeys(advice_for(event.detail or {}) for event in mine[-5:]))
 
 
 class ConnectStep(BaseStep):

@@ -18,6 +18,7 @@ from ..core.records import ConnectionEvent, now_us
 from ..core.rpc import ConnectionClosed, Reply, RpcEndpoint
 from ..core.versions import OcppVersion
 from ..settings import CsmsSettings
+from .refusals import advice_for
 from .model import ConnectionRecord, Station
 from .responder import CsmsResponder
 
@@ -111,8 +112,14 @@ class CentralSystem:
         detail = {**asdict(handshake), "reason": reason}
         if http_status is not None:
             detail["http_status"] = http_status
-        self.store.record_event(ConnectionEvent(handshake.charger_id or "?", "refused", detail))
+        event = ConnectionEvent(handshake.charger_id or "?", "refused", detail)
+        self.store.record_event(event)
         log.info("refused %s from %s: %s", handshake.charger_id, handshake.remote, reason)
+        if handshake.charger_id:
+            # the charger list shows it, with what to change on the charger
+            station = self.station(handshake.charger_id)
+            station.last_refusal = {**detail, "ts_us": event.ts_us, "advice": advice_for(detail)}
+            self._changed(station)
 
     def open_session(self, handshake: Handshake, version: OcppVersion,
                      send: Callable[[str], Awaitable[None]],
@@ -130,6 +137,7 @@ class CentralSystem:
             self._closing.add(asyncio.ensure_future(previous.disconnect()))
         station.version = version
         station.connected = True
+        station.last_refusal = None
         station.connections.append(ConnectionRecord(
             connection_id, now_us(), handshake.remote, handshake.path,
             handshake.subprotocol or "", list(handshake.offered), handshake.auth_user))

@@ -74,6 +74,9 @@ class Station:
     connected: bool = False
     last_message_us: int | None = None
     last_heartbeat_us: int | None = None
+    #: the last connection attempt that was refused, until the charger gets in:
+    #: {"ts_us", "reason", "http_status", "advice", ...what the server saw}
+    last_refusal: dict[str, Any] | None = None
 
     @property
     def current_connection(self) -> ConnectionRecord | None:
@@ -101,5 +104,7 @@ class Station:
             "remote": connection.remote if connection else None,
             "subprotocol": connection.subprotocol if connection else None,
             "last_message_us": self.last_message_us,
+            "refused": ({k: self.last_refusal.get(k) for k in ("ts_us", "reason", "advice")}
+                        if self.last_refusal else None),
             "reconnects": max(0, len(self.connections) - 1),
         }

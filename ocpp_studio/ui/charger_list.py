@@ -97,7 +97,16 @@ class ChargerCard(QWidget):
         self.identity.setText("<br>".join([details[0], " · ".join(details[1:])])
                               if len(details) > 1 else details[0])
         connectors = connector_display(station)
-        if connectors:
+        refusal = station.last_refusal if not station.connected else None
+        if refusal:
+            # it tried and was turned away: say why and what to change, in red, where the
+            # installer looks first
+            when = local_time(refusal.get("ts_us"), with_date=False)[:8]
+            self.connectors.setText(
+                f'<span style="color:{theme.ROW_FOREGROUND["error"].name()};">'
+                f"<b>Refused at {html.escape(when)}</b>: "
+                f"{html.escape(str(refusal.get('advice') or refusal.get('reason')))}</span>")
+        elif connectors:
             self.connectors.setText(" ".join(
                 _badge(f"{connector_name(label)}: {status}", theme.status_colours(status))
                 for label, status in connectors))
@@ -130,6 +139,11 @@ def _tooltip(station: Station) -> str:
         lines.append(f"Subprotocol: {connection.subprotocol or '(none)'}")
     if station.boot_status:
         lines.append(f"Last boot answered: {station.boot_status}")
+    if station.last_refusal and not station.connected:
+        refusal = station.last_refusal
+        lines.append(f"Refused: {refusal.get('reason')}"
+                     + (f" (HTTP {refusal['http_status']})" if refusal.get("http_status") else ""))
+        lines.append(f"From {refusal.get('remote')}, path {refusal.get('path')}")
     lines.append(f"Reconnects: {max(0, len(station.connections) - 1)}")
     return "\n".join(lines)
 
