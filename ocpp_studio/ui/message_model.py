@@ -221,11 +221,9 @@ class MessageTableModel(QAbstractTableModel):
         if answer is _MISSING:
             answer = counterpart(self.store, call) if call.state in ("answered", "error",
                                                                      "late", "observed") else None
-            # a pending CALL may still be answered, and so may an observed one (a console or
-            # proxy capture keeps the state "observed" whether an answer came or not)
-            still_open = call.state in (None, "pending") or (call.state == "observed"
-                                                               and answer is None)
-            if not still_open:
+            # an observed CALL keeps its state when its answer comes; the answer's batch calls
+            # frame_changed(call id), which forgets what is remembered here
+            if call.state not in (None, "pending"):  # a pending CALL may still be answered
                 self._answers[call.id] = answer
                 if len(self._answers) > ANSWER_CACHE:
                     self._answers.popitem(last=False)
