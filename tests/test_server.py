@@ -17,8 +17,10 @@ def run(coro):
 
 
 @pytest.mark.parametrize("path, expected", [
-    ("/ocpp/CP001", "CP001"), ("/a/b/c/CP001/", "CP001"), ("/CP001?x=1", "CP001"),
+    ("/ocpp/CP001", "CP001"), ("/CP001?x=1", "CP001"),
     ("/ocppj/RDAM%20123", "RDAM 123"), ("/", ""),
+    # an empty last segment is no charger id, not the segment before it
+    ("/ocpp/", ""), ("/a/b/c/CP001/", ""),
 ])
 def test_charger_id_is_the_last_path_segment(path, expected):
     assert charger_id_from_path(path) == expected
@@ -101,6 +103,19 @@ def test_url_without_charger_id_gets_404():
                     pass
             assert caught.value.response.status_code == 404
             assert "no charger id" in csms.store.events()[0].detail["reason"]
+    run(scenario())
+
+
+def test_trailing_slash_is_refused_not_a_charger_called_ocpp():
+    async def scenario():
+        async with running_csms() as csms:
+            with pytest.raises(InvalidStatus) as caught:
+                async with raw_charger(f"ws://127.0.0.1:{csms.server.port}/ocpp/"):
+                    pass
+            assert caught.value.response.status_code == 404
+            assert "ocpp" not in csms.central.stations
+            refused = csms.store.events()[0]
+            assert refused.kind == "refused" and "ends with '/'" in refused.detail["reason"]
     run(scenario())
 
 

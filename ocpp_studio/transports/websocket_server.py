@@ -34,9 +34,12 @@ CLOSE_NO_SUBPROTOCOL = 1002
 
 
 def charger_id_from_path(path: str) -> str:
-    """The charger identity: the last non-empty path segment, percent-decoded."""
-    segments = [s for s in urlsplit(path).path.split("/") if s]
-    return unquote(segments[-1]) if segments else ""
+    """The charger identity: the last path segment, percent-decoded.
+
+    An empty last segment (``/ocpp/``) is no charger id: taking the segment
+    before it would accept a charger called "ocpp" whose real id was lost.
+    """
+    return unquote(urlsplit(path).path.rsplit("/", 1)[-1])
 
 
 def offered_subprotocols(request: Request) -> list[str]:
@@ -116,7 +119,8 @@ class CsmsServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         handshake = self._handshake(connection, request)
         if not handshake.charger_id:
-            reason = "The URL has no charger id: expected ws://HOST:PORT/<path>/<chargerId>"
+            reason = ("The URL has no charger id (it ends with '/'): expected "
+                      "ws://HOST:PORT/<path>/<chargerId>")
             self.central.record_refusal(handshake, reason, 404)
             return connection.respond(HTTPStatus.NOT_FOUND, reason + "\n")
         if self.settings.passwords:
