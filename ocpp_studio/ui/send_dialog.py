@@ -133,6 +133,10 @@ class SendMessageDialog(QDialog):
         self.charger.currentIndexChanged.connect(self._fill_actions)
         self.action.currentTextChanged.connect(self._fill_example)
         self.operation: AsyncOp[Reply] | None = None
+        # (version, action) whose example is in the payload box: refreshing the charger list
+        # (it happens every few hundred ms while chargers are live) must not overwrite what
+        # the user typed unless the message or the OCPP version really changed.
+        self._example_for: tuple[OcppVersion | None, str] | None = None
         self.refresh_chargers(charger_id, through_proxy)
 
     # ------------------------------------------------------------- choices
@@ -209,10 +213,12 @@ class SendMessageDialog(QDialog):
             index = self.action.findText(current or "TriggerMessage")
             self.action.setCurrentIndex(max(index, 0))
         self.action.blockSignals(False)
-        self._fill_example(self.action.currentText())
+        if (version, self.action.currentText()) != self._example_for:
+            self._fill_example(self.action.currentText())
 
     def _fill_example(self, action: str) -> None:
         version = self._version()
+        self._example_for = (version, action)
         example = EXAMPLES.get(version, {}).get(action, {}) if version else {}
         self.payload.setPlainText(json.dumps(example, indent=2))
 
