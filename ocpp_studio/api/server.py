@@ -7,6 +7,8 @@ to the capture database (readable only by the user). Endpoints (all under
 
 - GET  /chargers                      every known charger with identity and state
 - GET  /chargers/{id}                 one charger, with its connection history
+- DELETE /chargers/{id}               forget a charger (its frames and events stay);
+                                      409 while it is connected
 - POST /chargers/{id}/call            {"action", "payload", "timeout"?, "allow_invalid"?}
                                       -> the charger's reply
 - GET  /frames?charger=&action=&direction=&after_id=&problems=1&text=&limit=
@@ -30,6 +32,7 @@ to the capture database (readable only by the user). Endpoints (all under
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -45,7 +48,7 @@ from ..core.frames import dumps, loads
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
-from ..station.central import CentralSystem
+from ..station.central import CentralSystem, ChargerConnectedError
 
 if TYPE_CHECKING:
     from ..configuration.service import ConfigurationService
@@ -65,6 +68,37 @@ def write_token(path: Path, token: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(token + "\n")
+
+
+def registry_dir() -> Path:
+    """The user's runtime folder where a running studio registers ``port -> token``.
+
+    So a client given only ``--api PORT`` finds the token whatever capture the studio uses.
+    """
+    import platformdirs
+    import warnings
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs warns, then uses /tmp
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir("ocpp-studio", appauthor=False))
+
+
+def registered_token_file(port: int) -> Path:
+    """The token file registered by the studio whose control API listens on ``port``."""
+    return registry_dir() / f"api-{port}.token"
+
+
+def _register_token(port: int, token: str) -> Path | None:
+    folder = registry_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)  # the token is a credential: only this user may list or read it
+        path = registered_token_file(port)
+        write_token(path, token)
+        os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file left by a crash
+    except OSError as exc:
+        log.warning("cannot register the control API token in %s: %s", folder, exc)
+        return None
+    return path
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -94,6 +128,7 @@ class ControlApi:
         self.token = token or secrets.token_urlsafe(24)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
+        self.registered_token_file: Path | None = None
 
     @property
     def port(self) -> int:
@@ -105,6 +140,7 @@ class ControlApi:
         app.add_routes([
             web.get("/api/v1/chargers", self._chargers),
             web.get("/api/v1/chargers/{charger}", self._charger),
+            web.delete("/api/v1/chargers/{charger}", self._forget),
             web.post("/api/v1/chargers/{charger}/call", self._call),
             web.post("/api/v1/chargers/{charger}/one-second", self._one_second),
             web.get("/api/v1/chargers/{charger}/meter", self._meter),
@@ -125,8 +161,15 @@ class ControlApi:
         self._site = web.TCPSite(self._runner, LOOPBACK, self.requested_port)
         await self._site.start()
         log.info("control API on http://%s:%s/api/v1", LOOPBACK, self.port)
+        self.registered_token_file = _register_token(self.port, self.token)
 
     async def stop(self) -> None:
+        if self.registered_token_file is not None:
+            # only our own registration: another studio may have the port by now
+            with contextlib.suppress(OSError):
+                if self.registered_token_file.read_text(encoding="utf-8").strip() == self.token:
+                    self.registered_token_file.unlink()
+            self.registered_token_file = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -151,6 +194,16 @@ class ControlApi:
             return _error(404, "UnknownCharger", "No charger with that id has connected")
         return _json({**station.summary(), "identity": station.identity,
                       "connections": [asdict(c) for c in station.connections]})
+
+    async def _forget(self, request: web.Request) -> web.Response:
+        charger = request.match_info["charger"]
+        try:
+            self.central.forget(charger)
+        except ChargerConnectedError as exc:
+            return _error(409, "ChargerConnected", str(exc))
+        except KeyError:
+            return _error(404, "UnknownCharger", "No charger with that id is known")
+        return _json({"forgotten": charger})
 
     async def _call(self, request: web.Request) -> web.Response:
         charger = request.match_info["charger"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -25,6 +26,15 @@ from .responder import CsmsResponder
 log = logging.getLogger(__name__)
 
 StationListener = Callable[[Station], None]
+
+#: How many chargers that were only ever refused keep a card. Every refused id
+#: used to stay for ever (10,000 refusals with distinct ids = 10,000 cards);
+#: the refusals themselves stay in the capture as events.
+REFUSED_ONLY_LIMIT = 200
+
+
+class ChargerConnectedError(RuntimeError):
+    """A connected charger cannot be forgotten: its session still needs the station."""
 
 
 @dataclass
@@ -84,6 +94,9 @@ class CentralSystem:
         self.responder = CsmsResponder(self.settings, itertools.count(1))
         self._listeners: list[StationListener] = []
         self._closing: set[asyncio.Future] = set()
+        # chargers known only from refused handshakes, oldest first
+        self._refused_only: OrderedDict[str, None] = OrderedDict()
+        self.refused_only_limit = REFUSED_ONLY_LIMIT
 
     # ------------------------------------------------------------ observing
     def add_listener(self, listener: StationListener) -> None:
@@ -117,8 +130,39 @@ class CentralSystem:
         log.info("refused %s from %s: %s", handshake.charger_id, handshake.remote, reason)
         if handshake.charger_id:
             # the charger list shows it, with what to change on the charger
-            station = self.station(handshake.charger_id)
+            charger_id = handshake.charger_id
+            if charger_id not in self.stations or charger_id in self._refused_only:
+                self._refused_only[charger_id] = None
+                self._refused_only.move_to_end(charger_id)
+            station = self.station(charger_id)
             station.last_refusal = {**detail, "ts_us": event.ts_us, "advice": advice_for(detail)}
+            self._changed(station)
+            self._drop_old_refused()
+
+    def _drop_old_refused(self) -> None:
+        while len(self._refused_only) > self.refused_only_limit:
+            oldest, _ = self._refused_only.popitem(last=False)
+            self._remove_station(oldest)
+
+    def forget(self, charger_id: str) -> None:
+        """Drop a charger's card; its frames and events stay in the capture.
+
+        Raises KeyError for an unknown charger, ChargerConnectedError while it is connected.
+        """
+        if charger_id in self.sessions:
+            raise ChargerConnectedError(
+                f"Charger {charger_id!r} is connected; it can be forgotten once it disconnects")
+        if charger_id not in self.stations:
+            raise KeyError(charger_id)
+        self._refused_only.pop(charger_id, None)
+        self._remove_station(charger_id)
+        log.info("forgot charger %s", charger_id)
+
+    def _remove_station(self, charger_id: str) -> None:
+        station = self.stations.pop(charger_id, None)
+        if station is not None:
+            # listeners (the charger list) drop its card when they see the flag
+            station.forgotten = True
             self._changed(station)
 
     def open_session(self, handshake: Handshake, version: OcppVersion,
@@ -129,6 +173,7 @@ class CentralSystem:
         self.store.record_event(ConnectionEvent(handshake.charger_id, "connected", detail,
                                                 connection_id=connection_id))
         station = self.station(handshake.charger_id)
+        self._refused_only.pop(handshake.charger_id, None)  # a real charger now: keep it
         previous = self.sessions.get(handshake.charger_id)
         if previous is not None:
             # The charger opened a new socket while we still hold the old one

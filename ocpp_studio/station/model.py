@@ -77,6 +77,9 @@ class Station:
     #: the last connection attempt that was refused, until the charger gets in:
     #: {"ts_us", "reason", "http_status", "advice", ...what the server saw}
     last_refusal: dict[str, Any] | None = None
+    #: set when the central system drops the station (user forgot it, or an old
+    #: refused-only entry): observers remove its card
+    forgotten: bool = False
 
     @property
     def current_connection(self) -> ConnectionRecord | None:

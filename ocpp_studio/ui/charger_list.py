@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import logging
+from typing import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox, QVBoxLayout,
+    QWidget,
 )
 
 from ..station.model import Station
@@ -15,6 +18,7 @@ from . import theme
 from .formatting import local_time
 
 ChargerRole = Qt.ItemDataRole.UserRole + 1
+log = logging.getLogger(__name__)
 
 
 def connector_display(station: Station) -> list[tuple[str, str]]:
@@ -187,6 +191,10 @@ class ChargerList(QWidget):
         self._urls: list[str] = []
         self.list.setCurrentItem(self._all)
         self.list.currentItemChanged.connect(self._on_current)
+        #: forgets a charger (CentralSystem.forget); None = no "Forget" menu entry
+        self.forget_handler: Callable[[str], None] | None = None
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         self._update_hint()
 
     # ------------------------------------------------------------ contents
@@ -195,6 +203,9 @@ class ChargerList(QWidget):
         self._update_hint()
 
     def update_station(self, station: Station, source: str = "") -> None:
+        if station.forgotten:
+            self.remove_charger(station.charger_id)
+            return
         card = self._cards.get(station.charger_id)
         if card is None:
             item = QListWidgetItem()
@@ -208,6 +219,44 @@ class ChargerList(QWidget):
         self._connected[station.charger_id] = station.connected
         self._items[station.charger_id].setSizeHint(card.sizeHint())
         self._update_hint()
+
+    def remove_charger(self, charger_id: str) -> None:
+        """Drop a charger's card (forgotten; its frames stay in the capture)."""
+        item = self._items.pop(charger_id, None)
+        self._cards.pop(charger_id, None)
+        self._connected.pop(charger_id, None)
+        if item is not None:
+            if self.list.currentItem() is item:
+                self.list.setCurrentItem(self._all)
+            self.list.takeItem(self.list.row(item))
+        self._update_hint()
+
+    def forget_actions(self, charger_id: str) -> QMenu:
+        """The card's context menu: "Forget this charger", disabled while it is connected."""
+        menu = QMenu(self)
+        action = menu.addAction("Forget this charger")
+        connected = self._connected.get(charger_id, False)
+        action.setEnabled(self.forget_handler is not None and not connected)
+        action.setToolTip("Connected chargers cannot be forgotten" if connected else
+                          "Remove the card; its messages stay in the capture")
+        action.triggered.connect(lambda: self.forget(charger_id))
+        return menu
+
+    def forget(self, charger_id: str) -> None:
+        if self.forget_handler is None:
+            return
+        try:
+            self.forget_handler(charger_id)
+        except (KeyError, RuntimeError) as exc:
+            log.info("could not forget %s: %s", charger_id, exc)
+            QMessageBox.information(self, "Forget charger", str(exc))
+
+    def _context_menu(self, position: QPoint) -> None:
+        item = self.list.itemAt(position)
+        charger_id = item.data(ChargerRole) if item is not None else None
+        if charger_id is None:
+            return
+        self.forget_actions(charger_id).exec(self.list.viewport().mapToGlobal(position))
 
     def _insert_sorted(self, item: QListWidgetItem, charger_id: str) -> None:
         row = 1

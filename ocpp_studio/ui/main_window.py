@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
 
         store.add_listener(self.feed.on_record, call_states=True)
         central.add_listener(self._on_station)
+        self.chargers.forget_handler = central.forget
         for station in central.stations.values():
             self.chargers.update_station(station)
         # chargers watched through the proxy or a serial console get cards too

@@ -1,0 +1,108 @@
+"""Issue 12 item 5: chargers, ports and identities (refusal bookkeeping, forgetting)."""
+
+import asyncio
+
+import aiohttp
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from conftest import BOOT_16, exchange, raw_charger, running_csms, wait_for
+from ocpp_studio.api.server import ControlApi
+from ocpp_studio.station.central import Handshake
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def _refuse(central, charger_id):
+    central.record_refusal(Handshake(charger_id, f"/ocpp/{charger_id}", "127.0.0.1:1", [], None),
+                           "Wrong password", 401)
+
+
+def test_refused_only_chargers_are_bounded_but_every_refusal_is_kept():
+    async def scenario():
+        async with running_csms() as csms:
+            central = csms.central
+            central.refused_only_limit = 5
+            # a real charger that was refused once must not be pushed out
+            async with raw_charger(csms.url("REAL")) as ws:
+                await exchange(ws, BOOT_16)
+            _refuse(central, "REAL")
+            for n in range(12):
+                _refuse(central, f"BAD{n:02d}")
+            refused_cards = sorted(c for c in central.stations if c.startswith("BAD"))
+            assert refused_cards == [f"BAD{n:02d}" for n in range(7, 12)]  # oldest dropped
+            assert "REAL" in central.stations
+            assert len([e for e in csms.store.events() if e.kind == "refused"]) == 13
+    run(scenario())
+
+
+def test_real_refused_handshakes_do_not_grow_without_bound():
+    async def scenario():
+        async with running_csms(passwords={"OK": "secret-password"}) as csms:
+            csms.central.refused_only_limit = 3
+            for n in range(6):
+                with pytest.raises(InvalidStatus):
+                    async with raw_charger(csms.url(f"X{n}")):
+                        pass
+            assert sorted(csms.central.stations) == ["X3", "X4", "X5"]
+    run(scenario())
+
+
+def test_forget_a_charger_through_the_api_keeps_its_frames():
+    async def scenario():
+        async with running_csms() as csms:
+            api = ControlApi(csms.central, csms.store, 0, token="t")
+            await api.start()
+            base = f"http://127.0.0.1:{api.port}/api/v1/chargers"
+            try:
+                async with aiohttp.ClientSession(headers={"Authorization": "Bearer t"}) as http:
+                    async with raw_charger(csms.url("CP1")) as ws:
+                        await exchange(ws, BOOT_16)
+                        async with http.delete(f"{base}/CP1") as response:
+                            assert response.status == 409
+                            assert "connected" in (await response.json())["message"]
+                    await wait_for(lambda: not csms.central.stations["CP1"].connected)
+                    station = csms.central.stations["CP1"]
+                    async with http.delete(f"{base}/CP1") as response:
+                        assert response.status == 200
+                    assert "CP1" not in csms.central.stations and station.forgotten
+                    async with http.get(f"{base}/CP1") as response:
+                        assert response.status == 404
+                    async with http.delete(f"{base}/CP1") as response:
+                        assert response.status == 404
+                    assert len(csms.store.frames(charger="CP1")) == 2
+                    # it can come back as a fresh card
+                    async with raw_charger(csms.url("CP1")) as ws:
+                        await exchange(ws, BOOT_16)
+                    assert "CP1" in csms.central.stations
+            finally:
+                await api.stop()
+    run(scenario())
+
+
+def test_charger_list_forgets_a_charger_from_its_context_menu(qapp):
+    from ocpp_studio.capture.store import CaptureStore
+    from ocpp_studio.station.central import CentralSystem
+    from ocpp_studio.ui.charger_list import ChargerList
+
+    central = CentralSystem(CaptureStore(":memory:"))
+    charger_list = ChargerList()
+    charger_list.forget_handler = central.forget
+    central.add_listener(charger_list.update_station)
+    _refuse(central, "GONE")
+    station = central.station("LIVE")
+    station.connected = True
+    central.sessions["LIVE"] = object()  # a live session: cannot be forgotten
+    charger_list.update_station(station)
+    assert charger_list.card("GONE") is not None
+
+    live_menu = charger_list.forget_actions("LIVE").actions()[0]
+    assert live_menu.text() == "Forget this charger" and not live_menu.isEnabled()
+    menu = charger_list.forget_actions("GONE").actions()[0]
+    assert menu.isEnabled()
+    menu.trigger()
+    assert charger_list.card("GONE") is None and "GONE" not in central.stations
+    assert charger_list.list.count() == 2  # "All chargers" + LIVE
+    assert [e.kind for e in central.store.events("GONE")] == ["refused"]
