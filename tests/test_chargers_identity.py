@@ -106,3 +106,50 @@ def test_charger_list_forgets_a_charger_from_its_context_menu(qapp):
     assert charger_list.card("GONE") is None and "GONE" not in central.stations
     assert charger_list.list.count() == 2  # "All chargers" + LIVE
     assert [e.kind for e in central.store.events("GONE")] == ["refused"]
+
+
+def test_oversized_path_and_headers_are_recorded_as_refusals():
+    async def scenario():
+        async with running_csms() as csms:
+            port = csms.server.port
+            with pytest.raises(InvalidStatus) as caught:
+                async with raw_charger(f"ws://127.0.0.1:{port}/ocpp/" + "x" * 100_000):
+                    pass
+            assert caught.value.response.status_code == 414
+            with pytest.raises(InvalidStatus) as caught:
+                async with raw_charger(csms.url("CPH"), additional_headers={"X-Big": "y" * 100_000}):
+                    pass
+            assert caught.value.response.status_code == 431
+            await wait_for(lambda: len(csms.store.events()) == 2)
+            too_long, too_large = csms.store.events()
+            assert too_long.kind == "refused" and too_long.detail["http_status"] == 414
+            assert "URL is too long" in too_long.detail["reason"]
+            assert too_large.detail["http_status"] == 431
+            assert "headers are too large" in too_large.detail["reason"]
+            assert not csms.central.stations  # nothing to put on a card
+    run(scenario())
+
+
+def test_absurd_charger_id_is_refused_and_a_long_one_flagged():
+    async def scenario():
+        async with running_csms() as csms:
+            with pytest.raises(InvalidStatus) as caught:
+                async with raw_charger(csms.url("C" * 8000)):
+                    pass
+            assert caught.value.response.status_code == 400
+            refused = csms.store.events()[0]
+            assert "8000 characters long" in refused.detail["reason"]
+            assert "at most 48" in refused.detail["reason"]
+            assert not csms.central.stations
+            long_id = "L" * 60
+            async with raw_charger(csms.url(long_id)) as ws:
+                await exchange(ws, BOOT_16)
+            connected = csms.store.events(long_id)[0]
+            assert connected.kind == "connected"
+            assert "60 characters long; OCPP 2.0.1 allows at most 48" in \
+                connected.detail["extra"]["identity_warning"]
+            # a normal id carries no warning
+            async with raw_charger(csms.url("CP1")) as ws:
+                await exchange(ws, BOOT_16)
+            assert "identity_warning" not in csms.store.events("CP1")[0].detail["extra"]
+    run(scenario())

@@ -20,6 +20,9 @@ def advice_for(detail: dict[str, Any]) -> str:
     if "subprotocol" in low or (status is None and not detail.get("subprotocol")):
         return (f"The charger connected but offered subprotocol(s) {offered or 'none'}; set "
                 "its OCPP version to 1.6J (ocpp1.6) or 2.0.1 (ocpp2.0.1).")
+    if status in (414, 431) or "characters long" in low:
+        return ("The charger's URL or headers are far too long; re-enter the backend URL on "
+                "the charger as shown, ending with a short charger id (at most 48 characters).")
     if status == 404 or "path" in low:
         return (f"The charger used the path {detail.get('path')!r}; enter the URL exactly as "
                 "shown, ending with /<charger id>.")

@@ -19,7 +19,9 @@ from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import (
+    ConnectionClosed, HeaderLineTooLong, InvalidMessage, RequestLineTooLong, TooManyHeaders,
+)
 from websockets.http11 import Request, Response
 
 from ..core.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
@@ -31,6 +33,12 @@ log = logging.getLogger(__name__)
 
 # Closing code when no OCPP subprotocol could be agreed: RFC 6455 1002 (protocol error).
 CLOSE_NO_SUBPROTOCOL = 1002
+
+#: OCPP 2.0.1 Part 4 §3.1.1 limits the identity to 48 characters (1.6 sets no limit):
+#: a longer id is accepted but flagged on its connection event.
+IDENTITY_LIMIT_201 = 48
+#: Longer than this is no charger id but a misconfigured URL: refused with the reason.
+IDENTITY_ABSURD = 255
 
 
 def charger_id_from_path(path: str) -> str:
@@ -79,6 +87,37 @@ class CsmsServer:
     def urls(self) -> list[str]:
         return charger_urls(self.settings.host, self.port)
 
+    def _record_failed_request(self, connection: ServerConnection) -> None:
+        """websockets refused the HTTP request before process_request saw it."""
+        exc = connection.protocol.handshake_exc
+        if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
+            return  # connected and hung up without a request (port probe): no refusal
+        status = _REQUEST_LIMITS.get(type(exc))
+        if status == 414:
+            reason = ("The URL is too long (over 8 KB); the studio refused it (HTTP 414): "
+                      "check the backend URL set on the charger")
+        elif status == 431:
+            reason = ("The HTTP headers are too large or too many; the studio refused them "
+                      "(HTTP 431)")
+        else:
+            reason = f"The charger did not send a valid websocket request: {exc}"
+        handshake = Handshake(charger_id="", path="", remote=_remote(connection),
+                              offered=[], subprotocol=None, extra={"error": str(exc)})
+        self.central.record_refusal(handshake, reason, status)
+
+    def _connection_factory(self) -> type[ServerConnection]:
+        server = self
+
+        class CsmsConnection(ServerConnection):
+            async def handshake(self, *args: object, **kwargs: object) -> None:
+                try:
+                    await super().handshake(*args, **kwargs)  # type: ignore[arg-type]
+                finally:
+                    if self.request is None and self.protocol.handshake_exc is not None:
+                        server._record_failed_request(self)
+
+        return CsmsConnection
+
     async def start(self) -> None:
         # serve() must be created inside a running loop (DESIGN.md).
         self._server = await serve(
@@ -89,6 +128,7 @@ class CsmsServer:
             max_size=self.settings.max_message_bytes,
             # OCPP-J frames are small; compression only costs CPU on chargers.
             compression=None,
+            create_connection=self._connection_factory(),
         )
         log.info("CSMS listening on %s:%s", self.settings.host, self.port)
 
@@ -108,16 +148,30 @@ class CsmsServer:
     # ------------------------------------------------------------ handshake
     def _handshake(self, connection: ServerConnection, request: Request) -> Handshake:
         credentials = basic_auth_credentials(request)
-        remote = connection.remote_address
+        charger_id = charger_id_from_path(request.path)
+        extra: dict[str, object] = {"user_agent": request.headers.get("User-Agent")}
+        if len(charger_id) > IDENTITY_LIMIT_201:
+            extra["identity_warning"] = (
+                f"The charger id is {len(charger_id)} characters long; OCPP 2.0.1 allows at "
+                f"most {IDENTITY_LIMIT_201} (1.6 sets no limit)")
         return Handshake(
-            charger_id=charger_id_from_path(request.path), path=request.path,
-            remote=f"{remote[0]}:{remote[1]}" if remote else "?",
+            charger_id=charger_id, path=request.path, remote=_remote(connection),
             offered=offered_subprotocols(request), subprotocol=None,
-            auth_user=credentials[0] if credentials else None,
-            extra={"user_agent": request.headers.get("User-Agent")})
+            auth_user=credentials[0] if credentials else None, extra=extra)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         handshake = self._handshake(connection, request)
+        if len(handshake.charger_id) > IDENTITY_ABSURD:
+            length = len(handshake.charger_id)
+            reason = (f"The charger id is {length} characters long; OCPP 2.0.1 allows at most "
+                      f"{IDENTITY_LIMIT_201} and OCPP Studio refuses ids over {IDENTITY_ABSURD}: "
+                      "check the backend URL set on the charger")
+            # no card for a 'charger' whose name is a runaway URL; the event keeps its start
+            handshake.charger_id = ""
+            handshake.path = _shorten(handshake.path)
+            handshake.extra["id_length"] = length
+            self.central.record_refusal(handshake, reason, 400)
+            return connection.respond(HTTPStatus.BAD_REQUEST, reason + "\n")
         if not handshake.charger_id:
             reason = ("The URL has no charger id (it ends with '/'): expected "
                       "ws://HOST:PORT/<path>/<chargerId>")
@@ -197,6 +251,20 @@ class CsmsServer:
                       "'accept chargers without subprotocol'")
         self.central.record_refusal(handshake, reason)
         await websocket.close(CLOSE_NO_SUBPROTOCOL, "no supported OCPP subprotocol")
+
+
+# websockets' own request limits (max line 8 KB, 128 headers) and the statuses it answers
+_REQUEST_LIMITS: dict[type, int] = {
+    RequestLineTooLong: 414, HeaderLineTooLong: 431, TooManyHeaders: 431}
+
+
+def _remote(connection: ServerConnection) -> str:
+    remote = connection.remote_address
+    return f"{remote[0]}:{remote[1]}" if remote else "?"
+
+
+def _shorten(text: str, keep: int = 120) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
 
 
 def _close_info(websocket: ServerConnection, max_size: int) -> tuple[int | None, str]:
