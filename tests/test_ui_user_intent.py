@@ -46,3 +46,111 @@ def test_send_dialog_sends_the_edited_payload_even_while_chargers_report(loop):
                 dialog.close()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+# ------------------------------------------------------------ configuration editor
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+from PySide6.QtWidgets import QLineEdit  # noqa: E402
+
+from ocpp_studio.configuration.model import ConfigItem  # noqa: E402
+from ocpp_studio.ui.config_delegates import ConnectorList, MemberList  # noqa: E402
+from ocpp_studio.ui.config_editor import COL_VALUE  # noqa: E402
+from test_ui_config_editor import FakeService, items_16, make_editor, read  # noqa: E402
+
+
+def ranged_items() -> dict[str, ConfigItem]:
+    items = items_16()
+    for extra in [
+        ConfigItem("ChargeRatePercent", "50", readonly=False, known=True, type="integer",
+                   unit="%", minimum=0, maximum=100),
+        ConfigItem("MaxCurrent", "32", readonly=False, known=True, type="decimal", unit="A",
+                   minimum=6, maximum=63),
+        ConfigItem("ShortCode", "9999", readonly=False, known=True, type="integer",
+                   minimum=0, maximum=9999),
+        ConfigItem("ConnectorPhaseRotation", "0.NotApplicable,1.NotApplicable",
+                   readonly=False, known=True, type="CSL",
+                   allowed=("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS",
+                            "TSR")),
+    ]:
+        items[extra.key] = extra
+    items["MeterValuesSampledData"].value = "Power.Active.Import,Energy.Active.Import.Register,Voltage"
+    return items
+
+
+def open_value_editor(editor, key: str):
+    target = editor.rows[key]
+    editor.tree.setCurrentItem(target, COL_VALUE)
+    editor.tree.editItem(target, COL_VALUE)
+    return editor.tree.indexWidget(editor.tree.currentIndex())
+
+
+def type_and_enter(qtbot, editor, key: str, text: str) -> None:
+    widget = open_value_editor(editor, key)
+    assert isinstance(widget, QLineEdit)
+    widget.selectAll()
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    QCoreApplication.processEvents()  # the delegate commits Enter through a queued call
+
+
+@pytest.mark.parametrize("key, typed, words", [
+    ("ChargeRatePercent", "150", "allowed: 0 to 100 %"),
+    ("MaxCurrent", "500", "allowed: 6 to 63 A"),
+    ("ShortCode", "99999999999999", "allowed: 0 to 9999"),
+    ("ChargeRatePercent", "-5", "allowed: 0 to 100 %"),
+    ("ChargeRatePercent", "ten", "not a whole number"),
+])
+def test_out_of_range_number_is_rejected_as_typed(qtbot, loop, key, typed, words):
+    editor = make_editor(qtbot, FakeService(items=ranged_items()))
+    loop.run_until_complete(read(editor))
+    type_and_enter(qtbot, editor, key, typed)
+    assert editor.pending[key] == typed  # never cut or clamped
+    assert editor.rows[key].text(COL_VALUE) == typed
+    assert words in editor.problems[key]
+    assert words in editor.pending_label.text()
+    assert not editor.apply_button.isEnabled()
+
+
+def test_number_in_range_is_kept_exactly(qtbot, loop):
+    editor = make_editor(qtbot, FakeService(items=ranged_items()))
+    loop.run_until_complete(read(editor))
+    type_and_enter(qtbot, editor, "MaxCurrent", "16.5")
+    assert editor.pending == {"MaxCurrent": "16.5"} and not editor.problems
+    assert editor.apply_button.isEnabled()
+
+
+def test_phase_rotation_editor_shows_each_connector_and_keeps_the_value(qtbot, loop):
+    editor = make_editor(qtbot, FakeService(items=ranged_items()))
+    loop.run_until_complete(read(editor))
+    widget = open_value_editor(editor, "ConnectorPhaseRotation")
+    assert isinstance(widget, ConnectorList)
+    assert {k: c.currentText() for k, c in widget.combos.items()} == {
+        "0": "NotApplicable", "1": "NotApplicable"}
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    editor.delegate.setModelData(widget, editor.tree.model(), editor.tree.currentIndex())
+    assert editor.pending == {}
+    widget.combos["1"].setCurrentText("RST")
+    editor.delegate.setModelData(widget, editor.tree.model(), editor.tree.currentIndex())
+    assert editor.pending == {"ConnectorPhaseRotation": "0.NotApplicable,1.RST"}
+
+
+def test_member_list_keeps_order_and_unknown_members_until_changed(qtbot, loop):
+    editor = make_editor(qtbot, FakeService(items=ranged_items()))
+    loop.run_until_complete(read(editor))
+    widget = open_value_editor(editor, "MeterValuesSampledData")
+    assert isinstance(widget, MemberList)
+    assert widget.findItems("Voltage", Qt.MatchFlag.MatchExactly)
+    editor.delegate.setModelData(widget, editor.tree.model(), editor.tree.currentIndex())
+    assert editor.pending == {}
+
+
+def test_discard_clears_the_not_sent_line(qtbot, loop):
+    editor = make_editor(qtbot, FakeService(items=ranged_items()))
+    loop.run_until_complete(read(editor))
+    editor.stage("HeartbeatInterval", "120")
+    assert "1</b> change not sent yet" in editor.pending_label.text()
+    editor.discard()
+    assert "not sent" not in editor.pending_label.text()
+    editor.stage("ChargeRatePercent", "150")
+    editor.discard()
+    assert "cannot be sent" not in editor.pending_label.text()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from .config_delegates import KEY_ROLE, ConfigDelegate, edit_triggers
+from .config_delegates import KEY_ROLE, ConfigDelegate, edit_triggers, input_problem
 from .operations import AsyncOp
 
 log = logging.getLogger(__name__)
@@ -400,7 +400,8 @@ class ConfigEditor(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setEditTriggers(edit_triggers())
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.delegate = ConfigDelegate(self.item_for, self.stage, self.current_value, self.tree)
+        self.delegate = ConfigDelegate(self.item_for, self.stage, self.current_value, self.tree,
+                                       connectors=self._connector_numbers)
         self.tree.setItemDelegateForColumn(COL_VALUE, self.delegate)
         header = self.tree.header()
         header.setStretchLastSection(True)
@@ -757,8 +758,19 @@ class ConfigEditor(QWidget):
         self._paint_row(key)
         self._update_state()
 
+    def _connector_numbers(self) -> list[str]:
+        """The chosen charger's connector numbers, for per-connector list editors."""
+        station = getattr(self.central, "stations", {}).get(self.charger) if self.charger else None
+        labels = getattr(station, "connectors", {}) if station is not None else {}
+        return [str(label) for label in labels if str(label).isdigit()]
+
     def _check(self, key: str) -> None:
         self.problems.pop(key, None)
+        item = self.item_for(key)
+        typed = input_problem(item, self.pending[key]) if item is not None else None
+        if typed:
+            self.problems[key] = typed  # rejected as typed, never clamped or cut
+            return
         if self.service is None or self.charger is None:
             return
         try:
@@ -1115,6 +1127,10 @@ class ConfigEditor(QWidget):
             else:
                 self.pending_label.setText(f"<b>{count}</b> change{'s' if count != 1 else ''} "
                                            "not sent yet (highlighted).")
+        elif not count and not self._busy and any(
+                phrase in self.pending_label.text()
+                for phrase in ("not sent yet", "cannot be sent")):
+            self.pending_label.clear()  # discarded or sent: nothing is waiting any more
         n = len(self.reboot_keys)
         self.restart_label.setText(
             f"<b>{n} setting{'s take' if n != 1 else ' takes'} effect after a restart</b> — "
