@@ -153,3 +153,57 @@ def test_absurd_charger_id_is_refused_and_a_long_one_flagged():
                 await exchange(ws, BOOT_16)
             assert "identity_warning" not in csms.store.events("CP1")[0].detail["extra"]
     run(scenario())
+
+
+async def _handshake_and_stop_reading(port: int, charger_id: str):
+    """A charger that opens its websocket, then never reads its socket again."""
+    import base64 as b64
+    import os
+    import socket
+
+    sock = socket.socket()
+    # a tiny receive window, so the studio's sends fill it at once
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    key = b64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /ocpp/{charger_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Protocol: ocpp1.6\r\n\r\n")
+    await loop.sock_sendall(sock, request.encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += await loop.sock_recv(sock, 1)
+    assert response.startswith(b"HTTP/1.1 101")
+    return sock
+
+
+def test_charger_that_stops_reading_is_closed_with_the_reason():
+    from ocpp_studio.capture.store import CaptureStore
+    from ocpp_studio.core.rpc import ConnectionClosed
+    from ocpp_studio.settings import CsmsSettings
+    from ocpp_studio.station.central import CentralSystem
+    from ocpp_studio.transports.websocket_server import CsmsServer
+
+    async def scenario():
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        server = CsmsServer(central, write_timeout=0.3)
+        await server.start()
+        try:
+            sock = await _handshake_and_stop_reading(server.port, "DEAF")
+            await wait_for(lambda: "DEAF" in central.sessions)
+            big = {"vendorId": "x", "data": "x" * 16_000_000}  # far beyond any socket buffer
+            with pytest.raises(ConnectionClosed, match="stopped reading"):
+                await central.call("DEAF", "DataTransfer", big, timeout=60, allow_invalid=True)
+            await wait_for(lambda: not central.stations["DEAF"].connected)
+            closed = store.events("DEAF")[-1]
+            assert closed.kind == "disconnected"
+            assert "stopped reading" in closed.detail["reason"]
+            assert "blocked for more than 0.3 s" in closed.detail["reason"]
+            sock.close()
+        finally:
+            await server.stop()
+    run(scenario())

@@ -39,6 +39,10 @@ CLOSE_NO_SUBPROTOCOL = 1002
 IDENTITY_LIMIT_201 = 48
 #: Longer than this is no charger id but a misconfigured URL: refused with the reason.
 IDENTITY_ABSURD = 255
+#: Seconds a send may stay blocked (the charger stopped reading its socket, its
+#: receive window is full) before the connection is closed. Without it the
+#: connection lives for ever: the keepalive ping waits behind the full buffer.
+WRITE_TIMEOUT = 30.0
 
 
 def charger_id_from_path(path: str) -> str:
@@ -72,9 +76,11 @@ def basic_auth_credentials(request: Request) -> tuple[str, str] | None:
 class CsmsServer:
     """Accepts chargers and hands their frames to the CentralSystem."""
 
-    def __init__(self, central: CentralSystem, settings: CsmsSettings | None = None) -> None:
+    def __init__(self, central: CentralSystem, settings: CsmsSettings | None = None,
+                 write_timeout: float = WRITE_TIMEOUT) -> None:
         self.central = central
         self.settings = settings or central.settings
+        self.write_timeout = write_timeout
         self._server: Server | None = None
 
     @property
@@ -220,7 +226,22 @@ class CsmsServer:
         if version is None:
             await self._refuse_subprotocol(websocket, handshake)
             return
-        session = self.central.open_session(handshake, version, websocket.send, websocket.close)
+        blocked: list[str] = []  # why we dropped the charger, if its socket stopped draining
+
+        async def send(text: str) -> None:
+            try:
+                await asyncio.wait_for(websocket.send(text), self.write_timeout)
+            except TimeoutError:
+                reason = (f"the charger stopped reading: a send stayed blocked for more than "
+                          f"{self.write_timeout:g} s")
+                if not blocked:
+                    blocked.append(reason)
+                    log.warning("closing %s: %s", handshake.charger_id, reason)
+                # a close frame would wait behind the same full buffer: drop TCP
+                websocket.transport.abort()
+                raise ConnectionError(reason) from None
+
+        session = self.central.open_session(handshake, version, send, websocket.close)
         try:
             async for message in websocket:
                 if isinstance(message, bytes):
@@ -230,8 +251,10 @@ class CsmsServer:
         except ConnectionClosed:
             pass
         finally:
-            self.central.close_session(
-                session, *_close_info(websocket, self.settings.max_message_bytes))
+            code, reason = _close_info(websocket, self.settings.max_message_bytes)
+            if blocked:
+                reason = f"{blocked[0]} [closed by studio]"
+            self.central.close_session(session, code, reason)
 
     def _version_for(self, handshake: Handshake) -> OcppVersion | None:
         if handshake.subprotocol:
