@@ -18,7 +18,7 @@ from .capture.store import CaptureStore
 from .configuration.service import ConfigurationService
 from .core.versions import OcppVersion
 from .metering import MeteringService, OneSecondMode
-from .settings import AppSettings
+from .settings import AppSettings, CsmsSettings
 from .station.central import CentralSystem
 from .station.observed import ObservedStations
 from .transports.addresses import charger_urls
@@ -109,6 +109,54 @@ class Studio:
         self.server = server
         if self.settings.api_port and self.api is None:
             await self.start_api(self.settings.api_port)
+
+    async def apply_csms_settings(self, tolerant: bool, accept_missing_subprotocol: bool,
+                                  passwords: dict[str, str], port: int | None = None) -> bool:
+        """Take new central-system settings while running (Edit › Preferences).
+
+        Tolerant mode, accepting chargers without a subprotocol and the passwords apply
+        to the next connection. A different ``port`` restarts the listener: connected
+        chargers are disconnected. If the new port cannot be listened on, the old
+        listener is started again and the OSError raised. Returns True if the listener
+        was restarted.
+        """
+        # the server reads these at each handshake and the central system at each session
+        # start, so changing them in place applies to the next connection
+        values = {"tolerant": tolerant, "accept_missing_subprotocol": accept_missing_subprotocol,
+                  "passwords": dict(passwords)}
+        # the server may hold a copy (started on another port than the settings say)
+        targets = [self.settings.csms]
+        if self.server is not None and self.server.settings is not self.settings.csms:
+            targets.append(self.server.settings)
+        for target in targets:
+            for name, value in values.items():
+                setattr(target, name, value if name != "passwords" else dict(value))
+        log.info("central system settings changed: tolerant=%s, accept no subprotocol=%s, "
+                 "%d charger password(s)", tolerant, accept_missing_subprotocol, len(passwords))
+        if port is None or self.server is None or port == self.server.settings.port:
+            if port is not None:
+                self.settings.csms.port = port
+            return False
+        await self._restart_listener(port)
+        return True
+
+    async def _restart_listener(self, port: int) -> None:
+        old = self.server
+        assert old is not None
+        await old.stop()
+        self.server = None
+        try:
+            await self.start_listener(dataclasses.replace(old.settings, port=port))
+        except OSError:
+            await self.start_listener(old.settings)
+            raise
+        self.settings.csms.port = port
+
+    async def start_listener(self, csms: CsmsSettings) -> None:
+        """Listen for chargers with ``csms`` (settings.csms itself, or a copy on another port)."""
+        server = CsmsServer(self.central, csms)
+        await server.start()
+        self.server = server
 
     def urls(self) -> list[str]:
         return self.server.urls() if self.server else []

@@ -54,6 +54,19 @@ def _label_key(label: str) -> tuple[int, ...]:
         return (1 << 30,)
 
 
+def refusal_offer(refusal: dict | None) -> tuple[str, str] | None:
+    """The preference that would let a refused charger in, as (what to offer, setting name
+    for PreferencesDialog.open_at); None when only a change on the charger helps."""
+    if not refusal:
+        return None
+    if refusal.get("http_status") == 401:
+        return "Set this charger's password…", "password"
+    if refusal.get("http_status") is None and not refusal.get("offered") \
+            and not refusal.get("subprotocol"):
+        return "Accept chargers that offer no subprotocol…", "accept_missing_subprotocol"
+    return None
+
+
 def _badge(text: str, colours: tuple[str, str]) -> str:
     background, foreground = colours
     return (f'<span style="background-color:{background}; color:{foreground};">'
@@ -109,7 +122,8 @@ class ChargerCard(QWidget):
             self.connectors.setText(
                 f'<span style="color:{theme.ROW_FOREGROUND["error"].name()};">'
                 f"<b>Refused at {html.escape(when)}</b>: "
-                f"{html.escape(str(refusal.get('advice') or refusal.get('reason')))}</span>")
+                f"{html.escape(str(refusal.get('advice') or refusal.get('reason')))}</span>"
+                + _offer_line(refusal))
         elif connectors:
             self.connectors.setText(" ".join(
                 _badge(f"{connector_name(label)}: {status}", theme.status_colours(status))
@@ -133,6 +147,16 @@ class ChargerCard(QWidget):
             document.setHtml(label.text())
             parts.append(document.toPlainText().replace("\xa0", " ").strip())
         return "\n".join(parts)
+
+
+def _offer_line(refusal: dict) -> str:
+    """The card cannot hold a button (clicks go to the list; double-click opens the
+    timeline): say where the fix is, the card's context menu offers it."""
+    offer = refusal_offer(refusal)
+    if offer is None:
+        return ""
+    return (f"<br>Or in OCPP Studio: <b>{html.escape(offer[0])}</b> "
+            '<span style="color:#555;">(right-click)</span>')
 
 
 def _tooltip(station: Station) -> str:
@@ -191,6 +215,7 @@ class ChargerList(QWidget):
         self._urls: list[str] = []
         self.list.setCurrentItem(self._all)
         self.list.currentItemChanged.connect(self._on_current)
+        self._offers: dict[str, tuple[str, str] | None] = {}
         #: forgets a charger (CentralSystem.forget); None = no "Forget" menu entry
         self.forget_handler: Callable[[str], None] | None = None
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -216,6 +241,8 @@ class ChargerList(QWidget):
             self._insert_sorted(item, station.charger_id)
             self.list.setItemWidget(item, card)
         card.show_station(station, source)
+        self._offers[station.charger_id] = (refusal_offer(station.last_refusal)
+                                            if not station.connected else None)
         self._connected[station.charger_id] = station.connected
         self._items[station.charger_id].setSizeHint(card.sizeHint())
         self._update_hint()
@@ -291,6 +318,10 @@ class ChargerList(QWidget):
         item = self._all if charger_id is None else self._items.get(charger_id)
         if item is not None:
             self.list.setCurrentItem(item)
+
+    def offer(self, charger_id: str) -> tuple[str, str] | None:
+        """What a refused charger's card offers: (text, setting), or None."""
+        return self._offers.get(charger_id)
 
     def card(self, charger_id: str) -> ChargerCard | None:
         return self._cards.get(charger_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import dataclasses
 import logging
 import shutil
 import sqlite3
@@ -47,6 +48,9 @@ from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
 from .offpeak_panel import OffPeakPanel
 from .power_panel import PowerPanel
 from .preferences import ViewPreferences
+from .preferences_dialog import (
+    PreferenceValues, PreferencesDialog, changed_fields, save_preferences,
+)
 from .proxy_panel import ProxyPanel
 from .send_dialog import SendMessageDialog
 from .serial_panel import SerialPanel
@@ -111,6 +115,9 @@ class MainWindow(QMainWindow):
         self.store = store  # the capture the view shows
         self.live_capture_path = str(capture_path if capture_path is not None else store.path)
         self.preferences = preferences or ViewPreferences()
+        #: settings.json that Preferences writes (None = the user's, in the config dir)
+        self.settings_path: Path | None = None
+        self.preferences_task: asyncio.Future | None = None
         self.opened_path: Path | None = None  # the capture file on view, None = live
         self._opened_store: CaptureStore | None = None
         self._temp_dir: str | None = None
@@ -381,8 +388,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
+        self.preferences_action = action(
+            "Preferences…", lambda: self.open_preferences(), QKeySequence.StandardKey.Preferences,
+            "Port, capture location, charger passwords, which chargers are let in")
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         for act in (self.copy_action, self.copy_pretty_action, None, self.find_action,
-                    self.next_problem_action, self.prev_problem_action, self.clear_filters_action):
+                    self.next_problem_action, self.prev_problem_action, self.clear_filters_action,
+                    None, self.preferences_action):
             edit_menu.addSeparator() if act is None else edit_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.utc_action)
@@ -581,10 +593,70 @@ class MainWindow(QMainWindow):
         if charger is None:
             return
         menu = QMenu(self)
+        offer = self.chargers.offer(charger)
+        if offer is not None:  # refused: the setting that would let it in, first
+            menu.setDefaultAction(menu.addAction(
+                offer[0], lambda: self.open_preferences(offer[1], charger)))
+            menu.addSeparator()
         menu.addAction("Show only this charger's messages",
                        lambda: self.filter_bar.set_charger(charger))
         menu.addAction("Connection timeline…", lambda: self.show_timeline(charger, live=True))
         menu.exec(self.chargers.list.viewport().mapToGlobal(position))
+
+    # ----------------------------------------------------------- preferences
+    def open_preferences(self, setting: str | None = None,
+                         charger_id: str | None = None) -> PreferencesDialog:
+        """Edit › Preferences…, or a refused card's offer (opened at ``setting``)."""
+        studio = self.studio
+        settings = getattr(studio, "settings", None)
+        if settings is None:  # a window over a bare central system (tests)
+            from ..settings import AppSettings
+            settings = AppSettings(csms=self.central.settings)
+        server = getattr(studio, "server", None)
+        values = PreferenceValues.from_settings(
+            settings, port=server.settings.port if server is not None else None)
+        dialog = PreferencesDialog(values, self)
+        if setting:
+            dialog.open_at(setting, charger_id)
+        dialog.accepted.connect(lambda: self._preferences_accepted(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _preferences_accepted(self, dialog: PreferencesDialog) -> None:
+        self.preferences_task = asyncio.ensure_future(
+            self.apply_preferences(dialog.initial, dialog.values()))
+
+    async def apply_preferences(self, before: PreferenceValues, after: PreferenceValues) -> None:
+        """Apply to the running central system (next connection; a new port restarts the
+        listener), then save what changed."""
+        changed = changed_fields(before, after)
+        if not changed:
+            return
+        port = after.port if "port" in changed else None
+        try:
+            if hasattr(self.studio, "apply_csms_settings"):
+                if await self.studio.apply_csms_settings(
+                        after.tolerant, after.accept_missing_subprotocol, after.passwords, port):
+                    self.set_urls(self.studio.urls())
+            else:
+                for name in ("tolerant", "accept_missing_subprotocol", "passwords"):
+                    setattr(self.central.settings, name, getattr(after, name))
+        except OSError as exc:
+            self._error("Cannot listen on that port",
+                        f"Port {after.port} cannot be used: {exc}\n\n"
+                        "OCPP Studio keeps listening on the port it had.")
+            after = dataclasses.replace(after, port=before.port)
+        try:
+            save_preferences(before, after, self.settings_path)
+        except OSError as exc:
+            self._error("Preferences not saved",
+                        f"The preferences apply now but could not be saved: {exc}")
+            return
+        note = "Preferences saved; they apply to the next charger connection."
+        if "capture_path" in changed:
+            note += " The new capture location applies the next time OCPP Studio starts."
+        self.notify(note, 10_000)
 
     # ----------------------------------------------------------- message list
     def _rows_inserted(self, *args: object) -> None:
@@ -853,8 +925,11 @@ class MainWindow(QMainWindow):
                 count = await self.export_csv_in_steps(path)
             else:
                 count = await self.export_jsonl_in_background(path, filtered=kind == "filtered")
-        except OSError as exc:
-            self._error("Export failed", f"Cannot write {path}:\n{exc}")
+        except Exception as exc:  # any failure must end "Exporting…" and say why
+            if not isinstance(exc, OSError):
+                log.exception("export to %s failed", path)
+            self.notify("Export failed", 6000)
+            self._error("Export failed", f"Could not export to {path}:\n{exc}")
             return
         self.notify(f"Exported {count:,} lines to {Path(path).name}", 6000)
 
