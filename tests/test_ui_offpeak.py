@@ -26,6 +26,19 @@ from ocpp_studio.ui.offpeak_panel import OffPeakPanel  # noqa: E402
 from ocpp_studio.ui.week_timeline import WeekTimeline  # noqa: E402
 
 
+def answer_yes(monkeypatch: Any) -> list:
+    """Answer the "Use the default off-peak hours?" question with Yes; returns the texts asked."""
+    from PySide6.QtWidgets import QMessageBox
+    asked: list = []
+
+    def question(parent: Any, title: str, text: str, *args: Any) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
 # ------------------------------------------------------------------ fakes
 @dataclass
 class Step:
@@ -235,8 +248,10 @@ def test_cancel_leaves_the_charger_alone(qtbot: Any, loop: Any) -> None:
     assert "apply_hours" not in names(service)
 
 
-def test_default_button_applies_uk_defaults_and_shows_the_result(qtbot: Any, loop: Any) -> None:
+def test_default_button_applies_uk_defaults_and_shows_the_result(qtbot: Any, loop: Any,
+                                                                 monkeypatch: Any) -> None:
     panel, service = make_panel(qtbot, loop)
+    answer_yes(monkeypatch)
     panel.default_button.click()
     idle(loop, panel)
     call = next(c for c in service.calls if c[0] == "apply_hours")
@@ -339,8 +354,9 @@ def test_verification_with_posix_times_is_drawn_in_uk_local_time(qtbot: Any) -> 
     assert [(s.row, s.start_min, s.end_min) for s in blocked] == [(3, 480, 660)]
 
 
-def test_clear_button_appears_after_a_failed_step(qtbot: Any, loop: Any) -> None:
+def test_clear_button_appears_after_a_failed_step(qtbot: Any, loop: Any, monkeypatch: Any) -> None:
     panel, service = make_panel(qtbot, loop)
+    answer_yes(monkeypatch)
     assert not panel.clear_button.isVisibleTo(panel)
     service.next_result = Result(False, [
         Step("SetChargingProfile 1 (daily peaks)", "stack level 1", "Accepted"),
@@ -413,7 +429,8 @@ def test_main_window_has_a_charging_hours_tab(qtbot: Any, loop: Any) -> None:
 # ------------------------------------------------- the real service, demo chargers
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: str,
-                                              tmp_path: Any) -> None:
+                                              tmp_path: Any, monkeypatch: Any) -> None:
+    answer_yes(monkeypatch)
     from ocpp_studio.capture.store import CaptureStore
     from ocpp_studio.core.versions import OcppVersion
     from ocpp_studio.demo import DemoCharger, DemoChargerConfig

@@ -154,3 +154,54 @@ def test_discard_clears_the_not_sent_line(qtbot, loop):
     editor.stage("ChargeRatePercent", "150")
     editor.discard()
     assert "cannot be sent" not in editor.pending_label.text()
+
+
+# ------------------------------------------------------------------ charging hours
+from datetime import datetime as _dt  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from test_ui_offpeak import make_panel, names  # noqa: E402
+
+
+def uk_time(text: str) -> float:
+    return _dt.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/London")).timestamp()
+
+
+def ask_and_answer(monkeypatch, answer) -> list[str]:
+    asked: list[str] = []
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+def test_default_hours_ask_first_and_say_charging_stops_now_in_a_peak(qtbot, loop, monkeypatch):
+    panel, service = make_panel(qtbot, loop)
+    panel.clock = lambda: uk_time("2026-11-24T17:05")  # a Tuesday, inside 16:00-22:00
+    asked = ask_and_answer(monkeypatch, QMessageBox.StandardButton.No)
+    panel.default_button.click()
+    assert len(asked) == 1
+    assert "the charger will stop charging now until 22:00" in asked[0]
+    assert "apply_hours" not in names(service)  # declined: nothing installed
+    assert not panel.default_button.isChecked()
+    assert panel.busy_label.text() == "Nothing was changed."
+
+    asked = ask_and_answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    panel.default_button.click()
+    loop.run_until_complete(wait_until(lambda: not panel._busy, what="installed"))
+    assert "apply_hours" in names(service)
+
+
+def test_default_hours_question_outside_a_peak(qtbot, loop, monkeypatch):
+    panel, service = make_panel(qtbot, loop)
+    panel.clock = lambda: uk_time("2026-11-27T22:30")  # Friday evening, off-peak
+    asked = ask_and_answer(monkeypatch, QMessageBox.StandardButton.No)
+    panel.default_button.click()
+    assert "charging is not interrupted now" in asked[0]
+    assert "The next pause starts Monday 08:00" in asked[0]
+    assert "apply_hours" not in names(service)

@@ -10,12 +10,16 @@ calls it as asyncio tasks (qasync loop) and shows the answers.
 from __future__ import annotations
 
 import html
+import logging
+import time
+from datetime import datetime
 from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QButtonGroup, QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QButtonGroup, QFrame, QMessageBox, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QToolButton, QTreeWidget,
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -25,6 +29,10 @@ from .week_timeline import WeeklyHours, WeekTimeline
 
 from ..smartcharging.offpeak import OFFPEAK_CLOCK_CHANGE_EXPLANATION
 
+log = logging.getLogger(__name__)
+
+UK_ZONE = "Europe/London"
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_DELAY_S = 600
 MAX_DELAY_S = 1800
 OK_STATUSES = {"accepted", "ok", "done", "applied", "success", "succeeded", "installed",
@@ -66,6 +74,35 @@ def hours_summary(hours: Any) -> str:
     return f"Own charging hours: charging is blocked for {blocked:g} hours a week."
 
 
+def _slot_walk(hours: Any, weekday: int, slot: int, allowed: bool) -> tuple[int, int] | None:
+    """The first (weekday, slot) from here, at most a week ahead, whose state is ``allowed``."""
+    for step in range(7 * 48):
+        day, at = (weekday + (slot + step) // 48) % 7, (slot + step) % 48
+        if hours.allowed[day][at] == allowed:
+            return day, at
+    return None
+
+
+def _when(now_day: int, day: int, slot: int) -> str:
+    clock = f"{slot // 2:02d}:{(slot % 2) * 30:02d}"
+    return clock if day == now_day else f"{DAY_NAMES[day]} {clock}"
+
+
+def hours_effect_now(hours: Any, now_s: float, tz: str = UK_ZONE) -> str:
+    """What installing ``hours`` does at ``now_s``, in the owner's words (UK local time)."""
+    local = datetime.fromtimestamp(now_s, ZoneInfo(tz))
+    weekday, slot = local.weekday(), (local.hour * 60 + local.minute) // 30
+    stamp = f"It is {DAY_NAMES[weekday]} {local:%H:%M} now"
+    if not hours.is_allowed(weekday, local.hour * 60 + local.minute):
+        resume = _slot_walk(hours, weekday, slot, True)
+        until = f" until {_when(weekday, *resume)}" if resume else ""
+        return (f"{stamp}, inside the blocked hours: the charger will stop charging now"
+                f"{until}. A car plugged in now will wait{until}.")
+    pause = _slot_walk(hours, weekday, slot, False)
+    later = f" The next pause starts {_when(weekday, *pause)}." if pause else ""
+    return f"{stamp}, outside the blocked hours: charging is not interrupted now.{later}"
+
+
 class OffPeakPanel(QWidget):
     """UK off-peak charging hours, override, randomised delay and a check, for one charger."""
 
@@ -85,6 +122,8 @@ class OffPeakPanel(QWidget):
         self._busy = False
         self._editing = False
         self._was_connected = False
+        #: seconds since the epoch; tests set it to put "now" inside or outside a peak
+        self.clock: Callable[[], float] = time.time
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -443,8 +482,27 @@ class OffPeakPanel(QWidget):
         return self._run(f"Asking {charger} what is set up…", work, done)
 
     def use_defaults(self) -> AsyncOp | None:
-        return self._apply_hours(WeeklyHours.uk_default(), "Installing the default off-peak "
-                                                            "hours…")
+        """Install the UK default hours after the owner agreed to what happens right now."""
+        hours = WeeklyHours.uk_default()
+        if self.charger is None or not self.connected() or self._busy:
+            return self._apply_hours(hours, "")  # says why nothing can be sent
+        if not self.confirm_hours(hours, "Use the default off-peak hours?"):
+            self._say("Nothing was changed.")
+            current = getattr(self.status, "hours", None)  # the click toggled the button
+            self.default_button.setChecked(current is not None and not self._editing and
+                                           current.allowed == hours.allowed)
+            return None
+        return self._apply_hours(hours, "Installing the default off-peak hours…")
+
+    def confirm_hours(self, hours: Any, title: str) -> bool:
+        """Ask before installing: it can stop a charge at once, so say so first."""
+        text = (f"{hours_summary(hours)}\n\n{hours_effect_now(hours, self.clock())}\n\n"
+                f"Install these charging hours on {self.charger}?")
+        answer = QMessageBox.question(
+            self, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def no_limits(self) -> AsyncOp | None:
         charger = self.charger
