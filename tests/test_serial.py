@@ -599,3 +599,56 @@ def test_observed_console_frames_show_schema_faults_and_unmatched_answers():
         assert seen[3][0].startswith(">> [2,\"st-1\"")
 
     run(scenario())
+
+
+# ------------------------------------------------- a mistyped device name
+def test_mistyped_device_is_reported_missing_with_the_ports_that_exist(monkeypatch, tmp_path):
+    """/dev/ttyUSB9 that does not exist: say so after a while, list real ports, no card."""
+    from types import SimpleNamespace
+
+    from ocpp_studio.station.observed import ObservedStations
+
+    fake = [SimpleNamespace(device="/dev/ttyUSB0", description="FT232R USB UART", vid=0x0403,
+                            pid=0x6001, serial_number="A1", manufacturer="FTDI")]
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: fake)
+
+    async def scenario():
+        device = str(tmp_path / "ttyUSB9")  # never appears
+        console = SerialConsole(SerialSettings(device), retry_interval=0.01, missing_after=0.05)
+        stations = ObservedStations()
+        observer = SerialObserver(console, CaptureStore(":memory:"), charger="CP-TYPO",
+                                  stations=stations)
+        await observer.start()
+        try:
+            await wait_for(lambda: console.status.kind == "missing")
+            message = console.status.message
+            assert f"No serial device {device} exists" in message
+            assert "/dev/ttyUSB0 — FT232R USB UART (0403:6001)" in message
+        finally:
+            await observer.stop()
+        assert "CP-TYPO" not in stations.stations  # no card for a port that never opened
+
+    run(scenario())
+
+
+def test_observed_console_gets_a_card_only_once_a_frame_is_seen(pty_pair):
+    from ocpp_studio.station.observed import ObservedStations
+
+    async def scenario():
+        stations = ObservedStations()
+        console = SerialConsole(SerialSettings(pty_pair.device))
+        observer = SerialObserver(console, CaptureStore(":memory:"), charger="CP-LATE",
+                                  stations=stations)
+        await observer.start()
+        try:
+            pty_pair.write("just a log line\n")
+            await wait_for(lambda: len(console.lines) == 1)
+            assert "CP-LATE" not in stations.stations
+            pty_pair.write(HB + "\n")
+            await wait_for(lambda: "CP-LATE" in stations.stations)
+            assert stations.stations["CP-LATE"].connected
+        finally:
+            await observer.stop()
+        assert not stations.stations["CP-LATE"].connected
+
+    run(scenario())

@@ -16,6 +16,7 @@ import errno
 import logging
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -43,6 +44,16 @@ MAX_LINES = 200_000
 
 def waiting_message(device: str) -> str:
     return f"Waiting for {device} — is the adapter plugged in?"
+
+
+def missing_message(device: str, ports: list["PortInfo"]) -> str:
+    """A device that never appeared: most often a mistyped name. Say which ports exist."""
+    if ports:
+        found = "; ".join(p.label for p in ports)
+        return (f"No serial device {device} exists on this computer (still waiting for it). "
+                f"Ports here: {found}")
+    return (f"No serial device {device} exists on this computer (still waiting for it), and "
+            "no serial ports were found: is the adapter plugged in and its driver installed?")
 
 
 # ------------------------------------------------------------------ ports
@@ -150,7 +161,7 @@ class ConsoleLine:
 
 @dataclass(frozen=True)
 class ConsoleStatus:
-    kind: str  # open, waiting, unplugged, reconnected, closed, error
+    kind: str  # open, waiting, missing, unplugged, reconnected, closed, error
     message: str
 
 
@@ -169,10 +180,14 @@ class SerialConsole:
 
     def __init__(self, settings: SerialSettings, *, opener: Callable[[SerialSettings], Any] | None = None,
                  retry_interval: float = 1.0, max_line: int = 65536,
-                 max_lines: int = MAX_LINES) -> None:
+                 max_lines: int = MAX_LINES, missing_after: float = 3.0) -> None:
         self.settings = settings
         self._opener = opener or (lambda s: s.open())
         self.retry_interval = retry_interval
+        #: seconds of waiting for a device never opened before saying it does not exist
+        self.missing_after = missing_after
+        self._waiting_since: float | None = None
+        self._missing_reported = False
         self.max_line = max_line
         self.lines: deque[ConsoleLine] = deque(maxlen=max_lines)
         self.dropped_lines = 0
@@ -229,6 +244,7 @@ class SerialConsole:
             if problem is not None:
                 raise problem from exc
             self._port = None
+            self._waiting_since = time.monotonic()
             self._set_status(ConsoleStatus("waiting", waiting_message(device)))
         else:
             self._ever_opened = True
@@ -327,6 +343,8 @@ class SerialConsole:
             if problem is not None and (status is None or status.message != str(problem)):
                 # e.g. just plugged in, but not ours to open: say so, keep trying
                 self._post_status(ConsoleStatus("error", str(problem)))
+            elif problem is None:
+                self._report_if_missing()
             return None
         self._port = port
         first = not self._ever_opened
@@ -334,6 +352,22 @@ class SerialConsole:
         self._post_status(ConsoleStatus("open", f"Opened {self.settings.device}") if first
                           else ConsoleStatus("reconnected", RECONNECTED))
         return port
+
+    def _report_if_missing(self) -> None:
+        """After a few seconds of waiting for a port never opened, say it does not exist
+        (a mistyped /dev/ttyUSB9 would otherwise wait for ever) and list the ones that do."""
+        since = self._waiting_since
+        if (self._missing_reported or self._ever_opened or since is None
+                or "://" in self.settings.device
+                or time.monotonic() - since < self.missing_after):
+            return
+        self._missing_reported = True
+        try:
+            ports = list_ports()
+        except Exception:  # noqa: BLE001 - listing is a hint only
+            log.exception("cannot list serial ports")
+            ports = []
+        self._post_status(ConsoleStatus("missing", missing_message(self.settings.device, ports)))
 
     def _post_line(self, raw: bytes) -> None:
         # the text loses the CR of a CR LF ending; the bytes keep it (the hex view shows
@@ -405,6 +439,7 @@ class SerialObserver:
                                          stations=stations, source=SERIAL)
         self._call_directions: dict[str, Direction] = {}
         self.frames_recorded = 0
+        self._port_open = False
         #: called with (line, record) for each line a frame was taken from
         self._frame_listeners: list[Callable[[ConsoleLine, FrameRecord], None]] = []
 
@@ -424,11 +459,15 @@ class SerialObserver:
         self.console.remove_status_listener(self._on_status)
 
     def _on_status(self, status: ConsoleStatus) -> None:
-        """The charger's card says whether its console is being read."""
-        if self.stations is not None and status.kind in ("open", "reconnected", "unplugged",
-                                                          "closed"):
-            self.stations.set_connected(self.charger, SERIAL,
-                                        status.kind in ("open", "reconnected"),
+        """The charger's card says whether its console is being read.
+
+        No card is made here: a port that never opens (a mistyped device) or shows no
+        frame is no charger. The first frame makes the card (``on_line``)."""
+        if status.kind not in ("open", "reconnected", "unplugged", "closed"):
+            return
+        self._port_open = status.kind in ("open", "reconnected")
+        if self.stations is not None and self.charger in self.stations.stations:
+            self.stations.set_connected(self.charger, SERIAL, self._port_open,
                                         self.exchange.version)
 
     async def start(self) -> None:
@@ -462,6 +501,12 @@ class SerialObserver:
         record = self.exchange.record(found.raw, direction or Direction.TO_CSMS, line.ts_us,
                                       frame)
         self.frames_recorded += 1
+        if self.stations is not None:
+            known = self.stations.stations.get(self.charger)
+            if known is None or known.connected != self._port_open:
+                # the first frame: now there is a charger to show, being read
+                self.stations.set_connected(self.charger, SERIAL, self._port_open,
+                                            self.exchange.version)
         for listener in list(self._frame_listeners):
             listener(line, record)
 

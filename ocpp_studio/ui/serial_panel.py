@@ -587,7 +587,7 @@ class SerialPanel(QWidget):
             self._show_open(again=kind == "reconnected")
         elif kind in ("waiting", "unplugged"):
             self._set_status("wait", status.message)
-        elif kind == "error":
+        elif kind in ("error", "missing"):
             self._set_status("error", status.message)
         elif kind == "closed":
             self._set_status("idle", status.message or "Not connected")
