@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -26,12 +27,21 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from .capture.redaction import redact_raw
+from . import __version__
 from .core.frames import loads
 from .core.records import ConnectionEvent, FrameRecord
 from .core.versions import OcppVersion
 from .settings import DEFAULT_PORT, AppSettings, default_capture_path
 
 log = logging.getLogger(__name__)
+
+def _ocpp_label(text: str) -> str:
+    """``--ocpp``: '1.6', '2.0.1' (or 'ocpp1.6', ...) -> '1.6'/'2.0.1'; a usage error (exit 2)
+    rather than a traceback for anything else."""
+    try:
+        return OcppVersion.parse(text).label
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 _TYPE_NAMES = {2: "CALL", 3: "RESULT", 4: "ERROR", None: "?"}
 
@@ -63,6 +73,11 @@ def format_record(record: FrameRecord | ConnectionEvent, width: int = 200) -> st
     return line + flag
 
 
+API_HELP = "port of the control API of a running studio (its --api)"
+TOKEN_FILE_HELP = ("file holding the token (default: the one the studio on --api PORT "
+                   "registered, then the one beside the default capture)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpp-studio", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,6 +87,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="open a saved capture (.jsonl export or .db) in the window")
     _add_server_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     parser.add_argument("--self-test", action="store_true",
                         help="check this installation offscreen (schemas, files, window, demo "
                         "chargers) and exit 0 when it works")
@@ -84,29 +101,33 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo-charger", help="run a simulated charger headless")
     demo.add_argument("--url", required=True, help="ws://HOST:PORT/PATH/CHARGER_ID")
-    demo.add_argument("--ocpp", default="1.6", help="1.6 or 2.0.1")
-    demo.add_argument("--connectors", type=int, default=1)
-    demo.add_argument("--phases", type=int, choices=(1, 3), default=None)
+    demo.add_argument("--ocpp", default="1.6", type=_ocpp_label, metavar="1.6|2.0.1",
+                      help="OCPP version to speak (default 1.6)")
+    demo.add_argument("--connectors", type=int, default=1, help="number of connectors (default 1)")
+    demo.add_argument("--phases", type=int, choices=(1, 3), default=None,
+                      help="supply phases (default 1 for 1.6, 3 for 2.0.1)")
     demo.add_argument("--password", help="HTTP Basic password (user = charger id)")
     demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
 
     call = commands.add_parser("call", help="send a CALL to a charger through the control API")
-    call.add_argument("--api", type=int, required=True, metavar="PORT")
+    call.add_argument("--api", type=int, required=True, metavar="PORT", help=API_HELP)
     call.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token file)")
-    call.add_argument("--token-file", help="file holding the token (default beside the capture)")
+    call.add_argument("--token-file", help=TOKEN_FILE_HELP)
     call.add_argument("--timeout", type=float, help="seconds to wait for the charger")
-    call.add_argument("charger")
-    call.add_argument("action")
+    call.add_argument("charger", help="charger id")
+    call.add_argument("action", help="OCPP action, e.g. Reset or TriggerMessage")
     call.add_argument("payload", nargs="?", default="{}", help="JSON object (default {})")
 
     export = commands.add_parser("export", help="write a capture database as JSON Lines")
-    export.add_argument("--capture", default=str(default_capture_path()))
-    export.add_argument("output")
+    export.add_argument("--capture", default=str(default_capture_path()),
+                        help=f"capture database to read (default {default_capture_path()})")
+    export.add_argument("output", help="JSON Lines file to write")
     export.add_argument("--reveal-secrets", action="store_true",
                         help="write charger passwords in clear (masked by default)")
     imp = commands.add_parser("import", help="read a JSON Lines capture into a database")
-    imp.add_argument("--capture", default=str(default_capture_path()))
-    imp.add_argument("input")
+    imp.add_argument("--capture", default=str(default_capture_path()),
+                     help=f"capture database to add to (default {default_capture_path()})")
+    imp.add_argument("input", help="JSON Lines file to read")
 
     config = commands.add_parser("config", help="read or write a charger's configuration "
                                  "through the control API of a running studio")
@@ -116,13 +137,12 @@ def _build_parser() -> argparse.ArgumentParser:
     push = config_commands.add_parser(
         "push", help="show what a template or settings file changes, then write it")
     for sub in (pull, push):
-        sub.add_argument("--api", type=int, required=True, metavar="PORT")
+        sub.add_argument("--api", type=int, required=True, metavar="PORT", help=API_HELP)
         sub.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token "
                          "file)")
-        sub.add_argument("--token-file", help="file holding the token (default beside the "
-                         "capture)")
-        sub.add_argument("charger")
-    pull.add_argument("--out", required=True, metavar="FILE.json")
+        sub.add_argument("--token-file", help=TOKEN_FILE_HELP)
+        sub.add_argument("charger", help="charger id")
+    pull.add_argument("--out", required=True, metavar="FILE.json", help="file to write")
     pull.add_argument("--snapshot", action="store_true",
                       help="write the whole snapshot (all settings, read-only ones and "
                       "descriptions) instead of a template")
@@ -143,11 +163,11 @@ def _build_parser() -> argparse.ArgumentParser:
     op_apply = offpeak_commands.add_parser("apply", help="install charging hours / delay")
     op_clear = offpeak_commands.add_parser("clear", help="remove everything the studio installed")
     for sub in (op_show, op_apply, op_clear):
-        sub.add_argument("--api", type=int, required=True, metavar="PORT")
+        sub.add_argument("--api", type=int, required=True, metavar="PORT", help=API_HELP)
         sub.add_argument("--token", help="API token (default: $OCPP_STUDIO_API_TOKEN or token "
                          "file)")
-        sub.add_argument("--token-file", help="file holding the token")
-        sub.add_argument("charger")
+        sub.add_argument("--token-file", help=TOKEN_FILE_HELP)
+        sub.add_argument("charger", help="charger id")
     which = op_apply.add_mutually_exclusive_group()
     which.add_argument("--default", action="store_true",
                        help="the regulations' default hours (no charging 08-11, 16-22 weekdays)")
@@ -162,14 +182,16 @@ def _build_parser() -> argparse.ArgumentParser:
     commission.add_argument("--profile", required=True,
                             help="commissioning profile JSON (schemas/commissioning-profile.schema.json)")
     commission.add_argument("--charger", required=True, help="the charger id to wait for")
-    commission.add_argument("--report", required=True, metavar="OUT.html",
-                            help="report file: .html, or .pdf (PDF is drawn with Qt)")
+    commission.add_argument("--report", required=True, metavar="OUT.html|OUT.pdf",
+                            help="report file; the extension chooses the format: .html, or "
+                            ".pdf (PDF is drawn with Qt)")
     commission.add_argument("--timeout", type=float, default=300.0,
                             help="seconds to wait for the charger to connect (default 300)")
 
     proxy = commands.add_parser("proxy", help="log the traffic between chargers and their "
                                 "real CSMS: chargers connect here, frames are relayed unchanged")
-    proxy.add_argument("--listen", type=int, required=True, metavar="PORT")
+    proxy.add_argument("--listen", type=int, required=True, metavar="PORT",
+                       help="port the chargers connect to")
     proxy.add_argument("--host", default="0.0.0.0", help="address to listen on (default all)")
     proxy.add_argument("--upstream", required=True,
                        help="the real CSMS base URL, e.g. wss://csms.example.com/ocpp")
@@ -177,16 +199,19 @@ def _build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--cert", metavar="FILE",
                        help="listen on wss:// with this certificate (PEM, chain included)")
     proxy.add_argument("--key", metavar="FILE", help="the private key of --cert (PEM)")
-    proxy.add_argument("--capture", default=str(default_capture_path()))
+    proxy.add_argument("--capture", default=str(default_capture_path()),
+                       help=f"capture database (default {default_capture_path()})")
     proxy.add_argument("--quiet", action="store_true", help="do not print frames")
 
     serial = commands.add_parser("serial", help="read a charger's serial debug console")
     serial.add_argument("--device", required=True, help="e.g. /dev/ttyUSB0 or COM3")
-    serial.add_argument("--baud", type=int, default=115200)
-    serial.add_argument("--data-bits", type=int, choices=(5, 6, 7, 8), default=8)
+    serial.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    serial.add_argument("--data-bits", type=int, choices=(5, 6, 7, 8), default=8,
+                        help="data bits (default 8)")
     serial.add_argument("--parity", choices=("N", "E", "O", "M", "S"), default="N",
                         help="none, even, odd, mark, space (default N)")
-    serial.add_argument("--stop-bits", type=float, choices=(1, 1.5, 2), default=1)
+    serial.add_argument("--stop-bits", type=float, choices=(1, 1.5, 2), default=1,
+                        help="stop bits (default 1)")
     serial.add_argument("--flow", choices=("none", "rtscts", "xonxoff"), default="none",
                         help="flow control (default none)")
     serial.add_argument("--pattern", default="arrows",
@@ -194,9 +219,11 @@ def _build_parser() -> argparse.ArgumentParser:
                         "groups 'frame' and 'direction'")
     serial.add_argument("--answer", action="store_true",
                         help="the charger speaks OCPP-J over the line; answer as the CSMS")
-    serial.add_argument("--ocpp", default="1.6", help="version spoken in --answer mode")
+    serial.add_argument("--ocpp", default="1.6", type=_ocpp_label, metavar="1.6|2.0.1",
+                        help="version spoken in --answer mode (default 1.6)")
     serial.add_argument("--charger", help="charger id to record (default: the device name)")
-    serial.add_argument("--capture", default=str(default_capture_path()))
+    serial.add_argument("--capture", default=str(default_capture_path()),
+                        help=f"capture database (default {default_capture_path()})")
     serial.add_argument("--quiet", action="store_true", help="do not print console lines")
 
     meter = commands.add_parser("meter", help="meter data of a capture")
@@ -272,9 +299,21 @@ async def _serve(settings: AppSettings, demo: bool, quiet: bool) -> None:
     if demo:
         studio.start_demo_chargers()
     try:
-        await asyncio.Future()
+        await _until_terminated()
     finally:
-        await studio.stop()
+        await studio.stop()  # also removes the registered API token
+
+
+async def _until_terminated() -> None:
+    """Wait for Ctrl+C or SIGTERM; SIGTERM returns so the caller's clean-up runs."""
+    import signal
+    stop = asyncio.get_running_loop().create_future()
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.cancel)
+    except (NotImplementedError, RuntimeError):  # Windows: no signal handlers in the loop
+        pass
+    with contextlib.suppress(asyncio.CancelledError):
+        await stop
 
 
 # ------------------------------------------------------------------ demo charger
@@ -301,13 +340,17 @@ def _read_token(args: argparse.Namespace) -> str:
         return args.token
     if os.environ.get("OCPP_STUDIO_API_TOKEN"):
         return os.environ["OCPP_STUDIO_API_TOKEN"]
-    from .api.server import token_file_for
-    path = Path(args.token_file) if args.token_file else token_file_for(default_capture_path())
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        raise SystemExit(f"No API token: pass --token, set OCPP_STUDIO_API_TOKEN, or "
-                         f"--token-file (looked in {path})") from None
+    from .api.client import token_candidates
+    paths = ([Path(args.token_file)] if args.token_file
+             else token_candidates(args.api, default_capture_path()))
+    for path in paths:
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+    looked = " and ".join(str(path) for path in paths)
+    raise SystemExit(f"No API token: is a studio with --api {args.api} running? Otherwise pass "
+                     f"--token, set OCPP_STUDIO_API_TOKEN, or --token-file (looked in {looked})")
 
 
 def _api_failure(args: argparse.Namespace, exc: Exception) -> int:
@@ -547,12 +590,20 @@ async def _serial(args: argparse.Namespace) -> int:
 
 
 # -------------------------------------------------------------------- commission
+#: report formats ``commission --report`` writes, chosen by the file's extension
+REPORT_SUFFIXES = (".html", ".htm", ".pdf")
+
+
 def _commission(args: argparse.Namespace) -> int:
     from .commissioning.profile import CommissioningProfile
     try:
         profile = CommissioningProfile.load(args.profile)
     except (OSError, ValueError) as exc:
         print(f"Cannot use the profile {args.profile}: {exc}", file=sys.stderr)
+        return 2
+    if Path(args.report).suffix.lower() not in REPORT_SUFFIXES:
+        print(f"--report {args.report}: the report is written as .html or .pdf; give a file "
+              f"name ending in one of those", file=sys.stderr)
         return 2
     settings = _settings_from(args, AppSettings())
     try:
@@ -656,12 +707,24 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _export_import(args: argparse.Namespace) -> int:
+    from .capture.existing import CaptureOpenError, open_existing
     from .capture.jsonl import export_jsonl, import_jsonl
     from .capture.store import CaptureStore
-    store = CaptureStore(args.capture)
+    try:
+        # export reads: a wrong path must not create an empty capture and "write 0 lines"
+        store = open_existing(args.capture) if args.command == "export" else CaptureStore(
+            args.capture)
+    except CaptureOpenError as exc:
+        print(f"Cannot export: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.command == "export":
-            lines = export_jsonl(store, args.output, reveal_secrets=args.reveal_secrets)
+            try:
+                lines = export_jsonl(store, args.output, reveal_secrets=args.reveal_secrets)
+            except Exception as exc:  # export_jsonl removed its partial file: say so, exit 1
+                logging.getLogger(__name__).debug("export failed", exc_info=True)
+                print(f"export failed, nothing written to {args.output}: {exc}", file=sys.stderr)
+                return 1
             print(f"wrote {lines} lines to {args.output}")
             return 0
         result = import_jsonl(store, args.input)
@@ -688,7 +751,7 @@ def _meter_export(args: argparse.Namespace) -> int:
     path = Path(args.capture)
     if not path.is_file():
         print(f"No capture file at {path}", file=sys.stderr)
-        return 1
+        return 2
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         # an export (what a customer sends): read into a capture kept in memory
         from .capture.jsonl import import_jsonl
@@ -698,12 +761,12 @@ def _meter_export(args: argparse.Namespace) -> int:
             print(f"{len(result.errors)} unreadable line(s) skipped; first: {result.errors[0]}",
                   file=sys.stderr)
     else:
+        from .capture.existing import CaptureOpenError, open_existing
         try:
-            store = CaptureStore(path, read_only=True)
-            store.count_frames()
-        except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends
-            print(f"{path} is not a capture database: {exc}", file=sys.stderr)
-            return 1
+            store = open_existing(path)
+        except CaptureOpenError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     try:
         # The same frames, order and transaction -> connector map as the plot's replay
         # (MeteringService.load); rows are the samples themselves (series merge same-time ones).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from ..core.frames import dumps, loads
@@ -15,6 +16,16 @@ class ApiError(Exception):
         self.status = status
         self.body = body
         super().__init__(body.get("message") or f"HTTP {status}")
+
+
+def token_candidates(port: int, capture_path: str | Path) -> list[Path]:
+    """Where the token of the studio on ``port`` may be, surest first.
+
+    The studio registers its token by port in the user's runtime folder (whatever capture it
+    uses); an older studio only wrote it beside its capture, so the default capture comes last.
+    """
+    from .server import registered_token_file, token_file_for
+    return [registered_token_file(port), token_file_for(capture_path)]
 
 
 def request(port: int, token: str, method: str, path: str, body: Any = None,

@@ -228,9 +228,13 @@ class RpcEndpoint:
         row_id = self._record_incoming(self._record(
             **base, valid=not violations, violations=[v.as_dict() for v in violations],
             problem=problem), receipt)
-        if violations and not self.tolerant:
+        # A payload that is not a JSON object is not the action's PDU at all (OCPP-J §4.2.3
+        # FormationViolation / 2.0.1 FormatViolation): even tolerant mode has nothing to process.
+        shapeless = not isinstance(frame.payload, dict)
+        if violations and (not self.tolerant or shapeless):
             details = {"violations": [v.as_dict() for v in violations[:10]]}
-            await self._send_error(frame.unique_id, schemas.first_fault(violations), problem or "",
+            fault = Fault.FORMAT if shapeless else schemas.first_fault(violations)
+            await self._send_error(frame.unique_id, fault, problem or "",
                                    details, row_id, received_us, action)
             return
         self._handling.add(frame.unique_id)
