@@ -143,12 +143,15 @@ class Studio:
     async def _restart_listener(self, port: int) -> None:
         old = self.server
         assert old is not None
+        listened_on = old.port  # not old.settings.port: that may be 0 (any free port)
         await old.stop()
         self.server = None
         try:
             await self.start_listener(dataclasses.replace(old.settings, port=port))
         except OSError:
-            await self.start_listener(old.settings)
+            # back where the chargers were pointed
+            await self.start_listener(old.settings if old.settings.port == listened_on
+                                      else dataclasses.replace(old.settings, port=listened_on))
             raise
         self.settings.csms.port = port
 

@@ -11,13 +11,14 @@ import asyncio  # noqa: E402
 import base64  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
+import socket  # noqa: E402
 import stat  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import AsyncIterator  # noqa: E402
 
 from conftest import loop, wait_until  # noqa: E402,F401
-from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import InvalidStatus  # noqa: E402
 
@@ -82,10 +83,13 @@ def test_refused_no_subprotocol_card_offers_the_setting_and_ok_lets_the_charger_
                              what="card of the refused charger")
             card = window.chargers.card("CP-NOPROTO").plain_text()
             assert "Accept chargers that offer no subprotocol…" in card
-            text, setting = window.chargers.offer("CP-NOPROTO")
-            assert text == "Accept chargers that offer no subprotocol…"
-
-            dialog = window.open_preferences(setting, "CP-NOPROTO")  # the card's menu action
+            menu = window.charger_menu("CP-NOPROTO")  # right-click on the card
+            offer = menu.actions()[0]
+            assert offer.text() == "Accept chargers that offer no subprotocol…"
+            assert menu.defaultAction() is offer
+            offer.trigger()
+            dialog = window.preferences_dialog
+            assert dialog is not None and dialog.isVisible()
             assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Central system"
             assert not dialog.accept_no_subprotocol.isChecked()
             dialog.accept_no_subprotocol.setChecked(True)
@@ -114,9 +118,10 @@ def test_wrong_password_card_offers_the_password_and_a_generated_one_works(loop,
                     pass
             await wait_until(lambda: window.chargers.card("CP-PW") is not None, what="card")
             assert "Set this charger's password…" in window.chargers.card("CP-PW").plain_text()
-            text, setting = window.chargers.offer("CP-PW")
-
-            dialog = window.open_preferences(setting, "CP-PW")
+            offer = window.charger_menu("CP-PW").actions()[0]
+            assert offer.text() == "Set this charger's password…"
+            offer.trigger()
+            dialog = window.preferences_dialog
             assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Passwords"
             assert dialog.passwords.item(dialog.passwords.currentRow(), 0).text() == "CP-PW"
             dialog.generate_for_selected()
@@ -181,6 +186,26 @@ def test_port_change_restarts_the_listener_and_updates_the_address(loop, tmp_pat
                 raise AssertionError("the old port still answers")
             assert any(f":{new_port}/" in u for u in window.studio.urls())
             assert json.loads(window.settings_path.read_text())["csms"]["port"] == new_port
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_a_busy_port_is_refused_and_the_old_listener_kept(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path) as window:
+            old_port = window.studio.server.port
+            with socket.socket() as busy:
+                busy.bind(("127.0.0.1", 0))
+                busy.listen()
+                dialog = window.open_preferences("port")
+                dialog.port.setValue(busy.getsockname()[1])
+                await press_ok(window, dialog)
+            assert window.studio.server.port == old_port
+            assert (await answer_to(url(window, "CP-STILL"), BOOT, ["ocpp1.6"]))[0] == 3
+            boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+            assert any("cannot be used" in box.text() for box in boxes)
+            # the port that did not work is not saved either (nothing else changed)
+            assert not window.settings_path.exists()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
 

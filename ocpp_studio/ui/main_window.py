@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         #: settings.json that Preferences writes (None = the user's, in the config dir)
         self.settings_path: Path | None = None
         self.preferences_task: asyncio.Future | None = None
+        self.preferences_dialog: PreferencesDialog | None = None  # the last one opened
         self.opened_path: Path | None = None  # the capture file on view, None = live
         self._opened_store: CaptureStore | None = None
         self._temp_dir: str | None = None
@@ -592,6 +593,12 @@ class MainWindow(QMainWindow):
         charger = item.data(Qt.ItemDataRole.UserRole + 1) if item is not None else None
         if charger is None:
             return
+        menu = self.charger_menu(charger)
+        menu.exec(self.chargers.list.viewport().mapToGlobal(position))
+        menu.deleteLater()
+
+    def charger_menu(self, charger: str) -> QMenu:
+        """The context menu of a charger's card."""
         menu = QMenu(self)
         offer = self.chargers.offer(charger)
         if offer is not None:  # refused: the setting that would let it in, first
@@ -601,7 +608,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Show only this charger's messages",
                        lambda: self.filter_bar.set_charger(charger))
         menu.addAction("Connection timeline…", lambda: self.show_timeline(charger, live=True))
-        menu.exec(self.chargers.list.viewport().mapToGlobal(position))
+        return menu
 
     # ----------------------------------------------------------- preferences
     def open_preferences(self, setting: str | None = None,
@@ -621,6 +628,7 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._preferences_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+        self.preferences_dialog = dialog
         return dialog
 
     def _preferences_accepted(self, dialog: PreferencesDialog) -> None:
