@@ -154,6 +154,12 @@ class StudioRun:
             return 1
         if not started:
             return 1
+        # In the terminal (scripts/launch) before the window opens: what to type into a charger.
+        # A windowed build (pythonw, PyInstaller) has no stdout.
+        if sys.stdout is not None:
+            for url in self.studio.urls():
+                print(f"Chargers connect to {url}/<chargerId>", flush=True)
+            print(f"Capture: {capture_path}", flush=True)
         self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
                                  capture_path=capture_path, preferences=self._preferences(),
                                  metering=getattr(self.studio, "metering", None),

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import dataclasses
 import logging
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -89,6 +90,17 @@ def is_capture_database(path: Path) -> bool:
     except sqlite3.Error:
         return False
     return row is not None
+
+
+def skipped_lines_text(errors: list[str], shown: int = 10) -> str:
+    """'Skipped 3 damaged lines: 4, 17, 230' from import errors ("line N: why"); '' if none."""
+    if not errors:
+        return ""
+    numbers = [m.group(1) for e in errors if (m := re.match(r"line (\d+)", e))]
+    where = ", ".join(numbers[:shown]) + (", …" if len(numbers) > shown else "")
+    plural = "s" if len(errors) != 1 else ""
+    return (f"Skipped {len(errors)} damaged line{plural}: {where}" if where
+            else f"Skipped {len(errors)} damaged line{plural}: {errors[0]}")
 
 
 class MainWindow(QMainWindow):
@@ -784,6 +796,7 @@ class MainWindow(QMainWindow):
             self.back_to_live()
             return True
         temp_dir = None
+        skipped = ""
         self.notify(f"Opening {path.name}…", 60_000)
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
         try:
@@ -801,9 +814,7 @@ class MainWindow(QMainWindow):
                     store.close()
                     shutil.rmtree(temp_dir, ignore_errors=True)
                     raise
-                if result.errors:
-                    self.notify(f"{len(result.errors)} unreadable line(s) skipped; first: "
-                                f"{result.errors[0]}", 15_000)
+                skipped = skipped_lines_text(result.errors)
                 if result.frames == 0 and result.events == 0:
                     store.close()
                     shutil.rmtree(temp_dir, ignore_errors=True)
@@ -823,7 +834,10 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self._show_store(store, path, temp_dir)
         self.preferences.add_recent(path)
-        self.notify(f"Opened {path.name}", 4000)
+        if skipped:  # said last, so "Opened" does not replace it
+            self.notify(f"Opened {path.name}; {skipped}", 60_000)
+        else:
+            self.notify(f"Opened {path.name}", 4000)
         return True
 
     async def _import_with_progress(self, store: CaptureStore, path: Path) -> Any:
