@@ -362,7 +362,7 @@ def test_empty_state_then_plot_and_cadence(panel, metering):
     assert "No power readings from CP1 yet" in panel.empty.text()
     assert "1-second power" in panel.empty.text()
     metering.add("CP1", "1", "Power.Active.Import", "W",
-                 ramp(150, value=lambda i: 7360.0))
+                 ramp(150, start=T0 - 150, value=lambda i: 7360.0))  # last one 1 s ago
     panel.plot.refresh()
     assert panel.stack.currentWidget() is panel.plot
     assert "Reporting every 1.0 s (jitter ±0.00 s, 120 samples)" in panel.cadence.text()
@@ -371,7 +371,7 @@ def test_empty_state_then_plot_and_cadence(panel, metering):
 
 
 def test_slow_cadence_is_amber(panel, metering):
-    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(20, step=10))
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(20, start=T0 - 200, step=10))
     panel.plot.refresh()
     assert "Reporting every 10.0 s" in panel.cadence.text() and "#a05a00" in panel.cadence.text()
 

@@ -205,3 +205,38 @@ def test_default_hours_question_outside_a_peak(qtbot, loop, monkeypatch):
     assert "charging is not interrupted now" in asked[0]
     assert "The next pause starts Monday 08:00" in asked[0]
     assert "apply_hours" not in names(service)
+
+
+# ------------------------------------------------------------------ power
+from test_ui_power_plot import T0, metering, panel, ramp  # noqa: E402,F401
+
+
+def test_power_readout_shows_the_age_and_stops_saying_now(panel, metering):
+    # a charge reporting every 1.5 s; the last reading came 1.5 s before "now"
+    metering.add("CP1", "1", "Power.Active.Import", "W",
+                 ramp(40, start=T0 - 1.5 * 40, step=1.5, value=lambda i: 7190.0))
+    panel.plot.refresh()
+    assert "Now: <b>7.19 kW</b>" in panel.latest.text()
+    assert "(1 s ago)" in panel.latest.text()
+    assert "Reporting every 1.5 s" in panel.cadence.text()
+    # twelve minutes later, no new reading: the time source moves, nobody sleeps
+    panel.plot.clock = lambda: T0 + 12 * 60
+    panel.timer.timeout.emit()
+    assert "Now" not in panel.latest.text()
+    assert "Last reading: <b>7.19 kW</b>, 12 min ago" in panel.latest.text()
+    assert "No reading for 12 min" in panel.cadence.text()
+    assert "it was reporting every 1.5 s" in panel.cadence.text()
+
+
+def test_current_and_voltage_panels_have_a_phase_legend(panel, metering):
+    for measurand, unit, value in (("Current.Import", "A", 16.0), ("Voltage", "V", 230.0)):
+        for phase in ("L1", "L2", "L3"):
+            metering.add("CP1", "1", measurand, unit, ramp(10, start=T0 - 10,
+                                                           value=lambda i: value), phase=phase)
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(10, start=T0 - 10))
+    for name in ("current", "voltage"):
+        panel.plot.set_panel_visible(name, True)
+    panel.plot.refresh()
+    for name in ("current", "voltage"):
+        legend = panel.plot.legends[name]
+        assert [label.text for _, label in legend.items] == ["L1", "L2", "L3"], name

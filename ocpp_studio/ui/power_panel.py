@@ -20,6 +20,12 @@ from .power_plot import WINDOWS, PowerPlot, format_value
 log = logging.getLogger(__name__)
 
 AMBER_CADENCE_S = 1.5
+#: a reading is "now" until this many reporting intervals pass without a new one ...
+STALE_INTERVALS = 3
+#: ... but never sooner than this (one late frame is not a stopped charge)
+STALE_MIN_S = 5.0
+#: the interval assumed when the cadence is not known yet (a single reading)
+UNKNOWN_INTERVAL_S = 60.0
 BUTTON_STYLE = (
     "QToolButton { padding: 3px 8px; border: 1px solid #b8c0cc; border-radius: 3px; }"
     "QToolButton:checked { background: #dbe8f7; border-color: #5b8fd0; color: #123e72; "
@@ -36,6 +42,22 @@ def cadence_text(cadence: Any) -> str:
         extra.append(f"jitter ±{cadence.jitter_s:.2f} s")
     extra.append(f"{cadence.samples} sample{'s' if cadence.samples != 1 else ''}")
     return f"{text} ({', '.join(extra)})"
+
+
+def age_text(age_s: float) -> str:
+    """'4 s', '12 min', '2 h 5 min' — how long ago the last reading came."""
+    age = max(0, int(age_s))
+    if age < 60:
+        return f"{age} s"
+    if age < 3600:
+        return f"{age // 60} min"
+    return f"{age // 3600} h {age % 3600 // 60} min"
+
+
+def is_stale(age_s: float, interval_s: float | None) -> bool:
+    """Has the charger missed a few readings, so the last value is no longer 'now'?"""
+    interval = interval_s if interval_s else UNKNOWN_INTERVAL_S
+    return age_s > max(STALE_INTERVALS * interval, STALE_MIN_S)
 
 
 def explain_error(exc: BaseException) -> str:
@@ -183,6 +205,9 @@ class PowerPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._refresh_controls)
+        # the age of the last reading grows without new samples (a paused plot does not
+        # emit refreshed), so the readouts are redrawn every second too
+        self.timer.timeout.connect(self._refresh_readouts)
         self.timer.start()
         if metering is not None:
             self.plot.set_metering(metering)
@@ -271,26 +296,48 @@ class PowerPanel(QWidget):
         latest = []
         cadences = []
         for curve in power_curves:
-            value = format_value(float(curve.raw_v[-1]), "W")
-            colour = curve.item.opts["pen"].color().name()
-            label = curve.name if len(power_curves) > 1 else "Now"
-            latest.append(f"<span style='color:{colour};'>{html.escape(label)}: "
-                          f"<b>{value}</b></span>")
             series = curve.fetch()
             cadence = series.cadence() if series is not None else None
-            text = cadence_text(cadence)
-            slow = (cadence is not None and cadence.mean_interval_s is not None
-                    and cadence.mean_interval_s > AMBER_CADENCE_S)
-            if slow:
-                text = (f"<span style='color:#a05a00; font-weight:600;'>"
-                        f"{html.escape(text)}</span>")
-            else:
-                text = html.escape(text)
-            if len(power_curves) > 1:
-                text = f"{html.escape(curve.name)}: {text}"
-            cadences.append(text)
+            interval = cadence.mean_interval_s if cadence is not None else None
+            age = self.plot.clock() - float(curve.raw_t[-1])
+            stale = is_stale(age, interval)
+            latest.append(self._latest_text(curve, len(power_curves) > 1, age, stale))
+            cadences.append(self._cadence_html(curve, cadence, len(power_curves) > 1, age,
+                                               stale))
         self.latest.setText(" &nbsp; ".join(latest))
         self.cadence.setText("<br>".join(cadences) if cadences else "—")
+
+    @staticmethod
+    def _latest_text(curve: Any, several: bool, age: float, stale: bool) -> str:
+        """'Now: 7.19 kW (2 s ago)', or greyed 'Last reading: 7.19 kW, 12 min ago'."""
+        value = format_value(float(curve.raw_v[-1]), "W")
+        if stale:
+            label = curve.name if several else "Last reading"
+            return (f"<span style='color:#777;'>{html.escape(label)}: <b>{value}</b>, "
+                    f"{age_text(age)} ago</span>")
+        colour = curve.item.opts["pen"].color().name()
+        label = curve.name if several else "Now"
+        return (f"<span style='color:{colour};'>{html.escape(label)}: <b>{value}</b></span>"
+                f" <span style='color:#777; font-size:9pt;'>({age_text(age)} ago)</span>")
+
+    @staticmethod
+    def _cadence_html(curve: Any, cadence: Any, several: bool, age: float,
+                      stale: bool) -> str:
+        text = cadence_text(cadence)
+        slow = (cadence is not None and cadence.mean_interval_s is not None
+                and cadence.mean_interval_s > AMBER_CADENCE_S)
+        if stale:
+            was = f" — it was {text[0].lower()}{text[1:]}" if text != "—" else ""
+            text = (f"<span style='color:#a05a00; font-weight:600;'>No reading for "
+                    f"{html.escape(age_text(age))}</span>{html.escape(was)}")
+        elif slow:
+            text = (f"<span style='color:#a05a00; font-weight:600;'>"
+                    f"{html.escape(text)}</span>")
+        else:
+            text = html.escape(text)
+        if several:
+            text = f"{html.escape(curve.name)}: {text}"
+        return text
 
     def _refresh_controls(self) -> None:
         charger = self.charger

@@ -201,6 +201,12 @@ class PowerPlot(QWidget):
         power = self.plots["power"]
         self.legend = power.addLegend(offset=(8, 4), labelTextColor="#222",
                                       brush=pg.mkBrush(255, 255, 255, 200))
+        # current and voltage curves are per phase: without a legend nobody can tell
+        # L1 (brown) from L2 (black) and L3 (grey)
+        self.legends = {"power": self.legend}
+        for name in ("current", "voltage"):
+            self.legends[name] = self.plots[name].addLegend(
+                offset=(8, 4), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
         self.limit_item = pg.PlotDataItem(
             pen=pg.mkPen(LIMIT_COLOUR, width=2, style=Qt.PenStyle.DashLine),
             connect="finite", name="Limit")
@@ -347,7 +353,8 @@ class PowerPlot(QWidget):
         self._layout_key = key
         for curve in self.curves:
             self.plots[curve.panel].removeItem(curve.item)
-        self.legend.clear()
+        for legend in self.legends.values():
+            legend.clear()
         self.curves = []
         for panel, name, unit, fetch, colour in wanted:
             item = pg.PlotDataItem(pen=pg.mkPen(colour, width=PEN_WIDTH), connect="finite",
