@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import platformdirs
 
@@ -30,6 +31,52 @@ def user_config_dir() -> Path:
 
 def default_capture_path() -> Path:
     return user_data_dir() / "capture.db"
+
+
+# ------------------------------------------------------------ private files
+# The capture, its WAL, exports, snapshots, commissioning state and the log can hold
+# charger passwords: only their owner may read them (POSIX modes; on Windows the
+# per-user profile folders already keep other users out and chmod is a no-op).
+
+def private_dir(path: str | Path, *, ours: bool = False) -> Path:
+    """Create ``path`` (and missing parents) owner-only (0700). A folder that already
+    existed keeps its mode unless ``ours`` (the studio's own data or log folder): the
+    user's Documents must not change because a capture was saved there."""
+    folder = Path(path)
+    existed = folder.is_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if ours or not existed:
+        _chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    return folder
+
+
+def private_file(path: str | Path) -> Path:
+    """Make ``path`` owner-only (0600), creating it empty if missing."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    _chmod(Path(path), 0o600)  # O_CREAT's mode does not apply to an existing file
+    return Path(path)
+
+
+def open_private(path: str | Path) -> TextIO:
+    """A text file (truncated) only its owner can read, for writing."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _chmod(Path(path), 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+
+def is_in_user_data_dir(path: str | Path) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(user_data_dir().resolve())
+    except OSError:
+        return False
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        os.chmod(path, mode)
+    except OSError as exc:  # a file system without modes (FAT USB stick): still usable
+        log.debug("cannot chmod %s: %s", path, exc)
 
 
 @dataclass

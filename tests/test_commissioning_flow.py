@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +19,7 @@ from ocpp_studio.commissioning.steps import (STANDARD_STEPS, ClockStep, ConnectS
                                              HandOverStep, IdentifyStep, MeteringStep,
                                              OffPeakStep, ReportStep, SecurityStep,
                                              SiteLimitStep, TestChargeStep)
+from ocpp_studio.core.clock import FixedClock
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
 from ocpp_studio.service import Studio
@@ -26,15 +29,19 @@ from conftest import wait_for
 
 
 @contextlib.asynccontextmanager
-async def studio_with(tmp_path: Path, *ids_versions: tuple[str, OcppVersion]):
+async def studio_with(tmp_path: Path, *ids_versions: tuple[str, OcppVersion],
+                      clock: FixedClock | None = None):
+    """A studio and demo chargers; ``clock`` (if given) is both the studio's and the chargers'."""
     studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
                                 capture_path=str(tmp_path / "capture.db")))
+    if clock is not None:
+        studio.smart_charging.clock = clock
     await studio.start()
     chargers = []
     for charger_id, version in ids_versions:
         charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
             charger_id=charger_id, version=version, auto_charge=False, meter_interval=10,
-            seed=1))
+            seed=1), clock=clock)
         chargers.append((charger, asyncio.create_task(charger.run())))
     try:
         yield studio, [c for c, _ in chargers]
@@ -67,6 +74,7 @@ PROFILE = dict(installer_name="Ada Installer", company="Sparks Ltd", site_name="
                randomised_delay_s=600, test_charge_seconds=1)
 
 
+@pytest.mark.timesensitive
 @pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
 def test_run_all_against_demo(tmp_path, version):
     run_async(_run_all_against_demo(tmp_path, version))
@@ -259,14 +267,19 @@ def test_skipped_handover_says_the_password_is_not_on_the_charger(tmp_path):
     run_async(go())
 
 
+@pytest.mark.timesensitive
 @pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
 def test_offpeak_hours_keep_the_site_limit(tmp_path, version):
     """The installation's maximum set in Site settings must survive the off-peak step: a
     profile sent with an id already installed replaces it (1.6 §5.16), and both once
-    shared id 9100, so applying the charging hours silently removed the site limit."""
+    shared id 9100, so applying the charging hours silently removed the site limit.
+    Studio and charger share a clock set to a weekday peak: the site limit starts then."""
+    peak = datetime(2026, 11, 25, 17, 30, tzinfo=ZoneInfo("Europe/London"))
+
     async def go():
         cid = f"COMM-SITE-{version.label}"
-        async with studio_with(tmp_path, (cid, version)) as (studio, [charger]):
+        async with studio_with(tmp_path, (cid, version), clock=FixedClock(peak)) as (
+                studio, [charger]):
             run = studio.commissioning.start(cid, CommissioningProfile(**PROFILE), [
                 ConnectStep(), SiteLimitStep(), OffPeakStep()])
             run.wait_timeout = 15
@@ -275,10 +288,12 @@ def test_offpeak_hours_keep_the_site_limit(tmp_path, version):
                 [(r.step_id, r.summary) for r in records]
             maxima = [p for p in charger.profiles.profiles if p.purpose == "Max"]
             assert [(p.periods[0].limit, p.unit) for p in maxima] == [(16.0, "A")]
+            assert maxima[0].start_schedule == peak  # from the studio's clock, not the PC's
             assert any(p.purpose == "TxDefault" for p in charger.profiles.profiles)
     run_async(go())
 
 
+@pytest.mark.timesensitive  # the test charge must work in peak hours too (override)
 def test_test_charge_uses_a_session_that_is_already_running(tmp_path):
     """A car plugged into a free-vend charger starts charging by itself (as the app's own
     demo chargers do): the remote start would be refused, so the test uses that session."""

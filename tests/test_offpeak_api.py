@@ -4,6 +4,7 @@ import asyncio
 import sys
 
 import aiohttp
+import pytest
 
 from conftest import running_csms
 from ocpp_studio.api.server import ControlApi
@@ -12,6 +13,7 @@ from ocpp_studio.demo import DemoCharger, DemoChargerConfig
 from ocpp_studio.smartcharging.service import SmartChargingService
 
 
+@pytest.mark.timesensitive  # installs charging hours built from "now"
 def test_offpeak_apply_show_clear_over_the_api_and_cli(tmp_path):
     async def scenario():
         async with running_csms() as csms:

@@ -69,3 +69,126 @@ def test_detail_pane_hides_until_show_passwords(qtbot):
     assert pane.raw.toPlainText() == KEY_16
     pane.copy_raw_text()
     assert QGuiApplication.clipboard().text() == KEY_16
+
+
+# ---------------------------------------------------------------- issue 12 item 2
+import asyncio  # noqa: E402
+import base64  # noqa: E402
+import logging  # noqa: E402
+import stat  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from ocpp_studio.capture.redaction import redact_value  # noqa: E402
+from ocpp_studio.cli import main  # noqa: E402
+from ocpp_studio.core.frames import dumps  # noqa: E402
+
+#: What chargers (and `config pull`) sent that made the export, the API and the GUI fail.
+HOSTILE_FRAMES = [
+    '[2,"g1","GetConfiguration",{"key":["HeartbeatInterval","AuthorizationKey","WifiPassword"]}]',
+    '[2,"p-1","Heartbeat",{"key":["AuthorizationKey"]}]',
+    '[3,"g1",{"configurationKey":{"key":"AuthorizationKey","value":"x"}}]',
+    '[3,"g1",{"configurationKey":"AuthorizationKey"}]',
+    '[2,"s1","SetVariables",{"setVariableData":[{"variable":{"name":["BasicAuthPassword"]}}]}]',
+    '[2,"s1","SetVariables",{"setVariableData":{"variable":"BasicAuthPassword"}}]',
+    '[2,"k","ChangeConfiguration",{"key":{"AuthorizationKey":1},"value":[1,2]}]',
+    '{"key":"AuthorizationKey","value":"not a message"}',
+    '[2,"k","ChangeConfiguration",{"key":"AuthorizationKey","value":"' + "[" * 3000 + '"}]',
+    "[" * 5000 + "]" * 5000 + ' "AuthorizationKey"',
+]
+
+_json_leaf = st.none() | st.booleans() | st.integers() | st.text() | \
+    st.decimals(allow_nan=False, allow_infinity=False)
+_names = st.sampled_from(["key", "value", "variable", "name", "attributeValue", "variableAttribute",
+                          "configurationKey", "AuthorizationKey", "password", "vpn", "apnPassword",
+                          "setVariableData", "idToken", "Token"]) | st.text(max_size=12)
+ANY_JSON = st.recursive(_json_leaf, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(_names, inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ANY_JSON)
+def test_redaction_never_fails_on_any_json_value(value):
+    assert isinstance(redact_raw(dumps(value)), str)
+    for message_type in (2, 3):
+        frame = [message_type, "id", "Action", value] if message_type == 2 else [3, "id", value]
+        assert isinstance(redact_raw(dumps(frame)), str)
+    redact_value(value)  # and the configuration values path (model.redact)
+
+
+def test_hostile_frames_export_serve_and_show(tmp_path, capsys):
+    db = tmp_path / "c.db"
+    store = CaptureStore(db)
+    for raw in HOSTILE_FRAMES:
+        store.record_frame(FrameRecord("CP", Direction.TO_CSMS, raw, message_type=2))
+        format_record(FrameRecord("CP", Direction.TO_CSMS, raw))  # serve output
+    store.close()
+    out = tmp_path / "out.jsonl"
+    assert main(["export", "--capture", str(db), str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {len(HOSTILE_FRAMES)} lines")
+    assert len(out.read_text().splitlines()) == len(HOSTILE_FRAMES) + 1
+
+
+def test_a_failed_export_says_so_and_leaves_no_file(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "c.db"
+    store = CaptureStore(db)
+    for n in range(3):
+        store.record_frame(FrameRecord("CP", Direction.TO_CSMS, KEY_16, message_type=2))
+    store.close()
+
+    def broken(raw):
+        raise TypeError("unhashable type: 'list'")
+    monkeypatch.setattr("ocpp_studio.capture.jsonl.redact_raw", broken)
+    out = tmp_path / "out.jsonl"
+    assert main(["export", "--capture", str(db), str(out)]) == 1
+    assert "export failed" in capsys.readouterr().err
+    assert list(tmp_path.glob("out.jsonl*")) == [] and list(tmp_path.glob(".out.jsonl*")) == []
+    out.write_text("an earlier export\n")  # and an earlier export of that name is kept
+    assert main(["export", "--capture", str(db), str(out)]) == 1
+    assert out.read_text() == "an earlier export\n"
+
+
+def test_frames_api_answers_after_a_charger_sends_a_key_list():
+    import aiohttp
+
+    from conftest import exchange, raw_charger, running_csms
+    from ocpp_studio.api.server import ControlApi
+
+    async def scenario():
+        async with running_csms() as csms:
+            api = ControlApi(csms.central, csms.store, 0, token="t")
+            await api.start()
+            try:
+                async with raw_charger(csms.url("CP1")) as ws:
+                    await exchange(ws, HOSTILE_FRAMES[1])
+                    headers = {"Authorization": "Bearer t"}
+                    async with aiohttp.ClientSession(headers=headers) as http:
+                        async with http.get(f"http://127.0.0.1:{api.port}/api/v1/frames") as r:
+                            assert r.status == 200
+                            raws = [f["raw"] for f in await r.json()]
+                assert HOSTILE_FRAMES[1] in raws
+            finally:
+                await api.stop()
+    asyncio.run(scenario())
+
+
+def test_gui_export_failure_is_reported_not_left_exporting(loop, tmp_path, monkeypatch):
+    from test_ui_main_window import studio
+
+    def broken(raw):
+        raise TypeError("unhashable type: 'list'")
+    monkeypatch.setattr("ocpp_studio.capture.jsonl.redact_raw", broken)
+    target = tmp_path / "x.jsonl"
+
+    async def scenario():
+        async with studio() as s:
+            s.store.record_frame(FrameRecord("CP", Direction.TO_CHARGER, KEY_16, message_type=2))
+            errors = []
+            monkeypatch.setattr(s.window, "_error", lambda title, text: errors.append((title, text)))
+            await s.window._export("all", str(target))  # what "Export all" runs
+            assert errors and errors[0][0] == "Export failed" and "unhashable" in errors[0][1]
+            assert "Exporting" not in s.window.notice_label.text()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+    assert list(tmp_path.iterdir()) == []  # no partial file

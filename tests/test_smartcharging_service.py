@@ -1,12 +1,12 @@
 """SmartChargingService against the demo charger over loopback (both versions)."""
 import asyncio
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from conftest import running_csms, scripted_charger, wait_for
+from ocpp_studio.core.clock import FixedClock
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
 from ocpp_studio.demo.keys16 import ConfigKey, INTEGER
@@ -19,27 +19,40 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 90))
 
 
-def blocking_now() -> WeeklyHours:
-    """All allowed except the current and next half hour (local London time)."""
+LONDON = ZoneInfo("Europe/London")
+#: A weekday evening peak (16:00-22:00) and a Sunday night: both clocks are set to one of these,
+#: so the tests pass whatever the real time of day is (CI once failed on weekday evenings).
+WEDNESDAY_PEAK = datetime(2026, 11, 25, 17, 30, tzinfo=LONDON)
+SUNDAY_NIGHT = datetime(2026, 11, 29, 3, 0, tzinfo=LONDON)
+
+
+def blocking_now(clock: FixedClock) -> WeeklyHours:
+    """All allowed except the clock's current and next half hour (local London time)."""
     hours = WeeklyHours.all_allowed()
-    now = datetime.now(ZoneInfo("Europe/London"))
+    now = clock.now().astimezone(LONDON)
     for extra in (0, 1800):
-        lt = datetime.fromtimestamp(now.timestamp() + extra, ZoneInfo("Europe/London"))
+        lt = datetime.fromtimestamp(now.timestamp() + extra, LONDON)
         hours.allowed[lt.weekday()][(lt.hour * 60 + lt.minute) // 30] = False
     return hours
 
 
+@pytest.mark.timesensitive
 @pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
 def test_offpeak_on_demo_charger(tmp_path, version):
+    # One clock for the studio and the charger: Sunday night is off-peak, so charging is allowed.
+    clock = FixedClock(SUNDAY_NIGHT)
+
     async def scenario():
         async with running_csms() as csms:
             charger = DemoCharger(csms.server and f"ws://127.0.0.1:{csms.server.port}/ocpp",
                                   DemoChargerConfig(charger_id="SC1", version=version,
-                                                    auto_charge=True, meter_interval=1))
+                                                    auto_charge=True, meter_interval=1),
+                                  clock=clock)
             task = asyncio.create_task(charger.run())
             try:
                 assert await charger.wait_booted()
-                svc = SmartChargingService(csms.central, state_path=tmp_path / "sc.json")
+                svc = SmartChargingService(csms.central, state_path=tmp_path / "sc.json",
+                                           clock=clock)
                 # apply the defaults, verify: no differences
                 result = await svc.apply_hours("SC1", WeeklyHours.uk_default())
                 assert result.ok, result.explanation
@@ -48,7 +61,7 @@ def test_offpeak_on_demo_charger(tmp_path, version):
                 assert check.charger and not check.differences, check.notes
                 # the power follows the schedule: block the current half hour
                 await wait_for(lambda: charger.power_w(1) > 1000, 20)
-                result = await svc.apply_hours("SC1", blocking_now())
+                result = await svc.apply_hours("SC1", blocking_now(clock))
                 assert result.ok, result.explanation
                 assert result.installed == [9100, 9102]  # leftovers cleared
                 assert not (await svc.verify("SC1")).differences
@@ -79,11 +92,43 @@ def test_offpeak_on_demo_charger(tmp_path, version):
                 assert not (await svc.set_randomised_delay("SC1", 1801)).ok
                 # one-click clear; state survives a new service
                 await svc.apply_hours("SC1", WeeklyHours.uk_default())
-                again = SmartChargingService(csms.central, state_path=tmp_path / "sc.json")
+                again = SmartChargingService(csms.central, state_path=tmp_path / "sc.json",
+                                             clock=clock)
                 assert again.installed_ids("SC1") == [9100, 9101, 9102, 9103]
                 result = await again.clear("SC1")
                 assert result.ok and result.installed == []
                 assert len(charger.profiles) == 0
+            finally:
+                await charger.stop()
+                task.cancel()
+    run(scenario())
+
+
+@pytest.mark.timesensitive
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_uk_default_hours_stop_charging_at_a_weekday_peak(tmp_path, version):
+    """Wednesday 17:30 is inside the 16:00-22:00 peak: with the UK default hours the demo
+    charger draws nothing; when its clock reaches Sunday night it charges again."""
+    clock = FixedClock(WEDNESDAY_PEAK)
+
+    async def scenario():
+        async with running_csms() as csms:
+            charger = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp",
+                                  DemoChargerConfig(charger_id="SCP", version=version,
+                                                    auto_charge=True, meter_interval=1),
+                                  clock=clock)
+            task = asyncio.create_task(charger.run())
+            try:
+                assert await charger.wait_booted()
+                await wait_for(lambda: charger.power_w(1) > 1000, 20)  # no hours yet
+                svc = SmartChargingService(csms.central, state_path=tmp_path / "sc.json",
+                                           clock=clock)
+                result = await svc.apply_hours("SCP", WeeklyHours.uk_default())
+                assert result.ok, result.explanation
+                assert not (await svc.verify("SCP")).differences
+                await wait_for(lambda: charger.power_w(1) < 50, 20)
+                clock.set(SUNDAY_NIGHT)
+                await wait_for(lambda: charger.power_w(1) > 1000, 20)
             finally:
                 await charger.stop()
                 task.cancel()

@@ -427,17 +427,24 @@ def test_main_window_has_a_charging_hours_tab(qtbot: Any, loop: Any) -> None:
 
 
 # ------------------------------------------------- the real service, demo chargers
+@pytest.mark.timesensitive
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: str,
                                               tmp_path: Any, monkeypatch: Any) -> None:
     answer_yes(monkeypatch)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from ocpp_studio.capture.store import CaptureStore
+    from ocpp_studio.core.clock import FixedClock
     from ocpp_studio.core.versions import OcppVersion
     from ocpp_studio.demo import DemoCharger, DemoChargerConfig
     from ocpp_studio.settings import CsmsSettings
     from ocpp_studio.smartcharging.service import SmartChargingService
     from ocpp_studio.station.central import CentralSystem
     from ocpp_studio.transports.websocket_server import CsmsServer
+    # studio and charger at a weekday evening peak: the verification must still match
+    clock = FixedClock(datetime(2026, 11, 25, 17, 30, tzinfo=ZoneInfo("Europe/London")))
     from ocpp_studio.ui.main_window import MainWindow
 
     async def finish(op: Any) -> None:
@@ -450,13 +457,14 @@ def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: st
         server = CsmsServer(central_system)
         await server.start()
         service = SmartChargingService(central_system, state_path=tmp_path / "sc.json",
-                                       call_timeout=10)
+                                       call_timeout=10, clock=clock)
         window = MainWindow(central_system, store, urls=server.urls(), capture_path="(memory)",
                             smart_charging=service)
         window.show()
         charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp",
                               DemoChargerConfig(charger_id="OP-1", auto_charge=True,
-                                                version=OcppVersion.parse(version)))
+                                                version=OcppVersion.parse(version)),
+                              clock=clock)
         task = asyncio.create_task(charger.run())
         panel = window.offpeak_panel
         try:

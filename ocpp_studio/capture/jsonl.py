@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import fastjsonschema
 
 from ..resources import schema_path
+from ..settings import open_private
 from ..core.records import ConnectionEvent, Direction, FrameRecord, iso_from_us, now_us
 from .redaction import redact_raw
 from .store import CaptureStore
@@ -76,14 +77,25 @@ def export_jsonl(store: CaptureStore, path: str | Path,
     events = store.events() if events is None else events
     from .. import __version__
     count = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        header = {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
-                  "exported_at": iso_from_us(now_us()), "application": f"OCPP Studio {__version__}"}
-        out.write(json.dumps(header) + "\n")
-        for line in _merged(frames, events, reveal_secrets):
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            count += 1
+    target = Path(path)
+    # Written beside the target and renamed at the end: a failed export leaves no
+    # truncated file behind (nor destroys an earlier export of the same name).
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        with open_private(partial) as out:
+            header = {"type": "header", "format": FORMAT, "version": FORMAT_VERSION,
+                      "exported_at": iso_from_us(now_us()),
+                      "application": f"OCPP Studio {__version__}"}
+            out.write(json.dumps(header) + "\n")
+            for line in _merged(frames, events, reveal_secrets):
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return count
+
 
 
 def export_jsonl_file(db_path: str | Path, out_path: str | Path,

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 
 from .checkpoint import WalCheckpointer
 from ..core.records import ConnectionEvent, Direction, FrameRecord
+from ..settings import is_in_user_data_dir, private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,10 @@ class CaptureStore:
             self._next_connection_id = 0
             return
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # owner-only: frames hold charger passwords. SQLite gives the -wal and -shm
+            # files the database file's mode, so the database is made 0600 first.
+            private_dir(Path(self.path).parent, ours=is_in_user_data_dir(self.path))
+            private_file(self.path)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

@@ -13,6 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
+from ..core.clock import Clock, SystemClock
 from ..core.records import now_us
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
 from .profile import CommissioningProfile
@@ -109,6 +110,12 @@ class CommissioningContext:
     @property
     def central(self) -> Any:
         return self.studio.central
+
+    @property
+    def clock(self) -> Clock:
+        """The studio's clock: the smart-charging service's, so both agree on "now"."""
+        clock = getattr(getattr(self.studio, "smart_charging", None), "clock", None)
+        return clock if clock is not None else SystemClock()
 
     @property
     def station(self) -> Any:

@@ -9,7 +9,7 @@ import secrets
 import string
 import time
 from decimal import Decimal
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -247,7 +247,7 @@ class SiteLimitStep(BaseStep):
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         amps = float(ctx.choices.get("max_current_a", ctx.profile.max_current_a))
         phases = int(ctx.choices.get("phases", ctx.profile.phases))
-        start = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        start = ctx.clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         period = {"startPeriod": 0, "limit": Decimal(f"{amps:.1f}"), "numberPhases": phases}
         if ctx.version == "1.6":
             purpose = "ChargePointMaxProfile"
@@ -384,7 +384,7 @@ class MeteringStep(BaseStep):
             tx = await start_charge(ctx)
             evidence.append(Evidence("Measurement session", tx.transaction_id,
                                      "started remotely to make the charger send meter values"))
-        since = time.time()
+        since = ctx.clock.now().timestamp()
         deadline = time.monotonic() + self.samples * 3 + 15
         try:
             while True:
@@ -577,7 +577,8 @@ class TestChargeStep(BaseStep):
         # refused, so the running session is the test (it is stopped remotely at the end).
         running = running_session(ctx)
         tx = running or await start_charge(ctx)
-        started = time.time()
+        started = ctx.clock.now().timestamp()
+        started_mono = time.monotonic()  # the duration must not depend on a set clock
         evidence = [Evidence("Session", tx.transaction_id,
                              "already running; used for the test" if running
                              else "started remotely")]
@@ -600,7 +601,7 @@ class TestChargeStep(BaseStep):
             await asyncio.sleep(seconds)
         finally:
             done = await stop_charge(ctx, tx)
-        duration = time.time() - started
+        duration = time.monotonic() - started_mono
         ts, values = _samples_since(ctx, started)
         peak = float(values.max()) if len(values) else 0.0
         energy = None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.secrets import is_secret_name
+
 #: Measurands of 1.6 §7.31 (MeterValuesSampledData etc. list these, optionally ".L1" etc.).
 MEASURANDS_16 = (
     "Current.Export", "Current.Import", "Current.Offered",
@@ -218,7 +220,8 @@ def vendor_info(name: str) -> KeyInfo:
     danger = DANGER_URL if is_dangerous_vendor_key(name) else None
     return KeyInfo(name, "Vendor", False, "RW", "string",
                    description="Vendor-specific key (not in the OCPP 1.6 standard).",
-                   uk_regulation=uk, connectivity=danger is not None, danger=danger)
+                   uk_regulation=uk, connectivity=danger is not None, danger=danger,
+                   secret=is_secret_name(name))  # e.g. WifiPassword: masked like frames are
 
 
 def info_16(name: str) -> KeyInfo | None:

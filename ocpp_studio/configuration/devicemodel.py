@@ -10,6 +10,7 @@ from typing import Any
 
 from .dm201_data import COMPONENT_VARIABLES, COMPONENTS, VARIABLES
 from ..core.device_model import component_json, variable_json
+from ..core.secrets import is_secret_name
 
 ATTRIBUTE_TYPES = ("Actual", "Target", "MinSet", "MaxSet")
 
@@ -144,7 +145,7 @@ def classify_201(ref: VariableRef) -> dict[str, Any]:
         danger, secret = DANGER_BASIC_AUTH, True
     if "url" in var.lower() and comp in ("OCPPCommCtrlr", "NetworkConfiguration"):
         danger = danger or DANGER_NETWORK_CONFIGURATION
-    if "password" in var.lower() or var in ("AuthorizationKey",):
+    if is_secret_name(var):  # the one rule frames, exports and snapshots use too
         secret = True
     uk = (comp in ("SampledDataCtrlr", "SmartChargingCtrlr", "SecurityCtrlr")
           or "randomi" in var.lower())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..capture.redaction import redact_value
 from .catalogue16 import KeyInfo
 from .devicemodel import VariableEntry, VariableRef
 
@@ -162,4 +163,5 @@ def redact(value: str | None, item: ConfigItem | None) -> str | None:
     """``"••••••"`` instead of a secret's value (None and "" stay as they are)."""
     if item is not None and item.secret and value:
         return REDACTED
-    return value
+    # a JSON text value (2.0.1 NetworkConnectionProfiles) can hold passwords inside
+    return redact_value(value) if value else value

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..capture.store import CaptureStore
+from ..settings import open_private, private_dir
 from ..core.frames import dumps, loads
 from ..core.records import Direction, FrameRecord, now_us
 from ..core.rpc import AnswerLost, CallError, CallTimeout, ConnectionClosed, InvalidPayload
@@ -98,9 +99,10 @@ class ConfigurationService:
         path = self._snapshot_path(snapshot)
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(snapshot.to_json(redact_secrets=True), indent=1,
-                                           ensure_ascii=False), encoding="utf-8")
+                private_dir(path.parent)
+                with open_private(path) as out:  # 0600: a snapshot can hold vendor secrets
+                    out.write(json.dumps(snapshot.to_json(redact_secrets=True), indent=1,
+                                         ensure_ascii=False))
             except OSError as exc:
                 snapshot.notes.append(f"Snapshot not saved to {path}: {exc}")
         return snapshot

@@ -26,9 +26,11 @@ from typing import Any, Awaitable, Callable
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
+from ..core.clock import Clock
 from ..core.errors import Fault
 from ..core.records import FrameRecorder, MemoryRecorder
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, RpcEndpoint
+from ..core.secrets import is_secret_name
 from ..core.versions import OcppVersion
 from .config import DemoChargerConfig
 from .devicemodel import DeviceModel201, Variable, build_device_model
@@ -91,13 +93,16 @@ class DemoCharger:
 
     def __init__(self, url: str, config: DemoChargerConfig, *,
                  recorder: FrameRecorder | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Clock | Callable[[], datetime] | None = None) -> None:
         self.base_url = url
         self.config = config
         self.version = config.version
         self.url = url.rstrip("/") + "/" + config.charger_id
         self.recorder: FrameRecorder = recorder if recorder is not None else MemoryRecorder()
-        self.clock = clock or _utcnow
+        # The charger's own clock: its charging profiles are evaluated against it, so a test
+        # can put the charger in a peak or an off-peak half hour whatever the real time is.
+        self.clock: Callable[[], datetime] = (
+            clock.now if isinstance(clock, Clock) else clock or _utcnow)
         self._rng = random.Random(config.seed)
         self.connectors: dict[int, ConnectorState] = {
             i: ConnectorState(i, energy_wh=config.initial_energy_wh)
@@ -964,7 +969,7 @@ class DemoCharger:
         assert isinstance(store, ConfigurationKeys16)
         key, value = payload["key"], payload["value"]
         status = store.change(key, value)
-        shown = "********" if key == "AuthorizationKey" else value  # A01.FR.12: not logged
+        shown = "********" if is_secret_name(key) else value  # A01.FR.12: not logged
         log.info("%s: ChangeConfiguration %s=%s -> %s", self.config.charger_id, key, shown,
                  status)
         if status in ("Accepted", "RebootRequired"):
@@ -1187,7 +1192,7 @@ class DemoCharger:
     def _on_variable_change(self, var: Variable, value: str) -> None:
         log.info("%s: %s.%s%s = %s", self.config.charger_id, var.component, var.name,
                  f"[{var.instance}]" if var.instance else "",
-                 "********" if var.name == "BasicAuthPassword" else value)
+                 "********" if is_secret_name(var.name) else value)
         self._wake()
 
     def _items_limit(self, instance: str) -> int:

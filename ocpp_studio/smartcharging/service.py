@@ -11,11 +11,11 @@ import asyncio
 import json
 import logging
 import random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.clock import Clock, SystemClock
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from .evaluator import Interval, compare, composite_schedule, from_periods
 from .offpeak import (OFFPEAK_CLOCK_CHANGE_EXPLANATION, WeeklyHours, build_profiles,
@@ -109,8 +109,10 @@ class SmartChargingService:
 
     def __init__(self, central: Any, configuration: Any = None,
                  state_path: Path | None = None, tz: str = "Europe/London",
-                 call_timeout: float | None = None) -> None:
+                 call_timeout: float | None = None, clock: Clock | None = None) -> None:
         self.central = central
+        # Which half hour is "now" decides the profiles built and checked: tests set this.
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self.configuration = configuration
         self.state_path = Path(state_path) if state_path is not None else _default_state_path()
         self.tz = tz
@@ -119,6 +121,9 @@ class SmartChargingService:
         self._ongoing: dict[str, set[str]] = {}
         self._listening = False
         self._tasks: set[asyncio.Task] = set()
+
+    def _now_s(self) -> float:
+        return self.clock.now().timestamp()
 
     # ------------------------------------------------------------ state file
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -255,7 +260,7 @@ class SmartChargingService:
         version = self.version(charger_id)
         limits, notes = await self.limits(charger_id)
         unit = "W" if "W" in limits.allowed_units else "A"
-        profiles = build_profiles(hours, time.time(), self.tz,
+        profiles = build_profiles(hours, self._now_s(), self.tz,
                                   max_power_w=max_power_w or 22_000.0, rate_unit=unit,
                                   first_id=OFFPEAK_FIRST_ID)
         problems = [f"{p.describe()}: {msg}" for p in profiles
@@ -501,7 +506,7 @@ class SmartChargingService:
         if hours is not None:
             due = refresh_due(offpeak, self.tz)
             words.append(OFFPEAK_CLOCK_CHANGE_EXPLANATION)
-            if due is not None and time.time() >= due:
+            if due is not None and self._now_s() >= due:
                 words.append("The clock has changed twice since the hours were applied: "
                              "apply them again.")
             elif due is not None:
@@ -534,7 +539,7 @@ class SmartChargingService:
                     notes.append("The charger only gave its schedule for the next 24 hours.")
                 break
             notes.append(f"GetCompositeSchedule for {duration // 3600} h: {answer.get('status')}")
-        now = time.time()
+        now = self._now_s()
         if reply is None:
             intended = composite_schedule(intended_profiles, now, now + days * 86_400, self.tz)
             notes.append("The charger's own schedule could not be read; only the intended one "
