@@ -656,13 +656,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .ui.self_test import run_self_test
         return run_self_test()
     if args.command not in LOGGED_COMMANDS:
-        return _dispatch(args)
+        return _dispatch_capture_in_use(args)
     from .applog import remove_file_logging, setup_file_logging
     setup_file_logging()  # long-running: also to the log file (the GUI's is set up in run_gui)
     try:
-        return _dispatch(args)
+        return _dispatch_capture_in_use(args)
     finally:
         remove_file_logging()
+
+
+def _dispatch_capture_in_use(args: argparse.Namespace) -> int:
+    """A capture another studio holds: one plain line naming that process, exit 2."""
+    from .capture.lock import CaptureInUse
+    try:
+        return _dispatch(args)
+    except CaptureInUse as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
 
 #: commands that run for hours and log to the user's log file, as the window does

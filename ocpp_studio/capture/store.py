@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .checkpoint import WalCheckpointer
+from .lock import CaptureLock
 from ..core.records import ConnectionEvent, Direction, FrameRecord
 from ..settings import is_in_user_data_dir, private_dir, private_file
 
@@ -149,6 +150,9 @@ class CaptureStore:
             # files the database file's mode, so the database is made 0600 first.
             private_dir(Path(self.path).parent, ours=is_in_user_data_dir(self.path))
             private_file(self.path)
+        # one studio per capture: a second one would merge its chargers into this
+        # timeline (CaptureInUse names the process holding it)
+        self._lock = CaptureLock.acquire(self.path) if self.path != ":memory:" else None
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -367,6 +371,9 @@ class CaptureStore:
         if checkpointer is not None:
             checkpointer.stop()
         self._db.close()  # the last connection to close checkpoints what is left
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.release()
 
 
 def _frame_from_row(row: tuple) -> FrameRecord:
