@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QWizard  # noqa: E402
 
 from ocpp_studio.commissioning.engine import Evidence, StepRecord, StepStatus  # noqa: E402
 from ocpp_studio.commissioning.profile import CommissioningProfile  # noqa: E402
+from ocpp_studio.commissioning.steps import STANDARD_STEPS, SiteLimitStep  # noqa: E402
 from ocpp_studio.ui.commissioning_wizard import (  # noqa: E402
     WAITING_TEXT, CommissioningWizard, ConnectPage, OffPeakPage, SecurityPage, StepPage,
     generate_password, state_path_for,
@@ -39,6 +40,10 @@ REPORT_HTML = ("<html><body><h1>Commissioning report</h1><p>Charger CP-1 commiss
 
 
 # ------------------------------------------------------------------ fakes
+#: The fake's step ids are the engine's own: a fake with its own names once hid a wizard
+#: that lost the site limit with the real engine (issue 13).
+SITE = SiteLimitStep.step_id
+
 @dataclass
 class FakeStep:
     step_id: str
@@ -64,7 +69,7 @@ class FakeRun:
 
     charger_id: str = "CP-1"
     steps: list = field(default_factory=lambda: [
-        FakeStep("connect", "Connect the charger"), FakeStep("site_limit", "Site settings"),
+        FakeStep("connect", "Connect the charger"), FakeStep(SITE, "Site settings"),
         FakeStep("offpeak", "Off-peak hours"), FakeStep("security", "Security"),
         FakeStep("report", "Report")])
     script: dict = field(default_factory=dict)
@@ -179,14 +184,14 @@ def test_pages_follow_the_steps_and_next_waits_for_a_passed_step(qtbot, loop):
 
 def test_site_choices_reach_the_profile(qtbot, loop):
     wizard, run = make_wizard(qtbot)
-    site = wizard.step_pages["site_limit"]
+    site = wizard.step_pages[SITE]
     assert site.current.value() == 16.0  # from the profile
     site.current.setValue(20)
     site.phases.setCurrentIndex(1)
     assert "13.8 kW" in site.power.text()
     run_page(loop, site)
     assert run.profile.max_current_a == 20 and run.profile.phases == 3
-    assert run.choices_seen["site_limit"]["max_current_a"] == 20
+    assert run.choices_seen[SITE]["max_current_a"] == 20
 
 
 def test_failed_step_explains_and_retry_passes(qtbot, loop):
@@ -209,8 +214,8 @@ def test_failed_step_explains_and_retry_passes(qtbot, loop):
 
 
 def test_skip_with_a_reason(qtbot, loop):
-    wizard, run = make_wizard(qtbot, FakeRun(script={"site_limit": ["failed"]}))
-    page = wizard.step_pages["site_limit"]
+    wizard, run = make_wizard(qtbot, FakeRun(script={SITE: ["failed"]}))
+    page = wizard.step_pages[SITE]
     run_page(loop, page)
     assert not page.isComplete()
     assert page.skip("  ") is None  # no reason, no skip
@@ -220,7 +225,7 @@ def test_skip_with_a_reason(qtbot, loop):
     dialog.setTextValue("Supply limit set by the DNO's load limiter")
     dialog.accept()
     assert page.state() == "skipped" and page.isComplete()
-    assert run.records["site_limit"].skip_reason == "Supply limit set by the DNO's load limiter"
+    assert run.records[SITE].skip_reason == "Supply limit set by the DNO's load limiter"
     assert "DNO" in page.status_label.text()
 
 
@@ -344,7 +349,7 @@ def test_profile_load_and_save_on_the_first_page(qtbot, loop, tmp_path):
     other.save(path)
     assert wizard.details_page.load_profile(path)
     assert wizard.details_page.edits["installer_name"].text() == "Sam"
-    assert wizard.step_pages["site_limit"].current.value() == 24.0
+    assert wizard.step_pages[SITE].current.value() == 24.0
     assert wizard.step_pages["offpeak"].delay.value() == 1200
     assert run.profile.company == "Volt & Co"
     wizard.details_page.edits["site_name"].setText("Depot 4")
@@ -355,6 +360,44 @@ def test_profile_load_and_save_on_the_first_page(qtbot, loop, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{nope", encoding="utf-8")
     assert not wizard.details_page.load_profile(bad)
+
+
+def test_the_fakes_step_ids_are_the_engines():
+    """A fake step id the engine does not use would test a page the real wizard never has."""
+    engine_ids = {cls.step_id for cls in STANDARD_STEPS}
+    assert {step.step_id for step in FakeRun().steps} <= engine_ids
+
+
+def test_loaded_site_profile_is_shown_and_kept_with_the_real_engine(qtbot, tmp_path):
+    """Issue 13: the wizard looked for a step called ``site_limit`` while the engine calls it
+    ``site``, so a loaded 24 A / 3-phase profile was shown and saved back as 16 A / 1 phase.
+    The real engine's steps here, so the page ids are the engine's own."""
+    from ocpp_studio.commissioning.engine import CommissioningRun
+    from ocpp_studio.commissioning.steps import SiteLimitStep
+
+    run = CommissioningRun(SimpleNamespace(), "CP-24",
+                           CommissioningProfile(installer_name="Jo", max_current_a=16.0, phases=1))
+    wizard = CommissioningWizard(run, urls=["ws://127.0.0.1:9000/ocpp"])
+    qtbot.addWidget(wizard)
+    site = wizard.step_pages[SiteLimitStep.step_id]
+    assert site.title() == "Site settings"
+    assert site.current.value() == 16.0 and site.phases.currentText() == "1 phase"
+
+    path = tmp_path / "three-phase-site.json"
+    CommissioningProfile(installer_name="Sam", max_current_a=24.0, phases=3).save(path)
+    assert wizard.details_page.load_profile(path)
+    assert site.current.value() == 24.0  # what the installer sees on the site page
+    assert site.current.text() == "24.0 A"
+    assert site.phases.currentText() == "3 phases"
+    assert "16.6 kW" in site.power.text()
+
+    out = tmp_path / "saved.json"
+    assert wizard.details_page.save_profile(out)  # writes the wizard's answers back
+    saved = CommissioningProfile.load(out)
+    assert (saved.max_current_a, saved.phases) == (24.0, 3)
+    assert (run.profile.max_current_a, run.profile.phases) == (24.0, 3)
+    # what the engine's site step will send to the charger
+    assert run.choices["max_current_a"] == 24.0 and run.choices["phases"] == 3
 
 
 def test_main_window_commission_action_opens_the_wizard(qtbot, loop, tmp_path):

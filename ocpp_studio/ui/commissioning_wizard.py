@@ -32,6 +32,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from ..commissioning.steps import (
+    ClockStep, ConnectStep, HandOverStep, IdentifyStep, MeteringStep, OffPeakStep, ReportStep,
+    SecurityStep, SiteLimitStep, TestChargeStep,
+)
 from .report_pdf import ReportDocument, inline_svgs, write_report_pdf
 
 log = logging.getLogger(__name__)
@@ -42,36 +46,39 @@ PASSWORD_LENGTH = 24  # OCPP and the UK regulations: 16-40 random characters
 WAITING_TEXT = ("The charger has disconnected — waiting for it to come back "
                 "(this is normal after a restart).")
 
+# Step ids come from the engine's step classes, never from string literals: a page keyed
+# by a name the engine does not use silently loses the installer's answers (issue 13).
+
 #: Plain words for each step, used when the engine's step has no description.
 STEP_TEXT: dict[str, tuple[str, str]] = {
-    "connect": ("Connect the charger",
+    ConnectStep.step_id: ("Connect the charger",
                 "Type the address below into the charger's backend (central system) setting "
                 "and restart it. OCPP Studio waits until the charger says hello."),
-    "identify": ("Identify the charger",
+    IdentifyStep.step_id: ("Identify the charger",
                  "Reads the make, model, serial number, firmware, OCPP version and connectors, "
                  "and what the charger supports."),
-    "clock": ("Clock and heartbeat",
+    ClockStep.step_id: ("Clock and heartbeat",
               "Checks the charger's clock against this laptop and sets how often the charger "
               "checks in (heartbeat)."),
-    "site_limit": ("Site settings",
+    SiteLimitStep.step_id: ("Site settings",
                    "Sets the most current the charger may ever draw at this site, so the "
                    "supply is never overloaded."),
-    "metering": ("Metering",
+    MeteringStep.step_id: ("Metering",
                  "Checks that the charger reports power, measures how often it does at "
                  "1-second reporting, then sets the reporting interval below."),
-    "offpeak": ("Off-peak hours and randomised delay",
+    OffPeakStep.step_id: ("Off-peak hours and randomised delay",
                 "Installs the owner's choice of charging hours (UK regulations) and the "
                 "randomised delay at the start of charging."),
-    "security": ("Security",
+    SecurityStep.step_id: ("Security",
                  "Gives the charger a new unique password for the production connection and "
                  "chooses how securely it connects."),
-    "test_charge": ("Test charge",
+    TestChargeStep.step_id: ("Test charge",
                     "Starts a short charge remotely, watches the power, stops it and records "
                     "the energy and duration. Plug in a car or a test box first."),
-    "handover": ("Hand over to the operator",
+    HandOverStep.step_id: ("Hand over to the operator",
                  "Points the charger at the production central system and watches it leave "
                  "this laptop."),
-    "report": ("Commissioning report",
+    ReportStep.step_id: ("Commissioning report",
                "The report for the owner and the operator: everything set and checked."),
 }
 
@@ -855,9 +862,10 @@ class HandoverPage(StepPage):
 
 
 PAGE_CLASSES: dict[str, type[StepPage]] = {
-    "connect": ConnectPage, "clock": ClockPage, "site_limit": SitePage, "site": SitePage,
-    "metering": MeteringPage, "offpeak": OffPeakPage, "security": SecurityPage,
-    "test_charge": TestChargePage, "handover": HandoverPage,
+    ConnectStep.step_id: ConnectPage, ClockStep.step_id: ClockPage,
+    SiteLimitStep.step_id: SitePage, MeteringStep.step_id: MeteringPage,
+    OffPeakStep.step_id: OffPeakPage, SecurityStep.step_id: SecurityPage,
+    TestChargeStep.step_id: TestChargePage, HandOverStep.step_id: HandoverPage,
 }
 
 
@@ -994,7 +1002,7 @@ class CommissioningWizard(QWizard):
         self.step_pages: dict[str, StepPage] = {}
         report_step = None
         for step in run.steps:
-            if step.step_id == "report":
+            if step.step_id == ReportStep.step_id:
                 report_step = step
                 continue
             page = PAGE_CLASSES.get(step.step_id, StepPage)(self, step)
@@ -1056,29 +1064,29 @@ class CommissioningWizard(QWizard):
 
     def profile_changed(self) -> None:
         """A profile was loaded: rebuild the questions' defaults from it."""
-        site = self.step_pages.get("site_limit")
+        site = self.step_pages.get(SiteLimitStep.step_id)
         if isinstance(site, SitePage):
             site.current.setValue(float(self.profile.max_current_a))
             site.phases.setCurrentIndex(1 if int(self.profile.phases) == 3 else 0)
-        clock = self.step_pages.get("clock")
+        clock = self.step_pages.get(ClockStep.step_id)
         if isinstance(clock, ClockPage):
             clock.heartbeat.setValue(int(self.profile.heartbeat_interval_s))
-        metering = self.step_pages.get("metering")
+        metering = self.step_pages.get(MeteringStep.step_id)
         if isinstance(metering, MeteringPage):
             metering.interval.setValue(int(self.profile.meter_interval_s))
-        offpeak = self.step_pages.get("offpeak")
+        offpeak = self.step_pages.get(OffPeakStep.step_id)
         if isinstance(offpeak, OffPeakPage):
             offpeak.radios.get(self.profile.offpeak, offpeak.radios["default"]).setChecked(True)
             offpeak.delay.setValue(int(self.profile.randomised_delay_s))
-        security = self.step_pages.get("security")
+        security = self.step_pages.get(SecurityStep.step_id)
         if isinstance(security, SecurityPage):
             wanted = int(self.profile.security_profile)
             security.profile_combo.setCurrentIndex({1: 0, 2: 1, 3: 2}.get(wanted, 1))
             security.include.setChecked(bool(self.profile.include_password_in_report))
-        charge = self.step_pages.get("test_charge")
+        charge = self.step_pages.get(TestChargeStep.step_id)
         if isinstance(charge, TestChargePage):
             charge.seconds.setValue(int(self.profile.test_charge_seconds))
-        handover = self.step_pages.get("handover")
+        handover = self.step_pages.get(HandOverStep.step_id)
         if isinstance(handover, HandoverPage):
             handover.url_edit.setText(self.profile.production_url or "")
 
@@ -1106,7 +1114,7 @@ class CommissioningWizard(QWizard):
                 break
         else:
             target = self.report_page
-        security = self.step_pages.get("security")
+        security = self.step_pages.get(SecurityStep.step_id)
         if isinstance(security, SecurityPage) and target is not security \
                 and security.state() in ("passed", "skipped"):
             security.hide_password()
