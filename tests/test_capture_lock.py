@@ -65,3 +65,26 @@ def test_lock_is_released_on_close_and_shared_within_one_studio(tmp_path):
                            "CaptureStore(sys.argv[1]).close()", str(path)], capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_window_offers_another_capture_file_when_in_use(held_capture, tmp_path, loop,
+                                                        monkeypatch):
+    """GUI: the capture is in use -> the user picks another file (or quits)."""
+    from ocpp_studio.settings import AppSettings
+    from ocpp_studio.ui import app as app_module
+
+    path, pid = held_capture
+    asked = []
+
+    async def choose(message):
+        asked.append(message)
+        return str(tmp_path / "other.db") if len(asked) == 1 else None
+
+    monkeypatch.setattr(app_module, "choose_other_capture", choose)
+    run = app_module.StudioRun(AppSettings(capture_path=str(path)))
+    assert loop.run_until_complete(run._open_studio())
+    assert f"process {pid}" in asked[0]
+    assert run.studio.capture_path == tmp_path / "other.db"
+    run.studio.store.close()
+    quitting = app_module.StudioRun(AppSettings(capture_path=str(path)))
+    assert not loop.run_until_complete(quitting._open_studio())  # Quit

@@ -32,9 +32,10 @@ from typing import Any, Awaitable, Callable
 
 import qasync
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from ..applog import remove_file_logging, setup_file_logging
+from ..capture.lock import CaptureInUse
 from ..capture.store import CaptureStore
 from ..resources import APP_ICON_PNG, APP_ICON_PNG_256, resource_path
 from ..service import Studio
@@ -113,10 +114,24 @@ class StudioRun:
     def central(self) -> CentralSystem | None:
         return self.studio.central if self.studio else None
 
+    async def _open_studio(self) -> bool:
+        """Studio on the capture file; one another studio holds: offer another file."""
+        while True:
+            try:
+                self.studio = Studio(self.settings)
+                return True
+            except CaptureInUse as exc:
+                other = await choose_other_capture(str(exc))
+                if other is None:
+                    return False
+                self.settings.capture_path = other  # this run only: settings are not saved
+
     async def run(self) -> int:
         capture_path = self.settings.resolved_capture_path()
         try:
-            self.studio = Studio(self.settings)
+            if not await self._open_studio():
+                return 1
+            capture_path = self.settings.resolved_capture_path()
         except Exception as exc:  # noqa: BLE001 - sqlite3/OSError: tell the user, do not crash
             await _error_box("OCPP Studio — cannot open the capture file",
                              f"The capture file {capture_path} cannot be opened:\n{exc}\n\n"
@@ -377,6 +392,28 @@ async def _ask_resume_dialog(text: str) -> bool:
         return await answer
     finally:
         box.deleteLater()
+
+
+async def choose_other_capture(message: str) -> str | None:
+    """The capture is in use by another studio: open another file, or quit (None)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "OCPP Studio — capture file in use", message)
+    other = box.addButton("Open another capture file…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    box.finished.connect(lambda _r: done.done() or done.set_result(None))
+    box.open()
+    await done
+    if box.clickedButton() is not other:
+        return None
+    dialog = QFileDialog(None, "Capture file for this studio", "",
+                         "Capture database (*.db);;All files (*)")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # an existing capture is fine
+    chosen: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    dialog.fileSelected.connect(lambda path: chosen.done() or chosen.set_result(path))
+    dialog.rejected.connect(lambda: chosen.done() or chosen.set_result(None))
+    dialog.open()
+    return await chosen
 
 
 async def _error_box(title: str, text: str) -> None:
