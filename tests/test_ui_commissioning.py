@@ -500,6 +500,56 @@ def test_wizard_against_the_demo_charger(qtbot, loop, tmp_path):
     loop.run_until_complete(scenario())
 
 
+@pytest.mark.skipif(not _engine_ready(), reason="commissioning engine not available yet")
+def test_loaded_three_phase_site_profile_reaches_the_demo_charger(qtbot, loop, tmp_path):
+    """Issue 13 end to end: a 24 A / 3-phase profile loaded in the wizard is what the site step
+    sends to a demo charger (1.6, real CsmsServer on 127.0.0.1) and what the report says."""
+    from ocpp_studio.commissioning.steps import ConnectStep, ReportStep
+    from ocpp_studio.core.versions import OcppVersion
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.service import Studio
+    from ocpp_studio.settings import AppSettings, CsmsSettings
+
+    profile_file = tmp_path / "three-phase-site.json"
+    CommissioningProfile(installer_name="Sam", max_current_a=24.0, phases=3).save(profile_file)
+
+    async def scenario() -> None:
+        studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                                    capture_path=str(tmp_path / "c.db")))
+        await studio.start()
+        charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+            charger_id="SITE-24", version=OcppVersion.V16, auto_charge=False, seed=1))
+        task = asyncio.create_task(charger.run())
+        run = studio.commissioning.start("SITE-24", CommissioningProfile(max_current_a=16.0),
+                                         [ConnectStep(), SiteLimitStep(), ReportStep()])
+        run.wait_timeout = 15
+        wizard = CommissioningWizard(run, urls=studio.server.urls())
+        qtbot.addWidget(wizard)
+        try:
+            assert wizard.details_page.load_profile(profile_file)
+            for page in (wizard.step_pages["connect"], wizard.step_pages[SITE]):
+                await asyncio.wait_for(page.start(), 20)
+                assert page.state() == "passed", page.summary_label.text()
+            site_page = wizard.step_pages[SITE]
+            assert site_page.current.text() == "24.0 A"
+            assert site_page.phases.currentText() == "3 phases"
+            # what the charger now holds
+            maxima = [p for p in charger.profiles.profiles if p.purpose == "Max"]
+            assert [(p.periods[0].limit, p.periods[0].phases) for p in maxima] == [(24.0, 3)]
+            # what the report says
+            assert run.ctx.data["site"] == {"max_current_a": 24.0, "phases": 3}
+            data = run.report().to_json()
+            assert any("24 A, 3 phase(s)" in str(s["after"]) for s in data["settings"])
+        finally:
+            await charger.stop()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            wizard.close()
+            await studio.stop()
+
+    loop.run_until_complete(scenario())
+
+
 def test_inline_svg_chart_is_drawn_in_the_pdf(tmp_path):
     from ocpp_studio.ui.report_pdf import inline_svgs
     svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='300' height='60'>"
