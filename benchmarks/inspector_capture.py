@@ -3,6 +3,7 @@
     python benchmarks/inspector_capture.py                 # 1,000,000 frames
     python benchmarks/inspector_capture.py --frames 200000 # smaller
     python benchmarks/inspector_capture.py --keep DB       # keep (and reuse) the database file
+    python benchmarks/inspector_capture.py --json FILE     # also write the figures as JSON
 
 Builds a realistic capture quickly (bulk insert in one transaction, not via
 ``record_frame``) in the *schema of version 1* (the format before the
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import sqlite3
 import sys
@@ -36,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _figures import Figures, add_json_argument  # noqa: E402  (benchmarks/ is sys.path[0])
 from ocpp_studio.capture.store import _DDL as _BASE_DDL  # noqa: E402
 
 # The store's base DDL is the schema-1 layout (schema 2 only adds indexes), so a
@@ -268,7 +271,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="database path to keep (reused if it exists)")
+    add_json_argument(parser)
     args = parser.parse_args()
+    figures = Figures("inspector_capture")
 
     from ocpp_studio.capture.query import (FrameCache, FrameFilter, FrameIndex, counterpart,
                                            distinct_actions, distinct_chargers, next_problem_row,
@@ -288,11 +293,13 @@ def main() -> int:
     if not path.exists():
         began = time.perf_counter()
         facts = build(path, args.frames)
+        figures.add("inspector_build_s", time.perf_counter() - began)
         print(f"build: {facts['frames']:,} frames ({facts['problems']:,} problem frames, "
               f"{facts['reconnects']} reconnects) in {time.perf_counter() - began:.1f} s, "
               f"{path.stat().st_size / 1e6:.0f} MB (schema v1)", flush=True)
         began = time.perf_counter()
         CaptureStore(path).close()
+        figures.add("inspector_upgrade_open_s", time.perf_counter() - began)
         print(f"first open of the v1 file (one-time upgrade to the new indexes): "
               f"{time.perf_counter() - began:.2f} s, now {_size(path) / 1e6:.0f} MB", flush=True)
 
@@ -311,6 +318,11 @@ def main() -> int:
     print(f"\nopen: {done - began:.3f} s  (CaptureStore {opened - began:.3f} s, FrameIndex "
           f"{indexed - opened:.3f} s, first+last screen of {rows_on_screen} rows "
           f"{done - indexed:.3f} s); {len(index):,} frames")
+    figures.add("inspector_frames", len(index))
+    figures.add("inspector_open_s", done - began)
+    figures.add("inspector_open_store_s", opened - began)
+    figures.add("inspector_open_frame_index_s", indexed - opened)
+    figures.add("inspector_open_screens_s", done - indexed)
 
     began = time.perf_counter()
     chargers, actions, bounds = distinct_chargers(store), distinct_actions(store), time_bounds(store)
@@ -351,6 +363,8 @@ def main() -> int:
         assert all(screen)
         worst = max(worst, elapsed)
         print(f"{label:<44} | {elapsed:>7.3f} | {count:>9,}")
+        figures.add(f"inspector_filter_{_slug(label)}_s", elapsed)
+        figures.add(f"inspector_filter_{_slug(label)}_matches", count)
         if frame_filter.problems_only and frame_filter.direction is None:
             problems_index = filtered
 
@@ -365,6 +379,7 @@ def main() -> int:
         if other is not None:
             counterpart(store, other)
     print(f"\ncounterpart: {(time.perf_counter() - began) / 200 * 1000:.3f} ms per lookup")
+    figures.add("inspector_counterpart_ms", (time.perf_counter() - began) / 200 * 1000)
 
     for label, moves in (("next_problem_row from top (forward)", (0, True)),
                          ("next_problem_row from bottom (backward)", (len(index) - 1, False)),
@@ -377,22 +392,28 @@ def main() -> int:
         else:
             row = next_problem_row(index, cache, *moves)
         print(f"{label:<44}: {(time.perf_counter() - began) * 1000:.2f} ms (row {row})")
+        figures.add(f"inspector_{_slug(label)}_ms", (time.perf_counter() - began) * 1000)
     if problems_index is not None:
         began = time.perf_counter()
         row = next_problem_row(problems_index, cache, 10, True)
         print(f"{'next_problem_row in a problems-only index':<44}: "
               f"{(time.perf_counter() - began) * 1000:.2f} ms (row {row})")
+        figures.add("inspector_next_problem_row_in_problems_only_index_ms",
+                    (time.perf_counter() - began) * 1000)
 
     live = FrameIndex(store, FrameFilter(actions=frozenset({"Heartbeat"})))
     began = time.perf_counter()
     added = live.refresh()
     print(f"FrameIndex.refresh with nothing new: {(time.perf_counter() - began) * 1000:.2f} ms "
           f"({added} added)")
+    figures.add("inspector_refresh_nothing_new_ms", (time.perf_counter() - began) * 1000)
 
-    for charger in ("CP007", max(chargers, key=lambda c: len(store.events(c)))):
+    for which, charger in (("cp007", "CP007"),
+                           ("busiest", max(chargers, key=lambda c: len(store.events(c))))):
         began = time.perf_counter()
         timeline = charger_timeline(store, charger)
         elapsed = time.perf_counter() - began
+        figures.add(f"inspector_timeline_{which}_s", elapsed)
         silences = sum(1 for e in timeline.entries if e.kind == "silence")
         print(f"charger_timeline({charger}): {elapsed:.3f} s; {len(timeline.entries)} entries, "
               f"{timeline.connects} connects, {timeline.reconnects} reconnects, "
@@ -404,11 +425,24 @@ def main() -> int:
     print(f"bar: open < 3 s: {'PASS' if done - began_open < 3 else 'FAIL'}; each filter < 0.5 s: "
           f"{'PASS' if worst < 0.5 else 'FAIL'} (worst {worst:.3f} s); RSS < 500 MB: "
           f"{'PASS' if _rss_mb() < 500 else 'FAIL'}")
+    figures.add("inspector_file_mb", _size(path) / 1e6)
+    figures.add("inspector_peak_rss_mb", _rss_mb())
+    figures.add("inspector_worst_filter_s", worst)
+    figures.add("bar_pass", done - began_open < 3 and worst < 0.5 and _rss_mb() < 500)
+    figures.write(args.json)
     if workdir is not None:
         for item in workdir.iterdir():
             item.unlink()
         workdir.rmdir()
     return 0
+
+
+def _slug(label: str) -> str:
+    """A printed label as a snake_case key.
+
+    "one action (StatusNotification)" -> "one_action_statusnotification".
+    """
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
 def _size(path: Path) -> int:

@@ -1,6 +1,7 @@
 """Redraw time of the power plot per 1-second tick with 24 h of data in 4 series.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/plot_redraw.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/plot_redraw.py --json FILE
 
 Builds 4 series (4 connectors' power) of 86,400 one-second samples each in the real
 SampleSeries ring buffers, shows them in the PowerPlot, then simulates 60 ticks: one new
@@ -10,6 +11,7 @@ per tick for the "24 h" and "All" windows (bar: under 16 ms) and the process's R
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import statistics
@@ -20,6 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from _figures import Figures, add_json_argument  # noqa: E402  (benchmarks/ is sys.path[0])
 
 from ocpp_studio.metering.series import POWER, SampleSeries, SeriesKey  # noqa: E402
 from ocpp_studio.ui.power_plot import PowerPlot  # noqa: E402
@@ -65,6 +69,10 @@ def rss_mb() -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_json_argument(parser)
+    options = parser.parse_args()
+    figures = Figures("plot_redraw")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     rss_start = rss_mb()
     now = time.time()
@@ -93,7 +101,10 @@ def main() -> None:
     first = time.perf_counter() - t
     print(f"{SERIES} series x {DAY:,} samples (1 s, 24 h); filled in {build:.1f} s; "
           f"first draw {first * 1000:.0f} ms")
+    figures.add("plot_fill_s", build)
+    figures.add("plot_first_draw_ms", first * 1000)
 
+    all_ok = True
     for window in ("24 h", "All"):
         plot.set_window(window)
         app.processEvents()
@@ -109,10 +120,21 @@ def main() -> None:
         times.sort()
         p95 = times[int(0.95 * (len(times) - 1))]
         verdict = "OK" if p95 < 16 else "OVER the 16 ms bar"
+        all_ok = all_ok and p95 < 16
         print(f"window {window:>5}: redraw per tick mean {statistics.mean(times):5.1f} ms, "
               f"p95 {p95:5.1f} ms, max {times[-1]:5.1f} ms  [{verdict}]")
+        name = "24h" if window == "24 h" else window.lower()
+        figures.add(f"plot_redraw_{name}_mean_ms", statistics.mean(times))
+        figures.add(f"plot_redraw_{name}_p95_ms", p95)
+        figures.add(f"plot_redraw_{name}_max_ms", times[-1])
+    rss_plot = rss_mb()
     print(f"RSS: {rss_start:.0f} MB at start, {rss_data:.0f} MB with the series, "
-          f"{rss_mb():.0f} MB with the plot")
+          f"{rss_plot:.0f} MB with the plot")
+    figures.add("plot_rss_start_mb", rss_start)
+    figures.add("plot_rss_with_series_mb", rss_data)
+    figures.add("plot_rss_with_plot_mb", rss_plot)
+    figures.add("bar_pass", all_ok)
+    figures.write(options.json)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/proxy_latency.py               # 1,500 CALLs per leg, ~30 s
     .venv/bin/python benchmarks/proxy_latency.py --count 3000
+    .venv/bin/python benchmarks/proxy_latency.py --json FILE   # also the figures as JSON
 
 A charger client sends Heartbeat CALLs at a steady 100 frames/s to an upstream
 CSMS (a bare websockets server that answers each CALL at once), first directly,
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
 
+from _figures import Figures, add_json_argument  # noqa: E402  (benchmarks/ is sys.path[0])
 from ocpp_studio.capture.store import CaptureStore  # noqa: E402
 from ocpp_studio.transports.proxy import LoggingProxy  # noqa: E402
 
@@ -92,7 +94,7 @@ def summary(values: list[float]) -> dict[str, float]:
             "p99": percentile(values, 0.99), "max": max(values)}
 
 
-async def main(count: int) -> int:
+async def main(count: int, json_path: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ocpp-proxy-bench-") as folder:
         capture = Path(folder) / "capture.db"
         async with serve(upstream_csms, "127.0.0.1", 0, subprotocols=["ocpp1.6"],
@@ -114,11 +116,24 @@ async def main(count: int) -> int:
     ok = added_median < BAR_MEDIAN_MS and added_p99 < BAR_P99_MS
     print(f"added by the proxy: median {added_median:.3f} ms (bar < {BAR_MEDIAN_MS:g}), "
           f"p99 {added_p99:.3f} ms (bar < {BAR_P99_MS:g}) -> {'PASS' if ok else 'FAIL'}")
+    figures = Figures("proxy_latency")
+    figures.add("proxy_calls_per_leg", count)
+    figures.add("proxy_recorded_frames", frames)
+    # The direct leg is the baseline (a bare websockets CSMS, no proxy, no capture).
+    for name, row in (("direct", a), ("proxied", b)):
+        for key in ("median", "p95", "p99", "max"):
+            figures.add(f"proxy_{name}_rtt_{key}_ms", row[key])
+    figures.add("proxy_added_latency_median_ms", added_median)
+    figures.add("proxy_added_latency_p99_ms", added_p99)
+    figures.add("proxy_to_direct_median_ratio", b["median"] / a["median"])
+    figures.add("bar_pass", ok)
+    figures.write(json_path)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1500, help="CALLs per leg (default 1500)")
+    add_json_argument(parser)
     options = parser.parse_args()
-    sys.exit(asyncio.run(main(options.count)))
+    sys.exit(asyncio.run(main(options.count, options.json)))

@@ -2,6 +2,7 @@
 
     python benchmarks/throughput.py            # whole run, about 2 minutes
     python benchmarks/throughput.py --quick    # shorter phases, for a smoke run
+    python benchmarks/throughput.py --json FILE  # also write the figures as JSON
 
 The server (our CsmsServer, capture in a temporary SQLite *file*, schema
 validation on, strict mode) runs in this process. The load generator runs in a
@@ -36,6 +37,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from _figures import Figures, add_json_argument  # benchmarks/ is sys.path[0] when run
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -235,11 +238,14 @@ async def server_main(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     sustained = []
+    figures = Figures("throughput")
+    figures.add("throughput_phase_s", duration)
     for row in rows:
         ours, bare = row["ours"], row["echo"]
         calls = ours["calls"] / ours["elapsed"]
         echo_rate = bare["calls"] / bare["elapsed"]
         sustained.append(calls)
+        _add_throughput_figures(figures, row, calls, echo_rate)
         print(f"{row['connections']:>8} | {calls:>9,.0f} | {2 * calls:>9,.0f} | "
               f"{_fmt(ours['rtt']['p50'], 2):>8} | {_fmt(ours['rtt']['p99'], 2):>8} | "
               f"{echo_rate:>10,.0f} | {calls / echo_rate:>8.0%} | {row['recorded']:>9,} | "
@@ -264,6 +270,15 @@ async def server_main(args: argparse.Namespace) -> int:
           f"best {2 * best:,.0f}); counted as CALLs answered: lowest "
           f"{min(sustained[1:]):,.0f}/s, best {best:,.0f}/s")
     print(f"bar p99 < 20 ms at 100 x 1/s (server and client): {'PASS' if p99_ok else 'FAIL'}")
+    figures.add("latency_phase_s", latency_seconds)
+    figures.add("latency_100_chargers_calls", latency["calls"])
+    for side, p in (("server", server_p), ("client", client_p)):
+        for q in ("p50", "p95", "p99", "max"):
+            figures.add(f"latency_100_chargers_{side}_{q}_ms", p[q])
+    figures.add("latency_100_chargers_problems", problems)
+    figures.add("bar_frames_per_s_pass", frames_ok)
+    figures.add("bar_p99_pass", p99_ok)
+    figures.write(args.json)
     if problems:
         print(f"WARNING: {problems} invalid/error frames or failures in the latency run: "
               f"{latency['errors']} {latency['failures']}")
@@ -279,12 +294,29 @@ async def server_main(args: argparse.Namespace) -> int:
     return 0 if frames_ok and p99_ok else 1
 
 
+def _add_throughput_figures(figures: Figures, row: dict[str, Any], calls: float,
+                            echo_rate: float) -> None:
+    """One phase's figures, keyed by its number of chargers (1, 10, 100)."""
+    n, ours = row["connections"], row["ours"]
+    figures.add(f"throughput_{n}_chargers_calls_per_s", calls)
+    # A call is one CALL in and one CALLRESULT out: the bar counts both frames.
+    figures.add(f"throughput_{n}_chargers_frames_per_s", 2 * calls)
+    figures.add(f"throughput_{n}_chargers_rtt_p50_ms", ours["rtt"]["p50"])
+    figures.add(f"throughput_{n}_chargers_rtt_p99_ms", ours["rtt"]["p99"])
+    figures.add(f"echo_{n}_clients_msgs_per_s", echo_rate)
+    figures.add(f"throughput_to_echo_ratio_{n}", calls / echo_rate if echo_rate else None)
+    figures.add(f"throughput_{n}_chargers_recorded_frames", row["recorded"])
+    figures.add(f"throughput_{n}_chargers_problems",
+                row["invalid"] + ours["error_count"] + len(ours["failures"]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases (smoke run)")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="seconds per throughput phase (default 10)")
     parser.add_argument("--latency-seconds", type=float, default=20.0)
+    add_json_argument(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--connections", type=int, default=1, help=argparse.SUPPRESS)
