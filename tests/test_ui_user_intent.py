@@ -240,3 +240,75 @@ def test_current_and_voltage_panels_have_a_phase_legend(panel, metering):
     for name in ("current", "voltage"):
         legend = panel.plot.legends[name]
         assert [label.text for _, label in legend.items] == ["L1", "L2", "L3"], name
+
+
+# ------------------------------------------------------------------ messages
+from PySide6.QtCore import QPoint  # noqa: E402
+from PySide6.QtWidgets import QHeaderView  # noqa: E402
+
+from ocpp_studio.ui.message_model import Column  # noqa: E402
+from ocpp_studio.ui.timeline_dialog import TimelineDialog  # noqa: E402
+
+
+def test_clicking_a_row_stops_follow_newest_and_keeps_it_in_view(qtbot, loop):
+    long_id = "heartbeat-long-message-id-0000000001"  # 36: the most OCPP-J allows
+
+    async def scenario():
+        async with studio() as s:
+            s.window.resize(1000, 500)
+            async with charger(s.url("CP-FOLLOW"), "CP-FOLLOW") as cp:
+                await boot_16(cp)
+                for _ in range(40):
+                    await cp.endpoint.call("Heartbeat", {})
+                await cp.ws.send(f'[2,"{long_id}","Heartbeat",{{}}]')
+                await wait_until(lambda: sum(getattr(r, "unique_id", None) == long_id
+                                             for r in s.rows()) == 2, what="answered")
+                QCoreApplication.processEvents()  # the queued scroll to the newest row
+                table = s.window.table
+                assert s.window.follow_button.isChecked()
+                row = next(i for i, r in enumerate(s.rows())
+                           if getattr(r, "unique_id", None) == long_id)
+                rect = table.visualRect(s.window.model.index(row, Column.ACTION))
+                assert table.viewport().rect().contains(rect)  # followed into view
+                qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                                 pos=rect.center())
+                assert not s.window.follow_button.isChecked()
+                assert s.window.selected_frame_id() == s.rows()[row].id
+                before = s.window.model.rowCount()
+                for _ in range(40):
+                    await cp.endpoint.call("Heartbeat", {})
+                await wait_until(lambda: s.window.model.rowCount() >= before + 80,
+                                 what="more rows")
+                await asyncio.sleep(0)  # let queued scroll requests run, if any
+                QCoreApplication.processEvents()
+                index = s.window.model.index(row, Column.ACTION)
+                assert table.viewport().rect().intersects(table.visualRect(index))
+                # the cut message id: resizable column, full text on hover and in the pane
+                header = table.horizontalHeader()
+                assert header.sectionResizeMode(Column.UNIQUE_ID) == \
+                    QHeaderView.ResizeMode.Interactive
+                tip = s.cell(row, Column.UNIQUE_ID, Qt.ItemDataRole.ToolTipRole)
+                assert long_id in tip
+                assert long_id in s.window.detail.summary.text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_timeline_details_can_be_resized_and_read_in_full(qapp, tmp_path):
+    from test_ui_inspector import make_capture
+    store = make_capture(tmp_path / "t.db")
+    try:
+        dialog = TimelineDialog(store, "CP-1")
+        header = dialog.entries.header()
+        for column in range(3):
+            assert header.sectionResizeMode(column) == QHeaderView.ResizeMode.Interactive
+        item = next(dialog.entries.topLevelItem(i)
+                    for i in range(dialog.entries.topLevelItemCount())
+                    if dialog.entries.topLevelItem(i).text(2))
+        tip = item.toolTip(2)
+        for fact in item.text(2).split("  ·  "):
+            assert fact in tip
+        assert dialog.entries.columnWidth(2) >= dialog.entries.header().sectionSizeHint(2)
+        dialog.close()
+    finally:
+        store.close()

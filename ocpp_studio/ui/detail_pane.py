@@ -101,6 +101,8 @@ class FrameDetail(QWidget):
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # wrap rather than cut: the message id here is the full one the list column cuts
+        self.summary.setWordWrap(True)
         self.go_partner = QPushButton("Go to answer")
         self.go_partner.setToolTip("Select the other message of this request/answer pair")
         self.go_partner.clicked.connect(self._go_partner)
@@ -205,6 +207,7 @@ class FrameDetail(QWidget):
         if record.unique_id:
             parts.append(f"message id <code>{html.escape(record.unique_id)}</code>")
         self.summary.setText(" · ".join(parts))
+        self.summary.setToolTip(f"message id {record.unique_id}" if record.unique_id else "")
         self._show_problem(record, partner)
         self._show_violations(request, answer)
         self.raw.setPlainText(record.raw)

@@ -295,6 +295,8 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._rows_inserted)
         self.model.modelReset.connect(self._update_count)
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+        # clicking a row stops following (as Wireshark does): the chosen frame stays in view
+        self.table.pressed.connect(lambda _index: self.follow_button.setChecked(False))
         self.follow_button.toggled.connect(self._follow_toggled)
         self.detail.go_to_frame.connect(self.select_frame)
         self.prev_problem_button.clicked.connect(lambda: self.go_to_problem(forward=False))

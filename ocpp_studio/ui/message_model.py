@@ -63,6 +63,8 @@ HEADERS = {
     Column.TYPE: "Type", Column.ACTION: "Action", Column.UNIQUE_ID: "Message id",
     Column.LATENCY: "Latency", Column.STATE: "State",
 }
+#: columns whose text can be longer than the column: their tooltip shows it whole
+FULL_TEXT_COLUMNS = {Column.CHARGER, Column.ACTION, Column.UNIQUE_ID}
 TOOLTIPS = {
     Column.DIRECTION: "→ CSMS: sent by the charger.  → Charger: sent by the central system.",
     Column.LATENCY: "Time between a request and its answer.",
@@ -275,12 +277,24 @@ class MessageTableModel(QAbstractTableModel):
             level = severity(record)
             return self._icon(level) if level else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            if record.id is not None and record.id == self.partner_id:
-                return "The other half of the selected request/answer pair"
-            return problem_text(record)
+            return self._tooltip(record, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _tooltip(self, record: FrameRecord, column: Column) -> str | None:
+        """The full text of cells a narrow column cuts (message id, action, charger),
+        then what is wrong with the frame or that it is the selected one's partner."""
+        lines = []
+        if column in FULL_TEXT_COLUMNS and self.display(record, column):
+            lines.append(f"{HEADERS[column]}: {self.display(record, column)}")
+        if record.id is not None and record.id == self.partner_id:
+            lines.append("The other half of the selected request/answer pair")
+        else:
+            problem = problem_text(record)
+            if problem:
+                lines.append(problem)
+        return "\n".join(lines) or None
 
     def display(self, record: FrameRecord, column: Column) -> str:
         if column == Column.TIME:

@@ -98,11 +98,10 @@ class TimelineDialog(QDialog):
         self.entries.setAlternatingRowColors(True)
         self.entries.setUniformRowHeights(True)
         header = self.entries.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        # What happened is the answer to "why does it go offline": never cut it;
-        # the handshake details may scroll.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # every column can be dragged wider; reload() sizes them to their contents and
+        # the details scroll sideways instead of being cut at the window edge
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -131,10 +130,15 @@ class TimelineDialog(QDialog):
         for entry in self.timeline.entries:
             if entry.kind not in icons:
                 icons[entry.kind] = _kind_icon(entry.kind)
+            details = _detail_text(entry.detail)
             item = QTreeWidgetItem([format_time(entry.ts_us, utc=self.utc, with_date=True),
-                                    entry.title, _detail_text(entry.detail)])
+                                    entry.title, details])
             item.setIcon(1, icons[entry.kind])
-            item.setToolTip(2, json.dumps(entry.detail, indent=2, default=str))
+            item.setToolTip(1, entry.title)
+            # hovering shows the whole text, one fact a line, then everything recorded
+            raw = json.dumps(entry.detail, indent=2, default=str)
+            item.setToolTip(2, f"{details.replace('  ·  ', chr(10))}\n\n{raw}" if details
+                            else raw)
             if entry.kind in ("refused", "disconnected"):
                 item.setForeground(1, QColor(theme.ROW_FOREGROUND["error"]))
             elif entry.kind == "silence":
@@ -143,6 +147,8 @@ class TimelineDialog(QDialog):
         if not self.timeline.entries:
             self.entries.addTopLevelItem(QTreeWidgetItem(["", "Nothing recorded for this charger",
                                                           ""]))
+        for column in range(self.entries.columnCount()):
+            self.entries.resizeColumnToContents(column)
 
     def entry_titles(self) -> list[str]:
         return [self.entries.topLevelItem(i).text(1)
