@@ -131,8 +131,9 @@ class AppSettings:
 
     def save(self, path: Path | None = None) -> None:
         path = path or user_config_dir() / "settings.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        private_dir(path.parent)
+        with open_private(path) as out:  # 0600: it holds the chargers' Basic-auth passwords
+            out.write(json.dumps(asdict(self), indent=2))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AppSettings":

@@ -196,3 +196,15 @@ def test_websockets_debug_log_shows_no_basic_auth_or_password(caplog):
     text = caplog.text
     assert "Authorization: Basic [hidden]" in text  # the header is still visible as such
     assert token not in text and password not in text and "0123456789abcdef" not in text
+
+
+@POSIX
+def test_settings_file_with_charger_passwords_is_owner_only(tmp_path):
+    from ocpp_studio.settings import AppSettings
+    settings = AppSettings()
+    settings.csms.passwords = {"CP1": "correct-horse-battery"}
+    path = tmp_path / "config" / "settings.json"
+    settings.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert AppSettings.load(path).csms.passwords == {"CP1": "correct-horse-battery"}
