@@ -51,9 +51,13 @@ def private_dir(path: str | Path, *, ours: bool = False) -> Path:
 
 
 def private_file(path: str | Path) -> Path:
-    """Make ``path`` owner-only (0600), creating it empty if missing."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
+    """Make ``path`` owner-only (0600), creating it empty if missing. A file that cannot be
+    opened for writing is left for its real user (SQLite) to report."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        log.debug("cannot create %s owner-only: %s", path, exc)
+        return Path(path)
     _chmod(Path(path), 0o600)  # O_CREAT's mode does not apply to an existing file
     return Path(path)
 
