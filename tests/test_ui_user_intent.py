@@ -126,11 +126,16 @@ def test_phase_rotation_editor_shows_each_connector_and_keeps_the_value(qtbot, l
     assert isinstance(widget, ConnectorList)
     assert {k: c.currentText() for k, c in widget.combos.items()} == {
         "0": "NotApplicable", "1": "NotApplicable"}
-    qtbot.keyClick(widget, Qt.Key.Key_Return)
-    editor.delegate.setModelData(widget, editor.tree.model(), editor.tree.currentIndex())
+    qtbot.keyClick(widget.combos["0"], Qt.Key.Key_Return)  # Enter, nothing changed
+    QCoreApplication.processEvents()
+    assert editor.tree.indexWidget(editor.tree.currentIndex()) is None  # editor closed
     assert editor.pending == {}
+    assert editor.rows["ConnectorPhaseRotation"].text(COL_VALUE) == \
+        "0.NotApplicable,1.NotApplicable"
+    widget = open_value_editor(editor, "ConnectorPhaseRotation")
     widget.combos["1"].setCurrentText("RST")
-    editor.delegate.setModelData(widget, editor.tree.model(), editor.tree.currentIndex())
+    qtbot.keyClick(widget.combos["1"], Qt.Key.Key_Return)
+    QCoreApplication.processEvents()
     assert editor.pending == {"ConnectorPhaseRotation": "0.NotApplicable,1.RST"}
 
 

@@ -155,6 +155,7 @@ class ConnectorList(QFrame):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAutoFillBackground(True)
+        self.setBackgroundRole(self.palette().ColorRole.Base)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._allowed = tuple(allowed)
         self._connectors = list(connectors or [])
@@ -184,6 +185,9 @@ class ConnectorList(QFrame):
             name = "Whole charger (0)" if connector == "0" else f"Connector {connector}"
             self._layout.addRow(name, combo)
             self.combos[connector] = combo
+        # the view placed the editor before it knew the rows: grow to show every connector
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width(), 260), max(self.height(), hint.height()))
 
     def value(self) -> str:
         parts = [f"{connector}.{combo.currentText()}" for connector, combo in self.combos.items()]
