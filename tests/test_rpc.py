@@ -275,3 +275,57 @@ def test_cancelled_call_is_marked_lost_and_its_answer_late():
         answer = link.store.frames()[1]
         assert answer.state == CallState.LATE.value and "was cancelled" in answer.problem
     run(scenario())
+
+
+def _answering_csms(version=OcppVersion.V16):
+    """A CSMS endpoint on a capture store that answers Heartbeat, and what it sent."""
+    store = CaptureStore(":memory:")
+    sent = []
+
+    async def capture(text):
+        sent.append(text)
+
+    csms = RpcEndpoint(version=version, role="csms", charger_id="CP1", send=capture,
+                       recorder=store, handler=lambda a, p: {"currentTime": "2026-01-01T00:00:00Z"})
+    return csms, store, sent
+
+
+def test_reused_message_id_is_a_problem_on_the_frame_and_still_answered():
+    """OCPP-J §4.1.4: a CALL's id must differ from every earlier CALL id on the connection."""
+    async def scenario():
+        csms, store, sent = _answering_csms()
+        await csms.receive('[2,"dup-1","Heartbeat",{}]')
+        await csms.receive('[2,"other","Heartbeat",{}]')
+        await csms.receive('[2,"dup-1","Heartbeat",{}]')
+        assert [s[:10] for s in sent] == ['[3,"dup-1"', '[3,"other"', '[3,"dup-1"']
+        first, _, again = store.frames(direction="to_csms")
+        assert first.problem is None
+        assert again.valid and "Duplicate message id 'dup-1'" in again.problem
+        assert "Heartbeat" in again.problem and again.state == CallState.ANSWERED.value
+        problems = store.frames(problems_only=True)
+        assert [f.id for f in problems] == [again.id], "only the reused frame is a problem"
+    run(scenario())
+
+
+def test_reused_id_joins_other_problems_without_changing_the_answer():
+    async def scenario():
+        csms, store, sent = _answering_csms()
+        await csms.receive('[2,"dup-2","Heartbeat",{}]')
+        await csms.receive('[2,"dup-2","BootNotification",{"chargePointVendor":"Acme"}]')
+        await csms.receive('[2,"dup-2","FooBar",{}]')
+        _, broken, unknown = store.frames(direction="to_csms")
+        assert "schema" in broken.problem and "Duplicate message id" in broken.problem
+        assert "Unknown action" in unknown.problem and "Duplicate message id" in unknown.problem
+        # The CALLERROR texts say what is wrong with the payload, as before.
+        assert '"OccurenceConstraintViolation"' in sent[1] and "Duplicate" not in sent[1]
+        assert '"NotImplemented"' in sent[2]
+    run(scenario())
+
+
+def test_ids_of_other_connections_are_not_duplicates():
+    async def scenario():
+        for _ in range(2):  # each endpoint is a connection of its own
+            csms, store, _ = _answering_csms(OcppVersion.V201)
+            await csms.receive('[2,"1","Heartbeat",{}]')
+            assert store.frames()[0].problem is None
+    run(scenario())

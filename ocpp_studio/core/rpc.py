@@ -37,6 +37,10 @@ Sender = Callable[[str], Awaitable[None]]
 #: How many ids of timed-out calls we remember, to recognise late answers.
 _TIMED_OUT_MEMORY = 256
 
+#: How many message ids of received CALLs we remember per connection, to flag a
+#: sender that reuses one. Bounded so a long session cannot grow without limit.
+_SEEN_CALL_IDS = 1024
+
 
 class CallError(Exception):
     """A CALLERROR: raised by a handler to answer with one, and by ``call`` when
@@ -104,6 +108,12 @@ class _PendingCall:
     gave_up: str = ""  # why we stopped waiting: "timed out" or "was cancelled"
 
 
+def _joined(*problems: str | None) -> str | None:
+    """Several reasons a frame is a problem, as one text (None when there are none)."""
+    present = [p for p in problems if p]
+    return "; ".join(present) if present else None
+
+
 def describe_violations(action: str, violations: list[schemas.Violation]) -> str:
     listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
     more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
@@ -142,6 +152,7 @@ class RpcEndpoint:
         self._pending: dict[str, _PendingCall] = {}
         self._timed_out: OrderedDict[str, _PendingCall] = OrderedDict()
         self._handling: set[str] = set()
+        self._seen_call_ids: OrderedDict[str, str] = OrderedDict()  # id -> its first action
         self._tasks: set[asyncio.Task] = set()
         self._closed_reason: str | None = None
         self.incoming = Direction.TO_CSMS if role == "csms" else Direction.TO_CHARGER
@@ -216,10 +227,12 @@ class RpcEndpoint:
         base = dict(direction=self.incoming, raw=frame.raw, ts_us=received_us,
                     message_type=int(MessageType.CALL), unique_id=frame.unique_id,
                     action=action, state=CallState.PENDING.value)
+        reused = self._reused_id_problem(frame)
         refusal = self._refuse_call(frame)
         if refusal is not None:
             fault, problem = refusal
-            row_id = self._record_incoming(self._record(**base, problem=problem), receipt)
+            row_id = self._record_incoming(
+                self._record(**base, problem=_joined(problem, reused)), receipt)
             await self._send_error(frame.unique_id, fault, problem, {}, row_id, received_us,
                                    action)
             return
@@ -227,7 +240,7 @@ class RpcEndpoint:
         problem = describe_violations(action, violations) if violations else None
         row_id = self._record_incoming(self._record(
             **base, valid=not violations, violations=[v.as_dict() for v in violations],
-            problem=problem), receipt)
+            problem=_joined(problem, reused)), receipt)
         # A payload that is not a JSON object is not the action's PDU at all (OCPP-J §4.2.3
         # FormationViolation / 2.0.1 FormatViolation): even tolerant mode has nothing to process.
         shapeless = not isinstance(frame.payload, dict)
@@ -251,6 +264,26 @@ class RpcEndpoint:
         else:
             self._handling.discard(frame.unique_id)
             await self._send_result(frame, outcome, row_id, received_us)
+
+    def _reused_id_problem(self, frame: Frame) -> str | None:
+        """Why this CALL's message id is a problem, when the sender used it before.
+
+        OCPP-J 1.6 §4.1.4 (errata 2025-04) and 2.0.1 Part 4 §4.1.4: a CALL's id MUST
+        differ from every id the sender used before on the connection. One endpoint is
+        one connection, so we remember the last ``_SEEN_CALL_IDS`` ids received here and
+        flag a reuse, whether the earlier CALL is answered or not. The frame is still
+        handled and answered as usual: the flag is for the log, not a refusal.
+        """
+        earlier = self._seen_call_ids.pop(frame.unique_id, None)
+        self._seen_call_ids[frame.unique_id] = earlier if earlier is not None else (
+            frame.action or "")
+        while len(self._seen_call_ids) > _SEEN_CALL_IDS:
+            self._seen_call_ids.popitem(last=False)
+        if earlier is None:
+            return None
+        earlier_call = f"{earlier} CALL" if earlier else "CALL"
+        return (f"Duplicate message id {frame.unique_id!r}: already used by an earlier "
+                f"{earlier_call} on this connection (OCPP-J §4.1.4: every CALL needs a new id)")
 
     def _refuse_call(self, frame: Frame) -> tuple[Fault, str] | None:
         action = frame.action or ""
