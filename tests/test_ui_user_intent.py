@@ -248,7 +248,6 @@ def test_current_and_voltage_panels_have_a_phase_legend(panel, metering):
 
 
 # ------------------------------------------------------------------ messages
-from PySide6.QtCore import QPoint  # noqa: E402
 from PySide6.QtWidgets import QHeaderView  # noqa: E402
 
 from ocpp_studio.ui.message_model import Column  # noqa: E402

@@ -487,6 +487,7 @@ class OffPeakPanel(QWidget):
         if self.charger is None or not self.connected() or self._busy:
             return self._apply_hours(hours, "")  # says why nothing can be sent
         if not self.confirm_hours(hours, "Use the default off-peak hours?"):
+            log.info("default off-peak hours for %s: the owner said no", self.charger)
             self._say("Nothing was changed.")
             current = getattr(self.status, "hours", None)  # the click toggled the button
             self.default_button.setChecked(current is not None and not self._editing and
