@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from . import __version__
+from .core.secrets import hide_credentials_in_library_logs
 from .settings import APP_NAME, private_dir, private_file
 
 LOG_FILE_NAME = "ocpp-studio.log"
@@ -84,51 +85,6 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     def _open(self):  # type: ignore[no-untyped-def]
         private_file(self.baseFilename)
         return super()._open()
-
-
-# ------------------------------------------------ credentials in library logs
-#: Loggers of the websockets library: at DEBUG they print every handshake header (the
-#: charger's ``Authorization: Basic …``) and the start of every frame (ChangeConfiguration
-#: of AuthorizationKey). The studio's own capture shows frames, with passwords masked.
-WEBSOCKETS_LOGGERS = ("websockets", "websockets.server", "websockets.client")
-#: Headers whose value is a credential.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-HIDDEN = "[hidden]"
-
-
-class CredentialFilter(logging.Filter):
-    """Rewrites websockets' debug records so that no credential reaches any handler."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if not isinstance(args, tuple) or not args:
-            return True
-        if record.msg in ("> %s: %s", "< %s: %s") and len(args) == 2 \
-                and str(args[0]).lower() in SECRET_HEADERS:
-            scheme = str(args[1]).split(" ", 1)[0] if " " in str(args[1]) else ""
-            record.args = (args[0], f"{scheme} {HIDDEN}".strip())
-        elif record.msg in ("> %s", "< %s") and len(args) == 1 and _is_data_frame(args[0]):
-            frame = args[0]
-            record.args = (f"{frame.opcode.name} {HIDDEN} [{len(frame.data)} bytes]",)
-        return True
-
-
-def _is_data_frame(value: object) -> bool:
-    opcode = getattr(value, "opcode", None)
-    return getattr(opcode, "name", None) in ("TEXT", "BINARY", "CONT") \
-        and hasattr(value, "data")
-
-
-_FILTER = CredentialFilter()
-
-
-def hide_credentials_in_library_logs() -> None:
-    """Install the credential filter on the websockets loggers (idempotent). A filter on a
-    logger sees the records created on it, so each logger websockets uses gets one."""
-    for name in WEBSOCKETS_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
 
 
 hide_credentials_in_library_logs()  # whoever imports the app's logging set-up is covered

@@ -208,3 +208,29 @@ def test_settings_file_with_charger_passwords_is_owner_only(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert AppSettings.load(path).csms.passwords == {"CP1": "correct-horse-battery"}
+
+
+def test_demo_charger_debug_log_shows_no_basic_auth(caplog):
+    """``ocpp-studio -v demo-charger --password …`` logs through websockets.client."""
+    from ocpp_studio.core import secrets
+    from ocpp_studio.demo.charger import DemoCharger
+    from ocpp_studio.demo.config import DemoChargerConfig
+    for name in secrets.WEBSOCKETS_LOGGERS:  # as in a fresh demo-charger process
+        logging.getLogger(name).removeFilter(secrets._FILTER)
+    password = "correct-horse-battery"
+    token = base64.b64encode(f"CP9:{password}".encode()).decode()
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario():
+        async with running_csms(passwords={"CP9": password}) as csms:
+            charger = DemoCharger(csms.url("CP9").rsplit("/", 1)[0],
+                                  DemoChargerConfig(charger_id="CP9", basic_auth_password=password))
+            task = asyncio.create_task(charger.run())
+            try:
+                assert await charger.wait_booted(20)
+            finally:
+                await charger.stop()
+                await asyncio.wait_for(task, 20)
+    asyncio.run(scenario())
+    assert "> Authorization: Basic [hidden]" in caplog.text
+    assert token not in caplog.text and password not in caplog.text

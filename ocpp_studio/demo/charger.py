@@ -30,7 +30,7 @@ from ..core.clock import Clock
 from ..core.errors import Fault
 from ..core.records import FrameRecorder, MemoryRecorder
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, RpcEndpoint
-from ..core.secrets import is_secret_name
+from ..core.secrets import hide_credentials_in_library_logs, is_secret_name
 from ..core.versions import OcppVersion
 from .config import DemoChargerConfig
 from .devicemodel import DeviceModel201, Variable, build_device_model
@@ -317,6 +317,7 @@ class DemoCharger:
             # Security whitepaper §2 profile 1/2: HTTP Basic, user = charge point id.
             token = base64.b64encode(f"{self.config.charger_id}:{password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
+            hide_credentials_in_library_logs()  # websockets would print the header at DEBUG
         async with connect(self.url, subprotocols=[self.version.value],  # type: ignore[list-item]
                            additional_headers=headers, open_timeout=5, proxy=None,
                            ping_interval=None) as ws:
