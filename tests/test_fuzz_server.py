@@ -16,7 +16,19 @@ Properties checked for every frame:
   CALLRESULT, or a CALLERROR whose code is an error code of that OCPP version
   and whose id is the frame's id (when it is a valid message id) or "-1";
 * something shaped like a CALLRESULT/CALLERROR gets no answer, and is
-  recorded as unmatched (or as unreadable, with the reason).
+  recorded as unmatched (or as unreadable, with the reason);
+* a readable CALL reusing a message id of an earlier CALL on the connection is
+  recorded with a duplicate-id problem (OCPP-J §4.1.4), and only then.
+
+The oracle reads JSON with the server's own parser, in the server's own call: a
+spy around ``frames.loads`` keeps what the server's parse of each text gave.
+How deep a nesting the parser reads depends on the C stack already in use
+(Python 3.12 counts C recursion), so a second parse anywhere else -- the test's
+main thread, or even another task on the server's loop -- can disagree with the
+server near the limit. The structure checks after that stay the oracle's own.
+
+Also covered: frames over 64 KB, binary frames, pipelined frames reusing an id,
+several chargers at once, and every capture in an SQLite file (not memory).
 
 Core bugs found while fuzzing are kept as regression tests at the end.
 """
@@ -27,8 +39,10 @@ import asyncio
 import json
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -37,6 +51,7 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import ClientConnection, connect
 
 from ocpp_studio.capture.store import CaptureStore, FrameQuery
+from ocpp_studio.core import frames as frames_module
 from ocpp_studio.core.errors import ERROR_CODES
 from ocpp_studio.core.records import FrameRecord
 from ocpp_studio.core.rpc import CallTimeout
@@ -50,6 +65,9 @@ VERSIONS = [V16, V201]
 CHARGER = "CP-FUZZ"
 WAIT = 30.0  # seconds; only ever reached when something is broken
 MAX_ID = 36
+SEEN_IDS = 1024  # how many CALL ids the server remembers per connection (core/rpc.py)
+DUPLICATE = "Duplicate message id"
+BIG = 64 * 1024 + 1  # bytes: a frame past 64 KB
 
 # Inputs the strategies once avoided because they tripped core bugs (now fixed,
 # with regression tests at the end of this file). Kept as switches: set one to
@@ -69,6 +87,36 @@ class Exchange:
     outgoing: list[FrameRecord]  # new CSMS->charger records, sentinel's answer excluded
     sentinel_answer: str
     session_kept: bool
+    parsed: Any = None  # what the server's parser made of raw: a value or the exception
+    earlier_call_ids: frozenset[str] = frozenset()  # readable CALL ids sent before it
+
+
+class _NotParsed:
+    """The server never parsed the frame (a harness bug: every frame is parsed)."""
+
+
+#: text -> what the server's own ``frames.loads`` call gave (value or exception).
+SERVER_PARSES: dict[str, Any] = {}
+
+
+def _spy_on_server_parser() -> Any:
+    """Wrap frames.loads so each outcome the server sees is kept for the oracle.
+
+    A plain function, not a callable object: calling it stays a Python-to-Python
+    call, which uses no C stack, so the server's depth limit is unchanged."""
+    original = frames_module.loads
+
+    def loads(text: str) -> Any:
+        try:
+            value = original(text)
+        except BaseException as exc:
+            SERVER_PARSES[text] = exc
+            raise
+        SERVER_PARSES[text] = value
+        return value
+
+    frames_module.loads = loads
+    return original
 
 
 @dataclass
@@ -82,6 +130,8 @@ class Target:
     session: Any = None
     sent: int = 0
     reconnects: int = 0
+    # readable CALL ids sent on this connection, oldest first, as the server remembers them
+    call_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
     async def connect(self) -> None:
         url = f"ws://127.0.0.1:{self.server.port}/ocpp/{CHARGER}"
@@ -92,8 +142,18 @@ class Target:
                 break
             await asyncio.sleep(0.01)
         self.session = self.central.sessions[CHARGER]
+        self.call_ids = OrderedDict()
 
-    async def exchange(self, raw: str) -> Exchange:
+    def _note_call_id(self, unique_id: str) -> None:
+        self.call_ids.pop(unique_id, None)
+        self.call_ids[unique_id] = None
+        while len(self.call_ids) > SEEN_IDS:
+            self.call_ids.popitem(last=False)
+
+    async def exchange(self, sent: str | bytes) -> Exchange:
+        """Send one frame (bytes go as a binary frame), then the sentinel."""
+        # The server reads a binary frame as UTF-8, replacing what is not.
+        raw = sent.decode("utf-8", errors="replace") if isinstance(sent, bytes) else sent
         if self.ws is None or self.ws.close_code is not None or self.session.endpoint.closed:
             # A previous example broke the connection (and failed for it);
             # start this one on a fresh connection so failures stay independent.
@@ -104,7 +164,9 @@ class Target:
         sentinel_id = str(uuid.uuid4())
         sentinel = json.dumps([2, sentinel_id, "Heartbeat", {}])
         assert self.ws is not None
-        await self.ws.send(raw)
+        SERVER_PARSES.clear()
+        earlier = frozenset(self.call_ids)
+        await self.ws.send(sent)
         await self.ws.send(sentinel)
         self.sent += 1
         answers: list[str] = []
@@ -123,13 +185,21 @@ class Target:
                     and r.unique_id != sentinel_id]
         kept = (self.central.sessions.get(CHARGER) is self.session
                 and not self.session.endpoint.closed and self.ws.close_code is None)
-        return Exchange(raw, answers, incoming, outgoing, sentinel_answer, kept)
+        exchange = Exchange(raw, answers, incoming, outgoing, sentinel_answer, kept,
+                            SERVER_PARSES.get(raw, _NotParsed()), earlier)
+        readable_call = expected_for(raw, exchange.parsed).result_allowed
+        if readable_call:
+            self._note_call_id(_call_id(exchange.parsed))
+        self._note_call_id(sentinel_id)
+        return exchange
 
 
 class LiveServers:
     """Servers and connections on one event loop in a background thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.frame_counts: dict[Path, int] = {}
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="fuzz-loop",
                                        daemon=True)
@@ -146,7 +216,8 @@ class LiveServers:
         return self.targets[key]
 
     async def _start(self, version: OcppVersion, tolerant: bool) -> Target:
-        store = CaptureStore(":memory:")
+        # A capture file, as the app uses: commits, WAL and its checkpointer included.
+        store = CaptureStore(self.folder / f"fuzz-{version.value}-{tolerant}.sqlite")
         central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0, tolerant=tolerant))
         server = CsmsServer(central)
         await server.start()
@@ -154,7 +225,8 @@ class LiveServers:
         await target.connect()
         return target
 
-    def exchange(self, version: OcppVersion, raw: str, tolerant: bool = False) -> Exchange:
+    def exchange(self, version: OcppVersion, raw: str | bytes,
+                 tolerant: bool = False) -> Exchange:
         target = self.target(version, tolerant)
         return self.run(target.exchange(raw))
 
@@ -163,6 +235,7 @@ class LiveServers:
             if target.ws is not None:
                 await target.ws.close()
             await target.server.stop()
+            self.frame_counts[Path(target.store.path)] = target.store.count_frames()
             target.store.close()
 
     def close(self) -> None:
@@ -175,12 +248,23 @@ class LiveServers:
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[LiveServers]:
-    servers = LiveServers()
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServers]:
+    original_loads = _spy_on_server_parser()
+    servers = LiveServers(tmp_path_factory.mktemp("fuzz-captures"))
     try:
         yield servers
     finally:
-        servers.close()
+        try:
+            servers.close()
+        finally:
+            frames_module.loads = original_loads
+    for path, count in servers.frame_counts.items():
+        # Everything the live store counted is in the file, readable by another connection.
+        reader = CaptureStore(path, read_only=True)
+        try:
+            assert reader.count_frames() == count > 0, path
+        finally:
+            reader.close()
     for target in servers.targets.values():
         assert target.reconnects == 0, (
             f"{target.version.label} tolerant={target.tolerant}: the connection broke "
@@ -200,12 +284,18 @@ def _valid_id(value: Any) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_ID else None
 
 
-def expected_for(raw: str) -> Expected:
-    """What OCPP-J asks the server to do with one incoming text frame."""
-    try:
-        message = json.loads(raw, parse_float=Decimal)
-    except (ValueError, RecursionError):
+def _call_id(message: Any) -> str:
+    return message[1]
+
+
+def expected_for(raw: str, parsed: Any) -> Expected:
+    """What OCPP-J asks the server to do with one incoming text frame, given what
+    the server's own parser made of it (``parsed``: a value or the exception)."""
+    assert not isinstance(parsed, _NotParsed), f"the server never parsed {raw[:200]!r}"
+    if isinstance(parsed, (ValueError, RecursionError)):
         return Expected(True, {"-1"})
+    assert not isinstance(parsed, BaseException), f"{raw[:200]!r}: parser raised {parsed!r}"
+    message = parsed
     if not isinstance(message, list) or not message:
         return Expected(True, {"-1"})
     type_id = message[0]
@@ -228,7 +318,7 @@ def expected_for(raw: str) -> Expected:
 
 def check_exchange(version: OcppVersion, exchange: Exchange, tolerant: bool = False) -> None:
     raw = exchange.raw
-    expected = expected_for(raw)
+    expected = expected_for(raw, exchange.parsed)
     assert exchange.session_kept, f"the connection or session did not survive {raw[:200]!r}"
     sentinel = json.loads(exchange.sentinel_answer)
     assert sentinel[0] == 3, f"sentinel Heartbeat not answered normally: {sentinel}"
@@ -238,6 +328,12 @@ def check_exchange(version: OcppVersion, exchange: Exchange, tolerant: bool = Fa
     record = exchange.incoming[0]
     assert record.raw == raw
     assert record.charger == CHARGER and record.id is not None
+    flagged = DUPLICATE in (record.problem or "")
+    if expected.result_allowed:
+        reused = _call_id(exchange.parsed) in exchange.earlier_call_ids
+        assert flagged == reused, f"{raw[:200]!r}: duplicate id flagged={flagged}: {record}"
+    else:
+        assert not flagged, record
 
     # Every answer is on the wire exactly as recorded, and paired with the frame.
     assert [r.raw for r in exchange.outgoing] == exchange.answers
@@ -422,8 +518,8 @@ def mutated_frames(draw: st.DrawFn, version: OcppVersion) -> str:
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from([
             "set", "set", "set", "delete", "add", "action", "type", "id", "null_payload",
-            "deep", "extra", "drop", "truncate", "payload"]))
-        if kind in ("set", "delete", "deep", "add"):
+            "deep", "extra", "drop", "truncate", "payload", "big"]))
+        if kind in ("set", "delete", "deep", "add", "big"):
             places = _locations(frame[3]) if len(frame) > 3 else []
             if kind == "add" or not places:
                 target = frame[3] if len(frame) > 3 and isinstance(frame[3], dict) else None
@@ -433,6 +529,8 @@ def mutated_frames(draw: st.DrawFn, version: OcppVersion) -> str:
             container, key = places[draw(st.integers(0, len(places) - 1))]
             if kind == "set":
                 container[key] = draw(json_values)
+            elif kind == "big":  # past 64 KB, where some websocket stacks change framing
+                container[key] = "x" * draw(st.integers(BIG, 3 * BIG))
             elif kind == "deep":
                 container[key] = RawToken(deep(draw(st.integers(1, 1500)),
                                                draw(st.sampled_from(["list", "dict"]))))
@@ -748,3 +846,129 @@ def test_regression_decimal_message_type_id_kills_connection(raw: str) -> None:
     answers, alive, recorded = asyncio.run(_fresh_exchange(V16, raw))
     assert alive, "the connection was closed"
     assert raw in recorded, "the frame was not recorded"
+
+
+# ------------------------------------------------- what the wider trial threw at it
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+@settings(FUZZ, max_examples=150)
+@given(data=st.data())
+def test_binary_frames(live: LiveServers, version: OcppVersion, data: st.DataObject) -> None:
+    """OCPP-J frames are text, but a binary frame is read as UTF-8 and handled the same."""
+    sent = data.draw(st.one_of(st.binary(max_size=200),
+                               mutated_frames(version).map(str.encode),
+                               random_text.map(lambda t: t.encode("utf-8"))), label="bytes")
+    exchange = live.exchange(version, sent)
+    check_exchange(version, exchange)
+    assert exchange.incoming[0].raw == sent.decode("utf-8", errors="replace")
+
+
+BIG_FRAMES = {
+    "valid": ('[2,"big-ok","DataTransfer",{"vendorId":"acme","data":"%s"}]', 3),
+    "not_json": ('[2,"big-nj","DataTransfer",{"vendorId":"acme","data":"%s"', 4),
+    "bad_schema": ('[2,"big-bs","DataTransfer",{"vendorId":"%s"}]', 4),
+    "response": ('[3,"big-rs",{"data":"%s"}]', None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BIG_FRAMES))
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+def test_frames_over_64kb(live: LiveServers, version: OcppVersion, binary: bool,
+                          case: str) -> None:
+    template, answer_type = BIG_FRAMES[case]
+    raw = template % ("x" * (BIG + 1000))
+    assert len(raw.encode()) > 64 * 1024
+    exchange = live.exchange(version, raw.encode() if binary else raw)
+    check_exchange(version, exchange)
+    assert exchange.incoming[0].raw == raw, "the big frame was not recorded byte for byte"
+    assert [json.loads(a)[0] for a in exchange.answers] == ([answer_type] if answer_type else [])
+
+
+async def _pipelined(version: OcppVersion, charger: str, store: CaptureStore, port: int,
+                     frames: list[str]) -> list[str]:
+    """Send every frame without waiting, then a sentinel; the answers before its answer."""
+    async with connect(f"ws://127.0.0.1:{port}/ocpp/{charger}", subprotocols=[version.value],
+                       max_size=None) as ws:
+        for frame in frames:
+            await ws.send(frame)
+        await ws.send('[2,"sentinel","Heartbeat",{}]')
+        answers: list[str] = []
+        async with asyncio.timeout(WAIT):
+            while '"sentinel"' not in (message := str(await ws.recv())):
+                answers.append(message)
+    return answers
+
+
+def _template_calls(version: OcppVersion, ids: list[str], picks: list[int]) -> list[str]:
+    templates = TEMPLATES[version]
+    return [json.dumps([2, unique_id, *templates[pick % len(templates)]])
+            for unique_id, pick in zip(ids, picks)]
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+@settings(FUZZ, max_examples=25)
+@given(unique_id=message_ids.filter(lambda i: _valid_id(i) is not None and i != "sentinel"),
+       picks=st.lists(st.integers(0, 20), min_size=2, max_size=6))
+def test_pipelined_frames_reusing_one_id(tmp_path_factory: pytest.TempPathFactory,
+                                         version: OcppVersion, unique_id: str,
+                                         picks: list[int]) -> None:
+    """A charger sending CALLs with one id without waiting: each is answered, once, with
+    that id; every one after the first is a problem in the capture, and only those."""
+    async def scenario() -> tuple[list[str], list[FrameRecord], list[FrameRecord]]:
+        store = CaptureStore(tmp_path_factory.mktemp("pipelined") / "capture.sqlite")
+        try:
+            central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+            async with CsmsServer(central) as server:
+                frames = _template_calls(version, [unique_id] * len(picks), picks)
+                answers = await _pipelined(version, CHARGER, store, server.port, frames)
+            incoming = [f for f in store.frames(charger=CHARGER, direction="to_csms")
+                        if '"sentinel"' not in f.raw]
+            return answers, incoming, store.frames(problems_only=True)
+        finally:
+            store.close()
+
+    answers, incoming, problems = asyncio.run(scenario())
+    assert [json.loads(a)[1] for a in answers] == [unique_id] * len(picks)
+    assert len(incoming) == len(picks)
+    assert DUPLICATE not in (incoming[0].problem or "")
+    assert all(DUPLICATE in (f.problem or "") for f in incoming[1:]), incoming
+    flagged = {f.id for f in problems if DUPLICATE in (f.problem or "")}
+    assert flagged == {f.id for f in incoming[1:]}
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+@settings(FUZZ, max_examples=10)
+@given(picks=st.lists(st.lists(st.integers(0, 20), min_size=1, max_size=8),
+                      min_size=2, max_size=5))
+def test_several_chargers_at_once(tmp_path_factory: pytest.TempPathFactory,
+                                  version: OcppVersion, picks: list[list[int]]) -> None:
+    """Chargers connected together, all sending at once and all using the same ids:
+    each hears only its own answers, each frame is recorded under its own charger,
+    and an id another charger used is no duplicate."""
+    chargers = [f"CP-MULTI-{n}" for n in range(len(picks))]
+
+    async def scenario() -> tuple[list[list[str]], CaptureStore]:
+        store = CaptureStore(tmp_path_factory.mktemp("multi") / "capture.sqlite")
+        central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        async with CsmsServer(central) as server:
+            batches = [_template_calls(version, [str(n) for n in range(len(p))], p)
+                       for p in picks]
+            answers = await asyncio.gather(*(
+                _pipelined(version, charger, store, server.port, batch)
+                for charger, batch in zip(chargers, batches)))
+        return list(answers), store
+
+    answers, store = asyncio.run(scenario())
+    try:
+        for charger, batch_picks, heard in zip(chargers, picks, answers):
+            ids = [str(n) for n in range(len(batch_picks))]
+            # A handler may finish out of order; each id is answered exactly once.
+            assert sorted(json.loads(a)[1] for a in heard) == sorted(ids), heard
+            incoming = [f for f in store.frames(charger=charger, direction="to_csms")
+                        if '"sentinel"' not in f.raw]
+            assert [f.raw for f in incoming] == _template_calls(version, ids, batch_picks)
+            assert not any(DUPLICATE in (f.problem or "") for f in incoming)
+            outgoing = store.frames(charger=charger, direction="to_charger")
+            assert sorted(f.raw for f in outgoing if '"sentinel"' not in f.raw) == sorted(heard)
+    finally:
+        store.close()
