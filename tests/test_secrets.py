@@ -234,3 +234,19 @@ def test_demo_charger_debug_log_shows_no_basic_auth(caplog):
     asyncio.run(scenario())
     assert "> Authorization: Basic [hidden]" in caplog.text
     assert token not in caplog.text and password not in caplog.text
+
+
+@POSIX
+def test_commissioning_state_is_owner_only_even_over_a_leftover_tmp(tmp_path):
+    from ocpp_studio.commissioning.engine import CommissioningRun
+    from ocpp_studio.commissioning.profile import CommissioningProfile
+    folder = tmp_path / "run"
+    state = folder / "commissioning-state.json"
+    folder.mkdir()
+    leftover = folder / "commissioning-state.json.tmp"  # from a run killed mid-save
+    leftover.write_text("{}")
+    os.chmod(leftover, 0o644)
+    run = CommissioningRun(None, "CP1", CommissioningProfile(), steps=[], state_path=state)
+    run.ctx.choices["password"] = "generated-password-1"
+    run.save_state()
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600

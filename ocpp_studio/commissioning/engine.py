@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 from ..core.clock import Clock, SystemClock
 from ..core.records import now_us
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from ..settings import open_private, private_dir
 from .profile import CommissioningProfile
 
 if TYPE_CHECKING:
@@ -371,11 +371,11 @@ class CommissioningRun:
         """The state file beside the capture (it can hold the generated password until the
         report is made: keep it with the capture)."""
         target = Path(path or self.state_path or "commissioning-state.json")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         tmp = target.with_name(target.name + ".tmp")
-        # owner-only (0600 where the platform has modes): it can hold the password
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        # owner-only (0600 where the platform has modes, also over a leftover .tmp): it can
+        # hold the password
+        with open_private(tmp) as out:
             out.write(json.dumps(self.state_json(), indent=2, default=str))
         tmp.replace(target)
         self.state_path = target
