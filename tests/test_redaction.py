@@ -73,12 +73,7 @@ def test_detail_pane_hides_until_show_passwords(qtbot):
 
 # ---------------------------------------------------------------- issue 12 item 2
 import asyncio  # noqa: E402
-import base64  # noqa: E402
-import logging  # noqa: E402
-import stat  # noqa: E402
-import sys  # noqa: E402
 
-import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from ocpp_studio.capture.redaction import redact_value  # noqa: E402
