@@ -59,3 +59,20 @@ def test_integral_decimal_is_an_integer_in_201():
     # draft-06: 1.0 is an integer. 2.0.1 chargers do send connectorId 1.0 sometimes.
     assert validate(V201, "StatusNotification", "request", loads(
         '{"timestamp":"2024-01-01T00:00:00Z","connectorStatus":"Available","evseId":1.0,"connectorId":1}')) == []
+
+
+def test_a_payload_too_deep_for_the_validator_is_a_format_violation_not_a_crash():
+    """The parser can read deeper JSON than jsonschema can walk: such a frame is malformed
+    (answered with the format CALLERROR), never an InternalError from the studio."""
+    import sys
+
+    from ocpp_studio.core.errors import Fault
+    from ocpp_studio.core.schemas import validate
+    from ocpp_studio.core.versions import OcppVersion
+
+    payload: object = "x"
+    for _ in range(sys.getrecursionlimit() * 2):
+        payload = {"a": payload}
+    [violation] = validate(OcppVersion.V16, "DataTransfer", "request",
+                           {"vendorId": "v", "data": payload})
+    assert violation.fault is Fault.FORMAT and "too deeply" in violation.message

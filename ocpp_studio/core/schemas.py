@@ -130,6 +130,18 @@ def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> lis
     if action not in known_actions(version):
         raise KeyError(action)
     validator = _validator(version, action, kind)
+    try:
+        violations = _violations(validator, payload)
+    except RecursionError:
+        # A payload the parser could still read can be too deep for jsonschema (and
+        # for describing its errors): that is a malformed frame, not a studio failure.
+        return [Violation(path="$", message="the payload is nested too deeply to check",
+                          keyword="depth", rule=None, fault=Fault.FORMAT)]
+    violations.sort(key=lambda v: (v.path, v.keyword))
+    return violations
+
+
+def _violations(validator: Any, payload: Any) -> list[Violation]:
     violations = []
     for error in validator.iter_errors(payload):
         parts = list(error.absolute_path)
@@ -143,7 +155,6 @@ def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> lis
             rule=error.validator_value,
             fault=fault_for_schema_keyword(str(error.validator)),
         ))
-    violations.sort(key=lambda v: (v.path, v.keyword))
     return violations
 
 
