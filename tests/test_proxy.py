@@ -531,3 +531,34 @@ def test_relayed_frames_are_schema_checked_and_unanswered_calls_end_lost() -> No
             assert proxy.store.frame(unanswered.id).state == "lost"
 
     asyncio.run(scenario())
+
+
+def test_url_without_charger_id_is_refused_and_recorded_not_relayed() -> None:
+    """``/ocpp/`` names no charger: refused with the reason, never a charger called ''."""
+    async def scenario() -> None:
+        async with running_csms() as csms, \
+                proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            from websockets.exceptions import InvalidStatus
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(f"ws://127.0.0.1:{proxy.port}/ocpp/", subprotocols=["ocpp1.6"]):
+                    pass
+            assert refused.value.response.status_code == 404
+            [event] = proxy.store.events()
+            assert event.kind == "refused" and event.detail["cause"] == "no_charger_id"
+            assert "no charger id" in event.detail["reason"]
+            assert csms.store.events() == []  # the upstream never saw it
+
+    asyncio.run(scenario())
+
+
+def test_upstream_credentials_never_reach_the_log(caplog) -> None:
+    from ocpp_studio.transports.proxy import without_credentials
+    assert without_credentials("wss://user:s3cret@csms.example/ocpp") == "wss://•••@csms.example/ocpp"
+
+    async def scenario() -> None:
+        async with proxy_for(f"ws://user:s3cret@127.0.0.1:{free_port()}"):
+            pass
+
+    with caplog.at_level("DEBUG"):
+        asyncio.run(scenario())
+    assert "s3cret" not in caplog.text

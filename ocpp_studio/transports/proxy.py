@@ -25,6 +25,7 @@ import asyncio
 import logging
 import ssl
 import uuid
+from http import HTTPStatus
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -32,7 +33,8 @@ from typing import Any, Callable, Sequence
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.http11 import Request
+from websockets.http11 import Request, Response
+from urllib.parse import urlsplit, urlunsplit
 
 from ..capture.store import CaptureStore
 from ..core import schemas
@@ -43,7 +45,8 @@ from ..core.rpc import ConnectionClosed as RpcConnectionClosed
 from ..core.versions import OcppVersion
 from ..station.observed import PROXY, ObservedStations
 from .observed import ObservedExchange
-from .websocket_server import basic_auth_credentials, charger_id_from_path, offered_subprotocols
+from .websocket_server import (NO_CHARGER_ID_REASON, basic_auth_credentials, charger_id_from_path,
+                               offered_subprotocols)
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +204,8 @@ class LoggingProxy:
             process_request=self._process_request,
             select_subprotocol=self._select_subprotocol,
             max_size=self.max_size, compression=None)
-        log.info("proxy listening on %s:%s -> %s", self.host, self.port, self.upstream_base)
+        log.info("proxy listening on %s:%s -> %s", self.host, self.port,
+                 without_credentials(self.upstream_base))
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -248,10 +252,13 @@ class LoggingProxy:
                 log.exception("proxy listener failed")
 
     # ------------------------------------------------------------ handshake
-    async def _process_request(self, connection: ServerConnection, request: Request) -> None:
+    async def _process_request(self, connection: ServerConnection,
+                               request: Request) -> Response | None:
         """Open the upstream before answering the charger, so the charger gets
         the subprotocol the upstream chose (OCPP-J 1.6 §3.1.2)."""
         charger_id = charger_id_from_path(request.path)
+        if not charger_id:
+            return self._refuse_without_id(connection, request)
         session = _Session(charger_id=charger_id, connection_id=self.store.new_connection_id(),
                            charger=connection, upstream_url=self.upstream_url(request.path))
         self._handshakes[connection] = session
@@ -265,6 +272,18 @@ class LoggingProxy:
                 and previous.replaced_by == session.connection_id:
             previous.replaced_by = None
         return None
+
+    def _refuse_without_id(self, connection: ServerConnection, request: Request) -> Response:
+        """``/ocpp/`` names no charger (OCPP-J §3.1.1: the URL ends with the charger's
+        identity): refuse it as the central system does, without troubling the upstream."""
+        reason = NO_CHARGER_ID_REASON
+        remote = connection.remote_address
+        self.store.record_event(ConnectionEvent(
+            "", "refused", connection_id=self.store.new_connection_id(),
+            detail={"path": request.path, "remote": f"{remote[0]}:{remote[1]}" if remote else "?",
+                    "offered": offered_subprotocols(request), "cause": "no_charger_id",
+                    "reason": reason, "status": 404, "upstream": None}))
+        return connection.respond(HTTPStatus.NOT_FOUND, reason + "\n")
 
     async def _open_upstream(self, url: str, request: Request
                              ) -> tuple[ClientConnection | None, tuple[str, str, int | None] | None]:
@@ -516,6 +535,14 @@ class LoggingProxy:
         while len(session.abandoned) > _ABANDONED_MEMORY:
             session.abandoned.popitem(last=False)
         self.store.set_call_state(pending.row_id, CallState.TIMEOUT.value)
+
+
+def without_credentials(url: str) -> str:
+    """The URL with any ``user:password@`` removed: credentials never reach the log."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="•••@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def _handshake_detail(websocket: ServerConnection) -> dict[str, Any]:

@@ -45,6 +45,10 @@ IDENTITY_ABSURD = 255
 WRITE_TIMEOUT = 30.0
 
 
+NO_CHARGER_ID_REASON = ("The URL has no charger id (it ends with '/'): expected "
+                        "ws://HOST:PORT/<path>/<chargerId>")
+
+
 def charger_id_from_path(path: str) -> str:
     """The charger identity: the last path segment, percent-decoded.
 
@@ -179,8 +183,7 @@ class CsmsServer:
             self.central.record_refusal(handshake, reason, 400)
             return connection.respond(HTTPStatus.BAD_REQUEST, reason + "\n")
         if not handshake.charger_id:
-            reason = ("The URL has no charger id (it ends with '/'): expected "
-                      "ws://HOST:PORT/<path>/<chargerId>")
+            reason = NO_CHARGER_ID_REASON
             self.central.record_refusal(handshake, reason, 404)
             return connection.respond(HTTPStatus.NOT_FOUND, reason + "\n")
         if self.settings.passwords:
