@@ -640,11 +640,16 @@ async def _commission_run(settings: AppSettings, profile: Any, args: argparse.Na
 
 
 def _write_report(html_text: str, path: str) -> None:
+    """Owner-only (0600), like every file the studio writes: the report can hold the
+    charger's new password when the profile asks for it."""
+    from .settings import open_private, private_file
     if path.lower().endswith(".pdf"):
         from .ui.report_pdf import write_report_pdf  # Qt draws the PDF
+        private_file(path)
         write_report_pdf(html_text, path)
     else:
-        Path(path).write_text(html_text, encoding="utf-8")
+        with open_private(path) as report:
+            report.write(html_text)
 
 
 # ------------------------------------------------------------------------- main

@@ -1,6 +1,7 @@
 """`ocpp-studio commission` runs the whole flow headless against a charger process."""
 
 import asyncio
+import os
 import re
 import sys
 
@@ -51,5 +52,7 @@ def test_headless_commissioning_writes_a_report(tmp_path):
     assert code == 0, output
     assert "FAILED" not in output
     html = report.read_text(encoding="utf-8")
+    if os.name == "posix":  # the report can hold the charger's password: owner-only
+        assert report.stat().st_mode & 0o777 == 0o600
     for expected in ("Ada Installer", "Sparks Ltd", "12 Elm Road", "CMS-1", "HeartbeatInterval"):
         assert expected in html, expected
