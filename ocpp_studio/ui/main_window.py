@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 
 COLUMN_WIDTHS = {
     Column.TIME: 100, Column.CHARGER: 110, Column.DIRECTION: 90, Column.TYPE: 70,
-    Column.ACTION: 190, Column.UNIQUE_ID: 150, Column.LATENCY: 75,
+    Column.ACTION: 170, Column.UNIQUE_ID: 265, Column.LATENCY: 75,  # a whole UUID id
 }
 CAPTURE_SUFFIXES = {".jsonl", ".json", ".ndjson", ".db", ".sqlite", ".sqlite3"}
 JSONL_SUFFIXES = {".jsonl", ".json", ".ndjson"}
