@@ -354,7 +354,7 @@ class StudioRun:
         panel.set_charger(charger)
         steps = [lambda: panel.last_op]
         if kind.lower().endswith("-verify"):
-            steps += [panel.use_defaults, lambda: panel.last_op, panel.verify]
+            steps += [panel.install_default_hours, lambda: panel.last_op, panel.verify]
         for step in steps:
             for _ in range(100):  # wait for the previous operation (e.g. the status read)
                 if not panel._busy:

@@ -493,7 +493,11 @@ class OffPeakPanel(QWidget):
             self.default_button.setChecked(current is not None and not self._editing and
                                            current.allowed == hours.allowed)
             return None
-        return self._apply_hours(hours, "Installing the default off-peak hours…")
+        return self.install_default_hours()
+
+    def install_default_hours(self) -> AsyncOp | None:
+        """Install the UK default hours now (the owner has already agreed)."""
+        return self._apply_hours(WeeklyHours.uk_default(), "Installing the default off-peak hours…")
 
     def confirm_hours(self, hours: Any, title: str) -> bool:
         """Ask before installing: it can stop a charge at once, so say so first."""
