@@ -2,7 +2,7 @@
 
 1.6: OCPP 1.6 edition 2 §4 (charger -> central system) and §5 (central system
 -> charger), plus the security whitepaper edition 3 messages. 2.0.1: the
-message list of OCPP 2.0.1 Part 2. DataTransfer goes both ways in both.
+message list of OCPP 2.0.1 Part 2; 2.1: that list plus the 2.1 additions. DataTransfer goes both ways in both.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ CHARGER_INITIATED: dict[OcppVersion, frozenset[str]] = {
         "StatusNotification", "TransactionEvent",
     }),
 }
+# OCPP 2.1 Part 2: everything a 2.0.1 charger sends, plus the new charger-initiated
+# messages (DER, periodic event streams, tariffs/settlement, battery swap).
+CHARGER_INITIATED[OcppVersion.V21] = CHARGER_INITIATED[OcppVersion.V201] | frozenset({
+    "BatterySwap", "ClosePeriodicEventStream", "GetCertificateChainStatus",
+    "NotifyDERAlarm", "NotifyDERStartStop", "NotifyPeriodicEventStream",
+    "NotifyPriorityCharging", "NotifySettlement", "OpenPeriodicEventStream",
+    "PullDynamicScheduleUpdate", "ReportDERControl", "VatNumberValidation",
+})
 
 BOTH_WAYS = frozenset({"DataTransfer"})
 

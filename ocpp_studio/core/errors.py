@@ -60,10 +60,13 @@ ERROR_CODES: dict[OcppVersion, frozenset[str]] = {
     }),
 }
 
+# OCPP-J 2.1 keeps the 2.0.1 error codes.
+ERROR_CODES[OcppVersion.V21] = ERROR_CODES[OcppVersion.V201]
+
 
 def error_code(fault: Fault, version: OcppVersion) -> str:
     """The CALLERROR errorCode string for a fault in the given version."""
-    table = _V16 if version is OcppVersion.V16 else _V201
+    table = _V16 if version.rpc_family == "1.6" else _V201
     return table.get(fault, fault.value)
 
 

@@ -28,7 +28,7 @@ Kind = Literal["request", "response"]
 _MISSING = re.compile(r"^'([^']+)' is a required property$")
 _DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 
-_PACKAGE_DIR = {OcppVersion.V16: "v16", OcppVersion.V201: "v201"}
+_PACKAGE_DIR = {OcppVersion.V16: "v16", OcppVersion.V201: "v201", OcppVersion.V21: "v21"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def _json_path(parts: Any) -> str:
 
 
 def _schema_file(version: OcppVersion, action: str, kind: Kind) -> str:
-    if version is OcppVersion.V16:
+    if version.is_json_schema_draft04:
         return f"{action}Response.json" if kind == "response" else f"{action}.json"
     return f"{action}Response.json" if kind == "response" else f"{action}Request.json"
 
@@ -77,7 +77,7 @@ def known_actions(version: OcppVersion) -> frozenset[str]:
         if not name.endswith(".json") or name.endswith("Response.json"):
             continue
         stem = name[: -len(".json")]
-        if version is OcppVersion.V201:
+        if not version.is_json_schema_draft04:
             if not stem.endswith("Request"):
                 continue
             stem = stem[: -len("Request")]
@@ -114,7 +114,7 @@ def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
     base = validator_for(schema)
     base = extend(base, validators={
         "multipleOf": _guarded_multiple_of(base.VALIDATORS["multipleOf"])})
-    if version is OcppVersion.V201:
+    if not version.is_json_schema_draft04:
         # draft-06+: 5.0 is an integer; our Decimal parsing must not change that.
         base = extend(base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer))
     # The 1.6 schemas carry an "id" with a urn; nothing refers to it and
