@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from _figures import Figures, add_json_argument  # noqa: E402  (benchmarks/ is sys.path[0])
 
 from ocpp_studio.metering.series import POWER, SampleSeries, SeriesKey  # noqa: E402
-from ocpp_studio.ui.power_plot import PowerPlot  # noqa: E402
+from ocpp_studio.ui.power.power_plot import PowerPlot  # noqa: E402
 
 DAY = 86_400
 SERIES = 4

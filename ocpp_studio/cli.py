@@ -644,7 +644,7 @@ def _write_report(html_text: str, path: str) -> None:
     charger's new password when the profile asks for it."""
     from .settings import open_private, private_file
     if path.lower().endswith(".pdf"):
-        from .ui.report_pdf import write_report_pdf  # Qt draws the PDF
+        from .ui.commissioning.report_pdf import write_report_pdf  # Qt draws the PDF
         private_file(path)
         write_report_pdf(html_text, path)
     else:

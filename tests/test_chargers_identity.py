@@ -85,7 +85,7 @@ def test_forget_a_charger_through_the_api_keeps_its_frames():
 def test_charger_list_forgets_a_charger_from_its_context_menu(qapp):
     from ocpp_studio.capture.store import CaptureStore
     from ocpp_studio.station.central import CentralSystem
-    from ocpp_studio.ui.charger_list import ChargerList
+    from ocpp_studio.ui.inspector.charger_list import ChargerList
 
     central = CentralSystem(CaptureStore(":memory:"))
     charger_list = ChargerList()

@@ -55,7 +55,7 @@ def test_serve_log_line_masks_the_password():
 def test_detail_pane_hides_until_show_passwords(qtbot):
     from PySide6.QtGui import QGuiApplication
 
-    from ocpp_studio.ui.detail_pane import FrameDetail
+    from ocpp_studio.ui.inspector.detail_pane import FrameDetail
     pane = FrameDetail()
     qtbot.addWidget(pane)
     record = FrameRecord("CP", Direction.TO_CHARGER, KEY_16, message_type=2,

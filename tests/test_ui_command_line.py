@@ -15,7 +15,7 @@ from ocpp_studio.capture.store import CaptureStore  # noqa: E402
 from ocpp_studio.core.records import Direction, FrameRecord  # noqa: E402
 from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
 from ocpp_studio.ui import app as app_module  # noqa: E402
-from ocpp_studio.ui.preferences import ViewPreferences  # noqa: E402
+from ocpp_studio.ui.common.preferences import ViewPreferences  # noqa: E402
 
 from test_ui_main_window import loop, studio, wait_until  # noqa: E402
 

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import QWizard  # noqa: E402
 from ocpp_studio.commissioning.engine import Evidence, StepRecord, StepStatus  # noqa: E402
 from ocpp_studio.commissioning.profile import CommissioningProfile  # noqa: E402
 from ocpp_studio.commissioning.steps import STANDARD_STEPS, SiteLimitStep  # noqa: E402
-from ocpp_studio.ui.commissioning_wizard import (  # noqa: E402
+from ocpp_studio.ui.commissioning.commissioning_wizard import (  # noqa: E402
     WAITING_TEXT, CommissioningWizard, ConnectPage, OffPeakPage, SecurityPage, StepPage,
     generate_password, state_path_for,
 )
-from ocpp_studio.ui.report_pdf import write_report_pdf  # noqa: E402
+from ocpp_studio.ui.commissioning.report_pdf import write_report_pdf  # noqa: E402
 
 REPORT_HTML = ("<html><body><h1>Commissioning report</h1><p>Charger CP-1 commissioned by "
                "Jo Installer.</p><table border='1' width='100%'>"
@@ -551,7 +551,7 @@ def test_loaded_three_phase_site_profile_reaches_the_demo_charger(qtbot, loop, t
 
 
 def test_inline_svg_chart_is_drawn_in_the_pdf(tmp_path):
-    from ocpp_studio.ui.report_pdf import inline_svgs
+    from ocpp_studio.ui.commissioning.report_pdf import inline_svgs
     svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='300' height='60'>"
            "<rect x='0' y='0' width='150' height='60' fill='#2e9e44'/></svg>")
     html = inline_svgs(f"<p>before</p>{svg}<p>after</p>")
@@ -613,7 +613,7 @@ def test_test_charge_page_plots_the_chargers_power_while_it_is_shown(qtbot, loop
     from ocpp_studio.capture.store import CaptureStore  # noqa: PLC0415
     from ocpp_studio.core.records import Direction, FrameRecord  # noqa: PLC0415
     from ocpp_studio.metering import MeteringService  # noqa: PLC0415
-    from ocpp_studio.ui.commissioning_wizard import TestChargePage  # noqa: PLC0415
+    from ocpp_studio.ui.commissioning.commissioning_wizard import TestChargePage  # noqa: PLC0415
     store = CaptureStore(":memory:")
     metering = MeteringService()
     metering.attach(store)

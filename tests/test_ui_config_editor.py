@@ -25,9 +25,9 @@ from ocpp_studio.configuration.devicemodel import VariableRef  # noqa: E402
 from ocpp_studio.configuration.model import (  # noqa: E402
     ConfigItem, PlannedChange, Snapshot, WriteResult,
 )
-from ocpp_studio.ui import config_editor as ce  # noqa: E402
-from ocpp_studio.ui.config_delegates import ConfigDelegate, MemberList, editor_kind  # noqa: E402
-from ocpp_studio.ui.config_editor import (  # noqa: E402
+from ocpp_studio.ui.configuration import config_editor as ce  # noqa: E402
+from ocpp_studio.ui.configuration.config_delegates import ConfigDelegate, MemberList, editor_kind  # noqa: E402
+from ocpp_studio.ui.configuration.config_editor import (  # noqa: E402
     COL_RESULT, COL_SETTING, COL_UNIT, COL_VALUE, HIDDEN, ConfigEditor, TemplatePreview,
 )
 
@@ -534,6 +534,6 @@ def test_results_without_an_answer_are_told_apart_from_refusals(qapp):
     text = editor.pending_label.text()
     assert "1 accepted" in text and "1 without an answer" in text
     assert "1 not accepted" in text and "Read it again when the charger is back" in text
-    from ocpp_studio.ui.config_editor import STATUS_WORDS, status_colours  # noqa: PLC0415
+    from ocpp_studio.ui.configuration.config_editor import STATUS_WORDS, status_colours  # noqa: PLC0415
     assert STATUS_WORDS["Unknown"] == "No answer" and STATUS_WORDS["NotSent"] == "Not sent"
     assert status_colours("Unknown") != status_colours("Rejected")

@@ -23,10 +23,10 @@ from ocpp_studio.capture.jsonl import export_jsonl  # noqa: E402
 from ocpp_studio.capture.store import CaptureStore  # noqa: E402
 from ocpp_studio.core.records import ConnectionEvent, Direction, FrameRecord  # noqa: E402
 from ocpp_studio.core.versions import OcppVersion  # noqa: E402
-from ocpp_studio.ui import theme  # noqa: E402
-from ocpp_studio.ui.message_model import Column  # noqa: E402
-from ocpp_studio.ui.preferences import ViewPreferences  # noqa: E402
-from ocpp_studio.ui.timeline_dialog import TimelineDialog  # noqa: E402
+from ocpp_studio.ui.common import theme  # noqa: E402
+from ocpp_studio.ui.inspector.message_model import Column  # noqa: E402
+from ocpp_studio.ui.common.preferences import ViewPreferences  # noqa: E402
+from ocpp_studio.ui.inspector.timeline_dialog import TimelineDialog  # noqa: E402
 
 from test_ui_main_window import (  # noqa: E402
     boot_16, boot_201, charger, loop, studio, wait_until,

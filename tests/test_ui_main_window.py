@@ -33,10 +33,10 @@ from ocpp_studio.station.central import CentralSystem  # noqa: E402
 from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: E402
 from ocpp_studio.service import Studio as StudioService  # noqa: E402
 from ocpp_studio.ui import app as app_module  # noqa: E402
-from ocpp_studio.ui.formatting import pretty_json, severity  # noqa: E402
+from ocpp_studio.ui.common.formatting import pretty_json, severity  # noqa: E402
 from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
-from ocpp_studio.ui.message_model import Column, MessageTableModel  # noqa: E402
-from ocpp_studio.ui.send_dialog import csms_actions  # noqa: E402
+from ocpp_studio.ui.inspector.message_model import Column, MessageTableModel  # noqa: E402
+from ocpp_studio.ui.inspector.send_dialog import csms_actions  # noqa: E402
 
 
 # ------------------------------------------------------------------ harness

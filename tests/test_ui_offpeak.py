@@ -22,8 +22,8 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from ocpp_studio.smartcharging.evaluator import Interval  # noqa: E402
 from ocpp_studio.smartcharging.offpeak import WeeklyHours  # noqa: E402
-from ocpp_studio.ui.offpeak_panel import OffPeakPanel  # noqa: E402
-from ocpp_studio.ui.week_timeline import WeekTimeline  # noqa: E402
+from ocpp_studio.ui.charging_hours.offpeak_panel import OffPeakPanel  # noqa: E402
+from ocpp_studio.ui.charging_hours.week_timeline import WeekTimeline  # noqa: E402
 
 
 def answer_yes(monkeypatch: Any) -> list:

@@ -22,8 +22,8 @@ import pytest  # noqa: E402
 from conftest import loop, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 
-from ocpp_studio.ui.power_panel import PowerPanel, cadence_text  # noqa: E402
-from ocpp_studio.ui.power_plot import PowerPlot, step_arrays, with_gaps  # noqa: E402
+from ocpp_studio.ui.power.power_panel import PowerPanel, cadence_text  # noqa: E402
+from ocpp_studio.ui.power.power_plot import PowerPlot, step_arrays, with_gaps  # noqa: E402
 
 T0 = 1_750_000_000.0  # a fixed "now" for the plot's clock
 

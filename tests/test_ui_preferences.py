@@ -25,9 +25,9 @@ from websockets.exceptions import InvalidStatus  # noqa: E402
 from ocpp_studio.service import Studio  # noqa: E402
 from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
 from ocpp_studio.transports.addresses import find_free_port  # noqa: E402
-from ocpp_studio.ui.charger_list import refusal_offer  # noqa: E402
+from ocpp_studio.ui.inspector.charger_list import refusal_offer  # noqa: E402
 from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
-from ocpp_studio.ui.preferences_dialog import (  # noqa: E402
+from ocpp_studio.ui.common.preferences_dialog import (  # noqa: E402
     GENERATED_PASSWORD_LENGTH, PreferencesDialog,
 )
 
@@ -224,7 +224,7 @@ def test_capture_location_is_saved_for_the_next_start(loop, tmp_path):
 
 
 def test_a_charger_listed_without_a_password_cannot_be_saved(qapp):
-    from ocpp_studio.ui.preferences_dialog import PreferenceValues
+    from ocpp_studio.ui.common.preferences_dialog import PreferenceValues
     dialog = PreferencesDialog(PreferenceValues(port=9000, tolerant=False,
                                                 accept_missing_subprotocol=False))
     dialog.open_at("password", "CP-NEW")

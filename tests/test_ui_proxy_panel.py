@@ -19,7 +19,7 @@ from conftest import loop, running_csms, scripted_charger, wait_until  # noqa: E
 from ocpp_studio.service import Studio  # noqa: E402
 from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
 from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
-from ocpp_studio.ui.proxy_panel import DEFAULT_PROXY_PORT, ProxyPanel, upstream_problem  # noqa: E402
+from ocpp_studio.ui.sources.proxy_panel import DEFAULT_PROXY_PORT, ProxyPanel, upstream_problem  # noqa: E402
 
 
 def free_port() -> int:

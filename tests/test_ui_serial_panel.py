@@ -21,7 +21,7 @@ from ocpp_studio.service import Studio  # noqa: E402
 from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
 from ocpp_studio.transports.serial_prefs import SerialPreferences  # noqa: E402
 from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
-from ocpp_studio.ui.serial_panel import SerialPanel, pattern_error  # noqa: E402
+from ocpp_studio.ui.sources.serial_panel import SerialPanel, pattern_error  # noqa: E402
 
 BOOT = ('[2,"1","BootNotification",{"chargePointVendor":"Acme","chargePointModel":'
         '"Wallbox"}]')
@@ -99,8 +99,8 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
             # the boot's row shows the time until its answer, as for the studio's own calls
             rows = [r for r in window.visible_records() if r.charger == "CP-SERIAL"]
             boot_row = window.visible_records().index(rows[0])
-            from ocpp_studio.ui.formatting import latency_text  # noqa: PLC0415
-            from ocpp_studio.ui.message_model import Column  # noqa: PLC0415
+            from ocpp_studio.ui.common.formatting import latency_text  # noqa: PLC0415
+            from ocpp_studio.ui.inspector.message_model import Column  # noqa: PLC0415
             assert frames[1].pair_id == frames[0].id and frames[1].latency_ms is not None
             assert window.model.index(boot_row, Column.LATENCY).data() == \
                 latency_text(frames[1].latency_ms)

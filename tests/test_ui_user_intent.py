@@ -53,8 +53,8 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from PySide6.QtWidgets import QLineEdit  # noqa: E402
 
 from ocpp_studio.configuration.model import ConfigItem  # noqa: E402
-from ocpp_studio.ui.config_delegates import ConnectorList, MemberList  # noqa: E402
-from ocpp_studio.ui.config_editor import COL_VALUE  # noqa: E402
+from ocpp_studio.ui.configuration.config_delegates import ConnectorList, MemberList  # noqa: E402
+from ocpp_studio.ui.configuration.config_editor import COL_VALUE  # noqa: E402
 from test_ui_config_editor import FakeService, items_16, make_editor, read  # noqa: E402
 
 
@@ -250,8 +250,8 @@ def test_current_and_voltage_panels_have_a_phase_legend(panel, metering):
 # ------------------------------------------------------------------ messages
 from PySide6.QtWidgets import QHeaderView  # noqa: E402
 
-from ocpp_studio.ui.message_model import Column  # noqa: E402
-from ocpp_studio.ui.timeline_dialog import TimelineDialog  # noqa: E402
+from ocpp_studio.ui.inspector.message_model import Column  # noqa: E402
+from ocpp_studio.ui.inspector.timeline_dialog import TimelineDialog  # noqa: E402
 
 
 def test_clicking_a_row_stops_follow_newest_and_keeps_it_in_view(qtbot, loop):

@@ -45,7 +45,7 @@ from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
 from .crash import CrashHandler
 from .main_window import MainWindow
-from .preferences import ViewPreferences
+from .common.preferences import ViewPreferences
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class StudioRun:
             from ..commissioning.engine import CommissioningRun
         except ImportError:
             return False
-        from .commissioning_wizard import saved_states
+        from .commissioning.commissioning_wizard import saved_states
         for path in saved_states(self.window.live_capture_path):
             pending = CommissioningRun.pending_state(path)
             if pending:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit
 
 from .. import __version__
 from ..applog import log_file_path
-from .theme import monospace_font
+from .common.theme import monospace_font
 
 log = logging.getLogger(__name__)
 

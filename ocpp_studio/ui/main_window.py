@@ -41,23 +41,23 @@ from ..capture.store import CaptureStore
 from ..core.records import ConnectionEvent, FrameRecord
 from ..station.central import CentralSystem
 from ..station.model import Station
-from .charger_list import ChargerList
-from .config_editor import ConfigEditor
-from .detail_pane import FrameDetail
-from .filter_bar import FilterBar
-from .message_model import Column, HEADERS, MessageFeed, MessageTableModel
-from .offpeak_panel import OffPeakPanel
-from .power_panel import PowerPanel
-from .preferences import ViewPreferences
-from .preferences_dialog import (
+from .inspector.charger_list import ChargerList
+from .configuration.config_editor import ConfigEditor
+from .inspector.detail_pane import FrameDetail
+from .inspector.filter_bar import FilterBar
+from .inspector.message_model import Column, HEADERS, MessageFeed, MessageTableModel
+from .charging_hours.offpeak_panel import OffPeakPanel
+from .power.power_panel import PowerPanel
+from .common.preferences import ViewPreferences
+from .common.preferences_dialog import (
     PreferenceValues, PreferencesDialog, changed_fields, save_preferences,
 )
-from .proxy_panel import ProxyPanel
-from .send_dialog import SendMessageDialog
-from .serial_panel import SerialPanel
+from .sources.proxy_panel import ProxyPanel
+from .inspector.send_dialog import SendMessageDialog
+from .sources.serial_panel import SerialPanel
 
 if TYPE_CHECKING:
-    from .timeline_dialog import TimelineDialog
+    from .inspector.timeline_dialog import TimelineDialog
 
 log = logging.getLogger(__name__)
 
@@ -765,7 +765,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- timeline
     def show_timeline(self, charger: str | None = None, live: bool = False) -> "TimelineDialog":
-        from .timeline_dialog import TimelineDialog  # noqa: PLC0415
+        from .inspector.timeline_dialog import TimelineDialog  # noqa: PLC0415
         store = self.live_store if live else self.store
         charger = charger or self.filter_bar.selected_charger() or self.chargers.selected_charger()
         heartbeat = (self.central.settings.heartbeat_interval
@@ -1057,7 +1057,7 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------- commissioning
     def commissioning_state_path(self) -> Path | None:
-        from .commissioning_wizard import state_path_for
+        from .commissioning.commissioning_wizard import state_path_for
         return state_path_for(self.live_capture_path)
 
     def open_commissioning(self, charger_id: str | None = None, run: object | None = None,
@@ -1066,7 +1066,7 @@ class MainWindow(QMainWindow):
         charger, or a new charger that is yet to connect; or for a resumed ``run``."""
         from shiboken6 import isValid
 
-        from .commissioning_wizard import open_wizard, suggested_charger_id
+        from .commissioning.commissioning_wizard import open_wizard, suggested_charger_id
         if run is None and self.wizard is not None and isValid(self.wizard) and \
                 (self.wizard.isVisible() or not getattr(self.wizard.run, "finished", False)):
             # open, or closed with "Continue later": carry on with the same run

@@ -93,8 +93,8 @@ def _qt_versions() -> str:
 def _import_ui() -> str:
     """Every module the window needs (pyqtgraph pulls in QtOpenGL, the report QtSvg …)."""
     import importlib
-    names = ["ocpp_studio.ui.app", "ocpp_studio.ui.main_window", "ocpp_studio.ui.report_pdf",
-             "ocpp_studio.ui.commissioning_wizard", "pyqtgraph", "PySide6.QtSvg"]
+    names = ["ocpp_studio.ui.app", "ocpp_studio.ui.main_window", "ocpp_studio.ui.commissioning.report_pdf",
+             "ocpp_studio.ui.commissioning.commissioning_wizard", "pyqtgraph", "PySide6.QtSvg"]
     for name in names:
         importlib.import_module(name)
     return f"{len(names)} modules imported"
@@ -123,7 +123,7 @@ def _run_studio(app: object, folder: Path, timeout: float) -> str:
 async def _studio_scenario(folder: Path, timeout: float) -> str:
     from ..settings import AppSettings, CsmsSettings
     from .app import StudioRun
-    from .preferences import ViewPreferences
+    from .common.preferences import ViewPreferences
 
     class SelfTestRun(StudioRun):
         def _preferences(self) -> ViewPreferences:

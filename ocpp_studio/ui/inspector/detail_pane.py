@@ -13,14 +13,14 @@ from PySide6.QtWidgets import (
     QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..capture.redaction import might_hold_secret, redact_raw
-from ..core.records import FrameRecord
-from . import theme
-from .formatting import (
+from ...capture.redaction import might_hold_secret, redact_raw
+from ...core.records import FrameRecord
+from ..common import theme
+from ..common.formatting import (
     DIRECTION_TEXT, format_time, frame_type_text, latency_text, pretty_json, problem_text,
     severity, state_text, violation_rule_text,
 )
-from .json_highlighter import JsonHighlighter
+from ..common.json_highlighter import JsonHighlighter
 
 
 def _text_view(placeholder: str) -> QPlainTextEdit:

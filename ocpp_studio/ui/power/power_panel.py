@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
-from .operations import AsyncOp
+from ..common.operations import AsyncOp
 from .power_plot import WINDOWS, PowerPlot, format_value
 
 log = logging.getLogger(__name__)
@@ -416,7 +416,7 @@ class PowerPanel(QWidget):
         connector = sorted(connectors)[0] if connectors else "1"
 
         async def work() -> list:
-            from ..metering.limits import read_limit  # noqa: PLC0415 - optional layer
+            from ...metering.limits import read_limit  # noqa: PLC0415 - optional layer
             return await read_limit(self.central, charger, connector)
 
         def start() -> None:

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget, QWidgetAction,
 )
 
-from ..core.records import Direction
-from ..capture.query import FrameFilter
+from ...core.records import Direction
+from ...capture.query import FrameFilter
 
 TEXT_DEBOUNCE_MS = 250
 

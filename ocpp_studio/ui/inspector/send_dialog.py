@@ -18,14 +18,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ..core import schemas
-from ..core.actions import CHARGER_INITIATED
-from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, Reply
-from ..core.versions import OcppVersion
-from ..station.central import CentralSystem
-from . import theme
-from .formatting import pretty_json
-from .operations import AsyncOp
+from ...core import schemas
+from ...core.actions import CHARGER_INITIATED
+from ...core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, Reply
+from ...core.versions import OcppVersion
+from ...station.central import CentralSystem
+from ..common import theme
+from ..common.formatting import pretty_json
+from ..common.operations import AsyncOp
 
 #: Starting payloads for the messages people send most; others start as {}.
 EXAMPLES: dict[OcppVersion, dict[str, Any]] = {

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..settings import DEFAULT_PORT
-from ..transports.addresses import is_address_in_use
-from . import theme
-from .operations import AsyncOp
-from .send_dialog import SendMessageDialog
+from ...settings import DEFAULT_PORT
+from ...transports.addresses import is_address_in_use
+from ..common import theme
+from ..common.operations import AsyncOp
+from ..inspector.send_dialog import SendMessageDialog
 
 log = logging.getLogger(__name__)
 

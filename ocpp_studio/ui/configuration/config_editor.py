@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .config_delegates import KEY_ROLE, ConfigDelegate, edit_triggers, input_problem
-from .operations import AsyncOp
+from ..common.operations import AsyncOp
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def snapshot_label(snapshot: Any) -> str:
 
 def template_changes(template: dict) -> dict[str, str]:
     """The key -> value pairs a template would write."""
-    from ..configuration.templates import template_changes as changes
+    from ...configuration.templates import template_changes as changes
     return changes(template)
 
 
@@ -884,7 +884,7 @@ class ConfigEditor(QWidget):
 
     # ------------------------------------------------------------- snapshots
     def compare_rows(self, a: Any, b: Any) -> list[tuple[str, str, str]]:
-        from ..configuration.model import diff, redact
+        from ...configuration.model import diff, redact
         rows = []
         for key, before, after in diff(a, b):
             item = b.items.get(key) or a.items.get(key)
@@ -916,7 +916,7 @@ class ConfigEditor(QWidget):
     # ------------------------------------------------------------- templates
     def save_template(self, selected: bool = False, path: str | None = None,
                       name: str = "") -> Path | None:
-        from ..configuration.templates import make_template, save_template
+        from ...configuration.templates import make_template, save_template
         if self.snapshot is None:
             self._say("Read the configuration first.")
             return None
@@ -948,7 +948,7 @@ class ConfigEditor(QWidget):
             self.apply_template(path)
 
     def apply_template(self, path: str | Path) -> AsyncOp | None:
-        from ..configuration.templates import apply_template, load_template
+        from ...configuration.templates import apply_template, load_template
         if not self._can_talk():
             return None
         charger = self.charger
@@ -1004,7 +1004,7 @@ class ConfigEditor(QWidget):
         return self.last_op
 
     def undo_template(self) -> AsyncOp | None:
-        from ..configuration.templates import undo
+        from ...configuration.templates import undo
         if not self.undo_map or not self._can_talk():
             return None
         charger, undo_map = self.charger, dict(self.undo_map)

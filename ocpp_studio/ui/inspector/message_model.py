@@ -27,11 +27,11 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 import numpy as np
 
-from ..capture.query import FrameCache, FrameFilter, FrameIndex, counterpart
-from ..capture.store import PROBLEM_STATES, CallStateChanged, CaptureStore
-from ..core.records import ConnectionEvent, FrameRecord
-from . import theme
-from .formatting import (
+from ...capture.query import FrameCache, FrameFilter, FrameIndex, counterpart
+from ...capture.store import PROBLEM_STATES, CallStateChanged, CaptureStore
+from ...core.records import ConnectionEvent, FrameRecord
+from ..common import theme
+from ..common.formatting import (
     DIRECTION_TEXT, format_time, frame_type_text, latency_text, problem_text, severity,
     state_text,
 )

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from .operations import AsyncOp
+from ..common.operations import AsyncOp
 from .week_timeline import WeeklyHours, WeekTimeline
 
-from ..smartcharging.offpeak import OFFPEAK_CLOCK_CHANGE_EXPLANATION
+from ...smartcharging.offpeak import OFFPEAK_CLOCK_CHANGE_EXPLANATION
 
 log = logging.getLogger(__name__)
 

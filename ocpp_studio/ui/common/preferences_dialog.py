@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from ..settings import AppSettings, default_capture_path, user_config_dir
+from ...settings import AppSettings, default_capture_path, user_config_dir
 
 log = logging.getLogger(__name__)
 

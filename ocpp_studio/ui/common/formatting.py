@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from ..core.records import ConnectionEvent, Direction, FrameRecord
+from ...core.records import ConnectionEvent, Direction, FrameRecord
 
 MESSAGE_TYPE_NAMES = {2: "CALL", 3: "RESULT", 4: "ERROR"}
 DIRECTION_TEXT = {Direction.TO_CSMS: "→ CSMS", Direction.TO_CHARGER: "→ Charger"}

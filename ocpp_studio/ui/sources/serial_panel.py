@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..transports.console_patterns import LinePattern
-from ..transports.serial_port import ConsoleLine, ConsoleStatus, PortInfo, list_ports
-from . import theme
-from .operations import AsyncOp
+from ...transports.console_patterns import LinePattern
+from ...transports.serial_port import ConsoleLine, ConsoleStatus, PortInfo, list_ports
+from ..common import theme
+from ..common.operations import AsyncOp
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class SerialPanel(QWidget):
             self.not_available_label = note
             return
         if preferences is None:
-            from ..transports.serial_prefs import SerialPreferences
+            from ...transports.serial_prefs import SerialPreferences
             preferences = SerialPreferences()
         self.preferences = preferences
         self._build(outer)
@@ -423,7 +423,7 @@ class SerialPanel(QWidget):
     # ---------------------------------------------------------------- choice
     def choice(self) -> Any:
         """The form as a SerialChoice."""
-        from ..transports.serial_prefs import SerialChoice
+        from ...transports.serial_prefs import SerialChoice
         flow = self.flow.currentData()
         xonxoff, rtscts = flow == "xonxoff", flow == "rtscts"
         key = self.pattern_combo.currentData()
@@ -712,7 +712,7 @@ class SerialPanel(QWidget):
         data = text + ending
 
         def sent(_result: Any) -> None:
-            from ..core.records import now_us
+            from ...core.records import now_us
             raw = data.encode("utf-8")
             self._pending.append((ConsoleLine(now_us(), text, raw), False, True))
             self.send_edit.clear()

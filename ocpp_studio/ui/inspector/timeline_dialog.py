@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..capture.query import distinct_chargers
-from ..capture.store import CaptureStore
-from ..capture.timeline import ChargerTimeline, charger_timeline
-from . import theme
-from .formatting import duration_text, format_time
+from ...capture.query import distinct_chargers
+from ...capture.store import CaptureStore
+from ...capture.timeline import ChargerTimeline, charger_timeline
+from ..common import theme
+from ..common.formatting import duration_text, format_time
 
 KIND_WORDS = {"connected": "Connected", "disconnected": "Disconnected", "refused": "Refused",
               "silence": "Silence", "boot": "Boot"}

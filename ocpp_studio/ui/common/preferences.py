@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..settings import user_config_dir
+from ...settings import user_config_dir
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..commissioning.steps import (
+from ...commissioning.steps import (
     ClockStep, ConnectStep, HandOverStep, IdentifyStep, MeteringStep, OffPeakStep, ReportStep,
     SecurityStep, SiteLimitStep, TestChargeStep,
 )
@@ -493,7 +493,7 @@ class StepPage(QWizardPage):
 def _failure(step: Any, text: str) -> Any:
     """A FAILED record for an exception the engine did not turn into one itself."""
     try:
-        from ..commissioning.engine import StepRecord, StepStatus
+        from ...commissioning.engine import StepRecord, StepStatus
         return StepRecord(step_id=step.step_id, title=getattr(step, "title", step.step_id),
                           status=StepStatus.FAILED, summary=text, evidence=[],
                           started_us=None, finished_us=None, skip_reason=None, error=text)
@@ -645,8 +645,8 @@ class OffPeakPage(StepPage):
                ("custom", "The owner's own hours — paint them below"))
 
     def build_choices(self, layout: QVBoxLayout) -> None:
-        from ..smartcharging.offpeak import WeeklyHours
-        from .week_timeline import WeekTimeline
+        from ...smartcharging.offpeak import WeeklyHours
+        from ..charging_hours.week_timeline import WeekTimeline
         self._hours_cls = WeeklyHours
         layout.addWidget(_wrap("Ask the owner. The UK regulations let them accept, remove or "
                                "change the default hours now and later."))
@@ -813,7 +813,7 @@ class TestChargePage(StepPage):
         self.metering = getattr(getattr(self.w.run, "studio", None), "metering", None)
         self.plot: Any = None
         if self.metering is not None:
-            from .power_plot import PowerPlot  # noqa: PLC0415 - pyqtgraph only when needed
+            from ..power.power_plot import PowerPlot  # noqa: PLC0415 - pyqtgraph only when needed
             self.plot = PowerPlot()
             self.plot.set_window("1 min")
             self.plot.setMinimumHeight(160)

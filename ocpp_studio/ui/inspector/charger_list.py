@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..station.model import Station
-from ..station.observed import SOURCE_WORDS
-from . import theme
-from .formatting import local_time
+from ...station.model import Station
+from ...station.observed import SOURCE_WORDS
+from ..common import theme
+from ..common.formatting import local_time
 
 ChargerRole = Qt.ItemDataRole.UserRole + 1
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Charging hours: part of the Qt user interface."""

@@ -1,0 +1,1 @@
+"""Commissioning: part of the Qt user interface."""

@@ -1,0 +1,1 @@
+"""Configuration: part of the Qt user interface."""

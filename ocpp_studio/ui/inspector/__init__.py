@@ -1,0 +1,1 @@
+"""Inspector: part of the Qt user interface."""

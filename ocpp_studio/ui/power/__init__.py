@@ -1,0 +1,1 @@
+"""Power: part of the Qt user interface."""
