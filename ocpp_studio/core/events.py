@@ -22,7 +22,7 @@ class Signal(Generic[T]):
 
     >>> changed: Signal[int] = Signal("station changed")
     >>> seen = []
-    >>> changed.connect(seen.append)
+    >>> _ = changed.connect(seen.append)
     >>> changed.emit(3)
     >>> seen
     [3]
