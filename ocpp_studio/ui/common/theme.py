@@ -80,3 +80,137 @@ def show_status(label: QLabel, kind: str, text: str) -> None:
     """Plain words in the colour of ``kind`` (a key of STATUS_STYLE)."""
     label.setStyleSheet(STATUS_STYLE[kind])
     label.setText(text)
+
+
+# ============================================================================================
+# Feature screens: configuration, commissioning, charging hours, power. Each name says what
+# the colour or style is for; the values are the ones these widgets have always shown.
+# ============================================================================================
+
+# ------------------------------------------------------------------------- words on screens
+MUTED_TEXT = "#555555"         # notes and hints beside a control; "· OCPP 2.0.1" after a title
+EXPLANATION_TEXT = "#444444"   # longer explanations (details that open, empty-page notes)
+BODY_TEXT = "#333333"          # readouts and status lines when nothing is wrong
+PLAIN_TEXT = "#000000"         # a table cell with no reason to stand out
+STALE_TEXT = "#777777"         # a power reading that is no longer "now"
+PROBLEM_TEXT = "#8e1c12"       # a problem in words: cannot be sent, can cut the charger off
+CAUTION_TEXT = "#7a4f00"       # a caution in words: takes effect later, will be asked again
+DONE_TEXT = GREEN[0]           # "Done." / ✓ of an action's step
+FAILED_TEXT = RED[0]           # "Not everything worked." / ✗ / "not connected"
+NOTHING_NEEDED_TEXT = GREY[0]  # a step that did nothing because nothing was needed
+LINK_TEXT = BLUE[0]            # text buttons that open more ("What exactly is installed")
+OVERRIDE_ON_TEXT = "#8a5a00"   # "Override is on" (charging hours)
+LATE_TEXT = "#a05a00"          # power reported slower than wanted, or not any more
+OUTCOME_OK_TEXT = "#1d5e2c"    # the line under a toolbar after an action worked
+OUTCOME_FAILED_TEXT = "#a3261e"  # ... and after it did not
+
+#: a one-line explanation under a control, in MUTED_TEXT
+MUTED_LABEL_STYLE = f"color: {MUTED_TEXT};"
+#: a longer explanation that opens under a disclosure button
+EXPLANATION_STYLE = f"color: {EXPLANATION_TEXT}; padding-left: 18px"
+#: the disclosure buttons themselves
+DISCLOSURE_STYLE = f"QToolButton {{ border: none; color: {LINK_TEXT}; }}"
+#: a small show/hide or choice toggle (secrets in the settings table, plot windows)
+TOGGLE_STYLE = ("QToolButton { border: 1px solid #b8c0cc; border-radius: 3px; padding: 0 6px; }"
+                " QToolButton:checked { background: #dbe8f7; }")
+
+# ------------------------------------------------------------------- configuration editor
+#: the "Last write" cell, (background, text): accepted / after a restart or no answer / refused
+WRITE_ACCEPTED = ("#e3f4e4", "#1b5e20")
+WRITE_LATER = ("#fff1cc", CAUTION_TEXT)
+WRITE_REFUSED = ("#fde0dc", PROBLEM_TEXT)
+#: a changed value not sent yet, and one that cannot be sent as typed
+PENDING_EDIT_BACKGROUND = QColor("#fff6c2")
+PROBLEM_EDIT_BACKGROUND = QColor("#fde0dc")
+#: a setting the OCPP specification does not define (its meaning is the manufacturer's)
+VENDOR_SETTING_TEXT = QColor("#6a3d9a")
+READONLY_SETTING_TEXT = QColor("#666666")
+#: what the charger's report left out (missing parts) above the table
+REPORT_NOTES_STYLE = ("QLabel { background: #fff6dd; border: 1px solid #e5c46b;"
+                      " border-radius: 4px; padding: 4px 8px; }")
+#: "N settings take effect after a restart" (an object-named QFrame: #restartBanner)
+RESTART_BANNER_STYLE = ("#restartBanner { background: #fff1cc; border: 1px "
+                        "solid #f0a000; border-radius: 4px; }")
+EMPTY_TABLE_STYLE = f"QLabel {{ color: {MUTED_TEXT}; padding: 24px; }}"
+
+# ------------------------------------------------------------------ commissioning wizard
+#: a step's state -> (text and border colour, background)
+STEP_STATE_COLOURS: dict[str, tuple[str, str]] = {
+    "pending": ("#555555", "#f3f4f6"),
+    "running": ("#123e72", "#dbe8f7"),
+    "waiting": ("#8e5a00", "#fff6dd"),
+    "passed": ("#1d6b2c", "#e3f4e6"),
+    "failed": ("#9b1c1c", "#fde8e8"),
+    "skipped": ("#555555", "#eeeeee"),
+}
+
+# ----------------------------------------------------------------------- charging hours
+#: the three big choices; format with bg= and border= (CHOICE_RECOMMENDED / CHOICE_OTHER)
+CHOICE_BUTTON_STYLE = """
+QPushButton {{ text-align: left; padding: 10px 14px; border: 1px solid {border};
+              border-radius: 6px; background: {bg}; font-size: 11pt; }}
+QPushButton:hover {{ border-color: #1565c0; }}
+QPushButton:checked {{ border: 2px solid #1565c0; background: #e3f0fd; }}
+QPushButton:disabled {{ color: #9a9a9a; background: #f3f3f3; border-color: #dddddd; }}
+"""
+CHOICE_RECOMMENDED = {"bg": "#eef7ee", "border": "#7cb57f"}
+CHOICE_OTHER = {"bg": "#ffffff", "border": "#bbbbbb"}
+#: what is set up on the charger, in words, at the top of the tab
+SETUP_SUMMARY_STYLE = ("QLabel { background: #f1f6fb; border: 1px solid #c9dcef;"
+                       " border-radius: 6px; padding: 8px; }")
+#: the one button that sends (e.g. "Apply these hours")
+PRIMARY_BUTTON_STYLE = ("QPushButton { background: #1565c0; color: white; padding: 6px 16px; "
+                        "border-radius: 4px; } QPushButton:disabled { background: #9fb7d3; }")
+#: the one button that removes what was installed
+REMOVE_BUTTON_STYLE = ("QPushButton { background: #c62828; color: white; padding: 6px 14px; "
+                       "border-radius: 4px; } QPushButton:disabled { background: #e6a3a3; }")
+#: "Charge now, ignoring the charging hours" (amber while on)
+OVERRIDE_BUTTON_STYLE = (
+    "QPushButton { padding: 6px 12px; border: 1px solid #bbbbbb; border-radius: 6px; }"
+    "QPushButton:checked { background: #f0a000; color: #1f1f1f; border-color: #b57800; }"
+    "QPushButton:disabled { color: #9a9a9a; }")
+#: "OCPP Studio does it instead" (the randomised delay's second method and its limits)
+DELAY_METHOD_STYLE = ("QLabel { background: #fff8e1; border: 1px solid "
+                      "#f0d48a; border-radius: 4px; padding: 6px; }")
+
+#: the week timeline: charging allowed / no charging (0 W) / limited
+HOURS_ALLOWED = QColor("#4caf50")
+HOURS_BLOCKED = QColor("#cfd4d9")
+HOURS_LIMITED = QColor("#f0a000")
+TIMELINE_EMPTY = QColor("#f4f5f6")       # a day with nothing known for it
+TIMELINE_HOUR_LINE = QColor("#8a8f94")   # every 6 hours, and the frame
+TIMELINE_MINOR_LINE = QColor(255, 255, 255, 200)  # the other hours
+TIMELINE_TRACK_DIVIDER = QColor("#ffffff")
+TIMELINE_TEXT = QColor("#333333")
+TIMELINE_MUTED = QColor("#6b6f73")
+#: UK peak times (weekdays 08:00-11:00, 16:00-22:00), outlined faintly
+PEAK_OUTLINE = QColor(198, 40, 40, 130)
+#: where the charger will not do what was asked
+DIFFERENCE_OUTLINE = QColor("#d50000")
+DIFFERENCE_FILL = QColor(213, 0, 0, 40)
+
+# -------------------------------------------------------------------------------- power
+#: one curve per connector, in this order
+CONNECTOR_COLOURS = ["#1f6fd1", "#2a9d3a", "#8e44ad", "#d35400", "#16a085", "#7f8c8d"]
+#: the UK/EU cable colours installers know: L1 brown, L2 black, L3 grey, N blue
+PHASE_COLOURS = {"L1": "#8b4a1c", "L2": "#202020", "L3": "#8a8a8a", "N": "#2060c0"}
+#: the limit the charger should obey (dashed)
+LIMIT_COLOUR = "#e07b00"
+PLOT_BACKGROUND = "w"
+PLOT_AXIS = "#666"
+PLOT_AXIS_TEXT = "#222"
+PLOT_CROSSHAIR = "#999"
+PLOT_LEGEND_BACKGROUND = (255, 255, 255, 200)
+PLOT_READOUT_STYLE = f"QLabel {{ color: {BODY_TEXT}; padding: 2px 4px; }}"
+#: the plot's window and Pause buttons
+PLOT_WINDOW_BUTTON_STYLE = (
+    "QToolButton { padding: 3px 8px; border: 1px solid #b8c0cc; border-radius: 3px; }"
+    "QToolButton:checked { background: #dbe8f7; border-color: #5b8fd0; color: #123e72; "
+    "font-weight: 600; }")
+#: "1-second power" while it is on
+ONE_SECOND_BUTTON_STYLE = (
+    "QPushButton:checked { background: #d7f0dc; border: 1px solid #3d9a50; "
+    "color: #14532d; font-weight: 600; padding: 4px 10px; }")
+#: the note shown instead of an empty plot
+EMPTY_PLOT_STYLE = (f"QLabel {{ color: {EXPLANATION_TEXT}; font-size: 13pt; background: white; "
+                    "border: 1px solid #d0d6de; border-radius: 4px; padding: 30px; }")
