@@ -111,18 +111,11 @@ def describe_201(component: str, variable: str, instance: str | None = None) -> 
                 specific = value
                 break
     if specific is not None and specific[3]:
-        return _unquote_csv(specific[3])
+        return specific[3]
     generic = VARIABLES.get(variable)
     if generic is not None:
-        return _unquote_csv(generic[2])
-    return _unquote_csv(COMPONENTS.get(component, ""))
-
-
-def _unquote_csv(text: str) -> str:
-    """A few appendix cells keep their CSV quoting ("... ""starting"" ..."); show plain text."""
-    if '""' in text:
-        text = text.replace('""', '"').strip('"')
-    return text
+        return generic[2]
+    return COMPONENTS.get(component, "")
 
 
 def is_standard_201(component: str, variable: str) -> bool:
