@@ -1,167 +1,32 @@
-"""The Qt-free commissioning step engine: steps, their records, a run that can wait for a
-charger that went away, be saved mid-way and resumed, and produce the report data."""
+"""The Qt-free commissioning step engine: a run that can wait for a charger that went away,
+be saved mid-way and resumed, and produce the report data. The shared data (records, statuses,
+context) is in ``model``; the steps in ``steps``; the report in ``report``."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
-import time
-from dataclasses import asdict, dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable
 
-from ..core.clock import Clock, SystemClock
 from ..core.records import now_us
-from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from ..core.rpc import CallError, CallTimeout
 from ..settings import open_private, private_dir
+from .model import (DISCONNECTED, DONE, CommissioningContext, Evidence, Step, StepFailed,
+                    StepRecord, StepStatus)
 from .profile import CommissioningProfile
-
-if TYPE_CHECKING:
-    from .report import CommissioningReport
+from .report import CommissioningReport, build_report
+from .steps import STANDARD_STEPS
 
 log = logging.getLogger(__name__)
 
 STATE_FORMAT = "ocpp-studio/commissioning-state"
 
-
-class StepStatus(str, Enum):
-    PENDING = "pending"
-    RUNNING = "running"
-    PASSED = "passed"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    WAITING = "waiting"  # the charger disconnected: waiting for it to come back
-
-
-DONE = (StepStatus.PASSED, StepStatus.FAILED, StepStatus.SKIPPED)
-
-
-@dataclass
-class Evidence:
-    label: str
-    value: str
-    detail: str = ""
-
-
-@dataclass
-class StepRecord:
-    step_id: str
-    title: str
-    status: StepStatus
-    summary: str = ""  # plain words
-    evidence: list[Evidence] = field(default_factory=list)
-    started_us: int | None = None
-    finished_us: int | None = None
-    skip_reason: str | None = None
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "StepRecord":
-        return cls(step_id=data["step_id"], title=data.get("title", data["step_id"]),
-                   status=StepStatus(data.get("status", "pending")),
-                   summary=data.get("summary", ""),
-                   evidence=[Evidence(**e) for e in data.get("evidence", [])],
-                   started_us=data.get("started_us"), finished_us=data.get("finished_us"),
-                   skip_reason=data.get("skip_reason"), error=data.get("error"))
-
-
-@runtime_checkable
-class Step(Protocol):
-    step_id: str
-    title: str
-    description: str  # what it will do, in plain words
-
-    async def run(self, ctx: "CommissioningContext") -> StepRecord: ...
-
-
-class StepFailed(Exception):
-    """A step could not do what it said; the message is the plain explanation shown."""
-
-    def __init__(self, message: str, evidence: list[Evidence] | None = None) -> None:
-        super().__init__(message)
-        self.evidence = evidence or []
-
-
-#: Errors meaning "the charger went away": run_step waits for it and tries again.
-DISCONNECTED = (ConnectionClosed,)
-
-
-@dataclass
-class CommissioningContext:
-    studio: Any
-    charger_id: str
-    profile: CommissioningProfile
-    choices: dict[str, Any] = field(default_factory=dict)
-    records: dict[str, StepRecord] = field(default_factory=dict)
-    settings_changed: list[tuple[str, str | None, str | None, str]] = field(default_factory=list)
-    #: What steps measured for the report (identity, cadence, test_charge, offpeak, security...).
-    data: dict[str, Any] = field(default_factory=dict)
-    #: How long to wait for a charger to connect / come back, seconds.
-    connect_timeout: float = 120.0
-
-    # ----------------------------------------------------------- helpers
-    @property
-    def central(self) -> Any:
-        return self.studio.central
-
-    @property
-    def clock(self) -> Clock:
-        """The studio's clock: the smart-charging service's, so both agree on "now"."""
-        clock = getattr(getattr(self.studio, "smart_charging", None), "clock", None)
-        return clock if clock is not None else SystemClock()
-
-    @property
-    def station(self) -> Any:
-        return self.studio.central.station(self.charger_id)
-
-    @property
-    def version(self) -> str:
-        station = self.studio.central.stations.get(self.charger_id)
-        return station.version.label if station is not None and station.version else "?"
-
-    def connected(self) -> bool:
-        """Connected and the charger has spoken on this connection (normally its boot)."""
-        session = self.studio.central.sessions.get(self.charger_id)
-        if session is None:
-            return False
-        station = session.station
-        connection = station.current_connection
-        return (station.last_message_us is not None and connection is not None
-                and station.last_message_us >= connection.connected_us)
-
-    async def wait_connected(self, timeout: float | None = None) -> bool:
-        deadline = time.monotonic() + (self.connect_timeout if timeout is None else timeout)
-        while not self.connected():
-            if time.monotonic() > deadline:
-                return False
-            await asyncio.sleep(0.05)
-        return True
-
-    async def call(self, action: str, payload: dict[str, Any], timeout: float | None = None) -> Any:
-        return await self.studio.central.call(self.charger_id, action, payload, timeout)
-
-    async def write_settings(self, changes: dict[str, str], *, confirm_dangerous: bool = False,
-                             secret: bool = False) -> list[Any]:
-        """Write through the configuration service and record before/after/status."""
-        configuration = self.studio.configuration
-        planned = {p.key: p.before for p in configuration.plan(self.charger_id, changes)}
-        results = await configuration.write(self.charger_id, changes,
-                                            confirm_dangerous=confirm_dangerous)
-        for result in results:
-            before = planned.get(result.key)
-            after = result.value
-            if secret:
-                before = "(hidden)" if before else before
-                after = "(hidden)"
-            self.settings_changed.append((result.key, before, after, result.status))
-        return results
+#: Kept importable from here (older code and tests import them from the engine).
+__all__ = ["CommissioningContext", "CommissioningRun", "DISCONNECTED", "DONE", "Evidence", "Step",
+           "StepFailed", "StepRecord", "StepStatus", "STATE_FORMAT"]
 
 
 Listener = Callable[[StepRecord], None]
@@ -176,7 +41,6 @@ class CommissioningRun:
         self.charger_id = charger_id
         self.profile = profile
         if steps is None:
-            from .steps import STANDARD_STEPS
             steps = [cls() for cls in STANDARD_STEPS]
         self.steps: list[Step] = list(steps)
         ids = [s.step_id for s in self.steps]
@@ -385,7 +249,6 @@ class CommissioningRun:
     def resume(cls, studio: Any, state_path: Path) -> "CommissioningRun":
         """A run saved by ``save_state``: finished steps keep their records; a step that was
         running (or waiting) when the app closed is pending again."""
-        import importlib
         state_path = Path(state_path)
         data = json.loads(state_path.read_text(encoding="utf-8"))
         if data.get("format") != STATE_FORMAT:
@@ -434,6 +297,6 @@ class CommissioningRun:
                 "total": len(data.get("records", []))}
 
     # ------------------------------------------------------------ report
-    def report(self) -> "CommissioningReport":
-        from .report import build_report
-        return build_report(self)
+    def report(self) -> CommissioningReport:
+        return build_report(self.ctx, [self.records[s.step_id] for s in self.steps],
+                            self.started_us)

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .engine import StepRecord, StepStatus
-
-if TYPE_CHECKING:
-    from .engine import CommissioningRun
+from .model import ChecklistItem, CommissioningContext, StepRecord, StepStatus
 
 PASSWORD_HIDDEN = "shown to installer only"
-
-
-@dataclass
-class ChecklistItem:
-    name: str
-    status: str  # "met" | "not met" | "not applicable"
-    evidence: str
 
 
 @dataclass
@@ -76,7 +66,7 @@ class CommissioningReport:
             "randomised_delay_s": self.randomised_delay_s,
             "cadence": self.cadence, "test_charge": self.test_charge,
             "security": self.security,
-            "checklist": [asdict(c) for c in self.checklist],
+            "checklist": [c.to_json() for c in self.checklist],
             "capture_path": self.capture_path,
         }
 
@@ -277,15 +267,16 @@ def uk_checklist(report_data: dict[str, Any]) -> list[ChecklistItem]:
     return items
 
 
-def build_report(run: "CommissioningRun") -> CommissioningReport:
-    ctx = run.ctx
-    profile = run.profile
-    station = run.studio.central.stations.get(run.charger_id)
+def build_report(ctx: CommissioningContext, records: list[StepRecord],
+                 started_us: int) -> CommissioningReport:
+    """The report of a run: its context (what the steps found) and its records in order."""
+    profile = ctx.profile
+    station = ctx.studio.central.stations.get(ctx.charger_id)
     identity = dict(ctx.data.get("identity") or {})
     if station is not None:
         for key in ("vendor", "model", "serial", "firmware"):
             identity.setdefault(key, getattr(station, key))
-    identity["id"] = run.charger_id
+    identity["id"] = ctx.charger_id
     version = identity.get("version") or ctx.version
     password = ctx.choices.get("password")
     security = dict(ctx.data.get("security") or {})
@@ -293,8 +284,7 @@ def build_report(run: "CommissioningRun") -> CommissioningReport:
     security["password"] = (password if password and profile.include_password_in_report
                             else (PASSWORD_HIDDEN if password else None))
     steps = []
-    for s in run.steps:
-        record = run.records[s.step_id]
+    for record in records:
         if not profile.include_password_in_report and any(ev.detail == "secret"
                                                           for ev in record.evidence):
             record = StepRecord(**{**record.__dict__, "evidence": [
@@ -302,10 +292,10 @@ def build_report(run: "CommissioningRun") -> CommissioningReport:
                 for ev in record.evidence]})
         steps.append(record)
     offpeak = ctx.data.get("offpeak") or {}
-    capture = getattr(run.studio, "capture_path", None)
+    capture = getattr(ctx.studio, "capture_path", None)
     report = CommissioningReport(
         installer=profile.installer_name, company=profile.company, site=profile.site_name,
-        date=datetime.fromtimestamp(run.started_us / 1e6, timezone.utc).astimezone()
+        date=datetime.fromtimestamp(started_us / 1e6, timezone.utc).astimezone()
         .strftime("%Y-%m-%d %H:%M %Z"),
         charger=identity, version=str(version), steps=steps,
         settings=[tuple(s) for s in ctx.settings_changed],  # type: ignore[misc]
