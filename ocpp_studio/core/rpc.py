@@ -15,15 +15,19 @@ import inspect
 import logging
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Literal
 
 from . import schemas
 from .actions import initiated_by_charger
-from .errors import ERROR_CODES, Fault, error_code, fault_for_frame_problem
+from .errors import Fault, error_code, fault_for_frame_problem
 from .frames import (
     UNKNOWN_MESSAGE_ID, Frame, FrameError, MessageType, call_text, error_text, parse_frame,
     result_text,
+)
+from .pairing import (  # the call outcomes are imported from here by the layers above
+    AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, OpenCall, Reply,
+    check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
 )
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
 from .versions import OcppVersion
@@ -34,41 +38,9 @@ Role = Literal["csms", "charger"]
 Handler = Callable[[str, Any], Any]  # (action, payload) -> payload or awaitable payload
 Sender = Callable[[str], Awaitable[None]]
 
-#: How many ids of timed-out calls we remember, to recognise late answers.
-_TIMED_OUT_MEMORY = 256
-
 #: How many message ids of received CALLs we remember per connection, to flag a
 #: sender that reuses one. Bounded so a long session cannot grow without limit.
 _SEEN_CALL_IDS = 1024
-
-
-class CallError(Exception):
-    """A CALLERROR: raised by a handler to answer with one, and by ``call`` when
-    the other side answered with one."""
-
-    def __init__(self, code: str | Fault, description: str = "",
-                 details: dict[str, Any] | None = None) -> None:
-        self.code = code
-        self.description = description
-        self.details = details or {}
-        code_text = code.value if isinstance(code, Fault) else code
-        super().__init__(f"{code_text}: {description}" if description else code_text)
-
-    def code_for(self, version: OcppVersion) -> str:
-        return error_code(self.code, version) if isinstance(self.code, Fault) else self.code
-
-
-class CallTimeout(Exception):
-    """The other side did not answer a CALL in time."""
-
-
-class ConnectionClosed(Exception):
-    """The connection closed before a CALL could be sent or answered."""
-
-
-class AnswerLost(ConnectionClosed):
-    """The CALL was sent, then the connection closed before its answer: whether the charger
-    acted on it is unknown (a setting may or may not have changed)."""
 
 
 class InvalidPayload(ValueError):
@@ -82,16 +54,6 @@ class InvalidPayload(ValueError):
 
 
 @dataclass(slots=True)
-class Reply:
-    """The answer to a CALL we sent."""
-
-    payload: Any
-    violations: list[schemas.Violation]
-    latency_ms: float
-    record_id: int
-
-
-@dataclass(slots=True)
 class _Receipt:
     """One incoming frame's handling: when it arrived and whether it is recorded yet."""
 
@@ -99,25 +61,10 @@ class _Receipt:
     recorded: bool = False
 
 
-@dataclass(slots=True)
-class _PendingCall:
-    action: str
-    record_id: int
-    sent_us: int
-    future: asyncio.Future = field(repr=False)
-    gave_up: str = ""  # why we stopped waiting: "timed out" or "was cancelled"
-
-
 def _joined(*problems: str | None) -> str | None:
     """Several reasons a frame is a problem, as one text (None when there are none)."""
     present = [p for p in problems if p]
     return "; ".join(present) if present else None
-
-
-def describe_violations(action: str, violations: list[schemas.Violation]) -> str:
-    listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
-    more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
-    return f"{action} payload does not match the schema: {listed}{more}"
 
 
 class RpcEndpoint:
@@ -149,8 +96,7 @@ class RpcEndpoint:
         # OCPP-J 1.6 §4.1.1: a side SHOULD NOT send a CALL while another is
         # unanswered; 1 keeps to that, more is allowed for chargers that cope.
         self._slots = asyncio.Semaphore(max_calls_in_flight)
-        self._pending: dict[str, _PendingCall] = {}
-        self._timed_out: OrderedDict[str, _PendingCall] = OrderedDict()
+        self._calls: CallBook[str] = CallBook()  # our CALLs waiting for an answer
         self._handling: set[str] = set()
         self._seen_call_ids: OrderedDict[str, str] = OrderedDict()  # id -> its first action
         self._tasks: set[asyncio.Task] = set()
@@ -165,7 +111,7 @@ class RpcEndpoint:
 
     @property
     def calls_in_flight(self) -> int:
-        return len(self._pending)
+        return len(self._calls)
 
     def _record(self, **fields: Any) -> FrameRecord:
         return FrameRecord(charger=self.charger_id, connection_id=self.connection_id, **fields)
@@ -356,62 +302,35 @@ class RpcEndpoint:
             log.info("could not send to %s: %s", self.charger_id, exc)
 
     def _on_response(self, frame: Frame, receipt: "_Receipt") -> None:
-        received_us = receipt.received_us
-        is_error = frame.message_type is MessageType.CALLERROR
-        record = self._record(direction=self.incoming, raw=frame.raw, ts_us=received_us,
+        record = self._record(direction=self.incoming, raw=frame.raw, ts_us=receipt.received_us,
                               message_type=int(frame.message_type), unique_id=frame.unique_id,
                               error_code=frame.error_code)
-        pending = self._pending.pop(frame.unique_id, None)
-        if pending is None:
-            self._record_unpaired(frame, record)
+        call = self._calls.take(frame.unique_id)
+        if call is None:
+            late = self._calls.take_late(frame.unique_id)
+            if late is not None:
+                mark_late(record, late)
+                violations = check_answer(self.version, frame, late.action)
+                record.valid = not violations  # the problem stays "late"
+                record.violations = [v.as_dict() for v in violations]
+            else:
+                mark_unmatched(record, frame.unique_id)
+            # A late answer does not change the call's recorded state (it timed out).
+            self._recorder.record_frame(record)
             receipt.recorded = True
             return
-        record.action = pending.action
-        record.pair_id = pending.record_id
-        record.latency_ms = (received_us - pending.sent_us) / 1000
-        violations = self._check_response(frame, pending.action)
-        record.valid = not violations
-        record.violations = [v.as_dict() for v in violations]
-        if violations:
-            record.problem = describe_violations(pending.action, violations)
-        state = CallState.ERROR if is_error else CallState.ANSWERED
-        record.state = state.value
+        state = CallState.ERROR if frame.message_type is MessageType.CALLERROR \
+            else CallState.ANSWERED
+        pair(record, call, state.value)
+        violations = check_answer(self.version, frame, call.action)
+        note_violations(record, call.action, violations)
         row_id = None
         try:
             row_id = self._recorder.record_response(record, state.value)
             receipt.recorded = True
         finally:
             # The charger did answer: the caller hears it even if recording failed.
-            if not pending.future.done():
-                pending.future.set_result((frame, violations, record.latency_ms, row_id))
-
-    def _check_response(self, frame: Frame, action: str) -> list[schemas.Violation]:
-        if frame.message_type is MessageType.CALLRESULT:
-            return schemas.validate(self.version, action, "response", frame.payload)
-        if frame.error_code not in ERROR_CODES[self.version]:
-            return [schemas.Violation("$.errorCode", f"{frame.error_code!r} is not an OCPP "
-                                      f"{self.version.label} error code", "enum",
-                                      sorted(ERROR_CODES[self.version]), Fault.PROPERTY_CONSTRAINT)]
-        return []
-
-    def _record_unpaired(self, frame: Frame, record: FrameRecord) -> None:
-        late = self._timed_out.pop(frame.unique_id, None)
-        if late is not None:
-            record.action = late.action
-            record.pair_id = late.record_id
-            record.latency_ms = (record.ts_us - late.sent_us) / 1000
-            record.state = CallState.LATE.value
-            record.problem = (f"Late answer to {late.action}: arrived "
-                              f"{record.latency_ms / 1000:.1f} s after it was sent, after the "
-                              f"call {late.gave_up}")
-            violations = self._check_response(frame, late.action)
-            record.valid = not violations
-            record.violations = [v.as_dict() for v in violations]
-        else:
-            record.state = CallState.UNMATCHED.value
-            record.problem = f"Answer with id {frame.unique_id!r} matches no call we sent"
-        # A late answer does not change the call's recorded state (it timed out).
-        self._recorder.record_frame(record)
+            self._calls.settle(call, frame, violations, record.latency_ms or 0.0, row_id)
 
     # --------------------------------------------------------------- outgoing
     async def call(self, action: str, payload: Any, timeout: float | None = None,
@@ -435,60 +354,20 @@ class RpcEndpoint:
                 "$", f"{action!r} is not an OCPP {self.version.label} action", "enum", None,
                 Fault.NOT_IMPLEMENTED)])
         async with self._slots:
-            return await self._call_now(action, payload, timeout, violations)
-
-    async def _call_now(self, action: str, payload: Any, timeout: float | None,
-                        violations: list[schemas.Violation]) -> Reply:
-        if self._closed_reason is not None:
-            raise ConnectionClosed(f"{self.charger_id} is not connected ({self._closed_reason})")
-        unique_id = str(uuid.uuid4())
-        text = call_text(unique_id, action, payload)
-        record = self._record(direction=self.outgoing, raw=text, message_type=int(MessageType.CALL),
-                              unique_id=unique_id, action=action, valid=not violations,
-                              violations=[v.as_dict() for v in violations],
-                              state=CallState.PENDING.value)
-        row_id = self._recorder.record_frame(record)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        # Whoever waited may be cancelled in the same loop turn as close() fails the
-        # future: mark its exception as seen so asyncio does not log it as lost.
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        pending = _PendingCall(action, row_id, record.ts_us, future)
-        self._pending[unique_id] = pending
-        limit = self.call_timeout if timeout is None else timeout
-        try:
-            try:
-                await self._send(text)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                self._recorder.set_call_state(row_id, CallState.LOST.value)
-                raise ConnectionClosed(f"{action} could not be sent to {self.charger_id}: {exc}") from exc
-            try:
-                async with asyncio.timeout(limit):
-                    frame, reply_violations, latency_ms, reply_id = await future
-            except TimeoutError:
-                self._remember_abandoned(unique_id, pending, "timed out")
-                self._recorder.set_call_state(row_id, CallState.TIMEOUT.value)
-                raise CallTimeout(f"{self.charger_id} did not answer {action} within {limit:g} s") from None
-        except asyncio.CancelledError:
-            # The caller gave up (e.g. the app is closing): no answer will be awaited.
-            if self._pending.get(unique_id) is pending:
-                self._recorder.set_call_state(row_id, CallState.LOST.value)
-                self._remember_abandoned(unique_id, pending, "was cancelled")
-            raise
-        finally:
-            if self._pending.get(unique_id) is pending:
-                del self._pending[unique_id]
-        if frame.message_type is MessageType.CALLERROR:
-            raise CallError(frame.error_code or "GenericError", frame.error_description or "",
-                            frame.payload if isinstance(frame.payload, dict) else {})
-        return Reply(frame.payload, reply_violations, latency_ms, reply_id)
-
-    def _remember_abandoned(self, unique_id: str, pending: _PendingCall, why: str) -> None:
-        pending.gave_up = why
-        self._timed_out[unique_id] = pending
-        while len(self._timed_out) > _TIMED_OUT_MEMORY:
-            self._timed_out.popitem(last=False)
+            if self._closed_reason is not None:
+                raise ConnectionClosed(
+                    f"{self.charger_id} is not connected ({self._closed_reason})")
+            unique_id = str(uuid.uuid4())
+            text = call_text(unique_id, action, payload)
+            record = self._record(
+                direction=self.outgoing, raw=text, message_type=int(MessageType.CALL),
+                unique_id=unique_id, action=action, valid=not violations,
+                violations=[v.as_dict() for v in violations], state=CallState.PENDING.value)
+            row_id = self._recorder.record_frame(record)
+            limit = self.call_timeout if timeout is None else timeout
+            return await self._calls.wait_answer(
+                unique_id, OpenCall(action, row_id, record.ts_us), text, self._send, limit,
+                self._recorder, self.charger_id)
 
     # ---------------------------------------------------------------- closing
     def close(self, reason: str = "connection closed") -> None:
@@ -496,11 +375,10 @@ class RpcEndpoint:
         if self._closed_reason is not None:
             return
         self._closed_reason = reason
-        for unique_id, pending in list(self._pending.items()):
-            self._pending.pop(unique_id, None)
-            self._recorder.set_call_state(pending.record_id, CallState.LOST.value)
-            if not pending.future.done():
-                pending.future.set_exception(AnswerLost(
-                    f"{self.charger_id} disconnected before answering {pending.action} ({reason})"))
+        self._calls.fail_all(self._recorder, self.charger_id, reason)
         for task in list(self._tasks):
             task.cancel()
+
+
+__all__ = ["AnswerLost", "CallError", "CallTimeout", "ConnectionClosed", "InvalidPayload",
+           "Reply", "RpcEndpoint", "describe_violations"]
