@@ -214,3 +214,80 @@ ONE_SECOND_BUTTON_STYLE = (
 #: the note shown instead of an empty plot
 EMPTY_PLOT_STYLE = (f"QLabel {{ color: {EXPLANATION_TEXT}; font-size: 13pt; background: white; "
                     "border: 1px solid #d0d6de; border-radius: 4px; padding: 30px; }")
+
+
+# ============================================================================================
+# The main window, the message inspector, the sources (serial console, proxy) and the shared
+# dialogs. Each name says what the colour or style is for; the values are the ones these
+# widgets have always shown.
+# ============================================================================================
+
+SECONDARY_TEXT = "#777777"     # what is missing or not there yet ("No connector status yet")
+QUIET_TEXT = "#666666"         # a small qualifier beside a control (the filter's time zone)
+BADGE_MARK_TEXT = "#ffffff"    # the mark painted on a coloured status dot
+PROBLEM_COUNT_TEXT = "#b3261e"  # "N with problems" above the message list
+FORM_PROBLEM_TEXT = "#b00020"  # why a dialog's OK is refused
+OBSERVED_TEXT = "#1d5e2c"      # OCPP messages found in a console ("→ log", the count)
+
+#: a one-line hint beside or under a control, in MUTED_TEXT
+HINT_STYLE = f"QLabel {{ color: {MUTED_TEXT}; }}"
+#: a short introduction at the top of a tab
+INTRO_STYLE = f"QLabel {{ color: {BODY_TEXT}; }}"
+#: why a dialog cannot be accepted as filled in
+FORM_PROBLEM_STYLE = f"color: {FORM_PROBLEM_TEXT};"
+#: the note in the status bar (opening, exporting, copied…)
+STATUS_NOTE_STYLE = "QLabel { color: #8e5a00; }"
+#: a thin horizontal rule between the parts of a tab (QFrame.HLine)
+SEPARATOR_STYLE = "color: #d0d6de;"
+#: a checkable tool button that stays pressed while on (Follow newest, Hex)
+TOGGLE_BUTTON_STYLE = (
+    "QToolButton { padding: 3px 8px; border: 1px solid #b8c0cc; border-radius: 3px; }"
+    "QToolButton:checked { background: #dbe8f7; border-color: #5b8fd0; color: #123e72; "
+    "font-weight: 600; }")
+#: a field whose text cannot be used (e.g. a console pattern that is not a valid regex)
+INVALID_FIELD_STYLE = "QLineEdit { border: 1px solid #c62828; }"
+
+# ----------------------------------------------------------------------- message inspector
+#: the selected row of the message list
+MESSAGE_SELECTION_STYLE = ("QTableView { selection-background-color: #2f6fb5; "
+                           "selection-color: white; }")
+#: "Viewing capture file …" above the list (an object-named QWidget: #fileBanner)
+FILE_BANNER_STYLE = ("#fileBanner { background: #fff6dd; border: 1px solid "
+                     "#e5c46b; border-radius: 4px; }")
+#: the heading over the request and the answer in the detail pane; the selected one is blue
+DETAIL_HEADING_BACKGROUND = "#eef1f5"
+DETAIL_HEADING_SELECTED_BACKGROUND = "#dbe8f7"
+DETAIL_HEADING_STYLE = ("QLabel {{ padding: 3px 6px; background: {background}; "
+                        "border-radius: 3px; }}")
+#: "Select a message above…" in the empty detail pane
+EMPTY_DETAIL_STYLE = f"QLabel {{ color: {SECONDARY_TEXT}; }}"
+#: a summary or a how-to in a pale blue box (charger-list hint, timeline summary)
+INFO_BOX_BACKGROUND = "#eef4fb"
+INFO_BOX_BORDER = "#b9cde4"
+CHARGER_HINT_STYLE = (f"QLabel {{ color: {BODY_TEXT}; background: {INFO_BOX_BACKGROUND}; "
+                      f"border: 1px solid {INFO_BOX_BORDER}; border-radius: 4px; padding: 10px; }}")
+TIMELINE_SUMMARY_STYLE = (f"QLabel {{ padding: 8px; background: {INFO_BOX_BACKGROUND}; "
+                          f"border: 1px solid {INFO_BOX_BORDER}; border-radius: 4px; }}")
+#: the selected charger card: light, so the cards' grey and coloured text stay readable
+CHARGER_SELECTION_STYLE = ("QListWidget::item:selected { background: #d5e6f8; color: #111111;"
+                           " border-left: 3px solid #1565c0; }")
+#: a timeline entry of a kind with no colour of its own
+TIMELINE_OTHER = GREY[0]
+#: JSON syntax colours: keys (bold), strings, numbers, true/false/null
+JSON_COLOURS = {
+    "key": "#1a4f8b",      # dark blue
+    "string": "#2e7031",   # green
+    "number": "#a3460e",   # burnt orange
+    "literal": "#7b2d91",  # purple
+}
+
+# ------------------------------------------------------------------ serial console, proxy
+#: what the proxy does, in a pale blue box at the top of its tab
+SOURCE_EXPLANATION_STYLE = ("QLabel { background: #f1f6fb; border: 1px solid #c9dcef; "
+                            "border-radius: 6px; padding: 8px; color: #222222; }")
+#: the console pane: arrival time, the "→ log" mark, a line carrying an OCPP message
+#: (text, background), and a line we sent
+CONSOLE_TIME = "#7a7a7a"
+CONSOLE_MARK = OBSERVED_TEXT
+CONSOLE_FRAME = ("#0d47a1", "#e8f1fb")
+CONSOLE_SENT = "#8e5a00"
