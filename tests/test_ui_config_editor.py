@@ -25,6 +25,7 @@ from ocpp_studio.configuration.devicemodel import VariableRef  # noqa: E402
 from ocpp_studio.configuration.model import (  # noqa: E402
     ConfigItem, PlannedChange, Snapshot, WriteResult,
 )
+from ocpp_studio.ui.configuration import config_dialogs as dialogs  # noqa: E402
 from ocpp_studio.ui.configuration import config_editor as ce  # noqa: E402
 from ocpp_studio.ui.configuration.config_delegates import ConfigDelegate, MemberList, editor_kind  # noqa: E402
 from ocpp_studio.ui.configuration.config_editor import (  # noqa: E402
@@ -303,7 +304,7 @@ def test_reboot_required_banner_and_reset(qtbot, loop, monkeypatch):
     async def confirm(parent, charger, count):
         assert count == 2
         return next(answers)
-    monkeypatch.setattr(ce, "confirm_restart", confirm)
+    monkeypatch.setattr(dialogs, "confirm_restart", confirm)
     loop.run_until_complete(finish(editor.restart()))
     assert central.calls == [] and editor.restart_banner.isVisible()  # declined
     loop.run_until_complete(finish(editor.restart()))
@@ -321,7 +322,7 @@ def test_reset_is_on_idle_for_201(qtbot, loop, monkeypatch):
 
     async def yes(*args):
         return True
-    monkeypatch.setattr(ce, "confirm_restart", yes)
+    monkeypatch.setattr(dialogs, "confirm_restart", yes)
     loop.run_until_complete(finish(editor.restart()))
     assert central.calls == [("CP-1", "Reset", {"type": "OnIdle"})]
 
@@ -337,7 +338,7 @@ def test_dangerous_key_needs_confirmation(qtbot, loop, monkeypatch):
         asked.append([p.key for p in planned])
         assert all(p.danger for p in planned)
         return answer["value"]
-    monkeypatch.setattr(ce, "confirm_danger", confirm)
+    monkeypatch.setattr(dialogs, "confirm_danger", confirm)
     editor.stage("AuthorizationKey", "an0therGoodPassw0rd")
     editor.stage("HeartbeatInterval", "120")
     loop.run_until_complete(finish(editor.apply()))
@@ -357,7 +358,7 @@ def test_danger_dialog_has_explicit_button(qtbot, loop):
     plan = [PlannedChange("SecurityProfile", "1", "2", None, "The charger reconnects with TLS.")]
 
     async def scenario():
-        task = asyncio.ensure_future(ce.confirm_danger(editor, plan))
+        task = asyncio.ensure_future(dialogs.confirm_danger(editor, plan))
         from PySide6.QtWidgets import QMessageBox
         await wait_until(lambda: editor.findChild(QMessageBox) is not None, what="dialog")
         box = editor.findChild(QMessageBox)
@@ -435,7 +436,7 @@ def test_template_save_preview_apply_undo(qtbot, loop, monkeypatch, tmp_path):
         seen.append(preview.rows())
         preview.deleteLater()
         return answer["value"]
-    monkeypatch.setattr(ce, "confirm_template", confirm)
+    monkeypatch.setattr(dialogs, "confirm_template", confirm)
     loop.run_until_complete(finish(editor.apply_template(path)))
     assert seen == [[("HeartbeatInterval", "300", "900", "")]]
     assert service.writes == []  # cancelled

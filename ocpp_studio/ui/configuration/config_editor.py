@@ -5,283 +5,51 @@ One editor for both versions, driven by ``ConfigItem`` (ocpp_studio.configuratio
 connector and instance in the label). Edits are typed (delegate), validated with
 ``service.plan`` and collected as pending changes until "Apply N changes".
 
-Questions to the user (dangerous keys, restart, template preview) go through the
-module-level ``confirm_*`` coroutines so tests can answer them.
+The editor is put together from parts: ``config_text`` (columns and words),
+``config_tree`` (the settings table), ``config_templates`` (snapshots and templates) and
+``config_dialogs`` (the questions to the user, which tests answer by replacing the
+module-level ``confirm_*`` coroutines there).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import datetime as _dt
 import html
 import logging
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFrame,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox,
-    QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QToolButton, QTreeWidget,
+    QCheckBox, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from .config_delegates import KEY_ROLE, ConfigDelegate, edit_triggers, input_problem
+from ..common import theme
 from ..common.operations import AsyncOp
+from . import config_dialogs as dialogs
+from .config_delegates import input_problem
+from .config_dialogs import CompareDialog, TemplatePreview
+from .config_templates import SnapshotsAndTemplates
+from .config_text import (
+    AMBER, BAD, COL_ACCESS, COL_DESCRIPTION, COL_RESULT, COL_SETTING, COL_UNIT, COL_VALUE,
+    COLUMN_WIDTHS, GOOD, HEADERS, HIDDEN, STATUS_WORDS, component_label, is_v201,
+    status_colours, template_changes, variable_label,
+)
+from .config_tree import SettingsTable
 
 log = logging.getLogger(__name__)
 
-COL_SETTING, COL_VALUE, COL_UNIT, COL_ACCESS, COL_RESULT, COL_DESCRIPTION = range(6)
-HEADERS = ["Setting", "Value", "Unit", "Access", "Last write", "Description"]
-COLUMN_WIDTHS = {COL_SETTING: 270, COL_VALUE: 200, COL_UNIT: 56, COL_ACCESS: 84,
-                 COL_RESULT: 100}
-HIDDEN = "••••••"
-
-GOOD = ("#e3f4e4", "#1b5e20")
-AMBER = ("#fff1cc", "#7a4f00")
-BAD = ("#fde0dc", "#8e1c12")
-PENDING_BG = QColor("#fff6c2")
-PROBLEM_BG = QColor("#fde0dc")
-VENDOR_FG = QColor("#6a3d9a")
-READONLY_FG = QColor("#666666")
-
-STATUS_WORDS = {
-    "Accepted": "Accepted",
-    "RebootRequired": "After restart",
-    "Rejected": "Rejected",
-    "NotSupported": "Not supported",
-    "UnknownComponent": "Unknown component",
-    "UnknownVariable": "Unknown setting",
-    "NotSupportedAttributeType": "Not supported",
-    "NotSent": "Not sent",
-    "Unknown": "No answer",  # sent, but whether it changed is unknown
-}
-
-
-def status_colours(status: str) -> tuple[str, str]:
-    if status == "Accepted":
-        return GOOD
-    if status in ("RebootRequired", "Unknown"):
-        return AMBER
-    return BAD
-
-
-def is_v201(version: Any) -> bool:
-    text = str(getattr(version, "value", version) or "").lower().replace("ocpp", "")
-    return text.startswith("2")
-
-
-def _ref_attr(ref: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(ref, name, None)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def component_label(ref: Any) -> str:
-    """'EVSE 1 · connector 1 · Connector' style group label for a 2.0.1 variable."""
-    component = _ref_attr(ref, "component", "component_name") or "(no component)"
-    if not isinstance(component, str):
-        component = _ref_attr(component, "name") or str(component)
-    parts = [str(component)]
-    instance = _ref_attr(ref, "component_instance", "instance")
-    if instance:
-        parts[0] += f" [{instance}]"
-    evse = _ref_attr(ref, "evse", "evse_id")
-    connector = _ref_attr(ref, "connector", "connector_id")
-    if isinstance(evse, dict):
-        connector = connector or evse.get("connectorId")
-        evse = evse.get("id")
-    if evse is not None:
-        parts.append(f"EVSE {evse}")
-    if connector is not None:
-        parts.append(f"connector {connector}")
-    return " · ".join(parts)
-
-
-def variable_label(key: str, ref: Any) -> str:
-    if ref is None:
-        return key
-    variable = _ref_attr(ref, "variable", "variable_name") or key
-    if not isinstance(variable, str):
-        variable = _ref_attr(variable, "name") or str(variable)
-    instance = _ref_attr(ref, "variable_instance")
-    attribute = _ref_attr(ref, "attribute", "attribute_type")
-    text = str(variable)
-    if instance:
-        text += f" [{instance}]"
-    if attribute and str(attribute) != "Actual":
-        text += f" ({attribute})"
-    return text
-
-
-def access_text(item: Any) -> str:
-    mutability = str(getattr(item, "mutability", "") or "")
-    if getattr(item, "write_only", False) or mutability == "WriteOnly":
-        return "write-only"
-    return "read-only" if item.readonly else "read-write"
-
-
-def when_text(taken_us: int) -> str:
-    moment = _dt.datetime.fromtimestamp(taken_us / 1e6)
-    return moment.strftime("%d %b %H:%M:%S")
-
-
-def snapshot_label(snapshot: Any) -> str:
-    return f"{when_text(snapshot.taken_us)} — {len(snapshot.items)} settings"
-
-
-def template_changes(template: dict) -> dict[str, str]:
-    """The key -> value pairs a template would write."""
-    from ...configuration.templates import template_changes as changes
-    return changes(template)
-
-
-# --------------------------------------------------------------- questions
-async def run_dialog(dialog: QDialog) -> int:
-    """Show a dialog window-modally without a nested event loop; returns its result."""
-    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda result: done.done() or done.set_result(result))
-    dialog.open()
-    try:
-        return await done
-    finally:
-        dialog.deleteLater()
-
-
-async def confirm_danger(parent: QWidget, planned: list[Any]) -> bool:
-    """Ask before writing settings that can cut the charger off."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Change settings that can cut the charger off?",
-                      "", parent=parent)
-    lines = "".join(
-        f"<li><b>{html.escape(p.key)}</b> → {html.escape(str(p.after))}<br>"
-        f"<span style='color:#8e1c12'>{html.escape(p.danger or '')}</span></li>"
-        for p in planned)
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText("<p>These changes can stop the charger from reaching this laptop or its "
-                f"central system:</p><ul>{lines}</ul><p>Only continue if you know how to "
-                "reach the charger afterwards.</p>")
-    understand = box.addButton("I understand, apply", QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(cancel)
-    await run_dialog(box)
-    return box.clickedButton() is understand
-
-
-async def confirm_restart(parent: QWidget, charger: str, count: int) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, "Restart the charger?",
-                      f"Restart {charger} now so that {count} changed setting"
-                      f"{'s' if count != 1 else ''} take effect?\n\nA charging session in "
-                      "progress is ended or finished first, depending on the charger.",
-                      parent=parent)
-    yes = box.addButton("Restart charger", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
-    await run_dialog(box)
-    return box.clickedButton() is yes
-
-
-class TemplatePreview(QDialog):
-    """Exactly what a template would change: before -> after, problems and dangers."""
-
-    def __init__(self, name: str, planned: list[Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Apply template {name}".strip())
-        self.resize(820, 420)
-        changes = [p for p in planned if p.before != p.after or p.problem]
-        same = len(planned) - len(changes)
-        self.table = QTableWidget(len(changes), 4)
-        self.table.setHorizontalHeaderLabels(["Setting", "Now", "After", "Note"])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for row, plan in enumerate(changes):
-            cells = [plan.key, "—" if plan.before is None else plan.before, plan.after,
-                     plan.problem or plan.danger or ""]
-            for col, text in enumerate(cells):
-                cell = QTableWidgetItem(str(text))
-                cell.setToolTip(str(text))
-                if col == 3 and plan.problem:
-                    cell.setForeground(QColor(BAD[1]))
-                elif col == 3 and plan.danger:
-                    cell.setForeground(QColor(AMBER[1]))
-                self.table.setItem(row, col, cell)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
-        problems = sum(1 for p in changes if p.problem)
-        dangers = sum(1 for p in changes if p.danger and not p.problem)
-        summary = f"<b>{len(changes)}</b> setting{'s' if len(changes) != 1 else ''} will change"
-        if same:
-            summary += f"; {same} already have the template's value"
-        if problems:
-            summary += (f"; <span style='color:#8e1c12'><b>{problems}</b> cannot be written "
-                        "and will be skipped</span>")
-        if dangers:
-            summary += (f"; <span style='color:#7a4f00'><b>{dangers}</b> can cut the charger "
-                        "off (you will be asked again)</span>")
-        self.summary = QLabel(summary + ".")
-        self.summary.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        self.apply_button = buttons.addButton(f"Apply {len(changes) - problems} changes",
-                                              QDialogButtonBox.ButtonRole.AcceptRole)
-        self.apply_button.setEnabled(len(changes) - problems > 0)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(buttons)
-
-    def rows(self) -> list[tuple[str, ...]]:
-        return [tuple(self.table.item(r, c).text() for c in range(4))
-                for r in range(self.table.rowCount())]
-
-
-async def confirm_template(parent: QWidget, name: str, planned: list[Any]) -> bool:
-    return await run_dialog(TemplatePreview(name, planned, parent)) == QDialog.DialogCode.Accepted
-
-
-class CompareDialog(QDialog):
-    def __init__(self, title: str, rows: list[tuple[str, str, str]],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(760, 420)
-        self.table = QTableWidget(len(rows), 3)
-        self.table.setHorizontalHeaderLabels(["Setting", "Earlier", "Later"])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
-        label = QLabel(f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ."
-                       if rows else "No differences: both reads have the same values.")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(buttons)
-
-
-def ask_save_path(parent: QWidget, suggested: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save configuration template", suggested,
-                                          "Configuration template (*.json)")
-    return path
-
-
-def ask_open_path(parent: QWidget) -> str:
-    path, _ = QFileDialog.getOpenFileName(parent, "Apply configuration template", "",
-                                          "Configuration template (*.json);;All files (*)")
-    return path
+#: the editor's public names, wherever the part that defines them lives
+__all__ = [
+    "AMBER", "BAD", "COL_ACCESS", "COL_DESCRIPTION", "COL_RESULT", "COL_SETTING", "COL_UNIT",
+    "COL_VALUE", "COLUMN_WIDTHS", "GOOD", "HEADERS", "HIDDEN", "STATUS_WORDS", "CompareDialog",
+    "ConfigEditor", "TemplatePreview", "component_label", "is_v201", "status_colours",
+    "template_changes", "variable_label",
+]
 
 
 # ------------------------------------------------------------------ the editor
-class ConfigEditor(QWidget):
+class ConfigEditor(SettingsTable, SnapshotsAndTemplates, QWidget):
     """Read, filter, edit and write one charger's configuration."""
 
     status_changed = Signal(str)  # plain-words outcome of the last operation
@@ -312,27 +80,6 @@ class ConfigEditor(QWidget):
         self.full_inventory = QCheckBox("Full inventory")
         self.full_inventory.setToolTip("2.0.1 only: read every variable the charger has, "
                                        "not only its configuration (FullInventory)")
-        self.snapshot_combo = QComboBox()
-        self.snapshot_combo.setMinimumContentsLength(24)
-        self.snapshot_combo.setToolTip("Earlier reads of this charger; choose one to view it")
-        self.compare_button = QPushButton("Compare…")
-        self.compare_button.setToolTip("Show what differs between the chosen read and the "
-                                       "newest one")
-        self.template_button = QToolButton()
-        self.template_button.setText("Templates")
-        self.template_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.template_button)
-        self.save_all_action = menu.addAction("Save all settings as template…",
-                                              lambda: self.save_template(selected=False))
-        self.save_selected_action = menu.addAction("Save selected settings as template…",
-                                                   lambda: self.save_template(selected=True))
-        menu.addSeparator()
-        self.apply_template_action = menu.addAction("Apply template…", self.apply_template_dialog)
-        self.template_button.setMenu(menu)
-        self.undo_button = QPushButton("Undo template")
-        self.undo_button.setToolTip("Write back the values the settings had before the last "
-                                    "template")
-        self.undo_button.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -340,49 +87,22 @@ class ConfigEditor(QWidget):
         top.addWidget(self.read_button)
         top.addWidget(self.full_inventory)
         top.addStretch(1)
-        top.addWidget(QLabel("Read:"))
-        top.addWidget(self.snapshot_combo)
-        top.addWidget(self.compare_button)
-        top.addSpacing(8)
-        top.addWidget(self.template_button)
-        top.addWidget(self.undo_button)
+        self._build_snapshot_tools(top)
 
-        # ------------------------------------------------------------ filters
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search settings, descriptions and values")
-        self.search.setClearButtonEnabled(True)
-        self.only_changed = QCheckBox("Changed from default")
-        self.only_changed.setToolTip("Only settings whose value differs from the OCPP default")
-        self.only_uk = QCheckBox("UK regulations")
-        self.only_uk.setToolTip("Only settings that matter for the UK Smart Charge Points "
-                                "Regulations (off-peak hours, randomised delay, security)")
-        self.only_connectivity = QCheckBox("Connectivity")
-        self.only_connectivity.setToolTip("Only settings that affect how the charger connects "
-                                          "(URL, security, heartbeat, timeouts)")
-        self.only_editable = QCheckBox("Editable")
-        self.only_editable.setToolTip("Hide read-only settings")
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 1)
-        filters.addWidget(QLabel("Only:"))
-        for box in (self.only_changed, self.only_uk, self.only_connectivity, self.only_editable):
-            filters.addWidget(box)
-        self.count_label = QLabel()
-        filters.addWidget(self.count_label)
+        filters = self._build_filters()
 
         # ------------------------------------------------------------ banners
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
-        self.notes_label.setStyleSheet("QLabel { background: #fff6dd; border: 1px solid #e5c46b;"
-                                       " border-radius: 4px; padding: 4px 8px; }")
+        self.notes_label.setStyleSheet(theme.REPORT_NOTES_STYLE)
         self.notes_label.hide()
         self.unknown_label = QLabel()
-        self.unknown_label.setStyleSheet("QLabel { color: #555; }")
+        self.unknown_label.setStyleSheet(f"QLabel {{ {theme.MUTED_LABEL_STYLE} }}")
         self.unknown_label.setWordWrap(True)  # a long list must not widen the window
         self.unknown_label.hide()
         self.restart_banner = QFrame()
         self.restart_banner.setObjectName("restartBanner")
-        self.restart_banner.setStyleSheet("#restartBanner { background: #fff1cc; border: 1px "
-                                          "solid #f0a000; border-radius: 4px; }")
+        self.restart_banner.setStyleSheet(theme.RESTART_BANNER_STYLE)
         banner = QHBoxLayout(self.restart_banner)
         banner.setContentsMargins(8, 4, 4, 4)
         self.restart_label = QLabel()
@@ -391,27 +111,7 @@ class ConfigEditor(QWidget):
         banner.addWidget(self.restart_button)
         self.restart_banner.hide()
 
-        # --------------------------------------------------------------- tree
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(len(HEADERS))
-        self.tree.setHeaderLabels(HEADERS)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setEditTriggers(edit_triggers())
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.delegate = ConfigDelegate(self.item_for, self.stage, self.current_value, self.tree,
-                                       connectors=self._connector_numbers)
-        self.tree.setItemDelegateForColumn(COL_VALUE, self.delegate)
-        header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in COLUMN_WIDTHS.items():
-            self.tree.setColumnWidth(column, width)
-        self.empty_label = QLabel()
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet("QLabel { color: #555; padding: 24px; }")
+        self._build_tree()
 
         # ------------------------------------------------------------- bottom
         self.pending_label = QLabel()
@@ -450,10 +150,6 @@ class ConfigEditor(QWidget):
         self.compare_button.clicked.connect(self.compare)
         self.undo_button.clicked.connect(lambda: self.undo_template())
         self.snapshot_combo.activated.connect(self._snapshot_chosen)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.search.textChanged.connect(self.apply_filters)
-        for box in (self.only_changed, self.only_uk, self.only_connectivity, self.only_editable):
-            box.toggled.connect(self.apply_filters)
         self._update_state()
 
     # ------------------------------------------------------------ charger
@@ -461,9 +157,14 @@ class ConfigEditor(QWidget):
     def version(self) -> Any:
         if self.snapshot is not None:
             return self.snapshot.version
-        station = getattr(self.central, "stations", {}).get(self.charger) if self.charger \
-            else None
-        return getattr(station, "version", None)
+        station = self._station()
+        return station.version if station is not None else None
+
+    def _station(self) -> Any:
+        """The chosen charger as the central system knows it (None if it never connected)."""
+        if self.central is None or self.charger is None:
+            return None
+        return self.central.stations.get(self.charger)
 
     def set_charger(self, charger_id: str | None) -> None:
         if charger_id == self.charger:
@@ -517,232 +218,6 @@ class ConfigEditor(QWidget):
         self.unknown_label.setVisible(bool(unknown))
         self._rebuild()
 
-    def _fill_snapshot_combo(self) -> None:
-        self.snapshot_combo.clear()
-        snapshots = self.service.snapshots(self.charger) if (self.service and self.charger) \
-            else []
-        for index, snap in enumerate(snapshots):
-            self.snapshot_combo.addItem(snapshot_label(snap), index)
-            if snap is self.snapshot:
-                self.snapshot_combo.setCurrentIndex(self.snapshot_combo.count() - 1)
-        if self.snapshot is not None and self.snapshot_combo.count() and \
-                not any(s is self.snapshot for s in snapshots):
-            self.snapshot_combo.setCurrentIndex(self.snapshot_combo.count() - 1)
-
-    def _snapshot_chosen(self, combo_index: int) -> None:
-        snapshots = self.service.snapshots(self.charger) if self.charger else []
-        index = self.snapshot_combo.itemData(combo_index)
-        if index is not None and 0 <= index < len(snapshots):
-            self.results.clear()
-            self.show_snapshot(snapshots[index])
-
-    # -------------------------------------------------------------- model
-    def item_for(self, key: str | None) -> Any:
-        if key is None or self.snapshot is None:
-            return None
-        return self.snapshot.items.get(key)
-
-    def current_value(self, key: str) -> str | None:
-        if key in self.pending:
-            return self.pending[key]
-        item = self.item_for(key)
-        return item.value if item is not None else None
-
-    def display_value(self, key: str) -> str:
-        item = self.item_for(key)
-        value = self.current_value(key)
-        if item is not None and item.secret and key not in self.shown_secrets:
-            if value not in (None, "") or key in self.pending:
-                return HIDDEN
-            return "(cannot be read back)" if item.write_only else "(empty)"
-        if value is None:
-            return "(cannot be read back)" if item is not None and item.write_only \
-                else "(not reported)"
-        return value
-
-    # ---------------------------------------------------------------- tree
-    def _rebuild(self) -> None:
-        self.tree.clear()
-        self.rows.clear()
-        snapshot = self.snapshot
-        if snapshot is None:
-            self._update_state()
-            return
-        grouped = is_v201(snapshot.version)
-        self.tree.setRootIsDecorated(grouped)
-        groups: dict[str, QTreeWidgetItem] = {}
-        bold = QFont(self.tree.font())
-        bold.setBold(True)
-        keys = list(snapshot.items)
-        if not grouped:
-            keys.sort(key=lambda k: (not snapshot.items[k].known, k.lower()))
-        for key in keys:
-            item = snapshot.items[key]
-            parent: Any = self.tree
-            if grouped:
-                label = component_label(item.ref) if item.ref is not None else "Other settings"
-                parent = groups.get(label)
-                if parent is None:
-                    parent = QTreeWidgetItem(self.tree, [label])
-                    parent.setFirstColumnSpanned(True)
-                    parent.setFont(COL_SETTING, bold)
-                    parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                    groups[label] = parent
-            row = QTreeWidgetItem(parent)
-            row.setData(COL_VALUE, KEY_ROLE, key)
-            row.setData(COL_SETTING, KEY_ROLE, key)
-            self.rows[key] = row
-            self._paint_row(key)
-        if grouped:
-            self.tree.expandAll()
-        self.apply_filters()
-
-    def _paint_row(self, key: str) -> None:
-        row = self.rows.get(key)
-        item = self.item_for(key)
-        if row is None or item is None:
-            return
-        grouped = is_v201(self.snapshot.version)
-        name = variable_label(key, item.ref) if grouped else key
-        if not item.known:
-            name += "   · vendor"
-        row.setText(COL_SETTING, name)
-        tip = [f"<b>{html.escape(key)}</b>"]
-        if item.description:
-            tip.append(html.escape(item.description))
-        if not item.known:
-            tip.append("<i>Vendor setting: not in the OCPP specification; its meaning comes "
-                       "from the charger's manufacturer.</i>")
-        facts = [f"type {item.type}"]
-        if item.minimum is not None or item.maximum is not None:
-            facts.append(f"range {item.minimum if item.minimum is not None else '…'} – "
-                         f"{item.maximum if item.maximum is not None else '…'}")
-        if item.allowed:
-            facts.append("allowed: " + ", ".join(item.allowed))
-        if item.default is not None and not item.secret:
-            facts.append(f"default {item.default}")
-        tip.append(html.escape("; ".join(facts)))
-        if item.danger:
-            tip.append(f"<span style='color:#8e1c12'>⚠ {html.escape(item.danger)}</span>")
-        row.setToolTip(COL_SETTING, "<br>".join(tip))
-        row.setForeground(COL_SETTING, QBrush(VENDOR_FG if not item.known else QColor("#000")))
-        row.setText(COL_VALUE, self.display_value(key))
-        row.setText(COL_UNIT, item.unit or "")
-        row.setText(COL_ACCESS, access_text(item))
-        row.setForeground(COL_ACCESS, QBrush(READONLY_FG if item.readonly else QColor("#000")))
-        marks = []
-        if item.danger:
-            marks.append("⚠")
-        description = item.description or ("Vendor setting" if not item.known else "")
-        row.setText(COL_DESCRIPTION, " ".join(marks + [description]))
-        row.setToolTip(COL_DESCRIPTION, row.toolTip(COL_SETTING))
-        # value cell: pending / problem highlight
-        value_tip = ""
-        background = QBrush()
-        font = QFont(self.tree.font())
-        if key in self.pending:
-            font.setBold(True)
-            background = QBrush(PROBLEM_BG if key in self.problems else PENDING_BG)
-            before = item.value if not item.secret else HIDDEN
-            value_tip = f"Not sent yet (was: {before})"
-            if key in self.problems:
-                value_tip = f"Cannot be sent: {self.problems[key]}"
-        elif item.readonly:
-            value_tip = "Read-only: the charger does not allow changing this setting"
-        else:
-            shown = self.display_value(key)
-            value_tip = (f"{shown}\n\n" if len(shown) > 24 else "") + "Double-click to change"
-        row.setFont(COL_VALUE, font)
-        row.setBackground(COL_VALUE, background)
-        row.setToolTip(COL_VALUE, value_tip)
-        if item.readonly:
-            row.setForeground(COL_VALUE, QBrush(READONLY_FG))
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if not item.readonly:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        row.setFlags(flags)
-        # last write
-        result = self.results.get(key)
-        if result is not None:
-            bg, fg = status_colours(result.status)
-            row.setText(COL_RESULT, STATUS_WORDS.get(result.status, result.status))
-            row.setBackground(COL_RESULT, QBrush(QColor(bg)))
-            row.setForeground(COL_RESULT, QBrush(QColor(fg)))
-            row.setToolTip(COL_RESULT, f"{result.status}: {result.detail}" if result.detail
-                           else result.status)
-        else:
-            row.setText(COL_RESULT, "")
-            row.setBackground(COL_RESULT, QBrush())
-            row.setToolTip(COL_RESULT, "")
-        # secrets: a per-row show/hide toggle in the unit column
-        if item.secret and item.value not in (None, "") and \
-                self.tree.itemWidget(row, COL_UNIT) is None:
-            toggle = QToolButton()
-            toggle.setText("show")
-            toggle.setCheckable(True)
-            toggle.setStyleSheet("QToolButton { border: 1px solid #b8c0cc; border-radius: 3px; "
-                                 "padding: 0 6px; } QToolButton:checked { background: #dbe8f7; }")
-            toggle.setToolTip("Show or hide this secret")
-            toggle.toggled.connect(lambda on, k=key: self.show_secret(k, on))
-            self.tree.setItemWidget(row, COL_UNIT, toggle)
-
-    def show_secret(self, key: str, shown: bool = True) -> None:
-        if shown:
-            self.shown_secrets.add(key)
-        else:
-            self.shown_secrets.discard(key)
-        row = self.rows.get(key)
-        if row is not None:
-            toggle = self.tree.itemWidget(row, COL_UNIT)
-            if isinstance(toggle, QToolButton):
-                toggle.blockSignals(True)
-                toggle.setChecked(shown)
-                toggle.setText("hide" if shown else "show")
-                toggle.blockSignals(False)
-        self._paint_row(key)
-
-    # ------------------------------------------------------------- filters
-    def row_matches(self, key: str) -> bool:
-        item = self.item_for(key)
-        if item is None:
-            return False
-        if self.only_changed.isChecked() and (item.default is None
-                                              or (item.value or "") == item.default):
-            return False
-        if self.only_uk.isChecked() and not item.uk_regulation:
-            return False
-        if self.only_connectivity.isChecked() and not item.connectivity:
-            return False
-        if self.only_editable.isChecked() and item.readonly:
-            return False
-        needle = self.search.text().strip().lower()
-        if needle:
-            haystack = [key, item.description or "", self.rows[key].text(COL_SETTING)]
-            if item.ref is not None:
-                haystack.append(component_label(item.ref))
-            if not item.secret:
-                haystack.append(item.value or "")
-            if not any(needle in text.lower() for text in haystack):
-                return False
-        return True
-
-    def apply_filters(self) -> None:
-        shown = 0
-        for key, row in self.rows.items():
-            visible = self.row_matches(key)
-            row.setHidden(not visible)
-            shown += visible
-        for index in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(index)
-            if top.childCount():
-                top.setHidden(all(top.child(i).isHidden() for i in range(top.childCount())))
-        total = len(self.rows)
-        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} settings")
-        self._update_state()
-
-    def visible_keys(self) -> list[str]:
-        return [key for key, row in self.rows.items() if not row.isHidden()]
-
     # ---------------------------------------------------------------- edits
     def stage(self, key: str, value: str) -> None:
         """Keep an edit as pending and check it (in plain words) before it can be sent."""
@@ -760,8 +235,8 @@ class ConfigEditor(QWidget):
 
     def _connector_numbers(self) -> list[str]:
         """The chosen charger's connector numbers, for per-connector list editors."""
-        station = getattr(self.central, "stations", {}).get(self.charger) if self.charger else None
-        labels = getattr(station, "connectors", {}) if station is not None else {}
+        station = self._station()
+        labels = station.connectors if station is not None else {}
         return [str(label) for label in labels if str(label).isdigit()]
 
     def _check(self, key: str) -> None:
@@ -801,7 +276,7 @@ class ConfigEditor(QWidget):
         async def work() -> list[Any]:
             planned = self.service.plan(charger, changes, base=self.snapshot)
             dangerous = [p for p in planned if p.danger]
-            if dangerous and not await confirm_danger(self, dangerous):
+            if dangerous and not await dialogs.confirm_danger(self, dangerous):
                 return []
             return await self.service.write(charger, changes,
                                             confirm_dangerous=bool(dangerous))
@@ -861,7 +336,7 @@ class ConfigEditor(QWidget):
         payload = {"type": "OnIdle"} if is_v201(self.version) else {"type": "Soft"}
 
         async def work() -> Any:
-            if not await confirm_restart(self, charger, len(self.reboot_keys)):
+            if not await dialogs.confirm_restart(self, charger, len(self.reboot_keys)):
                 return None
             return await self.central.call(charger, "Reset", payload)
 
@@ -881,169 +356,6 @@ class ConfigEditor(QWidget):
         self.last_op = AsyncOp(self, work, on_start=lambda: self._set_busy(
             True, "Restarting…"), on_success=done, on_failure=self._failed).run()
         return self.last_op
-
-    # ------------------------------------------------------------- snapshots
-    def compare_rows(self, a: Any, b: Any) -> list[tuple[str, str, str]]:
-        from ...configuration.model import diff, redact
-        rows = []
-        for key, before, after in diff(a, b):
-            item = b.items.get(key) or a.items.get(key)
-            if item is not None:
-                before, after = redact(before, item), redact(after, item)
-            rows.append((key, "—" if before is None else before, "—" if after is None else after))
-        return rows
-
-    def compare(self) -> CompareDialog | None:
-        if self.service is None or self.charger is None:
-            return None
-        snapshots = self.service.snapshots(self.charger)
-        if not snapshots:
-            self._say("Read the configuration first; every read is kept for comparing.")
-            return None
-        index = self.snapshot_combo.currentData()
-        chosen = snapshots[index] if isinstance(index, int) and index < len(snapshots) \
-            else snapshots[0]
-        latest = snapshots[-1]
-        if chosen is latest and len(snapshots) > 1:
-            chosen = snapshots[-2]
-        rows = self.compare_rows(chosen, latest)
-        dialog = CompareDialog(f"{self.charger}: read of {when_text(chosen.taken_us)} vs "
-                               f"{when_text(latest.taken_us)}", rows, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-    # ------------------------------------------------------------- templates
-    def save_template(self, selected: bool = False, path: str | None = None,
-                      name: str = "") -> Path | None:
-        from ...configuration.templates import make_template, save_template
-        if self.snapshot is None:
-            self._say("Read the configuration first.")
-            return None
-        keys = None
-        if selected:
-            keys = [row.data(COL_SETTING, KEY_ROLE) for row in self.tree.selectedItems()
-                    if row.data(COL_SETTING, KEY_ROLE)]
-            if not keys:
-                self._say("Select the settings to save first.")
-                return None
-        path = path or ask_save_path(self, f"{self.charger or 'charger'}-template.json")
-        if not path:
-            return None
-        template = make_template(self.snapshot, keys, name=name or Path(path).stem)
-        target = Path(path)
-        try:
-            save_template(template, target)
-        except (OSError, ValueError) as exc:
-            self._error("The template was not saved", f"{target}: {exc}")
-            return None
-        saved = len(template.get("settings") or {})
-        self._say(f"Saved {saved} setting{'s' if saved != 1 else ''} to {target.name} "
-                  "(read-only settings and passwords are left out).")
-        return target
-
-    def apply_template_dialog(self) -> None:
-        path = ask_open_path(self)
-        if path:
-            self.apply_template(path)
-
-    def apply_template(self, path: str | Path) -> AsyncOp | None:
-        from ...configuration.templates import apply_template, load_template
-        if not self._can_talk():
-            return None
-        charger = self.charger
-        try:
-            template = load_template(path)
-        except Exception as exc:  # noqa: BLE001 - a bad file is the user's to fix
-            self._error("This template cannot be used", f"{Path(path).name}: {exc}")
-            return None
-        name = str(template.get("name") or Path(path).stem)
-        changes = template_changes(template)
-
-        def progress(*args: Any) -> None:
-            numbers = [a for a in args if isinstance(a, int)]
-            if len(numbers) >= 2:
-                self.progress.setRange(0, max(numbers[1], 1))
-                self.progress.setValue(numbers[0])
-
-        async def work() -> Any:
-            base = self.service.latest(charger) or self.snapshot
-            if base is None:
-                base = await self.service.read_all(charger)
-            wanted = str(template.get("ocpp_version") or "")
-            if wanted and wanted != base.version:
-                raise ValueError(f"The template is for OCPP {wanted} but {charger} speaks "
-                                 f"OCPP {base.version}; nothing was changed.")
-            planned = self.service.plan(charger, changes, base=base)
-            if not await confirm_template(self, name, planned):
-                return None
-            self.progress.setRange(0, max(len(planned), 1))
-            self.progress.setValue(0)
-            self.progress.show()
-            dangerous = any(p.danger for p in planned if not p.problem)
-            if dangerous:
-                risky = [p for p in planned if p.danger and not p.problem]
-                if not await confirm_danger(self, risky):
-                    return None
-            return await apply_template(self.service, charger, template,
-                                        confirm_dangerous=dangerous, progress=progress)
-
-        def done(outcome: Any) -> None:
-            self._set_busy(False)
-            if outcome is None:
-                self._say("The template was not applied.")
-                return
-            results, undo_map = outcome
-            self.undo_map = dict(undo_map) if undo_map else None
-            self.undo_button.setVisible(bool(self.undo_map))
-            self.show_results(results)
-
-        self.last_op = AsyncOp(self, work, on_start=lambda: self._set_busy(
-            True, f"Applying template {name}…"), on_success=done,
-            on_failure=self._failed).run()
-        return self.last_op
-
-    def undo_template(self) -> AsyncOp | None:
-        from ...configuration.templates import undo
-        if not self.undo_map or not self._can_talk():
-            return None
-        charger, undo_map = self.charger, dict(self.undo_map)
-
-        def done(results: list[Any]) -> None:
-            self._set_busy(False)
-            self.undo_map = None
-            self.undo_button.hide()
-            self.show_results(results)
-
-        self.last_op = AsyncOp(self, lambda: undo(self.service, charger, undo_map),
-                               on_start=lambda: self._set_busy(
-                                   True, "Writing back the previous values…"),
-                               on_success=done, on_failure=self._failed).run()
-        return self.last_op
-
-    # --------------------------------------------------------------- menus
-    def _context_menu(self, position: QPoint) -> None:
-        row = self.tree.itemAt(position)
-        key = row.data(COL_SETTING, KEY_ROLE) if row is not None else None
-        item = self.item_for(key)
-        if item is None:
-            return
-        menu = QMenu(self)
-        if not item.readonly:
-            menu.addAction("Change…", lambda: self.tree.editItem(row, COL_VALUE))
-        if key in self.pending:
-            menu.addAction("Undo this change", lambda: self.stage(key, item.value or ""))
-        if item.secret:
-            shown = key in self.shown_secrets
-            menu.addAction("Hide value" if shown else "Show value",
-                           lambda: self.show_secret(key, not shown))
-        if item.default is not None and not item.readonly and item.value != item.default:
-            menu.addAction(f"Set to default ({item.default})",
-                           lambda: self.stage(key, item.default))
-        copy = QAction("Copy setting name", menu)
-        copy.triggered.connect(lambda: _clipboard(key))
-        menu.addAction(copy)
-        menu.exec(self.tree.viewport().mapToGlobal(position))
 
     # ---------------------------------------------------------------- state
     def _can_talk(self, need_service: bool = True) -> bool:
@@ -1085,12 +397,12 @@ class ConfigEditor(QWidget):
 
     def _update_state(self) -> None:
         connected = self.charger is not None
-        station = getattr(self.central, "stations", {}).get(self.charger) if connected else None
+        station = self._station()
         version = self.version
         label = html.escape(self.charger) if self.charger else "No charger selected"
         if version is not None:
             text = getattr(version, "label", None) or str(version).replace("ocpp", "")
-            label += f" <span style='color:#555'>· OCPP {html.escape(text)}</span>"
+            label += f" <span style='color:{theme.MUTED_TEXT}'>· OCPP {html.escape(text)}</span>"
         self.title.setText(f"<b>{label}</b>")
         self.full_inventory.setVisible(is_v201(version))
         self.read_button.setEnabled(connected and self.service is not None and not self._busy)
@@ -1121,7 +433,7 @@ class ConfigEditor(QWidget):
             if self.problems:
                 first_key, first = next(iter(self.problems.items()))
                 self.pending_label.setText(
-                    f"<span style='color:#8e1c12'><b>{len(self.problems)}</b> change"
+                    f"<span style='color:{theme.PROBLEM_TEXT}'><b>{len(self.problems)}</b> change"
                     f"{'s' if len(self.problems) != 1 else ''} cannot be sent — "
                     f"{html.escape(first_key)}: {html.escape(first)}</span>")
             else:
@@ -1137,12 +449,5 @@ class ConfigEditor(QWidget):
             f"{html.escape(', '.join(sorted(self.reboot_keys)[:6]))}"
             f"{' …' if n > 6 else ''}")
         self.restart_banner.setVisible(n > 0)
-        self.restart_button.setEnabled(not self._busy and bool(station is None
-                                                               or getattr(station, "connected",
-                                                                          True)))
-
-
-def _clipboard(text: str) -> None:
-    from PySide6.QtGui import QGuiApplication
-    QGuiApplication.clipboard().setText(text)
+        self.restart_button.setEnabled(not self._busy and (station is None or station.connected))
 
