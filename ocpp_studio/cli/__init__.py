@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from .capture.redaction import redact_raw
-from . import __version__
-from .core.frames import loads
-from .core.records import ConnectionEvent, FrameRecord
-from .core.versions import OcppVersion
-from .settings import DEFAULT_PORT, AppSettings, default_capture_path
+from ..capture.redaction import redact_raw
+from .. import __version__
+from ..core.frames import loads
+from ..core.records import ConnectionEvent, FrameRecord
+from ..core.versions import OcppVersion
+from ..settings import DEFAULT_PORT, AppSettings, default_capture_path
 
 log = logging.getLogger(__name__)
 
@@ -278,10 +278,10 @@ def _settings_from(args: argparse.Namespace, base: AppSettings) -> AppSettings:
 
 # ---------------------------------------------------------------------- serve
 async def _serve(settings: AppSettings, demo: bool, quiet: bool) -> None:
-    from .service import Studio
+    from ..service import Studio
     studio = Studio(settings)
     if not quiet:
-        studio.store.add_listener(lambda record: print(format_record(record), flush=True))
+        studio.store.recorded.connect(lambda record: print(format_record(record), flush=True))
     try:
         await studio.start()
     except OSError as exc:
@@ -318,7 +318,7 @@ async def _until_terminated() -> None:
 
 # ------------------------------------------------------------------ demo charger
 async def _demo_charger(args: argparse.Namespace) -> None:
-    from .demo import DemoChargerConfig, run_demo_charger
+    from ..demo import DemoChargerConfig, run_demo_charger
     parts = urlsplit(args.url)
     segments = [s for s in parts.path.split("/") if s]
     if parts.scheme not in ("ws", "wss") or not segments:
@@ -340,7 +340,7 @@ def _read_token(args: argparse.Namespace) -> str:
         return args.token
     if os.environ.get("OCPP_STUDIO_API_TOKEN"):
         return os.environ["OCPP_STUDIO_API_TOKEN"]
-    from .api.client import token_candidates
+    from ..api.client import token_candidates
     paths = ([Path(args.token_file)] if args.token_file
              else token_candidates(args.api, default_capture_path()))
     for path in paths:
@@ -355,7 +355,7 @@ def _read_token(args: argparse.Namespace) -> str:
 
 def _api_failure(args: argparse.Namespace, exc: Exception) -> int:
     """Say in one line why the control API did not do it; exit status 1."""
-    from .api.client import ApiError
+    from ..api.client import ApiError
     if isinstance(exc, ApiError):
         print(f"{exc.body.get('error', 'Error')}: {exc}", file=sys.stderr)
     else:
@@ -364,7 +364,7 @@ def _api_failure(args: argparse.Namespace, exc: Exception) -> int:
 
 
 def _call(args: argparse.Namespace) -> int:
-    from .api.client import ApiError, call
+    from ..api.client import ApiError, call
     try:
         payload = loads(args.payload)
     except ValueError as exc:
@@ -384,7 +384,7 @@ def _call(args: argparse.Namespace) -> int:
 def _config(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from .api.client import ApiError, request
+    from ..api.client import ApiError, request
     token = _read_token(args)
     path = f"/chargers/{quote(args.charger, safe='')}/configuration"
     try:
@@ -397,9 +397,9 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _config_pull(args: argparse.Namespace, data: dict) -> int:
-    from .configuration.model import Snapshot
-    from .configuration.templates import make_template, save_template
-    from .core.frames import dumps
+    from ..configuration.model import Snapshot
+    from ..configuration.templates import make_template, save_template
+    from ..core.frames import dumps
     data = json.loads(dumps(data))  # numbers as plain JSON numbers, not Decimal
     snapshot = Snapshot.from_json(data)
     for note in snapshot.notes:
@@ -439,7 +439,7 @@ def _print_plan(plan: list[dict]) -> None:
 
 
 def _config_push(args: argparse.Namespace, post: Any) -> int:
-    from .configuration.templates import TemplateError, check_template
+    from ..configuration.templates import TemplateError, check_template
     try:
         data = json.loads(Path(args.file).read_text(encoding="utf-8"))
         if isinstance(data, dict) and "format" in data:
@@ -488,7 +488,7 @@ def _config_push(args: argparse.Namespace, post: Any) -> int:
 def _offpeak(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from .api.client import ApiError, request
+    from ..api.client import ApiError, request
     token = _read_token(args)
     path = f"/chargers/{quote(args.charger, safe='')}/offpeak"
     try:
@@ -526,8 +526,8 @@ def _offpeak(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------- proxy, serial
 async def _proxy(args: argparse.Namespace) -> int:
-    from .capture.store import CaptureStore
-    from .transports.proxy import LoggingProxy, check_upstream_url, server_ssl_context
+    from ..capture.store import CaptureStore
+    from ..transports.proxy import LoggingProxy, check_upstream_url, server_ssl_context
     if bool(args.cert) != bool(args.key):
         print("Give both --cert and --key to listen on wss://", file=sys.stderr)
         return 2
@@ -542,7 +542,7 @@ async def _proxy(args: argparse.Namespace) -> int:
         return 2
     store = CaptureStore(args.capture)
     if not args.quiet:
-        store.add_listener(lambda record: print(format_record(record), flush=True))
+        store.recorded.connect(lambda record: print(format_record(record), flush=True))
     proxy = LoggingProxy(store, args.upstream.rstrip("/"), host=args.host, port=args.listen,
                          ssl_context=listen_ssl, upstream_ca_file=args.ca_file)
     try:
@@ -563,8 +563,8 @@ async def _proxy(args: argparse.Namespace) -> int:
 
 async def _serial(args: argparse.Namespace) -> int:
     """The same serial source as the window's Serial console tab (Studio.start_serial)."""
-    from .service import Studio
-    from .transports.serial_prefs import SerialChoice
+    from ..service import Studio
+    from ..transports.serial_prefs import SerialChoice
     choice = SerialChoice(baud=args.baud, bytesize=args.data_bits, parity=args.parity,
                           stopbits=args.stop_bits, rtscts=args.flow == "rtscts",
                           xonxoff=args.flow == "xonxoff",
@@ -595,7 +595,7 @@ REPORT_SUFFIXES = (".html", ".htm", ".pdf")
 
 
 def _commission(args: argparse.Namespace) -> int:
-    from .commissioning.profile import CommissioningProfile
+    from ..commissioning.profile import CommissioningProfile
     try:
         profile = CommissioningProfile.load(args.profile)
     except (OSError, ValueError) as exc:
@@ -613,7 +613,7 @@ def _commission(args: argparse.Namespace) -> int:
 
 
 async def _commission_run(settings: AppSettings, profile: Any, args: argparse.Namespace) -> int:
-    from .service import Studio
+    from ..service import Studio
     studio = Studio(settings)
     try:
         await studio.start()
@@ -642,9 +642,9 @@ async def _commission_run(settings: AppSettings, profile: Any, args: argparse.Na
 def _write_report(html_text: str, path: str) -> None:
     """Owner-only (0600), like every file the studio writes: the report can hold the
     charger's new password when the profile asks for it."""
-    from .settings import open_private, private_file
+    from ..settings import open_private, private_file
     if path.lower().endswith(".pdf"):
-        from .ui.commissioning.report_pdf import write_report_pdf  # Qt draws the PDF
+        from ..ui.commissioning.report_pdf import write_report_pdf  # Qt draws the PDF
         private_file(path)
         write_report_pdf(html_text, path)
     else:
@@ -658,11 +658,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.self_test:
-        from .ui.self_test import run_self_test
+        from ..ui.self_test import run_self_test
         return run_self_test()
     if args.command not in LOGGED_COMMANDS:
         return _dispatch_capture_in_use(args)
-    from .applog import remove_file_logging, setup_file_logging
+    from ..applog import remove_file_logging, setup_file_logging
     setup_file_logging()  # long-running: also to the log file (the GUI's is set up in run_gui)
     try:
         return _dispatch_capture_in_use(args)
@@ -672,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch_capture_in_use(args: argparse.Namespace) -> int:
     """A capture another studio holds: one plain line naming that process, exit 2."""
-    from .capture.lock import CaptureInUse
+    from ..capture.lock import CaptureInUse
     try:
         return _dispatch(args)
     except CaptureInUse as exc:
@@ -717,14 +717,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         return 0
-    from .ui.app import run_gui
+    from ..ui.app import run_gui
     return run_gui(settings, demo=args.demo, open_path=args.open_path)
 
 
 def _export_import(args: argparse.Namespace) -> int:
-    from .capture.existing import CaptureOpenError, open_existing
-    from .capture.jsonl import export_jsonl, import_jsonl
-    from .capture.store import CaptureStore
+    from ..capture.existing import CaptureOpenError, open_existing
+    from ..capture.jsonl import export_jsonl, import_jsonl
+    from ..capture.store import CaptureStore
     try:
         # export reads: a wrong path must not create an empty capture and "write 0 lines"
         store = open_existing(args.capture) if args.command == "export" else CaptureStore(
@@ -759,9 +759,9 @@ def _meter_export(args: argparse.Namespace) -> int:
     """``meter export``: every meter sample of one charger in a capture, in time order."""
     import csv
 
-    from .capture.store import CaptureStore
-    from .core.records import iso_from_us
-    from .metering.samples import meter_frames, samples_from_frame
+    from ..capture.store import CaptureStore
+    from ..core.records import iso_from_us
+    from ..metering.samples import meter_frames, samples_from_frame
 
     path = Path(args.capture)
     if not path.is_file():
@@ -769,14 +769,14 @@ def _meter_export(args: argparse.Namespace) -> int:
         return 2
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         # an export (what a customer sends): read into a capture kept in memory
-        from .capture.jsonl import import_jsonl
+        from ..capture.jsonl import import_jsonl
         store = CaptureStore(":memory:")
         result = import_jsonl(store, path)
         if result.errors:
             print(f"{len(result.errors)} unreadable line(s) skipped; first: {result.errors[0]}",
                   file=sys.stderr)
     else:
-        from .capture.existing import CaptureOpenError, open_existing
+        from ..capture.existing import CaptureOpenError, open_existing
         try:
             store = open_existing(path)
         except CaptureOpenError as exc:
@@ -813,6 +813,3 @@ def _meter_export(args: argparse.Namespace) -> int:
     print(f"wrote {len(samples)} rows to {args.csv}{note}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
