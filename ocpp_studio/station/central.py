@@ -20,12 +20,13 @@ from ..core.rpc import ConnectionClosed, Reply, RpcEndpoint
 from ..core.versions import OcppVersion
 from ..settings import CsmsSettings
 from .refusals import advice_for
-from .model import ConnectionRecord, Station
+from ..core.events import Signal
+from .adapters import OcppAdapter, adapter_for
+from .model import ConnectionRecord, ReportPart, Station
 from .responder import CsmsResponder
 
 log = logging.getLogger(__name__)
 
-StationListener = Callable[[Station], None]
 
 #: How many chargers that were only ever refused keep a card. Every refused id
 #: used to stay for ever (10,000 refusals with distinct ids = 10,000 cards);
@@ -92,28 +93,16 @@ class CentralSystem:
         self.stations: dict[str, Station] = {}
         self.sessions: dict[str, ChargerSession] = {}
         self.responder = CsmsResponder(self.settings, itertools.count(1))
-        self._listeners: list[StationListener] = []
+        #: every NotifyReport part any charger sends (configuration reads listen to it)
+        self.report_parts: Signal[ReportPart] = self.responder.report_parts
+        #: a Station whenever what we know about it changes
+        self.station_changed: Signal[Station] = Signal("station changed")
         self._closing: set[asyncio.Future] = set()
         # chargers known only from refused handshakes, oldest first
         self._refused_only: OrderedDict[str, None] = OrderedDict()
         self.refused_only_limit = REFUSED_ONLY_LIMIT
 
     # ------------------------------------------------------------ observing
-    def add_listener(self, listener: StationListener) -> None:
-        """Called with a Station whenever what we know about it changes."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: StationListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _changed(self, station: Station) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(station)
-            except Exception:  # noqa: BLE001
-                log.exception("station listener failed")
-
     def station(self, charger_id: str) -> Station:
         if charger_id not in self.stations:
             self.stations[charger_id] = Station(charger_id)
@@ -136,7 +125,7 @@ class CentralSystem:
                 self._refused_only.move_to_end(charger_id)
             station = self.station(charger_id)
             station.last_refusal = {**detail, "ts_us": event.ts_us, "advice": advice_for(detail)}
-            self._changed(station)
+            self.station_changed.emit(station)
             self._drop_old_refused()
 
     def _drop_old_refused(self) -> None:
@@ -163,7 +152,7 @@ class CentralSystem:
         if station is not None:
             # listeners (the charger list) drop its card when they see the flag
             station.forgotten = True
-            self._changed(station)
+            self.station_changed.emit(station)
 
     def open_session(self, handshake: Handshake, version: OcppVersion,
                      send: Callable[[str], Awaitable[None]],
@@ -189,7 +178,7 @@ class CentralSystem:
 
         def handle(action: str, payload: Any) -> Any:
             answer = self.responder.respond(station, action, payload)
-            self._changed(station)
+            self.station_changed.emit(station)
             return answer
 
         endpoint = RpcEndpoint(
@@ -199,7 +188,7 @@ class CentralSystem:
             max_calls_in_flight=self.settings.max_calls_in_flight)
         session = ChargerSession(self, station, endpoint, handshake, close)
         self.sessions[handshake.charger_id] = session
-        self._changed(station)
+        self.station_changed.emit(station)
         return session
 
     def close_session(self, session: ChargerSession, code: int | None, reason: str) -> None:
@@ -222,7 +211,7 @@ class CentralSystem:
                 connection.close_code = code
                 connection.close_reason = reason
                 break
-        self._changed(station)
+        self.station_changed.emit(station)
 
     # ------------------------------------------------------------ commands
     def session(self, charger_id: str) -> ChargerSession:
@@ -238,6 +227,13 @@ class CentralSystem:
         if station is None or station.version is None:
             raise ConnectionClosed(f"Charger {charger_id!r} has never connected")
         return station.version
+
+    def adapter(self, charger_id: str, timeout: float | None = None) -> OcppAdapter:
+        """The adapter of the version the charger last connected with, bound to its calls
+        (raises ConnectionClosed for a charger that never connected)."""
+        async def call(action: str, payload: Any) -> Any:
+            return await self.call(charger_id, action, payload, timeout)
+        return adapter_for(self.version_of(charger_id), call)
 
     async def call(self, charger_id: str, action: str, payload: Any,
                    timeout: float | None = None, *, allow_invalid: bool = False) -> Any:

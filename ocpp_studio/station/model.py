@@ -37,6 +37,19 @@ class Transaction:
     charging_state: str | None = None  # 2.0.1 transactionInfo.chargingState
 
 
+@dataclass(frozen=True)
+class ReportPart:
+    """One NotifyReport part as a 2.x charger sent it (2.0.1 B07/B08 NotifyReportRequest):
+    published by the central system so readers need not re-read the capture."""
+
+    charger_id: str
+    request_id: int
+    seq_no: int
+    tbc: bool  # "to be continued": more parts follow
+    report_data: list[dict[str, Any]]
+    generated_at: str | None = None
+
+
 @dataclass
 class ConnectionRecord:
     """One websocket connection of the charger."""

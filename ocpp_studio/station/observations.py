@@ -5,7 +5,7 @@ only observes, so a charger card reads the same whichever way the charger is see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..core.records import now_us
 from ..core.versions import OcppVersion
@@ -54,12 +54,14 @@ def note_heartbeat(station: Station, payload: Payload) -> None:
     station.last_heartbeat_us = now_us()
 
 
-_NOTES = {
+_NOTES: dict[OcppVersion, dict[str, Callable[[Station, Payload], None]]] = {
     OcppVersion.V16: {"BootNotification": note_boot_16, "StatusNotification": note_status_16,
                       "Heartbeat": note_heartbeat},
     OcppVersion.V201: {"BootNotification": note_boot_201, "StatusNotification": note_status_201,
                        "Heartbeat": note_heartbeat},
 }
+# OCPP 2.1 keeps the 2.0.1 BootNotification, StatusNotification and Heartbeat payloads.
+_NOTES[OcppVersion.V21] = _NOTES[OcppVersion.V201]
 
 
 def note_charger_call(station: Station, action: str, payload: Any) -> bool:

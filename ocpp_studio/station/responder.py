@@ -3,8 +3,11 @@
 Every answer is schema-valid and sensible for a commissioning laptop: boots
 are accepted (configurable), id tags authorised by policy, notifications
 acknowledged. Messages that only a production back office could honour
-(certificate signing, ISO 15118 certificates) are politely declined.
-Each handler also updates the Station model.
+(certificate signing, ISO 15118 certificates, OCSP, VAT numbers, dynamic
+schedules) are politely declined. Each handler also updates the Station model.
+
+One routing table per version: OCPP 2.1 answers everything 2.0.1 does the
+2.0.1 way (OCPP 2.1 Part 2 keeps those messages) plus its own new messages.
 """
 
 from __future__ import annotations
@@ -14,16 +17,31 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
+from ocpp.v16.enums import AuthorizationStatus, DataTransferStatus
+from ocpp.v201.enums import (GenericStatusEnumType, GetCertificateStatusEnumType,
+                             Iso15118EVCertificateStatusEnumType,
+                             NotifyEVChargingNeedsStatusEnumType)
+from ocpp.v21.enums import CertificateStatusEnumType, ChargingProfileStatusEnumType
+
 from ..core.errors import Fault
+from ..core.events import Signal
 from ..core.records import now_us
 from ..core.rpc import CallError
 from ..core.versions import OcppVersion
 from ..settings import CsmsSettings
 from .observations import (note_boot_16, note_boot_201, note_heartbeat, note_status_16,
                            note_status_201)
-from .model import Station, Transaction
+from .model import ReportPart, Station, Transaction
 
 Payload = dict[str, Any]
+Handler = Callable[[Station, Payload], "Payload | None"]
+
+#: OCPP-J 2.1 §4.2.4 SEND (message type 6): the charger expects no answer at all.
+SENDS: dict[OcppVersion, frozenset[str]] = {
+    OcppVersion.V16: frozenset(), OcppVersion.V201: frozenset(),
+    OcppVersion.V21: frozenset({"NotifyPeriodicEventStream"}),
+}
+ACCEPTED = AuthorizationStatus.accepted.value
 
 
 def utc_now_text() -> str:
@@ -39,13 +57,21 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _answer(**fixed: Any) -> Handler:
+    """A handler that always gives the same answer (enums as their text)."""
+    payload = {k: getattr(v, "value", v) for k, v in fixed.items()}
+    return lambda station, request: dict(payload)
+
+
 class CsmsResponder:
     """Answers CALLs from one charger and keeps its Station up to date."""
 
     def __init__(self, settings: CsmsSettings, transaction_ids: itertools.count) -> None:
         self.settings = settings
         self._transaction_ids = transaction_ids
-        self._v16: dict[str, Callable[[Station, Payload], Payload]] = {
+        #: every NotifyReport part, as it arrives (2.0.1 B07/B08)
+        self.report_parts: Signal[ReportPart] = Signal("NotifyReport parts")
+        v16: dict[str, Handler] = {
             "Authorize": self._authorize_16,
             "BootNotification": self._boot_16,
             "DataTransfer": self._data_transfer,
@@ -61,14 +87,15 @@ class CsmsResponder:
             "SignCertificate": self._decline_certificate,
             "SignedFirmwareStatusNotification": self._acknowledge,
         }
-        self._v201: dict[str, Callable[[Station, Payload], Payload]] = {
+        v201: dict[str, Handler] = {
             "Authorize": self._authorize_201,
             "BootNotification": self._boot_201,
             "ClearedChargingLimit": self._acknowledge,
             "DataTransfer": self._data_transfer,
             "FirmwareStatusNotification": self._acknowledge,
-            "Get15118EVCertificate": lambda s, p: {"status": "Failed", "exiResponse": ""},
-            "GetCertificateStatus": lambda s, p: {"status": "Failed"},
+            "Get15118EVCertificate": _answer(
+                status=Iso15118EVCertificateStatusEnumType.failed, exiResponse=""),
+            "GetCertificateStatus": _answer(status=GetCertificateStatusEnumType.failed),
             "Heartbeat": self._heartbeat,
             "LogStatusNotification": self._acknowledge,
             "MeterValues": self._acknowledge,
@@ -76,11 +103,11 @@ class CsmsResponder:
             "NotifyCustomerInformation": self._acknowledge,
             "NotifyDisplayMessages": self._acknowledge,
             # We do not compute ISO 15118 schedules: say so rather than promise one.
-            "NotifyEVChargingNeeds": lambda s, p: {"status": "Rejected"},
-            "NotifyEVChargingSchedule": lambda s, p: {"status": "Accepted"},
+            "NotifyEVChargingNeeds": _answer(status=NotifyEVChargingNeedsStatusEnumType.rejected),
+            "NotifyEVChargingSchedule": _answer(status=GenericStatusEnumType.accepted),
             "NotifyEvent": self._acknowledge,
             "NotifyMonitoringReport": self._acknowledge,
-            "NotifyReport": self._acknowledge,
+            "NotifyReport": self._notify_report,
             "PublishFirmwareStatusNotification": self._acknowledge,
             "ReportChargingProfiles": self._acknowledge,
             "ReservationStatusUpdate": self._acknowledge,
@@ -89,14 +116,38 @@ class CsmsResponder:
             "StatusNotification": self._status_201,
             "TransactionEvent": self._transaction_event,
         }
+        # OCPP 2.1 Part 2: the new charger-initiated messages (DER, periodic event streams,
+        # tariffs and settlement, battery swap). Notifications are acknowledged (the frame
+        # is recorded and validated like any other); what needs a back office is declined.
+        v21: dict[str, Handler] = {
+            **v201,
+            "BatterySwap": self._acknowledge,
+            "ClosePeriodicEventStream": self._acknowledge,
+            "GetCertificateChainStatus": self._certificate_chain_status,
+            "NotifyDERAlarm": self._acknowledge,
+            "NotifyDERStartStop": self._acknowledge,
+            "NotifyPeriodicEventStream": self._no_answer,
+            "NotifyPriorityCharging": self._acknowledge,
+            "NotifySettlement": self._acknowledge,
+            "OpenPeriodicEventStream": _answer(status=GenericStatusEnumType.accepted),
+            # no dynamic schedule is kept by a commissioning laptop
+            "PullDynamicScheduleUpdate": _answer(status=ChargingProfileStatusEnumType.rejected),
+            "ReportDERControl": self._acknowledge,
+            "VatNumberValidation": self._vat_number,
+        }
+        self._routes: dict[OcppVersion, dict[str, Handler]] = {
+            OcppVersion.V16: v16, OcppVersion.V201: v201, OcppVersion.V21: v21}
 
-    def respond(self, station: Station, action: str, payload: Payload) -> Payload:
-        handlers = self._v16 if station.version is OcppVersion.V16 else self._v201
-        handler = handlers.get(action)
+    def handles(self, version: OcppVersion, action: str) -> bool:
+        return action in self._routes.get(version, {})
+
+    def respond(self, station: Station, action: str, payload: Payload) -> Payload | None:
+        """The answer to a charger's CALL (None for a SEND, which gets none)."""
+        handler = self._routes.get(station.version or OcppVersion.V16, {}).get(action)
         if handler is None:
             raise CallError(Fault.NOT_SUPPORTED, f"{action} is not supported by OCPP Studio")
         station.last_message_us = now_us()
-        if action != "BootNotification" and station.boot_status not in (None, "Accepted"):
+        if action != "BootNotification" and station.boot_status not in (None, ACCEPTED):
             # OCPP-J 1.6 errata §3.10 / 2.0.1 B02.FR.04: after a boot that was not
             # accepted, other CALLs are answered with SecurityError.
             raise CallError(Fault.SECURITY, f"BootNotification was answered {station.boot_status}; "
@@ -116,12 +167,45 @@ class CsmsResponder:
     @staticmethod
     def _data_transfer(station: Station, payload: Payload) -> Payload:
         # We implement no vendor extension; OCPP's answer for that is UnknownVendorId.
-        return {"status": "UnknownVendorId"}
+        return {"status": DataTransferStatus.unknown_vendor_id.value}
 
     @staticmethod
     def _decline_certificate(station: Station, payload: Payload) -> Payload:
         # A laptop is no certificate authority; production CSMSs sign CSRs.
-        return {"status": "Rejected"}
+        return {"status": GenericStatusEnumType.rejected.value}
+
+    @staticmethod
+    def _no_answer(station: Station, payload: Payload) -> None:
+        return None
+
+    @staticmethod
+    def _certificate_chain_status(station: Station, payload: Payload) -> Payload:
+        # 2.1 M06: a laptop has no OCSP/CRL answer for the chain; say it failed, per certificate.
+        statuses = [{"certificateHashData": item.get("certificateHashData"),
+                     "source": item.get("source"),
+                     "status": CertificateStatusEnumType.failed.value,
+                     "nextUpdate": utc_now_text()}
+                    for item in payload.get("certificateStatusRequests") or []
+                    if isinstance(item, dict)]
+        return {"certificateStatus": statuses}
+
+    @staticmethod
+    def _vat_number(station: Station, payload: Payload) -> Payload:
+        # 2.1 VatNumberValidation: only a back office can check a VAT number
+        return {"vatNumber": str(payload.get("vatNumber", "")),
+                "status": GenericStatusEnumType.rejected.value}
+
+    def _notify_report(self, station: Station, payload: Payload) -> Payload:
+        """2.0.1 B07/B08: publish the part (configuration reads collect them), acknowledge."""
+        try:
+            part = ReportPart(station.charger_id, int(payload["requestId"]),
+                              int(payload["seqNo"]), bool(payload.get("tbc", False)),
+                              list(payload.get("reportData") or []),
+                              payload.get("generatedAt"))
+        except (KeyError, TypeError, ValueError):
+            return {}
+        self.report_parts.emit(part)
+        return {}
 
     def _boot_answer(self, station: Station) -> Payload:
         station.boot_status = self.settings.boot_status
@@ -131,8 +215,8 @@ class CsmsResponder:
 
     def _id_status(self, id_tag: str | None) -> str:
         if self.settings.accept_all_id_tags or id_tag in self.settings.accepted_id_tags:
-            return "Accepted"
-        return "Invalid"
+            return AuthorizationStatus.accepted.value
+        return AuthorizationStatus.invalid.value
 
     # ------------------------------------------------------------------ 1.6
     def _boot_16(self, station: Station, payload: Payload) -> Payload:
@@ -150,7 +234,7 @@ class CsmsResponder:
     def _start_transaction_16(self, station: Station, payload: Payload) -> Payload:
         status = self._id_status(payload.get("idTag"))
         transaction_id = next(self._transaction_ids)
-        if status == "Accepted":
+        if status == ACCEPTED:
             key = str(transaction_id)
             station.transactions[key] = Transaction(
                 key, str(payload.get("connectorId")), payload.get("idTag"),
