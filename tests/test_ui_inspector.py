@@ -360,7 +360,7 @@ def test_opening_a_large_export_shows_progress_and_can_be_cancelled(loop, tmp_pa
     view stays, nothing of the half-read file is kept."""
     import threading  # noqa: PLC0415
     from ocpp_studio.capture import jsonl  # noqa: PLC0415
-    from ocpp_studio.ui import main_window as main_window_module  # noqa: PLC0415
+    from ocpp_studio.ui.inspector import capture_files as capture_files_module  # noqa: PLC0415
     source = make_capture(tmp_path / "source.db")
     exported = tmp_path / "big.jsonl"
     export_jsonl(source, exported)
@@ -378,7 +378,7 @@ def test_opening_a_large_export_shows_progress_and_can_be_cancelled(loop, tmp_pa
             return progress(done, total)
         return jsonl.import_jsonl(store, path, held)
 
-    monkeypatch.setattr(main_window_module, "import_jsonl", import_held_after_the_first_chunk)
+    monkeypatch.setattr(capture_files_module, "import_jsonl", import_held_after_the_first_chunk)
 
     async def scenario():
         async with studio() as s:
