@@ -1,0 +1,494 @@
+"""The demo charger's connection: websocket, boot, heartbeat, status and the RPC plumbing.
+
+``ChargerSession`` is what every OCPP version shares: it connects to ``<url>/<charger_id>``,
+boots, sends heartbeats and status, runs the transaction loop and hands each incoming CALL
+to the routing table of its ``VersionProtocol`` (``v16.py``, ``v201.py``).
+An action the table does not have is answered with a CALLERROR NotSupported.
+
+Every outgoing CALL goes through ``RpcEndpoint.call``, which validates it against the
+official schemas and refuses to send an invalid one (InvalidPayload): the demo never
+puts an invalid frame on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+
+from ..core.errors import Fault
+from ..core.records import FrameRecorder
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, RpcEndpoint
+from ..core.secrets import hide_credentials_in_library_logs
+from ..core.versions import OcppVersion
+from .config import DemoChargerConfig
+from .devicemodel import DeviceModel201
+from .keys16 import ConfigurationKeys16
+from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Meter
+from .profiles import ProfileStore
+
+if TYPE_CHECKING:
+    from .protocol import VersionProtocol
+
+log = logging.getLogger(__name__)
+
+
+class ChargerSession:
+    """Connection, boot, heartbeat, status and transaction loop of one demo charger."""
+
+    base_url: str
+    url: str
+    config: DemoChargerConfig
+    version: OcppVersion
+    recorder: FrameRecorder
+    clock: Callable[[], datetime]
+    connectors: dict[int, ConnectorState]
+    profiles: ProfileStore
+    meter: Meter
+    protocol: "VersionProtocol"
+    configuration: ConfigurationKeys16 | DeviceModel201
+
+    def _init_session(self) -> None:
+        self.boot_count = 0  # accepted BootNotifications
+        self.connection_count = 0
+        self._endpoint: RpcEndpoint | None = None
+        self._ws: ClientConnection | None = None
+        self._booted = asyncio.Event()
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self._registered = False  # a BootNotification was Accepted since power-up
+        self._run_task: asyncio.Task | None = None
+        self._session_tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._post: list[Callable[[], Awaitable[Any]]] = []
+        self._wakeup = asyncio.Event()
+        self._last_exchange = time.monotonic()
+        self.boot_reason = "PowerUp"
+        self._reconnect_now = False
+        self.reset_on_idle = False
+
+    # =================================================================== public
+    @property
+    def connected(self) -> bool:
+        return self._endpoint is not None and not self._endpoint.closed
+
+    @property
+    def booted(self) -> bool:
+        return self._booted.is_set()
+
+    async def wait_booted(self, timeout: float = 10.0) -> bool:
+        """True once a BootNotification was Accepted on the current connection."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._booted.wait()
+            return True
+        except TimeoutError:
+            return False
+
+    async def run(self) -> None:
+        """Connect, boot and serve; reconnect with a short capped back-off until stop()."""
+        self._run_task = asyncio.current_task()
+        self._stopped.clear()
+        backoff = self.config.reconnect_min_s
+        try:
+            while not self._stopping:
+                try:
+                    await self._session()
+                except asyncio.CancelledError:
+                    raise
+                except (OSError, TimeoutError) as exc:
+                    log.info("%s: cannot connect to %s: %s", self.config.charger_id, self.url,
+                             exc)
+                except Exception as exc:  # noqa: BLE001 - keep the simulator alive
+                    log.warning("%s: connection failed: %s", self.config.charger_id, exc)
+                if self._stopping:
+                    break
+                if self._reconnect_now:
+                    self._reconnect_now = False
+                    delay = 0.1
+                    backoff = self.config.reconnect_min_s
+                else:
+                    delay = backoff
+                    backoff = min(backoff * 2, self.config.reconnect_max_s)
+                await self._sleep_or_stop(delay)
+        finally:
+            self._stopped.set()
+
+    async def _sleep_or_stop(self, seconds: float) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stop_requested.wait()
+        except TimeoutError:
+            pass
+
+    async def stop(self) -> None:
+        """Close the connection and end run()."""
+        self._stopping = True
+        self._stop_requested.set()
+        self._registered = False  # powered off: the next run() boots again
+        for conn in self.connectors.values():
+            self.cancel_loop(conn)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._ws is not None:
+            try:
+                await self._ws.close()
+            except Exception:  # noqa: BLE001
+                pass
+        run_task = self._run_task
+        if run_task is not None and not run_task.done() and run_task is not asyncio.current_task():
+            try:
+                async with asyncio.timeout(5):
+                    await self._stopped.wait()
+            except TimeoutError:
+                run_task.cancel()
+        log.info("%s: stopped", self.config.charger_id)
+
+    # ============================================================ connection
+    async def _session(self) -> None:
+        headers = {}
+        password = self.protocol.auth_password()
+        if password:
+            # Security whitepaper §2 profile 1/2: HTTP Basic, user = charge point id.
+            token = base64.b64encode(f"{self.config.charger_id}:{password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+            hide_credentials_in_library_logs()  # websockets would print the header at DEBUG
+        async with connect(self.url, subprotocols=[self.version.value],  # type: ignore[list-item]
+                           additional_headers=headers, open_timeout=5, proxy=None,
+                           ping_interval=None) as ws:
+            if ws.subprotocol != self.version.value:
+                # OCPP-J 1.6 §3.1.2: the server must agree on the subprotocol.
+                log.warning("%s: server chose subprotocol %r, not %r; disconnecting",
+                            self.config.charger_id, ws.subprotocol, self.version.value)
+                await ws.close(1002, "subprotocol not agreed")
+                return
+            self.connection_count += 1
+            endpoint = RpcEndpoint(version=self.version, role="charger",
+                                   charger_id=self.config.charger_id, send=ws.send,
+                                   recorder=self.recorder, handler=self._handle,
+                                   connection_id=self.connection_count,
+                                   call_timeout=self.config.call_timeout)
+            self._ws, self._endpoint = ws, endpoint
+            log.info("%s: connected to %s (%s)", self.config.charger_id, self.url,
+                     self.version.label)
+            self._session_spawn(self._boot_then_heartbeat())
+            try:
+                async for message in ws:
+                    text = message if isinstance(message, str) else message.decode("utf-8",
+                                                                                   "replace")
+                    self._post = []
+                    await endpoint.receive(text)
+                    posts, self._post = self._post, []
+                    for action in posts:
+                        self.spawn(action())
+            except WsConnectionClosed:
+                pass
+            finally:
+                endpoint.close("websocket closed")
+                self._booted.clear()
+                self._endpoint, self._ws = None, None
+                # Let the session tasks see the failure and end by themselves (a task
+                # cancelled in the middle of RpcEndpoint.call leaves a failed future that
+                # nobody reads); cancel whatever is still running after a moment.
+                self.wake()
+                if self._session_tasks:
+                    await asyncio.wait(list(self._session_tasks), timeout=1.0)
+                for task in list(self._session_tasks):
+                    task.cancel()
+                log.info("%s: disconnected", self.config.charger_id)
+
+    def _session_spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(self._guarded(coro))
+        self._session_tasks.add(task)
+        task.add_done_callback(self._session_tasks.discard)
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
+        """Run ``coro`` in the background; its failures are logged, never raised."""
+        task = asyncio.ensure_future(self._guarded(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _guarded(self, coro: Awaitable[Any]) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionClosed, CallTimeout, CallError) as exc:
+            log.info("%s: %s", self.config.charger_id, exc)
+        except InvalidPayload:
+            log.exception("%s: the demo built an invalid payload", self.config.charger_id)
+        except Exception:  # noqa: BLE001
+            log.exception("%s: background action failed", self.config.charger_id)
+
+    async def call(self, action: str, payload: dict[str, Any]) -> Any:
+        """Send a CALL and return the CALLRESULT payload (raises on CALLERROR/timeout)."""
+        endpoint = self._endpoint
+        if endpoint is None or endpoint.closed:
+            raise ConnectionClosed(f"{self.config.charger_id} is not connected")
+        result = await endpoint.call(action, payload)
+        self._last_exchange = time.monotonic()
+        return result
+
+    async def send_raw(self, text: str) -> None:
+        """Put a frame the RPC endpoint has no shape for (an OCPP-J 2.1 SEND) on the wire."""
+        ws = self._ws
+        if ws is None or not self.connected:
+            raise ConnectionClosed(f"{self.config.charger_id} is not connected")
+        await ws.send(text)
+        self._last_exchange = time.monotonic()
+
+    def wake(self) -> None:
+        """Wake the heartbeat and meter loops (a setting changed)."""
+        old, self._wakeup = self._wakeup, asyncio.Event()
+        old.set()
+
+    async def sleep_or_wake(self, seconds: float) -> None:
+        event = self._wakeup
+        try:
+            async with asyncio.timeout(max(0.0, seconds)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    # ======================================================= incoming calls
+    def _handle(self, action: str, payload: Any) -> Any:
+        handler = self.protocol.routes.get(action)
+        if handler is None:
+            raise CallError(Fault.NOT_SUPPORTED,
+                            f"The demo charger does not support {action}")
+        log.info("%s: received %s", self.config.charger_id, action)
+        return handler(self.protocol, payload)
+
+    def later(self, action: Callable[[], Awaitable[Any]]) -> None:
+        """Run after the response has been sent (a handler must not await a call)."""
+        self._post.append(action)
+
+    # ================================================================ boot
+    async def _boot_then_heartbeat(self) -> None:
+        if self._registered:
+            # Only a start-up is followed by a BootNotification (1.6 §4.2, 2.0.1 B01);
+            # after a lost connection the registration still holds.
+            self._booted.set()
+            log.info("%s: reconnected; registration still accepted", self.config.charger_id)
+        else:
+            await self._boot()
+        await self.protocol.after_boot()
+        await self.protocol.send_all_status()
+        if self.config.auto_charge:
+            self.spawn(self._auto_charge())
+        await self._heartbeat_loop()
+
+    async def _boot(self) -> None:
+        while True:
+            reply = await self.call("BootNotification", self.protocol.boot_payload())
+            interval = int(reply.get("interval", 0))
+            if reply.get("status") == "Accepted":
+                if interval > 0:
+                    self.set_heartbeat_interval(interval)
+                self.boot_count += 1
+                self._registered = True
+                self.boot_reason = "PowerUp"
+                self._booted.set()
+                log.info("%s: BootNotification accepted (heartbeat every %d s)",
+                         self.config.charger_id, self.protocol.heartbeat_interval())
+                return
+            # 1.6 §4.2 / 2.0.1 B02/B03: Pending or Rejected -> retry after `interval`.
+            wait = interval if interval > 0 else 10
+            log.info("%s: BootNotification %s; retrying in %d s", self.config.charger_id,
+                     reply.get("status"), wait)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                await self.sleep_or_wake(deadline - time.monotonic())
+                if not self.connected:
+                    raise ConnectionClosed("disconnected while waiting to boot again")
+
+    async def trigger_boot(self) -> None:
+        reply = await self.call("BootNotification", self.protocol.boot_payload())
+        if reply.get("status") == "Accepted" and int(reply.get("interval", 0)) > 0:
+            self.set_heartbeat_interval(int(reply["interval"]))
+
+    def set_heartbeat_interval(self, seconds: int) -> None:
+        self.protocol.set_heartbeat_interval(seconds)
+        self.wake()
+
+    async def _heartbeat_loop(self) -> None:
+        # 1.6 §9.1.10: a heartbeat after HeartbeatInterval of inactivity.
+        while self.connected:
+            due = self._last_exchange + max(1, self.protocol.heartbeat_interval())
+            remaining = due - time.monotonic()
+            if remaining > 0:
+                await self.sleep_or_wake(remaining)
+                continue
+            await self.send_heartbeat()
+
+    async def send_heartbeat(self) -> None:
+        await self.call("Heartbeat", {})
+
+    async def _auto_charge(self) -> None:
+        conn = self.connectors[1]
+        if conn.tx is None and conn.operative:
+            await self.start_charging(1, self.config.id_tag)
+
+    async def start_charging(self, connector: int = 1, id_tag: str = "DEMO-TAG",
+                             id_token_type: str = "ISO14443") -> bool:
+        raise NotImplementedError  # DemoCharger
+
+    async def unplug(self, connector: int = 1) -> None:
+        raise NotImplementedError  # DemoCharger
+
+    # ============================================================== status
+    async def send_status(self, conn: ConnectorState | None) -> None:
+        await self.call("StatusNotification", self.protocol.status_payload(conn))
+
+    async def set_status(self, conn: ConnectorState, status: str) -> None:
+        """Record a connector status (in 1.6 terms) and report it when the version's
+        status changed (2.x folds Preparing, Charging, ... into Occupied)."""
+        old = conn.status
+        conn.status = status
+        if not self.booted:
+            return  # reported after the next boot
+        label = self.protocol.status_label
+        if label(old) == label(status):
+            return
+        log.info("%s: connector %d %s", self.config.charger_id, conn.id, label(status))
+        try:
+            await self.send_status(conn)
+        except (ConnectionClosed, CallTimeout, CallError) as exc:
+            log.info("%s: status not sent: %s", self.config.charger_id, exc)
+
+    def connector_for(self, connector_id: int | None) -> ConnectorState | None:
+        """The named connector, or (None) the first free operative one."""
+        if connector_id is None:
+            for conn in self.connectors.values():
+                if conn.tx is None and conn.operative:
+                    return conn
+            return None
+        return self.connectors.get(int(connector_id))
+
+    def change_availability(self, targets: list[ConnectorState], operative: bool) -> str:
+        scheduled = False
+        changed: list[ConnectorState] = []
+        for conn in targets:
+            if conn.operative == operative:
+                continue
+            if conn.tx is not None:
+                # 1.6 §5.2 / 2.0.1 G03: Scheduled until the transaction has finished.
+                conn.pending_operative = operative
+                scheduled = True
+            else:
+                conn.operative = operative
+                changed.append(conn)
+
+        async def report() -> None:
+            for conn in changed:
+                status = ("Unavailable" if not conn.operative
+                          else "Preparing" if conn.plugged else "Available")
+                await self.set_status(conn, status)
+
+        if changed:
+            self.later(report)
+        return "Scheduled" if scheduled else "Accepted"
+
+    # ======================================================= transactions
+    def cancel_loop(self, conn: ConnectorState) -> None:
+        task = conn.loop_task
+        conn.loop_task = None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def start_loop(self, conn: ConnectorState) -> None:
+        self.cancel_loop(conn)
+        conn.loop_task = self.spawn(self._tx_loop(conn))
+
+    async def _tx_loop(self, conn: ConnectorState) -> None:
+        """While a transaction runs: sample every interval (1.6 §9.1.19
+        MeterValueSampleInterval; 2.0.1 SampledDataCtrlr.TxUpdatedInterval; 0 = none) and
+        follow the charging limit (SuspendedEVSE below 6 A)."""
+        last_sample = time.monotonic()
+        while conn.tx is not None:
+            await self._follow_limit(conn)
+            interval = self.protocol.sample_interval(conn)
+            now = time.monotonic()
+            if interval > 0:
+                due = last_sample + interval
+                if now >= due:
+                    # Keep a steady cadence; skip ahead if we fell far behind.
+                    last_sample = due if now - due < interval else now
+                    try:
+                        if conn.tx is not None and self.booted:
+                            await self.protocol.send_periodic(conn)
+                    except (ConnectionClosed, CallTimeout, CallError) as exc:
+                        log.debug("%s: sample not sent: %s", self.config.charger_id, exc)
+                    continue
+                wait = min(1.0, due - now)
+            else:
+                last_sample = now
+                wait = 1.0
+            await self.sleep_or_wake(wait)
+
+    async def _follow_limit(self, conn: ConnectorState) -> None:
+        tx = conn.tx
+        if tx is None:
+            return
+        offered = self.meter.offered_a(conn)
+        state = "Charging" if offered >= MIN_CHARGING_CURRENT_A else "SuspendedEVSE"
+        if state == tx.charging_state:
+            return
+        tx.charging_state = state
+        log.info("%s: connector %d %s (limit %.1f A)", self.config.charger_id, conn.id, state,
+                 offered)
+        await self.protocol.charging_state_changed(conn, state)
+
+    def end_tx(self, conn: ConnectorState) -> None:
+        """Forget the connector's transaction (its TxProfiles go with it)."""
+        tx = conn.tx
+        conn.tx = None
+        self.cancel_loop(conn)
+        if tx is not None:
+            self.profiles.clear_transaction(conn.id, tx.id)
+        self.meter.refresh(conn)
+
+    async def after_tx_end(self, conn: ConnectorState) -> None:
+        if conn.pending_operative is not None:
+            conn.operative, conn.pending_operative = conn.pending_operative, None
+            if not conn.operative:
+                await self.set_status(conn, "Unavailable")
+        if self.reset_on_idle and all(c.tx is None for c in self.connectors.values()):
+            self.reset_on_idle = False
+            self.spawn(self.reboot("RemoteReset"))
+
+    async def remote_stop(self, conn: ConnectorState) -> None:
+        """RemoteStopTransaction / RequestStopTransaction, then the driver unplugs."""
+        await self.protocol.stop_tx(conn, "remote")
+        await asyncio.sleep(self.config.unplug_delay_s)
+        if conn.tx is None and conn.plugged and not self.config.auto_charge:
+            await self.unplug(conn.id)
+
+    # =============================================================== reset
+    async def reboot(self, reason: str) -> None:
+        """Disconnect, forget volatile state, reconnect and boot again."""
+        log.info("%s: rebooting (%s)", self.config.charger_id, reason)
+        self._booted.clear()
+        self._registered = False
+        for conn in self.connectors.values():
+            self.cancel_loop(conn)
+            conn.tx = None
+            conn.status = "Preparing" if conn.plugged else (
+                "Available" if conn.operative else "Unavailable")
+        self.boot_reason = reason
+        await self.reconnect("reset")
+
+    async def reconnect(self, why: str) -> None:
+        """Close the websocket; run() connects again at once."""
+        self._reconnect_now = True
+        ws = self._ws
+        if ws is not None:
+            await ws.close(1000, why[:100])
