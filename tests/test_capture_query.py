@@ -232,7 +232,7 @@ def test_insert_id_when_a_call_becomes_a_problem(filled):
     index = FrameIndex(store, FrameFilter(problems_only=True))
     call = next(r for r in records if r.message_type == 2 and r.state == "answered")
     seen: list = []
-    store.add_listener(seen.append, call_states=True)
+    store.call_state_changed.connect(seen.append)
     store.set_call_state(call.id, "timeout")
     assert seen == [CallStateChanged(call.id, "timeout")]
     row = index.insert_id(call.id)
@@ -244,11 +244,12 @@ def test_insert_id_when_a_call_becomes_a_problem(filled):
             "('timeout', 'lost', 'late', 'unmatched') ORDER BY id")]
 
 
-def test_call_state_listeners_are_opt_in(tmp_path):
+def test_call_states_come_on_their_own_signal(tmp_path):
     store = CaptureStore(tmp_path / "l.db")
     plain, states = [], []
-    store.add_listener(plain.append)
-    store.add_listener(states.append, call_states=True)
+    store.recorded.connect(plain.append)
+    store.recorded.connect(states.append)
+    store.call_state_changed.connect(states.append)
     call = FrameRecord("CP", Direction.TO_CHARGER, '[2,"a","Reset",{}]', message_type=2,
                        unique_id="a", action="Reset", state="pending")
     store.record_frame(call)
@@ -261,7 +262,8 @@ def test_call_state_listeners_are_opt_in(tmp_path):
                                                  "ConnectionEvent"]
     assert states[:3] == [call, answer, CallStateChanged(call.id, "answered")]
     assert states[3] == CallStateChanged(call.id, "lost")
-    store.remove_listener(states.append)
+    store.recorded.disconnect(states.append)
+    store.call_state_changed.disconnect(states.append)
     store.set_call_state(call.id, "timeout")
     assert len(states) == 5
     store.close()

@@ -90,7 +90,7 @@ def test_charger_list_forgets_a_charger_from_its_context_menu(qapp):
     central = CentralSystem(CaptureStore(":memory:"))
     charger_list = ChargerList()
     charger_list.forget_handler = central.forget
-    central.add_listener(charger_list.update_station)
+    central.station_changed.connect(charger_list.update_station)
     _refuse(central, "GONE")
     station = central.station("LIVE")
     station.connected = True

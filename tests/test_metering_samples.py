@@ -209,7 +209,7 @@ def test_store_add_problem_and_live_service_records_problems():
     service = MeteringService()
     service.attach(store)
     got = []
-    service.add_listener(got.append)
+    service.samples_added.connect(got.append)
     bad = call("MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": T0,
                                                                  "sampledValue": [
         {"value": "3.5", "measurand": "Power.Active.Import", "unit": "kW"},

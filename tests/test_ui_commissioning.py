@@ -637,5 +637,5 @@ def test_test_charge_page_plots_the_chargers_power_while_it_is_shown(qtbot, loop
     assert list(y * page.plot.power_divisor) == [7200.0, 7350.0]
     assert page.plot.charger == "CP-1"
     wizard.done(0)  # closing the wizard stops following the meter data
-    assert page.plot._on_samples not in metering._listeners  # noqa: SLF001
+    assert len(metering.samples_added) == 0  # the plot no longer listens
     store.close()

@@ -441,7 +441,7 @@ def test_live_batch_overlapping_the_opening_query_adds_each_frame_once(qapp):
     store = CaptureStore(":memory:")
     try:
         heard: list[FrameRecord] = []
-        store.add_listener(lambda r: heard.append(r) if isinstance(r, FrameRecord) else None)
+        store.recorded.connect(lambda r: heard.append(r) if isinstance(r, FrameRecord) else None)
         for n in range(3):
             store.record_frame(FrameRecord("CP-1", Direction.TO_CSMS, f'[2,"{n}","Heartbeat",{{}}]',
                                            message_type=2, unique_id=str(n), action="Heartbeat"))

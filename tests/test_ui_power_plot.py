@@ -1,7 +1,7 @@
 """The Power tab: plot, gaps, windows, cadence, exports, 1-second button.
 
 Most tests feed a small fake of the metering layer's interface (series, keys, power,
-listeners); the last one runs the real MeteringService with a demo charger over a real
+samples_added); the last one runs the real MeteringService with a demo charger over a real
 CSMS when that layer is installed.
 """
 
@@ -22,6 +22,7 @@ import pytest  # noqa: E402
 from conftest import loop, wait_until  # noqa: E402,F401
 import qasync  # noqa: E402
 
+from ocpp_studio.core.events import Signal  # noqa: E402
 from ocpp_studio.ui.power.power_panel import PowerPanel, cadence_text  # noqa: E402
 from ocpp_studio.ui.power.power_plot import PowerPlot, step_arrays, with_gaps  # noqa: E402
 
@@ -88,13 +89,7 @@ class FakeSeries:
 class FakeMetering:
     def __init__(self) -> None:
         self._series: dict[Key, FakeSeries] = {}
-        self.listeners: list[Callable] = []
-
-    def add_listener(self, cb: Callable) -> None:
-        self.listeners.append(cb)
-
-    def remove_listener(self, cb: Callable) -> None:
-        self.listeners.remove(cb)
+        self.samples_added: Signal[list[Sample]] = Signal("meter samples")
 
     def add(self, charger: str, connector: str, measurand: str, unit: str,
             points: list[tuple[float, float]], phase: str | None = None) -> FakeSeries:
@@ -104,8 +99,7 @@ class FakeMetering:
             series.append(t, v)
         samples = [Sample(charger, connector, int(t * 1e6), measurand, v, unit, phase)
                    for t, v in points]
-        for cb in list(self.listeners):
-            cb(samples)
+        self.samples_added.emit(samples)
         return series
 
     def series(self, key: Key) -> FakeSeries | None:

@@ -18,10 +18,11 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
+from ..core.events import Signal
 from ..core.records import ConnectionEvent, Direction, FrameRecord
 from ..settings import is_in_user_data_dir, private_dir, private_file
 
@@ -88,15 +89,18 @@ _FRAME_COLUMNS = ("ts_us", "charger", "connection_id", "direction", "message_typ
 class CallStateChanged:
     """A CALL row's state changed after it was recorded (answered, error, timeout, lost).
 
-    Sent to listeners added with ``add_listener(..., call_states=True)``, after
-    the change is committed: by ``set_call_state`` and by ``record_response``
-    when it updates the call (after the response's own FrameRecord).
+    Emitted by ``CaptureStore.call_state_changed`` after the change is committed:
+    by ``set_call_state`` and by ``record_response`` when it updates the call
+    (after the response's own FrameRecord on ``recorded``).
     """
 
     call_id: int
     state: str
 
 
+#: What ``CaptureStore.recorded`` carries: a new row.
+Recorded = FrameRecord | ConnectionEvent
+#: Anything an observer of both signals hears (the live message table takes all three).
 Record = FrameRecord | ConnectionEvent | CallStateChanged
 #: Fixed planner statistics (sqlite_stat1) for a typical large capture, so SQLite
 #: picks the selective index (charger, action, problems) over the broad ones
@@ -112,8 +116,6 @@ _FIXED_STATS = (
     ("frames", "frames_problems", "5000 1"),
     ("events", "events_charger", "10000 200 1"),
 )
-
-Listener = Callable[[Record], None]
 
 
 @dataclass(slots=True)
@@ -135,8 +137,11 @@ class CaptureStore:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
-        self._listeners: list[Listener] = []
-        self._state_listeners: list[Listener] = []  # those that also take CallStateChanged
+        #: Every frame and connection event, after it is committed (not rows added by
+        #: ``bulk_import``).
+        self.recorded: Signal[Recorded] = Signal("capture recorded")
+        #: A CALL's state changed without a new row (answered, error, timeout, lost).
+        self.call_state_changed: Signal[CallStateChanged] = Signal("capture call state")
         self._bulk = False  # inside bulk_import(): no per-frame commit
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
@@ -200,32 +205,6 @@ class CaptureStore:
                                      _FIXED_STATS)
         self._db.execute("ANALYZE sqlite_schema")  # load the statistics into the planner
 
-    # ------------------------------------------------------------- listening
-    def add_listener(self, listener: Listener, *, call_states: bool = False) -> None:
-        """Call ``listener`` with every record after it is committed.
-
-        Listeners get FrameRecord and ConnectionEvent; with ``call_states=True``
-        also CallStateChanged (a CALL's state changed without a new row).
-        """
-        self._listeners.append(listener)
-        if call_states:
-            self._state_listeners.append(listener)
-
-    def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-        if listener in self._state_listeners:
-            self._state_listeners.remove(listener)
-
-    def _notify(self, record: Record) -> None:
-        listeners = (self._state_listeners if isinstance(record, CallStateChanged)
-                     else self._listeners)
-        for listener in list(listeners):
-            try:
-                listener(record)
-            except Exception:  # noqa: BLE001 - an observer must not break recording
-                log.exception("capture listener failed")
-
     # ------------------------------------------------------------- recording
     def new_connection_id(self) -> int:
         connection_id = self._next_connection_id
@@ -250,7 +229,7 @@ class CaptureStore:
         """Group many record_frame/record_event calls into one transaction.
 
         For importing a file, where a commit per frame would take minutes for a
-        large capture; listeners are not told about imported rows. Never used
+        large capture; ``recorded`` is not emitted for imported rows. Never used
         for live traffic, which is committed frame by frame.
         """
         self._db.execute("BEGIN")
@@ -271,7 +250,7 @@ class CaptureStore:
         with self._db:  # one committed transaction
             self._db.execute("BEGIN")
             row_id = self._insert_frame(record)
-        self._notify(record)
+        self.recorded.emit(record)
         return row_id
 
     def record_response(self, record: FrameRecord, call_state: str | None) -> int:
@@ -281,17 +260,17 @@ class CaptureStore:
             if record.pair_id is not None and call_state:
                 self._db.execute("UPDATE frames SET state = ? WHERE id = ?",
                                  (call_state, record.pair_id))
-        self._notify(record)
-        if record.pair_id is not None and call_state and self._state_listeners:
-            self._notify(CallStateChanged(record.pair_id, call_state))
+        self.recorded.emit(record)
+        if record.pair_id is not None and call_state and self.call_state_changed:
+            self.call_state_changed.emit(CallStateChanged(record.pair_id, call_state))
         return row_id
 
     def set_call_state(self, call_id: int, state: str) -> None:
         with self._db:
             self._db.execute("BEGIN")
             self._db.execute("UPDATE frames SET state = ? WHERE id = ?", (state, call_id))
-        if self._state_listeners:
-            self._notify(CallStateChanged(call_id, state))
+        if self.call_state_changed:
+            self.call_state_changed.emit(CallStateChanged(call_id, state))
 
     def record_event(self, event: ConnectionEvent) -> int:
         values = (event.ts_us, event.charger, event.connection_id, event.kind,
@@ -305,7 +284,7 @@ class CaptureStore:
             self._db.execute("BEGIN")
             cursor = self._db.execute(insert, values)
         event.id = cursor.lastrowid
-        self._notify(event)
+        self.recorded.emit(event)
         return event.id
 
     def add_problem(self, frame_id: int, text: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core.events import Signal
 from ..core.records import FrameRecord
 from .samples import METER_ACTIONS, MeterSample, meter_frames, samples_from_frame
 
@@ -162,7 +163,9 @@ class MeteringService:
         self.capacity = capacity
         self._series: dict[SeriesKey, SampleSeries] = {}
         self._derived_power: dict[tuple[str, str], SampleSeries] = {}
-        self._listeners: list[Callable[[list[MeterSample]], None]] = []
+        #: The samples of each live frame, after they are in their series (not those
+        #: replayed by ``load``).
+        self.samples_added: Signal[list[MeterSample]] = Signal("meter samples")
         self._store: CaptureStore | None = None
         self._tx_connectors: dict[str, dict[str, str]] = {}  # charger -> tx id -> connector
         #: (frame id, problem) found by load(); a replay does not write to the capture.
@@ -174,11 +177,11 @@ class MeteringService:
         frame with ``store.add_problem``."""
         self.detach()
         self._store = store
-        store.add_listener(self._on_record)
+        store.recorded.connect(self._on_record)
 
     def detach(self) -> None:
         if self._store is not None:
-            self._store.remove_listener(self._on_record)
+            self._store.recorded.disconnect(self._on_record)
             self._store = None
 
     def _on_record(self, record: object) -> None:
@@ -242,21 +245,10 @@ class MeteringService:
                     SeriesKey(charger, connector, POWER, None), "W", self.capacity)
             derived.append(ts_us / 1e6, sum(lines.values()))
         if notify and samples:
-            for listener in list(self._listeners):
-                try:
-                    listener(samples)
-                except Exception:  # noqa: BLE001 - an observer must not break metering
-                    log.exception("metering listener failed")
+            self.samples_added.emit(samples)
         return added
 
     # ------------------------------------------------------------ reading
-    def add_listener(self, cb: Callable[[list[MeterSample]], None]) -> None:
-        self._listeners.append(cb)
-
-    def remove_listener(self, cb: Callable[[list[MeterSample]], None]) -> None:
-        if cb in self._listeners:
-            self._listeners.remove(cb)
-
     def series(self, key: SeriesKey) -> SampleSeries | None:
         return self._series.get(key)
 

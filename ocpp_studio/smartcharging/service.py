@@ -473,7 +473,7 @@ class SmartChargingService:
         if self._listening:
             return
         self._listening = True
-        self.central.add_listener(self._station_changed)
+        self.central.station_changed.connect(self._station_changed)
 
     def _station_changed(self, station: Any) -> None:
         charger = station.charger_id

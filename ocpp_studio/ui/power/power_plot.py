@@ -226,19 +226,19 @@ class PowerPlot(QWidget):
 
     # ---------------------------------------------------------- configuration
     def set_metering(self, metering: Any) -> None:
-        if self.metering is not None and hasattr(self.metering, "remove_listener"):
-            self.metering.remove_listener(self._on_samples)
+        if self.metering is not None:
+            self.metering.samples_added.disconnect(self._on_samples)
         self.metering = metering
         if metering is not None:
-            metering.add_listener(self._on_samples)
+            metering.samples_added.connect(self._on_samples)
         self._layout_key = ()
         self.refresh()
 
     def detach(self) -> None:
         self.timer.stop()
         self._soon.stop()
-        if self.metering is not None and hasattr(self.metering, "remove_listener"):
-            self.metering.remove_listener(self._on_samples)
+        if self.metering is not None:
+            self.metering.samples_added.disconnect(self._on_samples)
 
     def set_charger(self, charger: str | None) -> None:
         if charger == self.charger:
