@@ -94,7 +94,7 @@ class ConfigItem:
 @dataclass
 class Snapshot:
     charger: str
-    version: str  # "1.6" / "2.0.1"
+    version: str  # the OCPP version label: "1.6", "2.0.1" or "2.1" (OcppAdapter.label)
     taken_us: int
     items: dict[str, ConfigItem] = field(default_factory=dict)
     unknown_keys: list[str] = field(default_factory=list)

@@ -20,7 +20,7 @@ from ocpp.v201.enums import GenericDeviceModelStatusEnumType
 
 from ..core.records import now_us
 from ..core.rpc import AnswerLost, CallError, CallTimeout, ConnectionClosed, InvalidPayload
-from ..station.adapters import (CALL_FAILURES, MessageLimits, OcppAdapter, SettingRead,
+from ..station.adapters import (MessageLimits, OcppAdapter, SettingRead,
                                 SettingWrite, adapter_for)
 from ..station.adapters.base import status_info_text
 from ..station.adapters.v16 import DEFAULT_GET_CONFIGURATION_MAX_KEYS
@@ -401,9 +401,5 @@ class ConfigurationService:
             else:
                 done(WriteResult(key, write.value, write.status, write.info))
 
-        try:
-            await adapter.write_settings(changes, limits, on_result=result)
-        except CALL_FAILURES as exc:  # the adapters report failures per write; be safe
-            for key, value in to_send:
-                if key not in {k for k in keys.values()}:
-                    done(WriteResult(key, value, *_call_outcome(exc)))
+        # the adapter reports a call that failed per setting, it does not raise
+        await adapter.write_settings(changes, limits, on_result=result)
