@@ -1,4 +1,4 @@
-"""Built-in simulated charger (OCPP 1.6J and 2.0.1) for demos, training and tests.
+"""Built-in simulated charger (OCPP 1.6J, 2.0.1 and 2.1) for demos, training and tests.
 
 Plain asyncio: nothing here imports Qt.
 """

@@ -1,11 +1,11 @@
-"""The built-in simulated charger (OCPP 1.6J and 2.0.1), plain asyncio.
+"""The built-in simulated charger (OCPP 1.6J, 2.0.1 and 2.1), plain asyncio.
 
 One ``DemoCharger`` is one charge point with one or more connectors (2.x: one EVSE per
 connector, connectorId 1). It connects to ``<url>/<charger_id>``, boots, reports status,
 sends heartbeats, runs charging sessions with a simulated meter (``meter.py``), and
-answers the central-system operations its version registers (``v16.py``, ``v201.py``);
-everything else is answered with a CALLERROR NotSupported. The connection, boot and RPC
-plumbing the versions share is ``session.py``.
+answers the central-system operations its version registers (``v16.py``, ``v201.py``,
+``v21.py``); everything else is answered with a CALLERROR NotSupported. The connection,
+boot and RPC plumbing the versions share is ``session.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from ..core.clock import Clock
 from ..core.records import FrameRecorder, MemoryRecorder
@@ -25,11 +25,13 @@ from .protocol import VersionProtocol
 from .session import ChargerSession
 from .v16 import Protocol16
 from .v201 import Protocol201
+from .v21 import PeriodicStream, Protocol21
 
 log = logging.getLogger(__name__)
 
 _PROTOCOLS: dict[OcppVersion, type[VersionProtocol]] = {
-    OcppVersion.V16: Protocol16, OcppVersion.V201: Protocol201}
+    OcppVersion.V16: Protocol16, OcppVersion.V201: Protocol201,
+    OcppVersion.V21: Protocol21}
 
 
 def _utcnow() -> datetime:
@@ -115,6 +117,32 @@ class DemoCharger(ChargerSession):
             await self.protocol.stop_tx(conn, "local")
         if unplug:
             await self.unplug(connector)
+
+    # ======================================================= OCPP 2.1 only
+    def _v21(self, what: str) -> Protocol21:
+        if not isinstance(self.protocol, Protocol21):
+            raise RuntimeError(f"{what} is an OCPP 2.1 message; this charger speaks "
+                               f"{self.version.label}")
+        return self.protocol
+
+    async def open_periodic_event_stream(self, variable_monitoring_id: int, *,
+                                         interval: int | None = None,
+                                         values: int | None = None) -> PeriodicStream | None:
+        """2.1 OpenPeriodicEventStream; the stream when the central system accepts it."""
+        return await self._v21("OpenPeriodicEventStream").open_periodic_event_stream(
+            variable_monitoring_id, interval=interval, values=values)
+
+    async def notify_periodic_event_stream(self, stream_id: int, values: list[str], *,
+                                           interval_s: float = 1.0) -> dict[str, Any]:
+        """2.1 NotifyPeriodicEventStream (a SEND frame, never answered); the payload sent."""
+        return await self._v21("NotifyPeriodicEventStream").notify_periodic_event_stream(
+            stream_id, values, interval_s=interval_s)
+
+    async def notify_settlement(self, *, amount: float, psp_ref: str, status: str = "Settled",
+                                transaction_id: str | None = None) -> dict[str, Any]:
+        """2.1 NotifySettlement from the simulated payment terminal; the CSMS's answer."""
+        return await self._v21("NotifySettlement").notify_settlement(
+            amount=amount, psp_ref=psp_ref, status=status, transaction_id=transaction_id)
 
 
 async def run_demo_charger(url: str, config: DemoChargerConfig) -> None:

@@ -1,6 +1,6 @@
 """What the demo charger's session asks of an OCPP version.
 
-One subclass per version (``v16.Protocol16``, ``v201.Protocol201``)
+One subclass per version (``v16.Protocol16``, ``v201.Protocol201``, ``v21.Protocol21``)
 builds that version's payloads, runs its transactions and answers the CALLs listed in its
 ``routes`` table; ``ChargerSession`` never compares version strings.
 """

@@ -2,7 +2,7 @@
 
 ``ChargerSession`` is what every OCPP version shares: it connects to ``<url>/<charger_id>``,
 boots, sends heartbeats and status, runs the transaction loop and hands each incoming CALL
-to the routing table of its ``VersionProtocol`` (``v16.py``, ``v201.py``).
+to the routing table of its ``VersionProtocol`` (``v16.py``, ``v201.py``, ``v21.py``).
 An action the table does not have is answered with a CALLERROR NotSupported.
 
 Every outgoing CALL goes through ``RpcEndpoint.call``, which validates it against the
