@@ -86,7 +86,7 @@ async def _run_all_against_demo(tmp_path, version):
         run = studio.commissioning.start(cid, CommissioningProfile(**PROFILE), fast_steps())
         run.wait_timeout = 15
         seen = []
-        run.add_listener(lambda r: seen.append((r.step_id, r.status)))
+        run.step_changed.connect(lambda r: seen.append((r.step_id, r.status)))
         records = await run.run_all()
         print([(r.step_id, (r.finished_us - r.started_us) / 1e6) for r in records])
         bad = [(r.step_id, r.summary) for r in records if r.status is StepStatus.FAILED]
@@ -143,7 +143,7 @@ def test_failed_skipped_disconnect_and_resume(tmp_path):
             await charger.stop()
             await wait_for(lambda: not run.ctx.connected(), 5)
             seen = []
-            run.add_listener(lambda r: seen.append(r.status))
+            run.step_changed.connect(lambda r: seen.append(r.status))
             again = DemoCharger(studio.loopback_url(), DemoChargerConfig(
                 charger_id=cid, version=OcppVersion.V16, auto_charge=False))
             task_holder = []

@@ -25,6 +25,7 @@ from conftest import loop, wait_until  # noqa: E402,F401
 from PySide6.QtWidgets import QWizard  # noqa: E402
 
 from ocpp_studio.commissioning.engine import Evidence, StepRecord, StepStatus  # noqa: E402
+from ocpp_studio.core.events import Signal  # noqa: E402
 from ocpp_studio.commissioning.profile import CommissioningProfile  # noqa: E402
 from ocpp_studio.commissioning.steps import STANDARD_STEPS, SiteLimitStep  # noqa: E402
 from ocpp_studio.ui.commissioning.commissioning_wizard import (  # noqa: E402
@@ -81,19 +82,15 @@ class FakeRun:
                                        choices={}, records={}, settings_changed=[])
         self.records: dict[str, StepRecord] = {}
         self.current = 0
-        self.listeners: list = []
+        self.step_changed: Signal[StepRecord] = Signal("commissioning step")
         self.calls: list[str] = []
         self.saved = 0
         self.back = asyncio.Event()
         self.choices_seen: dict[str, dict] = {}
 
-    def add_listener(self, cb: Any) -> None:
-        self.listeners.append(cb)
-
     def _publish(self, record: StepRecord) -> StepRecord:
         self.records[record.step_id] = record
-        for cb in self.listeners:
-            cb(record)
+        self.step_changed.emit(record)
         return record
 
     async def run_step(self, step_id: str | None = None) -> StepRecord:

@@ -9,8 +9,9 @@ import importlib
 import json
 import logging
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from ..core.events import Signal
 from ..core.records import now_us
 from ..core.rpc import CallError, CallTimeout
 from ..settings import open_private, private_dir
@@ -27,9 +28,6 @@ STATE_FORMAT = "ocpp-studio/commissioning-state"
 #: Kept importable from here (older code and tests import them from the engine).
 __all__ = ["CommissioningContext", "CommissioningRun", "DISCONNECTED", "DONE", "Evidence", "Step",
            "StepFailed", "StepRecord", "StepStatus", "STATE_FORMAT"]
-
-
-Listener = Callable[[StepRecord], None]
 
 
 class CommissioningRun:
@@ -54,7 +52,8 @@ class CommissioningRun:
                                                     getattr(step, "description", ""))
         self.current = 0
         self.started_us = now_us()
-        self._listeners: list[Listener] = []
+        #: a step's record each time it changes (running, waiting, passed, ...)
+        self.step_changed: Signal[StepRecord] = Signal("commissioning step")
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------ access
@@ -89,20 +88,9 @@ class CommissioningRun:
                    (r.status is StepStatus.SKIPPED and r.skip_reason)
                    for r in self.records.values())
 
-    def add_listener(self, cb: Listener) -> None:
-        self._listeners.append(cb)
-
-    def remove_listener(self, cb: Listener) -> None:
-        if cb in self._listeners:
-            self._listeners.remove(cb)
-
     def _publish(self, record: StepRecord) -> None:
         self.records[record.step_id] = record
-        for cb in list(self._listeners):
-            try:
-                cb(record)
-            except Exception:  # noqa: BLE001 - an observer must not break the run
-                log.exception("commissioning listener failed")
+        self.step_changed.emit(record)  # a failing observer is logged, the run goes on
 
     def _advance(self, index: int) -> None:
         if index == self.current:

@@ -96,7 +96,7 @@ class CommissioningWizard(QWizard):
         self.button(QWizard.WizardButton.CancelButton).setToolTip(
             "Close the wizard; what is done is kept and you can resume later")
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        run.add_listener(self._on_record)
+        run.step_changed.connect(self._on_record)
 
     # ----------------------------------------------------------- run facts
     @property
@@ -226,9 +226,7 @@ class CommissioningWizard(QWizard):
                 page.release()
         super().done(result)
         if result == QWizard.DialogCode.Accepted or getattr(self.run, "finished", False):
-            remove = getattr(self.run, "remove_listener", None)
-            if callable(remove):
-                remove(self._on_record)
+            self.run.step_changed.disconnect(self._on_record)
 
 
 def open_wizard(run: Any, *, urls: Any = None, state_path: Any = None,
