@@ -64,9 +64,9 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
         try:
             assert window.tabs.tabText(window.tabs.indexOf(window.serial_panel)) == \
                 "Serial console"
-            panel.set_device(pty_pair.device)
-            panel.pattern_combo.setCurrentIndex(panel.pattern_combo.findData("arrows"))
-            panel.charger_id.setText("CP-SERIAL")
+            panel.form.set_device(pty_pair.device)
+            panel.form.pattern_combo.setCurrentIndex(panel.form.pattern_combo.findData("arrows"))
+            panel.form.charger_id.setText("CP-SERIAL")
             assert panel.connect_button.isEnabled()
             panel.connect_port()
             await wait_until(lambda: panel.console is not None, what="port open")
@@ -82,8 +82,8 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
             wifi_line = next(line for line in lines if "wifi" in line)
             assert "→ log" not in wifi_line
             assert boot_line[:12].count(":") == 2 and boot_line[8] == "."  # HH:MM:SS.mmm
-            assert "5 lines, " in panel.count_label.text()
-            assert "2 OCPP messages found" in panel.count_label.text()
+            assert "5 lines, " in panel.console_view.count_label.text()
+            assert "2 OCPP messages found" in panel.console_view.count_label.text()
 
             # observed frames in the store and in the message log of the window
             await wait_until(lambda: len(studio.store.frames(charger="CP-SERIAL")) == 2,
@@ -111,10 +111,10 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
                              in window.chargers.card("CP-SERIAL").plain_text(), what="card text")
 
             # hex: the bytes of each line
-            panel.hex_button.setChecked(True)
+            panel.console_view.hex_button.setChecked(True)
             assert "5b 32 2c 22 31 22" in panel.console_text()  # [2,"1"
             assert "U-Boot" not in panel.console_text()
-            panel.hex_button.setChecked(False)
+            panel.console_view.hex_button.setChecked(False)
             assert "U-Boot 2020.04" in panel.console_text()
 
             # send a line, with the chosen line ending
@@ -140,7 +140,7 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
             pty_pair.write_lines([f"log line {i}" for i in range(3000)])
             await wait_until(lambda: "log line 2999" in panel.console_text(), timeout=20,
                              what="burst shown")
-            assert "3,005 lines" in panel.count_label.text()
+            assert "3,005 lines" in panel.console_view.count_label.text()
 
             panel.disconnect_port()
             await wait_until(lambda: "Disconnected" in panel.status_text(), what="closed")
@@ -156,31 +156,31 @@ def test_bad_pattern_is_explained_and_blocks_connect(qapp, tmp_path):
     studio = make_studio(tmp_path)
     try:
         panel = SerialPanel(studio, preferences=SerialPreferences(tmp_path / "serial.json"))
-        panel.set_device("loop://")
+        panel.form.set_device("loop://")
         assert panel.connect_button.isEnabled()
-        panel.pattern_combo.setCurrentIndex(panel.pattern_combo.findData("custom"))
-        assert panel.regex.isVisible() or not panel.isVisible()
+        panel.form.pattern_combo.setCurrentIndex(panel.form.pattern_combo.findData("custom"))
+        assert panel.form.regex.isVisible() or not panel.isVisible()
         assert not panel.connect_button.isEnabled()  # nothing typed yet
 
-        panel.regex.setText(r"OCPP (?P<frame>\[.*")
-        assert not panel.pattern_error.isHidden()
-        assert "cannot be used" in panel.pattern_error.text()
+        panel.form.regex.setText(r"OCPP (?P<frame>\[.*")
+        assert not panel.form.pattern_error.isHidden()
+        assert "cannot be used" in panel.form.pattern_error.text()
         assert not panel.connect_button.isEnabled()
 
-        panel.regex.setText(r"OCPP: (\[.*\])")
-        assert "frame" in panel.pattern_error.text()
+        panel.form.regex.setText(r"OCPP: (\[.*\])")
+        assert "frame" in panel.form.pattern_error.text()
         assert not panel.connect_button.isEnabled()
 
-        panel.regex.setText(r"OCPP (?P<direction>tx|rx): (?P<frame>\[.*\])")
-        assert panel.pattern_error.isHidden()
+        panel.form.regex.setText(r"OCPP (?P<direction>tx|rx): (?P<frame>\[.*\])")
+        assert panel.form.pattern_error.isHidden()
         assert panel.connect_button.isEnabled()
-        assert pattern_error(panel.regex.text()) is None
+        assert pattern_error(panel.form.regex.text()) is None
 
         # a bad pattern does not matter when the charger speaks OCPP itself
-        panel.regex.setText("(")
+        panel.form.regex.setText("(")
         assert not panel.connect_button.isEnabled()
-        panel.answer_radio.setChecked(True)
-        assert panel.pattern_error.isHidden() and panel.connect_button.isEnabled()
+        panel.form.answer_radio.setChecked(True)
+        assert panel.form.pattern_error.isHidden() and panel.connect_button.isEnabled()
         panel.detach()
     finally:
         studio.store.close()
@@ -192,38 +192,38 @@ def test_choices_are_remembered_per_port(loop, tmp_path, pty_pair):
         prefs_path = tmp_path / "serial.json"
         panel = SerialPanel(studio, preferences=SerialPreferences(prefs_path))
         try:
-            panel.set_device(pty_pair.device)
-            panel.baud.setEditText("9600")
-            panel.parity.setCurrentIndex(panel.parity.findData("E"))
-            panel.pattern_combo.setCurrentIndex(panel.pattern_combo.findData("custom"))
-            panel.regex.setText(r"OCPP> (?P<frame>\[.*\])")
-            panel.charger_id.setText("CP-BENCH")
+            panel.form.set_device(pty_pair.device)
+            panel.form.baud.setEditText("9600")
+            panel.form.parity.setCurrentIndex(panel.form.parity.findData("E"))
+            panel.form.pattern_combo.setCurrentIndex(panel.form.pattern_combo.findData("custom"))
+            panel.form.regex.setText(r"OCPP> (?P<frame>\[.*\])")
+            panel.form.charger_id.setText("CP-BENCH")
             panel.connect_port()
             await wait_until(lambda: panel.console is not None, what="open")
             assert panel.console.settings.baud == 9600
             pty_pair.write_lines(["OCPP> " + BOOT, "noise"])
             await wait_until(lambda: "noise" in panel.console_text(), what="lines")
-            assert "1 OCPP message found" in panel.count_label.text()
+            assert "1 OCPP message found" in panel.console_view.count_label.text()
             panel.disconnect_port()
             await wait_until(lambda: panel.console is None and panel.connect_button.isEnabled(),
                              what="closed")
 
             # another port starts from the defaults
-            panel.set_device("loop://")
-            assert panel.baud.currentText() == "115200"
-            assert panel.pattern_combo.currentData() != "custom"
+            panel.form.set_device("loop://")
+            assert panel.form.baud.currentText() == "115200"
+            assert panel.form.pattern_combo.currentData() != "custom"
             # back to the first: what was used with it
-            panel.set_device(pty_pair.device)
-            assert panel.baud.currentText() == "9600"
-            assert panel.parity.currentData() == "E"
-            assert panel.regex.text() == r"OCPP> (?P<frame>\[.*\])"
-            assert panel.charger_id.text() == "CP-BENCH"
+            panel.form.set_device(pty_pair.device)
+            assert panel.form.baud.currentText() == "9600"
+            assert panel.form.parity.currentData() == "E"
+            assert panel.form.regex.text() == r"OCPP> (?P<frame>\[.*\])"
+            assert panel.form.charger_id.text() == "CP-BENCH"
 
             # and after a restart (a new panel over the same file)
             again = SerialPanel(studio, preferences=SerialPreferences(prefs_path))
-            again.set_device(pty_pair.device)
-            assert again.baud.currentText() == "9600"
-            assert again.charger_id.text() == "CP-BENCH"
+            again.form.set_device(pty_pair.device)
+            assert again.form.baud.currentText() == "9600"
+            assert again.form.charger_id.text() == "CP-BENCH"
             again.detach()
         finally:
             await stop_all(studio, panel)
@@ -236,9 +236,9 @@ def test_answer_mode_makes_the_charger_a_normal_charger(loop, tmp_path, pty_pair
         studio = make_studio(tmp_path)
         panel = SerialPanel(studio, preferences=SerialPreferences(tmp_path / "serial.json"))
         try:
-            panel.set_device(pty_pair.device)
-            panel.answer_radio.setChecked(True)
-            panel.charger_id.setText("CP-UART")
+            panel.form.set_device(pty_pair.device)
+            panel.form.answer_radio.setChecked(True)
+            panel.form.charger_id.setText("CP-UART")
             panel.connect_port()
             await wait_until(lambda: panel.console is not None, what="open")
             assert "answers as the central system of CP-UART" in panel.status_text()
@@ -246,7 +246,7 @@ def test_answer_mode_makes_the_charger_a_normal_charger(loop, tmp_path, pty_pair
             await wait_until(lambda: b'"Accepted"' in pty_pair.read_available(),
                              what="boot answered over the serial line")
             assert "CP-UART" in studio.central.stations
-            await wait_until(lambda: "1 OCPP message found" in panel.count_label.text(),
+            await wait_until(lambda: "1 OCPP message found" in panel.console_view.count_label.text(),
                              what="count")
         finally:
             await stop_all(studio, panel)
@@ -260,7 +260,7 @@ def test_missing_port_is_waited_for_and_unusable_names_explained(loop, tmp_path)
         panel = SerialPanel(studio, preferences=SerialPreferences(tmp_path / "serial.json"))
         try:
             # an adapter not plugged in (yet): waited for, in amber
-            panel.set_device("/dev/ttyUSB-not-there")
+            panel.form.set_device("/dev/ttyUSB-not-there")
             panel.connect_port()
             await wait_until(lambda: "Waiting for" in panel.status_text(), what="waiting")
             assert "/dev/ttyUSB-not-there" in panel.status_text()
@@ -270,7 +270,7 @@ def test_missing_port_is_waited_for_and_unusable_names_explained(loop, tmp_path)
             await wait_until(lambda: panel.connect_button.isEnabled(), what="closed")
 
             # a name that cannot be a port: the SerialOpenError text, in red
-            panel.set_device("nonsense://port")
+            panel.form.set_device("nonsense://port")
             panel.connect_port()
             await wait_until(lambda: panel.operation.task.done(), what="open attempt")
             await asyncio.sleep(0)
