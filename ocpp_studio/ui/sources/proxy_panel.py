@@ -9,13 +9,9 @@ own ("Send a message…"), which the proxy injects without telling the back offi
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import ssl
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -26,10 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from ...settings import DEFAULT_PORT
-from ...transports.addresses import is_address_in_use
 from ..common import theme
-from ..common.operations import AsyncOp
+from ..common.operations import AsyncOp, is_running
 from ..inspector.send_dialog import SendMessageDialog
+from .proxy_text import (  # noqa: F401 - upstream_problem and since_text: this tab's API
+    file_problem, since_text, start_failure_text, upstream_problem,
+)
+
+if TYPE_CHECKING:
+    from ...service import Studio
+    from ...transports.proxy import LoggingProxy, ProxiedCharger
 
 log = logging.getLogger(__name__)
 
@@ -43,64 +45,19 @@ EXPLANATION = (
     "the messages in the Messages tab. Nothing is changed on the way.")
 
 
-def _file_problem(ca_file: str | None, cert_file: str | None, key_file: str | None) -> str | None:
-    """What is wrong with the chosen files, in plain words, before anything starts."""
-    if bool(cert_file) != bool(key_file):
-        return ("For wss:// choose both the certificate and its key (or neither, for ws://).")
-    for what, path in (("CA file", ca_file), ("certificate", cert_file), ("key", key_file)):
-        if path and not Path(path).is_file():
-            return f"The {what} {path} does not exist."
-    return None
-
-
-def upstream_problem(url: str) -> str | None:
-    """None for a usable central-system address, else what is wrong, in words."""
-    url = url.strip()
-    if not url:
-        return "Type the address of the charger's real central system, e.g. " \
-               "wss://csms.example.com/ocpp"
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("ws", "wss"):
-        return ("The address must start with ws:// or wss:// (the one in the charger's "
-                "settings), e.g. wss://csms.example.com/ocpp")
-    try:
-        parts.port
-    except ValueError:
-        return "The port number in this address is not valid."
-    if not parts.hostname:
-        return "The address has no server name after ws:// or wss://."
-    if any(ch.isspace() for ch in url):
-        return "The address must not contain spaces."
-    return None
-
-
-def since_text(ts_us: int | None, now_s: float | None = None) -> str:
-    if not ts_us:
-        return ""
-    stamp = datetime.fromtimestamp(ts_us / 1_000_000)
-    now = now_s if now_s is not None else datetime.now().timestamp()
-    minutes = max(0, int(now - ts_us / 1_000_000)) // 60
-    if minutes < 1:
-        ago = "just now"
-    elif minutes < 120:
-        ago = f"{minutes} min"
-    else:
-        ago = f"{minutes // 60} h {minutes % 60} min"
-    return f"{stamp:%H:%M:%S} ({ago})"
-
-
 class ProxyPanel(QWidget):
     """Start and stop the logging proxy; show who is connected through it."""
 
-    def __init__(self, studio: Any = None, host: str | None = None,
+    def __init__(self, studio: Studio | None = None, host: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.studio = studio
-        self.available = studio is not None and hasattr(studio, "start_proxy")
+        self.available = studio is not None
         #: where the proxy listens: the same interfaces as the studio's central system
-        self.host = host or _studio_host(studio)
+        self.host = host or (studio.settings.csms.host if studio is not None else "") \
+            or "0.0.0.0"
         self.operation: AsyncOp | None = None
-        self._listening: Any = None  # the proxy we listen to
+        self._listening: LoggingProxy | None = None  # the proxy we listen to
         self._send_dialog: SendMessageDialog | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
@@ -112,7 +69,7 @@ class ProxyPanel(QWidget):
             return
         self._build(outer)
         self._changed()
-        proxy = getattr(studio, "proxy", None)
+        proxy = studio.proxy
         if proxy is not None:  # started before the window (e.g. from the command line)
             self._started(proxy)
         self.clock = QTimer(self)  # keeps "since … (N min)" current
@@ -124,8 +81,7 @@ class ProxyPanel(QWidget):
     def _build(self, outer: QVBoxLayout) -> None:
         explanation = QLabel(EXPLANATION)
         explanation.setWordWrap(True)
-        explanation.setStyleSheet("QLabel { background: #f1f6fb; border: 1px solid #c9dcef; "
-                                  "border-radius: 6px; padding: 8px; color: #222; }")
+        explanation.setStyleSheet(theme.SOURCE_EXPLANATION_STYLE)
         outer.addWidget(explanation)
 
         settings = QGroupBox("Proxy settings")
@@ -152,7 +108,7 @@ class ProxyPanel(QWidget):
         port_row = QHBoxLayout()
         port_row.addWidget(self.port)
         port_hint = QLabel("chargers connect to this port on this laptop")
-        port_hint.setStyleSheet("QLabel { color: #555; }")
+        port_hint.setStyleSheet(theme.HINT_STYLE)
         port_row.addWidget(port_hint, 1)
         form.addRow("Listen on port", port_row)
         self.ca_file, self.ca_button, ca_row = self._file_row(
@@ -199,7 +155,7 @@ class ProxyPanel(QWidget):
         self.urls_layout.setSpacing(4)
         self.urls_hint = QLabel()
         self.urls_hint.setWordWrap(True)
-        self.urls_hint.setStyleSheet("QLabel { color: #555; }")
+        self.urls_hint.setStyleSheet(theme.HINT_STYLE)
         self.urls_layout.addWidget(self.urls_hint)
         self.url_rows: list[tuple[QLabel, QPushButton]] = []
         self.urls_box.hide()
@@ -207,7 +163,7 @@ class ProxyPanel(QWidget):
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #d0d6de;")
+        line.setStyleSheet(theme.SEPARATOR_STYLE)
         outer.addWidget(line)
 
         header = QHBoxLayout()
@@ -237,7 +193,7 @@ class ProxyPanel(QWidget):
         outer.addWidget(self.table, 1)
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet("QLabel { color: #555; }")
+        self.empty_label.setStyleSheet(theme.HINT_STYLE)
         outer.addWidget(self.empty_label)
 
         self.upstream.textChanged.connect(lambda _t: self._changed())
@@ -275,11 +231,11 @@ class ProxyPanel(QWidget):
         self.upstream_error.setVisible(bool(problem))
         self._update_controls()
 
-    def running(self) -> Any:
-        return getattr(self.studio, "proxy", None) if self.available else None
+    def running(self) -> LoggingProxy | None:
+        return self.studio.proxy if self.studio is not None else None
 
     def _update_controls(self) -> None:
-        busy = _running(self.operation)
+        busy = is_running(self.operation)
         running = self.running() is not None
         editable = not running and not busy
         for widget in (self.upstream, self.port, self.ca_file, self.ca_button, self.cert_file,
@@ -312,54 +268,42 @@ class ProxyPanel(QWidget):
         ca_file = self.ca_file.text().strip() or None
         cert_file = self.cert_file.text().strip() or None
         key_file = self.key_file.text().strip() or None
-        problem = _file_problem(ca_file, cert_file, key_file)
+        problem = file_problem(ca_file, cert_file, key_file)
         if problem:
             self._set_status("error", problem)
             return
         self._set_status("wait", f"Starting the proxy on port {port}…")
+        studio = self.studio
+        assert studio is not None  # the tab shows only a note without one
         self.operation = AsyncOp(
-            self, lambda: self.studio.start_proxy(port, upstream, ca_file=ca_file,
-                                                  host=self.host, cert_file=cert_file,
-                                                  key_file=key_file),
+            self, lambda: studio.start_proxy(port, upstream, ca_file=ca_file, host=self.host,
+                                             cert_file=cert_file, key_file=key_file),
             on_success=self._started,
             on_failure=lambda exc: self._start_failed(port, exc))
         self.operation.run()
         self._update_controls()
 
-    def _started(self, proxy: Any) -> None:
+    def _started(self, proxy: LoggingProxy) -> None:
         self._listen(proxy)
-        upstream = getattr(proxy, "upstream_base", "") or self.upstream.text().strip()
+        upstream = proxy.upstream_base or self.upstream.text().strip()
         if not self.upstream.text().strip() and upstream:
             self.upstream.setText(upstream)
-        port = getattr(proxy, "port", self.port.value())
+        port = proxy.port
         self._set_status("ok", f"Listening on port {port}, passing every message on to "
                                f"{upstream}")
         self._show_urls()
         self.refresh_table()
 
     def _start_failed(self, port: int, exc: BaseException) -> None:
-        if is_address_in_use(exc):
-            text = (f"Port {port} is already in use on this laptop — is another proxy or "
-                    f"central system running? Choose another port (e.g. {port + 1}).")
-        elif isinstance(exc, ValueError):
-            text = f"This central-system address cannot be used: {exc}"
-        elif isinstance(exc, ssl.SSLError) or (isinstance(exc, OSError)
-                                                 and self.cert_file.text().strip()):
-            text = (f"The wss:// certificate or key cannot be used: {exc}. Check that the key "
-                    "belongs to the certificate and both are PEM files.")
-        elif isinstance(exc, OSError) and self.ca_file.text().strip():
-            text = f"The CA file cannot be used: {exc}"
-        elif isinstance(exc, PermissionError):
-            text = (f"This laptop does not allow listening on port {port}. Choose a port "
-                    "above 1024.")
-        else:
-            text = f"The proxy did not start: {exc}"
-        self._set_status("error", text)
+        self._set_status("error", start_failure_text(
+            port, exc, has_cert=bool(self.cert_file.text().strip()),
+            has_ca=bool(self.ca_file.text().strip())))
         self._update_controls()
 
     def stop_proxy(self) -> None:
         self._unlisten()
         self._set_status("wait", "Stopping the proxy…")
+        assert self.studio is not None
         self.operation = AsyncOp(self, self.studio.stop_proxy,
                                  on_success=lambda _r: self._stopped(),
                                  on_failure=lambda exc: self._stopped(str(exc)))
@@ -384,6 +328,7 @@ class ProxyPanel(QWidget):
     def urls(self) -> list[str]:
         if self.running() is None:
             return []
+        assert self.studio is not None
         try:
             return list(self.studio.proxy_urls())
         except Exception as exc:  # noqa: BLE001
@@ -417,7 +362,8 @@ class ProxyPanel(QWidget):
         if not urls:
             return "The proxy's address could not be found."
         proxy = self.running()
-        upstream = (getattr(proxy, "upstream_base", "") or self.upstream.text().strip()).rstrip("/")
+        upstream = ((proxy.upstream_base if proxy is not None else "")
+                    or self.upstream.text().strip()).rstrip("/")
         example = f"{urls[0].rstrip('/')}/CP001"
         text = (f"The charger adds its own id at the end: {example} is passed on to "
                 f"{upstream}/CP001. Type the URL without /ocpp or anything else after the "
@@ -431,25 +377,22 @@ class ProxyPanel(QWidget):
         self._set_status("ok", f"Copied {url}")
 
     # ------------------------------------------------------------- chargers
-    def _listen(self, proxy: Any) -> None:
+    def _listen(self, proxy: LoggingProxy) -> None:
         self._unlisten()
         self._listening = proxy
-        add = getattr(proxy, "add_listener", None)
-        if add is not None:
-            add(self._on_charger)
+        proxy.charger_changed.connect(self._on_charger)
 
     def _unlisten(self) -> None:
         proxy, self._listening = self._listening, None
-        remove = getattr(proxy, "remove_listener", None)
-        if remove is not None:
-            remove(self._on_charger)
+        if proxy is not None:
+            proxy.charger_changed.disconnect(self._on_charger)
 
-    def _on_charger(self, _charger: Any, _connected: bool) -> None:
+    def _on_charger(self, _charger: ProxiedCharger) -> None:
         self.refresh_table()
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
 
-    def chargers(self) -> list[Any]:
+    def chargers(self) -> list[ProxiedCharger]:
         proxy = self.running()
         if proxy is None:
             return []
@@ -487,9 +430,9 @@ class ProxyPanel(QWidget):
             return None
         charger_id = charger_id or self.selected_charger()
         if self._send_dialog is None:
+            assert self.studio is not None
             self._send_dialog = SendMessageDialog(
-                self.studio.central, self, charger_id,
-                proxy=lambda: getattr(self.studio, "proxy", None), through_proxy=True)
+                self.studio.central, self, charger_id, proxy=self.running, through_proxy=True)
         else:
             self._send_dialog.refresh_chargers(charger_id, through_proxy=True)
         self._send_dialog.show()
@@ -504,19 +447,3 @@ class ProxyPanel(QWidget):
         self._unlisten()
         if self._send_dialog is not None:
             self._send_dialog.close()
-
-
-def _studio_host(studio: Any) -> str:
-    settings = getattr(getattr(studio, "settings", None), "csms", None)
-    return getattr(settings, "host", None) or "0.0.0.0"
-
-
-def _running(operation: AsyncOp | None) -> bool:
-    """Is the operation still working? (Its own callbacks run inside its task: not busy.)"""
-    task = operation.task if operation is not None else None
-    if task is None or task.done():
-        return False
-    try:
-        return task is not asyncio.current_task()
-    except RuntimeError:  # no running loop
-        return True
