@@ -6,14 +6,13 @@ connector and instance in the label). Edits are typed (delegate), validated with
 ``service.plan`` and collected as pending changes until "Apply N changes".
 
 The editor is put together from parts: ``config_text`` (columns and words),
-``config_tree`` (the settings table), ``config_templates`` (snapshots and templates) and
-``config_dialogs`` (the questions to the user, which tests answer by replacing the
-module-level ``confirm_*`` coroutines there).
+``config_tree`` (the settings table), ``config_templates`` (snapshots and templates),
+``config_writes`` (edits, Apply and Restart) and ``config_dialogs`` (the questions to the
+user, which tests answer by replacing the module-level ``confirm_*`` coroutines there).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import logging
 from typing import Any
@@ -24,18 +23,18 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ...station.adapters import OcppAdapter, adapter_for
 from ..common import theme
 from ..common.operations import AsyncOp
-from . import config_dialogs as dialogs
-from .config_delegates import input_problem
 from .config_dialogs import CompareDialog, TemplatePreview
 from .config_templates import SnapshotsAndTemplates
 from .config_text import (
     AMBER, BAD, COL_ACCESS, COL_DESCRIPTION, COL_RESULT, COL_SETTING, COL_UNIT, COL_VALUE,
-    COLUMN_WIDTHS, GOOD, HEADERS, HIDDEN, STATUS_WORDS, component_label, is_v201,
-    status_colours, template_changes, variable_label,
+    COLUMN_WIDTHS, GOOD, HEADERS, HIDDEN, STATUS_WORDS, component_label, status_colours,
+    template_changes, variable_label,
 )
 from .config_tree import SettingsTable
+from .config_writes import SettingWrites
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +42,13 @@ log = logging.getLogger(__name__)
 __all__ = [
     "AMBER", "BAD", "COL_ACCESS", "COL_DESCRIPTION", "COL_RESULT", "COL_SETTING", "COL_UNIT",
     "COL_VALUE", "COLUMN_WIDTHS", "GOOD", "HEADERS", "HIDDEN", "STATUS_WORDS", "CompareDialog",
-    "ConfigEditor", "TemplatePreview", "component_label", "is_v201", "status_colours",
+    "ConfigEditor", "TemplatePreview", "component_label", "status_colours",
     "template_changes", "variable_label",
 ]
 
 
 # ------------------------------------------------------------------ the editor
-class ConfigEditor(SettingsTable, SnapshotsAndTemplates, QWidget):
+class ConfigEditor(SettingsTable, SettingWrites, SnapshotsAndTemplates, QWidget):
     """Read, filter, edit and write one charger's configuration."""
 
     status_changed = Signal(str)  # plain-words outcome of the last operation
@@ -160,6 +159,17 @@ class ConfigEditor(SettingsTable, SnapshotsAndTemplates, QWidget):
         station = self._station()
         return station.version if station is not None else None
 
+    def adapter(self) -> OcppAdapter | None:
+        """What the chosen charger's OCPP version does and how its requests look (unbound:
+        the requests go through the central system like every other call of the editor)."""
+        version = self.version
+        if version is None:
+            return None
+        try:
+            return adapter_for(version)
+        except ValueError:  # a version this studio does not speak
+            return None
+
     def _station(self) -> Any:
         """The chosen charger as the central system knows it (None if it never connected)."""
         if self.central is None or self.charger is None:
@@ -219,143 +229,11 @@ class ConfigEditor(SettingsTable, SnapshotsAndTemplates, QWidget):
         self._rebuild()
 
     # ---------------------------------------------------------------- edits
-    def stage(self, key: str, value: str) -> None:
-        """Keep an edit as pending and check it (in plain words) before it can be sent."""
-        item = self.item_for(key)
-        if item is None or item.readonly:
-            return
-        if value == (item.value or "") and not item.secret:
-            self.pending.pop(key, None)
-            self.problems.pop(key, None)
-        else:
-            self.pending[key] = value
-            self._check(key)
-        self._paint_row(key)
-        self._update_state()
-
     def _connector_numbers(self) -> list[str]:
         """The chosen charger's connector numbers, for per-connector list editors."""
         station = self._station()
         labels = station.connectors if station is not None else {}
         return [str(label) for label in labels if str(label).isdigit()]
-
-    def _check(self, key: str) -> None:
-        self.problems.pop(key, None)
-        item = self.item_for(key)
-        typed = input_problem(item, self.pending[key]) if item is not None else None
-        if typed:
-            self.problems[key] = typed  # rejected as typed, never clamped or cut
-            return
-        if self.service is None or self.charger is None:
-            return
-        try:
-            planned = self.service.plan(self.charger, {key: self.pending[key]},
-                                        base=self.snapshot)
-        except Exception as exc:  # noqa: BLE001 - shown as the problem
-            self.problems[key] = str(exc)
-            return
-        for plan in planned:
-            if plan.key == key and plan.problem:
-                self.problems[key] = plan.problem
-
-    def discard(self) -> None:
-        keys = list(self.pending)
-        self.pending.clear()
-        self.problems.clear()
-        for key in keys:
-            self._paint_row(key)
-        self._update_state()
-
-    def apply(self) -> AsyncOp | None:
-        """Send the pending edits; dangerous keys need an explicit confirmation first."""
-        if not self.pending or self.problems or not self._can_talk():
-            return None
-        changes = dict(self.pending)
-        charger = self.charger
-
-        async def work() -> list[Any]:
-            planned = self.service.plan(charger, changes, base=self.snapshot)
-            dangerous = [p for p in planned if p.danger]
-            if dangerous and not await dialogs.confirm_danger(self, dangerous):
-                return []
-            return await self.service.write(charger, changes,
-                                            confirm_dangerous=bool(dangerous))
-
-        def done(results: list[Any]) -> None:
-            self._set_busy(False)
-            if not results:
-                self._say("Nothing was sent.")
-                return
-            self.show_results(results)
-
-        self.last_op = AsyncOp(self, work, on_start=lambda: self._set_busy(
-            True, f"Sending {len(changes)} change{'s' if len(changes) != 1 else ''}…"),
-            on_success=done, on_failure=self._failed).run()
-        return self.last_op
-
-    def show_results(self, results: list[Any]) -> None:
-        """Show each result in its row, take accepted values in, gather restart needs."""
-        items = dict(self.snapshot.items) if self.snapshot is not None else {}
-        for result in results:
-            self.results[result.key] = result
-            self.pending.pop(result.key, None)
-            self.problems.pop(result.key, None)
-            if result.status in ("Accepted", "RebootRequired") and result.key in items:
-                items[result.key] = dataclasses.replace(items[result.key], value=result.value)
-            if result.status == "RebootRequired":
-                self.reboot_keys.add(result.key)
-        if self.snapshot is not None:
-            # a copy: the service's snapshots stay what the charger said at the time
-            self.snapshot = dataclasses.replace(self.snapshot, items=items)
-        for result in results:
-            self._paint_row(result.key)
-        ok = sum(1 for r in results if r.status == "Accepted")
-        later = sum(1 for r in results if r.status == "RebootRequired")
-        bad = len(results) - ok - later
-        words = [f"{ok} accepted"]
-        if later:
-            words.append(f"{later} after a restart")
-        unknown = [r for r in results if r.status == "Unknown"]
-        bad -= len(unknown)
-        if unknown:
-            words.append(f"{len(unknown)} without an answer (may or may not have changed: "
-                         "read again)")
-        if bad:
-            words.append(f"{bad} not accepted (see the red rows)")
-        reasons = list(dict.fromkeys(r.detail for r in results
-                                     if r.status in ("Unknown", "NotSent", "Error") and r.detail))
-        self._say("Changes sent: " + ", ".join(words) + "."
-                  + (f" {reasons[0]}" if reasons else ""))
-        self._update_state()
-
-    # -------------------------------------------------------------- restart
-    def restart(self) -> AsyncOp | None:
-        if not self.reboot_keys or not self._can_talk(need_service=False):
-            return None
-        charger = self.charger
-        payload = {"type": "OnIdle"} if is_v201(self.version) else {"type": "Soft"}
-
-        async def work() -> Any:
-            if not await dialogs.confirm_restart(self, charger, len(self.reboot_keys)):
-                return None
-            return await self.central.call(charger, "Reset", payload)
-
-        def done(answer: Any) -> None:
-            self._set_busy(False)
-            if answer is None:
-                return
-            status = answer.get("status") if isinstance(answer, dict) else answer
-            if status in ("Accepted", "Scheduled"):
-                self.reboot_keys.clear()
-                self._say(f"The charger accepted the restart ({status}). Read the "
-                          "configuration again once it is back.")
-            else:
-                self._say(f"The charger answered the restart with {status}.")
-            self._update_state()
-
-        self.last_op = AsyncOp(self, work, on_start=lambda: self._set_busy(
-            True, "Restarting…"), on_success=done, on_failure=self._failed).run()
-        return self.last_op
 
     # ---------------------------------------------------------------- state
     def _can_talk(self, need_service: bool = True) -> bool:
@@ -398,13 +276,15 @@ class ConfigEditor(SettingsTable, SnapshotsAndTemplates, QWidget):
     def _update_state(self) -> None:
         connected = self.charger is not None
         station = self._station()
-        version = self.version
+        adapter = self.adapter()
         label = html.escape(self.charger) if self.charger else "No charger selected"
-        if version is not None:
-            text = getattr(version, "label", None) or str(version).replace("ocpp", "")
-            label += f" <span style='color:{theme.MUTED_TEXT}'>· OCPP {html.escape(text)}</span>"
+        if adapter is not None:
+            label += (f" <span style='color:{theme.MUTED_TEXT}'>"
+                      f"· OCPP {html.escape(adapter.label)}</span>")
         self.title.setText(f"<b>{label}</b>")
-        self.full_inventory.setVisible(is_v201(version))
+        # a full inventory is a kind of device-model report (2.x GetBaseReport)
+        self.full_inventory.setVisible(adapter is not None
+                                       and adapter.settings_grouped_by_component)
         self.read_button.setEnabled(connected and self.service is not None and not self._busy)
         has_snapshot = self.snapshot is not None
         self.tree.setVisible(has_snapshot)

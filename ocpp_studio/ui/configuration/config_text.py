@@ -40,11 +40,6 @@ def status_colours(status: str) -> tuple[str, str]:
     return BAD
 
 
-def is_v201(version: Any) -> bool:
-    text = str(getattr(version, "value", version) or "").lower().replace("ocpp", "")
-    return text.startswith("2")
-
-
 def _ref_attr(ref: Any, *names: str) -> Any:
     for name in names:
         value = getattr(ref, name, None)

@@ -22,7 +22,7 @@ from ..common import theme
 from .config_delegates import KEY_ROLE, ConfigDelegate, edit_triggers
 from .config_text import (
     COL_ACCESS, COL_DESCRIPTION, COL_RESULT, COL_SETTING, COL_UNIT, COL_VALUE, COLUMN_WIDTHS,
-    HEADERS, HIDDEN, STATUS_WORDS, access_text, component_label, is_v201, status_colours, variable_label,
+    HEADERS, HIDDEN, STATUS_WORDS, access_text, component_label, status_colours, variable_label,
 )
 
 PENDING_BG = theme.PENDING_EDIT_BACKGROUND
@@ -89,8 +89,10 @@ class SettingsTable:
 
     # -------------------------------------------------------------- model
     def _grouped(self) -> bool:
-        """Are the settings grouped by component (2.0.1 device model) or a flat list (1.6)?"""
-        return self.snapshot is not None and is_v201(self.snapshot.version)
+        """Are the settings grouped by component (2.x device model) or a flat list (1.6)?
+        The adapter of the snapshot's version says."""
+        adapter = self.adapter() if self.snapshot is not None else None
+        return adapter is not None and adapter.settings_grouped_by_component
 
     def item_for(self, key: str | None) -> Any:
         if key is None or self.snapshot is None:
