@@ -1,4 +1,5 @@
-"""One charging-profile model for OCPP 1.6 and 2.0.1, and plain-word validation.
+"""One charging-profile model for every OCPP version, and plain-word validation. The payloads
+of each version are built by its adapter (``station.adapters``) from ``to_neutral()``.
 
 References: OCPP 1.6 edition 2 §3.13 (Smart Charging), §5.16 (SetChargingProfile), §7.7-7.15
 (ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingRateUnitType,
@@ -17,13 +18,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from ..core.versions import OcppVersion
+from ..station.adapters import adapter_for
+
 PURPOSES = ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile")
 KINDS = ("Absolute", "Recurring", "Relative")
 RECURRENCY = {"Daily": 86_400, "Weekly": 7 * 86_400}
 
-# 2.0.1 calls the charger-wide maximum ChargingStationMaxProfile (2.0.1 §K, ChargingProfilePurposeEnumType)
-_FROM_201 = {"ChargingStationMaxProfile": "ChargePointMaxProfile"}
-_TO_201 = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 
 
 def parse_time_s(text: Any) -> float | None:
@@ -93,8 +94,11 @@ class ChargingProfile:
             schedule["minChargingRate"] = _limit(self.min_rate)
         return schedule
 
-    def _common(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"stackLevel": int(self.stack_level),
+    def to_neutral(self) -> dict[str, Any]:
+        """The profile in the adapters' neutral shape (the 1.6 §7.8 ChargingProfile fields;
+        ``transactionId`` as the studio keeps it, text)."""
+        data: dict[str, Any] = {"chargingProfileId": int(self.profile_id),
+                                "stackLevel": int(self.stack_level),
                                 "chargingProfileKind": self.kind}
         if self.recurrency is not None:
             data["recurrencyKind"] = self.recurrency
@@ -102,27 +106,30 @@ class ChargingProfile:
             data["validFrom"] = format_time_s(self.valid_from_s)
         if self.valid_to_s is not None:
             data["validTo"] = format_time_s(self.valid_to_s)
+        data["chargingProfilePurpose"] = self.purpose
+        data["chargingSchedule"] = self._schedule()
+        if self.transaction_id is not None:
+            data["transactionId"] = str(self.transaction_id)
         return data
+
+    def to_request(self, version: OcppVersion | str) -> dict[str, Any]:
+        """The SetChargingProfile payload for ``version`` (an OcppVersion or its label)."""
+        return adapter_for(version).set_profile_request(self.connector, self.to_neutral()).payload
 
     def to_ocpp16(self) -> dict[str, Any]:
         """SetChargingProfile.req (1.6 §6.43, §7.8 ChargingProfile)."""
-        data = {"chargingProfileId": int(self.profile_id), **self._common(),
-                "chargingProfilePurpose": self.purpose, "chargingSchedule": self._schedule()}
-        if self.transaction_id is not None:
-            data["transactionId"] = int(self.transaction_id)
-        return {"connectorId": int(self.connector), "csChargingProfiles": data}
+        return self.to_request(OcppVersion.V16)
 
     def to_ocpp201(self) -> dict[str, Any]:
         """SetChargingProfileRequest (2.0.1 §K01): one schedule, id 1."""
-        data = {"id": int(self.profile_id), **self._common(),
-                "chargingProfilePurpose": _TO_201.get(self.purpose, self.purpose),
-                "chargingSchedule": [{"id": 1, **self._schedule()}]}
-        if self.transaction_id is not None:
-            data["transactionId"] = str(self.transaction_id)
-        return {"evseId": int(self.connector), "chargingProfile": data}
+        return self.to_request(OcppVersion.V201)
 
-    def to_request(self, version: str) -> dict[str, Any]:
-        return self.to_ocpp16() if version == "1.6" else self.to_ocpp201()
+    @classmethod
+    def from_request(cls, version: OcppVersion | str, payload: dict[str, Any]) -> "ChargingProfile":
+        """The profile of a SetChargingProfile payload of ``version``."""
+        connector, data = adapter_for(version).profile_from_request(payload)
+        return cls._build(connector, data, data["chargingSchedule"],
+                          int(data["chargingProfileId"]))
 
     @classmethod
     def _build(cls, connector: int, data: dict[str, Any], schedule: dict[str, Any],
@@ -132,10 +139,9 @@ class ChargingProfile:
                             int(p["numberPhases"]) if p.get("numberPhases") is not None else None)
              for p in schedule.get("chargingSchedulePeriod", [])), key=lambda p: p.start_s)
         tx = data.get("transactionId")
-        purpose = data["chargingProfilePurpose"]
         return cls(
             profile_id=profile_id, stack_level=int(data["stackLevel"]),
-            purpose=_FROM_201.get(purpose, purpose), kind=data["chargingProfileKind"],
+            purpose=data["chargingProfilePurpose"], kind=data["chargingProfileKind"],
             recurrency=data.get("recurrencyKind"),
             valid_from_s=parse_time_s(data.get("validFrom")),
             valid_to_s=parse_time_s(data.get("validTo")),
@@ -148,15 +154,11 @@ class ChargingProfile:
 
     @classmethod
     def from_ocpp16(cls, payload: dict[str, Any]) -> "ChargingProfile":
-        data = payload["csChargingProfiles"]
-        return cls._build(int(payload.get("connectorId", 0)), data, data["chargingSchedule"],
-                          int(data["chargingProfileId"]))
+        return cls.from_request(OcppVersion.V16, payload)
 
     @classmethod
     def from_ocpp201(cls, payload: dict[str, Any]) -> "ChargingProfile":
-        data = payload["chargingProfile"]
-        return cls._build(int(payload.get("evseId", 0)), data, data["chargingSchedule"][0],
-                          int(data["id"]))
+        return cls.from_request(OcppVersion.V201, payload)
 
     def describe(self) -> str:
         """Short words for a step list: 'TxDefaultProfile #9100 stack 1 Daily'."""

@@ -11,97 +11,39 @@ import asyncio
 import json
 import logging
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ocpp.v16.enums import ChargingProfileStatus, ClearChargingProfileStatus
+
 from ..core.clock import Clock, SystemClock
-from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
+from ..core.rpc import CallError
+from ..station.adapters import MessageLimits, OcppAdapter
 from .evaluator import Interval, compare, composite_schedule, from_periods
 from .offpeak import (OFFPEAK_CLOCK_CHANGE_EXPLANATION, WeeklyHours, build_profiles,
                       refresh_due)
+from .outcomes import (CSMS_DELAY_EXPLANATION, DEFAULT_DELAY_S, DELAY_PROFILE_ID, DELAY_STACK,
+                       MAX_DELAY_S, OFFPEAK_FIRST_ID, OVERRIDE_PROFILE_ID, OVERRIDE_STACK,
+                       PROTOCOL_ERRORS, SITE_LIMIT_PROFILE_ID, ApplyResult, DelaySupport,
+                       OffPeakStatus, StepResult, Verification, as_int, error_code, local_time,
+                       refusal_advice)
 from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, parse_time_s, validate_profile
 
 log = logging.getLogger(__name__)
 
-# The studio's own chargingProfileIds. A SetChargingProfile with an id already installed
-# replaces that profile (1.6 §5.16 / 2.0.1 K01.FR.05), so each use keeps its own ids.
-OFFPEAK_FIRST_ID = 9100  # the off-peak set: 9100-9103 (offpeak.build_profiles)
-SITE_LIMIT_PROFILE_ID = 9180  # commissioning: the installation's maximum (ChargePointMax)
-DELAY_PROFILE_ID = 9190
-OVERRIDE_PROFILE_ID = 9195
-DELAY_STACK = 5  # above the off-peak sets (1-4), app note §2.7 "higher stack level (e.g. 3)"
-OVERRIDE_STACK = 6
-DEFAULT_DELAY_S = 600
-MAX_DELAY_S = 1800
-PROTOCOL_ERRORS = (CallError, CallTimeout, ConnectionClosed, InvalidPayload)
+__all__ = ["SmartChargingService", "OFFPEAK_FIRST_ID", "SITE_LIMIT_PROFILE_ID",
+           "DELAY_PROFILE_ID", "OVERRIDE_PROFILE_ID", "DELAY_STACK", "OVERRIDE_STACK",
+           "DEFAULT_DELAY_S", "MAX_DELAY_S", "CSMS_DELAY_EXPLANATION", "StepResult",
+           "ApplyResult", "DelaySupport", "Verification", "OffPeakStatus"]
 
-CSMS_DELAY_EXPLANATION = (
-    "This charger has no RandomisedDelay setting, so the studio adds the delay itself (OCA app "
-    "note §2.7): a TxDefaultProfile that holds the next session at 0 W for a random time of up "
-    "to {s} s, then hands over to the charging hours. Limits: it only works while this studio "
-    "is the charger's central system and is running (it installs a new random delay after each "
-    "session); it delays the start of a session only, not later changes of charging rate; "
-    "some cars do not like 0 W at the start of a session.")
-
-
-@dataclass
-class StepResult:
-    action: str
-    detail: str
-    status: str
-
-
-@dataclass
-class ApplyResult:
-    ok: bool
-    steps: list[StepResult]
-    explanation: str
-    installed: list[int]
-
-
-@dataclass
-class DelaySupport:
-    supported: bool
-    key: str | None
-    value_s: int | None
-    method: str  # "charger" | "csms-profile" | "none"
-
-
-@dataclass
-class Verification:
-    intended: list[Interval]
-    charger: list[Interval]
-    differences: list[Interval]
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class OffPeakStatus:
-    charger: str
-    version: str
-    hours: WeeklyHours | None
-    installed: list[int]
-    delay: DelaySupport | None
-    override_active: bool
-    explanation: str
-
+#: ClearChargingProfile answers after which the profile is gone (Unknown: the charger no
+#: longer had it; 1.6 §7.12, 2.0.1 ClearChargingProfileStatusEnumType)
+CLEARED = (ClearChargingProfileStatus.accepted.value, ClearChargingProfileStatus.unknown.value)
+ACCEPTED = ChargingProfileStatus.accepted.value
 
 def _default_state_path() -> Path:
     from ..settings import user_data_dir
     return user_data_dir() / "smart-charging.json"
-
-
-def _refusal_advice(status: str, action: str) -> str:
-    if status == "NotImplemented" or status == "NotSupported":
-        return (f"The charger does not implement {action} (smart charging missing or switched "
-                "off). Check SupportedFeatureProfiles / SmartChargingCtrlr.Enabled, or ask the "
-                "manufacturer for firmware with smart charging.")
-    if status == "Rejected":
-        return (f"The charger refused {action}. Check its limits (stack level, number of "
-                "periods, rate unit, number of profiles) in the configuration editor, or try "
-                "fewer changes per day.")
-    return f"{action}: {status}."
 
 
 class SmartChargingService:
@@ -151,15 +93,15 @@ class SmartChargingService:
     def installed_profiles(self, charger_id: str) -> list[ChargingProfile]:
         out = []
         for item in self._entry(charger_id)["profiles"].values():
-            payload = item["payload"]
-            out.append(ChargingProfile.from_ocpp201(payload) if item.get("version") == "2.0.1"
-                       else ChargingProfile.from_ocpp16(payload))
+            out.append(ChargingProfile.from_request(item.get("version") or "1.6",
+                                                    item["payload"]))
         return out
 
-    def _remember(self, charger_id: str, version: str, profile: ChargingProfile) -> None:
-        # kept as the request that was accepted, numbers as plain JSON
-        data = json.loads(json.dumps(profile.to_request(version), default=float))
-        self._entry(charger_id)["profiles"][str(profile.profile_id)] = {"version": version,
+    def _remember(self, charger_id: str, adapter: OcppAdapter, profile: ChargingProfile) -> None:
+        # kept as the request that was accepted (with its version's label), numbers as plain JSON
+        request = adapter.set_profile_request(profile.connector, profile.to_neutral())
+        data = json.loads(json.dumps(request.payload, default=float))
+        self._entry(charger_id)["profiles"][str(profile.profile_id)] = {"version": adapter.label,
                                                                         "payload": data}
 
     def _forget(self, charger_id: str, profile_id: int) -> None:
@@ -169,31 +111,18 @@ class SmartChargingService:
     def version(self, charger_id: str) -> str:
         return self.central.version_of(charger_id).label
 
-    async def _call(self, charger_id: str, action: str, payload: dict[str, Any]) -> Any:
-        return await self.central.call(charger_id, action, payload, self.call_timeout)
+    def adapter(self, charger_id: str) -> OcppAdapter:
+        """The charger's adapter, bound to its calls with this service's timeout."""
+        return self.central.adapter(charger_id, self.call_timeout)
 
     async def limits(self, charger_id: str) -> tuple[ChargerLimits, list[str]]:
-        """The charger's smart-charging limits (1.6 §9.4 keys; 2.0.1 SmartChargingCtrlr)."""
+        """The charger's smart-charging limits (1.6 §9.4 keys; 2.x SmartChargingCtrlr)."""
         limits, notes = ChargerLimits(), []
+        adapter = self.adapter(charger_id)
+        names = adapter.smart_charging_settings
         try:
-            if self.version(charger_id) == "1.6":
-                reply = await self._call(charger_id, "GetConfiguration", {"key": [
-                    "ChargeProfileMaxStackLevel", "ChargingScheduleMaxPeriods",
-                    "ChargingScheduleAllowedChargingRateUnit", "MaxChargingProfilesInstalled"]})
-                values = {k["key"]: k.get("value") for k in reply.get("configurationKey", [])}
-                names = {"stack": "ChargeProfileMaxStackLevel",
-                         "periods": "ChargingScheduleMaxPeriods",
-                         "units": "ChargingScheduleAllowedChargingRateUnit",
-                         "profiles": "MaxChargingProfilesInstalled"}
-            else:
-                names = {"stack": "ProfileStackLevel", "periods": "PeriodsPerSchedule",
-                         "units": "RateUnit", "profiles": "Entries"}
-                reply = await self._call(charger_id, "GetVariables", {"getVariableData": [
-                    {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": n}}
-                    for n in names.values()]})
-                values = {r["variable"]["name"]: r.get("attributeValue")
-                          for r in reply.get("getVariableResult", [])
-                          if r.get("attributeStatus") == "Accepted"}
+            values = {r.name: r.value for r in await adapter.read_settings(
+                list(names.values()), MessageLimits(len(names))) if r.found}
         except PROTOCOL_ERRORS as exc:
             notes.append(f"Could not read the charger's smart-charging limits ({exc}); "
                          "assuming common defaults.")
@@ -217,33 +146,33 @@ class SmartChargingService:
             notes.append("The charger did not report " + ", ".join(missing))
         return limits, notes
 
-    async def _set_profile(self, charger_id: str, version: str,
+    async def _set_profile(self, charger_id: str, adapter: OcppAdapter,
                            profile: ChargingProfile) -> StepResult:
         try:
-            reply = await self._call(charger_id, "SetChargingProfile", profile.to_request(version))
+            reply = await adapter.set_charging_profile(profile.connector, profile.to_neutral())
             status = str(reply.get("status", "?"))
             info = reply.get("statusInfo") or {}
             if info.get("additionalInfo") or info.get("reasonCode"):
                 status += f" ({info.get('reasonCode', '')}: {info.get('additionalInfo', '')})"
         except CallError as exc:
-            code = _code(exc)
+            code = error_code(exc)
             status = code if code == "NotImplemented" else f"CallError {code}"
         except PROTOCOL_ERRORS as exc:
             status = f"NotSent: {exc}"
-        if status.startswith("Accepted"):
-            self._remember(charger_id, version, profile)
+        if status.startswith(ACCEPTED):
+            self._remember(charger_id, adapter, profile)
         return StepResult("SetChargingProfile", profile.describe(), status)
 
-    async def _clear_profile(self, charger_id: str, version: str, profile_id: int) -> StepResult:
-        payload = {"id": profile_id} if version == "1.6" else {"chargingProfileId": profile_id}
+    async def _clear_profile(self, charger_id: str, adapter: OcppAdapter,
+                             profile_id: int) -> StepResult:
         try:
-            reply = await self._call(charger_id, "ClearChargingProfile", payload)
+            reply = await adapter.clear_charging_profile(profile_id)
             status = str(reply.get("status", "?"))
         except CallError as exc:
-            status = f"CallError {_code(exc)}"
+            status = f"CallError {error_code(exc)}"
         except PROTOCOL_ERRORS as exc:
             status = f"NotSent: {exc}"
-        if status in ("Accepted", "Unknown"):  # Unknown: the charger no longer has it
+        if status in CLEARED:
             self._forget(charger_id, profile_id)
         return StepResult("ClearChargingProfile", f"profile #{profile_id}", status)
 
@@ -257,7 +186,7 @@ class SmartChargingService:
     # ------------------------------------------------------------ off-peak
     async def apply_hours(self, charger_id: str, hours: WeeklyHours,
                           max_power_w: float | None = None) -> ApplyResult:
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         limits, notes = await self.limits(charger_id)
         unit = "W" if "W" in limits.allowed_units else "A"
         profiles = build_profiles(hours, self._now_s(), self.tz,
@@ -277,52 +206,52 @@ class SmartChargingService:
         steps: list[StepResult] = []
         failed: StepResult | None = None
         for profile in profiles:
-            step = await self._set_profile(charger_id, version, profile)
+            step = await self._set_profile(charger_id, adapter, profile)
             steps.append(step)
-            if not step.status.startswith("Accepted"):
+            if not step.status.startswith(ACCEPTED):
                 failed = step
                 break
         if failed is None:
             for pid in sorted(old - new_ids):
-                steps.append(await self._clear_profile(charger_id, version, pid))
+                steps.append(await self._clear_profile(charger_id, adapter, pid))
             entry = self._entry(charger_id)
             entry["hours"] = hours.to_json()
             self._save()
             due = refresh_due(profiles, self.tz)
             text = ("Charging hours installed. " + OFFPEAK_CLOCK_CHANGE_EXPLANATION
-                    + (f" Re-apply before {_local(due, self.tz)}." if due else ""))
+                    + (f" Re-apply before {local_time(due, self.tz)}." if due else ""))
             return ApplyResult(True, steps, " ".join([text, *notes]),
                                self.installed_ids(charger_id))
         self._save()
         action = failed.status.split(" ")[0]
         text = (f"The charger refused {failed.detail}: {failed.status}. "
-                f"{_refusal_advice(action, 'SetChargingProfile')} The hours are NOT fully "
+                f"{refusal_advice(action, 'SetChargingProfile')} The hours are NOT fully "
                 f"applied. {self._installed_words(charger_id)}")
         return ApplyResult(False, steps, " ".join([text, *notes]), self.installed_ids(charger_id))
 
     async def remove_hours(self, charger_id: str) -> ApplyResult:
         """The owner removes the default hours: clear the off-peak profiles (not delay/override)."""
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         ids = [i for i in self.installed_ids(charger_id)
                if i not in (DELAY_PROFILE_ID, OVERRIDE_PROFILE_ID)]
-        steps = [await self._clear_profile(charger_id, version, i) for i in ids]
+        steps = [await self._clear_profile(charger_id, adapter, i) for i in ids]
         self._entry(charger_id)["hours"] = None
         self._save()
-        ok = all(s.status in ("Accepted", "Unknown") for s in steps)
+        ok = all(s.status in CLEARED for s in steps)
         text = ("Default charging hours removed: the charger charges at any time."
                 if ok else "Some profiles could not be removed. " + self._installed_words(charger_id))
         return ApplyResult(ok, steps, text, self.installed_ids(charger_id))
 
     async def clear(self, charger_id: str) -> ApplyResult:
         """Everything the studio installed on this charger, in one go."""
-        version = self.version(charger_id)
-        steps = [await self._clear_profile(charger_id, version, i)
+        adapter = self.adapter(charger_id)
+        steps = [await self._clear_profile(charger_id, adapter, i)
                  for i in self.installed_ids(charger_id)]
         entry = self._entry(charger_id)
         entry["hours"] = None
         entry["csms_delay_s"] = 0
         self._save()
-        ok = all(s.status in ("Accepted", "Unknown") for s in steps)
+        ok = all(s.status in CLEARED for s in steps)
         text = ("Everything the studio installed was removed." if ok
                 else "Some profiles could not be removed. " + self._installed_words(charger_id))
         return ApplyResult(ok, steps, text, self.installed_ids(charger_id))
@@ -330,11 +259,11 @@ class SmartChargingService:
     async def override(self, charger_id: str, on: bool) -> ApplyResult:
         """Owner override for the running session (app note §2.6: a TxProfile at full power for
         the transaction; it ends with the transaction, 1.6 §3.13.1)."""
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         if not on:
-            step = await self._clear_profile(charger_id, version, OVERRIDE_PROFILE_ID)
+            step = await self._clear_profile(charger_id, adapter, OVERRIDE_PROFILE_ID)
             self._save()
-            return ApplyResult(step.status in ("Accepted", "Unknown"), [step],
+            return ApplyResult(step.status in CLEARED, [step],
                                "Override ended: the charging hours apply again.",
                                self.installed_ids(charger_id))
         station = self.central.stations.get(charger_id)
@@ -356,37 +285,26 @@ class SmartChargingService:
         problems = validate_profile(profile, limits)
         if problems:
             return ApplyResult(False, [], " ".join(problems), self.installed_ids(charger_id))
-        step = await self._set_profile(charger_id, version, profile)
+        step = await self._set_profile(charger_id, adapter, profile)
         self._save()
-        ok = step.status.startswith("Accepted")
+        ok = step.status.startswith(ACCEPTED)
         text = ("Override on: this session charges at full power; the charging hours apply "
                 "again from the next session." if ok else
                 f"The charger refused the override: {step.status}. "
-                f"{_refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')}")
+                f"{refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')}")
         return ApplyResult(ok, [step], text, self.installed_ids(charger_id))
 
     # ------------------------------------------------------------ randomised delay
     async def randomised_delay(self, charger_id: str) -> DelaySupport:
         """App note §2.7: the setting's existence says the charger randomises itself."""
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         csms = int(self._entry(charger_id).get("csms_delay_s") or 0)
         none = DelaySupport(False, None, csms or None, "csms-profile" if csms else "none")
         try:
-            if version == "1.6":
-                reply = await self._call(charger_id, "GetConfiguration",
-                                         {"key": ["RandomisedDelay"]})
-                for item in reply.get("configurationKey", []):
-                    if item.get("key") == "RandomisedDelay":
-                        return DelaySupport(True, "RandomisedDelay", _int(item.get("value")),
-                                            "charger")
-                return none
-            reply = await self._call(charger_id, "GetVariables", {"getVariableData": [
-                {"component": {"name": "SmartChargingCtrlr"},
-                 "variable": {"name": "RandomisedDelay"}}]})
-            for r in reply.get("getVariableResult", []):
-                if r.get("attributeStatus") == "Accepted":
-                    return DelaySupport(True, "SmartChargingCtrlr.RandomisedDelay",
-                                        _int(r.get("attributeValue")), "charger")
+            for read in await adapter.read_settings([adapter.randomised_delay_setting]):
+                if read.found:
+                    return DelaySupport(True, adapter.randomised_delay_setting,
+                                        as_int(read.value), "charger")
             return none
         except PROTOCOL_ERRORS:
             return none
@@ -397,32 +315,19 @@ class SmartChargingService:
             return ApplyResult(False, [], f"The randomised delay must be 0-{MAX_DELAY_S} s.",
                                self.installed_ids(charger_id))
         seconds = int(seconds)
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         support = await self.randomised_delay(charger_id)
         if support.supported:
-            if version == "1.6":
-                action = "ChangeConfiguration"
-                try:
-                    reply = await self._call(charger_id, action,
-                                             {"key": "RandomisedDelay", "value": str(seconds)})
-                    status = str(reply.get("status"))
-                except PROTOCOL_ERRORS as exc:
-                    status = f"Error: {exc}"
-            else:
-                action = "SetVariables"
-                try:
-                    reply = await self._call(charger_id, action, {"setVariableData": [
-                        {"component": {"name": "SmartChargingCtrlr"},
-                         "variable": {"name": "RandomisedDelay"},
-                         "attributeValue": str(seconds)}]})
-                    status = str(reply["setVariableResult"][0].get("attributeStatus"))
-                except (*PROTOCOL_ERRORS, KeyError, IndexError) as exc:
-                    status = f"Error: {exc}"
-            ok = status in ("Accepted", "RebootRequired")
+            request = adapter.write_setting_request(adapter.randomised_delay_setting, str(seconds))
+            action = request.action  # ChangeConfiguration / SetVariables
+            write = (await adapter.write_settings(
+                [(adapter.randomised_delay_setting, str(seconds))], MessageLimits(1)))[0]
+            status = f"Error: {write.error}" if write.error is not None else write.status
+            ok = write.taken
             steps = [StepResult(action, f"{support.key} = {seconds}", status)]
             # a CSMS-side delay is not needed any more
             if DELAY_PROFILE_ID in self.installed_ids(charger_id):
-                steps.append(await self._clear_profile(charger_id, version, DELAY_PROFILE_ID))
+                steps.append(await self._clear_profile(charger_id, adapter, DELAY_PROFILE_ID))
             self._entry(charger_id)["csms_delay_s"] = 0
             self._save()
             text = ((f"The charger delays each start or change of charging rate by a random "
@@ -434,20 +339,20 @@ class SmartChargingService:
         if seconds == 0:
             steps = []
             if DELAY_PROFILE_ID in self.installed_ids(charger_id):
-                steps.append(await self._clear_profile(charger_id, version, DELAY_PROFILE_ID))
+                steps.append(await self._clear_profile(charger_id, adapter, DELAY_PROFILE_ID))
             entry["csms_delay_s"] = 0
             self._save()
-            return ApplyResult(all(s.status in ("Accepted", "Unknown") for s in steps), steps,
+            return ApplyResult(all(s.status in CLEARED for s in steps), steps,
                                "Randomised delay cancelled.", self.installed_ids(charger_id))
         entry["csms_delay_s"] = seconds
-        step = await self._install_delay_profile(charger_id, version, seconds)
+        step = await self._install_delay_profile(charger_id, adapter, seconds)
         self._save()
         self._listen()
-        ok = step.status.startswith("Accepted")
+        ok = step.status.startswith(ACCEPTED)
         text = CSMS_DELAY_EXPLANATION.format(s=seconds)
         if not ok:
             text = (f"The charger refused the delay profile: {step.status}. "
-                    f"{_refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')} " + text)
+                    f"{refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')} " + text)
         return ApplyResult(ok, [step], text, self.installed_ids(charger_id))
 
     def delay_profile(self, seconds: int, unit: str = "W",
@@ -460,13 +365,13 @@ class SmartChargingService:
             start_schedule_s=None, duration_s=delay, rate_unit=unit,
             periods=[SchedulePeriod(0, 0.0)], connector=0)
 
-    async def _install_delay_profile(self, charger_id: str, version: str,
+    async def _install_delay_profile(self, charger_id: str, adapter: OcppAdapter,
                                      seconds: int) -> StepResult:
         limits, _ = await self.limits(charger_id)
         unit = "W" if "W" in limits.allowed_units else "A"
         profile = self.delay_profile(seconds, unit)
         profile.stack_level = min(DELAY_STACK, limits.max_stack_level)
-        return await self._set_profile(charger_id, version, profile)
+        return await self._set_profile(charger_id, adapter, profile)
 
     def _listen(self) -> None:
         """Renew the CSMS-side delay after each session (app note §2.7)."""
@@ -483,9 +388,8 @@ class SmartChargingService:
         seconds = int(self._state.get(charger, {}).get("csms_delay_s") or 0)
         if seconds and before - now and charger in self.central.sessions:
             try:
-                version = self.version(charger)
                 task = asyncio.get_running_loop().create_task(
-                    self._install_delay_profile(charger, version, seconds))
+                    self._install_delay_profile(charger, self.adapter(charger), seconds))
             except RuntimeError:
                 return
             self._tasks.add(task)
@@ -510,7 +414,7 @@ class SmartChargingService:
                 words.append("The clock has changed twice since the hours were applied: "
                              "apply them again.")
             elif due is not None:
-                words.append(f"Re-apply before {_local(due, self.tz)}.")
+                words.append(f"Re-apply before {local_time(due, self.tz)}.")
         return OffPeakStatus(charger_id, version, hours, self.installed_ids(charger_id), delay,
                              OVERRIDE_PROFILE_ID in self.installed_ids(charger_id), " ".join(words))
 
@@ -518,22 +422,19 @@ class SmartChargingService:
         """The charger's GetCompositeSchedule for connector/EVSE 0 against what the studio
         installed (1.6 §5.7; 2.0.1 K08). Only limits up to the charger's own maximum are
         compared: the charger reports its hardware limit where no profile limits it."""
-        version = self.version(charger_id)
+        adapter = self.adapter(charger_id)
         notes: list[str] = []
         intended_profiles = [p for p in self.installed_profiles(charger_id)
                              if p.purpose != "TxProfile"]
         reply = None
         for duration in dict.fromkeys((days * 86_400, 86_400)):
-            payload = ({"connectorId": 0, "duration": duration, "chargingRateUnit": "W"}
-                       if version == "1.6" else
-                       {"evseId": 0, "duration": duration, "chargingRateUnit": "W"})
             try:
-                answer = await self._call(charger_id, "GetCompositeSchedule", payload)
+                answer = await adapter.composite_schedule(0, duration, "W")
             except CallError as exc:
-                notes.append(f"GetCompositeSchedule: {_code(exc)}. "
-                             + _refusal_advice(_code(exc), "GetCompositeSchedule"))
+                notes.append(f"GetCompositeSchedule: {error_code(exc)}. "
+                             + refusal_advice(error_code(exc), "GetCompositeSchedule"))
                 break
-            if answer.get("status") == "Accepted":
+            if answer.get("status") == ACCEPTED:
                 reply = answer
                 if duration != days * 86_400:
                     notes.append("The charger only gave its schedule for the next 24 hours.")
@@ -545,7 +446,7 @@ class SmartChargingService:
             notes.append("The charger's own schedule could not be read; only the intended one "
                          "is shown.")
             return Verification(intended, [], [], notes)
-        schedule = reply.get("chargingSchedule") if version == "1.6" else reply.get("schedule")
+        schedule = adapter.schedule_of(reply) or {}
         start = parse_time_s(reply.get("scheduleStart") or schedule.get("startSchedule")
                              or schedule.get("scheduleStart")) or now
         duration = int(schedule.get("duration") or days * 86_400)
@@ -570,20 +471,3 @@ class SmartChargingService:
             notes.append(f"The charger's schedule differs from the intended one in "
                          f"{len(differences)} place(s).")
         return Verification(intended, charger, differences, notes)
-
-
-def _code(exc: CallError) -> str:
-    return str(getattr(exc.code, "value", exc.code))
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _local(seconds: float, tz: str) -> str:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-    return datetime.fromtimestamp(seconds, ZoneInfo(tz)).strftime("%a %d %b %Y %H:%M %Z")
