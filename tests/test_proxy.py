@@ -338,7 +338,8 @@ def test_charger_dropping_without_close_frame_closes_upstream_and_is_recorded() 
     async def scenario() -> None:
         async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
             seen: list[tuple[str, bool]] = []
-            proxy.add_listener(lambda charger, connected: seen.append((charger.charger_id, connected)))
+            proxy.charger_changed.connect(
+                lambda charger: seen.append((charger.charger_id, charger.connected)))
             ws = await booted(proxy)
             assert [c.charger_id for c in proxy.chargers()] == ["CP1"]
             ws.transport.abort()  # TCP reset: no close frame
@@ -361,7 +362,8 @@ def test_same_charger_twice_newer_connection_wins() -> None:
     async def scenario() -> None:
         async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
             seen: list[tuple[bool, int | None]] = []
-            proxy.add_listener(lambda charger, connected: seen.append((connected, charger.connection_id)))
+            proxy.charger_changed.connect(
+                lambda charger: seen.append((charger.connected, charger.connection_id)))
             old = await booted(proxy)
             first_id = proxy.chargers()[0].connection_id
             new = await booted(proxy)

@@ -87,7 +87,7 @@ def test_console_reads_lines_from_pty_and_saves(pty_pair, tmp_path):
     async def scenario():
         console = SerialConsole(SerialSettings(pty_pair.device, baud=9600))
         seen = []
-        console.add_listener(seen.append)
+        console.line_received.connect(seen.append)
         await console.start()
         try:
             pty_pair.write("hello\r\nwor")
@@ -269,7 +269,7 @@ def test_unplug_gives_clear_message_keeps_frames_and_reopens():
         console = SerialConsole(SerialSettings("/dev/ttyUSB7"), opener=adapter.open,
                                 retry_interval=0.01)
         statuses = []
-        console.add_status_listener(statuses.append)
+        console.status_changed.connect(statuses.append)
         observer = SerialObserver(console, store, LinePattern.bare())
         await observer.start()
         try:
@@ -414,7 +414,7 @@ def test_console_waits_for_a_device_that_is_not_there_yet(pty_pair, tmp_path):
         device = str(tmp_path / "ttyUSB-later")  # does not exist yet
         console = SerialConsole(SerialSettings(device), retry_interval=0.01)
         statuses = []
-        console.add_status_listener(statuses.append)
+        console.status_changed.connect(statuses.append)
         await console.start()
         try:
             assert console.status.kind == "waiting"
@@ -574,7 +574,8 @@ def test_observed_console_frames_show_schema_faults_and_unmatched_answers():
         console = SerialConsole(SerialSettings("loop://"))
         observer = SerialObserver(console, store, LinePattern.arrows(), charger="CP-serial")
         seen = []
-        observer.add_frame_listener(lambda line, record: seen.append((line.text, record.id)))
+        observer.frame_recorded.connect(
+            lambda found: seen.append((found.line.text, found.record.id)))
         await observer.start()
         try:
             await console.write(

@@ -1,4 +1,5 @@
-"""OCPP-J message frames: CALL [2], CALLRESULT [3], CALLERROR [4] (OCPP-J 1.6 §4).
+"""OCPP-J message frames: CALL [2], CALLRESULT [3], CALLERROR [4] (OCPP-J 1.6 §4,
+2.0.1 Part 4 §4), and on OCPP 2.1 only CALLRESULTERROR [5] and SEND [6].
 
 Parsing keeps the raw text exactly as it was on the wire and reads numbers as
 ``Decimal``: a float would turn a limit of 0.3 A into 0.299999… and fail
@@ -13,6 +14,8 @@ from decimal import Decimal
 from enum import Enum, IntEnum
 from typing import Any
 
+from .versions import OcppVersion
+
 #: OCPP-J 1.6 §4.1.4 and 2.0.1 Part 4 §4.1.4: message ids are at most 36 characters.
 MAX_MESSAGE_ID_LENGTH = 36
 
@@ -25,6 +28,21 @@ class MessageType(IntEnum):
     CALL = 2
     CALLRESULT = 3
     CALLERROR = 4
+    # OCPP-J 2.1 (OCPP 2.1 Part 4 §4.2.4): [5, id, code, description, details], an error
+    # about a CALLRESULT the other side could not take. Never answered.
+    CALLRESULTERROR = 5
+    # OCPP-J 2.1 (OCPP 2.1 Part 4 §4.2.5): [6, id, action, payload], an unconfirmed message
+    # (e.g. NotifyPeriodicEventStream). The receiver SHALL NOT answer it, not even with an error.
+    SEND = 6
+
+
+#: The message types each OCPP-J edition knows; 1.6 and 2.0.1 have only the first three,
+#: so a 5 or 6 there stays "unknown message type id" (answered with a CALLERROR).
+_TYPES = frozenset({2, 3, 4})
+_TYPES_21 = frozenset({2, 3, 4, 5, 6})
+#: Message types that are never answered, whatever is wrong with them.
+UNANSWERED = frozenset({MessageType.CALLRESULT, MessageType.CALLERROR,
+                        MessageType.CALLRESULTERROR, MessageType.SEND})
 
 
 class FrameProblem(str, Enum):
@@ -60,10 +78,10 @@ class Frame:
     raw: str
     message_type: MessageType
     unique_id: str
-    action: str | None = None  # CALL only
-    payload: Any = None  # CALL / CALLRESULT payload, CALLERROR details
-    error_code: str | None = None  # CALLERROR only
-    error_description: str | None = None  # CALLERROR only
+    action: str | None = None  # CALL and SEND
+    payload: Any = None  # CALL / SEND / CALLRESULT payload, CALLERROR / CALLRESULTERROR details
+    error_code: str | None = None  # CALLERROR and CALLRESULTERROR
+    error_description: str | None = None  # CALLERROR and CALLRESULTERROR
 
 
 def _reject_constant(name: str) -> Any:
@@ -123,8 +141,12 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 
-def parse_frame(raw: str) -> Frame:
-    """Parse one websocket text message; raise FrameError when it is not OCPP-J."""
+def parse_frame(raw: str, version: OcppVersion | None = None) -> Frame:
+    """Parse one websocket text message; raise FrameError when it is not OCPP-J.
+
+    Types 5 and 6 are read only when ``version`` is 2.1; an unknown version (a console
+    before the boot) reads the three types every edition has.
+    """
     try:
         message = loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -136,7 +158,7 @@ def parse_frame(raw: str) -> Frame:
     raw_id = message[1] if len(message) > 1 else None
     unique_id = _valid_id(raw_id)
     type_id = _type_id(message[0])
-    if type_id not in (2, 3, 4):
+    if type_id not in (_TYPES_21 if version is OcppVersion.V21 else _TYPES):
         raise FrameError(FrameProblem.BAD_MESSAGE_TYPE, f"message type id {_short(message[0])}",
                          unique_id, type_id)
     message_type = MessageType(type_id)
@@ -147,10 +169,11 @@ def parse_frame(raw: str) -> Frame:
                   else f"message id is {len(raw_id)} characters, at most {MAX_MESSAGE_ID_LENGTH} allowed")
         # Answered with id "-1": echoing an id we judged invalid would break the limit again.
         raise FrameError(FrameProblem.BAD_MESSAGE_ID, detail, None, type_id)
-    if message_type is MessageType.CALL:
+    if message_type is MessageType.CALL or message_type is MessageType.SEND:
         if len(message) != 4 or not _is_text(message[2]):
             raise FrameError(FrameProblem.BAD_STRUCTURE,
-                             "a CALL is [2, id, action, payload]", unique_id, type_id)
+                             f"a {message_type.name} is [{type_id}, id, action, payload]",
+                             unique_id, type_id)
         # OCPP-J §4.2.1: "no payload" may be written null or {}; both mean {}.
         payload = {} if message[3] is None else message[3]
         return Frame(raw, message_type, unique_id, action=message[2], payload=payload)
@@ -162,7 +185,8 @@ def parse_frame(raw: str) -> Frame:
         return Frame(raw, message_type, unique_id, payload=payload)
     if len(message) != 5 or not _is_text(message[2]):
         raise FrameError(FrameProblem.BAD_STRUCTURE,
-                         "a CALLERROR is [4, id, code, description, details]", unique_id, type_id)
+                         f"a {message_type.name} is [{type_id}, id, code, description, details]",
+                         unique_id, type_id)
     description = message[3] if _is_text(message[3]) else ascii(message[3])
     return Frame(raw, message_type, unique_id, payload=message[4],
                  error_code=message[2], error_description=description)
@@ -175,6 +199,11 @@ def _short(value: Any, limit: int = 40) -> str:
 
 def call_text(unique_id: str, action: str, payload: Any) -> str:
     return dumps([MessageType.CALL, unique_id, action, payload])
+
+
+def send_text(unique_id: str, action: str, payload: Any) -> str:
+    """An OCPP 2.1 SEND (OCPP 2.1 Part 4 §4.2.5)."""
+    return dumps([MessageType.SEND, unique_id, action, payload])
 
 
 def result_text(unique_id: str, payload: Any) -> str:

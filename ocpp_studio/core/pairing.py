@@ -118,6 +118,13 @@ def mark_unmatched(record: FrameRecord, unique_id: str, calls: str = "we sent") 
     record.problem = f"Answer with id {unique_id!r} matches no call {calls}"
 
 
+def result_error_problem(frame: Frame) -> str:
+    """A CALLRESULTERROR in words: the sender could not take our answer to its CALL."""
+    what = f": {frame.error_description}" if frame.error_description else ""
+    return (f"The other side reports an error about the answer to message {frame.unique_id!r} "
+            f"({frame.error_code}{what})")
+
+
 def check_answer(version: OcppVersion, frame: Frame, action: str) -> list[schemas.Violation]:
     """A CALLRESULT against the action's response schema; a CALLERROR's code against
     the version's codes (OCPP-J 1.6 §4.2.3 table 7, 2.0.1 Part 4 §4.3)."""

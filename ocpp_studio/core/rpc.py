@@ -20,14 +20,15 @@ from typing import Any, Awaitable, Callable, Literal
 
 from . import schemas
 from .actions import initiated_by_charger
-from .errors import Fault, error_code, fault_for_frame_problem
+from .errors import ERROR_CODES, Fault, error_code, fault_for_frame_problem
 from .frames import (
-    UNKNOWN_MESSAGE_ID, Frame, FrameError, MessageType, call_text, error_text, parse_frame,
-    result_text,
+    UNANSWERED, UNKNOWN_MESSAGE_ID, Frame, FrameError, FrameProblem, MessageType, call_text,
+    error_text, parse_frame, result_text, send_text,
 )
 from .pairing import (  # the call outcomes are imported from here by the layers above
     AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, OpenCall, Reply,
     check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
+    result_error_problem,
 )
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
 from .versions import OcppVersion
@@ -122,14 +123,17 @@ class RpcEndpoint:
         receipt = _Receipt(now_us())
         try:
             try:
-                frame = parse_frame(raw)
+                frame = parse_frame(raw, self.version)
             except FrameError as exc:
                 await self._on_unreadable(raw, exc, receipt)
                 return
-            if frame.message_type is MessageType.CALL:
+            kind = frame.message_type
+            if kind is MessageType.CALL:
                 await self._on_call(frame, receipt)
-            else:
+            elif kind is MessageType.CALLRESULT or kind is MessageType.CALLERROR:
                 self._on_response(frame, receipt)
+            else:
+                self._on_unconfirmed(frame, receipt)
         except Exception as exc:  # noqa: BLE001 - the safety net: keep the frame, keep the link
             log.exception("frame from %s could not be processed", self.charger_id)
             await self._on_internal_failure(raw, receipt, exc)
@@ -160,8 +164,10 @@ class RpcEndpoint:
                               message_type=exc.message_type, unique_id=exc.unique_id,
                               valid=False, problem=str(exc))
         row_id = self._record_incoming(record, receipt)
-        if exc.message_type in (MessageType.CALLRESULT, MessageType.CALLERROR):
-            # Never answer a response, even a broken one; recording it is all we can do.
+        if exc.message_type in UNANSWERED and exc.problem is not FrameProblem.BAD_MESSAGE_TYPE:
+            # Never answer a response, even a broken one, nor a 2.1 SEND or CALLRESULTERROR
+            # (OCPP-J 2.1 Part 4 §4.2.4, §4.2.5); recording it is all we can do. A 5 or 6 on
+            # 1.6/2.0.1 is an unknown message type and answered as such, below.
             return
         fault = fault_for_frame_problem(exc.problem)
         await self._send_error(exc.unique_id or UNKNOWN_MESSAGE_ID, fault,
@@ -331,6 +337,44 @@ class RpcEndpoint:
         finally:
             # The charger did answer: the caller hears it even if recording failed.
             self._calls.settle(call, frame, violations, record.latency_ms or 0.0, row_id)
+
+    def _on_unconfirmed(self, frame: Frame, receipt: "_Receipt") -> None:
+        """OCPP 2.1 only: a SEND is checked against its schema and recorded, and answers
+        nothing; a CALLRESULTERROR (the other side could not take our answer to its CALL)
+        is recorded with its code. Neither is ever answered (OCPP-J 2.1 Part 4 §4.2.4-5)."""
+        record = self._record(direction=self.incoming, raw=frame.raw, ts_us=receipt.received_us,
+                              message_type=int(frame.message_type), unique_id=frame.unique_id,
+                              action=frame.action, error_code=frame.error_code)
+        if frame.message_type is MessageType.SEND:
+            action = frame.action or ""
+            if action in schemas.send_actions(self.version):
+                note_violations(record, action, schemas.validate(
+                    self.version, action, "send", frame.payload))
+            else:
+                record.problem = f"{action!r} is not an OCPP {self.version.label} SEND message"
+        else:
+            record.action = self._seen_call_ids.get(frame.unique_id) or None
+            record.valid = frame.error_code in ERROR_CODES[self.version]
+            record.problem = result_error_problem(frame)
+        self._record_incoming(record, receipt)
+
+    async def send_unconfirmed(self, action: str, payload: Any) -> int:
+        """Send an OCPP 2.1 SEND (e.g. NotifyPeriodicEventStream): recorded, never answered
+        (OCPP-J 2.1 Part 4 §4.2.5). Returns its record id; InvalidPayload as for ``call``."""
+        if action not in schemas.send_actions(self.version):
+            raise InvalidPayload(action, [schemas.Violation(
+                "$", f"{action!r} is not an OCPP {self.version.label} SEND message", "enum",
+                None, Fault.NOT_IMPLEMENTED)])
+        violations = schemas.validate(self.version, action, "send", payload)
+        if violations:
+            raise InvalidPayload(action, violations)
+        unique_id = str(uuid.uuid4())
+        text = send_text(unique_id, action, payload)
+        record = self._record(direction=self.outgoing, raw=text, message_type=int(MessageType.SEND),
+                              unique_id=unique_id, action=action, valid=True)
+        row_id = self._recorder.record_frame(record)
+        await self._transmit(text)
+        return row_id
 
     # --------------------------------------------------------------- outgoing
     async def call(self, action: str, payload: Any, timeout: float | None = None,

@@ -22,7 +22,9 @@ from jsonschema.validators import extend, validator_for
 from .errors import Fault, fault_for_schema_keyword
 from .versions import OcppVersion
 
-Kind = Literal["request", "response"]
+#: "send": an OCPP 2.1 SEND message (OCPP-J 2.1 Part 4 §4.2.5), whose schema file is
+#: named after the action alone (``NotifyPeriodicEventStream.json``) and has no response.
+Kind = Literal["request", "response", "send"]
 
 # jsonschema writes Decimal('1.5'); a user should read 1.5.
 _MISSING = re.compile(r"^'([^']+)' is a required property$")
@@ -59,6 +61,8 @@ def _json_path(parts: Any) -> str:
 
 
 def _schema_file(version: OcppVersion, action: str, kind: Kind) -> str:
+    if kind == "send":
+        return f"{action}.json"
     if version.is_json_schema_draft04:
         return f"{action}Response.json" if kind == "response" else f"{action}.json"
     return f"{action}Response.json" if kind == "response" else f"{action}Request.json"
@@ -83,6 +87,17 @@ def known_actions(version: OcppVersion) -> frozenset[str]:
             stem = stem[: -len("Request")]
         names.add(stem)
     return frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def send_actions(version: OcppVersion) -> frozenset[str]:
+    """Actions sent as SEND, never answered (2.1: NotifyPeriodicEventStream): the 2.x
+    schema files named after the action alone. 1.6 has none (its requests are named so)."""
+    if version.is_json_schema_draft04:
+        return frozenset()
+    return frozenset(entry.name[: -len(".json")] for entry in _schema_dir(version).iterdir()
+                     if entry.name.endswith(".json") and not entry.name.endswith(
+                         ("Request.json", "Response.json")))
 
 
 def _guarded_multiple_of(base_check: Any) -> Any:
@@ -127,7 +142,7 @@ def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> lis
 
     Raises KeyError when the version has no schema for the action.
     """
-    if action not in known_actions(version):
+    if action not in (send_actions(version) if kind == "send" else known_actions(version)):
         raise KeyError(action)
     validator = _validator(version, action, kind)
     try:
@@ -173,4 +188,4 @@ def first_fault(violations: list[Violation]) -> Fault:
     return Fault.FORMAT
 
 
-__all__ = ["Violation", "validate", "known_actions", "first_fault", "jsonschema"]
+__all__ = ["Violation", "validate", "known_actions", "send_actions", "first_fault", "jsonschema"]

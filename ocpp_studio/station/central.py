@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable
 from ..capture.store import CaptureStore
 from ..core.records import ConnectionEvent, now_us
 from ..core.rpc import ConnectionClosed, Reply, RpcEndpoint
+from ..core.sessions import Handshake  # the transports gather it; kept importable from here
 from ..core.versions import OcppVersion
 from ..settings import CsmsSettings
 from .refusals import advice_for
@@ -36,19 +37,6 @@ REFUSED_ONLY_LIMIT = 200
 
 class ChargerConnectedError(RuntimeError):
     """A connected charger cannot be forgotten: its session still needs the station."""
-
-
-@dataclass
-class Handshake:
-    """What a charger said when it opened its websocket."""
-
-    charger_id: str
-    path: str
-    remote: str
-    offered: list[str]
-    subprotocol: str | None
-    auth_user: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ChargerSession:

@@ -1,13 +1,18 @@
 """Chargers the studio watches but does not answer: through the logging proxy, or on a
 serial debug console. They get a Station like the central system's own chargers (identity,
 connector states, connected or not), so the charger list shows them the same way; the
-central system itself never sees them, so nothing is ever sent to them by mistake."""
+central system itself never sees them, so nothing is ever sent to them by mistake.
+
+The proxy and the serial console tell this through ``core.observed.ObservedCards``,
+which ObservedStations satisfies, so the transports never import the station layer."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
+from ..core.events import Signal
 from ..core.records import now_us
 from ..core.versions import OcppVersion
 from .model import Station
@@ -20,7 +25,13 @@ SERIAL = "serial"
 #: plain words for the charger card
 SOURCE_WORDS = {PROXY: "through the proxy", SERIAL: "on the serial console"}
 
-ObservedListener = Callable[[Station, str], None]
+
+@dataclass(frozen=True)
+class ObservedChange:
+    """A watched charger's card changed; ``source`` is PROXY or SERIAL."""
+
+    station: Station
+    source: str
 
 
 class ObservedStations:
@@ -29,14 +40,13 @@ class ObservedStations:
     def __init__(self) -> None:
         self.stations: dict[str, Station] = {}
         self.sources: dict[str, str] = {}
-        self._listeners: list[ObservedListener] = []
+        #: a card changed (connected, identity, connector states…)
+        self.station_changed: Signal[ObservedChange] = Signal("observed station")
 
-    def add_listener(self, listener: ObservedListener) -> None:
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: ObservedListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+    def is_connected(self, charger_id: str) -> bool | None:
+        """Whether the charger's card shows it connected; None when it has no card."""
+        station = self.stations.get(charger_id)
+        return None if station is None else station.connected
 
     def station(self, charger_id: str, source: str) -> Station:
         station = self.stations.get(charger_id)
@@ -66,9 +76,4 @@ class ObservedStations:
         self.changed(station)
 
     def changed(self, station: Station) -> None:
-        source = self.sources.get(station.charger_id, "")
-        for listener in list(self._listeners):
-            try:
-                listener(station, source)
-            except Exception:  # noqa: BLE001 - a listener must not stop the recording
-                log.exception("observed-station listener failed")
+        self.station_changed.emit(ObservedChange(station, self.sources.get(station.charger_id, "")))

@@ -13,10 +13,12 @@ with the same code when it is valid. A charger that connects again while its
 old connection is still open replaces it, as a real CSMS does: the old charger
 leg and its upstream leg are closed and the reason recorded.
 
-The studio may inject CALLs to the charger (``inject_detailed``); their ids
-start with ``studio-`` so they never collide with the CSMS's own, and the
-charger's answers — late ones included — are consumed here, never forwarded
-upstream.
+The proxy only moves bytes: each message goes to the connection's passive
+endpoint (``core.observed.ObservedEndpoint``), which parses, checks, pairs and
+records it, and says whether to forward it. The studio may inject CALLs to the
+charger (``inject_detailed``); their ids start with ``studio-`` so they never
+collide with the CSMS's own, and the charger's answers — late ones included —
+are consumed by the endpoint, never forwarded upstream.
 """
 
 from __future__ import annotations
@@ -24,11 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import uuid
 from http import HTTPStatus
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -36,29 +36,26 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.http11 import Request, Response
 from urllib.parse import urlsplit, urlunsplit
 
-from ..capture.store import CaptureStore
-from ..core import schemas
-from ..core.frames import Frame, FrameError, MessageType, call_text, parse_frame
-from ..core.records import CallState, ConnectionEvent, Direction, FrameRecord, now_us
-from ..core.rpc import CallError, CallTimeout, Reply, describe_violations
-from ..core.rpc import ConnectionClosed as RpcConnectionClosed
+from ..core.events import Signal
+from ..core.observed import STUDIO_ID_PREFIX, ObservedCards, ObservedEndpoint, new_studio_id
+from ..core.pairing import Reply
+from ..core.records import ConnectionEvent, Direction, now_us
+from ..core.sessions import ConnectionRecorder
 from ..core.versions import OcppVersion
-from ..station.observed import PROXY, ObservedStations
-from .observed import ObservedExchange
 from .websocket_server import (NO_CHARGER_ID_REASON, basic_auth_credentials, charger_id_from_path,
                                offered_subprotocols)
 
 log = logging.getLogger(__name__)
 
-INJECT_PREFIX = "studio-"
+INJECT_PREFIX = STUDIO_ID_PREFIX
+#: the source name of proxied chargers' cards (station.observed.PROXY)
+PROXY = "proxy"
 # RFC 6455 §7.4.1: 1011 = server hit an unexpected condition, 1013 = try again later.
 CLOSE_UPSTREAM_REFUSED = 1011
 CLOSE_UPSTREAM_UNREACHABLE = 1013
 CLOSE_REPLACED = 1000
 REPLACED_REASON = "replaced by a new connection of the same charger"
 DEFAULT_MAX_SIZE = 2**20
-#: How many ids of timed-out injected calls we remember, to flag late answers.
-_ABANDONED_MEMORY = 256
 
 
 def valid_close_code(code: int | None) -> bool:
@@ -68,10 +65,7 @@ def valid_close_code(code: int | None) -> bool:
     return code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999
 
 
-def new_inject_id() -> str:
-    """``studio-`` + 20 hex digits: 27 characters, within the 36 allowed
-    (OCPP-J 1.6 §4.1.4: a unique id is at most 36 characters)."""
-    return INJECT_PREFIX + uuid.uuid4().hex[:20]
+new_inject_id = new_studio_id
 
 
 def check_upstream_url(url: str) -> str:
@@ -113,16 +107,7 @@ class ProxiedCharger:
     upstream_url: str
     connected_since_us: int
     connection_id: int | None = None
-
-
-ChargerListener = Callable[[ProxiedCharger, bool], None]
-
-
-@dataclass
-class _Pending:
-    row_id: int
-    action: str
-    sent_us: int
+    connected: bool = True  # False in the news that it left
 
 
 @dataclass
@@ -139,15 +124,11 @@ class _Session:
     replaced_by: int | None = None  # connection id of the connection that replaced this one
     gone_announced: bool = False
     # The relayed frames: parsed, schema-checked, paired, recorded (set once connected).
-    observed: ObservedExchange | None = None
-    # Calls injected by the studio: id -> (pending, future of (frame, violations, latency, row))
-    injected: dict[str, tuple[_Pending, asyncio.Future]] = field(default_factory=dict)
-    # Injected calls that timed out, to flag their late answers.
-    abandoned: OrderedDict[str, _Pending] = field(default_factory=OrderedDict)
+    observed: ObservedEndpoint | None = None
 
-    def public(self) -> ProxiedCharger:
+    def public(self, connected: bool = True) -> ProxiedCharger:
         return ProxiedCharger(self.charger_id, self.version, self.remote, self.upstream_url,
-                              self.connected_since_us, self.connection_id)
+                              self.connected_since_us, self.connection_id, connected)
 
 
 def _version_of(subprotocol: str | None) -> OcppVersion | None:
@@ -160,11 +141,11 @@ def _version_of(subprotocol: str | None) -> OcppVersion | None:
 class LoggingProxy:
     """Relay chargers to an upstream CSMS, recording both legs in ``store``."""
 
-    def __init__(self, store: CaptureStore, upstream_base: str, host: str = "127.0.0.1",
+    def __init__(self, store: ConnectionRecorder, upstream_base: str, host: str = "127.0.0.1",
                  port: int = 0, ssl_context: ssl.SSLContext | None = None, *,
                  upstream_ssl: ssl.SSLContext | None = None, upstream_ca_file: str | None = None,
                  open_timeout: float = 10.0, max_size: int = DEFAULT_MAX_SIZE,
-                 stations: ObservedStations | None = None) -> None:
+                 stations: ObservedCards | None = None) -> None:
         self.store = store
         #: the proxied chargers' cards (identity, connectors) for the charger list
         self.stations = stations
@@ -182,7 +163,10 @@ class LoggingProxy:
         self._server: Server | None = None
         self._handshakes: dict[ServerConnection, _Session] = {}
         self.sessions: dict[str, _Session] = {}
-        self._listeners: list[ChargerListener] = []
+        #: A charger connected (``connected`` True) or left (False), on the loop. A
+        #: charger that replaces its own old connection is announced as leaving (the
+        #: old one) before it is announced as connected.
+        self.charger_changed: Signal[ProxiedCharger] = Signal("proxied charger")
         self._closing: set[asyncio.Future] = set()
 
     # ------------------------------------------------------------ lifecycle
@@ -229,27 +213,12 @@ class LoggingProxy:
         sessions = sorted(self.sessions.values(), key=lambda s: s.connected_since_us)
         return [session.public() for session in sessions]
 
-    def add_listener(self, listener: ChargerListener) -> None:
-        """Call ``listener(charger, connected)`` on the loop when a charger connects
-        (True) or leaves (False). A charger that replaces its own old connection is
-        announced as leaving (the old one) before it is announced as connected."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: ChargerListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def _announce(self, session: _Session, connected: bool) -> None:
         if not connected:
             if session.gone_announced:
                 return
             session.gone_announced = True
-        charger = session.public()
-        for listener in list(self._listeners):
-            try:
-                listener(charger, connected)
-            except Exception:  # noqa: BLE001 - an observer must not break the relay
-                log.exception("proxy listener failed")
+        self.charger_changed.emit(session.public(connected))
 
     # ------------------------------------------------------------ handshake
     async def _process_request(self, connection: ServerConnection,
@@ -332,9 +301,9 @@ class LoggingProxy:
         session.remote = handshake["remote"]
         session.version = _version_of(websocket.subprotocol)
         session.connected_since_us = now_us()
-        session.observed = ObservedExchange(self.store, session.charger_id, session.version,
+        session.observed = ObservedEndpoint(self.store, session.charger_id, session.version,
                                             connection_id=session.connection_id,
-                                            stations=self.stations, source=PROXY)
+                                            cards=self.stations, source=PROXY)
         if self.stations is not None:
             self.stations.set_connected(session.charger_id, PROXY, True, session.version)
         self.store.record_event(ConnectionEvent(
@@ -346,7 +315,7 @@ class LoggingProxy:
             ending = await self._relay(session, websocket, upstream)
         finally:
             self._deactivate(session)
-            session.observed.close()  # relayed calls still open are lost
+            session.observed.close()  # calls still open (relayed or injected) are lost
             if self.stations is not None and session.replaced_by is None:
                 self.stations.set_connected(session.charger_id, PROXY, False)
             await upstream.close()
@@ -386,9 +355,6 @@ class LoggingProxy:
     def _deactivate(self, session: _Session) -> None:
         if self.sessions.get(session.charger_id) is session:
             self.sessions.pop(session.charger_id, None)
-        for _pending, future in session.injected.values():
-            if not future.done():
-                future.set_exception(RpcConnectionClosed("charger disconnected"))
         self._announce(session, False)
 
     async def _relay(self, session: _Session, websocket: ServerConnection,
@@ -415,72 +381,17 @@ class LoggingProxy:
         return {"code": code, "reason": reason, "closed_by": closed_by, "forwarded_code": forward}
 
     async def _pump(self, session: _Session, source: Any, target: Any, direction: Direction) -> None:
+        observed = session.observed
+        assert observed is not None
         try:
             async for message in source:
-                if self._record(session, message, direction):
+                # recorded first; the answers to the studio's injected calls stay here
+                raw = message if isinstance(message, str) else \
+                    message.decode("utf-8", errors="replace")
+                if observed.relay(raw, direction):
                     await target.send(message)
         except ConnectionClosed:
             pass
-
-    # ------------------------------------------------------------ recording
-    def _record(self, session: _Session, message: str | bytes, direction: Direction) -> bool:
-        """Record one relayed message; return whether it is to be forwarded (the answers
-        to the studio's injected calls are not)."""
-        received_us = now_us()
-        raw = message if isinstance(message, str) else message.decode("utf-8", errors="replace")
-        try:
-            frame: Frame | None = parse_frame(raw)
-        except FrameError:
-            frame = None  # recorded with the reason by the observer
-        if frame is not None and direction is Direction.TO_CSMS \
-                and frame.message_type is not MessageType.CALL:
-            record = FrameRecord(session.charger_id, direction, raw, ts_us=received_us,
-                                 connection_id=session.connection_id,
-                                 message_type=int(frame.message_type),
-                                 unique_id=frame.unique_id, error_code=frame.error_code)
-            if frame.unique_id in session.injected:
-                self._record_injected_answer(session, frame, record)
-                return False
-            if frame.unique_id in session.abandoned \
-                    and not session.observed.is_open(Direction.TO_CHARGER, frame.unique_id):
-                # an injected call's late answer: ours, never forwarded
-                self._record_late(record, session.abandoned.pop(frame.unique_id))
-                return False
-        session.observed.record(raw, direction, received_us, frame)
-        return True
-
-    def _record_late(self, record: FrameRecord, late: _Pending) -> None:
-        record.action = late.action
-        record.pair_id = late.row_id
-        record.latency_ms = (record.ts_us - late.sent_us) / 1000
-        record.state = CallState.LATE.value
-        record.problem = (f"Late answer to {late.action}: arrived {record.latency_ms / 1000:.1f} s "
-                          "after it was sent, after the studio stopped waiting")
-        self.store.record_frame(record)  # the call stays recorded as timed out
-
-    def _record_injected_answer(self, session: _Session, frame: Frame, record: FrameRecord) -> None:
-        pending, future = session.injected.pop(frame.unique_id)
-        is_error = frame.message_type is MessageType.CALLERROR
-        state = CallState.ERROR if is_error else CallState.ANSWERED
-        self._pair(record, pending, state)
-        violations: list[schemas.Violation] = []
-        if not is_error and session.version is not None \
-                and pending.action in schemas.known_actions(session.version):
-            violations = schemas.validate(session.version, pending.action, "response", frame.payload)
-            record.valid = not violations
-            record.violations = [v.as_dict() for v in violations]
-            if violations:
-                record.problem = describe_violations(pending.action, violations)
-        row_id = self.store.record_response(record, state.value)
-        if not future.done():
-            future.set_result((frame, violations, record.latency_ms, row_id))
-
-    @staticmethod
-    def _pair(record: FrameRecord, pending: _Pending, state: CallState) -> None:
-        record.action = pending.action
-        record.pair_id = pending.row_id
-        record.latency_ms = (record.ts_us - pending.sent_us) / 1000
-        record.state = state.value
 
     # ------------------------------------------------------------ injection
     async def inject(self, charger_id: str, action: str, payload: Any,
@@ -499,42 +410,9 @@ class LoggingProxy:
         charger is not connected through the proxy.
         """
         session = self.sessions[charger_id]
-        unique_id = new_inject_id()
-        text = call_text(unique_id, action, payload)
-        record = FrameRecord(charger_id, Direction.TO_CHARGER, text,
-                             connection_id=session.connection_id,
-                             message_type=int(MessageType.CALL), unique_id=unique_id,
-                             action=action, state=CallState.PENDING.value)
-        row_id = self.store.record_frame(record)
-        pending = _Pending(row_id, action, record.ts_us)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        session.injected[unique_id] = (pending, future)
-        try:
-            await session.charger.send(text)
-            frame, violations, latency_ms, reply_id = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            self._abandon(session, unique_id, pending)
-            raise CallTimeout(f"{charger_id} did not answer {action} within {timeout:g} s") from None
-        except ConnectionClosed:
-            session.injected.pop(unique_id, None)
-            self.store.set_call_state(row_id, CallState.LOST.value)
-            raise RpcConnectionClosed(f"{charger_id} disconnected") from None
-        except RpcConnectionClosed:
-            self.store.set_call_state(row_id, CallState.LOST.value)
-            raise
-        if frame.message_type is MessageType.CALLERROR:
-            raise CallError(frame.error_code or "GenericError", frame.error_description or "",
-                            frame.payload if isinstance(frame.payload, dict) else {})
-        return Reply(frame.payload, violations, latency_ms, reply_id)
-
-    def _abandon(self, session: _Session, unique_id: str, pending: _Pending) -> None:
-        """OCPP-J 1.6 §4.1.1: after a timeout the call is given up; remember it to
-        recognise (and keep from the upstream) an answer that comes later."""
-        session.injected.pop(unique_id, None)
-        session.abandoned[unique_id] = pending
-        while len(session.abandoned) > _ABANDONED_MEMORY:
-            session.abandoned.popitem(last=False)
-        self.store.set_call_state(pending.row_id, CallState.TIMEOUT.value)
+        assert session.observed is not None
+        return await session.observed.call_detailed(action, payload, session.charger.send,
+                                                    timeout)
 
 
 def without_credentials(url: str) -> str:

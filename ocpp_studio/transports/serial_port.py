@@ -3,36 +3,39 @@
 - SerialConsole reads lines in a background thread (pyserial blocks) and hands
   them to the asyncio loop; it survives the adapter being pulled out and
   reopens the port when it comes back.
-- SerialObserver extracts OCPP-J frames from console lines into a capture,
-  marked "observed" (we did not answer them).
+- SerialObserver extracts OCPP-J frames from console lines and hands them to a
+  passive endpoint (``core.observed``), which records them marked "observed"
+  (we did not answer them).
 - SerialCsms answers as the CSMS when the charger speaks OCPP-J frames over
   the serial line itself, one frame per line.
+
+Ports, line settings and open errors are in ``serial_devices`` (imported here too).
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import serial
-import serial.tools.list_ports
 
-from ..capture.store import CaptureStore
+from ..core.events import Signal
 from ..core.frames import FrameError, MessageType, parse_frame
-from ..core.records import Direction, FrameRecord, iso_from_us, now_us
+from ..core.observed import ObservedCards, ObservedEndpoint, version_from_boot
+from ..core.records import Direction, FrameRecord, FrameRecorder, iso_from_us, now_us
+from ..core.sessions import Handshake, Session, SessionHost
 from ..core.versions import OcppVersion
-from ..station.central import CentralSystem, ChargerSession, Handshake
 from .console_patterns import LinePattern
-from ..station.observed import SERIAL, ObservedStations
-from .observed import ObservedExchange, version_from_boot
+from .serial_devices import (  # noqa: F401 - the port names are imported from here too
+    LineSettings, PortInfo, SerialOpenError, SerialSettings, list_ports, missing_message,
+    open_problem, waiting_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,112 +43,8 @@ UNPLUGGED = "The serial adapter was unplugged — waiting for it to come back"
 RECONNECTED = "Reconnected"
 #: Console lines kept in memory (about 100 MB at most for long lines); older ones are dropped.
 MAX_LINES = 200_000
-
-
-def waiting_message(device: str) -> str:
-    return f"Waiting for {device} — is the adapter plugged in?"
-
-
-def missing_message(device: str, ports: list["PortInfo"]) -> str:
-    """A device that never appeared: most often a mistyped name. Say which ports exist."""
-    if ports:
-        found = "; ".join(p.label for p in ports)
-        return (f"No serial device {device} exists on this computer (still waiting for it). "
-                f"Ports here: {found}")
-    return (f"No serial device {device} exists on this computer (still waiting for it), and "
-            "no serial ports were found: is the adapter plugged in and its driver installed?")
-
-
-# ------------------------------------------------------------------ ports
-@dataclass(frozen=True)
-class PortInfo:
-    device: str
-    description: str
-    vid_pid: str  # "0403:6001", "" when not a USB device
-    serial_number: str = ""  # the USB adapter's serial number, when it has one
-    manufacturer: str = ""
-
-    @property
-    def label(self) -> str:
-        """"/dev/ttyUSB0 — FT232R USB UART (0403:6001)", for a port chooser."""
-        text = self.device
-        if self.description and self.description not in ("n/a", self.device):
-            text += f" — {self.description}"
-        return text + (f" ({self.vid_pid})" if self.vid_pid else "")
-
-
-def list_ports() -> list[PortInfo]:
-    """The serial ports of this computer, sorted by device name."""
-    ports = []
-    for port in serial.tools.list_ports.comports():
-        vid_pid = f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None and port.pid is not None else ""
-        ports.append(PortInfo(port.device, port.description or "", vid_pid,
-                              port.serial_number or "", port.manufacturer or ""))
-    return sorted(ports, key=lambda p: p.device)
-
-
-class SerialOpenError(OSError):
-    """The port exists but cannot be opened, or the device name is not usable;
-    the message says why in plain words."""
-
-
-def _errno_of(exc: BaseException) -> int | None:
-    code = getattr(exc, "errno", None)
-    if isinstance(code, int):
-        return code
-    cause = exc.__cause__ or exc.__context__
-    return _errno_of(cause) if cause is not None and cause is not exc else None
-
-
-def open_problem(device: str, exc: BaseException) -> SerialOpenError | None:
-    """None when the device is simply not there (yet); else a SerialOpenError saying
-    why it cannot be opened. pyserial gives an errno on Linux and macOS and only
-    a message (with the Windows error's name) on Windows."""
-    code, text = _errno_of(exc), str(exc)
-    if isinstance(exc, ValueError):
-        return SerialOpenError(f"{device!r} cannot be used: {exc}. Give a port such as "
-                               "/dev/ttyUSB0 or COM3, or a pyserial URL such as loop://")
-    if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "FileNotFoundError" in text \
-            or "No such file" in text or "cannot find the file" in text:
-        return None
-    if code == errno.EBUSY or "busy" in text.lower() or "exclusively lock" in text \
-            or (sys.platform == "win32" and ("PermissionError" in text or "Access is denied" in text)):
-        return SerialOpenError(f"{device} is in use by another program (a terminal, the "
-                               "charger maker's tool…): close it and try again")
-    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
-        hint = (" On Linux your user must be in the 'dialout' group (sudo usermod -aG dialout "
-                "$USER, then log out and in again)." if sys.platform.startswith("linux") else "")
-        return SerialOpenError(f"You may not open {device}: permission denied.{hint}")
-    return SerialOpenError(f"Cannot open {device}: {exc}")
-
-
-@dataclass(kw_only=True)
-class LineSettings:
-    """How the bits go down the wire: speed, framing, flow control (the charger's manual
-    gives them; 115200 8N1 without flow control is the usual debug console)."""
-
-    baud: int = 115200
-    bytesize: int = 8
-    parity: str = "N"  # N, E, O, M, S
-    stopbits: float = 1
-    xonxoff: bool = False
-    rtscts: bool = False
-
-    def line_settings(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(LineSettings)}
-
-
-@dataclass
-class SerialSettings(LineSettings):
-    """A port (a device path or a pyserial URL) and its line settings."""
-
-    device: str
-
-    def open(self, timeout: float = 0.1) -> Any:
-        """Open the port (a device path or a pyserial URL such as loop://)."""
-        return serial.serial_for_url(
-            self.device, baudrate=self.baud, bytesize=self.bytesize, parity=self.parity,
-            stopbits=self.stopbits, xonxoff=self.xonxoff, rtscts=self.rtscts, timeout=timeout)
+#: the source name of console chargers' cards (station.observed.SERIAL)
+SERIAL = "serial"
 
 
 @dataclass(frozen=True)
@@ -165,8 +64,12 @@ class ConsoleStatus:
     message: str
 
 
-LineListener = Callable[[ConsoleLine], None]
-StatusListener = Callable[[ConsoleStatus], None]
+@dataclass(frozen=True)
+class ConsoleFrame:
+    """A frame taken from a console line, and its record in the capture."""
+
+    line: ConsoleLine
+    record: FrameRecord
 
 
 # ---------------------------------------------------------------- console
@@ -193,28 +96,15 @@ class SerialConsole:
         self.dropped_lines = 0
         self._ever_opened = False
         self.status: ConsoleStatus | None = None
-        self._listeners: list[LineListener] = []
-        self._status_listeners: list[StatusListener] = []
+        #: each line read, on the loop
+        self.line_received: Signal[ConsoleLine] = Signal("serial console line")
+        #: each change of the port's status (open, waiting, unplugged…), on the loop
+        self.status_changed: Signal[ConsoleStatus] = Signal("serial console status")
         self._port: Any = None
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    # listeners
-    def add_listener(self, listener: LineListener) -> None:
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: LineListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def add_status_listener(self, listener: StatusListener) -> None:
-        self._status_listeners.append(listener)
-
-    def remove_status_listener(self, listener: StatusListener) -> None:
-        if listener in self._status_listeners:
-            self._status_listeners.remove(listener)
 
     @property
     def connected(self) -> bool:
@@ -392,19 +282,11 @@ class SerialConsole:
         if len(self.lines) == self.lines.maxlen:
             self.dropped_lines += 1
         self.lines.append(line)
-        for listener in list(self._listeners):
-            try:
-                listener(line)
-            except Exception:  # noqa: BLE001
-                log.exception("serial console listener failed")
+        self.line_received.emit(line)
 
     def _set_status(self, status: ConsoleStatus) -> None:
         self.status = status
-        for listener in list(self._status_listeners):
-            try:
-                listener(status)
-            except Exception:  # noqa: BLE001
-                log.exception("serial status listener failed")
+        self.status_changed.emit(status)
 
 
 # --------------------------------------------------------------- observer
@@ -426,37 +308,30 @@ class SerialObserver:
     paired with their CALL, with the time between, and schema-checked once the OCPP
     version is known (given, or read from the charger's BootNotification)."""
 
-    def __init__(self, console: SerialConsole, store: CaptureStore,
+    def __init__(self, console: SerialConsole, store: FrameRecorder,
                  pattern: LinePattern | None = None, charger: str | None = None,
                  version: OcppVersion | None = None,
-                 stations: ObservedStations | None = None) -> None:
+                 stations: ObservedCards | None = None) -> None:
         self.console = console
         self.store = store
         self.pattern = pattern or LinePattern.bare()
         self.charger = charger or console.settings.device
         self.stations = stations
-        self.exchange = ObservedExchange(store, self.charger, version, live=False,
-                                         stations=stations, source=SERIAL)
+        self.exchange = ObservedEndpoint(store, self.charger, version, live=False,
+                                         cards=stations, source=SERIAL)
         self._call_directions: dict[str, Direction] = {}
         self.frames_recorded = 0
         self._port_open = False
-        #: called with (line, record) for each line a frame was taken from
-        self._frame_listeners: list[Callable[[ConsoleLine, FrameRecord], None]] = []
-
-    def add_frame_listener(self, listener: Callable[[ConsoleLine, FrameRecord], None]) -> None:
-        self._frame_listeners.append(listener)
-
-    def remove_frame_listener(self, listener: Callable[[ConsoleLine, FrameRecord], None]) -> None:
-        if listener in self._frame_listeners:
-            self._frame_listeners.remove(listener)
+        #: each line a frame was taken from, with the frame's record
+        self.frame_recorded: Signal[ConsoleFrame] = Signal("serial console frame")
 
     def attach(self) -> None:
-        self.console.add_listener(self.on_line)
-        self.console.add_status_listener(self._on_status)
+        self.console.line_received.connect(self.on_line)
+        self.console.status_changed.connect(self._on_status)
 
     def detach(self) -> None:
-        self.console.remove_listener(self.on_line)
-        self.console.remove_status_listener(self._on_status)
+        self.console.line_received.disconnect(self.on_line)
+        self.console.status_changed.disconnect(self._on_status)
 
     def _on_status(self, status: ConsoleStatus) -> None:
         """The charger's card says whether its console is being read.
@@ -466,7 +341,7 @@ class SerialObserver:
         if status.kind not in ("open", "reconnected", "unplugged", "closed"):
             return
         self._port_open = status.kind in ("open", "reconnected")
-        if self.stations is not None and self.charger in self.stations.stations:
+        if self.stations is not None and self.stations.is_connected(self.charger) is not None:
             self.stations.set_connected(self.charger, SERIAL, self._port_open,
                                         self.exchange.version)
 
@@ -487,7 +362,7 @@ class SerialObserver:
         if found is None:
             return  # stays in the console only
         try:
-            frame: Any = parse_frame(found.raw)
+            frame: Any = parse_frame(found.raw, self.exchange.version)
         except FrameError:
             frame = None  # recorded with the reason as its problem
         direction = found.direction
@@ -501,14 +376,12 @@ class SerialObserver:
         record = self.exchange.record(found.raw, direction or Direction.TO_CSMS, line.ts_us,
                                       frame)
         self.frames_recorded += 1
-        if self.stations is not None:
-            known = self.stations.stations.get(self.charger)
-            if known is None or known.connected != self._port_open:
-                # the first frame: now there is a charger to show, being read
-                self.stations.set_connected(self.charger, SERIAL, self._port_open,
-                                            self.exchange.version)
-        for listener in list(self._frame_listeners):
-            listener(line, record)
+        if self.stations is not None \
+                and self.stations.is_connected(self.charger) != self._port_open:
+            # the first frame: now there is a charger to show, being read
+            self.stations.set_connected(self.charger, SERIAL, self._port_open,
+                                        self.exchange.version)
+        self.frame_recorded.emit(ConsoleFrame(line, record))
 
     def _guess(self, frame: Any) -> Direction | None:
         if frame.message_type is MessageType.CALL:
@@ -523,30 +396,30 @@ class SerialObserver:
 class SerialCsms:
     """The charger speaks OCPP-J over the serial line, one frame per line; we answer."""
 
-    def __init__(self, console: SerialConsole, central: CentralSystem,
+    def __init__(self, console: SerialConsole, central: SessionHost,
                  version: OcppVersion = OcppVersion.V16, charger_id: str | None = None) -> None:
         self.console = console
         self.central = central
         self.version = version
         self.charger_id = charger_id or console.settings.device
-        self.session: ChargerSession | None = None
+        self.session: Session | None = None
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._worker: asyncio.Task | None = None
 
     async def start(self) -> None:
-        self.console.add_listener(self._on_line)
-        self.console.add_status_listener(self._on_status)
+        self.console.line_received.connect(self._on_line)
+        self.console.status_changed.connect(self._on_status)
         try:
             await self.console.start()  # "open" opens the session (_on_status)
         except BaseException:
-            self.console.remove_listener(self._on_line)
-            self.console.remove_status_listener(self._on_status)
+            self.console.line_received.disconnect(self._on_line)
+            self.console.status_changed.disconnect(self._on_status)
             raise
         self._worker = asyncio.create_task(self._feed())
 
     async def stop(self) -> None:
-        self.console.remove_listener(self._on_line)
-        self.console.remove_status_listener(self._on_status)
+        self.console.line_received.disconnect(self._on_line)
+        self.console.status_changed.disconnect(self._on_status)
         if self._worker is not None:
             await self._queue.put(None)
             await self._worker

@@ -24,9 +24,9 @@ from websockets.exceptions import (
 )
 from websockets.http11 import Request, Response
 
+from ..core.sessions import Handshake, SessionHost
 from ..core.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 from ..settings import CsmsSettings
-from ..station.central import CentralSystem, Handshake
 from .addresses import charger_urls
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,13 @@ def basic_auth_credentials(request: Request) -> tuple[str, str] | None:
 
 
 class CsmsServer:
-    """Accepts chargers and hands their frames to the CentralSystem."""
+    """Accepts chargers and hands their frames to the central system (a SessionHost:
+    station.central.CentralSystem, wired by the service)."""
 
-    def __init__(self, central: CentralSystem, settings: CsmsSettings | None = None,
+    def __init__(self, central: SessionHost, settings: CsmsSettings | None = None,
                  write_timeout: float = WRITE_TIMEOUT) -> None:
         self.central = central
-        self.settings = settings or central.settings
+        self.settings: CsmsSettings = settings or central.settings
         self.write_timeout = write_timeout
         self._server: Server | None = None
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QTabWidget, QVBoxLa
 from ..capture.store import CaptureStore
 from ..station.central import CentralSystem
 from ..station.model import Station
+from ..station.observed import ObservedChange
 from .charging_hours.offpeak_panel import OffPeakPanel
 from .common.operations import AsyncOp, show_failure
 from .common.preferences import ViewPreferences
@@ -169,7 +170,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.observed = studio.observed if studio is not None else None
         self._sources: dict[str, str] = {}
         if self.observed is not None:
-            self.observed.add_listener(self._on_observed_station)
+            self.observed.station_changed.connect(self._on_observed_change)
             for charger_id, station in self.observed.stations.items():
                 self._on_observed_station(station, self.observed.sources.get(charger_id, ""))
         self.power_panel.set_charger(self.chargers.selected_charger())
@@ -202,6 +203,9 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
     # ------------------------------------------------------------ observing
     def _on_station(self, station: Station) -> None:
         self._dirty[station.charger_id] = station
+
+    def _on_observed_change(self, change: ObservedChange) -> None:
+        self._on_observed_station(change.station, change.source)
 
     def _on_observed_station(self, station: Station, source: str) -> None:
         self._sources[station.charger_id] = source
@@ -415,7 +419,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.live_store.call_state_changed.disconnect(self.feed.on_record)
         self.central.station_changed.disconnect(self._on_station)
         if self.observed is not None:
-            self.observed.remove_listener(self._on_observed_station)
+            self.observed.station_changed.disconnect(self._on_observed_change)
         self.feed.stop()
         self._station_timer.stop()
         self.power_panel.detach()
