@@ -15,70 +15,29 @@ Two ways to use it:
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...smartcharging.offpeak import PEAKS, WeeklyHours
+from ..common import theme
+from .timeline_model import (
+    ALLOWED, BLOCKED, DAY_NAMES, PARTIAL, SLOT_MIN, SLOTS, Segment, clock, limit_colour,
+    limit_text, peak_slots, split_intervals, uk_zone,
+)
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SLOTS = 48
-SLOT_MIN = 30
+#: the widget's public names, wherever the part that defines them lives
+__all__ = ["ALLOWED", "BLOCKED", "DAY_NAMES", "PARTIAL", "SLOTS", "SLOT_MIN", "WeekTimeline",
+           "WeeklyHours", "clock", "limit_colour", "limit_text", "peak_slots"]
 
-ALLOWED = QColor("#4caf50")
-BLOCKED = QColor("#cfd4d9")
-PARTIAL = QColor("#f0a000")
-UNKNOWN = QColor("#ffffff")
-GRID = QColor("#ffffff")
-HOUR_LINE = QColor("#8a8f94")
-PEAK_OUTLINE = QColor(198, 40, 40, 130)
-DIFF_OUTLINE = QColor("#d50000")
-TEXT = QColor("#333333")
-MUTED = QColor("#6b6f73")
-
-
-def peak_slots() -> set[int]:
-    slots: set[int] = set()
-    for h1, m1, h2, m2 in PEAKS:
-        slots.update(range((h1 * 60 + m1) // SLOT_MIN, (h2 * 60 + m2) // SLOT_MIN))
-    return slots
-
-
-def clock(minutes: float) -> str:
-    minutes = int(round(minutes))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def limit_text(limit_w: float | None) -> str:
-    if limit_w is None:
-        return "no limit (full power)"
-    if limit_w <= 0:
-        return "no charging (0 W)"
-    if limit_w >= 1000:
-        return f"limited to {limit_w / 1000:.1f} kW"
-    return f"limited to {limit_w:.0f} W"
-
-
-def limit_colour(limit_w: float | None, full_w: float | None = None) -> QColor:
-    if limit_w is None or (full_w is not None and limit_w >= full_w > 0):
-        return ALLOWED
-    if limit_w <= 0:
-        return BLOCKED
-    return PARTIAL
-
-
-@dataclass
-class _Segment:
-    row: int
-    track: int
-    start_min: float  # minutes since that row's midnight
-    end_min: float
-    limit_w: float | None
-    start: datetime | None
+HOUR_LINE = theme.TIMELINE_HOUR_LINE
+PEAK_OUTLINE = theme.PEAK_OUTLINE
+DIFF_OUTLINE = theme.DIFFERENCE_OUTLINE
+TEXT = theme.TIMELINE_TEXT
+MUTED = theme.TIMELINE_MUTED
 
 
 class WeekTimeline(QWidget):
@@ -109,10 +68,10 @@ class WeekTimeline(QWidget):
         #: limits at or above this are drawn as full power (the charger's own maximum)
         self.full_power_w: float | None = None
         #: the charger's local time (UK regulations: peaks are UK wall-clock time)
-        self.tz: Any = _uk_zone()
+        self.tz: Any = uk_zone()
         self.row_labels: list[str] = list(DAY_NAMES)
-        self._segments: list[_Segment] = []
-        self._diff_segments: list[_Segment] = []
+        self._segments: list[Segment] = []
+        self._diff_segments: list[Segment] = []
         # a stroke in progress
         self._anchor: tuple[int, int] | None = None
         self._stroke_value = True
@@ -168,48 +127,10 @@ class WeekTimeline(QWidget):
         self.updateGeometry()
         self.update()
 
-    def _split(self, intervals: Sequence[Any], track: int) -> list[_Segment]:
+    def _split(self, intervals: Sequence[Any], track: int) -> list[Segment]:
         """Cut intervals at each row's midnight (local time, so clock changes are honoured)."""
-        out: list[_Segment] = []
-        if self.origin is not None:
-            base = self.origin.astimezone(self.tz) if self.origin.tzinfo else self.origin
-            first_day = base.replace(hour=0, minute=0, second=0, microsecond=0)
-            if self.absolute:
-                base = datetime.fromtimestamp(0, tz=timezone.utc)
-        else:
-            base = first_day = None
-        for interval in intervals:
-            start_s, end_s = float(interval.start_s), float(interval.end_s)
-            if end_s <= start_s:
-                continue
-            if base is None:
-                # seconds since Monday 00:00, no calendar attached
-                t = start_s
-                while t < end_s:
-                    row = int(t // 86400)
-                    day_end = (row + 1) * 86400
-                    stop = min(end_s, day_end)
-                    if 0 <= row < len(self.row_labels):
-                        out.append(_Segment(row, track, (t - row * 86400) / 60,
-                                            (stop - row * 86400) / 60, interval.limit_w, None))
-                    t = stop
-                continue
-            start = _local(base + timedelta(seconds=start_s), self.tz)
-            end = _local(base + timedelta(seconds=end_s), self.tz)
-            while start < end:
-                midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-                next_midnight = _local(midnight.replace(tzinfo=None) + timedelta(days=1),
-                                       self.tz, like=start)
-                stop = min(end, next_midnight)
-                row = (midnight.date() - first_day.date()).days
-                if 0 <= row < len(self.row_labels):
-                    start_min = (start.hour * 60 + start.minute + start.second / 60)
-                    stop_min = 1440.0 if stop == next_midnight else \
-                        (stop.hour * 60 + stop.minute + stop.second / 60)
-                    out.append(_Segment(row, track, start_min, stop_min, interval.limit_w,
-                                        start))
-                start = stop
-        return out
+        return split_intervals(intervals, track, origin=self.origin, tz=self.tz,
+                               absolute=self.absolute, rows=len(self.row_labels))
 
     # -------------------------------------------------------------- geometry
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -283,7 +204,7 @@ class WeekTimeline(QWidget):
         p.setPen(QPen(HOUR_LINE, 1))
         for hour in range(0, 25):
             x = round(self._x(hour * 60))
-            p.setPen(QPen(HOUR_LINE if hour % 6 == 0 else QColor(255, 255, 255, 200), 1))
+            p.setPen(QPen(HOUR_LINE if hour % 6 == 0 else theme.TIMELINE_MINOR_LINE, 1))
             p.drawLine(x, self.TOP, x, self.TOP + self._grid_height())
         p.setPen(QPen(HOUR_LINE, 1))
         p.drawRect(QRectF(self.LEFT, self.TOP, grid_w, self._grid_height()))
@@ -316,14 +237,14 @@ class WeekTimeline(QWidget):
         for row in range(len(self.row_labels)):
             y = self.TOP + row * row_h
             p.fillRect(QRectF(self.LEFT, y + 1, self._x(1440) - self.LEFT, row_h - 2),
-                       QColor("#f4f5f6"))
+                       theme.TIMELINE_EMPTY)
         for seg in self._segments:
             y = self.TOP + seg.row * row_h + 2 + seg.track * band
             x0, x1 = self._x(seg.start_min), self._x(seg.end_min)
             p.fillRect(QRectF(x0, y + 1, max(1.0, x1 - x0), band - 2),
                        limit_colour(seg.limit_w, self.full_power_w))
         if n > 1:  # small track names inside the first column would clutter; draw a divider
-            p.setPen(QPen(QColor("#ffffff"), 1))
+            p.setPen(QPen(theme.TIMELINE_TRACK_DIVIDER, 1))
             for row in range(len(self.row_labels)):
                 for track in range(1, n):
                     y = self.TOP + row * row_h + 2 + track * band
@@ -342,7 +263,7 @@ class WeekTimeline(QWidget):
             p.setFont(normal)
         pen = QPen(DIFF_OUTLINE, 2)
         p.setPen(pen)
-        p.setBrush(QColor(213, 0, 0, 40))
+        p.setBrush(theme.DIFFERENCE_FILL)
         for seg in self._diff_segments:
             y = self.TOP + seg.row * row_h
             x0, x1 = self._x(seg.start_min), self._x(seg.end_min)
@@ -372,7 +293,7 @@ class WeekTimeline(QWidget):
                 p.drawRect(box)
             elif colour == "diff":
                 p.setPen(QPen(DIFF_OUTLINE, 2))
-                p.setBrush(QColor(213, 0, 0, 40))
+                p.setBrush(theme.DIFFERENCE_FILL)
                 p.drawRect(box)
             elif colour is not None:
                 p.fillRect(box, colour)
@@ -488,23 +409,5 @@ class WeekTimeline(QWidget):
             mark = "▶ " if index == track and n > 1 else ""
             lines.append(f"{mark}{name}: {text}")
         if any(s.row == day and s.start_min <= minute < s.end_min for s in self._diff_segments):
-            lines.append("<span style='color:#d50000'><b>Different</b></span>")
+            lines.append(f"<span style='color:{DIFF_OUTLINE.name()}'><b>Different</b></span>")
         return "<br>".join(lines)
-
-
-def _local(moment: datetime, tz: Any, like: datetime | None = None) -> datetime:
-    """A wall-clock time in ``tz`` (aware in, aware out; naive stays naive unless ``like``
-    is aware, then naive means wall time in ``tz``)."""
-    if moment.tzinfo is None:
-        if like is None or like.tzinfo is None:
-            return moment
-        return moment.replace(tzinfo=tz)
-    return moment.astimezone(tz)
-
-
-def _uk_zone() -> Any:
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo("Europe/London")
-    except Exception:  # noqa: BLE001 - no tz database: use the computer's own zone
-        return datetime.now().astimezone().tzinfo
