@@ -10,16 +10,13 @@ import re
 
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
+from . import theme
+
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(?P<key>\s*:)?'
                     r'|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
                     r'|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)')
 
-COLOURS = {
-    "key": "#1a4f8b",  # dark blue, bold
-    "string": "#2e7031",  # green
-    "number": "#a3460e",  # burnt orange
-    "literal": "#7b2d91",  # purple
-}
+COLOURS = theme.JSON_COLOURS  # keys are also bold
 
 
 def _format(colour: str, bold: bool = False) -> QTextCharFormat:

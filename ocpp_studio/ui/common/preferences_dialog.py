@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...settings import AppSettings, default_capture_path, user_config_dir
+from . import theme
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class PreferencesDialog(QDialog):
         self.buttons.accepted.connect(self._accept_if_valid)
         self.buttons.rejected.connect(self.reject)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setStyleSheet(theme.FORM_PROBLEM_STYLE)
         self.problem.hide()
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
@@ -283,7 +284,7 @@ def save_preferences(before: PreferenceValues, after: PreferenceValues,
 def _note(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #555;")
+    label.setStyleSheet(theme.MUTED_LABEL_STYLE)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 

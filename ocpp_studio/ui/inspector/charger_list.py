@@ -129,13 +129,15 @@ class ChargerCard(QWidget):
                 _badge(f"{connector_name(label)}: {status}", theme.status_colours(status))
                 for label, status in connectors))
         else:
-            self.connectors.setText('<span style="color:#777;">No connector status yet</span>')
+            self.connectors.setText(f'<span style="color:{theme.SECONDARY_TEXT};">'
+                                    'No connector status yet</span>')
         last = local_time(station.last_message_us, with_date=False)
         seen = f"Last message {last[:8]}" if last else "No message yet"
         if source:
             # watched, not answered: the user must not expect this laptop to command it
             seen += f" · seen {SOURCE_WORDS.get(source, source)}"
-        self.last_message.setText(f'<span style="color:#555;">{html.escape(seen)}</span>')
+        self.last_message.setText(
+            f'<span style="color:{theme.MUTED_TEXT};">{html.escape(seen)}</span>')
         self.setToolTip(_tooltip(station))
 
     def plain_text(self) -> str:
@@ -156,7 +158,7 @@ def _offer_line(refusal: dict) -> str:
     if offer is None:
         return ""
     return (f"<br>Or in OCPP Studio: <b>{html.escape(offer[0])}</b> "
-            '<span style="color:#555;">(right-click)</span>')
+            f'<span style="color:{theme.MUTED_TEXT};">(right-click)</span>')
 
 
 def _tooltip(station: Station) -> str:
@@ -190,17 +192,14 @@ class ChargerList(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint.setStyleSheet("QLabel { color: #333; background: #eef4fb; border: 1px solid #b9cde4;"
-                                " border-radius: 4px; padding: 10px; }")
+        self.hint.setStyleSheet(theme.CHARGER_HINT_STYLE)
         layout.addWidget(self.hint)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSpacing(1)
         # a light selection: the cards' grey and coloured text must stay readable on it
-        self.list.setStyleSheet(
-            "QListWidget::item:selected { background: #d5e6f8; color: #111;"
-            " border-left: 3px solid #1565c0; }")
+        self.list.setStyleSheet(theme.CHARGER_SELECTION_STYLE)
         layout.addWidget(self.list, 1)
         self._all = QListWidgetItem("All chargers")
         self._all.setData(ChargerRole, None)

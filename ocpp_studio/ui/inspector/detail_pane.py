@@ -43,8 +43,8 @@ class _FramePanel(QWidget):
         layout.setSpacing(2)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setStyleSheet("QLabel { padding: 3px 6px; background: #eef1f5; "
-                                 "border-radius: 3px; }")
+        self.title.setStyleSheet(theme.DETAIL_HEADING_STYLE.format(
+            background=theme.DETAIL_HEADING_BACKGROUND))
         self.text = _text_view(placeholder)
         self.highlighter = JsonHighlighter(self.text.document())
         box = QFrame()
@@ -58,11 +58,11 @@ class _FramePanel(QWidget):
     def show_frame(self, record: FrameRecord | None, heading: str, selected: bool,
                    utc: bool, missing: str = "") -> None:
         if record is None:
-            self.title.setText(f"<b>{heading}</b> &nbsp;<span style='color:#777;'>"
+            self.title.setText(f"<b>{heading}</b> &nbsp;<span style='color:{theme.SECONDARY_TEXT};'>"
                                f"{html.escape(missing)}</span>")
             self.text.setPlainText("")
-            self.title.setStyleSheet("QLabel { padding: 3px 6px; background: #eef1f5; "
-                                     "border-radius: 3px; }")
+            self.title.setStyleSheet(theme.DETAIL_HEADING_STYLE.format(
+                background=theme.DETAIL_HEADING_BACKGROUND))
             return
         parts = [f"<b>{heading}</b>", frame_type_text(record),
                  DIRECTION_TEXT[record.direction], format_time(record.ts_us, utc=utc)]
@@ -74,9 +74,9 @@ class _FramePanel(QWidget):
             parts.append(f"<span style='color:{colour};'><b>{html.escape(state_text(record))}"
                          f"</b></span>")
         self.title.setText(" · ".join(parts))
-        background = "#dbe8f7" if selected else "#eef1f5"
-        self.title.setStyleSheet(f"QLabel {{ padding: 3px 6px; background: {background}; "
-                                 f"border-radius: 3px; }}")
+        background = (theme.DETAIL_HEADING_SELECTED_BACKGROUND if selected
+                      else theme.DETAIL_HEADING_BACKGROUND)
+        self.title.setStyleSheet(theme.DETAIL_HEADING_STYLE.format(background=background))
         self.text.setPlainText(pretty_json(record.raw))
 
 
@@ -158,7 +158,7 @@ class FrameDetail(QWidget):
         self.empty = QLabel("Select a message above to see it here, with its request or "
                             "answer next to it.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setStyleSheet("QLabel { color: #777; }")
+        self.empty.setStyleSheet(theme.EMPTY_DETAIL_STYLE)
 
         layout.addLayout(top)
         layout.addWidget(self.problem)

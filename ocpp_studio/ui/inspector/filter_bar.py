@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from ...core.records import Direction
 from ...capture.query import FrameFilter
+from ..common import theme
 
 TEXT_DEBOUNCE_MS = 250
 
@@ -195,7 +196,7 @@ class FilterBar(QWidget):
         row2.addWidget(QLabel("to"))
         row2.addWidget(self.until)
         self.zone_label = QLabel()
-        self.zone_label.setStyleSheet("QLabel { color: #666; }")
+        self.zone_label.setStyleSheet(f"QLabel {{ color: {theme.QUIET_TEXT}; }}")
         row2.addWidget(self.zone_label)
         row2.addStretch(1)
         row2.addWidget(self.clear_button)

@@ -83,7 +83,7 @@ def _dot_icon(colour: str, mark: str) -> QIcon:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(colour))
     painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.setPen(QColor("#ffffff"))
+    painter.setPen(QColor(theme.BADGE_MARK_TEXT))
     font = painter.font()
     font.setBold(True)
     font.setPixelSize(10)

@@ -24,7 +24,7 @@ KIND_WORDS = {"connected": "Connected", "disconnected": "Disconnected", "refused
 
 
 def _kind_icon(kind: str) -> QIcon:
-    colour = theme.TIMELINE_COLOURS.get(kind, "#757575")
+    colour = theme.TIMELINE_COLOURS.get(kind, theme.TIMELINE_OTHER)
     pixmap = QPixmap(12, 12)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -88,8 +88,7 @@ class TimelineDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setStyleSheet("QLabel { padding: 8px; background: #eef4fb; "
-                                   "border: 1px solid #b9cde4; border-radius: 4px; }")
+        self.summary.setStyleSheet(theme.TIMELINE_SUMMARY_STYLE)
 
         self.entries = QTreeWidget()
         self.entries.setColumnCount(3)
