@@ -13,9 +13,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ocpp.v16.enums import GetCompositeScheduleStatus
 
 from .samples import parse_timestamp_us
+
+if TYPE_CHECKING:
+    from ..station.central import CentralSystem
+
+
+#: 1.6 GetCompositeScheduleStatus / 2.x GenericStatusEnumType: the same word
+ACCEPTED = GetCompositeScheduleStatus.accepted.value
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,7 @@ def limit_from_composite_schedule(payload: dict, received_s: float, voltage_v: f
     The last step (limit None) marks the end of the schedule's duration. A refused or
     empty answer gives [].
     """
-    if not isinstance(payload, dict) or payload.get("status", "Accepted") != "Accepted":
+    if not isinstance(payload, dict) or payload.get("status", ACCEPTED) != ACCEPTED:
         return []
     schedule = payload.get("chargingSchedule")  # 1.6
     if not isinstance(schedule, dict):
@@ -78,26 +87,22 @@ def limit_from_composite_schedule(payload: dict, received_s: float, voltage_v: f
     return steps
 
 
-async def read_limit(central: Any, charger_id: str, connector: str, duration_s: int = 86_400,
+async def read_limit(central: CentralSystem, charger_id: str, connector: str, duration_s: int = 86_400,
                      voltage_v: float = 230.0, phases: int = 3) -> list[LimitStep]:
     """Ask a connected charger for its composite schedule (in W where it accepts that,
     else in A) and return it as limit steps. Raises ConnectionClosed / CallTimeout /
     CallError from the RPC layer."""
     from ..core.rpc import CallError
-    from ..core.versions import OcppVersion
-    session = central.session(charger_id)
-    v16 = session.endpoint.version is OcppVersion.V16
-    target = "connectorId" if v16 else "evseId"
+    central.session(charger_id)  # raises ConnectionClosed when the charger is not connected
+    adapter = central.adapter(charger_id)  # connectorId (1.6) or evseId (2.x)
     answer: Any = None
     for unit in ("W", "A"):
-        payload = {target: int(connector), "duration": int(duration_s),
-                   "chargingRateUnit": unit}
         try:
-            answer = await central.call(charger_id, "GetCompositeSchedule", payload)
+            answer = await adapter.composite_schedule(int(connector), int(duration_s), unit)
         except CallError:
             if unit == "A":
                 raise
             continue
-        if isinstance(answer, dict) and answer.get("status") == "Accepted":
+        if isinstance(answer, dict) and answer.get("status") == ACCEPTED:
             break
     return limit_from_composite_schedule(answer or {}, time.time(), voltage_v, phases)

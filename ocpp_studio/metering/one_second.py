@@ -1,4 +1,5 @@
-"""Switch a charger to 1-second power reporting and back.
+"""Switch a charger to 1-second power reporting and back, through the charger's adapter
+(``OcppAdapter.interval_setting`` / ``measurands_setting``).
 
 1.6: MeterValueSampleInterval (§9.1.19, seconds, 0 = none) and MeterValuesSampledData
 (§9.1.17, comma-separated measurands, §7.31) via GetConfiguration / ChangeConfiguration
@@ -17,20 +18,19 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ocpp.v16.enums import ConfigurationStatus
 
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
-from ..core.versions import OcppVersion
+from ..station.adapters import WRITE_TAKEN, MessageLimits, OcppAdapter
+
+if TYPE_CHECKING:
+    from ..station.central import CentralSystem
 
 log = logging.getLogger(__name__)
 
 POWER = "Power.Active.Import"
-INTERVAL_16 = "MeterValueSampleInterval"
-MEASURANDS_16 = "MeterValuesSampledData"
-CTRLR = "SampledDataCtrlr"
-INTERVAL_201 = f"{CTRLR}.TxUpdatedInterval"
-MEASURANDS_201 = f"{CTRLR}.TxUpdatedMeasurands"
-_OK = ("Accepted", "RebootRequired")
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _with_power(current: str | None) -> str:
 class OneSecondMode:
     """Turn 1-second power reporting on and off, remembering what to restore."""
 
-    def __init__(self, central: Any, memory_path: Path | None = None,
+    def __init__(self, central: CentralSystem, memory_path: Path | None = None,
                  timeout: float | None = None) -> None:
         self.central = central
         self.memory_path = Path(memory_path) if memory_path else default_memory_path()
@@ -145,67 +145,52 @@ class OneSecondMode:
         self._save(data)
 
     # ----------------------------------------------------------- calls
-    async def _call(self, charger_id: str, action: str, payload: dict[str, Any]) -> Any:
-        try:
-            return await self.central.call(charger_id, action, payload, self.timeout)
-        except ConnectionClosed as exc:
-            raise _Failed(f"{exc}. Connect the charger to the studio (its backend URL must point "
-                          "at this laptop) and try again.") from exc
-        except CallTimeout as exc:
-            raise _Failed(f"The charger did not answer {action} in time ({exc}). It may be busy "
-                          "or its connection poor; wait a moment and try again.") from exc
-        except CallError as exc:
-            raise _Failed(f"The charger answered {action} with an error ({exc.code}"
-                          f"{': ' + exc.description if exc.description else ''}). It may not "
-                          "support this message; check its firmware.") from exc
+    @staticmethod
+    def _failed(action: str, exc: Exception) -> Exception:
+        """The plain-words _Failed for a call without a usable answer (others unchanged)."""
+        if isinstance(exc, ConnectionClosed):
+            return _Failed(f"{exc}. Connect the charger to the studio (its backend URL must "
+                           "point at this laptop) and try again.")
+        if isinstance(exc, CallTimeout):
+            return _Failed(f"The charger did not answer {action} in time ({exc}). It may be "
+                           "busy or its connection poor; wait a moment and try again.")
+        if isinstance(exc, CallError):
+            return _Failed(f"The charger answered {action} with an error ({exc.code}"
+                           f"{': ' + exc.description if exc.description else ''}). It may not "
+                           "support this message; check its firmware.")
+        return exc
 
-    def _version(self, charger_id: str) -> OcppVersion:
+    def _adapter(self, charger_id: str) -> OcppAdapter:
         try:
-            return self.central.session(charger_id).endpoint.version
+            self.central.session(charger_id)  # connected now, or say so before anything else
         except ConnectionClosed as exc:
-            raise _Failed(f"{exc}. Connect the charger to the studio (its backend URL must point "
-                          "at this laptop) and try again.") from exc
+            raise self._failed("", exc) from exc
+        return self.central.adapter(charger_id, self.timeout)
 
-    async def _read(self, charger_id: str, version: OcppVersion) -> dict[str, str | None]:
+    async def _read(self, adapter: OcppAdapter) -> dict[str, str | None]:
         """Current values of the two settings (None = the charger does not have it)."""
-        if version is OcppVersion.V16:
-            answer = await self._call(charger_id, "GetConfiguration",
-                                      {"key": [INTERVAL_16, MEASURANDS_16]})
-            found = {k.get("key"): k.get("value") for k in answer.get("configurationKey") or []
-                     if isinstance(k, dict)}
-            return {INTERVAL_16: found.get(INTERVAL_16), MEASURANDS_16: found.get(MEASURANDS_16)}
-        answer = await self._call(charger_id, "GetVariables", {"getVariableData": [
-            {"component": {"name": CTRLR}, "variable": {"name": "TxUpdatedInterval"}},
-            {"component": {"name": CTRLR}, "variable": {"name": "TxUpdatedMeasurands"}}]})
-        values: dict[str, str | None] = {INTERVAL_201: None, MEASURANDS_201: None}
-        for result in answer.get("getVariableResult") or []:
-            name = f"{result.get('component', {}).get('name')}." \
-                   f"{result.get('variable', {}).get('name')}"
-            if name in values and result.get("attributeStatus") == "Accepted":
-                values[name] = str(result.get("attributeValue", ""))
-        return values
+        keys = [adapter.interval_setting, adapter.measurands_setting]
+        try:
+            reads = await adapter.read_settings(keys)
+        except (ConnectionClosed, CallTimeout, CallError) as exc:
+            raise self._failed(adapter.read_settings_request(keys).action, exc) from exc
+        found = {r.name: r.value or "" for r in reads if r.found}
+        return {key: found.get(key) for key in keys}
 
-    async def _write(self, charger_id: str, version: OcppVersion, key: str, value: str) -> str:
-        if version is OcppVersion.V16:
-            answer = await self._call(charger_id, "ChangeConfiguration",
-                                      {"key": key, "value": value})
-            return str(answer.get("status"))
-        component, _, variable = key.partition(".")
-        answer = await self._call(charger_id, "SetVariables", {"setVariableData": [
-            {"attributeValue": value, "component": {"name": component},
-             "variable": {"name": variable}}]})
-        results = answer.get("setVariableResult") or [{}]
-        return str(results[0].get("attributeStatus"))
+    async def _write(self, adapter: OcppAdapter, key: str, value: str) -> str:
+        write = (await adapter.write_settings([(key, value)], MessageLimits(1)))[0]
+        if write.error is not None:
+            raise self._failed(adapter.write_setting_request(key, value).action,
+                               write.error) from write.error
+        return write.status
 
     # ----------------------------------------------------------- public
     async def enable(self, charger_id: str) -> OneSecondResult:
         changes: list[SettingChange] = []
         try:
-            version = self._version(charger_id)
-            interval_key, measurands_key = ((INTERVAL_16, MEASURANDS_16)
-                                            if version is OcppVersion.V16
-                                            else (INTERVAL_201, MEASURANDS_201))
-            current = await self._read(charger_id, version)
+            adapter = self._adapter(charger_id)
+            interval_key, measurands_key = adapter.interval_setting, adapter.measurands_setting
+            current = await self._read(adapter)
             targets = {interval_key: "1", measurands_key: _with_power(current[measurands_key])}
             # Remember first (a crash between change and save must not lose the old values);
             # values remembered by an earlier enable are the real originals: keep them.
@@ -214,7 +199,7 @@ class OneSecondMode:
                 before = current[key]
                 if before is not None and before != target and key not in remembered:
                     remembered[key] = before
-            self._update(charger_id, remembered, self.is_enabled(charger_id), version.label)
+            self._update(charger_id, remembered, self.is_enabled(charger_id), adapter.label)
             notes: list[str] = []
             interval_ok = False
             for key, target in targets.items():
@@ -223,18 +208,18 @@ class OneSecondMode:
                     if key == interval_key:
                         interval_ok = True
                     continue
-                status = await self._write(charger_id, version, key, target)
+                status = await self._write(adapter, key, target)
                 changes.append(SettingChange(key, before, target, status))
-                if status in _OK:
+                if status in WRITE_TAKEN:
                     if key == interval_key:
                         interval_ok = True
-                    if status == "RebootRequired":
+                    if status == ConfigurationStatus.reboot_required:
                         notes.append(f"{key}={target} takes effect after the charger restarts "
                                      "(RebootRequired); reset it to start 1-second reporting.")
                 else:
                     remembered.pop(key, None)  # nothing changed: nothing to restore
                     notes.append(_explain_refusal(key, target, status, charger_id))
-            self._update(charger_id, remembered, interval_ok, version.label)
+            self._update(charger_id, remembered, interval_ok, adapter.label)
         except _Failed as exc:
             return OneSecondResult(False, self.is_enabled(charger_id), changes, str(exc))
         if interval_ok:
@@ -260,11 +245,11 @@ class OneSecondMode:
         changes: list[SettingChange] = []
         failed: list[str] = []
         try:
-            version = self._version(charger_id)
+            adapter = self._adapter(charger_id)
             for key, value in list(remembered.items()):
-                status = await self._write(charger_id, version, key, value)
+                status = await self._write(adapter, key, value)
                 changes.append(SettingChange(key, None, value, status))
-                if status in _OK:
+                if status in WRITE_TAKEN:
                     remembered.pop(key)
                 else:
                     failed.append(f"The charger refused to restore {key}={value} ({status}); "
