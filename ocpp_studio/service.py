@@ -11,20 +11,23 @@ import dataclasses
 import tempfile
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
+from .commissioning.service import CommissioningService
 from .configuration.service import ConfigurationService
 from .core.versions import OcppVersion
 from .metering import MeteringService, OneSecondMode
 from .settings import AppSettings, CsmsSettings
+from .smartcharging.service import SmartChargingService
 from .station.central import CentralSystem
 from .station.observed import ObservedStations
 from .transports.addresses import charger_urls
 from .transports.websocket_server import CsmsServer
 
 if TYPE_CHECKING:
+    from .demo import DemoCharger, DemoChargerConfig
     from .transports.proxy import LoggingProxy
     from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver
     from .transports.serial_prefs import SerialChoice
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def demo_configs() -> list[Any]:
+def demo_configs() -> list[DemoChargerConfig]:
     """The two demo chargers of ``--demo``: a 7.4 kW 1.6 one and an 11 kW 2.0.1 one,
     both charging from the start and reporting power every second."""
     from .demo import DemoChargerConfig
@@ -64,20 +67,18 @@ class Studio:
         self._state_dir: Path | None = None
         self.metering = MeteringService()
         self.metering.attach(self.store)
-        self.one_second = OneSecondMode(self.central, self._beside_capture("one-second-restore.json"))
+        self.one_second = OneSecondMode(self.central, self.beside_capture("one-second-restore.json"))
         #: Read/write charger settings; every read is kept as a snapshot beside the capture.
         self.configuration = ConfigurationService(self.central, self._snapshot_dir())
         #: Off-peak hours, override, randomised delay (smartcharging/service.py).
-        from .smartcharging.service import SmartChargingService
         self.smart_charging = SmartChargingService(
-            self.central, self.configuration, self._beside_capture("smart-charging.json"))
+            self.central, self.configuration, self.beside_capture("smart-charging.json"))
         #: Guided commissioning runs (commissioning/), Qt-free.
-        from .commissioning.service import CommissioningService
         self.commissioning = CommissioningService(self)
         self.server: CsmsServer | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
-        self.demo_chargers: list[tuple[Any, asyncio.Task]] = []
+        self.demo_chargers: list[tuple[DemoCharger, asyncio.Task[None]]] = []
         #: Chargers seen through the proxy or a serial console (the charger list shows them).
         self.observed = ObservedStations()
         #: The running serial source's console (the GUI listens to its lines and status).
@@ -91,7 +92,7 @@ class Studio:
             return None
         return Path(f"{self.capture_path}.snapshots")
 
-    def _beside_capture(self, name: str) -> Path:
+    def beside_capture(self, name: str) -> Path:
         """Where the studio keeps what it must remember about chargers (values to
         restore, profiles it installed): beside the capture, so a capture given
         with --capture (or a test's) carries its own state; a capture kept in

@@ -51,7 +51,9 @@ from ..metering.series import MeteringService
 from ..station.central import CentralSystem, ChargerConnectedError
 
 if TYPE_CHECKING:
+    from ..commissioning.service import CommissioningService
     from ..configuration.service import ConfigurationService
+    from ..smartcharging.service import SmartChargingService
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,8 @@ class ControlApi:
                  token: str | None = None, one_second: OneSecondMode | None = None,
                  metering: MeteringService | None = None,
                  configuration: "ConfigurationService | None" = None,
-                 smart_charging: Any = None, commissioning: Any = None) -> None:
+                 smart_charging: "SmartChargingService | None" = None,
+                 commissioning: "CommissioningService | None" = None) -> None:
         self.central = central
         self.commissioning = commissioning
         self.smart_charging = smart_charging

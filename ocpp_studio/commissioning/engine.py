@@ -16,7 +16,7 @@ from ..core.records import now_us
 from ..core.rpc import CallError, CallTimeout
 from ..settings import open_private, private_dir
 from .model import (DISCONNECTED, DONE, CommissioningContext, Evidence, Step, StepFailed,
-                    StepRecord, StepStatus)
+                    StepRecord, StepStatus, StudioParts)
 from .profile import CommissioningProfile
 from .report import CommissioningReport, build_report
 from .steps import STANDARD_STEPS
@@ -33,7 +33,7 @@ __all__ = ["CommissioningContext", "CommissioningRun", "DISCONNECTED", "DONE", "
 class CommissioningRun:
     """One commissioning of one charger: the steps, what each found, where we are."""
 
-    def __init__(self, studio: Any, charger_id: str, profile: CommissioningProfile,
+    def __init__(self, studio: StudioParts, charger_id: str, profile: CommissioningProfile,
                  steps: list[Step] | None = None, state_path: Path | None = None) -> None:
         self.studio = studio
         self.charger_id = charger_id
@@ -234,7 +234,7 @@ class CommissioningRun:
         return target
 
     @classmethod
-    def resume(cls, studio: Any, state_path: Path) -> "CommissioningRun":
+    def resume(cls, studio: StudioParts, state_path: Path) -> "CommissioningRun":
         """A run saved by ``save_state``: finished steps keep their records; a step that was
         running (or waiting) when the app closed is pending again."""
         state_path = Path(state_path)

@@ -12,11 +12,20 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..core.clock import Clock, SystemClock
 from ..core.rpc import ConnectionClosed
 from .profile import CommissioningProfile
+
+if TYPE_CHECKING:
+    from ..capture.store import CaptureStore
+    from ..configuration.service import ConfigurationService
+    from ..metering.one_second import OneSecondMode
+    from ..metering.series import MeteringService
+    from ..smartcharging.service import SmartChargingService
+    from ..station.central import CentralSystem
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +100,23 @@ class StepFailed(Exception):
 DISCONNECTED = (ConnectionClosed,)
 
 
+class StudioParts(Protocol):
+    """What commissioning uses of the running studio: ``service.Studio`` has all of it (a
+    Protocol rather than Studio itself, so commissioning does not import the layer above)."""
+
+    store: CaptureStore
+    central: CentralSystem
+    metering: MeteringService
+    one_second: OneSecondMode
+    configuration: ConfigurationService
+    smart_charging: SmartChargingService
+
+    def beside_capture(self, name: str) -> Path: ...
+
+
 @dataclass
 class CommissioningContext:
-    studio: Any
+    studio: StudioParts
     charger_id: str
     profile: CommissioningProfile
     choices: dict[str, Any] = field(default_factory=dict)
@@ -106,7 +129,7 @@ class CommissioningContext:
 
     # ----------------------------------------------------------- helpers
     @property
-    def central(self) -> Any:
+    def central(self) -> CentralSystem:
         return self.studio.central
 
     @property

@@ -7,18 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from .engine import CommissioningRun
+from .model import StudioParts
 from .profile import CommissioningProfile
 
 
 class CommissioningService:
-    def __init__(self, studio: Any) -> None:
+    def __init__(self, studio: StudioParts) -> None:
         self.studio = studio
         self.runs: dict[str, CommissioningRun] = {}
 
     def state_path(self, charger_id: str) -> Path:
         """Where a run's state is kept: beside the capture (a private folder for :memory:)."""
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", charger_id)
-        return self.studio._beside_capture(f"commissioning-{safe}.json")
+        return self.studio.beside_capture(f"commissioning-{safe}.json")
 
     def start(self, charger_id: str, profile: CommissioningProfile,
               steps: list[Any] | None = None) -> CommissioningRun:

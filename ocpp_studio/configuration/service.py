@@ -13,7 +13,7 @@ import itertools
 import logging
 import random
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ocpp.v16.enums import ConfigurationStatus
 from ocpp.v201.enums import GenericDeviceModelStatusEnumType
@@ -32,6 +32,9 @@ from .devicemodel import (VariableEntry, VariableRef, classify_201, describe_201
                           entries_from_report, is_standard_201, parse_label, validate_201)
 from .model import ConfigItem, PlannedChange, Snapshot, WriteResult
 from .snapshots import SnapshotShelf
+
+if TYPE_CHECKING:
+    from ..station.central import CentralSystem
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ def _call_outcome(exc: Exception) -> tuple[str, str]:
 class ConfigurationService:
     """Configuration of the chargers connected to one CentralSystem."""
 
-    def __init__(self, central: Any, snapshot_dir: Path | None = None,
+    def __init__(self, central: CentralSystem, snapshot_dir: Path | None = None,
                  report_timeout: float = 30.0, call_timeout: float | None = None) -> None:
         self.central = central
         self.shelf = SnapshotShelf(snapshot_dir)
