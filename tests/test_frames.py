@@ -4,7 +4,9 @@ import pytest
 
 from ocpp_studio.core.frames import (
     FrameError, FrameProblem, MessageType, call_text, dumps, error_text, parse_frame, result_text,
+    send_text,
 )
+from ocpp_studio.core.versions import OcppVersion
 
 
 def test_call_is_parsed_and_raw_text_kept_exactly():
@@ -73,3 +75,47 @@ def test_built_frames_parse_back():
     error = parse_frame(error_text("1", "GenericError"))
     # OCPP-J §4.2.3: empty description "" and details {} when there are none.
     assert error.error_description == "" and error.payload == {}
+
+
+# ------------------------------------------------------------------ OCPP 2.1
+STREAM = '{"id":1,"pending":0,"basetime":"2026-01-01T00:00:00Z","data":[{"t":0,"v":"230.1"}]}'
+
+
+def test_ocpp21_send_is_read_with_its_action_and_payload():
+    # OCPP 2.1 Part 4 §4.2.5: SEND is [6, id, action, payload]
+    frame = parse_frame(f'[6,"s-1","NotifyPeriodicEventStream",{STREAM}]', OcppVersion.V21)
+    assert frame.message_type is MessageType.SEND and frame.unique_id == "s-1"
+    assert frame.action == "NotifyPeriodicEventStream" and frame.payload["pending"] == 0
+    built = send_text("s-2", "NotifyPeriodicEventStream", {"id": 1})
+    assert built.startswith("[6,") and parse_frame(built, OcppVersion.V21).payload == {"id": 1}
+
+
+def test_ocpp21_callresulterror_is_read_like_a_callerror():
+    # OCPP 2.1 Part 4 §4.2.4: CALLRESULTERROR is [5, id, code, description, details]
+    frame = parse_frame('[5,"r-1","FormatViolation","bad answer",{"at":"$.status"}]',
+                        OcppVersion.V21)
+    assert frame.message_type is MessageType.CALLRESULTERROR
+    assert frame.error_code == "FormatViolation" and frame.error_description == "bad answer"
+    assert frame.payload == {"at": "$.status"}
+
+
+@pytest.mark.parametrize("version", [None, OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("raw", ['[6,"s-1","NotifyPeriodicEventStream",{}]',
+                                 '[5,"r-1","GenericError","",{}]'])
+def test_types_5_and_6_stay_unknown_before_ocpp21(version, raw):
+    with pytest.raises(FrameError) as caught:
+        parse_frame(raw, version)
+    assert caught.value.problem is FrameProblem.BAD_MESSAGE_TYPE
+    assert caught.value.unique_id == raw.split('"')[1]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('[6,"s-1","NotifyPeriodicEventStream"]', "a SEND is [6, id, action, payload]"),
+    ('[6,"s-1",7,{}]', "a SEND is [6, id, action, payload]"),
+    ('[5,"r-1","GenericError"]', "a CALLRESULTERROR is [5, id, code, description, details]"),
+])
+def test_malformed_ocpp21_frames_say_what_is_wrong(raw, expected):
+    with pytest.raises(FrameError) as caught:
+        parse_frame(raw, OcppVersion.V21)
+    assert caught.value.problem is FrameProblem.BAD_STRUCTURE and expected in str(caught.value)
+    assert caught.value.message_type == int(raw[1])

@@ -848,6 +848,34 @@ def test_regression_decimal_message_type_id_kills_connection(raw: str) -> None:
     assert raw in recorded, "the frame was not recorded"
 
 
+# ------------------------------------------------- OCPP 2.1 SEND and CALLRESULTERROR
+_STREAM = '{"id":1,"pending":0,"basetime":"2026-01-01T00:00:00Z","data":[{"t":0,"v":"1"}]}'
+
+
+@pytest.mark.parametrize("raw", [
+    '[6,"s-1","NotifyPeriodicEventStream",' + _STREAM + ']',  # valid
+    '[6,"s-2","NotifyPeriodicEventStream",{"id":"one"}]',  # breaks the schema
+    '[6,"s-3","Heartbeat",{}]',  # not a SEND message
+    '[6,"s-4","NotifyPeriodicEventStream"]',  # no payload
+    '[5,"s-5","FormatViolation","your answer",{}]',  # about an answer we never sent
+])
+def test_ocpp21_send_and_callresulterror_are_recorded_never_answered(raw: str) -> None:
+    """OCPP 2.1 Part 4 §4.2.4-4.2.5: neither is ever answered, whatever is wrong with it."""
+    answers, alive, recorded = asyncio.run(_fresh_exchange(OcppVersion.V21, raw))
+    assert alive, "the connection was closed"
+    assert raw in recorded, "the frame was not recorded"
+    assert answers == []
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
+def test_message_type_6_before_ocpp21(version: OcppVersion) -> None:
+    answers, alive, recorded = asyncio.run(_fresh_exchange(
+        version, '[6,"mt-6","NotifyPeriodicEventStream",' + _STREAM + ']'))
+    assert alive and len(answers) == 1
+    assert json.loads(answers[0])[:3] == [4, "mt-6", _code(version, "FormationViolation",
+                                                            "MessageTypeNotSupported")]
+
+
 # ------------------------------------------------- what the wider trial threw at it
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.label)
 @settings(FUZZ, max_examples=150)

@@ -329,3 +329,90 @@ def test_ids_of_other_connections_are_not_duplicates():
             await csms.receive('[2,"1","Heartbeat",{}]')
             assert store.frames()[0].problem is None
     run(scenario())
+
+
+# ------------------------------------------------------------------ OCPP 2.1
+STREAM = {"id": 1, "pending": 0, "basetime": "2026-01-01T00:00:00Z",
+          "data": [{"t": 0, "v": "230.1"}]}
+
+
+def _endpoint(version, role="csms", handler=None):
+    sent, recorder = [], MemoryRecorder()
+
+    async def capture(text):
+        sent.append(text)
+
+    endpoint = RpcEndpoint(version=version, role=role, charger_id="CP1", send=capture,
+                           recorder=recorder, handler=handler or (lambda a, p: {}))
+    return endpoint, sent, recorder
+
+
+def test_ocpp21_send_is_validated_recorded_and_never_answered():
+    """OCPP 2.1 Part 4 §4.2.5: a SEND gets no answer, not even a CALLERROR when it is wrong."""
+    async def scenario():
+        handled = []
+        csms, sent, recorder = _endpoint(OcppVersion.V21,
+                                         handler=lambda a, p: handled.append(a) or {})
+        charger, to_csms, charger_frames = _endpoint(OcppVersion.V21, role="charger")
+        await charger.send_unconfirmed("NotifyPeriodicEventStream", STREAM)
+        assert to_csms[0].startswith('[6,"') and charger_frames.frames[0].message_type == 6
+        await csms.receive(to_csms[0])
+        await csms.receive('[6,"bad-1","NotifyPeriodicEventStream",{"id":"one"}]')
+        await csms.receive('[6,"odd-1","Heartbeat",{}]')
+        good, bad, odd = recorder.frames
+        assert sent == [] and handled == []  # nothing answered, nothing handled as a CALL
+        assert good.message_type == 6 and good.action == "NotifyPeriodicEventStream"
+        assert good.valid is True and good.problem is None and good.state is None
+        assert bad.valid is False and "does not match the schema" in bad.problem
+        assert any(v["path"] == "$.id" for v in bad.violations)
+        assert "'Heartbeat' is not an OCPP 2.1 SEND message" in odd.problem
+    run(scenario())
+
+
+def test_ocpp21_send_with_a_broken_shape_is_recorded_not_answered():
+    async def scenario():
+        csms, sent, recorder = _endpoint(OcppVersion.V21)
+        await csms.receive('[6,"s-1","NotifyPeriodicEventStream"]')
+        assert sent == [] and recorder.frames[0].message_type == 6
+        assert "a SEND is [6, id, action, payload]" in recorder.frames[0].problem
+    run(scenario())
+
+
+def test_ocpp21_send_refuses_what_is_not_a_send_message_or_breaks_the_schema():
+    async def scenario():
+        charger, to_csms, _ = _endpoint(OcppVersion.V21, role="charger")
+        with pytest.raises(InvalidPayload, match="not an OCPP 2.1 SEND message"):
+            await charger.send_unconfirmed("Heartbeat", {})
+        with pytest.raises(InvalidPayload):
+            await charger.send_unconfirmed("NotifyPeriodicEventStream", {"id": 1})
+        assert to_csms == []
+    run(scenario())
+
+
+def test_ocpp21_callresulterror_is_recorded_with_the_call_it_concerns_and_not_answered():
+    """OCPP 2.1 Part 4 §4.2.4: the charger could not take our CALLRESULT to its CALL."""
+    async def scenario():
+        csms, sent, recorder = _endpoint(OcppVersion.V21)
+        await csms.receive('[2,"hb-1","Heartbeat",{}]')
+        assert sent[0].startswith('[3,"hb-1"')
+        await csms.receive('[5,"hb-1","FormatViolation","currentTime is not a date",{}]')
+        assert len(sent) == 1  # never answered
+        error = recorder.frames[-1]
+        assert error.message_type == 5 and error.error_code == "FormatViolation"
+        assert error.action == "Heartbeat" and error.valid is True
+        assert "error about the answer to message 'hb-1'" in error.problem
+        assert "currentTime is not a date" in error.problem
+    run(scenario())
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("raw", ['[6,"s-1","NotifyPeriodicEventStream",{}]',
+                                 '[5,"s-1","GenericError","",{}]'])
+def test_types_5_and_6_are_still_refused_before_ocpp21(version, raw):
+    async def scenario():
+        csms, sent, recorder = _endpoint(version)
+        await csms.receive(raw)
+        expected = "FormationViolation" if version is OcppVersion.V16 else "MessageTypeNotSupported"
+        assert len(sent) == 1 and sent[0].startswith(f'[4,"s-1","{expected}"')
+        assert "unknown message type id" in recorder.frames[0].problem
+    run(scenario())
