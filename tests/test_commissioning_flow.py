@@ -107,7 +107,12 @@ async def _run_all_against_demo(tmp_path, version):
         assert data["test_charge"]["peak_w"] > 0
         checklist = {c["name"]: c["status"] for c in data["checklist"]}
         assert checklist["Default charging hours outside peak"] == "met"
-        assert checklist["Encrypted communication (security profile 2 or 3)"] == "met"
+        # hand-over was skipped: profile 2 is only chosen, the charger is still on profile 0
+        # ("chosen" is not "met", issue 14 §1), and the password never reached the charger
+        print("\n".join(report.checklist_lines()))
+        assert checklist["Encrypted communication (security profile 2 or 3)"] == "not met"
+        assert checklist["Unique password of 16-40 random characters"] == "not met"
+        assert not report.complete and data["verdict"].startswith("Commissioning not complete")
         assert any(s.startswith("1-second") and v == "met" for s, v in checklist.items())
         assert data["security"]["password"] == "shown to installer only"
         html = report.to_html()
@@ -214,7 +219,11 @@ def test_skipping_a_failed_step_keeps_the_failure_in_the_report(tmp_path):
             assert report.passed  # nothing is left failed …
             css, words = report.verdict()  # … but it is not a clean pass either
             assert css == "warn" and "Broken step failed and was skipped" in words
-            assert "Commissioning complete with exceptions" in report.to_html()
+            # … and with the off-peak, metering and security steps not in this run, the
+            # checklist is outstanding: never "complete" (issue 14 §1)
+            assert words.startswith("Commissioning not complete: ")
+            assert "Commissioning complete" not in report.to_html()
+            assert "Broken step failed and was skipped" in report.to_html()
             assert report.to_json()["verdict"] == words
             if os.name == "posix":
                 assert stat.S_IMODE(state.stat().st_mode) == 0o600

@@ -1,15 +1,30 @@
-"""The commissioning report: data (JSON) and a self-contained printable HTML page."""
+"""The commissioning report: its data, as JSON (``schemas/commissioning-report.schema.json``)
+and as a self-contained printable HTML page (``report_html``).
+
+The verdict says "Commissioning complete" only when every step passed (or was skipped with a
+reason) and every checklist item is met or not applicable (issue 14 §1); otherwise it names what
+is outstanding.
+"""
 
 from __future__ import annotations
 
-import html
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from .model import ChecklistItem, CommissioningContext, StepRecord, StepStatus
+from ..settings import open_private
+from .checklist import outstanding, plain, sentence, uk_checklist
+from .model import OK, ChecklistItem, CommissioningContext, Evidence, StepRecord, StepStatus
+from .report_html import report_html, week_svg
 
 PASSWORD_HIDDEN = "shown to installer only"
+FORMAT = "ocpp-studio/commissioning-report"
+FORMAT_VERSION = 1
+
+__all__ = ["CommissioningReport", "FORMAT", "FORMAT_VERSION", "PASSWORD_HIDDEN", "build_report",
+           "uk_checklist", "week_svg", "write_report_json"]
 
 
 @dataclass
@@ -26,13 +41,16 @@ class CommissioningReport:
     randomised_delay_s: int | None
     cadence: dict | None  # {"mean_s", "jitter_s", "samples"}
     test_charge: dict | None  # {"energy_wh", "duration_s", "peak_w"}
-    security: dict  # {"profile", "password"}
+    security: dict  # {"profile", "password", "charger_profile", ...}
     checklist: list[ChecklistItem] = field(default_factory=list)
     capture_path: str | None = None
     offpeak_choice: str | None = None
+    #: what the steps recorded for the checklist (offpeak, randomised_delay, clock, handover)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
+        """Every step passed, or was skipped with a reason."""
         return all(s.status is StepStatus.PASSED or
                    (s.status is StepStatus.SKIPPED and s.skip_reason) for s in self.steps)
 
@@ -41,230 +59,94 @@ class CommissioningReport:
         """Steps the installer skipped after they had failed (the failure is kept in error)."""
         return [s for s in self.steps if s.status is StepStatus.SKIPPED and s.error]
 
+    @property
+    def outstanding(self) -> list[ChecklistItem]:
+        """Checklist items neither met nor not applicable."""
+        return outstanding(self.checklist)
+
+    @property
+    def complete(self) -> bool:
+        return self.passed and not self.outstanding
+
     def verdict(self) -> tuple[str, str]:
         """(css class, plain words) for the top of the report."""
-        if not self.passed:
-            return "bad", "Commissioning incomplete: see the failed steps"
         skipped = self.skipped_after_failure
+        skipped_words = ""
         if skipped:
-            names = ", ".join(s.title for s in skipped)
-            return "warn", (f"Commissioning complete with exceptions: {names} failed and "
-                            "{} skipped — see the reason below".format(
-                                "was" if len(skipped) == 1 else "were"))
-        return "ok", "Commissioning complete"
+            skipped_words = "{} failed and {} skipped".format(
+                ", ".join(s.title for s in skipped), "was" if len(skipped) == 1 else "were")
+        if self.complete:
+            if skipped:
+                return "warn", (f"Commissioning complete with exceptions: {skipped_words} — "
+                                "see the reason below.")
+            return "ok", "Commissioning complete"
+        parts = []
+        todo = self.outstanding
+        if todo:
+            parts.append(f"{len(todo)} checklist item{'s' if len(todo) != 1 else ''} "
+                         f"outstanding ({', '.join(i.name for i in todo)})")
+        failed = [s for s in self.steps if s.status is StepStatus.FAILED]
+        not_done = [s for s in self.steps if s.status not in (StepStatus.PASSED,
+                                                              StepStatus.FAILED,
+                                                              StepStatus.SKIPPED)
+                    or (s.status is StepStatus.SKIPPED and not s.skip_reason)]
+        if failed:
+            parts.append("failed: " + ", ".join(s.title for s in failed))
+        if not_done:
+            parts.append("not done: " + ", ".join(s.title for s in not_done))
+        if skipped:
+            parts.append(skipped_words)
+        return ("bad" if failed or not_done else "warn",
+                "Commissioning not complete: " + "; ".join(parts) + ". See what remains to do "
+                "below.")
 
     def to_json(self) -> dict[str, Any]:
+        css, words = self.verdict()
         return {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
             "installer": self.installer, "company": self.company, "site": self.site,
             "date": self.date, "charger": self.charger, "version": self.version,
-            "passed": self.passed,
-            "verdict": self.verdict()[1],
-            "steps": [s.to_json() for s in self.steps],
-            "settings": [{"key": k, "before": b, "after": a, "status": st}
+            "passed": self.passed, "complete": self.complete,
+            "verdict": words, "verdict_class": css,
+            "outstanding": [i.name for i in self.outstanding],
+            "steps": [_step_json(s) for s in self.steps],
+            "settings": [{"key": k, "before": b, "after": a, "status": st,
+                          "applied": str(st) in OK}
                          for k, b, a, st in self.settings],
             "offpeak_hours": self.offpeak_hours, "offpeak_choice": self.offpeak_choice,
+            "offpeak": self.details.get("offpeak"),
             "randomised_delay_s": self.randomised_delay_s,
+            "randomised_delay": self.details.get("randomised_delay"),
+            "clock": self.details.get("clock"), "handover": self.details.get("handover"),
             "cadence": self.cadence, "test_charge": self.test_charge,
             "security": self.security,
             "checklist": [c.to_json() for c in self.checklist],
             "capture_path": self.capture_path,
         }
 
-    # ------------------------------------------------------------ HTML
     def to_html(self) -> str:
-        e = html.escape
+        return report_html(self.to_json())
 
-        def row(*cells: Any, head: bool = False) -> str:
-            tag = "th" if head else "td"
-            return "<tr>" + "".join(f"<{tag}>{e('' if c is None else str(c))}</{tag}>"
-                                    for c in cells) + "</tr>"
-
-        ident = self.charger
-        parts = [
-            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-            f"<title>Commissioning report {e(str(ident.get('id', '')))}</title>",
-            f"<style>{_CSS}</style></head><body>",
-            f"<h1>Charger commissioning report</h1>",
-            f"<p class='verdict {self.verdict()[0]}'>{e(self.verdict()[1])}</p>",
-            "<table class='kv'>",
-            row("Installer", self.installer or "—"), row("Company", self.company or "—"),
-            row("Site", self.site or "—"), row("Date", self.date),
-            row("Charger ID", ident.get("id")), row("Vendor", ident.get("vendor")),
-            row("Model", ident.get("model")), row("Serial number", ident.get("serial")),
-            row("Firmware", ident.get("firmware")), row("OCPP version", self.version),
-            row("Connectors", ", ".join(ident.get("connectors") or []) or "—"),
-            row("Supports", ", ".join(ident.get("features") or []) or "—"),
-            "</table>",
-            "<h2>Steps</h2><table>", row("Step", "Result", "What happened", head=True),
-        ]
-        for s in self.steps:
-            why = s.summary + (f" (reason: {s.skip_reason})" if s.skip_reason and
-                               s.skip_reason not in s.summary else "")
-            parts.append(f"<tr class='{s.status.value}'><td>{e(s.title)}</td>"
-                         f"<td>{e(s.status.value)}</td><td>{e(why)}</td></tr>")
-        parts.append("</table>")
-        parts += ["<h2>Settings applied</h2><table>",
-                  row("Setting", "Before", "After", "Charger's answer", head=True)]
-        parts += [row(k, "—" if b is None else b, a, st) for k, b, a, st in self.settings]
-        parts.append("</table>")
-        parts.append("<h2>UK off-peak charging hours</h2>")
-        parts.append(f"<p>Owner's choice: <b>{e(self.offpeak_choice or '—')}</b>. "
-                     f"Randomised delay: <b>{e(str(self.randomised_delay_s))} s</b> at most.</p>")
-        parts.append(week_svg(self.offpeak_hours))
-        parts.append("<h2>Metering</h2>")
-        if self.cadence:
-            parts.append(f"<p>1-second reporting measured over {self.cadence.get('samples')} "
-                         f"samples: mean interval <b>{self.cadence['mean_s']:.2f} s</b>, jitter "
-                         f"{self.cadence['jitter_s']:.2f} s.</p>")
-        else:
-            parts.append("<p>Not measured.</p>")
-        parts.append("<h2>Test charge</h2>")
-        if self.test_charge:
-            t = self.test_charge
-            energy = "not reported" if t.get("energy_wh") is None else f"{t['energy_wh']:.1f} Wh"
-            parts.append(f"<p>Duration {t['duration_s']:.0f} s, energy {e(energy)}, peak power "
-                         f"{t['peak_w']:.0f} W.</p>")
-        else:
-            parts.append("<p>Not done.</p>")
-        parts.append("<h2>Security</h2><table class='kv'>")
-        parts.append(row("Security profile (production)", self.security.get("profile")))
-        parts.append(row("Basic-auth password", self.security.get("password")))
-        parts.append("</table>")
-        parts += ["<h2>UK Smart Charge Points Regulations checklist</h2><table>",
-                  row("Requirement", "Status", "Evidence", head=True)]
-        for c in self.checklist:
-            css = {"met": "passed", "not met": "failed"}.get(c.status, "skipped")
-            parts.append(f"<tr class='{css}'><td>{e(c.name)}</td><td>{e(c.status)}</td>"
-                         f"<td>{e(c.evidence)}</td></tr>")
-        parts.append("</table>")
-        if self.capture_path:
-            parts.append(f"<p class='small'>Capture of the commissioning run: "
-                         f"<code>{e(self.capture_path)}</code></p>")
-        parts.append("<h2>Evidence</h2>")
-        for s in self.steps:
-            if not s.evidence:
-                continue
-            parts.append(f"<h3>{e(s.title)}</h3><table class='ev'>")
-            parts += [row(ev.label, ev.value, ev.detail) for ev in s.evidence]
-            parts.append("</table>")
-        parts.append("</body></html>")
-        return "\n".join(parts)
+    def checklist_lines(self) -> list[str]:
+        """The checklist as the lines a person reads (CLI output, tests)."""
+        return [item.line() for item in self.checklist]
 
 
-_CSS = """
-body{font-family:Helvetica,Arial,sans-serif;font-size:11pt;color:#111;max-width:60em;margin:1.5em auto}
-h1{font-size:18pt;margin-bottom:.2em} h2{font-size:13pt;border-bottom:1px solid #999;margin-top:1.4em}
-h3{font-size:11pt;margin-bottom:.2em}
-table{border-collapse:collapse;width:100%;margin:.4em 0} td,th{border:1px solid #bbb;padding:3px 6px;
-text-align:left;vertical-align:top} th{background:#eee} table.kv td:first-child{width:14em;font-weight:bold}
-tr.passed td:nth-child(2){color:#1a6b1a;font-weight:bold} tr.failed td:nth-child(2){color:#a01010;font-weight:bold}
-tr.skipped td:nth-child(2){color:#666} .verdict{font-weight:bold;padding:.4em;border:2px solid}
-.verdict.ok{color:#1a6b1a} .verdict.bad{color:#a01010} .verdict.warn{color:#8a5a00} .small{font-size:9pt;color:#444}
-table.ev{font-size:9pt} svg{max-width:100%} @media print{h2{page-break-after:avoid} table{page-break-inside:avoid}}
-"""
-
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+def _step_json(record: StepRecord) -> dict[str, Any]:
+    """A step for the report: one-line sentences, no raw JSON pasted into them."""
+    data = record.to_json()
+    data["summary"] = sentence(record.summary)
+    data["evidence"] = [{"label": ev.label, "value": plain(ev.value), "detail": plain(ev.detail)}
+                        for ev in record.evidence]
+    return data
 
 
-def week_svg(hours: dict | None) -> str:
-    """The 7-day off-peak chart: green = charging allowed, grey = blocked (peak)."""
-    if not hours:
-        return "<p>No charging hours installed: the charger may charge at any time.</p>"
-    days = hours.get("days") or []
-    slot_w, row_h, left, top = 12, 18, 40, 18
-    # room on the right for half of the centred "24:00" label
-    width, height = left + 48 * slot_w + 20, top + 7 * row_h + 20
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-           f"viewBox='0 0 {width} {height}' role='img' aria-label='weekly charging hours'>"]
-    for h in range(0, 25, 3):
-        x = left + h * 2 * slot_w
-        out.append(f"<text x='{x}' y='12' font-size='9' text-anchor='middle'>{h:02d}:00</text>")
-    for d, row in enumerate(days[:7]):
-        y = top + d * row_h
-        out.append(f"<text x='2' y='{y + 13}' font-size='10'>{DAYS[d]}</text>")
-        for s, flag in enumerate(row):
-            color = "#3c9a3c" if flag == "1" else "#c8c8c8"
-            out.append(f"<rect x='{left + s * slot_w}' y='{y}' width='{slot_w}' "
-                       f"height='{row_h - 3}' fill='{color}'/>")
-    y = top + 7 * row_h + 12
-    out.append(f"<rect x='{left}' y='{y - 9}' width='10' height='10' fill='#3c9a3c'/>"
-               f"<text x='{left + 14}' y='{y}' font-size='9'>charging allowed</text>"
-               f"<rect x='{left + 130}' y='{y - 9}' width='10' height='10' fill='#c8c8c8'/>"
-               f"<text x='{left + 144}' y='{y}' font-size='9'>no charging (peak)</text></svg>")
-    return "".join(out)
-
-
-def uk_checklist(report_data: dict[str, Any]) -> list[ChecklistItem]:
-    """The UK Smart Charge Points Regulations items, from report data (``to_json`` form or
-    the same keys)."""
-    items: list[ChecklistItem] = []
-    choice = report_data.get("offpeak_choice")
-    hours = report_data.get("offpeak_hours")
-    default = None
-    if hours:
-        from ..smartcharging.offpeak import WeeklyHours
-        default = WeeklyHours.from_json(hours).to_json() == WeeklyHours.uk_default().to_json()
-    if choice is None:
-        items.append(ChecklistItem("Default charging hours outside peak", "not met",
-                                   "The off-peak step was not done."))
-    elif choice == "default":
-        items.append(ChecklistItem("Default charging hours outside peak",
-                                   "met" if default else "not met",
-                                   "UK default hours installed (no charging 08:00-11:00 and "
-                                   "16:00-22:00 on weekdays)" if default else
-                                   "The default hours were not installed."))
-    else:
-        items.append(ChecklistItem("Default charging hours outside peak", "met",
-                                   f"Default hours offered; the owner chose '{choice}'."))
-    items.append(ChecklistItem(
-        "Owner's choice recorded (accept, remove or change)",
-        "met" if choice else "not met",
-        f"Owner's choice: {choice}" if choice else "No choice recorded."))
-    delay = report_data.get("randomised_delay_s")
-    if delay is None:
-        items.append(ChecklistItem("Randomised delay", "not met", "Not set."))
-    else:
-        ok = 0 < int(delay) <= 1800
-        items.append(ChecklistItem(
-            "Randomised delay (up to 600 s by default, at most 1800 s)",
-            "met" if ok else "not met",
-            f"Up to {delay} s" + (" (default)" if int(delay) == 600 else "")
-            + ("" if ok else "; 0 means the delay is cancelled or out of range")))
-    cadence = report_data.get("cadence")
-    if cadence and cadence.get("mean_s") is not None:
-        ok = float(cadence["mean_s"]) <= 1.5
-        items.append(ChecklistItem("1-second power measurement available over the network",
-                                   "met" if ok else "not met",
-                                   f"Measured mean interval {float(cadence['mean_s']):.2f} s over "
-                                   f"{cadence.get('samples')} samples"))
-    else:
-        items.append(ChecklistItem("1-second power measurement available over the network",
-                                   "not met", "Not measured."))
-    security = report_data.get("security") or {}
-    length = security.get("password_length")
-    items.append(ChecklistItem(
-        "Unique password of 16-40 random characters",
-        "met" if length and 16 <= int(length) <= 40 else "not met",
-        f"{length} random letters and digits generated for this charger" if length
-        else "No password generated."))
-    profile = security.get("profile")
-    items.append(ChecklistItem(
-        "Encrypted communication (security profile 2 or 3)",
-        "met" if profile in (2, 3) else "not met",
-        f"Security profile {profile} chosen for the production connection"
-        if profile is not None else "No security profile chosen."))
-    seen = security.get("security_log_seen")
-    version = report_data.get("version")
-    if seen:
-        items.append(ChecklistItem("Security log", "met",
-                                   "The charger sent SecurityEventNotification."))
-    elif version == "1.6" and profile in (None, 0):
-        items.append(ChecklistItem("Security log", "not applicable",
-                                   "OCPP 1.6 without the security extension has no security log."))
-    else:
-        items.append(ChecklistItem("Security log", "not met",
-                                   "No SecurityEventNotification seen during commissioning."))
-    return items
+def write_report_json(report: CommissioningReport, path: str | Path) -> Path:
+    """The report data as JSON (``schemas/commissioning-report.schema.json``), owner-only like
+    every report: it can hold the charger's password when the profile asks for it."""
+    with open_private(path) as out:
+        out.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
+    return Path(path)
 
 
 def build_report(ctx: CommissioningContext, records: list[StepRecord],
@@ -288,7 +170,7 @@ def build_report(ctx: CommissioningContext, records: list[StepRecord],
         if not profile.include_password_in_report and any(ev.detail == "secret"
                                                           for ev in record.evidence):
             record = StepRecord(**{**record.__dict__, "evidence": [
-                ev if ev.detail != "secret" else type(ev)(ev.label, PASSWORD_HIDDEN, "secret")
+                ev if ev.detail != "secret" else Evidence(ev.label, PASSWORD_HIDDEN, "secret")
                 for ev in record.evidence]})
         steps.append(record)
     offpeak = ctx.data.get("offpeak") or {}
@@ -303,6 +185,8 @@ def build_report(ctx: CommissioningContext, records: list[StepRecord],
         randomised_delay_s=ctx.data.get("randomised_delay_s"),
         cadence=ctx.data.get("cadence"), test_charge=ctx.data.get("test_charge"),
         security=security,
-        capture_path=None if capture is None or str(capture) == ":memory:" else str(capture))
+        capture_path=None if capture is None or str(capture) == ":memory:" else str(capture),
+        details={k: ctx.data.get(k) for k in ("offpeak", "randomised_delay", "clock",
+                                               "handover")})
     report.checklist = uk_checklist(report.to_json())
     return report

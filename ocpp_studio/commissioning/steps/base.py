@@ -8,6 +8,7 @@ import string
 from datetime import datetime
 from typing import Any
 
+from ...core.rpc import CallError
 from ..model import CommissioningContext, Evidence, StepRecord, StepStatus
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -24,6 +25,14 @@ def generate_password(length: int = 24) -> str:
 
 def _key(ctx: CommissioningContext, v16: str, v201: str) -> str:
     return v16 if ctx.version == "1.6" else v201
+
+
+def call_error_status(exc: CallError) -> str:
+    """A CALLERROR as the status word the report shows: ``NotImplemented`` as itself (the
+    charger lacks the feature), any other code as ``CallError <code>`` — never "Rejected",
+    which is an answer the charger did not give."""
+    code = str(getattr(exc.code, "value", exc.code))
+    return code if code in ("NotImplemented", "NotSupported") else f"CallError {code}"
 
 
 def _parse_time(text: Any) -> float | None:

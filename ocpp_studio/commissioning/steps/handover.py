@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from ...core.records import now_us
+from ...smartcharging.service import DELAY_PROFILE_ID
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord, StepStatus
 from .base import BaseStep
 from .security import password_pending, write_password
@@ -22,23 +23,25 @@ class HandOverStep(BaseStep):
 
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         url = str(ctx.choices.get("production_url", ctx.profile.production_url) or "")
+        ctx.data["handover"] = {"done": False, "url": url or None}
+        cleared = await clear_studio_delay(ctx)
         if not url:
             return self._skipped(ctx, "No production URL in the profile: the charger stays "
                                  "pointed at this laptop; set its backend URL on the charger.",
-                                 [], "no production URL given")
+                                 cleared, "no production URL given")
         if ctx.version != "1.6":
             return self._skipped(ctx, "OCPP 2.0.1 changes the backend with SetNetworkProfile, "
                                  "which the studio does not do yet: enter the production URL "
-                                 f"{url} on the charger.", [Evidence("Production URL", url)],
+                                 f"{url} on the charger.", [*cleared, Evidence("Production URL", url)],
                                  "2.0.1 SetNetworkProfile not supported by the studio")
         snapshot = ctx.studio.configuration.latest(ctx.charger_id)
         key = next((k for k in self.url_keys_16 if snapshot and k in snapshot.items), None)
         if key is None:
             return self._skipped(ctx, "The charger has no configuration key for its backend "
                                  f"URL: enter {url} on the charger's own setup page.",
-                                 [Evidence("Production URL", url)],
+                                 [*cleared, Evidence("Production URL", url)],
                                  "charger has no backend URL key")
-        evidence: list[Evidence] = []
+        evidence: list[Evidence] = list(cleared)
         password = password_pending(ctx)
         if password is not None:
             # the password first: a charger that moves to the new URL at once must
@@ -56,6 +59,7 @@ class HandOverStep(BaseStep):
         if not left:
             return self.failed("The charger accepted the URL but stayed connected here; it "
                                "may need a restart to use it.", evidence)
+        ctx.data["handover"]["done"] = True
         return self.passed(f"The charger now connects to {url}.", evidence)
 
     def _skipped(self, ctx: CommissioningContext, summary: str, evidence: list[Evidence],
@@ -66,6 +70,21 @@ class HandOverStep(BaseStep):
             evidence = [*evidence, Evidence("Password", "not written to the charger")]
         return StepRecord(self.step_id, self.title, StepStatus.SKIPPED, summary, evidence,
                           skip_reason=reason)
+
+
+async def clear_studio_delay(ctx: CommissioningContext) -> list[Evidence]:
+    """Remove the studio's randomised-delay profile (a 0 W relative TxDefaultProfile): it only
+    randomises while the studio renews it after each session; left behind, every later session
+    gets the same fixed delay (issue 14). The production central system provides the delay."""
+    service = ctx.studio.smart_charging
+    if service is None or DELAY_PROFILE_ID not in service.installed_ids(ctx.charger_id):
+        return []
+    if (await service.randomised_delay(ctx.charger_id)).supported:
+        return []  # 0 would cancel the charger's own delay; setting it removed the profile
+    result = await service.set_randomised_delay(ctx.charger_id, 0)
+    ctx.data.setdefault("randomised_delay", {})["profile_cleared"] = bool(result.ok)
+    return [Evidence("Studio delay profile", "removed" if result.ok else "could not be removed",
+                     result.explanation)]
 
 
 # ---------------------------------------------------------------- 10 report

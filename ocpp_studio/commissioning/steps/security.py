@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...core.rpc import CallError, CallTimeout
 from ..model import OK, CommissioningContext, Evidence, StepFailed, StepRecord
 from .base import BaseStep, _key, generate_password
 
@@ -34,15 +35,36 @@ class SecurityStep(BaseStep):
             written = await write_password(ctx, password, evidence)
         security_log = ctx.studio.store.frames(charger=ctx.charger_id,
                                                action="SecurityEventNotification", limit=1)
+        # "chosen" is not "in force": the report's encryption item needs the charger's own
+        # value (1.6 security whitepaper SecurityProfile, 2.0.1 SecurityCtrlr.SecurityProfile)
+        current = await charger_security_profile(ctx)
+        evidence.append(Evidence("Security profile on the charger now",
+                                 "not reported" if current is None else str(current)))
         ctx.data["security"] = {"profile": profile, "password_length": len(password),
                                 "password_written": written,
-                                "security_log_seen": bool(security_log)}
+                                "security_log_seen": bool(security_log),
+                                "charger_profile": current}
         evidence.append(Evidence("Security log", "SecurityEventNotification seen"
                                  if security_log else "none seen yet"))
         where = (" and written to the charger" if written in OK else
                  "; it is written to the charger at hand-over, with the production URL")
+        now = ("" if current is None else
+               f" The charger is on security profile {current} now; the studio does not change it.")
         return self.passed(f"A {len(password)}-character password was generated{where}; "
-                           f"security profile {profile} chosen for production.", evidence)
+                           f"security profile {profile} chosen for production.{now}", evidence)
+
+
+async def charger_security_profile(ctx: CommissioningContext) -> int | None:
+    """The security profile the charger reports now, None when it does not say."""
+    key = _key(ctx, "SecurityProfile", "SecurityCtrlr.SecurityProfile")
+    try:
+        value = (await ctx.studio.configuration.refresh(ctx.charger_id, [key])).value(key)
+    except (CallError, CallTimeout):
+        return None
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
 
 
 async def write_password(ctx: CommissioningContext, password: str,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ...core.rpc import CallError, CallTimeout
 from ...smartcharging.service import SITE_LIMIT_PROFILE_ID
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep
+from .base import BaseStep, call_error_status
 
 
 class SiteLimitStep(BaseStep):
@@ -35,15 +35,22 @@ class SiteLimitStep(BaseStep):
                 "chargingProfileKind": "Absolute",
                 "chargingSchedule": [{"id": 1, "startSchedule": start, "chargingRateUnit": "A",
                                       "chargingSchedulePeriod": [period]}]}}
-        answer = await ctx.call("SetChargingProfile", payload)
-        status = str(answer.get("status"))
+        try:
+            answer = await ctx.call("SetChargingProfile", payload)
+            status = str(answer.get("status"))
+        except CallError as exc:
+            # a CALLERROR is not a refusal: NotImplemented means no smart charging at all
+            status = call_error_status(exc)
         ctx.settings_changed.append((purpose, None, f"{amps:g} A, {phases} phase(s)", status))
         ctx.data["site"] = {"max_current_a": amps, "phases": phases}
         evidence = [Evidence(purpose, f"{amps:g} A x {phases} phase(s)", status)]
         if status != "Accepted":
-            raise StepFailed(f"The charger refused the maximum current profile ({status}). "
-                             "Check that smart charging is enabled, or set the maximum current "
-                             "on the charger itself (DIP switches or its web page).", evidence)
+            what = ("does not implement smart charging (it answered NotImplemented to "
+                    "SetChargingProfile)" if status == "NotImplemented" else
+                    f"refused the maximum current profile ({status})")
+            raise StepFailed(f"The charger {what}. Check that smart charging is enabled, or set "
+                             "the maximum current on the charger itself (DIP switches or its "
+                             "web page).", evidence)
         where = {"connectorId": 0} if ctx.version == "1.6" else {"evseId": 0}
         try:
             schedule = await ctx.call("GetCompositeSchedule",
