@@ -43,6 +43,7 @@ from ..settings import AppSettings
 from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
+from .common.operations import AsyncOp
 from .crash import CrashHandler
 from .main_window import MainWindow
 from .common.preferences import ViewPreferences
@@ -101,6 +102,8 @@ class StudioRun:
         self.open_path = open_path
         self.studio: Studio | None = None
         self.window: MainWindow | None = None
+        #: the offer to resume an unfinished commissioning, once the window is up
+        self.resume_op: AsyncOp[bool] | None = None
 
     @property
     def server(self) -> CsmsServer | None:
@@ -177,11 +180,11 @@ class StudioRun:
             print(f"Capture: {capture_path}", flush=True)
         self.window = MainWindow(self.studio.central, self.studio.store, urls=self.studio.urls(),
                                  capture_path=capture_path, preferences=self._preferences(),
-                                 metering=getattr(self.studio, "metering", None),
-                                 one_second=getattr(self.studio, "one_second", None),
-                                 configuration=getattr(self.studio, "configuration", None),
-                                 smart_charging=getattr(self.studio, "smart_charging", None),
-                                 commissioning=getattr(self.studio, "commissioning", None),
+                                 metering=self.studio.metering,
+                                 one_second=self.studio.one_second,
+                                 configuration=self.studio.configuration,
+                                 smart_charging=self.studio.smart_charging,
+                                 commissioning=self.studio.commissioning,
                                  studio=self.studio)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
@@ -195,7 +198,9 @@ class StudioRun:
             await self.window.open_capture(self.open_path)
         automation = self._schedule_automation()
         if automation is None:
-            asyncio.ensure_future(self.offer_resume())
+            self.resume_op = AsyncOp(self.window, self.offer_resume,
+                                     failure_title="Cannot offer to resume the commissioning"
+                                     ).run()
         try:
             await closed
         finally:
@@ -255,13 +260,20 @@ class StudioRun:
             await self.studio.stop_demo_chargers()
 
     # ----------------------------------------------------------- automation
-    def _schedule_automation(self) -> asyncio.Task | None:
+    def _schedule_automation(self) -> AsyncOp[None] | None:
         screenshot = os.environ.get(SCREENSHOT_ENV)
         quit_after = os.environ.get(QUIT_AFTER_ENV)
         if not screenshot and not quit_after:
             return None
         delay = float(quit_after) if quit_after else DEFAULT_SCREENSHOT_DELAY
-        return asyncio.create_task(self._screenshot_then_quit(screenshot, delay))
+        assert self.window is not None
+
+        def failed(exc: BaseException) -> None:  # unattended (docs, CI): log it and end
+            log.error("screenshot automation failed", exc_info=exc)
+            if self.window is not None:
+                self.window.close()
+        return AsyncOp(self.window, lambda: self._screenshot_then_quit(screenshot, delay),
+                       on_failure=failed).run()
 
     async def _screenshot_then_quit(self, path: str | None, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -318,7 +330,7 @@ class StudioRun:
         assert window is not None and self.central is not None
         wanted = choice.partition(":")[2] or None
         chargers = [cid for cid, station in sorted(self.central.stations.items())
-                    if getattr(station, "connected", True)]
+                    if station.connected]
         charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
                                                                   else None)
         window.tabs.setCurrentWidget(window.config_editor)
@@ -343,7 +355,7 @@ class StudioRun:
         assert window is not None and self.central is not None
         kind, _, wanted = choice.partition(":")
         chargers = [cid for cid, station in sorted(self.central.stations.items())
-                    if getattr(station, "connected", True)]
+                    if station.connected]
         charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
                                                                   else None)
         panel = window.offpeak_panel

@@ -15,8 +15,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..selftest import Check, qt_free_checks, run_check
+
+if TYPE_CHECKING:
+    from .app import StudioRun
 
 DEMO_IDS = ("DEMO-16", "DEMO-201")
 DEFAULT_TIMEOUT = 20.0
@@ -157,14 +161,14 @@ async def _studio_scenario(folder: Path, timeout: float) -> str:
             f"after {ready_s:.2f} s, closed cleanly")
 
 
-def _booted(run: object) -> bool:
-    central = getattr(run, "central", None)
+def _booted(run: StudioRun) -> bool:
+    central = run.central
     stations = central.stations if central is not None else {}
     return all(cid in stations and stations[cid].boot_count > 0 for cid in DEMO_IDS)
 
 
-def _in_log(run: object) -> bool:
-    window = getattr(run, "window", None)
+def _in_log(run: StudioRun) -> bool:
+    window = run.window
     return window is not None and {r.charger for r in window.visible_records()} >= set(DEMO_IDS)
 
 
