@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +36,10 @@ from .config_text import (
 from .config_tree import SettingsTable
 from .config_writes import SettingWrites
 
+if TYPE_CHECKING:
+    from ...configuration.service import ConfigurationService
+    from ...station.central import CentralSystem
+
 log = logging.getLogger(__name__)
 
 #: the editor's public names, wherever the part that defines them lives
@@ -53,7 +57,8 @@ class ConfigEditor(SettingsTable, SettingWrites, SnapshotsAndTemplates, QWidget)
 
     status_changed = Signal(str)  # plain-words outcome of the last operation
 
-    def __init__(self, service: Any = None, central: Any = None,
+    def __init__(self, service: ConfigurationService | None = None,
+                 central: CentralSystem | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
