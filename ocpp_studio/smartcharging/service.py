@@ -12,7 +12,7 @@ import json
 import logging
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocpp.v16.enums import ChargingProfileStatus, ClearChargingProfileStatus
 
@@ -28,6 +28,11 @@ from .outcomes import (CSMS_DELAY_EXPLANATION, DEFAULT_DELAY_S, DELAY_PROFILE_ID
                        OffPeakStatus, StepResult, Verification, as_int, error_code, local_time,
                        refusal_advice)
 from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, parse_time_s, validate_profile
+
+if TYPE_CHECKING:
+    from ..configuration.service import ConfigurationService
+    from ..station.central import CentralSystem
+    from ..station.model import Station
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ def _default_state_path() -> Path:
 class SmartChargingService:
     """What the studio installed, per charger, and the operations on it."""
 
-    def __init__(self, central: Any, configuration: Any = None,
+    def __init__(self, central: CentralSystem, configuration: ConfigurationService | None = None,
                  state_path: Path | None = None, tz: str = "Europe/London",
                  call_timeout: float | None = None, clock: Clock | None = None) -> None:
         self.central = central
@@ -380,7 +385,7 @@ class SmartChargingService:
         self._listening = True
         self.central.station_changed.connect(self._station_changed)
 
-    def _station_changed(self, station: Any) -> None:
+    def _station_changed(self, station: Station) -> None:
         charger = station.charger_id
         now = set(station.transactions)
         before = self._ongoing.get(charger, set())
