@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -30,6 +30,10 @@ from .offpeak_layout import OffPeakLayout
 from .offpeak_views import OffPeakViews
 from .week_timeline import WeeklyHours
 
+if TYPE_CHECKING:
+    from ...smartcharging.service import SmartChargingService
+    from ...station.central import CentralSystem
+
 log = logging.getLogger(__name__)
 
 #: the panel's public names, wherever the part that defines them lives
@@ -42,7 +46,8 @@ class OffPeakPanel(OffPeakLayout, OffPeakViews, QWidget):
 
     status_changed = Signal(str)
 
-    def __init__(self, service: Any = None, central: Any = None,
+    def __init__(self, service: SmartChargingService | None = None,
+                 central: CentralSystem | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
@@ -187,7 +192,8 @@ class OffPeakPanel(OffPeakLayout, OffPeakViews, QWidget):
 
     def install_default_hours(self) -> AsyncOp | None:
         """Install the UK default hours now (the owner has already agreed)."""
-        return self._apply_hours(WeeklyHours.uk_default(), "Installing the default off-peak hours…")
+        return self._apply_hours(WeeklyHours.uk_default(),
+                                 "Installing the default off-peak hours…")
 
     def confirm_hours(self, hours: Any, title: str) -> bool:
         """Ask before installing: it can stop a charge at once, so say so first."""

@@ -30,9 +30,8 @@ class OffPeakViews:
             text += (f"<br>{len(installed)} charging profile{'s' if len(installed) != 1 else ''}"
                      " installed by OCPP Studio on this charger.")
         if getattr(status, "override_active", False):
-            text += (f"<br><b style='color:{theme.OVERRIDE_ON_TEXT}'>Override is on:</b> this charge "
-                     "ignores the "
-                     "charging hours.")
+            text += (f"<br><b style='color:{theme.OVERRIDE_ON_TEXT}'>Override is on:</b> "
+                     "this charge ignores the charging hours.")
         self.status_label.setText(text)
         details = str(getattr(status, "explanation", "") or "")
         self.details_text.setText(details)
@@ -87,7 +86,8 @@ class OffPeakViews:
                 "the charger; it does not delay changes of charging rate the charger makes by "
                 "itself, nor a restart after a power cut; and once OCPP Studio is unplugged the "
                 "last profile stays as it is; some cars do not like 0 W at the start of a "
-                "session. For a lasting delay ask the manufacturer for firmware with the <code>RandomisedDelay</code> setting.")
+                "session. For a lasting delay ask the manufacturer for firmware with the "
+                "<code>RandomisedDelay</code> setting.")
             self.delay_method_label.show()
         if value is not None and not self._busy:
             self.delay_spin.setValue(int(value))
@@ -154,15 +154,15 @@ class OffPeakViews:
         self.verify_timeline.show()
         n = len(verification.differences)
         if n == 0:
-            self.verify_summary.setText(f"<b style='color:{theme.DONE_TEXT}'>✓ The charger will do what "
-                                        "was asked</b> for the next 7 days. Top bar of each day: "
-                                        "what we asked for; bottom bar: what the charger says "
-                                        "it will do.")
+            self.verify_summary.setText(f"<b style='color:{theme.DONE_TEXT}'>✓ The charger "
+                                        "will do what was asked</b> for the next 7 days. Top "
+                                        "bar of each day: what we asked for; bottom bar: what "
+                                        "the charger says it will do.")
         else:
             self.verify_summary.setText(
-                f"<b style='color:{theme.FAILED_TEXT}'>✗ {n} difference{'s' if n != 1 else ''}</b> between "
-                "what was asked for (top bar of each day) and what the charger will do (bottom "
-                "bar), outlined in red. Hover over a day for the times and limits.")
+                f"<b style='color:{theme.FAILED_TEXT}'>✗ {n} difference{'s' if n != 1 else ''}"
+                "</b> between what was asked for (top bar of each day) and what the charger "
+                "will do (bottom bar), outlined in red. Hover over a day for the times and limits.")
         notes = list(getattr(verification, "notes", []) or [])
         self.verify_notes.setText("".join(f"• {html.escape(str(note))}<br>" for note in notes))
         self.verify_notes.setVisible(bool(notes))

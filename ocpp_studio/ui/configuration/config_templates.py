@@ -81,7 +81,8 @@ class SnapshotsAndTemplates:
             item = b.items.get(key) or a.items.get(key)
             if item is not None:
                 before, after = redact(before, item), redact(after, item)
-            rows.append((key, "—" if before is None else before, "—" if after is None else after))
+            rows.append((key, "—" if before is None else before,
+                         "—" if after is None else after))
         return rows
 
     def compare(self) -> CompareDialog | None:

@@ -6,16 +6,22 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
+    QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
     QStackedWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
+from ..common import theme
 from ..common.operations import AsyncOp
 from .power_plot import WINDOWS, PowerPlot, format_value
+
+if TYPE_CHECKING:
+    from ...metering.one_second import OneSecondMode
+    from ...metering.series import MeteringService
+    from ...station.central import CentralSystem
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +32,8 @@ STALE_INTERVALS = 3
 STALE_MIN_S = 5.0
 #: the interval assumed when the cadence is not known yet (a single reading)
 UNKNOWN_INTERVAL_S = 60.0
-BUTTON_STYLE = (
-    "QToolButton { padding: 3px 8px; border: 1px solid #b8c0cc; border-radius: 3px; }"
-    "QToolButton:checked { background: #dbe8f7; border-color: #5b8fd0; color: #123e72; "
-    "font-weight: 600; }")
+BUTTON_STYLE = theme.PLOT_WINDOW_BUTTON_STYLE
+BODY_STYLE = f"QLabel {{ color: {theme.BODY_TEXT}; }}"
 
 
 def cadence_text(cadence: Any) -> str:
@@ -72,7 +76,9 @@ class PowerPanel(QWidget):
 
     operation_done = Signal(str)  # the explanation shown after a 1-second switch / limit read
 
-    def __init__(self, central: Any = None, metering: Any = None, one_second: Any = None,
+    def __init__(self, central: CentralSystem | None = None,
+                 metering: MeteringService | None = None,
+                 one_second: OneSecondMode | None = None,
                  parent: QWidget | None = None, **plot_options: Any) -> None:
         super().__init__(parent)
         self.central = central
@@ -159,9 +165,7 @@ class PowerPanel(QWidget):
         # --------------------------------------------------- 1-second power
         self.one_second_button = QPushButton("1-second power")
         self.one_second_button.setCheckable(True)
-        self.one_second_button.setStyleSheet(
-            "QPushButton:checked { background: #d7f0dc; border: 1px solid #3d9a50; "
-            "color: #14532d; font-weight: 600; padding: 4px 10px; }")
+        self.one_second_button.setStyleSheet(theme.ONE_SECOND_BUTTON_STYLE)
         self.one_second_button.setToolTip(
             "Ask the charger to report its power every second (UK Smart Charge Points "
             "Regulations). Switching off puts back the settings it had before.")
@@ -175,7 +179,7 @@ class PowerPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setStyleSheet("QLabel { color: #333; }")
+        self.status.setStyleSheet(BODY_STYLE)
         header.addWidget(self.one_second_button)
         header.addWidget(self.restore_button)
         self.status.hide()
@@ -184,15 +188,11 @@ class PowerPanel(QWidget):
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("QLabel { color: #444; font-size: 13pt; background: white; "
-                                 "border: 1px solid #d0d6de; border-radius: 4px; padding: 30px; }")
+        self.empty.setStyleSheet(theme.EMPTY_PLOT_STYLE)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.plot)
 
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet("color: #d0d6de;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -313,12 +313,13 @@ class PowerPanel(QWidget):
         value = format_value(float(curve.raw_v[-1]), "W")
         if stale:
             label = curve.name if several else "Last reading"
-            return (f"<span style='color:#777;'>{html.escape(label)}: <b>{value}</b>, "
-                    f"{age_text(age)} ago</span>")
+            return (f"<span style='color:{theme.STALE_TEXT};'>{html.escape(label)}: "
+                    f"<b>{value}</b>, {age_text(age)} ago</span>")
         colour = curve.item.opts["pen"].color().name()
         label = curve.name if several else "Now"
         return (f"<span style='color:{colour};'>{html.escape(label)}: <b>{value}</b></span>"
-                f" <span style='color:#777; font-size:9pt;'>({age_text(age)} ago)</span>")
+                f" <span style='color:{theme.STALE_TEXT}; font-size:9pt;'>({age_text(age)} ago)"
+                "</span>")
 
     @staticmethod
     def _cadence_html(curve: Any, cadence: Any, several: bool, age: float,
@@ -328,10 +329,10 @@ class PowerPanel(QWidget):
                 and cadence.mean_interval_s > AMBER_CADENCE_S)
         if stale:
             was = f" — it was {text[0].lower()}{text[1:]}" if text != "—" else ""
-            text = (f"<span style='color:#a05a00; font-weight:600;'>No reading for "
+            text = (f"<span style='color:{theme.LATE_TEXT}; font-weight:600;'>No reading for "
                     f"{html.escape(age_text(age))}</span>{html.escape(was)}")
         elif slow:
-            text = (f"<span style='color:#a05a00; font-weight:600;'>"
+            text = (f"<span style='color:{theme.LATE_TEXT}; font-weight:600;'>"
                     f"{html.escape(text)}</span>")
         else:
             text = html.escape(text)
@@ -402,7 +403,8 @@ class PowerPanel(QWidget):
         return self.last_op
 
     def _show_result(self, text: str, ok: bool) -> None:
-        self.status.setStyleSheet("QLabel { color: %s; }" % ("#1d5e2c" if ok else "#a3261e"))
+        self.status.setStyleSheet("QLabel { color: %s; }" % (
+            theme.OUTCOME_OK_TEXT if ok else theme.OUTCOME_FAILED_TEXT))
         self.status.setText(text)
         self.status.show()
         self.operation_done.emit(text)
@@ -421,7 +423,7 @@ class PowerPanel(QWidget):
 
         def start() -> None:
             self._busy = True
-            self.status.setStyleSheet("QLabel { color: #333; }")
+            self.status.setStyleSheet(BODY_STYLE)
             self.status.setText(f"Asking {charger} for the limit it is obeying…")
             self.status.show()
             self._refresh_controls()

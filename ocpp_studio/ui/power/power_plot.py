@@ -11,125 +11,31 @@ clip-to-view; CSV export uses numpy/csv, not pyqtgraph's exporter.
 
 from __future__ import annotations
 
-import csv
-import math
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-# measurand names (the metering layer's constants; repeated here so the plot does not
-# depend on import order while that layer is optional)
-POWER = "Power.Active.Import"
-ENERGY = "Energy.Active.Import.Register"
-CURRENT = "Current.Import"
-VOLTAGE = "Voltage"
-SOC = "SoC"
+from ..common import theme
+from .plot_data import (
+    CONNECTOR_COLOURS, CURRENT, DEFAULT_WINDOW, DS_FACTOR, ENERGY, GAP_FACTOR, KILO_THRESHOLD,
+    LIMIT_COLOUR, PANEL_TITLES, PANELS, PEN_WIDTH, PHASE_COLOURS, POWER, SOC, VOLTAGE, WINDOWS,
+    Curve, format_value, iso_time, median_interval, phase_name, scale_for,
+    step_arrays, unit_text, wanted_series, with_gaps, write_csv,
+)
 
-#: window presets: label -> seconds (None = all data)
-WINDOWS: dict[str, float | None] = {
-    "1 min": 60.0, "10 min": 600.0, "1 h": 3600.0, "24 h": 86_400.0, "All": None,
-}
-DEFAULT_WINDOW = "10 min"
-GAP_FACTOR = 3.0
-# Measured with benchmarks/plot_redraw.py (4 x 86,400 points, offscreen): 1-px pens draw
-# ~4x faster than 2-px ones (Qt draws wide pens segment by segment), and pyqtgraph's
-# grid costs ~10 ms per repaint, so there is no grid; ~2 peak bins per pixel.
-PEN_WIDTH = 1.0
-DS_FACTOR = 2.0
-KILO_THRESHOLD = 1_000.0  # W (or Wh): from this the axis shows kW (kWh), as the readout does
-
-CONNECTOR_COLOURS = ["#1f6fd1", "#2a9d3a", "#8e44ad", "#d35400", "#16a085", "#7f8c8d"]
-# the UK/EU cable colours installers know: L1 brown, L2 black, L3 grey, N blue
-PHASE_COLOURS = {"L1": "#8b4a1c", "L2": "#202020", "L3": "#8a8a8a", "N": "#2060c0"}
-LIMIT_COLOUR = "#e07b00"
-
-PANELS = ("power", "current", "voltage", "soc", "energy")
-PANEL_TITLES = {"power": "Power", "current": "Current", "voltage": "Voltage", "soc": "SoC",
-                "energy": "Energy"}
-
-
-# ------------------------------------------------------------------ helpers
-def with_gaps(t: np.ndarray, v: np.ndarray,
-              factor: float = GAP_FACTOR) -> tuple[np.ndarray, np.ndarray]:
-    """Insert a NaN point between samples further apart than ``factor`` x the median
-    interval, so a curve drawn with ``connect="finite"`` shows the gap."""
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if len(t) < 3:
-        return t, v
-    d = np.diff(t)
-    median = float(np.median(d))
-    if not median > 0:
-        return t, v
-    idx = np.flatnonzero(d > factor * median)
-    if not len(idx):
-        return t, v
-    gap_t = (t[idx] + t[idx + 1]) / 2.0
-    return np.insert(t, idx + 1, gap_t), np.insert(v, idx + 1, np.nan)
-
-
-def step_arrays(steps: Sequence[Any], end_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """LimitStep list -> x/y arrays of a step line (each limit held until the next start;
-    the last until ``end_s``). A step without a limit (None) is a gap."""
-    xs: list[float] = []
-    ys: list[float] = []
-    ordered = sorted(steps, key=lambda s: s.start_s)
-    for i, step in enumerate(ordered):
-        stop = ordered[i + 1].start_s if i + 1 < len(ordered) else max(end_s, step.start_s)
-        y = float("nan") if step.limit_w is None else float(step.limit_w)
-        xs += [step.start_s, stop]
-        ys += [y, y]
-    return np.array(xs, dtype=float), np.array(ys, dtype=float)
-
-
-def scale_for(max_abs: float, unit: str) -> tuple[float, str]:
-    """(divisor, display unit): W -> kW and Wh -> kWh above KILO_THRESHOLD."""
-    if unit in ("W", "Wh") and max_abs >= KILO_THRESHOLD:
-        return 1000.0, "k" + unit
-    return 1.0, unit
-
-
-def format_value(value: float, unit: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    if unit in ("W", "Wh") and abs(value) >= 1000:
-        return f"{value / 1000:.2f} k{unit}"
-    if unit == "Percent" or unit == "%":
-        return f"{value:.0f} %"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    return f"{value:.{digits}f} {unit}"
-
-
-def iso_time(ts_s: float) -> str:
-    return datetime.fromtimestamp(ts_s).astimezone().isoformat(timespec="milliseconds")
-
-
-def phase_name(phase: str | None) -> str:
-    return (phase or "").split("-")[0]
-
-
-@dataclass
-class Curve:
-    """One plotted series: where it comes from and the item that draws it."""
-
-    panel: str
-    name: str          # column / legend name, e.g. "Connector 1" or "L1"
-    unit: str          # the series' unit (W, Wh, A, V, Percent)
-    item: pg.PlotDataItem
-    fetch: Callable[[], Any]  # -> SampleSeries | None
-    stamp: tuple = ()  # (len, last) when last drawn: skip unchanged series
-    divisor: float = 1.0
-    raw_t: np.ndarray | None = None
-    raw_v: np.ndarray | None = None
-
+#: the plot's public names, wherever the part that defines them lives
+__all__ = [
+    "CONNECTOR_COLOURS", "CURRENT", "DEFAULT_WINDOW", "ENERGY", "GAP_FACTOR", "KILO_THRESHOLD",
+    "LIMIT_COLOUR", "PANELS", "PANEL_TITLES", "PHASE_COLOURS", "POWER", "SOC", "VOLTAGE",
+    "WINDOWS", "Curve", "PowerPlot", "format_value", "iso_time", "phase_name", "scale_for",
+    "step_arrays", "with_gaps",
+]
 
 # ------------------------------------------------------------------ the widget
 class PowerPlot(QWidget):
@@ -161,11 +67,11 @@ class PowerPlot(QWidget):
         self.power_divisor, self.power_unit = 1.0, "W"
 
         self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("w")
+        self.view.setBackground(theme.PLOT_BACKGROUND)
         self.view.ci.setSpacing(4)
         self.readout = QLabel(" ")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setStyleSheet("QLabel { color: #333; padding: 2px 4px; }")
+        self.readout.setStyleSheet(theme.PLOT_READOUT_STYLE)
         self.readout.setMinimumHeight(self.readout.fontMetrics().height() + 6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -184,13 +90,14 @@ class PowerPlot(QWidget):
             plot.getViewBox().setAutoVisible(y=True)
             for axis in ("left", "bottom"):
                 ax = plot.getAxis(axis)
-                ax.setPen(pg.mkPen("#666"))
-                ax.setTextPen(pg.mkPen("#222"))
+                ax.setPen(pg.mkPen(theme.PLOT_AXIS))
+                ax.setTextPen(pg.mkPen(theme.PLOT_AXIS_TEXT))
             plot.getAxis("left").setWidth(62)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             line = pg.InfiniteLine(angle=90, movable=False,
-                                   pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DotLine))
+                                   pen=pg.mkPen(theme.PLOT_CROSSHAIR, width=1,
+                                               style=Qt.PenStyle.DotLine))
             line.hide()
             plot.addItem(line, ignoreBounds=True)
             self.crosshairs[name] = line
@@ -199,14 +106,15 @@ class PowerPlot(QWidget):
             plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
             self.plots[name] = plot
         power = self.plots["power"]
-        self.legend = power.addLegend(offset=(8, 4), labelTextColor="#222",
-                                      brush=pg.mkBrush(255, 255, 255, 200))
+        self.legend = power.addLegend(offset=(8, 4), labelTextColor=theme.PLOT_AXIS_TEXT,
+                                      brush=pg.mkBrush(*theme.PLOT_LEGEND_BACKGROUND))
         # current and voltage curves are per phase: without a legend nobody can tell
         # L1 (brown) from L2 (black) and L3 (grey)
         self.legends = {"power": self.legend}
         for name in ("current", "voltage"):
             self.legends[name] = self.plots[name].addLegend(
-                offset=(8, 4), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
+                offset=(8, 4), labelTextColor=theme.PLOT_AXIS_TEXT,
+                brush=pg.mkBrush(*theme.PLOT_LEGEND_BACKGROUND))
         self.limit_item = pg.PlotDataItem(
             pen=pg.mkPen(LIMIT_COLOUR, width=2, style=Qt.PenStyle.DashLine),
             connect="finite", name="Limit")
@@ -309,41 +217,7 @@ class PowerPlot(QWidget):
 
     def _wanted(self) -> list[tuple[str, str, str, Callable[[], Any], str]]:
         """(panel, name, unit, fetch, colour) for every series to show."""
-        m, charger = self.metering, self.charger
-        if m is None or charger is None:
-            return []
-        wanted = []
-        connectors = sorted(m.connectors(charger), key=_natural)
-        single = len(connectors) <= 1
-        for i, connector in enumerate(connectors):
-            series = m.power(charger, connector)
-            if series is not None:
-                wanted.append(("power", f"Connector {connector}", "W",
-                               lambda c=connector: m.power(charger, c),
-                               CONNECTOR_COLOURS[i % len(CONNECTOR_COLOURS)]))
-        keys = m.keys(charger)
-        measurand_panel = {CURRENT: "current", VOLTAGE: "voltage", SOC: "soc",
-                           ENERGY: "energy"}
-        for key in sorted(keys, key=lambda k: (_natural(k.connector), k.measurand,
-                                               k.phase or "")):
-            panel = measurand_panel.get(key.measurand)
-            if panel is None or panel not in self.visible_panels:
-                continue
-            if panel in ("current", "voltage") and key.phase is None and any(
-                    k.measurand == key.measurand and k.connector == key.connector
-                    and k.phase is not None for k in keys):
-                continue  # per-phase curves are shown; skip the total
-            phase = phase_name(key.phase)
-            name = phase or "Total"
-            if not single or panel in ("soc", "energy"):
-                name = f"Connector {key.connector}" + (f" {phase}" if phase else "")
-            colour = PHASE_COLOURS.get(phase) or CONNECTOR_COLOURS[
-                connectors.index(key.connector) % len(CONNECTOR_COLOURS)
-                if key.connector in connectors else 0]
-            series = m.series(key)
-            unit = getattr(series, "unit", "") or ""
-            wanted.append((panel, name, unit, lambda k=key: m.series(k), colour))
-        return wanted
+        return wanted_series(self.metering, self.charger, self.visible_panels)
 
     def _sync_curves(self) -> None:
         wanted = self._wanted()
@@ -423,10 +297,10 @@ class PowerPlot(QWidget):
                     plot.setYRange(*y_range, padding=0)
             if panel == "power":
                 self.power_divisor, self.power_unit = divisor, shown
-            label = f"{PANEL_TITLES[panel]} ({_unit_text(shown)})"
+            label = f"{PANEL_TITLES[panel]} ({unit_text(shown)})"
             if self._labels.get(panel) != label:
                 self._labels[panel] = label
-                plot.getAxis("left").setLabel(label, color="#222")
+                plot.getAxis("left").setLabel(label, color=theme.PLOT_AXIS_TEXT)
             for c in curves:
                 if c.divisor != divisor and c.raw_t is not None:
                     t, v = with_gaps(c.raw_t, c.raw_v)
@@ -515,7 +389,7 @@ class PowerPlot(QWidget):
             i = int(np.searchsorted(curve.raw_t, x))
             candidates = [j for j in (i - 1, i) if 0 <= j < len(curve.raw_t)]
             j = min(candidates, key=lambda k: abs(curve.raw_t[k] - x))
-            median = _median_interval(curve.raw_t)
+            median = median_interval(curve.raw_t)
             if abs(curve.raw_t[j] - x) > max(GAP_FACTOR * median, 2.0):
                 text = "—"
             else:
@@ -551,38 +425,7 @@ class PowerPlot(QWidget):
         """The samples inside the visible time range: ISO time, then one column per
         curve in its own unit (W, Wh, A, V, %); blank where a series has no sample."""
         x0, x1 = self.x_range()
-        curves = self.visible_columns()
-        rows: dict[float, list[str]] = {}
-        for n, curve in enumerate(curves):
-            if curve.raw_t is None:
-                continue
-            lo, hi = np.searchsorted(curve.raw_t, [x0, x1], side="left")
-            hi = np.searchsorted(curve.raw_t, x1, side="right")
-            for t, v in zip(curve.raw_t[lo:hi].tolist(), curve.raw_v[lo:hi].tolist()):
-                row = rows.setdefault(round(t, 3), [""] * len(curves))
-                row[n] = f"{v:g}"
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["time"] + [
-                f"{PANEL_TITLES[c.panel]} {c.name} ({_unit_text(c.unit)})"
-                if c.panel != "power" else f"Power {c.name} ({_unit_text(c.unit)})"
-                for c in curves])
-            for t in sorted(rows):
-                writer.writerow([iso_time(t)] + rows[t])
-        return len(rows)
+        return write_csv(self.visible_columns(), x0, x1, path)
 
     def export_png(self, path: str | Path) -> bool:
         return self.grab().save(str(path))
-
-
-def _unit_text(unit: str) -> str:
-    return "%" if unit == "Percent" else unit
-
-
-def _median_interval(t: np.ndarray) -> float:
-    tail = t[-121:]
-    return float(np.median(np.diff(tail))) if len(tail) > 2 else 1.0
-
-
-def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in str(text).split(".")) + (str(text),)
