@@ -561,3 +561,92 @@ def test_a_refused_charger_gets_a_card_saying_what_to_change(loop):
                 assert "Refused" not in s.window.chargers.card("CP-LOCKED").plain_text()
 
     loop.run_until_complete(scenario())
+
+
+# ------------------------------------------------------------- operations
+def _visible_message_boxes(parent: Any) -> list[Any]:
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+    return [box for box in parent.findChildren(QMessageBox) if box.isVisible()]
+
+
+def test_a_failing_operation_shows_its_message_instead_of_vanishing(qtbot, loop):
+    from PySide6.QtWidgets import QWidget  # noqa: PLC0415
+
+    from ocpp_studio.ui.common.operations import AsyncOp, operation_did_execute  # noqa: PLC0415
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    executed: list[Any] = []
+    operation_did_execute.connect(executed.append)
+
+    async def scenario() -> None:
+        async def broken() -> None:
+            raise RuntimeError("the charger hung up")
+        failed = AsyncOp(widget, broken, failure_title="Reset failed").run()
+        await asyncio.wait_for(failed.task, 5)
+        boxes = _visible_message_boxes(widget)
+        assert [box.windowTitle() for box in boxes] == ["OCPP Studio — Reset failed"]
+        assert "the charger hung up" in boxes[0].text()
+        assert isinstance(failed.error, RuntimeError) and executed == []
+        assert not failed.running()
+
+        async def works() -> int:
+            return 42
+        answers: list[int] = []
+        changes: list[int] = []
+        worked = AsyncOp(widget, works, on_success=answers.append,
+                         on_changed=changes.append).run()
+        await asyncio.wait_for(worked.task, 5)
+        assert answers == [42] and changes == [42] and executed == [worked]
+        assert len(_visible_message_boxes(widget)) == 1  # no second box for a success
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        operation_did_execute.disconnect(executed.append)
+
+
+def test_an_operation_ending_after_its_widget_closed_is_logged_not_shown(qapp, loop, caplog):
+    import shiboken6  # noqa: PLC0415
+    from PySide6.QtWidgets import QWidget  # noqa: PLC0415
+
+    from ocpp_studio.ui.common.operations import AsyncOp  # noqa: PLC0415
+    widget = QWidget()
+    told: list[BaseException] = []
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+
+        async def late() -> None:
+            await gate.wait()
+            raise RuntimeError("the answer came too late")
+        op = AsyncOp(widget, late, on_failure=told.append, failure_title="Read failed").run()
+        shiboken6.delete(widget)  # the tab was closed while the charger was asked
+        gate.set()
+        await asyncio.wait_for(op.task, 5)
+
+    with caplog.at_level("WARNING", logger="ocpp_studio.ui.common.operations"):
+        loop.run_until_complete(scenario())
+    assert told == []  # the deleted widget was not touched
+    assert "Read failed after its window closed: the answer came too late" in caplog.text
+
+
+def test_opening_a_capture_from_the_menu_shows_a_failure_nobody_foresaw(loop, tmp_path,
+                                                                        monkeypatch):
+    from ocpp_studio.ui.inspector import capture_files  # noqa: PLC0415
+
+    def broken_import(store: Any, path: Any, report: Any) -> Any:
+        raise RuntimeError("the disk went away")
+    monkeypatch.setattr(capture_files, "import_jsonl", broken_import)
+    capture = tmp_path / "customer.jsonl"
+    capture.write_text('{"kind": "frame"}\n', encoding="utf-8")
+
+    async def scenario() -> None:
+        async with studio() as s:
+            op = s.window.open_capture_in_background(capture)  # File › Open, Recent, a drop
+            await asyncio.wait_for(op.task, 10)
+            boxes = _visible_message_boxes(s.window)
+            assert [box.windowTitle() for box in boxes] == ["OCPP Studio — Cannot open capture"]
+            assert "the disk went away" in boxes[0].text()
+            assert s.window.store is s.window.live_store  # the view stays on the live capture
+    loop.run_until_complete(asyncio.wait_for(scenario(), 30))
