@@ -7,6 +7,8 @@ import json
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+
 from conftest import running_csms, scripted_charger, wait_for
 from ocpp_studio.capture.store import FrameQuery
 from ocpp_studio.configuration import ConfigurationService, diff
@@ -170,10 +172,13 @@ def test_dangerous_16_needs_confirmation():
 
 
 # ----------------------------------------------------------------------- 2.0.1
-def test_read_all_201_assembles_report_parts(tmp_path):
+@pytest.mark.parametrize("version", ["2.0.1", "2.1"])
+def test_read_all_201_assembles_report_parts(tmp_path, version):
+    """2.1 keeps the 2.0.1 device model: the same read gives the same snapshot."""
     async def scenario():
-        async with demo("2.0.1", tmp_path, basic_auth_password=PASSWORD) as (csms, charger, svc, cid):
+        async with demo(version, tmp_path, basic_auth_password=PASSWORD) as (csms, charger, svc, cid):
             snap = await svc.read_all(cid)
+            assert snap.version == version
             reports = [loads(f.raw)[3] for f in csms.store.frames(FrameQuery(
                 charger=cid, action="NotifyReport", limit=1000)) if f.message_type == 2]
             assert len(reports) >= 2  # ItemsPerMessage(GetReport)=16 -> several parts
@@ -197,7 +202,8 @@ def test_read_all_201_assembles_report_parts(tmp_path):
     run(scenario())
 
 
-def test_notify_report_missing_part_is_noted():
+@pytest.mark.parametrize("subprotocol", ["ocpp2.0.1", "ocpp2.1"])
+def test_notify_report_missing_part_is_noted(subprotocol):
     def report(seq, tbc, name):
         return {"requestId": None, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": seq,
                 "tbc": tbc, "reportData": [{
@@ -221,7 +227,7 @@ def test_notify_report_missing_part_is_noted():
 
     async def scenario():
         async with running_csms() as csms:
-            async with scripted_charger(csms.url("CPR"), handler, "ocpp2.0.1") as endpoint:
+            async with scripted_charger(csms.url("CPR"), handler, subprotocol) as endpoint:
                 endpoint_box.append(endpoint)
                 await wait_for(lambda: "CPR" in csms.central.sessions)
                 svc = ConfigurationService(csms.central, report_timeout=0.5)
@@ -233,9 +239,10 @@ def test_notify_report_missing_part_is_noted():
     run(scenario())
 
 
-def test_set_variables_201_results_and_batching():
+@pytest.mark.parametrize("version", ["2.0.1", "2.1"])
+def test_set_variables_201_results_and_batching(version):
     async def scenario():
-        async with demo("2.0.1") as (csms, charger, svc, cid):
+        async with demo(version) as (csms, charger, svc, cid):
             dm = charger.configuration
             dm.find("DeviceDataCtrlr", "ItemsPerMessage", "SetVariables").attributes["Actual"].value = "2"
             await svc.read_all(cid)
@@ -276,9 +283,10 @@ def test_set_variables_201_results_and_batching():
     run(scenario())
 
 
-def test_dangerous_201_needs_confirmation():
+@pytest.mark.parametrize("version", ["2.0.1", "2.1"])
+def test_dangerous_201_needs_confirmation(version):
     async def scenario():
-        async with demo("2.0.1") as (csms, charger, svc, cid):
+        async with demo(version) as (csms, charger, svc, cid):
             await svc.read_all(cid)
             key = "OCPPCommCtrlr.NetworkConfigurationPriority"
             r = await svc.write(cid, {key: "1,0"})

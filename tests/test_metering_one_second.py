@@ -1,4 +1,4 @@
-"""1-second mode against the demo charger over loopback (1.6 and 2.0.1), refusals explained
+"""1-second mode against the demo charger over loopback (1.6, 2.0.1, 2.1), refusals explained
 in plain words, the control API endpoints and ``ocpp-studio meter export``."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ async def _prepare(csms, charger_id: str, version: OcppVersion) -> None:
     assert answer["status"] == "Accepted"
 
 
-@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("version", list(OcppVersion))
 def test_enable_and_restore_against_demo_charger(tmp_path, version):
     memory = tmp_path / "one-second-restore.json"
     charger_id = f"DEMO-{version.label}"
@@ -299,7 +299,7 @@ def test_meter_export_csv_from_a_demo_capture(tmp_path):
     assert Path(out).exists()
 
 
-@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("version", list(OcppVersion))
 def test_read_limit_from_demo_charger(version):
     from ocpp_studio.metering import read_limit
 

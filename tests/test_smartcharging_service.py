@@ -37,7 +37,7 @@ def blocking_now(clock: FixedClock) -> WeeklyHours:
 
 
 @pytest.mark.timesensitive
-@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("version", list(OcppVersion))
 def test_offpeak_on_demo_charger(tmp_path, version):
     # One clock for the studio and the charger: Sunday night is off-peak, so charging is allowed.
     clock = FixedClock(SUNDAY_NIGHT)
@@ -105,7 +105,7 @@ def test_offpeak_on_demo_charger(tmp_path, version):
 
 
 @pytest.mark.timesensitive
-@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+@pytest.mark.parametrize("version", list(OcppVersion))
 def test_uk_default_hours_stop_charging_at_a_weekday_peak(tmp_path, version):
     """Wednesday 17:30 is inside the 16:00-22:00 peak: with the UK default hours the demo
     charger draws nothing; when its clock reaches Sunday night it charges again."""
