@@ -136,6 +136,15 @@ class OcppAdapter(ABC):
     smart_charging_settings: ClassVar[dict[str, str]]
     #: what a charger answering the read of every setting shows (for words in the UI)
     read_all_words: ClassVar[str]
+    #: commissioning: heartbeat interval, Basic-auth password, security profile (security
+    #: whitepaper / 2.x SecurityCtrlr), the feature list (1.6 only; None where controllers say)
+    heartbeat_setting: ClassVar[str]
+    basic_auth_password_setting: ClassVar[str]
+    security_profile_setting: ClassVar[str]
+    feature_profiles_setting: ClassVar[str | None]
+    #: settings holding the backend URL, in order of preference; empty where the backend is
+    #: changed by a network profile (2.x SetNetworkProfile, B09) instead
+    backend_url_settings: ClassVar[tuple[str, ...]]
 
     def __init__(self, call: CallFn | None = None) -> None:
         self._call = call

@@ -29,6 +29,12 @@ class Ocpp16Adapter(OcppAdapter):
         "units": "ChargingScheduleAllowedChargingRateUnit",
         "profiles": "MaxChargingProfilesInstalled"}
     read_all_words = "GetConfiguration"
+    heartbeat_setting = "HeartbeatInterval"  # §9.1.10
+    basic_auth_password_setting = "AuthorizationKey"  # security whitepaper ed. 3 §7.2
+    security_profile_setting = "SecurityProfile"  # security whitepaper ed. 3 §7
+    feature_profiles_setting = "SupportedFeatureProfiles"  # §9.1.29
+    #: vendor keys some chargers use for their backend URL (no standard key in 1.6)
+    backend_url_settings = ("CentralSystemURL", "CSMSURL", "OcppServerUrl", "BackendUrl")
 
     @staticmethod
     def _key(setting: Setting) -> str:

@@ -107,6 +107,11 @@ class Ocpp201Adapter(OcppAdapter):
         "periods": "SmartChargingCtrlr.PeriodsPerSchedule",
         "units": "SmartChargingCtrlr.RateUnit", "profiles": "SmartChargingCtrlr.Entries"}
     read_all_words = "GetBaseReport"
+    heartbeat_setting = "OCPPCommCtrlr.HeartbeatInterval"
+    basic_auth_password_setting = "SecurityCtrlr.BasicAuthPassword"
+    security_profile_setting = "SecurityCtrlr.SecurityProfile"
+    feature_profiles_setting = None  # the controllers' Enabled variables say it
+    backend_url_settings: tuple[str, ...] = ()  # B09 SetNetworkProfile changes the backend
 
     # ------------------------------------------------------ requests (pure)
     def reset_request(self, hard: bool = False) -> OcppRequest:
