@@ -5,5 +5,6 @@ Plain asyncio: nothing here imports Qt.
 
 from .charger import DemoCharger, run_demo_charger
 from .config import DemoChargerConfig
+from .quirks import Quirks
 
-__all__ = ["DemoCharger", "DemoChargerConfig", "run_demo_charger"]
+__all__ = ["DemoCharger", "DemoChargerConfig", "Quirks", "run_demo_charger"]

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..core.clock import Clock
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed
 from ..core.records import FrameRecorder, MemoryRecorder
 from ..core.versions import OcppVersion
 from .config import DemoChargerConfig
-from .meter import ConnectorState, Meter
+from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Meter
 from .profiles import ProfileStore
 from .protocol import VersionProtocol
+from .quirks import Quirks
 from .session import ChargerSession
 from .v16 import Protocol16
 from .v201 import Protocol201
@@ -46,6 +49,8 @@ class DemoCharger(ChargerSession):
                  clock: Clock | Callable[[], datetime] | None = None) -> None:
         self.base_url = url
         self.config = config
+        assert isinstance(config.quirks, Quirks)
+        self.quirks = config.quirks
         self.version = config.version
         self.url = url.rstrip("/") + "/" + config.charger_id
         self.recorder = recorder if recorder is not None else MemoryRecorder()
@@ -117,6 +122,86 @@ class DemoCharger(ChargerSession):
             await self.protocol.stop_tx(conn, "local")
         if unplug:
             await self.unplug(connector)
+
+    # ========================================================= transactions
+    def sample_interval(self, conn: ConnectorState) -> int:
+        """Seconds between periodic samples of the connector's transaction (0 = none)."""
+        configured = self.protocol.sample_interval()
+        tx = conn.tx
+        if self.quirks.interval_next_session and tx is not None:
+            # Quirk: the interval in force when the transaction started stays until it ends.
+            if tx.sample_interval is None:
+                tx.sample_interval = configured
+            return tx.sample_interval
+        return configured
+
+    def start_loop(self, conn: ConnectorState) -> None:
+        self.cancel_loop(conn)
+        conn.loop_task = self.spawn(self._tx_loop(conn))
+
+    async def _tx_loop(self, conn: ConnectorState) -> None:
+        """While a transaction runs: sample every interval (1.6 §9.1.19
+        MeterValueSampleInterval; 2.0.1 SampledDataCtrlr.TxUpdatedInterval; 0 = none) and
+        follow the charging limit (SuspendedEVSE below 6 A)."""
+        last_sample = time.monotonic()
+        while conn.tx is not None:
+            await self._follow_limit(conn)
+            interval = self.sample_interval(conn)
+            now = time.monotonic()
+            if interval > 0:
+                due = last_sample + interval
+                if now >= due:
+                    # Keep a steady cadence; skip ahead if we fell far behind.
+                    last_sample = due if now - due < interval else now
+                    try:
+                        if conn.tx is not None and self.booted:
+                            await self.protocol.send_periodic(conn)
+                    except (ConnectionClosed, CallTimeout, CallError) as exc:
+                        log.debug("%s: sample not sent: %s", self.config.charger_id, exc)
+                    continue
+                wait = min(1.0, due - now)
+            else:
+                last_sample = now
+                wait = 1.0
+            await self.sleep_or_wake(wait)
+
+    async def _follow_limit(self, conn: ConnectorState) -> None:
+        tx = conn.tx
+        if tx is None:
+            return
+        offered = self.meter.offered_a(conn)
+        state = "Charging" if offered >= MIN_CHARGING_CURRENT_A else "SuspendedEVSE"
+        if state == tx.charging_state:
+            return
+        tx.charging_state = state
+        log.info("%s: connector %d %s (limit %.1f A)", self.config.charger_id, conn.id, state,
+                 offered)
+        await self.protocol.charging_state_changed(conn, state)
+
+    def end_tx(self, conn: ConnectorState) -> None:
+        """Forget the connector's transaction (its TxProfiles go with it)."""
+        tx = conn.tx
+        conn.tx = None
+        self.cancel_loop(conn)
+        if tx is not None:
+            self.profiles.clear_transaction(conn.id, tx.id)
+        self.meter.refresh(conn)
+
+    async def after_tx_end(self, conn: ConnectorState) -> None:
+        if conn.pending_operative is not None:
+            conn.operative, conn.pending_operative = conn.pending_operative, None
+            if not conn.operative:
+                await self.set_status(conn, "Unavailable")
+        if self.reset_on_idle and all(c.tx is None for c in self.connectors.values()):
+            self.reset_on_idle = False
+            self.spawn(self.reboot("RemoteReset"))
+
+    async def remote_stop(self, conn: ConnectorState) -> None:
+        """RemoteStopTransaction / RequestStopTransaction, then the driver unplugs."""
+        await self.protocol.stop_tx(conn, "remote")
+        await asyncio.sleep(self.config.unplug_delay_s)
+        if conn.tx is None and conn.plugged and not self.config.auto_charge:
+            await self.unplug(conn.id)
 
     # ======================================================= OCPP 2.1 only
     def _v21(self, what: str) -> Protocol21:

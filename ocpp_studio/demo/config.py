@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
 
 from ..core.versions import OcppVersion
+from .quirks import Quirks
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,10 +42,17 @@ class DemoChargerConfig:
     reconnect_max_s: float = 2.0
     call_timeout: float = 30.0
     unplug_delay_s: float = 1.0  # after a remote stop, the simulated driver unplugs
+    #: Behaviours of third-party chargers (``quirks.py``): a Quirks, or names such as
+    #: ``["rate-unit=W", "no-smart-charging"]``; an unknown name is a ValueError.
+    quirks: Quirks | Iterable[str] | Mapping[str, str | None] = field(default_factory=Quirks)
 
     def __post_init__(self) -> None:
         if isinstance(self.version, str) and not isinstance(self.version, OcppVersion):
             self.version = OcppVersion.parse(self.version)
+        if not isinstance(self.quirks, Quirks):
+            self.quirks = Quirks.parse(self.quirks)
+        for unused in self.quirks.unused_in(self.version):
+            log.warning("%s: quirk %s has no effect", self.charger_id, unused)
         if self.connectors < 1:
             raise ValueError("a charger has at least one connector")
         if self.phases not in (1, 3):

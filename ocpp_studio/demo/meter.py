@@ -33,6 +33,7 @@ class Transaction:
     seq_no: int = 0  # 2.x TransactionEvent seqNo, next value to use
     charging_state: str = "Charging"  # Charging / SuspendedEVSE
     begin_sample: list[dict[str, Any]] = field(default_factory=list)
+    sample_interval: int | None = None  # quirk interval-next-session: fixed at the start
 
     def next_seq(self) -> int:
         value = self.seq_no

@@ -7,12 +7,15 @@ builds that version's payloads, runs its transactions and answers the CALLs list
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..core.errors import Fault
 from ..core.versions import OcppVersion
 from .devicemodel import DeviceModel201
 from .keys16 import ConfigurationKeys16
 from .meter import ConnectorState
+from .profiles import format_time
 from .routing import Routes
 
 if TYPE_CHECKING:
@@ -29,6 +32,8 @@ class VersionProtocol:
     routes: Routes = Routes()
     #: 1.6 sampled values are strings with ``unit``; 2.x numbers with ``unitOfMeasure``.
     v16_values: bool = False
+    #: The CALLERROR a charger without a feature answers with (quirk no-smart-charging).
+    missing_feature_fault: Fault = Fault.NOT_IMPLEMENTED
 
     def __init__(self, charger: "DemoCharger") -> None:
         self.ch = charger
@@ -51,8 +56,8 @@ class VersionProtocol:
         """Configured measurands for 'sampled', 'started'/'stop', 'ended' or 'trigger'."""
         raise NotImplementedError
 
-    def sample_interval(self, conn: ConnectorState) -> int:
-        """Seconds between periodic samples of the connector's transaction (0 = none)."""
+    def sample_interval(self) -> int:
+        """The configured seconds between periodic samples (0 = none)."""
         raise NotImplementedError
 
     # --- boot and status
@@ -90,3 +95,10 @@ class VersionProtocol:
 
     async def stop_tx(self, conn: ConnectorState, cause: StopCause) -> None:
         raise NotImplementedError
+
+
+def minus_one_schedule(duration: int, now: datetime) -> dict[str, Any]:
+    """Quirk composite-minus-one: the schedule some chargers give for connector/EVSE 0,
+    one period of -1 W whatever is installed (no evidence of the installed profiles)."""
+    return {"duration": duration, "startSchedule": format_time(now), "chargingRateUnit": "W",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": -1}]}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import logging
 import time
 from datetime import datetime
@@ -30,13 +31,18 @@ from ..core.versions import OcppVersion
 from .config import DemoChargerConfig
 from .devicemodel import DeviceModel201
 from .keys16 import ConfigurationKeys16
-from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Meter
+from .meter import ConnectorState, Meter
 from .profiles import ProfileStore
+from .quirks import Quirks
 
 if TYPE_CHECKING:
     from .protocol import VersionProtocol
 
 log = logging.getLogger(__name__)
+
+#: The smart-charging CALLs the demo handles (quirk no-smart-charging refuses them all).
+SMART_CHARGING_ACTIONS = frozenset({"SetChargingProfile", "ClearChargingProfile",
+                                    "GetCompositeSchedule"})
 
 
 class ChargerSession:
@@ -52,6 +58,7 @@ class ChargerSession:
     profiles: ProfileStore
     meter: Meter
     protocol: "VersionProtocol"
+    quirks: Quirks
     configuration: ConfigurationKeys16 | DeviceModel201
 
     def _init_session(self) -> None:
@@ -63,7 +70,9 @@ class ChargerSession:
         self._stopping = False
         self._stopped = asyncio.Event()
         self._stop_requested = asyncio.Event()
-        self._registered = False  # a BootNotification was Accepted since power-up
+        # A BootNotification was Accepted since power-up (quirk reconnect-without-boot: the
+        # charger booted before it met this central system and never says so again).
+        self._registered = self.quirks.reconnect_without_boot
         self._run_task: asyncio.Task | None = None
         self._session_tasks: set[asyncio.Task] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -132,7 +141,8 @@ class ChargerSession:
         """Close the connection and end run()."""
         self._stopping = True
         self._stop_requested.set()
-        self._registered = False  # powered off: the next run() boots again
+        # Powered off: the next run() boots again (unless the quirk says it never does).
+        self._registered = self.quirks.reconnect_without_boot
         for conn in self.connectors.values():
             self.cancel_loop(conn)
         for task in list(self._tasks):
@@ -205,15 +215,27 @@ class ChargerSession:
                 log.info("%s: disconnected", self.config.charger_id)
 
     def _session_spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(self._guarded(coro))
+        task = self._task(coro)
         self._session_tasks.add(task)
         task.add_done_callback(self._session_tasks.discard)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
         """Run ``coro`` in the background; its failures are logged, never raised."""
-        task = asyncio.ensure_future(self._guarded(coro))
+        task = self._task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _task(self, coro: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.ensure_future(self._guarded(coro))
+
+        def close_unstarted(done: asyncio.Task) -> None:
+            # A task cancelled before it ran never awaited ``coro``: close it, or Python
+            # warns "coroutine ... was never awaited" when it is collected.
+            if done.cancelled() and inspect.iscoroutine(coro):
+                coro.close()
+
+        task.add_done_callback(close_unstarted)
         return task
 
     async def _guarded(self, coro: Awaitable[Any]) -> None:
@@ -261,6 +283,10 @@ class ChargerSession:
     # ======================================================= incoming calls
     def _handle(self, action: str, payload: Any) -> Any:
         handler = self.protocol.routes.get(action)
+        if self.quirks.no_smart_charging and action in SMART_CHARGING_ACTIONS:
+            # As chargers without smart charging answer: 2.x NotImplemented, 1.6 NotSupported.
+            raise CallError(self.protocol.missing_feature_fault,
+                            f"{action} is not implemented by this charger")
         if handler is None:
             raise CallError(Fault.NOT_SUPPORTED,
                             f"The demo charger does not support {action}")
@@ -403,74 +429,6 @@ class ChargerSession:
         conn.loop_task = None
         if task is not None and task is not asyncio.current_task():
             task.cancel()
-
-    def start_loop(self, conn: ConnectorState) -> None:
-        self.cancel_loop(conn)
-        conn.loop_task = self.spawn(self._tx_loop(conn))
-
-    async def _tx_loop(self, conn: ConnectorState) -> None:
-        """While a transaction runs: sample every interval (1.6 §9.1.19
-        MeterValueSampleInterval; 2.0.1 SampledDataCtrlr.TxUpdatedInterval; 0 = none) and
-        follow the charging limit (SuspendedEVSE below 6 A)."""
-        last_sample = time.monotonic()
-        while conn.tx is not None:
-            await self._follow_limit(conn)
-            interval = self.protocol.sample_interval(conn)
-            now = time.monotonic()
-            if interval > 0:
-                due = last_sample + interval
-                if now >= due:
-                    # Keep a steady cadence; skip ahead if we fell far behind.
-                    last_sample = due if now - due < interval else now
-                    try:
-                        if conn.tx is not None and self.booted:
-                            await self.protocol.send_periodic(conn)
-                    except (ConnectionClosed, CallTimeout, CallError) as exc:
-                        log.debug("%s: sample not sent: %s", self.config.charger_id, exc)
-                    continue
-                wait = min(1.0, due - now)
-            else:
-                last_sample = now
-                wait = 1.0
-            await self.sleep_or_wake(wait)
-
-    async def _follow_limit(self, conn: ConnectorState) -> None:
-        tx = conn.tx
-        if tx is None:
-            return
-        offered = self.meter.offered_a(conn)
-        state = "Charging" if offered >= MIN_CHARGING_CURRENT_A else "SuspendedEVSE"
-        if state == tx.charging_state:
-            return
-        tx.charging_state = state
-        log.info("%s: connector %d %s (limit %.1f A)", self.config.charger_id, conn.id, state,
-                 offered)
-        await self.protocol.charging_state_changed(conn, state)
-
-    def end_tx(self, conn: ConnectorState) -> None:
-        """Forget the connector's transaction (its TxProfiles go with it)."""
-        tx = conn.tx
-        conn.tx = None
-        self.cancel_loop(conn)
-        if tx is not None:
-            self.profiles.clear_transaction(conn.id, tx.id)
-        self.meter.refresh(conn)
-
-    async def after_tx_end(self, conn: ConnectorState) -> None:
-        if conn.pending_operative is not None:
-            conn.operative, conn.pending_operative = conn.pending_operative, None
-            if not conn.operative:
-                await self.set_status(conn, "Unavailable")
-        if self.reset_on_idle and all(c.tx is None for c in self.connectors.values()):
-            self.reset_on_idle = False
-            self.spawn(self.reboot("RemoteReset"))
-
-    async def remote_stop(self, conn: ConnectorState) -> None:
-        """RemoteStopTransaction / RequestStopTransaction, then the driver unplugs."""
-        await self.protocol.stop_tx(conn, "remote")
-        await asyncio.sleep(self.config.unplug_delay_s)
-        if conn.tx is None and conn.plugged and not self.config.auto_charge:
-            await self.unplug(conn.id)
 
     # =============================================================== reset
     async def reboot(self, reason: str) -> None:

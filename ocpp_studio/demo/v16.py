@@ -9,13 +9,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..core.errors import Fault
 from ..core.rpc import CallTimeout, ConnectionClosed
 from ..core.secrets import is_secret_name
 from ..core.versions import OcppVersion
 from .keys16 import STRING, ConfigKey, ConfigurationKeys16, build_keys16
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .profiles import Profile, decimal_1, format_time
-from .protocol import StopCause, VersionProtocol
+from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ class Protocol16(VersionProtocol):
     version = OcppVersion.V16
     routes = routes
     v16_values = True
+    # 1.6 §4.1.3: NotSupported is "recognized but not supported", what chargers without
+    # the SmartCharging feature profile answer.
+    missing_feature_fault = Fault.NOT_SUPPORTED
 
     def __init__(self, charger: "DemoCharger") -> None:
         super().__init__(charger)
@@ -55,12 +59,24 @@ class Protocol16(VersionProtocol):
             authorization_key=c.basic_auth_password)
         store.guards["SecurityProfile"] = self._guard_security_profile
         # A vendor key many 1.6 chargers have for their backend: writing it moves the
-        # demo to another central system (the commissioning hand-over uses it).
+        # demo to another central system (the commissioning hand-over uses it). Quirk
+        # backend-url-key: another vendor's name for it (CentralSystemAddress, ...).
         store.add(ConfigKey(
-            "CentralSystemURL", ch.base_url.rstrip("/"), STRING, max_length=500,
+            self.backend_url_key, ch.base_url.rstrip("/"), STRING, max_length=500,
             item_ok=lambda v: v.startswith(("ws://", "wss://")),
             description="URL of the central system, without the charger id"))
+        quirks = ch.quirks
+        if quirks.rate_unit:
+            # §9.4.2: the units the charger accepts in a charging schedule.
+            store.keys["ChargingScheduleAllowedChargingRateUnit"].value = (
+                "Power" if quirks.rate_unit == "W" else "Current")
+        if quirks.no_smart_charging:
+            store.keys["SupportedFeatureProfiles"].value = "Core,RemoteTrigger"
         return store
+
+    @property
+    def backend_url_key(self) -> str:
+        return self.ch.quirks.backend_url_key or "CentralSystemURL"
 
     def _guard_security_profile(self, old: str, new: str) -> str | None:
         # Security whitepaper A05.FR.01: only upwards.
@@ -91,7 +107,7 @@ class Protocol16(VersionProtocol):
                "trigger": "MeterValuesSampledData"}[purpose]
         return self.keys.csl_value(key)
 
-    def sample_interval(self, conn: ConnectorState) -> int:
+    def sample_interval(self) -> int:
         return self.keys.int_value("MeterValueSampleInterval", 0)
 
     # ====================================================== boot and status
@@ -245,7 +261,7 @@ class Protocol16(VersionProtocol):
             if key == "SecurityProfile":
                 # Whitepaper A05 steps 5-6: disconnect and reconnect with the new profile.
                 ch.later(lambda: ch.reconnect("security profile changed"))
-            elif key == "CentralSystemURL":
+            elif key == self.backend_url_key:
                 ch.base_url = value
                 ch.url = value.rstrip("/") + "/" + ch.config.charger_id
                 ch.later(lambda: ch.reconnect("central system URL changed"))
@@ -391,6 +407,9 @@ class Protocol16(VersionProtocol):
         duration = int(payload["duration"])
         unit = payload.get("chargingRateUnit") or "A"
         now = ch.clock()
+        if ch.quirks.composite_minus_one and connector_id == 0:
+            return {"status": "Accepted", "connectorId": 0, "scheduleStart": format_time(now),
+                    "chargingSchedule": minus_one_schedule(duration, now)}
         conn = ch.connectors.get(connector_id)
         periods = ch.profiles.composite(connector_id, now, duration, unit,
                                         ch.meter.tx_context(conn) if conn else None)

@@ -18,7 +18,7 @@ from ..core.versions import OcppVersion
 from .devicemodel import DeviceModel201, Variable, build_device_model
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .profiles import Profile, decimal_1, format_time
-from .protocol import StopCause, VersionProtocol
+from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ class Protocol201(VersionProtocol):
                   "profiles": lambda: str(len(ch.profiles)),
                   "datetime": lambda: format_time(ch.clock())})
         dm.on_change = self._on_variable_change
+        if ch.quirks.rate_unit:
+            # SmartChargingCtrlr.RateUnit (2.0.1 appendix): the units a schedule may use.
+            dm.set_actual("SmartChargingCtrlr", "RateUnit", ch.quirks.rate_unit)
         return dm
 
     def _availability(self, evse: int | None) -> str:
@@ -97,7 +100,7 @@ class Protocol201(VersionProtocol):
                 "trigger": ("AlignedDataCtrlr", "Measurands")}[purpose]
         return [m for m in self.dm.actual(*name).split(",") if m]
 
-    def sample_interval(self, conn: ConnectorState) -> int:
+    def sample_interval(self) -> int:
         return self.dm.int_actual("SampledDataCtrlr", "TxUpdatedInterval", default=0)
 
     def _items_limit(self, instance: str) -> int:
@@ -252,6 +255,8 @@ class Protocol201(VersionProtocol):
         async def send() -> None:
             generated = format_time(self.ch.clock())
             for seq, part in enumerate(parts):
+                if seq == 0 and self.ch.quirks.report_drops_part_0:
+                    continue  # quirk: the first part never leaves the charger
                 # B07: seqNo from 0; tbc true on every part but the last.
                 await self.ch.call("NotifyReport", {
                     "requestId": request_id, "generatedAt": generated, "seqNo": seq,
@@ -352,8 +357,9 @@ class Protocol201(VersionProtocol):
             return {"status": "Rejected"}
         targets = [ch.connectors[evse["id"]]] if evse else list(ch.connectors.values())
         if message == "BootNotification":
-            if ch.booted:
-                # F06.FR.17: no triggered BootNotification once the last one was Accepted.
+            if ch.booted and ch.boot_count:
+                # F06.FR.17: no triggered BootNotification once the last one was Accepted
+                # (quirk reconnect-without-boot: this central system never had one).
                 return {"status": "Rejected"}
             send: Callable[[], Awaitable[Any]] = ch.trigger_boot
         elif message == "Heartbeat":
@@ -390,9 +396,9 @@ class Protocol201(VersionProtocol):
         periods = schedule["chargingSchedulePeriod"]
         dm = self.dm
 
-        def rejected(reason: str) -> dict[str, Any]:
+        def rejected(reason: str, code: str = "InvalidProfile") -> dict[str, Any]:
             log.info("%s: charging profile rejected: %s", ch.config.charger_id, reason)
-            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidProfile",
+            return {"status": "Rejected", "statusInfo": {"reasonCode": code,
                                                          "additionalInfo": reason[:512]}}
 
         if not 0 <= evse_id <= len(ch.connectors):
@@ -415,6 +421,11 @@ class Protocol201(VersionProtocol):
             return rejected("more periods than SmartChargingCtrlr.PeriodsPerSchedule")
         if int(periods[0]["startPeriod"]) != 0:
             return rejected("the first startPeriod must be 0")
+        if schedule["chargingRateUnit"] not in dm.actual("SmartChargingCtrlr",
+                                                         "RateUnit").split(","):
+            # Reason code UnsupportedRateUnit: 2.0.1 appendix, reason codes.
+            return rejected("chargingRateUnit not in SmartChargingCtrlr.RateUnit",
+                            "UnsupportedRateUnit")
         if data["chargingProfileKind"] == "Recurring" and not data.get("recurrencyKind"):
             return rejected("Recurring without recurrencyKind")
         replaces = any(p.id == int(data["id"]) for p in ch.profiles.profiles)
@@ -442,6 +453,12 @@ class Protocol201(VersionProtocol):
         duration = int(payload["duration"])
         unit = payload.get("chargingRateUnit") or "A"
         now = ch.clock()
+        if ch.quirks.composite_minus_one and evse_id == 0:
+            minus_one = minus_one_schedule(duration, now)
+            return {"status": "Accepted", "schedule": {
+                "evseId": 0, "duration": duration, "scheduleStart": format_time(now),
+                "chargingRateUnit": "W",
+                "chargingSchedulePeriod": minus_one["chargingSchedulePeriod"]}}
         conn = ch.connectors.get(evse_id)
         periods = ch.profiles.composite(evse_id, now, duration, unit,
                                         ch.meter.tx_context(conn) if conn else None)
