@@ -74,6 +74,8 @@ class FakeRun:
         FakeStep("offpeak", "Off-peak hours"), FakeStep("security", "Security"),
         FakeStep("report", "Report")])
     script: dict = field(default_factory=dict)
+    #: the engine's StudioParts; None: a run that plots no power
+    studio: Any = None
 
     def __post_init__(self) -> None:
         self.profile = CommissioningProfile(installer_name="Jo Installer", company="Sparks Ltd",
@@ -372,7 +374,7 @@ def test_loaded_site_profile_is_shown_and_kept_with_the_real_engine(qtbot, tmp_p
     from ocpp_studio.commissioning.engine import CommissioningRun
     from ocpp_studio.commissioning.steps import SiteLimitStep
 
-    run = CommissioningRun(SimpleNamespace(), "CP-24",
+    run = CommissioningRun(SimpleNamespace(metering=None), "CP-24",
                            CommissioningProfile(installer_name="Jo", max_current_a=16.0, phases=1))
     wizard = CommissioningWizard(run, urls=["ws://127.0.0.1:9000/ocpp"])
     qtbot.addWidget(wizard)

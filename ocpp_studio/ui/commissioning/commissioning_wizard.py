@@ -127,8 +127,8 @@ class CommissioningWizard(QWizard):
     def urls(self) -> list[str]:
         urls = self._urls() if callable(self._urls) else self._urls
         if urls is None:
-            # the engine's run holds any studio-like object (tests give it only some parts)
-            server = getattr(getattr(self.run, "studio", None), "server", None)
+            # the listening server is the real Studio's, not part of the engine's StudioParts
+            server = getattr(self.run.studio, "server", None)
             urls = server.urls() if server is not None else []
         return list(urls)
 

@@ -22,8 +22,8 @@ class TestChargePage(StepPage):
         layout.addLayout(form)
         # the installer watches the charge happen (issue 7, step 8): the charger's power,
         # reported every second during the test
-        # the engine's run holds any studio-like object (tests give it only some parts)
-        self.metering = getattr(getattr(self.w.run, "studio", None), "metering", None)
+        studio = self.w.run.studio  # the engine's StudioParts; None when run without one
+        self.metering = studio.metering if studio is not None else None
         self.plot: Any = None
         if self.metering is not None:
             from ..power.power_plot import PowerPlot  # noqa: PLC0415 - pyqtgraph only when needed
