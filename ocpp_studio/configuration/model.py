@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..capture.redaction import redact_value
+from ..station.adapters import WRITE_TAKEN
 from .catalogue16 import KeyInfo
 from .devicemodel import VariableEntry, VariableRef
 
@@ -127,7 +128,7 @@ class WriteResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("Accepted", "RebootRequired")
+        return self.status in WRITE_TAKEN
 
     def to_json(self, secret: bool = False) -> dict[str, Any]:
         return {"key": self.key, "value": REDACTED if secret else self.value,

@@ -243,7 +243,7 @@ class ConfigurationService:
         items_key, bytes_key = f"ItemsPerMessage.{instance}", f"BytesPerMessage.{instance}"
         if items_key not in limits or bytes_key not in limits:
             try:
-                limits.update(await adapter.device_data_limits())  # type: ignore[attr-defined]
+                limits.update(await adapter.device_data_limits())
             except (CallError, CallTimeout, InvalidPayload) as exc:
                 log.info("%s: DeviceDataCtrlr limits not readable: %s", charger_id, exc)
             for kind in ("GetVariables", "SetVariables"):

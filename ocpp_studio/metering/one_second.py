@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ocpp.v16.enums import ConfigurationStatus
+from ocpp.v201.enums import SetVariableStatusEnumType
 
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
 from ..station.adapters import WRITE_TAKEN, MessageLimits, OcppAdapter
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POWER = "Power.Active.Import"
+#: answers meaning the charger has no such setting (1.6 §7.19; 2.0.1 SetVariableStatusEnumType)
+_NOT_THERE = frozenset({ConfigurationStatus.not_supported.value,
+                        SetVariableStatusEnumType.unknown_variable.value,
+                        SetVariableStatusEnumType.unknown_component.value,
+                        SetVariableStatusEnumType.not_supported_attribute_type.value})
 
 
 @dataclass
@@ -61,16 +67,14 @@ class _Failed(Exception):
 def _explain_refusal(key: str, value: str, status: str, charger_id: str) -> str:
     short = key.rsplit(".", 1)[-1]
     if short in ("MeterValueSampleInterval", "TxUpdatedInterval"):
-        if status in ("NotSupported", "UnknownVariable", "UnknownComponent",
-                      "NotSupportedAttributeType"):
+        if status in _NOT_THERE:
             return (f"{charger_id} does not support {key} ({status}): it cannot be told how often "
                     "to report meter values. Ask the manufacturer whether the charger can report "
                     "power every second, and with which firmware.")
         return (f"The charger refused {key}={value} ({status}). Some chargers do not allow "
                 "sampling faster than 5 or 10 seconds; check the charger's manual or ask the "
                 "manufacturer for a firmware that supports 1-second reporting.")
-    if status in ("NotSupported", "UnknownVariable", "UnknownComponent",
-                  "NotSupportedAttributeType"):
+    if status in _NOT_THERE:
         return (f"{key} is not supported by this charger ({status}): it will report its "
                 "default measurands; power may be missing.")
     return (f"The charger refused {key}={value} ({status}): it will keep reporting the "

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpp.v16.enums import ChargingProfileStatus
+
+from ..core.errors import Fault
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from .evaluator import Interval
 from .offpeak import WeeklyHours
@@ -74,11 +77,11 @@ class OffPeakStatus:
 
 
 def refusal_advice(status: str, action: str) -> str:
-    if status == "NotImplemented" or status == "NotSupported":
+    if status in (Fault.NOT_IMPLEMENTED.value, Fault.NOT_SUPPORTED.value):
         return (f"The charger does not implement {action} (smart charging missing or switched "
                 "off). Check SupportedFeatureProfiles / SmartChargingCtrlr.Enabled, or ask the "
                 "manufacturer for firmware with smart charging.")
-    if status == "Rejected":
+    if status == ChargingProfileStatus.rejected:
         return (f"The charger refused {action}. Check its limits (stack level, number of "
                 "periods, rate unit, number of profiles) in the configuration editor, or try "
                 "fewer changes per day.")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ocpp.v16.enums import ChargingProfileStatus, ClearChargingProfileStatus
 
 from ..core.clock import Clock, SystemClock
+from ..core.errors import Fault
 from ..core.rpc import CallError
 from ..station.adapters import MessageLimits, OcppAdapter
 from .evaluator import Interval, compare, composite_schedule, from_periods
@@ -161,7 +162,7 @@ class SmartChargingService:
                 status += f" ({info.get('reasonCode', '')}: {info.get('additionalInfo', '')})"
         except CallError as exc:
             code = error_code(exc)
-            status = code if code == "NotImplemented" else f"CallError {code}"
+            status = code if code == Fault.NOT_IMPLEMENTED.value else f"CallError {code}"
         except PROTOCOL_ERRORS as exc:
             status = f"NotSent: {exc}"
         if status.startswith(ACCEPTED):

@@ -18,6 +18,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, ClassVar, Protocol, Sequence, Union, runtime_checkable
 
+from ocpp.v16.enums import ConfigurationStatus
+from ocpp.v201.enums import GetVariableStatusEnumType, SetVariableStatusEnumType
+
 from ...core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ...core.versions import OcppVersion
 
@@ -33,7 +36,15 @@ WriteObserver = Callable[["SettingWrite"], None]
 CALL_FAILURES: tuple[type[Exception], ...] = (CallError, CallTimeout, ConnectionClosed,
                                               InvalidPayload)
 #: Answers to a write that mean "taken" (1.6 §7.19 ConfigurationStatus, 2.0.1 SetVariableStatusEnumType).
-WRITE_TAKEN = frozenset({"Accepted", "RebootRequired"})
+WRITE_TAKEN = frozenset({ConfigurationStatus.accepted.value, ConfigurationStatus.reboot_required.value,
+                         SetVariableStatusEnumType.accepted.value,
+                         SetVariableStatusEnumType.reboot_required.value})
+#: The status of a 1.6 key the charger listed under ``unknownKey`` (1.6 §6.24 has no enum).
+UNKNOWN_KEY = "UnknownKey"
+#: Read answers meaning "the charger has no such setting".
+UNKNOWN_SETTING = frozenset({UNKNOWN_KEY, GetVariableStatusEnumType.unknown_component.value,
+                             GetVariableStatusEnumType.unknown_variable.value})
+READ_FOUND = GetVariableStatusEnumType.accepted.value  # 1.6 listed keys get the same word
 
 
 @runtime_checkable
@@ -73,12 +84,12 @@ class SettingRead:
 
     @property
     def found(self) -> bool:
-        return self.status == "Accepted"
+        return self.status == READ_FOUND
 
     @property
     def unknown(self) -> bool:
         """The charger says it has no such setting."""
-        return self.status in ("UnknownKey", "UnknownComponent", "UnknownVariable")
+        return self.status in UNKNOWN_SETTING
 
 
 @dataclass
@@ -248,6 +259,11 @@ class OcppAdapter(ABC):
     async def message_limits(self, write: bool = False) -> MessageLimits:
         """What the charger says one read (or write) message may carry; defaults where it
         does not say."""
+
+    async def device_data_limits(self) -> dict[str, int]:
+        """2.x DeviceDataCtrlr ItemsPerMessage / BytesPerMessage per message kind, as the
+        charger reports them ({"ItemsPerMessage.GetVariables": 10, ...}); 1.6 has none."""
+        return {}
 
     async def read_setting(self, setting: Setting) -> str | None:
         """One setting's value, None when the charger does not have it."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Sequence
 
-from ocpp.v16.enums import ConfigurationStatus, ResetType
+from ocpp.v16.enums import ResetType
 
 from ...core.versions import OcppVersion
-from .base import (CALL_FAILURES, MessageLimits, OcppAdapter, OcppRequest, Payload, Setting, SettingRead,
+from .base import (CALL_FAILURES, READ_FOUND, UNKNOWN_KEY, MessageLimits, OcppAdapter, OcppRequest, Payload, Setting, SettingRead,
                    SettingWrite, WriteObserver)
 
 log = logging.getLogger(__name__)
@@ -113,10 +113,10 @@ class Ocpp16Adapter(OcppAdapter):
                 continue
             key = entry["key"]
             out.append(SettingRead(key if key in wanted else None, key, entry.get("value"),
-                                   ConfigurationStatus.accepted.value,
+                                   READ_FOUND,
                                    readonly=bool(entry.get("readonly")), raw=entry))
         for key in answer.get("unknownKey") or []:
-            out.append(SettingRead(key if key in wanted else None, key, None, "UnknownKey"))
+            out.append(SettingRead(key if key in wanted else None, key, None, UNKNOWN_KEY))
         return out
 
     async def read_settings(self, settings: Sequence[Setting],

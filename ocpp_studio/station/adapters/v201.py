@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 from ocpp.v201.enums import (AttributeEnumType, GetVariableStatusEnumType, ReportBaseEnumType,
                              ResetEnumType)
