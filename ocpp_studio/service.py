@@ -11,7 +11,7 @@ import dataclasses
 import tempfile
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
@@ -39,7 +39,8 @@ def demo_configs() -> list[DemoChargerConfig]:
     """The two demo chargers of ``--demo``: a 7.4 kW 1.6 one and an 11 kW 2.0.1 one,
     both charging from the start and reporting power every second."""
     from .demo import DemoChargerConfig
-    common = dict(vendor="OCPP Studio", firmware="demo-1.0", auto_charge=True, meter_interval=1)
+    common: dict[str, Any] = dict(vendor="OCPP Studio", firmware="demo-1.0", auto_charge=True,
+                                  meter_interval=1)
     return [
         DemoChargerConfig(charger_id="DEMO-16", version=OcppVersion.V16, connectors=1, phases=1,
                           max_current_a=32.0, voltage_v=230.0, model="Demo Wallbox 7.4 kW",
@@ -123,15 +124,14 @@ class Studio:
         """
         # the server reads these at each handshake and the central system at each session
         # start, so changing them in place applies to the next connection
-        values = {"tolerant": tolerant, "accept_missing_subprotocol": accept_missing_subprotocol,
-                  "passwords": dict(passwords)}
         # the server may hold a copy (started on another port than the settings say)
         targets = [self.settings.csms]
         if self.server is not None and self.server.settings is not self.settings.csms:
             targets.append(self.server.settings)
         for target in targets:
-            for name, value in values.items():
-                setattr(target, name, value if name != "passwords" else dict(value))
+            target.tolerant = tolerant
+            target.accept_missing_subprotocol = accept_missing_subprotocol
+            target.passwords = dict(passwords)  # each its own copy
         log.info("central system settings changed: tolerant=%s, accept no subprotocol=%s, "
                  "%d charger password(s)", tolerant, accept_missing_subprotocol, len(passwords))
         if port is None or self.server is None or port == self.server.settings.port:

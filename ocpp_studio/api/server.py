@@ -45,6 +45,7 @@ from aiohttp import web
 from ..capture.jsonl import event_line, frame_line
 from ..capture.store import CaptureStore, FrameQuery
 from ..core.frames import dumps, loads
+from ..core.records import Direction
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
@@ -243,7 +244,7 @@ class ControlApi:
         try:
             query = FrameQuery(
                 charger=q.get("charger") or None, action=q.get("action") or None,
-                direction=q.get("direction") or None,
+                direction=Direction(q["direction"]) if q.get("direction") else None,
                 after_id=int(q["after_id"]) if q.get("after_id") else None,
                 problems_only=q.get("problems") in ("1", "true", "yes"),
                 text=q.get("text") or None, limit=min(int(q.get("limit", 1000)), 100_000),

@@ -132,6 +132,12 @@ class FrameQuery:
     newest_first: bool = False
 
 
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    row_id = cursor.lastrowid
+    assert row_id is not None  # every INSERT sets it
+    return row_id
+
+
 class CaptureStore:
     """Frames and connection events in one SQLite file (``:memory:`` for none)."""
 
@@ -221,8 +227,8 @@ class CaptureStore:
         cursor = self._db.execute(
             f"INSERT INTO frames ({', '.join(_FRAME_COLUMNS)}) VALUES "
             f"({', '.join('?' * len(_FRAME_COLUMNS))})", values)
-        record.id = cursor.lastrowid
-        return record.id
+        record.id = row_id = _row_id(cursor)
+        return row_id
 
     @contextmanager
     def bulk_import(self) -> Iterator[None]:
@@ -278,14 +284,14 @@ class CaptureStore:
         insert = ("INSERT INTO events (ts_us, charger, connection_id, kind, detail) "
                   "VALUES (?, ?, ?, ?, ?)")
         if self._bulk:
-            event.id = self._db.execute(insert, values).lastrowid
-            return event.id
+            event.id = row_id = _row_id(self._db.execute(insert, values))
+            return row_id
         with self._db:
             self._db.execute("BEGIN")
             cursor = self._db.execute(insert, values)
-        event.id = cursor.lastrowid
+        event.id = row_id = _row_id(cursor)
         self.recorded.emit(event)
-        return event.id
+        return row_id
 
     def add_problem(self, frame_id: int, text: str) -> None:
         """Add a problem found later (e.g. unreadable meter data) to a recorded frame:
@@ -300,7 +306,8 @@ class CaptureStore:
     def frames(self, query: FrameQuery | None = None, **filters: Any) -> list[FrameRecord]:
         """Frames matching a query (or keyword filters of FrameQuery)."""
         query = query or FrameQuery(**filters)
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if query.charger:
             clauses.append("charger = ?"); params.append(query.charger)
         if query.action:
