@@ -403,6 +403,33 @@ def test_get_base_report_v201() -> None:
     run_scenario(V201, scenario)
 
 
+def test_get_report_v201_reports_only_the_named_variables() -> None:
+    async def scenario(csms: MiniCsms, charger: DemoCharger) -> None:
+        wanted = {"component": {"name": "SampledDataCtrlr"},
+                  "variable": {"name": "TxUpdatedInterval"}}
+        reply = await csms.call("GetReport", {"requestId": 51, "componentVariable": [wanted]})
+        assert reply["status"] == "Accepted"
+        parts = await csms.wait_for(lambda: [p for p in csms.messages("NotifyReport")
+                                             if p["requestId"] == 51])
+        assert [(e["component"]["name"], e["variable"]["name"])
+                for e in parts[0]["reportData"]] == [("SampledDataCtrlr", "TxUpdatedInterval")]
+        # a whole component, EVSE-bound variables by EVSE id
+        reply = await csms.call("GetReport", {"requestId": 52, "componentVariable": [
+            {"component": {"name": "EVSE", "evse": {"id": 1}}}]})
+        assert reply["status"] == "Accepted"
+        await csms.wait_for(lambda: [p for p in csms.messages("NotifyReport")
+                                     if p["requestId"] == 52 and not p["tbc"]])
+        entries = [e for p in csms.messages("NotifyReport") if p["requestId"] == 52
+                   for e in p["reportData"]]
+        assert {e["component"]["name"] for e in entries} == {"EVSE"}
+        assert {e["component"]["evse"]["id"] for e in entries} == {1}
+        for missing in ({"requestId": 53, "componentVariable": [{"component": {"name": "Nope"}}]},
+                        {"requestId": 54, "componentCriteria": ["Problem"]}):
+            assert (await csms.call("GetReport", missing))["status"] == "EmptyResultSet"
+
+    run_scenario(V201, scenario)
+
+
 def test_get_and_set_variables_v201() -> None:
     def item(component: str, variable: str, value: str | None = None, **extra: Any
              ) -> dict[str, Any]:

@@ -242,6 +242,12 @@ class DeviceModel201:
                 self.on_change(var, value)
         return result
 
+    def select(self, wanted: list[dict[str, Any]] | None) -> list[Variable]:
+        """The variables GetReport's componentVariable entries name (all when None, B08)."""
+        if not wanted:
+            return list(self.variables)
+        return [var for var in self.variables if any(_wanted(var, cv) for cv in wanted)]
+
     def report(self, base: str) -> list[dict[str, Any]]:
         """reportData entries for GetBaseReport (§B07): ConfigurationInventory holds the
         writable variables, FullInventory all, SummaryInventory the availability states."""
@@ -421,3 +427,19 @@ def build_device_model(*, charger_id: str, vendor: str, model: str, connectors: 
                  values_list=("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork",
                               "RadioTimeTransmitter")))
     return dm
+
+
+def _wanted(var: Variable, cv: dict[str, Any]) -> bool:
+    """Does one GetReport componentVariable entry name this variable?"""
+    comp = cv["component"]
+    evse = comp.get("evse") or {}
+    if comp["name"] != var.component:
+        return False
+    if "instance" in comp and comp["instance"] != var.component_instance:
+        return False
+    if "id" in evse and evse["id"] != var.evse:
+        return False
+    if "connectorId" in evse and evse["connectorId"] != var.connector:
+        return False
+    v = cv.get("variable")
+    return not (v and (v["name"] != var.name or v.get("instance") != var.instance))

@@ -274,31 +274,8 @@ class Protocol201(VersionProtocol):
 
     @routes.on("GetReport")
     def get_report(self, payload: dict[str, Any]) -> dict[str, Any]:
-        wanted = payload.get("componentVariable")
         criteria = set(payload.get("componentCriteria") or [])
-        chosen = []
-        for var in self.dm.variables:
-            if wanted:
-                ok = False
-                for cv in wanted:
-                    comp = cv["component"]
-                    evse = comp.get("evse") or {}
-                    if comp["name"] != var.component:
-                        continue
-                    if "instance" in comp and comp["instance"] != var.component_instance:
-                        continue
-                    if "id" in evse and evse["id"] != var.evse:
-                        continue
-                    if "connectorId" in evse and evse["connectorId"] != var.connector:
-                        continue
-                    v = cv.get("variable")
-                    if v and (v["name"] != var.name or v.get("instance") != var.instance):
-                        continue
-                    ok = True
-                    break
-                if not ok:
-                    continue
-            chosen.append(var)
+        chosen = self.dm.select(payload.get("componentVariable"))
         if criteria and criteria <= {"Problem"}:
             chosen = []  # nothing in the demo has a problem
         if not chosen:
