@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..core.clock import Clock, SystemClock
 from ..core.rpc import ConnectionClosed
+from ..station.adapters import OcppAdapter
 from .profile import CommissioningProfile
 
 if TYPE_CHECKING:
@@ -141,6 +142,12 @@ class CommissioningContext:
     @property
     def station(self) -> Any:
         return self.studio.central.station(self.charger_id)
+
+    @property
+    def adapter(self) -> OcppAdapter:
+        """The charger's OCPP-version adapter, bound to its calls: the steps ask it for
+        messages and setting names and never compare version strings (issue 13)."""
+        return self.studio.central.adapter(self.charger_id)
 
     @property
     def version(self) -> str:

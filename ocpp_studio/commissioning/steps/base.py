@@ -23,10 +23,6 @@ def generate_password(length: int = 24) -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
-def _key(ctx: CommissioningContext, v16: str, v201: str) -> str:
-    return v16 if ctx.version == "1.6" else v201
-
-
 def call_error_status(exc: CallError) -> str:
     """A CALLERROR as the status word the report shows: ``NotImplemented`` as itself (the
     charger lacks the feature), any other code as ``CallError <code>`` — never "Rejected",

@@ -8,7 +8,7 @@ import json
 from ...core.records import Direction
 from ...core.rpc import CallError, CallTimeout
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep, _key, _parse_time
+from .base import BaseStep, _parse_time
 
 
 class ClockStep(BaseStep):
@@ -43,10 +43,8 @@ class ClockStep(BaseStep):
         seen = self._charger_clock(ctx)
         if seen is None:
             try:  # a StatusNotification carries the charger's time
-                await ctx.call("TriggerMessage", {"requestedMessage": "StatusNotification"}
-                               if ctx.version == "1.6" else
-                               {"requestedMessage": "StatusNotification",
-                                "evse": {"id": 1, "connectorId": 1}}, timeout=10)
+                await ctx.central.adapter(ctx.charger_id, timeout=10).trigger(
+                    "StatusNotification", evse=1, connector=1)
                 await asyncio.sleep(0.5)
             except (CallError, CallTimeout):
                 pass
@@ -68,7 +66,7 @@ class ClockStep(BaseStep):
             if not clock_ok:
                 notes.append(f"The charger's clock is {offset:+.0f} s off. Off-peak hours depend "
                              "on it: set its time source (NTP) or check the time zone.")
-        key = _key(ctx, "HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval")
+        key = ctx.adapter.heartbeat_setting
         value = str(ctx.profile.heartbeat_interval_s)
         [result] = await ctx.write_settings({key: value})
         evidence.append(Evidence(key, value, result.status))

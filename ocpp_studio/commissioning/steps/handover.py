@@ -18,8 +18,6 @@ class HandOverStep(BaseStep):
     description = ("Sets the production central-system URL where the charger allows it, and "
                    "watches the charger leave the laptop for it.")
     leave_timeout_s = 60.0
-    #: 1.6 vendor keys some chargers use for their backend URL, in order of preference.
-    url_keys_16 = ("CentralSystemURL", "CSMSURL", "OcppServerUrl", "BackendUrl")
 
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         url = str(ctx.choices.get("production_url", ctx.profile.production_url) or "")
@@ -29,13 +27,15 @@ class HandOverStep(BaseStep):
             return self._skipped(ctx, "No production URL in the profile: the charger stays "
                                  "pointed at this laptop; set its backend URL on the charger.",
                                  cleared, "no production URL given")
-        if ctx.version != "1.6":
-            return self._skipped(ctx, "OCPP 2.0.1 changes the backend with SetNetworkProfile, "
+        url_keys = ctx.adapter.backend_url_settings
+        if not url_keys:
+            return self._skipped(ctx, f"OCPP {ctx.version} changes the backend with "
+                                 "SetNetworkProfile, "
                                  "which the studio does not do yet: enter the production URL "
                                  f"{url} on the charger.", [*cleared, Evidence("Production URL", url)],
                                  "2.0.1 SetNetworkProfile not supported by the studio")
         snapshot = ctx.studio.configuration.latest(ctx.charger_id)
-        key = next((k for k in self.url_keys_16 if snapshot and k in snapshot.items), None)
+        key = next((k for k in url_keys if snapshot and k in snapshot.items), None)
         if key is None:
             return self._skipped(ctx, "The charger has no configuration key for its backend "
                                  f"URL: enter {url} on the charger's own setup page.",

@@ -63,11 +63,12 @@ class IdentifyStep(BaseStep):
                                          if label not in ("0", "0/0"))}
         snapshot = await ctx.studio.configuration.read_all(ctx.charger_id)
         features: list[str] = []
-        if ctx.version == "1.6":
-            value = snapshot.value("SupportedFeatureProfiles")
+        listed = ctx.adapter.feature_profiles_setting
+        if listed is not None:  # 1.6: one key lists the feature profiles
+            value = snapshot.value(listed)
             features = [f.strip() for f in (value or "").split(",") if f.strip()]
             label = "Supported feature profiles"
-        else:
+        else:  # 2.x: each controller's Enabled variable
             for key, item in sorted(snapshot.items.items()):
                 if key.endswith(".Enabled") and "Ctrlr" in key and item.value is not None:
                     if str(item.value).lower() == "true":

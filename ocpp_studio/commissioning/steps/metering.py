@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep, _key
+from .base import BaseStep
 from .sessions import _samples_since, running_session, start_charge, stop_charge
 
 
@@ -74,7 +74,7 @@ class MeteringStep(BaseStep):
         result = await ctx.studio.one_second.disable(ctx.charger_id)
         out = [Evidence("1-second mode off", "restored" if result.ok else "not restored",
                         result.explanation)]
-        key = _key(ctx, "MeterValueSampleInterval", "SampledDataCtrlr.TxUpdatedInterval")
+        key = ctx.adapter.interval_setting
         value = str(ctx.profile.meter_interval_s)
         [write] = await ctx.write_settings({key: value})
         out.append(Evidence(key, value, write.status))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.rpc import CallError, CallTimeout
 from ..model import OK, CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep, _key, generate_password
+from .base import BaseStep, generate_password
 
 
 class SecurityStep(BaseStep):
@@ -56,7 +56,7 @@ class SecurityStep(BaseStep):
 
 async def charger_security_profile(ctx: CommissioningContext) -> int | None:
     """The security profile the charger reports now, None when it does not say."""
-    key = _key(ctx, "SecurityProfile", "SecurityCtrlr.SecurityProfile")
+    key = ctx.adapter.security_profile_setting
     try:
         value = (await ctx.studio.configuration.refresh(ctx.charger_id, [key])).value(key)
     except (CallError, CallTimeout):
@@ -71,7 +71,7 @@ async def write_password(ctx: CommissioningContext, password: str,
                          evidence: list[Evidence]) -> str:
     """Write the basic-auth password (1.6 security whitepaper AuthorizationKey, 2.0.1
     SecurityCtrlr.BasicAuthPassword); raise StepFailed when the charger refuses it."""
-    key = _key(ctx, "AuthorizationKey", "SecurityCtrlr.BasicAuthPassword")
+    key = ctx.adapter.basic_auth_password_setting
     [result] = await ctx.write_settings({key: password}, confirm_dangerous=True, secret=True)
     evidence.append(Evidence(key, "(hidden)", result.status))
     if not result.ok:

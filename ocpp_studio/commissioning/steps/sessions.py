@@ -22,12 +22,8 @@ async def start_charge(ctx: CommissioningContext, timeout: float = 20.0) -> Any:
     """Remote start on connector/EVSE 1; returns the studio's Transaction."""
     station = ctx.station
     before = set(station.transactions)
-    if ctx.version == "1.6":
-        answer = await ctx.call("RemoteStartTransaction", {"connectorId": 1, "idTag": TEST_ID_TAG})
-    else:
-        answer = await ctx.call("RequestStartTransaction", {
-            "evseId": 1, "remoteStartId": int(time.time()) % 1_000_000,
-            "idToken": {"idToken": TEST_ID_TAG, "type": "Central"}})
+    answer = await ctx.adapter.start_charge(TEST_ID_TAG, connector=1,
+                                            remote_start_id=int(time.time()) % 1_000_000)
     if answer.get("status") != "Accepted":
         raise StepFailed(f"The charger refused to start charging remotely "
                          f"({answer.get('status')}). Check that a car is plugged in, the "
@@ -44,10 +40,7 @@ async def start_charge(ctx: CommissioningContext, timeout: float = 20.0) -> Any:
 
 
 async def stop_charge(ctx: CommissioningContext, tx: Any, timeout: float = 20.0) -> Any:
-    if ctx.version == "1.6":
-        answer = await ctx.call("RemoteStopTransaction", {"transactionId": int(tx.transaction_id)})
-    else:
-        answer = await ctx.call("RequestStopTransaction", {"transactionId": tx.transaction_id})
+    answer = await ctx.adapter.stop_charge(tx.transaction_id)
     if answer.get("status") != "Accepted":
         raise StepFailed(f"The charger refused to stop the session ({answer.get('status')}); "
                          "stop it on the charger or unplug the car.")

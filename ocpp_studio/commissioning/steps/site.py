@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ...core.rpc import CallError, CallTimeout
 from ...smartcharging.service import SITE_LIMIT_PROFILE_ID
@@ -21,22 +22,17 @@ class SiteLimitStep(BaseStep):
         phases = int(ctx.choices.get("phases", ctx.profile.phases))
         start = ctx.clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         period = {"startPeriod": 0, "limit": Decimal(f"{amps:.1f}"), "numberPhases": phases}
-        if ctx.version == "1.6":
-            purpose = "ChargePointMaxProfile"
-            payload = {"connectorId": 0, "csChargingProfiles": {
-                "chargingProfileId": SITE_LIMIT_PROFILE_ID, "stackLevel": 0,
-                "chargingProfilePurpose": purpose, "chargingProfileKind": "Absolute",
-                "chargingSchedule": {"startSchedule": start, "chargingRateUnit": "A",
-                                     "chargingSchedulePeriod": [period]}}}
-        else:
-            purpose = "ChargingStationMaxProfile"
-            payload = {"evseId": 0, "chargingProfile": {
-                "id": SITE_LIMIT_PROFILE_ID, "stackLevel": 0, "chargingProfilePurpose": purpose,
-                "chargingProfileKind": "Absolute",
-                "chargingSchedule": [{"id": 1, "startSchedule": start, "chargingRateUnit": "A",
-                                      "chargingSchedulePeriod": [period]}]}}
+        adapter = ctx.adapter
+        # the adapters' neutral profile shape (1.6 §7.8 names); each version's adapter turns
+        # it into its own request (2.x: ChargingStationMaxProfile, K01)
+        request = adapter.set_profile_request(0, {
+            "chargingProfileId": SITE_LIMIT_PROFILE_ID, "stackLevel": 0,
+            "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Absolute",
+            "chargingSchedule": {"startSchedule": start, "chargingRateUnit": "A",
+                                 "chargingSchedulePeriod": [period]}})
+        purpose = _purpose(request.payload)  # in the version's own words, for the report
         try:
-            answer = await ctx.call("SetChargingProfile", payload)
+            answer = await adapter.send(request)
             status = str(answer.get("status"))
         except CallError as exc:
             # a CALLERROR is not a refusal: NotImplemented means no smart charging at all
@@ -51,11 +47,8 @@ class SiteLimitStep(BaseStep):
             raise StepFailed(f"The charger {what}. Check that smart charging is enabled, or set "
                              "the maximum current on the charger itself (DIP switches or its "
                              "web page).", evidence)
-        where = {"connectorId": 0} if ctx.version == "1.6" else {"evseId": 0}
         try:
-            schedule = await ctx.call("GetCompositeSchedule",
-                                      {**where, "duration": 300, "chargingRateUnit": "A"})
-            body = schedule.get("chargingSchedule") or schedule.get("schedule") or {}
+            body = adapter.schedule_of(await adapter.composite_schedule(0, 300, "A")) or {}
             limits = [float(p["limit"]) for p in body.get("chargingSchedulePeriod", [])]
             if limits:
                 evidence.append(Evidence("Charger's schedule now", f"{min(limits):g} A"))
@@ -66,3 +59,11 @@ class SiteLimitStep(BaseStep):
             evidence.append(Evidence("Charger's schedule now", "not readable", str(exc)))
         return self.passed(f"The installation allows at most {amps:g} A on {phases} phase(s).",
                            evidence)
+
+
+def _purpose(payload: dict[str, Any]) -> str:
+    """The chargingProfilePurpose of a SetChargingProfile request, whatever its shape."""
+    for value in payload.values():
+        if isinstance(value, dict) and "chargingProfilePurpose" in value:
+            return str(value["chargingProfilePurpose"])
+    return "charger-wide maximum profile"
