@@ -50,7 +50,11 @@ from .sources.serial_panel import SerialPanel
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QProgressDialog
 
+    from ..commissioning.service import CommissioningService
+    from ..configuration.service import ConfigurationService
+    from ..metering import MeteringService, OneSecondMode
     from ..service import Studio
+    from ..smartcharging.service import SmartChargingService
     from .inspector.timeline_dialog import TimelineDialog
 
 log = logging.getLogger(__name__)
@@ -64,10 +68,12 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
     def __init__(self, central: CentralSystem, store: CaptureStore, *,
                  urls: list[str] | None = None, capture_path: str | Path | None = None,
                  preferences: ViewPreferences | None = None,
-                 metering: object | None = None, one_second: object | None = None,
-                 configuration: object | None = None,
-                 smart_charging: object | None = None,
-                 commissioning: object | None = None, studio: Studio | None = None,
+                 metering: MeteringService | None = None,
+                 one_second: OneSecondMode | None = None,
+                 configuration: ConfigurationService | None = None,
+                 smart_charging: SmartChargingService | None = None,
+                 commissioning: CommissioningService | None = None,
+                 studio: Studio | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.central = central
@@ -390,12 +396,11 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
 
     def _new_commissioning_run(self, charger_id: str) -> object:
         from ..commissioning.profile import CommissioningProfile
-        new_run = getattr(self.commissioning, "new_run", None)
+        new_run = getattr(self.commissioning, "new_run", None)  # a stand-in service (tests)
         if callable(new_run):
             return new_run(charger_id)
-        start = getattr(self.commissioning, "start", None)
-        if callable(start):  # CommissioningService: keeps the state beside the capture
-            return start(charger_id, CommissioningProfile())
+        if self.commissioning is not None:  # keeps the state beside the capture
+            return self.commissioning.start(charger_id, CommissioningProfile())
         if self.studio is None:
             raise RuntimeError("Commissioning is not available in this window.")
         from ..commissioning.engine import CommissioningRun
