@@ -206,3 +206,16 @@ def test_variable_name_parse():
     assert name.variable_json() == {"name": "MessageTimeout", "instance": "Default"}
     with pytest.raises(ValueError):
         VariableName.parse("NoDot")
+
+
+def test_set_variables_batches_respect_bytes_per_message():
+    """Moved from test_configuration_catalogue with the batching (2.0.1 B05.FR.03)."""
+    import json
+    from ocpp_studio.station.adapters.v201 import batches
+    items = [{"attributeValue": "x" * 100, "component": {"name": "C"},
+              "variable": {"name": f"V{i}"}} for i in range(10)]
+    parts = batches(items, MessageLimits(50, 600), "SetVariables")
+    assert sum(len(b) for b in parts) == 10 and len(parts) > 2
+    assert all(len(json.dumps({"setVariableData": b})) < 600 for b in parts)
+    assert [len(b) for b in batches(items, MessageLimits(3, 100_000), "SetVariables")] \
+        == [3, 3, 3, 1]

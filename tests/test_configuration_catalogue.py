@@ -120,14 +120,3 @@ def test_diff_and_redact_and_json_round_trip():
 def test_template_schema_file_matches_code():
     on_disk = json.loads((ROOT / "schemas" / "config-template.schema.json").read_text())
     assert on_disk == TEMPLATE_SCHEMA
-
-
-def test_set_variables_batches_respect_bytes_per_message():
-    from ocpp_studio.configuration.service import ConfigurationService
-    items = [{"attributeValue": "x" * 100, "component": {"name": "C"},
-              "variable": {"name": f"V{i}"}} for i in range(10)]
-    batches = ConfigurationService._batches(items, 50, 600, "SetVariables")
-    assert sum(len(b) for b in batches) == 10 and len(batches) > 2
-    assert all(len(json.dumps({"setVariableData": b})) < 600 for b in batches)
-    assert [len(b) for b in ConfigurationService._batches(items, 3, 100_000, "SetVariables")] \
-        == [3, 3, 3, 1]

@@ -12,6 +12,7 @@ from typing import Any
 from conftest import raw_charger, running_csms, wait_for
 from ocpp_studio.capture.store import FrameQuery
 from ocpp_studio.configuration import ConfigurationService
+from ocpp_studio.configuration.templates import check_template, make_template, template_changes
 from ocpp_studio.core.frames import loads
 from ocpp_studio.core.records import Direction
 from ocpp_studio.core.schemas import validate
@@ -73,6 +74,10 @@ def test_demo_charger_on_2_1_is_answered_and_configured_like_2_0_1(tmp_path):
                 assert charger.configuration.actual("OCPPCommCtrlr", "HeartbeatInterval") == "120"
                 again = await service.refresh("CP21", ["OCPPCommCtrlr.HeartbeatInterval"])
                 assert again.items["OCPPCommCtrlr.HeartbeatInterval"].value == "120"
+                # a template of a 2.1 charger is a valid template (config pull / push)
+                template = check_template(make_template(again, ["OCPPCommCtrlr.HeartbeatInterval"]))
+                assert template["ocpp_version"] == "2.1"
+                assert template_changes(template) == {"OCPPCommCtrlr.HeartbeatInterval": "120"}
 
                 # a charge: TransactionEvent Started/Updated/Ended keep the station's sessions
                 assert await charger.start_charging()

@@ -33,7 +33,7 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
         "format": {"const": FORMAT},
         "version": {"const": 1, "description": "Version of this file format."},
         "name": {"type": "string", "description": "What the template is for."},
-        "ocpp_version": {"enum": ["1.6", "2.0.1"]},
+        "ocpp_version": {"enum": ["1.6", "2.0.1", "2.1"]},  # OcppVersion labels
         "created": {"type": "string",
                     "description": "When the template was made, ISO 8601 UTC."},
         "source": {"type": "object",
