@@ -133,7 +133,19 @@ def test_export_of_a_real_capture_still_works(tmp_path: Path) -> None:
 def test_an_unknown_ocpp_version_is_a_usage_error_not_a_traceback() -> None:
     code, out = run("demo-charger", "--url", "ws://127.0.0.1:9/ocpp/CP", "--ocpp", "1.5")
     assert code == 2 and "Traceback" not in out
-    assert "unknown OCPP version '1.5'; use 1.6 or 2.0.1" in out
+    assert "unknown OCPP version '1.5'; use 1.6, 2.0.1 or 2.1" in out
+
+
+@pytest.mark.parametrize("command", ["demo-charger", "serial"])
+@pytest.mark.parametrize("version", list(OcppVersion), ids=lambda v: v.label)
+def test_ocpp_takes_every_version_the_studio_speaks(command: str, version: OcppVersion) -> None:
+    required = {"demo-charger": ["--url", "ws://127.0.0.1:9/ocpp/CP"],
+                "serial": ["--device", "/dev/null"]}[command]
+    for spelling in (version.label, version.value):
+        args = _build_parser().parse_args([command, *required, "--ocpp", spelling])
+        assert args.ocpp == version.label
+    code, out = run(command, "--help")
+    assert code == 0 and "--ocpp 1.6|2.0.1|2.1" in out
 
 
 # ---------------------------------------------------------------- help, version

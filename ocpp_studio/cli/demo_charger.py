@@ -1,0 +1,61 @@
+"""``demo-charger``: a simulated charger, headless. Its options map onto DemoChargerConfig:
+a new simulation option is one ``add_argument`` in ``register`` and one field in
+``_config``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from ..core.versions import OcppVersion
+from .common import add_ocpp_option, run_async
+
+if TYPE_CHECKING:
+    from ..demo import DemoChargerConfig
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser("demo-charger", help="run a simulated charger headless")
+    demo.add_argument("--url", required=True, help="ws://HOST:PORT/PATH/CHARGER_ID")
+    add_ocpp_option(demo, help="OCPP version to speak (default 1.6)")
+    demo.add_argument("--connectors", type=int, default=1, help="number of connectors (default 1)")
+    demo.add_argument("--phases", type=int, choices=(1, 3), default=None,
+                      help="supply phases (default 1 for 1.6, 3 for 2.0.1 and 2.1)")
+    demo.add_argument("--password", help="HTTP Basic password (user = charger id)")
+    demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
+    demo.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.getLogger("ocpp_studio.demo").setLevel(logging.INFO)
+    return run_async(_demo_charger(args))
+
+
+async def _demo_charger(args: argparse.Namespace) -> int:
+    from ..demo import run_demo_charger
+    base, charger_id = _split_url(args.url)
+    await run_demo_charger(base, _config(args, charger_id))
+    return 0
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """ws://HOST:PORT/PATH/CHARGER_ID -> ('ws://HOST:PORT/PATH', 'CHARGER_ID')."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme not in ("ws", "wss") or not segments:
+        raise SystemExit("--url must look like ws://HOST:PORT/PATH/CHARGER_ID")
+    base = urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(segments[:-1]), "", ""))
+    return base.rstrip("/"), segments[-1]
+
+
+def _config(args: argparse.Namespace, charger_id: str) -> DemoChargerConfig:
+    from ..demo import DemoChargerConfig
+    version = OcppVersion.parse(args.ocpp)
+    # 1.6 demo: a 7.4 kW single-phase wall box; 2.x: an 11 kW three-phase one
+    phases = args.phases or (1 if version is OcppVersion.V16 else 3)
+    return DemoChargerConfig(
+        charger_id=charger_id, version=version, connectors=args.connectors, phases=phases,
+        max_current_a=16.0 if phases == 3 else 32.0, basic_auth_password=args.password,
+        auto_charge=args.charge)
