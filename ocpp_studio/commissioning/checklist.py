@@ -45,7 +45,7 @@ def plain(text: Any, limit_json: int = 60) -> str:
 def sentence(text: Any) -> str:
     """``plain`` text ending as a sentence."""
     words = plain(text)
-    if words and words[-1] not in ".!?)":
+    if words and not words.endswith((".", "!", "?", ".)", "?)", "!)")):
         words += "."
     return words
 
@@ -93,8 +93,9 @@ def _offpeak_hours(data: dict[str, Any]) -> ChecklistItem:
         return ChecklistItem(name, NOT_MET, "The hours installed are not the UK default hours.",
                              "Run the off-peak step again with the default hours.")
     if installed is False:
-        why = ("the charger does not implement smart charging (it answered NotImplemented to "
-               "SetChargingProfile)" if answer.startswith("NotImplemented")
+        lacking = any(code in answer for code in ("NotImplemented", "NotSupported"))
+        why = (f"the charger does not implement smart charging (it answered {answer} to "
+               "SetChargingProfile)" if lacking
                else f"the charger answered {answer} to SetChargingProfile")
         return ChecklistItem(name, NOT_MET, f"{what} not installed: {why}; nothing is in force.",
                              "Enable smart charging on the charger (SupportedFeatureProfiles / "
