@@ -219,8 +219,8 @@ class ConfigEditor(SettingsTable, SettingWrites, SnapshotsAndTemplates, QWidget)
     def show_snapshot(self, snapshot: Any) -> None:
         self.snapshot = snapshot
         self._fill_snapshot_combo()
-        notes = list(getattr(snapshot, "notes", []) or []) if snapshot else []
-        unknown = list(getattr(snapshot, "unknown_keys", []) or []) if snapshot else []
+        notes = list(snapshot.notes) if snapshot else []
+        unknown = list(snapshot.unknown_keys) if snapshot else []
         self.notes_label.setText("\n".join(notes))
         self.notes_label.setVisible(bool(notes))
         if unknown:

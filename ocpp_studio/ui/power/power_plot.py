@@ -318,7 +318,7 @@ class PowerPlot(QWidget):
         end = max(self.clock(), self._data_end() or 0.0)
         end = max(end, max(s.start_s for s in self.limit_steps) + 3600)
         x, y = step_arrays(self.limit_steps, end)
-        self.limit_item.setData(x, y / getattr(self, "power_divisor", 1.0))
+        self.limit_item.setData(x, y / self.power_divisor)
 
     # ---------------------------------------------------------------- range
     def _data_end(self) -> float | None:
