@@ -10,12 +10,12 @@ from ocpp_studio.commissioning.profile import CommissioningProfile
 CLI = [sys.executable, "-m", "ocpp_studio.cli"]
 
 
-def test_headless_commissioning_writes_a_report(tmp_path):
+def commission(tmp_path, report):
+    """``ocpp-studio commission`` against a demo charger process: (exit code, output)."""
     profile_path = tmp_path / "site.json"
     CommissioningProfile(installer_name="Ada Installer", company="Sparks Ltd", site_name="12 Elm Road",
                          max_current_a=16.0, heartbeat_interval_s=120, meter_interval_s=30,
                          test_charge_seconds=3).save(profile_path)
-    report = tmp_path / "report.html"
 
     async def scenario():
         studio = await asyncio.create_subprocess_exec(
@@ -48,7 +48,12 @@ def test_headless_commissioning_writes_a_report(tmp_path):
                 await studio.wait()
         return studio.returncode, "".join(lines)
 
-    code, output = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_headless_commissioning_writes_a_report(tmp_path):
+    report = tmp_path / "report.html"
+    code, output = commission(tmp_path, report)
     assert code == 0, output
     assert "FAILED" not in output
     html = report.read_text(encoding="utf-8")
@@ -56,3 +61,26 @@ def test_headless_commissioning_writes_a_report(tmp_path):
         assert report.stat().st_mode & 0o777 == 0o600
     for expected in ("Ada Installer", "Sparks Ltd", "12 Elm Road", "CMS-1", "HeartbeatInterval"):
         assert expected in html, expected
+
+
+def test_headless_commissioning_writes_the_report_data_as_json(tmp_path):
+    """``--report X.json``: the report data, valid against its schema, for fleets to check by
+    script; the output ends with the verdict and what remains to do."""
+    import json
+
+    import jsonschema
+    from pathlib import Path
+    report = tmp_path / "report.json"
+    code, output = commission(tmp_path, report)
+    assert code == 0, output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    schema = json.loads((Path(__file__).parents[1] / "schemas" /
+                         "commissioning-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    if os.name == "posix":
+        assert report.stat().st_mode & 0o777 == 0o600
+    assert data["charger"]["id"] == "CMS-1" and data["installer"] == "Ada Installer"
+    # the demo charger has no RandomisedDelay and hand-over had no production URL
+    assert data["complete"] is False
+    assert data["verdict"] in output
+    assert "  Randomised delay: not met — " in output

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..commissioning.profile import CommissioningProfile
 
 #: report formats ``commission --report`` writes, chosen by the file's extension
-REPORT_SUFFIXES = (".html", ".htm", ".pdf")
+REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
 
 #: how a step's status reads in the summary
 _MARKS = {"passed": "ok", "skipped": "skipped", "failed": "FAILED"}
@@ -29,9 +29,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     commission.add_argument("--profile", required=True,
                             help="commissioning profile JSON (schemas/commissioning-profile.schema.json)")
     commission.add_argument("--charger", required=True, help="the charger id to wait for")
-    commission.add_argument("--report", required=True, metavar="OUT.html|OUT.pdf",
-                            help="report file; the extension chooses the format: .html, or "
-                            ".pdf (PDF is drawn with Qt)")
+    commission.add_argument("--report", required=True, metavar="OUT.html|OUT.pdf|OUT.json",
+                            help="report file; the extension chooses the format: .html, "
+                            ".pdf (PDF is drawn with Qt), or .json (the report data, "
+                            "schemas/commissioning-report.schema.json)")
     commission.add_argument("--timeout", type=float, default=300.0,
                             help="seconds to wait for the charger to connect (default 300)")
     commission.set_defaults(func=run)
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise CommandError(f"Cannot use the profile {args.profile}: {exc}") from None
     if Path(args.report).suffix.lower() not in REPORT_SUFFIXES:
-        raise CommandError(f"--report {args.report}: the report is written as .html or .pdf; "
-                           f"give a file name ending in one of those")
+        raise CommandError(f"--report {args.report}: the report is written as .html, .pdf or "
+                           ".json; give a file name ending in one of those")
     settings = settings_from(args, AppSettings())
     return run_async(_commission(settings, profile, args), interrupted=130)
 
@@ -67,8 +68,16 @@ async def _commission(settings: AppSettings, profile: CommissioningProfile,
         for record in run.records.values():
             mark = _MARKS.get(_status(record), str(record.status))
             print(f"  {mark:<8} {record.title}: {record.summary}", flush=True)
-        _write_report(run.report().to_html(), args.report)
+        report = run.report()
+        if args.report.lower().endswith(".json"):
+            from ..commissioning.report import write_report_json
+            write_report_json(report, args.report)
+        else:
+            _write_report(report.to_html(), args.report)
         print(f"report: {args.report}", flush=True)
+        print(report.verdict()[1], flush=True)  # what remains to do, as page one says it
+        for item in report.outstanding:
+            print(f"  {item.line()}", flush=True)
         failed = [r for r in run.records.values() if _status(r) not in ("passed", "skipped")]
         return 1 if failed else 0
     finally:
