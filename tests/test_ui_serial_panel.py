@@ -77,6 +77,9 @@ def test_console_lines_frames_hex_send_and_save(loop, tmp_path, pty_pair):
             await wait_until(lambda: "relay: self test ok" in panel.console_text(),
                              what="console lines shown")
             lines = panel.console_text().splitlines()
+            # on screen, under its header row, taller than that row
+            view = panel.console_view.view
+            assert view.isVisibleTo(panel) and view.height() > panel.connect_button.height()
             boot_line = next(line for line in lines if "BootNotification" in line)
             assert "→ log" in boot_line
             wifi_line = next(line for line in lines if "wifi" in line)

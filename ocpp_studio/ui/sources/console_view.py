@@ -88,6 +88,7 @@ class ConsoleView(QWidget):
         self.view.setPlaceholderText("The charger's console appears here once connected. "
                                      "Lines marked → log carry an OCPP message that went into "
                                      "the Messages tab.")
+        layout.addWidget(self.view, 1)
 
         # ------------------------------------------------------------ formats
         self._fmt_time = QTextCharFormat()
