@@ -4,6 +4,8 @@ import asyncio
 import re
 import sys
 
+import pytest
+
 CLI = [sys.executable, "-m", "ocpp_studio.cli"]
 
 
@@ -20,7 +22,8 @@ async def _read_until(stream, pattern, seen, timeout=30.0):
                 return match
 
 
-def test_serve_prints_frames_of_a_demo_charger_and_exports(tmp_path):
+@pytest.mark.parametrize("version", ["2.0.1", "2.1"])
+def test_serve_prints_frames_of_a_demo_charger_and_exports(tmp_path, version):
     capture = tmp_path / "capture.db"
 
     async def scenario():
@@ -32,9 +35,10 @@ def test_serve_prints_frames_of_a_demo_charger_and_exports(tmp_path):
         try:
             port = (await _read_until(serve.stdout, r"CSMS on port (\d+)", seen)).group(1)
             charger = await asyncio.create_subprocess_exec(
-                *CLI, "demo-charger", "--url", f"ws://127.0.0.1:{port}/ocpp/CLI-CP", "--ocpp", "2.0.1",
+                *CLI, "demo-charger", "--url", f"ws://127.0.0.1:{port}/ocpp/CLI-CP", "--ocpp", version,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-            await _read_until(serve.stdout, r"CLI-CP .*connected from .* subprotocol ocpp2\.0\.1", seen)
+            await _read_until(serve.stdout, rf"CLI-CP .*connected from .* subprotocol ocpp{re.escape(version)}\s*$",
+                              seen)
             await _read_until(serve.stdout, r"CLI-CP\s+→CSMS\s+CALL\s+BootNotification", seen)
             answer = await _read_until(serve.stdout, r"CLI-CP\s+→CP\s+RESULT\s+BootNotification\s+[\d.]+ms", seen)
             assert '"status":"Accepted"' in answer.string
