@@ -564,3 +564,29 @@ def test_upstream_credentials_never_reach_the_log(caplog) -> None:
     with caplog.at_level("DEBUG"):
         asyncio.run(scenario())
     assert "s3cret" not in caplog.text
+
+
+def test_ocpp21_send_is_relayed_recorded_on_both_legs_and_never_answered() -> None:
+    """OCPP 2.1 Part 4 §4.2.5: NotifyPeriodicEventStream goes as a SEND [6]; the proxy
+    records it (schema-checked for 2.1) and forwards it; nobody answers it."""
+    stream = ('[6,"pes-1","NotifyPeriodicEventStream",{"id":1,"pending":0,'
+              '"basetime":"2026-01-01T00:00:00Z","data":[{"t":0,"v":"230.1"}]}]')
+
+    async def scenario() -> None:
+        async with running_csms() as csms, proxy_for(f"ws://127.0.0.1:{csms.server.port}") as proxy:
+            async with connect(proxy_url(proxy, "CP21"), subprotocols=["ocpp2.1"]) as ws:
+                assert ws.subprotocol == "ocpp2.1"
+                await ws.send(stream)
+                await ws.send(HEARTBEAT)
+                answer = await recv_reply(ws, "hb-1")  # the SEND got nothing back before it
+                assert loads(answer)[0] == 3
+                await wait_for(lambda: [f for f in csms.store.frames() if f.unique_id == "pes-1"])
+            relayed = [f for f in proxy.store.frames(charger="CP21") if f.unique_id == "pes-1"]
+            upstream = [f for f in csms.store.frames() if f.unique_id == "pes-1"]
+            for rows in (relayed, upstream):
+                assert len(rows) == 1 and rows[0].raw == stream
+                assert rows[0].message_type == 6 and rows[0].valid and rows[0].problem is None
+            assert not [f for f in proxy.store.frames(charger="CP21")
+                        if f.unique_id == "pes-1" and f.direction is Direction.TO_CHARGER]
+
+    asyncio.run(scenario())
