@@ -5,6 +5,8 @@ chargers (issue 14 §3)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, AsyncIterator
@@ -18,7 +20,7 @@ from ocpp_studio.core.frames import loads
 from ocpp_studio.core.rpc import CallError
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
-from ocpp_studio.demo.quirks import Quirks
+from ocpp_studio.demo.quirks import QUIRKS, Quirks
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 
@@ -90,6 +92,16 @@ def test_quirks_parse_and_unknown_names_are_refused_with_the_known_list():
     with pytest.raises(ValueError, match="takes no value"):
         Quirks.parse(["composite-minus-one=yes"])
     assert Quirks(report_drops_part_0=True).unused_in(V16)
+
+
+def test_demo_charger_command_refuses_an_unknown_quirk_as_a_usage_error():
+    done = subprocess.run(
+        [sys.executable, "-m", "ocpp_studio", "demo-charger", "--url", "ws://127.0.0.1:9/x/CP",
+         "--quirk", "no-such-thing"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "unknown quirk 'no-such-thing'" in done.stderr
+    for name in QUIRKS:
+        assert name in done.stderr  # the message lists what exists
 
 
 def test_backend_url_key_moves_the_backend_url_under_a_vendor_key():

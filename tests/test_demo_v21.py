@@ -76,7 +76,8 @@ def assert_both_sides_valid(csms: Any, charger: DemoCharger) -> None:
     assert all(f.valid and not f.problem for f in server if f.message_type in (2, 3)), [
         (f.raw, f.problem) for f in server if not f.valid or f.problem]
     assert_v21_valid([(f.raw, f.action) for f in server])
-    assert_v21_valid([(f.raw, f.action) for f in charger.recorder.frames])  # type: ignore[attr-defined]
+    own = charger.recorder.frames  # type: ignore[attr-defined]
+    assert_v21_valid([(f.raw, f.action) for f in own])
 
 
 def test_v21_demo_boots_heartbeats_charges_and_is_configured_through_serve():

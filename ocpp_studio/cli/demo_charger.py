@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ..core.versions import OcppVersion
+from ..demo.quirks import describe as describe_quirks, quirk_argument
 from .common import add_ocpp_option, run_async
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                       help="supply phases (default 1 for 1.6, 3 for 2.0.1 and 2.1)")
     demo.add_argument("--password", help="HTTP Basic password (user = charger id)")
     demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
+    demo.add_argument("--quirk", action="append", default=[], type=quirk_argument,
+                      metavar="NAME[=VALUE]", help="behave like a third-party charger "
+                      f"(repeatable; see README, 'Demo charger quirks'): {describe_quirks()}")
     demo.set_defaults(func=run)
 
 
@@ -58,4 +62,4 @@ def _config(args: argparse.Namespace, charger_id: str) -> DemoChargerConfig:
     return DemoChargerConfig(
         charger_id=charger_id, version=version, connectors=args.connectors, phases=phases,
         max_current_a=16.0 if phases == 3 else 32.0, basic_auth_password=args.password,
-        auto_charge=args.charge)
+        auto_charge=args.charge, quirks=args.quirk)

@@ -1,9 +1,9 @@
 """The demo charger's connection: websocket, boot, heartbeat, status and the RPC plumbing.
 
 ``ChargerSession`` is what every OCPP version shares: it connects to ``<url>/<charger_id>``,
-boots, sends heartbeats and status, runs the transaction loop and hands each incoming CALL
-to the routing table of its ``VersionProtocol`` (``v16.py``, ``v201.py``, ``v21.py``).
-An action the table does not have is answered with a CALLERROR NotSupported.
+boots, sends heartbeats and status, and hands each incoming CALL to the routing table of
+its ``VersionProtocol`` (``v16.py``, ``v201.py``, ``v21.py``). An action the table does not
+have is answered with a CALLERROR NotSupported.
 
 Every outgoing CALL goes through ``RpcEndpoint.call``, which validates it against the
 official schemas and refuses to send an invalid one (InvalidPayload): the demo never
@@ -46,7 +46,8 @@ SMART_CHARGING_ACTIONS = frozenset({"SetChargingProfile", "ClearChargingProfile"
 
 
 class ChargerSession:
-    """Connection, boot, heartbeat, status and transaction loop of one demo charger."""
+    """Connection, boot, heartbeat, status and incoming-CALL routing of one demo charger
+    (``DemoCharger`` adds the charging itself)."""
 
     base_url: str
     url: str
@@ -365,10 +366,7 @@ class ChargerSession:
 
     async def start_charging(self, connector: int = 1, id_tag: str = "DEMO-TAG",
                              id_token_type: str = "ISO14443") -> bool:
-        raise NotImplementedError  # DemoCharger
-
-    async def unplug(self, connector: int = 1) -> None:
-        raise NotImplementedError  # DemoCharger
+        raise NotImplementedError  # charging is DemoCharger's (charger.py)
 
     # ============================================================== status
     async def send_status(self, conn: ConnectorState | None) -> None:

@@ -134,8 +134,9 @@ class Protocol201(VersionProtocol):
     async def send_periodic(self, conn: ConnectorState) -> None:
         tx = conn.tx
         assert tx is not None
-        await self.ch.call("TransactionEvent", self.tx_updated(tx, "MeterValuePeriodic", meterValue=[
-            self.meter_value(conn, self.measurands("sampled"), "Sample.Periodic")]))
+        sample = self.meter_value(conn, self.measurands("sampled"), "Sample.Periodic")
+        await self.ch.call("TransactionEvent",
+                           self.tx_updated(tx, "MeterValuePeriodic", meterValue=[sample]))
 
     async def charging_state_changed(self, conn: ConnectorState, state: str) -> None:
         tx = conn.tx
