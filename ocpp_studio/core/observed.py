@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from . import schemas
 from .frames import Frame, FrameError, MessageType, call_text, parse_frame
 from .pairing import (
-    CallBook, ConnectionClosed, OpenCall, Reply, Sender, mark_late, mark_unmatched,
+    CallBook, OpenCall, Reply, Sender, mark_late, mark_unmatched,
     note_violations, pair, result_error_problem,
 )
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
@@ -249,4 +249,4 @@ def version_from_boot(action: str | None, payload: Any) -> OcppVersion | None:
 
 
 __all__ = ["OBSERVED", "ObservedCards", "ObservedEndpoint", "STUDIO_ID_PREFIX",
-           "ConnectionClosed", "new_studio_id", "version_from_boot"]
+           "new_studio_id", "version_from_boot"]

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import serial
 
+from ..core.actions import CHARGER_INITIATED
 from ..core.events import Signal
 from ..core.frames import FrameError, MessageType, parse_frame
 from ..core.observed import ObservedCards, ObservedEndpoint, version_from_boot
@@ -290,17 +291,9 @@ class SerialConsole:
 
 
 # --------------------------------------------------------------- observer
-# Actions a charger starts (so an undirected CALL with one of them was sent by the charger).
-_CHARGER_ACTIONS = {
-    "Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StartTransaction",
-    "StatusNotification", "StopTransaction", "TransactionEvent", "NotifyReport",
-    "NotifyEvent", "SecurityEventNotification", "LogStatusNotification", "SignCertificate",
-    "NotifyChargingLimit", "ReportChargingProfiles", "NotifyEVChargingNeeds",
-    "ClearedChargingLimit", "NotifyMonitoringReport", "NotifyCustomerInformation",
-    "NotifyDisplayMessages", "NotifyEVChargingSchedule", "PublishFirmwareStatusNotification",
-    "ReservationStatusUpdate", "Get15118EVCertificate", "GetCertificateStatus",
-}
+# Actions a charger starts, in any version (so an undirected CALL with one of them was
+# sent by the charger).
+_CHARGER_ACTIONS = frozenset().union(*CHARGER_INITIATED.values())
 
 
 class SerialObserver:
@@ -384,7 +377,7 @@ class SerialObserver:
         self.frame_recorded.emit(ConsoleFrame(line, record))
 
     def _guess(self, frame: Any) -> Direction | None:
-        if frame.message_type is MessageType.CALL:
+        if frame.message_type is MessageType.CALL or frame.message_type is MessageType.SEND:
             return Direction.TO_CSMS if frame.action in _CHARGER_ACTIONS else Direction.TO_CHARGER
         call = self._call_directions.get(frame.unique_id)
         if call is None:
