@@ -1,31 +1,12 @@
 """Start the desktop app: Qt + qasync, the capture store, the local CSMS, the main window.
 
-Hidden options for docs and CI (environment variables):
-
-``OCPP_STUDIO_SCREENSHOT=path.png``
-    save a picture of the main window after ``OCPP_STUDIO_QUIT_AFTER`` seconds
-    (default 8), then close the app.
-``OCPP_STUDIO_QUIT_AFTER=seconds``
-    close the app after this many seconds (with or without a screenshot).
-``OCPP_STUDIO_SCREENSHOT_TAB=power``
-    show the Power tab (the first charger with readings) before taking the screenshot;
-    ``configuration`` (or ``configuration:CHARGER``) reads the configuration of the first
-    connected charger (or CHARGER) and shows the Configuration tab; ``offpeak`` (or
-    ``offpeak:CHARGER``) shows the Charging hours tab of the first connected charger and
-    reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also applies the default hours, checks them and
-    scrolls to the check; ``wizard`` (or ``wizard:CHARGER``) opens the commissioning
-    wizard on its Connect step and pictures the wizard.
-
-e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
-1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
-AppSettings; run_gui(AppSettings(capture_path='/tmp/shot.db'), demo=True)"``
+Hidden options for docs and CI (screenshots, a timed quit): see ``screenshots.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -46,14 +27,13 @@ from ..transports.websocket_server import CsmsServer
 from .common.operations import AsyncOp
 from .crash import CrashHandler
 from .main_window import MainWindow
+from .screenshots import (  # noqa: F401 - the environment's names, as tests know them
+    QUIT_AFTER_ENV, SCREENSHOT_ENV, automated, schedule_automation,
+)
 from .common.preferences import ViewPreferences
 
 log = logging.getLogger(__name__)
 
-SCREENSHOT_ENV = "OCPP_STUDIO_SCREENSHOT"
-QUIT_AFTER_ENV = "OCPP_STUDIO_QUIT_AFTER"
-SCREENSHOT_TAB_ENV = "OCPP_STUDIO_SCREENSHOT_TAB"
-DEFAULT_SCREENSHOT_DELAY = 8.0
 MIN_POINT_SIZE = 10
 
 #: ask(busy_port, free_port) -> use the free port?
@@ -261,128 +241,7 @@ class StudioRun:
 
     # ----------------------------------------------------------- automation
     def _schedule_automation(self) -> AsyncOp[None] | None:
-        screenshot = os.environ.get(SCREENSHOT_ENV)
-        quit_after = os.environ.get(QUIT_AFTER_ENV)
-        if not screenshot and not quit_after:
-            return None
-        delay = float(quit_after) if quit_after else DEFAULT_SCREENSHOT_DELAY
-        assert self.window is not None
-
-        def failed(exc: BaseException) -> None:  # unattended (docs, CI): log it and end
-            log.error("screenshot automation failed", exc_info=exc)
-            if self.window is not None:
-                self.window.close()
-        return AsyncOp(self.window, lambda: self._screenshot_then_quit(screenshot, delay),
-                       on_failure=failed).run()
-
-    async def _screenshot_then_quit(self, path: str | None, delay: float) -> None:
-        await asyncio.sleep(delay)
-        assert self.window is not None
-        if path:
-            self._prepare_screenshot()
-            await self._prepare_configuration_screenshot()
-            await self._prepare_offpeak_screenshot()
-            target = self._prepare_wizard_screenshot() or self.window
-            await asyncio.sleep(0.3)  # let the selection paint
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            if not target.grab().save(path):
-                log.error("could not save screenshot to %s", path)
-            else:
-                log.info("screenshot saved to %s", path)
-        self.window.close()
-
-    def _prepare_screenshot(self) -> None:
-        """Show a message in full, as a user would after clicking one."""
-        window = self.window
-        assert window is not None
-        if os.environ.get(SCREENSHOT_TAB_ENV, "").lower() == "power":
-            window.tabs.setCurrentWidget(window.power_panel)
-            window.power_panel.set_window("1 min")
-            return
-        if window.table.currentIndex().isValid():
-            return
-        for row in range(min(window.model.rowCount(), 500)):
-            record = window.model.record_at(row)
-            if record is not None and record.action == "BootNotification" \
-                    and record.message_type == 2:
-                window.select_row(row)
-                return
-
-    def _prepare_wizard_screenshot(self) -> QWidget | None:
-        """For OCPP_STUDIO_SCREENSHOT_TAB=wizard[:CHARGER]: open the commissioning wizard
-        (on its Connect page) and picture it instead of the main window."""
-        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
-        if not choice.lower().startswith("wizard"):
-            return None
-        assert self.window is not None
-        wizard = self.window.open_commissioning(choice.partition(":")[2] or None)
-        if wizard is None:
-            return None
-        wizard.next()  # from the installer details to the Connect step
-        return wizard
-
-    async def _prepare_configuration_screenshot(self) -> None:
-        """For OCPP_STUDIO_SCREENSHOT_TAB=configuration[:CHARGER]: read, then show the tab."""
-        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
-        if not choice.lower().startswith("configuration"):
-            return
-        window = self.window
-        assert window is not None and self.central is not None
-        wanted = choice.partition(":")[2] or None
-        chargers = [cid for cid, station in sorted(self.central.stations.items())
-                    if station.connected]
-        charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
-                                                                  else None)
-        window.tabs.setCurrentWidget(window.config_editor)
-        if charger is None:
-            return
-        window.chargers.select_charger(charger)
-        window.config_editor.set_charger(charger)
-        op = window.config_editor.read()
-        if op is not None and op.task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(op.task), 15)
-            except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
-                log.warning("configuration read for the screenshot failed: %s", exc)
-
-    async def _prepare_offpeak_screenshot(self) -> None:
-        """For OCPP_STUDIO_SCREENSHOT_TAB=offpeak[-verify][:CHARGER]: show the Charging hours
-        tab; with -verify, install the default hours and check them first."""
-        choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
-        if not choice.lower().startswith("offpeak"):
-            return
-        window = self.window
-        assert window is not None and self.central is not None
-        kind, _, wanted = choice.partition(":")
-        chargers = [cid for cid, station in sorted(self.central.stations.items())
-                    if station.connected]
-        charger = wanted if wanted in self.central.stations else (chargers[0] if chargers
-                                                                  else None)
-        panel = window.offpeak_panel
-        window.tabs.setCurrentWidget(panel)
-        if charger is None:
-            return
-        window.chargers.select_charger(charger)
-        panel.set_charger(charger)
-        steps = [lambda: panel.last_op]
-        if kind.lower().endswith("-verify"):
-            steps += [panel.install_default_hours, lambda: panel.last_op, panel.verify]
-        for step in steps:
-            for _ in range(100):  # wait for the previous operation (e.g. the status read)
-                if not panel._busy:
-                    break
-                await asyncio.sleep(0.1)
-            op = step()
-            if op is not None and op.task is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(op.task), 20)
-                except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine
-                    log.warning("off-peak step for the screenshot failed: %s", exc)
-        if kind.lower().endswith("-verify"):
-            panel.scroll_to(panel.verify_timeline)
-        elif kind.lower().endswith("-edit"):
-            panel.choose_own_hours()
-            panel.timeline.paint_cells(5, 0, 6, 13, False)  # e.g. no charging weekend nights
+        return schedule_automation(self)
 
     # ------------------------------------------------------------- shutdown
     async def shutdown(self) -> None:
@@ -441,12 +300,6 @@ def _readable_fonts(app: QApplication) -> None:
     if 0 < font.pointSizeF() < MIN_POINT_SIZE:
         font.setPointSizeF(MIN_POINT_SIZE)
         app.setFont(font)
-
-
-def automated() -> bool:
-    """A screenshot or test run (OCPP_STUDIO_SCREENSHOT / _QUIT_AFTER): it must not touch the
-    user's preferences or log file, and exceptions go to the test's own hook."""
-    return bool(os.environ.get(SCREENSHOT_ENV) or os.environ.get(QUIT_AFTER_ENV))
 
 
 def app_icon() -> QIcon:

@@ -1,0 +1,181 @@
+"""Screenshots and timed quits for docs and CI, asked for through the environment.
+
+Environment variables (hidden options, not for users):
+
+``OCPP_STUDIO_SCREENSHOT=path.png``
+    save a picture of the main window after ``OCPP_STUDIO_QUIT_AFTER`` seconds
+    (default 8), then close the app.
+``OCPP_STUDIO_QUIT_AFTER=seconds``
+    close the app after this many seconds (with or without a screenshot).
+``OCPP_STUDIO_SCREENSHOT_TAB=power``
+    show the Power tab (the first charger with readings) before taking the screenshot;
+    ``configuration`` (or ``configuration:CHARGER``) reads the configuration of the first
+    connected charger (or CHARGER) and shows the Configuration tab; ``offpeak`` (or
+    ``offpeak:CHARGER``) shows the Charging hours tab of the first connected charger and
+    reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also
+    applies the default hours, checks them and scrolls to the check; ``wizard`` (or ``wizard:CHARGER``) opens the commissioning
+    wizard on its Connect step and pictures the wizard.
+
+e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
+1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
+AppSettings; run_gui(AppSettings(capture_path='/tmp/shot.db'), demo=True)"``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from .common.operations import AsyncOp
+
+if TYPE_CHECKING:
+    from .app import StudioRun
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_ENV = "OCPP_STUDIO_SCREENSHOT"
+QUIT_AFTER_ENV = "OCPP_STUDIO_QUIT_AFTER"
+SCREENSHOT_TAB_ENV = "OCPP_STUDIO_SCREENSHOT_TAB"
+DEFAULT_SCREENSHOT_DELAY = 8.0
+
+
+def automated() -> bool:
+    """A screenshot or test run (OCPP_STUDIO_SCREENSHOT / _QUIT_AFTER): it must not touch the
+    user's preferences or log file, and exceptions go to the test's own hook."""
+    return bool(os.environ.get(SCREENSHOT_ENV) or os.environ.get(QUIT_AFTER_ENV))
+
+
+def schedule_automation(run: StudioRun) -> AsyncOp[None] | None:
+    """The screenshot and/or quit the environment asks for, as an operation (None: none)."""
+    screenshot = os.environ.get(SCREENSHOT_ENV)
+    quit_after = os.environ.get(QUIT_AFTER_ENV)
+    if not screenshot and not quit_after:
+        return None
+    delay = float(quit_after) if quit_after else DEFAULT_SCREENSHOT_DELAY
+    assert run.window is not None
+
+    def failed(exc: BaseException) -> None:  # unattended (docs, CI): log it and end
+        log.error("screenshot automation failed", exc_info=exc)
+        if run.window is not None:
+            run.window.close()
+    return AsyncOp(run.window, lambda: _screenshot_then_quit(run, screenshot, delay),
+                   on_failure=failed).run()
+
+
+async def _screenshot_then_quit(run: StudioRun, path: str | None, delay: float) -> None:
+    await asyncio.sleep(delay)
+    assert run.window is not None
+    if path:
+        _prepare_screenshot(run)
+        await _prepare_configuration_screenshot(run)
+        await _prepare_offpeak_screenshot(run)
+        target = _prepare_wizard_screenshot(run) or run.window
+        await asyncio.sleep(0.3)  # let the selection paint
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not target.grab().save(path):
+            log.error("could not save screenshot to %s", path)
+        else:
+            log.info("screenshot saved to %s", path)
+    run.window.close()
+
+
+def _prepare_screenshot(run: StudioRun) -> None:
+    """Show a message in full, as a user would after clicking one."""
+    window = run.window
+    assert window is not None
+    if os.environ.get(SCREENSHOT_TAB_ENV, "").lower() == "power":
+        window.tabs.setCurrentWidget(window.power_panel)
+        window.power_panel.set_window("1 min")
+        return
+    if window.table.currentIndex().isValid():
+        return
+    for row in range(min(window.model.rowCount(), 500)):
+        record = window.model.record_at(row)
+        if record is not None and record.action == "BootNotification" \
+                and record.message_type == 2:
+            window.select_row(row)
+            return
+
+
+def _prepare_wizard_screenshot(run: StudioRun) -> QWidget | None:
+    """For OCPP_STUDIO_SCREENSHOT_TAB=wizard[:CHARGER]: open the commissioning wizard
+    (on its Connect page) and picture it instead of the main window."""
+    choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+    if not choice.lower().startswith("wizard"):
+        return None
+    assert run.window is not None
+    wizard = run.window.open_commissioning(choice.partition(":")[2] or None)
+    if wizard is None:
+        return None
+    wizard.next()  # from the installer details to the Connect step
+    return wizard
+
+
+async def _prepare_configuration_screenshot(run: StudioRun) -> None:
+    """For OCPP_STUDIO_SCREENSHOT_TAB=configuration[:CHARGER]: read, then show the tab."""
+    choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+    if not choice.lower().startswith("configuration"):
+        return
+    window = run.window
+    assert window is not None and run.central is not None
+    wanted = choice.partition(":")[2] or None
+    chargers = [cid for cid, station in sorted(run.central.stations.items())
+                if station.connected]
+    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
+                                                              else None)
+    window.tabs.setCurrentWidget(window.config_editor)
+    if charger is None:
+        return
+    window.chargers.select_charger(charger)
+    window.config_editor.set_charger(charger)
+    op = window.config_editor.read()
+    if op is not None and op.task is not None:
+        try:
+            await asyncio.wait_for(asyncio.shield(op.task), 15)
+        except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
+            log.warning("configuration read for the screenshot failed: %s", exc)
+
+
+async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
+    """For OCPP_STUDIO_SCREENSHOT_TAB=offpeak[-verify][:CHARGER]: show the Charging hours
+    tab; with -verify, install the default hours and check them first."""
+    choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+    if not choice.lower().startswith("offpeak"):
+        return
+    window = run.window
+    assert window is not None and run.central is not None
+    kind, _, wanted = choice.partition(":")
+    chargers = [cid for cid, station in sorted(run.central.stations.items())
+                if station.connected]
+    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
+                                                              else None)
+    panel = window.offpeak_panel
+    window.tabs.setCurrentWidget(panel)
+    if charger is None:
+        return
+    window.chargers.select_charger(charger)
+    panel.set_charger(charger)
+    steps = [lambda: panel.last_op]
+    if kind.lower().endswith("-verify"):
+        steps += [panel.install_default_hours, lambda: panel.last_op, panel.verify]
+    for step in steps:
+        for _ in range(100):  # wait for the previous operation (e.g. the status read)
+            if not panel._busy:
+                break
+            await asyncio.sleep(0.1)
+        op = step()
+        if op is not None and op.task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(op.task), 20)
+            except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine
+                log.warning("off-peak step for the screenshot failed: %s", exc)
+    if kind.lower().endswith("-verify"):
+        panel.scroll_to(panel.verify_timeline)
+    elif kind.lower().endswith("-edit"):
+        panel.choose_own_hours()
+        panel.timeline.paint_cells(5, 0, 6, 13, False)  # e.g. no charging weekend nights
