@@ -138,6 +138,8 @@ class ObservedEndpoint:
 
     def _record_call(self, record: FrameRecord, frame: Frame, direction: Direction) -> None:
         action = frame.action or ""
+        if self.version is None:  # a console opened without it: the boot tells it
+            self.version = version_from_boot(action, frame.payload)
         record.action = action
         record.state = CallState.PENDING.value if self.live else OBSERVED
         self._check(record, action, frame.payload)

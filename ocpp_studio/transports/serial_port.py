@@ -28,7 +28,7 @@ import serial
 from ..core.actions import CHARGER_INITIATED
 from ..core.events import Signal
 from ..core.frames import FrameError, MessageType, parse_frame
-from ..core.observed import ObservedCards, ObservedEndpoint, version_from_boot
+from ..core.observed import ObservedCards, ObservedEndpoint
 from ..core.records import Direction, FrameRecord, FrameRecorder, iso_from_us, now_us
 from ..core.sessions import Handshake, Session, SessionHost
 from ..core.versions import OcppVersion
@@ -364,8 +364,6 @@ class SerialObserver:
                 direction = self._guess(frame)
             if frame.message_type is MessageType.CALL:
                 self._call_directions[frame.unique_id] = direction or Direction.TO_CSMS
-                if self.exchange.version is None:
-                    self.exchange.version = version_from_boot(frame.action, frame.payload)
         record = self.exchange.record(found.raw, direction or Direction.TO_CSMS, line.ts_us,
                                       frame)
         self.frames_recorded += 1
