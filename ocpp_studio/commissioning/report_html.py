@@ -33,7 +33,7 @@ def report_html(data: dict[str, Any]) -> str:
         f"<title>Commissioning report {e(str(ident.get('id', '')))}</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Charger commissioning report</h1>",
-        f"<p class='verdict {css}'>{e(words)}</p>",
+        f"<p class='verdict {css}'><b>{e(words)}</b></p>",
     ]
     parts += _outstanding(data)
     parts += [

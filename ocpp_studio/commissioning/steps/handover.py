@@ -8,6 +8,7 @@ import time
 from ...core.records import now_us
 from ...smartcharging.service import DELAY_PROFILE_ID
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord, StepStatus
+from ..report import build_report
 from .base import BaseStep
 from .security import password_pending, write_password
 
@@ -104,5 +105,12 @@ class ReportStep(BaseStep):
                    f"Steps that failed: {', '.join(problems)}.")
         if skipped:
             summary += f" Skipped after failing: {', '.join(skipped)}."
+        # the checklist as the report will give it: what is not met or not verified yet
+        others = [r for r in ctx.records.values() if r.step_id != self.step_id]
+        todo = build_report(ctx, others, now_us()).outstanding
+        if todo:
+            summary += (f" Checklist items outstanding: {', '.join(i.name for i in todo)} — "
+                        "see the report.")
         return self.passed("Report ready. " + summary,
-                           [Evidence("Failed steps", str(len(problems)))])
+                           [Evidence("Failed steps", str(len(problems))),
+                            Evidence("Checklist items outstanding", str(len(todo)))])

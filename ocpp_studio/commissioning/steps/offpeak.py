@@ -99,6 +99,13 @@ class OffPeakStep(BaseStep):
                                  applied.explanation))
         delay_words = await self._randomised_delay(ctx, delay, evidence)
         if not applied.ok:
+            if any(code in answer for code in ("NotImplemented", "NotSupported")):
+                # a CALLERROR: the charger lacks smart charging, it did not refuse these hours
+                raise StepFailed(f"The charging hours could not be installed: the charger does "
+                                 f"not implement smart charging (it answered {answer} to "
+                                 "SetChargingProfile). Check SupportedFeatureProfiles / "
+                                 "SmartChargingCtrlr.Enabled, or ask the manufacturer for "
+                                 "firmware with smart charging.", evidence)
             raise StepFailed("The charging hours could not be installed: " + applied.explanation,
                              evidence)
         if hours is not None:
