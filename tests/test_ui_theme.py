@@ -10,8 +10,6 @@ import re
 import tokenize
 from pathlib import Path
 
-import pytest
-
 import ocpp_studio.ui
 
 UI = Path(ocpp_studio.ui.__file__).parent
@@ -40,8 +38,6 @@ def test_the_check_sees_colours_in_strings_and_f_strings_but_not_comments_or_sel
     assert hex_colours(source) == [(1, "#555"), (2, "#1d5e2c"), (4, "#ffffff80")]
 
 
-@pytest.mark.xfail(strict=False, reason="power/ and charging_hours/ are still moving their "
-                   "colours into theme.py (issue 13, another helper's part)")
 def test_no_hex_colour_outside_the_theme():
     offenders = []
     for path in sorted(UI.rglob("*.py")):
