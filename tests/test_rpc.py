@@ -1,6 +1,7 @@
 """The RPC endpoint in both roles, linked in memory (no sockets needed here)."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -360,12 +361,27 @@ def test_ocpp21_send_is_validated_recorded_and_never_answered():
         await csms.receive('[6,"bad-1","NotifyPeriodicEventStream",{"id":"one"}]')
         await csms.receive('[6,"odd-1","Heartbeat",{}]')
         good, bad, odd = recorder.frames
-        assert sent == [] and handled == []  # nothing answered, nothing handled as a CALL
+        assert sent == []  # nothing answered
+        assert handled == ["NotifyPeriodicEventStream"]  # the valid one is handed over
         assert good.message_type == 6 and good.action == "NotifyPeriodicEventStream"
         assert good.valid is True and good.problem is None and good.state is None
         assert bad.valid is False and "does not match the schema" in bad.problem
         assert any(v["path"] == "$.id" for v in bad.violations)
         assert "'Heartbeat' is not an OCPP 2.1 SEND message" in odd.problem
+    run(scenario())
+
+
+def test_ocpp21_send_whose_handler_fails_is_still_not_answered(caplog):
+    async def scenario():
+        async def failing(action, payload):
+            raise CallError(Fault.NOT_SUPPORTED, "no streams here")
+
+        csms, sent, recorder = _endpoint(OcppVersion.V21, handler=failing)
+        await csms.receive(f'[6,"s-1","NotifyPeriodicEventStream",{json.dumps(STREAM)}]')
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert sent == [] and recorder.frames[0].valid is True
+        assert "handler for the SEND NotifyPeriodicEventStream from CP1 failed" in caplog.text
     run(scenario())
 
 

@@ -59,6 +59,16 @@ class AnswerLost(ConnectionClosed):
     acted on it is unknown (a setting may or may not have changed)."""
 
 
+class InvalidPayload(ValueError):
+    """An outgoing CALL payload breaks the schema and was not sent."""
+
+    def __init__(self, action: str, violations: list[schemas.Violation]) -> None:
+        self.action = action
+        self.violations = violations
+        listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:5])
+        super().__init__(f"{action} payload is not valid: {listed}")
+
+
 @dataclass(slots=True)
 class Reply:
     """The answer to a CALL we sent."""

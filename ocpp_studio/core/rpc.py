@@ -26,8 +26,8 @@ from .frames import (
     error_text, parse_frame, result_text, send_text,
 )
 from .pairing import (  # the call outcomes are imported from here by the layers above
-    AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, OpenCall, Reply,
-    check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
+    AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, InvalidPayload, OpenCall,
+    Reply, check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
     result_error_problem,
 )
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
@@ -44,22 +44,13 @@ Sender = Callable[[str], Awaitable[None]]
 _SEEN_CALL_IDS = 1024
 
 
-class InvalidPayload(ValueError):
-    """An outgoing CALL payload breaks the schema and was not sent."""
-
-    def __init__(self, action: str, violations: list[schemas.Violation]) -> None:
-        self.action = action
-        self.violations = violations
-        listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:5])
-        super().__init__(f"{action} payload is not valid: {listed}")
-
-
 @dataclass(slots=True)
 class _Receipt:
     """One incoming frame's handling: when it arrived and whether it is recorded yet."""
 
     received_us: int
     recorded: bool = False
+    answerable: bool = True  # False for a 2.1 SEND or CALLRESULTERROR: never answered
 
 
 def _joined(*problems: str | None) -> str | None:
@@ -133,6 +124,7 @@ class RpcEndpoint:
             elif kind is MessageType.CALLRESULT or kind is MessageType.CALLERROR:
                 self._on_response(frame, receipt)
             else:
+                receipt.answerable = False
                 self._on_unconfirmed(frame, receipt)
         except Exception as exc:  # noqa: BLE001 - the safety net: keep the frame, keep the link
             log.exception("frame from %s could not be processed", self.charger_id)
@@ -150,6 +142,8 @@ class RpcEndpoint:
         except Exception:  # noqa: BLE001
             log.exception("could not record a frame from %s", self.charger_id)
             row_id = None
+        if not receipt.answerable:
+            return
         await self._send_error(UNKNOWN_MESSAGE_ID, Fault.INTERNAL,
                                "The frame could not be processed", {}, row_id, receipt.received_us)
 
@@ -357,6 +351,25 @@ class RpcEndpoint:
             record.valid = frame.error_code in ERROR_CODES[self.version]
             record.problem = result_error_problem(frame)
         self._record_incoming(record, receipt)
+        if record.valid and frame.message_type is MessageType.SEND:
+            self._hand_over_send(record.action or "", frame.payload)
+
+    def _hand_over_send(self, action: str, payload: Any) -> None:
+        """The handler learns from a valid SEND (e.g. a periodic event stream); whatever it
+        returns is dropped, and a failure is only logged: nothing may answer a SEND."""
+        try:
+            outcome = self._handler(action, payload)
+        except Exception:  # noqa: BLE001
+            log.exception("handler for the SEND %s from %s failed", action, self.charger_id)
+            return
+        if inspect.isawaitable(outcome):
+            task = asyncio.ensure_future(outcome)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(
+                lambda done: done.cancelled() or not done.exception() or log.error(
+                    "handler for the SEND %s from %s failed: %r", action, self.charger_id,
+                    done.exception()))
 
     async def send_unconfirmed(self, action: str, payload: Any) -> int:
         """Send an OCPP 2.1 SEND (e.g. NotifyPeriodicEventStream): recorded, never answered
