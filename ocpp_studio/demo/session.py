@@ -260,12 +260,12 @@ class ChargerSession:
         self._last_exchange = time.monotonic()
         return result
 
-    async def send_raw(self, text: str) -> None:
-        """Put a frame the RPC endpoint has no shape for (an OCPP-J 2.1 SEND) on the wire."""
-        ws = self._ws
-        if ws is None or not self.connected:
+    async def send_unconfirmed(self, action: str, payload: dict[str, Any]) -> None:
+        """Send an OCPP-J 2.1 SEND (never answered), validated and recorded as a CALL is."""
+        endpoint = self._endpoint
+        if endpoint is None or endpoint.closed:
             raise ConnectionClosed(f"{self.config.charger_id} is not connected")
-        await ws.send(text)
+        await endpoint.send_unconfirmed(action, payload)
         self._last_exchange = time.monotonic()
 
     def wake(self) -> None:
