@@ -144,6 +144,22 @@ def test_offpeak_met_with_the_chargers_own_schedule_as_evidence(tmp_path):
     run_async(go())
 
 
+def test_owner_removing_the_default_hours_is_not_applicable(tmp_path):
+    async def go():
+        cid = "REP-NONE"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V16) as (studio, _):
+            run = await run_steps(studio, cid, [ConnectStep(), OffPeakStep()], offpeak="none")
+            report = run.report()
+            assert line(report, "Default charging hours outside peak") == (
+                "Default charging hours outside peak: not applicable — The owner chose to "
+                "remove the default hours (the regulations allow it): the charger may charge at "
+                "any time.")
+            assert line(report, "Owner's choice recorded (accept, remove or change)") == (
+                "Owner's choice recorded (accept, remove or change): met — Owner's choice: none "
+                "(remove the default hours).")
+    run_async(go())
+
+
 # ---------------------------------------------------------------- randomised delay
 def test_randomised_delay_met_from_the_chargers_own_setting(tmp_path):
     """App note §2.7 first method: the charger's RandomisedDelay, written and read back."""

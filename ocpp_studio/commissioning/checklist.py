@@ -92,6 +92,11 @@ def _offpeak_hours(data: dict[str, Any]) -> ChecklistItem:
     if choice == "default" and hours and not _is_uk_default(hours):
         return ChecklistItem(name, NOT_MET, "The hours installed are not the UK default hours.",
                              "Run the off-peak step again with the default hours.")
+    if installed is False and answer == "nothing sent":
+        return ChecklistItem(name, NOT_MET, f"{what} not installed: "
+                             f"{_lower(offpeak.get('explanation') or 'nothing was sent.')}",
+                             "Change the hours or the charger's smart-charging limits as the "
+                             "explanation says, then run the off-peak step again.")
     if installed is False:
         lacking = any(code in answer for code in ("NotImplemented", "NotSupported"))
         why = (f"the charger does not implement smart charging (it answered {answer} to "

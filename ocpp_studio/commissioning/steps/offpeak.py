@@ -91,10 +91,11 @@ class OffPeakStep(BaseStep):
             "installed": bool(applied.ok), "answer": answer,
             "explanation": applied.explanation, "verified": None, "check": ""}
         ctx.data["offpeak"] = offpeak
-        ctx.settings_changed.append(("Off-peak charging hours", None,
-                                     {"default": "UK default hours", "none": "none (removed)",
-                                      "custom": "owner's own hours"}.get(choice, choice),
-                                     answer))
+        if applied.steps:  # a row only for what was sent: its status is the charger's answer
+            ctx.settings_changed.append(("Off-peak charging hours", None,
+                                         {"default": "UK default hours", "none": "none (removed)",
+                                          "custom": "owner's own hours"}.get(choice, choice),
+                                         answer))
         evidence.append(Evidence("Charging hours", "installed" if applied.ok else "not installed",
                                  applied.explanation))
         delay_words = await self._randomised_delay(ctx, delay, evidence)
