@@ -87,8 +87,9 @@ def limit_from_composite_schedule(payload: dict, received_s: float, voltage_v: f
     return steps
 
 
-async def read_limit(central: CentralSystem, charger_id: str, connector: str, duration_s: int = 86_400,
-                     voltage_v: float = 230.0, phases: int = 3) -> list[LimitStep]:
+async def read_limit(central: CentralSystem, charger_id: str, connector: str,
+                     duration_s: int = 86_400, voltage_v: float = 230.0,
+                     phases: int = 3) -> list[LimitStep]:
     """Ask a connected charger for its composite schedule (in W where it accepts that,
     else in A) and return it as limit steps. Raises ConnectionClosed / CallTimeout /
     CallError from the RPC layer."""

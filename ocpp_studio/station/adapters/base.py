@@ -35,8 +35,10 @@ WriteObserver = Callable[["SettingWrite"], None]
 #: What a call can raise when the charger gives no usable answer (AnswerLost is a ConnectionClosed).
 CALL_FAILURES: tuple[type[Exception], ...] = (CallError, CallTimeout, ConnectionClosed,
                                               InvalidPayload)
-#: Answers to a write that mean "taken" (1.6 §7.19 ConfigurationStatus, 2.0.1 SetVariableStatusEnumType).
-WRITE_TAKEN = frozenset({ConfigurationStatus.accepted.value, ConfigurationStatus.reboot_required.value,
+#: Answers to a write that mean "taken" (1.6 §7.19 ConfigurationStatus,
+#: 2.0.1 SetVariableStatusEnumType).
+WRITE_TAKEN = frozenset({ConfigurationStatus.accepted.value,
+                         ConfigurationStatus.reboot_required.value,
                          SetVariableStatusEnumType.accepted.value,
                          SetVariableStatusEnumType.reboot_required.value})
 #: The status of a 1.6 key the charger listed under ``unknownKey`` (1.6 §6.24 has no enum).

@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from ocpp.v16.enums import ResetType
 
 from ...core.versions import OcppVersion
-from .base import (CALL_FAILURES, READ_FOUND, UNKNOWN_KEY, MessageLimits, OcppAdapter, OcppRequest, Payload, Setting, SettingRead,
-                   SettingWrite, WriteObserver)
+from .base import (CALL_FAILURES, READ_FOUND, UNKNOWN_KEY, MessageLimits, OcppAdapter,
+                   OcppRequest, Payload, Setting, SettingRead, SettingWrite, WriteObserver)
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ DEFAULT_BYTES_PER_MESSAGE = 4096
 #: a request smaller than this cannot hold one item: a charger saying less is not believed
 MIN_BYTES_PER_MESSAGE = 200
 DEVICE_DATA = "DeviceDataCtrlr"
-#: 2.0.1 calls the charger-wide maximum ChargingStationMaxProfile (§2.10 ChargingProfilePurposeEnumType)
+#: 2.0.1 calls the charger-wide maximum ChargingStationMaxProfile
+#: (2.0.1 Part 2 §2.10, ChargingProfilePurposeEnumType)
 _PURPOSE_TO_2X = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 _PURPOSE_FROM_2X = {v: k for k, v in _PURPOSE_TO_2X.items()}
 _NAME = re.compile(r"^(?P<name>[^\[\].]+)(?:\[(?P<instance>[^\]]*)\])?$")
