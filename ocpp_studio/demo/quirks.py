@@ -38,7 +38,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,49}$")
 
 
 def describe() -> str:
-    """One line per quirk, for ``--help`` and error messages."""
+    """Every quirk as NAME or NAME=VALUE, for ``--help`` and error messages."""
     return "; ".join(f"{name}{'=' + value if value else ''}"
                      for name, (value, _) in QUIRKS.items())
 

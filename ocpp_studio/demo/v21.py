@@ -41,7 +41,7 @@ def _no(status: str, reason: str, info: str = "") -> dict[str, Any]:
 
 @dataclass
 class PeriodicStream:
-    """One periodic event stream the charger opened (2.1 use case N08 / OpenPeriodicEventStream)."""
+    """One periodic event stream the charger opened with OpenPeriodicEventStream (2.1)."""
 
     id: int
     variable_monitoring_id: int
@@ -106,7 +106,7 @@ class Protocol21(Protocol201):
     async def notify_settlement(self, *, amount: float, psp_ref: str,
                                 status: str = "Settled",
                                 transaction_id: str | None = None) -> dict[str, Any]:
-        """NotifySettlement (2.1 use case C18/C19: a payment terminal settled a session)."""
+        """NotifySettlement: the simulated payment terminal settled a session (2.1)."""
         payload: dict[str, Any] = {"pspRef": psp_ref[:255], "status": status,
                                    "settlementAmount": amount,
                                    "settlementTime": format_time(self.ch.clock())}
