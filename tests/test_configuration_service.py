@@ -213,8 +213,11 @@ def test_notify_report_missing_part_is_noted(subprotocol):
                                                 "supportsMonitoring": False}}]}
     endpoint_box: list[Any] = []
 
+    bases: list[str] = []
+
     def handler(action, payload):
         assert action == "GetBaseReport"
+        bases.append(payload["reportBase"])
         endpoint = endpoint_box[0]
 
         async def send():
@@ -234,8 +237,17 @@ def test_notify_report_missing_part_is_noted(subprotocol):
                 snap = await svc.read_all("CPR")
                 assert "OCPPCommCtrlr.HeartbeatInterval" in snap.items
                 assert "OCPPCommCtrlr.OfflineThreshold" in snap.items
-                assert len(snap.notes) == 1
+                # the incomplete ConfigurationInventory is followed by the full inventory
+                # (which this charger sends with the same gap): each gap is noted
+                assert bases == ["ConfigurationInventory", "FullInventory"]
+                assert len(snap.notes) == 3
                 assert "part 2 of 3" in snap.notes[0] and "missing after 0.5 s" in snap.notes[0]
+                assert "ConfigurationInventory" in snap.notes[0]
+                assert snap.notes[1] == (
+                    "The ConfigurationInventory report was incomplete, so the full inventory "
+                    "(GetBaseReport FullInventory) was read too: 0 more setting(s); it was "
+                    "incomplete as well, so some settings may still be missing.")
+                assert snap.notes[2].startswith("Full inventory: NotifyReport part 2 of 3")
     run(scenario())
 
 

@@ -66,6 +66,13 @@ def _write_pull(args: argparse.Namespace, data: dict) -> int:
     snapshot = Snapshot.from_json(data)
     for note in snapshot.notes:
         print(f"note: {note}", file=sys.stderr)
+    if not snapshot.items:
+        # an empty template would read as "this charger has no settings": say what happened
+        print(f"error: nothing was read from {args.charger} (OCPP {snapshot.version}); "
+              f"{args.out} was not written. "
+              + ("See the notes above." if snapshot.notes else
+                 "The charger reported no settings."), file=sys.stderr)
+        return 1
     keys = [k.strip() for k in args.keys.split(",") if k.strip()] if args.keys else None
     for key in keys or []:
         if key not in snapshot.items:

@@ -43,6 +43,8 @@ __all__ = ["ConfigurationService", "DEFAULT_BYTES_PER_MESSAGE", "DEFAULT_ITEMS_P
 
 Progress = Callable[[int, int, WriteResult], None]
 REBOOT_REQUIRED = ConfigurationStatus.reboot_required.value  # 2.x SetVariableStatus says the same
+#: seconds to wait for an earlier NotifyReport part once the last one (tbc false) arrived
+LATE_PART_GRACE_S = 5.0
 
 
 def _call_outcome(exc: Exception) -> tuple[str, str]:
@@ -106,7 +108,9 @@ class ConfigurationService:
     async def read_all(self, charger_id: str, full_inventory: bool = False) -> Snapshot:
         adapter = self.adapter(charger_id)
         if adapter.settings_grouped_by_component:
-            snapshot = await self._read_report(charger_id, adapter, full_inventory)
+            snapshot, complete = await self._read_report(charger_id, adapter, full_inventory)
+            if not complete and not full_inventory:
+                await self._fall_back_to_full(charger_id, adapter, snapshot)
         else:
             snapshot = await self._read_keys(charger_id, adapter)
         return self._keep(snapshot)
@@ -136,7 +140,12 @@ class ConfigurationService:
             missing.remove("GetConfigurationMaxKeys")
             self._add_keys(snapshot, await adapter.read_settings(["GetConfigurationMaxKeys"]))
         max_keys = self._max_keys(snapshot)
-        if max_keys is not None and listed >= max_keys:
+        # GetConfigurationMaxKeys bounds the keys a request may *name* (1.6 §5.8, §9.1.9),
+        # not the keys an empty request returns (all of them), and GetConfiguration has no
+        # paging. A charger that wrongly cuts its answer at that maximum sends exactly that
+        # many; sending more proves it does not cut there, and a multiple of the maximum
+        # means nothing either (there is no next page to miss). Only equality is suspicious.
+        if max_keys is not None and listed == max_keys:
             snapshot.notes.append(
                 f"The charger sent {listed} keys when asked for all, as many as its "
                 f"GetConfigurationMaxKeys ({max_keys}); vendor keys beyond that may be missing.")
@@ -152,15 +161,33 @@ class ConfigurationService:
         except ValueError:
             return None
 
+    async def _fall_back_to_full(self, charger_id: str, adapter: OcppAdapter,
+                                 snapshot: Snapshot) -> None:
+        """The ConfigurationInventory report came back with parts missing (or was refused):
+        seen on a 2.0.1 charger that never sends part 0. Ask for the FullInventory (B07; it
+        holds every variable, writable ones included) and add what the first read lacked."""
+        full, complete = await self._read_report(charger_id, adapter, True)
+        added = [key for key in full.items if key not in snapshot.items]
+        for key in added:
+            snapshot.items[key] = full.items[key]
+        snapshot.notes.append(
+            f"The ConfigurationInventory report was incomplete, so the full inventory "
+            f"(GetBaseReport FullInventory) was read too: {len(added)} more setting(s)"
+            + ("." if complete else
+               "; it was incomplete as well, so some settings may still be missing."))
+        snapshot.notes.extend(f"Full inventory: {note}" for note in full.notes)
+
     async def _read_report(self, charger_id: str, adapter: OcppAdapter,
-                           full_inventory: bool) -> Snapshot:
+                           full_inventory: bool) -> tuple[Snapshot, bool]:
         """2.x B07: GetBaseReport, then collect the NotifyReport parts the central system
-        publishes until the last one (tbc false) and every part before it arrived."""
+        publishes until the last one (tbc false) and every part before it arrived.
+        (snapshot, whether every part arrived)."""
         snapshot = Snapshot(charger_id, adapter.label, now_us())
         request = adapter.report_request(next(self._request_ids), full_inventory)
         request_id, base = request.payload["requestId"], request.payload["reportBase"]
         parts: dict[int, ReportPart] = {}
         last_seq: list[int] = []
+        waited = self.report_timeout
         changed = asyncio.Event()
 
         def listen(part: ReportPart) -> None:
@@ -182,7 +209,7 @@ class ConfigurationService:
                 info = status_info_text(answer.get("statusInfo"))
                 snapshot.notes.append(f"The charger answered GetBaseReport({base}) with {status}"
                                       f"{' ' + info if info else ''}; nothing to read.")
-                return snapshot
+                return snapshot, False
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.report_timeout
             while not complete():
@@ -194,8 +221,15 @@ class ConfigurationService:
                     await asyncio.wait_for(changed.wait(), remaining)
                 except TimeoutError:
                     break
-                # each part that arrives gives the rest another report_timeout
-                deadline = loop.time() + self.report_timeout
+                # each part that arrives gives the rest another report_timeout; once the
+                # last part is in, an earlier one still missing gets only a short grace
+                # (a charger sends its parts in order: one that skipped a part will not
+                # send it later, and the installer should not wait 30 s for nothing)
+                wait = self.report_timeout
+                if last_seq:
+                    wait = min(wait, LATE_PART_GRACE_S)
+                deadline = loop.time() + wait
+                waited = wait
         finally:
             self.central.report_parts.disconnect(listen)
         if not complete():
@@ -204,8 +238,8 @@ class ConfigurationService:
             of = str(total) if total is not None else "?"
             for seq in (i for i in range(top) if i not in parts):
                 snapshot.notes.append(
-                    f"NotifyReport part {seq + 1} of {of} (seqNo {seq}) missing after "
-                    f"{self.report_timeout:g} s; the settings it held are not shown.")
+                    f"NotifyReport part {seq + 1} of {of} (seqNo {seq}) of the {base} report "
+                    f"missing after {waited:g} s; the settings it held are not shown.")
         for seq in sorted(parts):
             for report in parts[seq].report_data:
                 try:
@@ -216,7 +250,7 @@ class ConfigurationService:
                 for entry in entries:
                     self._add_entry(snapshot, entry)
         self._remember_limits(charger_id, snapshot)
-        return snapshot
+        return snapshot, complete()
 
     @staticmethod
     def _add_entry(snapshot: Snapshot, entry: VariableEntry) -> None:
