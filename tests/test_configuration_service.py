@@ -122,6 +122,32 @@ def test_read_all_16_truncating_charger_gets_the_rest_in_batches():
     run(scenario())
 
 
+def test_read_all_16_more_keys_than_max_keys_is_not_called_truncated():
+    """Field report: 47 keys from a charger whose GetConfigurationMaxKeys is 30 drew "vendor
+    keys beyond that may be missing". The maximum bounds the keys a request names (§5.8), so
+    an answer longer than it proves nothing is cut; no note."""
+    store = {f"Vendor{i}": str(i) for i in range(45)}
+    store.update({"GetConfigurationMaxKeys": "30", "HeartbeatInterval": "300"})
+
+    def handler(action, payload):
+        keys = payload.get("key") or list(store)
+        answer = {"configurationKey": [{"key": k, "readonly": False, "value": store[k]}
+                                       for k in keys if k in store]}
+        unknown = [k for k in keys if k not in store]
+        if unknown:
+            answer["unknownKey"] = unknown
+        return answer
+
+    async def scenario():
+        async with running_csms() as csms:
+            async with scripted_charger(csms.url("CP47"), handler):
+                await wait_for(lambda: "CP47" in csms.central.sessions)
+                snap = await ConfigurationService(csms.central).read_all("CP47")
+                assert len([k for k in snap.items if k in store]) == 47
+                assert not any("may be missing" in n for n in snap.notes), snap.notes
+    run(scenario())
+
+
 def test_change_16_each_result_kind():
     async def scenario():
         async with demo("1.6") as (csms, charger, svc, cid):
