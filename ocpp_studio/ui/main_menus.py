@@ -36,18 +36,18 @@ def build_actions(window: MainWindow) -> None:
 
     window.send_action = action("Send message…", window.open_send_dialog, "Ctrl+M",
                                 "Send any OCPP message to a connected charger (experts)")
-    window.open_action = action("Open capture…", window._open_dialog,
+    window.open_action = action("Open capture…", window.choose_capture_to_open,
                                 QKeySequence.StandardKey.Open,
                                 "Open a saved capture (.jsonl export or .db) to read it")
     window.back_action = action("Back to live capture", window.back_to_live, None,
                                 "Show the live capture again")
     window.back_action.setEnabled(False)
     window.export_all_action = action("Export all as JSON Lines…",
-                                      lambda: window._export_dialog("all"), None)
+                                      lambda: window.choose_export_file("all"), None)
     window.export_filtered_action = action("Export filtered as JSON Lines…",
-                                           lambda: window._export_dialog("filtered"), None)
+                                           lambda: window.choose_export_file("filtered"), None)
     window.export_csv_action = action("Export visible columns as CSV…",
-                                      lambda: window._export_dialog("csv"), None)
+                                      lambda: window.choose_export_file("csv"), None)
     quit_action = action("Quit", window.close, QKeySequence.StandardKey.Quit)
 
     window.find_action = action("Find in messages", window.filter_bar.focus_text,
@@ -84,7 +84,7 @@ def build_actions(window: MainWindow) -> None:
     file_menu = window.menuBar().addMenu("&File")
     file_menu.addAction(window.open_action)
     window.recent_menu = file_menu.addMenu("Open recent")
-    window.recent_menu.aboutToShow.connect(window._fill_recent_menu)
+    window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file_menu.addAction(window.back_action)
     file_menu.addSeparator()
     file_menu.addAction(window.export_all_action)

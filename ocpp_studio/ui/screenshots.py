@@ -13,8 +13,9 @@ Environment variables (hidden options, not for users):
     connected charger (or CHARGER) and shows the Configuration tab; ``offpeak`` (or
     ``offpeak:CHARGER``) shows the Charging hours tab of the first connected charger and
     reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also
-    applies the default hours, checks them and scrolls to the check; ``wizard`` (or ``wizard:CHARGER``) opens the commissioning
-    wizard on its Connect step and pictures the wizard.
+    applies the default hours, checks them and scrolls to the check; ``wizard`` (or
+    ``wizard:CHARGER``) opens the commissioning wizard on its Connect step and pictures
+    the wizard.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import

@@ -81,7 +81,7 @@ class CaptureFiles:
     #: the last open or export started from the menus or a drop (tests wait for it)
     file_op: AsyncOp[Any] | None = None
 
-    def _open_dialog(self) -> None:
+    def choose_capture_to_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open capture", str(Path.home()),
             "Captures (*.jsonl *.json *.ndjson *.db *.sqlite *.sqlite3);;All files (*)")
@@ -226,7 +226,7 @@ class CaptureFiles:
         if old_temp and old_temp != temp_dir:
             shutil.rmtree(old_temp, ignore_errors=True)
 
-    def _fill_recent_menu(self) -> None:
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         if not self.preferences.recent_files:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
@@ -238,7 +238,7 @@ class CaptureFiles:
             act.triggered.connect(
                 lambda _c=False, p=file_path: self.open_capture_in_background(p))
 
-    def _export_dialog(self, kind: str) -> None:
+    def choose_export_file(self, kind: str) -> None:
         suggested = (self.opened_path.stem if self.opened_path else "capture") + \
             ("-filtered" if kind == "filtered" else "")
         if kind == "csv":

@@ -58,7 +58,8 @@ class _FramePanel(QWidget):
     def show_frame(self, record: FrameRecord | None, heading: str, selected: bool,
                    utc: bool, missing: str = "") -> None:
         if record is None:
-            self.title.setText(f"<b>{heading}</b> &nbsp;<span style='color:{theme.SECONDARY_TEXT};'>"
+            self.title.setText(f"<b>{heading}</b> &nbsp;"
+                               f"<span style='color:{theme.SECONDARY_TEXT};'>"
                                f"{html.escape(missing)}</span>")
             self.text.setPlainText("")
             self.title.setStyleSheet(theme.DETAIL_HEADING_STYLE.format(

@@ -175,7 +175,8 @@ class SerialPanel(QWidget):
         can_send = attached and self.console.connected
         self.send_button.setEnabled(can_send)
         self.send_edit.setEnabled(attached)
-        self.console_view.save_button.setEnabled(self.console is not None or self._last_console is not None)
+        saveable = self.console is not None or self._last_console is not None
+        self.console_view.save_button.setEnabled(saveable)
 
     # --------------------------------------------------------- connect/close
     def connect_port(self) -> None:
