@@ -28,6 +28,10 @@ to the capture database (readable only by the user). Endpoints (all under
                                        "randomised_delay_s": int?, "max_power_w": float?}
                                       -> {"ok", "steps", "explanation", "installed"}
 - DELETE /chargers/{id}/offpeak       clear everything the studio installed
+- GET    /chargers/{id}/offpeak/check?days=7
+                                      the charger's own composite schedule against what the
+                                      studio installed -> {"evidence": true|false|null,
+                                      "summary", "mismatches", "checks", "notes"}
 """
 
 from __future__ import annotations
@@ -153,6 +157,7 @@ class ControlApi:
             web.get("/api/v1/chargers/{charger}/offpeak", self._offpeak_get),
             web.post("/api/v1/chargers/{charger}/offpeak", self._offpeak_post),
             web.delete("/api/v1/chargers/{charger}/offpeak", self._offpeak_delete),
+            web.get("/api/v1/chargers/{charger}/offpeak/check", self._offpeak_check),
             web.post("/api/v1/chargers/{charger}/commission", self._commission),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
@@ -420,6 +425,25 @@ class ControlApi:
         out = asdict(status)
         out["hours"] = status.hours.to_json() if status.hours is not None else None
         return _json(out)
+
+    async def _offpeak_check(self, request: web.Request) -> web.Response:
+        if self.smart_charging is None:
+            return _error(503, "Unavailable", "Smart charging is not available in this studio")
+        charger = request.match_info["charger"]
+        if charger not in self.central.stations:
+            return _error(404, "UnknownCharger", "No charger with that id has connected")
+        try:
+            days = max(1, min(7, int(request.query.get("days", 7))))
+            check = await self.smart_charging.verify(charger, days)
+        except ValueError as exc:
+            return _error(400, "BadRequest", f"days must be an integer: {exc}")
+        except (ConnectionClosed, CallTimeout, CallError, InvalidPayload) as exc:
+            return self._protocol_error(exc)
+        return _json({"evidence": check.evidence, "summary": check.summary,
+                      "mismatches": [asdict(m) for m in check.mismatches],
+                      "checks": [{"connector": c.connector, "verdict": c.verdict,
+                                  "words": c.words} for c in check.checks],
+                      "notes": check.notes})
 
     async def _offpeak_post(self, request: web.Request) -> web.Response:
         from ..smartcharging.offpeak import WeeklyHours

@@ -59,10 +59,33 @@ class DelaySupport:
 
 @dataclass
 class Verification:
+    """The charger's own schedule against the intended one (smartcharging/verify.py).
+
+    ``charger``/``intended``/``differences`` are those of the schedule that decided (the one
+    that differs, else the first that matches, else connector/EVSE 0 as read). ``evidence``:
+    True matches, False differs, None no evidence (empty, missing, negative or not readable);
+    ``summary`` says it in plain words, ``mismatches`` where (day, time, asked, charger's
+    limit), ``checks`` per connector/EVSE."""
+
     intended: list[Interval]
     charger: list[Interval]
     differences: list[Interval]
     notes: list[str] = field(default_factory=list)
+    evidence: bool | None = None
+    summary: str = ""
+    mismatches: list[Any] = field(default_factory=list)
+    checks: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class SiteLimitResult:
+    """The installation's maximum sent to the charger (SmartChargingService.set_site_limit)."""
+
+    ok: bool
+    step: StepResult
+    rate: Any  # rate_unit.RateChoice: the unit and limit sent, and why W when it was
+    explanation: str
+    installed: list[int]
 
 
 @dataclass

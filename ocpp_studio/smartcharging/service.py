@@ -20,15 +20,18 @@ from ..core.clock import Clock, SystemClock
 from ..core.errors import Fault
 from ..core.rpc import CallError
 from ..station.adapters import MessageLimits, OcppAdapter
-from .evaluator import Interval, compare, composite_schedule, from_periods
+from .evaluator import composite_schedule
 from .offpeak import (OFFPEAK_CLOCK_CHANGE_EXPLANATION, WeeklyHours, build_profiles,
                       refresh_due)
 from .outcomes import (CSMS_DELAY_EXPLANATION, DEFAULT_DELAY_S, DELAY_PROFILE_ID, DELAY_STACK,
                        MAX_DELAY_S, OFFPEAK_FIRST_ID, OVERRIDE_PROFILE_ID, OVERRIDE_STACK,
                        PROTOCOL_ERRORS, SITE_LIMIT_PROFILE_ID, ApplyResult, DelaySupport,
-                       OffPeakStatus, StepResult, Verification, as_int, error_code, local_time,
-                       refusal_advice)
-from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, parse_time_s, validate_profile
+                       OffPeakStatus, SiteLimitResult, StepResult, Verification, as_int,
+                       error_code, local_time, refusal_advice)
+from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, validate_profile
+from .rate_unit import Electrical, RateChoice, choose_rate, read_electrical
+from .verify import (NOT_READABLE, ScheduleCheck, connectors_of, judge, overall,
+                     read_schedule, where_name)
 
 if TYPE_CHECKING:
     from ..configuration.service import ConfigurationService
@@ -40,7 +43,8 @@ log = logging.getLogger(__name__)
 __all__ = ["SmartChargingService", "OFFPEAK_FIRST_ID", "SITE_LIMIT_PROFILE_ID",
            "DELAY_PROFILE_ID", "OVERRIDE_PROFILE_ID", "DELAY_STACK", "OVERRIDE_STACK",
            "DEFAULT_DELAY_S", "MAX_DELAY_S", "CSMS_DELAY_EXPLANATION", "StepResult",
-           "ApplyResult", "DelaySupport", "Verification", "OffPeakStatus"]
+           "ApplyResult", "DelaySupport", "Verification", "OffPeakStatus", "SiteLimitResult",
+           "Electrical", "RateChoice"]
 
 #: ClearChargingProfile answers after which the profile is gone (Unknown: the charger no
 #: longer had it; 1.6 §7.12, 2.0.1 ClearChargingProfileStatusEnumType)
@@ -425,55 +429,73 @@ class SmartChargingService:
                              OVERRIDE_PROFILE_ID in self.installed_ids(charger_id), " ".join(words))
 
     async def verify(self, charger_id: str, days: int = 7) -> Verification:
-        """The charger's GetCompositeSchedule for connector/EVSE 0 against what the studio
-        installed (1.6 §5.7; 2.0.1 K08). Only limits up to the charger's own maximum are
-        compared: the charger reports its hardware limit where no profile limits it."""
+        """The charger's own GetCompositeSchedule for connector/EVSE 0 and for each
+        connector/EVSE against what the studio installed (1.6 §5.7; 2.0.1 K08). An empty,
+        missing or negative schedule is no evidence, never a match (rules in verify.py)."""
         adapter = self.adapter(charger_id)
         notes: list[str] = []
-        intended_profiles = [p for p in self.installed_profiles(charger_id)
-                             if p.purpose != "TxProfile"]
-        reply = None
-        for duration in dict.fromkeys((days * 86_400, 86_400)):
-            try:
-                answer = await adapter.composite_schedule(0, duration, "W")
-            except CallError as exc:
-                notes.append(f"GetCompositeSchedule: {error_code(exc)}. "
-                             + refusal_advice(error_code(exc), "GetCompositeSchedule"))
-                break
-            if answer.get("status") == ACCEPTED:
-                reply = answer
-                if duration != days * 86_400:
-                    notes.append("The charger only gave its schedule for the next 24 hours.")
-                break
-            notes.append(f"GetCompositeSchedule for {duration // 3600} h: {answer.get('status')}")
+        profiles = [p for p in self.installed_profiles(charger_id) if p.purpose != "TxProfile"]
+        feed = await self.electrical(charger_id)
         now = self._now_s()
-        if reply is None:
-            intended = composite_schedule(intended_profiles, now, now + days * 86_400, self.tz)
+        checks: list[ScheduleCheck] = []
+        for connector in [0, *connectors_of(self.central.stations.get(charger_id))]:
+            charger = await read_schedule(adapter, connector, days, now, feed.voltage_v,
+                                          feed.phases, notes)
+            name = where_name(connector, adapter.label)
+            checks.append(ScheduleCheck(connector, NOT_READABLE, f"{name}: not readable")
+                          if charger is None else
+                          judge(connector, adapter.label, charger, profiles, self.tz,
+                                feed.voltage_v, feed.phases))
+        evidence, decisive, summary = overall(checks)
+        shown = decisive or next((c for c in checks if c.charger), None)
+        notes.insert(0, summary)
+        if shown is None:
+            intended = composite_schedule(profiles, now, now + days * 86_400, self.tz)
             notes.append("The charger's own schedule could not be read; only the intended one "
                          "is shown.")
-            return Verification(intended, [], [], notes)
-        schedule = adapter.schedule_of(reply) or {}
-        start = parse_time_s(reply.get("scheduleStart") or schedule.get("startSchedule")
-                             or schedule.get("scheduleStart")) or now
-        duration = int(schedule.get("duration") or days * 86_400)
-        charger = from_periods(start, duration,
-                               [(float(p["startPeriod"]), float(p["limit"]))
-                                for p in schedule.get("chargingSchedulePeriod", [])],
-                               schedule.get("chargingRateUnit", "W"))
-        intended = composite_schedule(intended_profiles, start, start + duration, self.tz)
-        known = [iv.limit_w for iv in charger if iv.limit_w is not None]
-        cap = max(known) if known else None
+            return Verification(intended, [], [], notes, None, summary, [], checks)
+        intended = shown.intended or composite_schedule(
+            profiles, shown.charger[0].start_s, shown.charger[-1].end_s, self.tz)
+        return Verification(intended, shown.charger, shown.differences, notes, evidence,
+                            summary, shown.mismatches, checks)
 
-        def capped(ivs: list[Interval]) -> list[Interval]:
-            if cap is None:
-                return ivs
-            return [Interval(iv.start_s, iv.end_s,
-                             cap if iv.limit_w is None else min(iv.limit_w, cap)) for iv in ivs]
+    # ------------------------------------------------------------ rate unit
+    async def electrical(self, charger_id: str, phases: int | None = None,
+                         voltage_v: float | None = None) -> Electrical:
+        """Phases and nominal voltage for turning amps into watts (rate_unit.read_electrical)."""
+        return await read_electrical(self.adapter(charger_id), phases, voltage_v)
 
-        differences = compare(capped(intended), capped(charger))
-        if cap is not None:
-            notes.append(f"Limits compared up to the charger's maximum of {cap:.0f} W.")
-        if differences:
-            notes.append(f"The charger's schedule differs from the intended one in "
-                         f"{len(differences)} place(s).")
-        return Verification(intended, charger, differences, notes)
+    async def rate_for(self, charger_id: str, limit_a: float, phases: int | None = None,
+                       voltage_v: float | None = None) -> tuple[RateChoice, list[str]]:
+        """How a limit of ``limit_a`` amps goes to this charger: in A when it allows A, else
+        converted to W (``RateChoice.words`` says how, for the report). Notes: what could not
+        be read."""
+        limits, notes = await self.limits(charger_id)
+        feed = await self.electrical(charger_id, phases, voltage_v)
+        return choose_rate(limit_a, limits.allowed_units, feed), notes
+
+    async def set_site_limit(self, charger_id: str, limit_a: float, phases: int | None = None,
+                             voltage_v: float | None = None) -> SiteLimitResult:
+        """The installation's maximum as a charger-wide maximum profile (1.6
+        ChargePointMaxProfile, 2.x ChargingStationMaxProfile, #SITE_LIMIT_PROFILE_ID), in
+        the unit the charger accepts. ``explanation`` says what was sent, and why in W."""
+        adapter = self.adapter(charger_id)
+        choice, notes = await self.rate_for(charger_id, limit_a, phases, voltage_v)
+        profile = ChargingProfile(
+            profile_id=SITE_LIMIT_PROFILE_ID, stack_level=0, purpose="ChargePointMaxProfile",
+            kind="Absolute", recurrency=None, valid_from_s=None, valid_to_s=None,
+            start_schedule_s=float(int(self._now_s())), duration_s=None,
+            rate_unit=choice.unit,
+            periods=[SchedulePeriod(0, choice.limit, choice.number_phases)], connector=0)
+        step = await self._set_profile(charger_id, adapter, profile)
+        self._save()
+        ok = step.status.startswith(ACCEPTED)
+        sent = (f"{limit_a:g} A, {choice.number_phases} phase"
+                f"{'s' if choice.number_phases != 1 else ''}")
+        if choice.unit == "W":
+            sent = f"{limit_a:g} A {choice.words}"
+        text = (f"Maximum current set: {sent}." if ok else
+                f"The charger refused the maximum current profile ({sent}): {step.status}. "
+                f"{refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')}")
+        return SiteLimitResult(ok, step, choice, " ".join([text, *notes]),
+                               self.installed_ids(charger_id))
