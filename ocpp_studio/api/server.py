@@ -14,6 +14,10 @@ to the capture database (readable only by the user). Endpoints (all under
 - GET  /frames?charger=&action=&direction=&after_id=&problems=1&text=&limit=
 - GET  /events?charger=
 - POST /chargers/{id}/one-second      {"enabled": true|false} -> the 1-second mode result
+                                      ("measured": whether the meter values show 1 s)
+- POST /chargers/{id}/one-second/restart-session
+                                      stop and start the running session, then measure the
+                                      cadence again (chargers that apply it per session)
 - GET  /chargers/{id}/meter?connector=&since_us=
                                       latest samples per series (all after since_us)
 - GET  /chargers/{id}/configuration?full=1
@@ -151,6 +155,8 @@ class ControlApi:
             web.delete("/api/v1/chargers/{charger}", self._forget),
             web.post("/api/v1/chargers/{charger}/call", self._call),
             web.post("/api/v1/chargers/{charger}/one-second", self._one_second),
+            web.post("/api/v1/chargers/{charger}/one-second/restart-session",
+                     self._one_second_restart),
             web.get("/api/v1/chargers/{charger}/meter", self._meter),
             web.get("/api/v1/chargers/{charger}/configuration", self._configuration_get),
             web.post("/api/v1/chargers/{charger}/configuration", self._configuration_post),
@@ -278,6 +284,13 @@ class ControlApi:
         charger = request.match_info["charger"]
         result = await (self.one_second.enable(charger) if enabled
                         else self.one_second.disable(charger))
+        return _json({**asdict(result), "remembered": self.one_second.remembered(charger)})
+
+    async def _one_second_restart(self, request: web.Request) -> web.Response:
+        if self.one_second is None:
+            return _error(503, "Unavailable", "1-second mode is not available in this studio")
+        charger = request.match_info["charger"]
+        result = await self.one_second.restart_session(charger)
         return _json({**asdict(result), "remembered": self.one_second.remembered(charger)})
 
     async def _meter(self, request: web.Request) -> web.Response:

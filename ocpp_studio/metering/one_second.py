@@ -9,22 +9,32 @@
 
 The values before the change are written to a JSON file before anything is changed, so they
 can be restored after a crash or restart (``remembered``).
+
+An Accepted answer is not taken as proof: "now reports every second" is said only from the
+meter values that arrive after the change (``measure_cadence``). One 2.0.1 charger accepted
+TxUpdatedInterval=1 and kept reporting every 30 s until its next session (issue 14); then the
+result says so and ``restart_session`` stops and starts the session to check.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ocpp.v16.enums import ConfigurationStatus
 from ocpp.v201.enums import SetVariableStatusEnumType
 
+from ..core.clock import Clock, SystemClock
+from ..core.records import FrameRecord
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
 from ..station.adapters import WRITE_TAKEN, MessageLimits, OcppAdapter
+from .samples import samples_from_frame
 
 if TYPE_CHECKING:
     from ..station.central import CentralSystem
@@ -53,6 +63,75 @@ class OneSecondResult:
     enabled: bool
     changes: list[SettingChange] = field(default_factory=list)
     explanation: str = ""  # plain words for an installer: what happened and what to try
+    #: from the meter values after the change: True every second, False slower (see
+    #: cadence_s), None not measured (no session running, or no meter values in time)
+    measured: bool | None = None
+    cadence_s: float | None = None
+    #: the charger took the setting but not (yet) the cadence: offer restart_session
+    restart_suggested: bool = False
+
+
+#: a gap between samples this short is "every second" (timestamps in whole seconds jitter)
+ONE_SECOND_MAX_S = 1.5
+#: a gap this long between two samples after the change proves it is not every second
+SLOWER_MIN_S = 2.5
+#: gaps of about 1 s in a row needed before saying "every second"
+ONE_SECOND_GAPS = 3
+#: how long to wait for meter values after the change: two samples of a 30 s cadence fit
+DEFAULT_MEASURE_TIMEOUT_S = 75.0
+
+
+@dataclass
+class Cadence:
+    """How often the charger reports, from its meter values (not from its answers)."""
+
+    measured: bool | None  # True every second, False slower, None not measured
+    interval_s: float | None
+    samples: int
+    words: str
+
+
+class _CadenceWatch:
+    """Periodic meter values of one charger recorded from now on: their own timestamps per
+    connector/EVSE (the arrival time on ``clock`` when a sample has none)."""
+
+    def __init__(self, charger_id: str, clock: Clock) -> None:
+        self.charger_id = charger_id
+        self.clock = clock
+        self.times: dict[str, list[float]] = {}
+        self.changed = asyncio.Event()
+
+    def __call__(self, record: Any) -> None:
+        if not isinstance(record, FrameRecord) or record.charger != self.charger_id:
+            return
+        samples, _ = samples_from_frame(record)
+        periodic = [x for x in samples if x.context in (None, "Sample.Periodic")]
+        if not periodic:
+            return
+        first = periodic[0]
+        at = first.ts_us / 1e6 if first.ts_us else self.clock.now().timestamp()
+        times = self.times.setdefault(first.connector, [])
+        if not times or at != times[-1]:
+            times.append(at)
+            self.changed.set()
+
+    @property
+    def count(self) -> int:
+        return sum(len(t) for t in self.times.values())
+
+    def verdict(self) -> Cadence | None:
+        for times in self.times.values():
+            gaps = [b - a for a, b in zip(times, times[1:])]
+            slow = [g for g in gaps if g >= SLOWER_MIN_S]
+            if slow:
+                every = round(slow[-1])
+                return Cadence(False, float(every), len(times),
+                               f"still reports every {every:g} s")
+            recent = gaps[-ONE_SECOND_GAPS:]
+            if len(recent) == ONE_SECOND_GAPS and all(g <= ONE_SECOND_MAX_S for g in recent):
+                return Cadence(True, statistics.median(recent), len(times),
+                               f"measured: {len(recent) + 1} meter values about 1 s apart")
+        return None
 
 
 def default_memory_path() -> Path:
@@ -94,10 +173,13 @@ class OneSecondMode:
     """Turn 1-second power reporting on and off, remembering what to restore."""
 
     def __init__(self, central: CentralSystem, memory_path: Path | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, clock: Clock | None = None,
+                 measure_timeout_s: float = DEFAULT_MEASURE_TIMEOUT_S) -> None:
         self.central = central
         self.memory_path = Path(memory_path) if memory_path else default_memory_path()
         self.timeout = timeout
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.measure_timeout_s = measure_timeout_s
 
     # ----------------------------------------------------------- memory
     def _load(self) -> dict[str, Any]:
@@ -226,15 +308,146 @@ class OneSecondMode:
             self._update(charger_id, remembered, interval_ok, adapter.label)
         except _Failed as exc:
             return OneSecondResult(False, self.is_enabled(charger_id), changes, str(exc))
-        if interval_ok:
-            head = (f"{charger_id} now reports meter values every second"
-                    f"{' including ' + POWER if not any(POWER in n for n in notes) else ''}. "
-                    "The previous settings are remembered and restored when you switch "
-                    "1-second mode off.")
+        if not interval_ok:
+            return OneSecondResult(False, False, changes, " ".join([
+                f"{charger_id} was not switched to 1-second reporting.", *notes]).strip())
+        cadence = await self.measure_cadence(charger_id)
+        power = f" including {POWER}" if not any(POWER in n for n in notes) else ""
+        remembered_words = ("The previous settings are remembered and restored when you "
+                            "switch 1-second mode off.")
+        return self._measured_result(charger_id, changes, cadence, power,
+                                     [remembered_words, *notes])
+
+    @staticmethod
+    def _measured_result(charger_id: str, changes: list[SettingChange], cadence: Cadence,
+                         power: str, tail: list[str]) -> OneSecondResult:
+        """The result of an accepted change, in the words its meter values allow."""
+        if cadence.measured:
+            head = (f"{charger_id} now reports meter values every second{power} "
+                    f"({cadence.words}).")
+        elif cadence.measured is False:
+            head = (f"The charger accepted the 1-second interval but still reports every "
+                    f"{cadence.interval_s:g} s; it may apply it from the next charging "
+                    "session — stop and start the session to check.")
         else:
-            head = f"{charger_id} was not switched to 1-second reporting."
-        return OneSecondResult(interval_ok, interval_ok, changes,
-                               " ".join([head, *notes]).strip())
+            head = f"The charger accepted the 1-second interval; {cadence.words}."
+        return OneSecondResult(cadence.measured is not False, True, changes,
+                               " ".join([head, *tail]).strip(), cadence.measured,
+                               cadence.interval_s, cadence.measured is False)
+
+    async def measure_cadence(self, charger_id: str,
+                              timeout_s: float | None = None) -> Cadence:
+        """Watch the meter values that arrive from now on until they show the cadence:
+        three gaps of about 1 s in a row (every second), or one gap of 2.5 s or more between
+        two of them (slower). Decided on the samples, never on how long was waited; without a
+        running session, or without meter values in ``timeout_s``, it is not measured."""
+        timeout = self.measure_timeout_s if timeout_s is None else timeout_s
+        station = self.central.stations.get(charger_id)
+        if station is None or not station.transactions:
+            return Cadence(None, None, 0, "no charging session is running, so whether it "
+                           "reports every second shows only once one runs (meter values are "
+                           "sent during sessions)")
+        watch = _CadenceWatch(charger_id, self.clock)
+        self.central.store.recorded.connect(watch)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while (verdict := watch.verdict()) is None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                watch.changed.clear()
+                try:
+                    await asyncio.wait_for(watch.changed.wait(), remaining)
+                except TimeoutError:
+                    break
+        finally:
+            self.central.store.recorded.disconnect(watch)
+        if verdict is not None:
+            return verdict
+        return Cadence(None, None, watch.count,
+                       f"only {watch.count} meter value(s) arrived in {timeout:g} s, not "
+                       "enough to see whether it reports every second" if watch.count else
+                       f"no meter values arrived in {timeout:g} s to show whether it reports "
+                       "every second")
+
+    async def restart_session(self, charger_id: str,
+                              wait_s: float = 60.0) -> OneSecondResult:
+        """Stop the running session and start a new one for the same connector and id tag
+        (1.6 RemoteStop/RemoteStartTransaction §5.11-5.12; 2.x RequestStop/
+        RequestStartTransaction F03/F01), then measure the cadence again: for chargers that
+        apply a new sample interval from the next session only."""
+        station = self.central.stations.get(charger_id)
+        txs = list(station.transactions.values()) if station else []
+        if not txs:
+            return OneSecondResult(False, self.is_enabled(charger_id), [], (
+                "No charging session is running: start one on the charger (or with the "
+                "car) and the meter values will show whether it reports every second."))
+        tx = txs[-1]
+        try:
+            adapter = self._adapter(charger_id)
+            connector = int(str(tx.connector).split("/")[0])
+            stopped = await self._ask(adapter, adapter.stop_charge_request(tx.transaction_id))
+            if stopped != "Accepted":
+                return OneSecondResult(False, self.is_enabled(charger_id), [], (
+                    f"The charger refused to stop the session ({stopped}); stop it on the "
+                    "charger or unplug the car, then start charging again."))
+            if not await self._until(charger_id, lambda st: tx.transaction_id
+                                     not in st.transactions, wait_s):
+                return OneSecondResult(False, self.is_enabled(charger_id), [], (
+                    f"The charger accepted the stop but the session had not ended after "
+                    f"{wait_s:g} s; check the charger."))
+            before = set(station.transactions) if station else set()
+            started = await self._ask(adapter, adapter.start_charge_request(
+                tx.id_tag or "OCPP-STUDIO", connector))
+            if started != "Accepted":
+                return OneSecondResult(False, self.is_enabled(charger_id), [], (
+                    f"The session was stopped; the charger refused to start a new one "
+                    f"({started}). Start it on the charger or with the car."))
+            if not await self._until(charger_id, lambda st: set(st.transactions) - before,
+                                     wait_s):
+                return OneSecondResult(False, self.is_enabled(charger_id), [], (
+                    f"The session was stopped and the charger accepted the start, but no new "
+                    f"session began within {wait_s:g} s; is the car still plugged in?"))
+        except _Failed as exc:
+            return OneSecondResult(False, self.is_enabled(charger_id), [], str(exc))
+        cadence = await self.measure_cadence(charger_id)
+        return self._measured_result(charger_id, [], cadence, "", [
+            "The session was stopped and a new one started."])
+
+    async def _ask(self, adapter: OcppAdapter, request: Any) -> str:
+        try:
+            answer = await adapter.send(request)
+        except (ConnectionClosed, CallTimeout, CallError) as exc:
+            raise self._failed(request.action, exc) from exc
+        return str((answer or {}).get("status"))
+
+    async def _until(self, charger_id: str, condition: Callable[[Any], Any],
+                     wait_s: float) -> bool:
+        """Wait for the charger's station state to meet ``condition`` (on station_changed)."""
+        changed = asyncio.Event()
+
+        def heard(station: Any) -> None:
+            if station.charger_id == charger_id:
+                changed.set()
+        self.central.station_changed.connect(heard)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + wait_s
+            while True:
+                station = self.central.stations.get(charger_id)
+                if station is not None and condition(station):
+                    return True
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return False
+                changed.clear()
+                try:
+                    await asyncio.wait_for(changed.wait(), remaining)
+                except TimeoutError:
+                    return False
+        finally:
+            self.central.station_changed.disconnect(heard)
 
     async def disable(self, charger_id: str) -> OneSecondResult:
         remembered = self.remembered(charger_id)
