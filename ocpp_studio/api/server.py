@@ -14,10 +14,7 @@ to the capture database (readable only by the user). Endpoints (all under
 - GET  /frames?charger=&action=&direction=&after_id=&problems=1&text=&limit=
 - GET  /events?charger=
 - POST /chargers/{id}/one-second      {"enabled": true|false} -> the 1-second mode result
-                                      ("measured": whether the meter values show 1 s)
-- POST /chargers/{id}/one-second/restart-session
-                                      stop and start the running session, then measure the
-                                      cadence again (chargers that apply it per session)
+- POST /chargers/{id}/one-second/restart-session   stop and start the session, measure again
 - GET  /chargers/{id}/meter?connector=&since_us=
                                       latest samples per series (all after since_us)
 - GET  /chargers/{id}/configuration?full=1
@@ -32,10 +29,8 @@ to the capture database (readable only by the user). Endpoints (all under
                                        "randomised_delay_s": int?, "max_power_w": float?}
                                       -> {"ok", "steps", "explanation", "installed"}
 - DELETE /chargers/{id}/offpeak       clear everything the studio installed
-- GET    /chargers/{id}/offpeak/check?days=7
-                                      the charger's own composite schedule against what the
-                                      studio installed -> {"evidence": true|false|null,
-                                      "summary", "mismatches", "checks", "notes"}
+- GET    /chargers/{id}/offpeak/check?days=7   the charger's own schedule against what was
+                                      installed -> {"evidence", "summary", "mismatches", ...}
 """
 
 from __future__ import annotations
