@@ -190,3 +190,45 @@ async def _cli(*argv: str) -> tuple[int, str, str]:
     out, err = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+# ------------------------------------------------------------ site limit in force?
+@pytest.mark.parametrize("version", VERSIONS)
+def test_site_limit_checked_on_the_chargers_own_schedule_not_on_minus_one(tmp_path, version):
+    noun = "connector" if version is OcppVersion.V16 else "EVSE"
+
+    async def scenario():
+        async with quirky(tmp_path, version, "rate-unit=W", "composite-minus-one") as (
+                _, charger, svc, cid):
+            assert (await svc.set_site_limit(cid, 16, phases=1)).ok
+            evidence, words = await svc.check_site_limit(cid, 16, phases=1)
+            assert evidence is True
+            assert words == ("The charger's own schedule stays within the maximum of 3,680 W "
+                             f"(16 A × 230 V × 1 phase) ({noun} 1).")
+            # applying hours keeps the installation's maximum
+            assert (await svc.apply_hours(cid, WeeklyHours.uk_default())).ok
+            assert SITE_LIMIT_PROFILE_ID in svc.installed_ids(cid)
+            assert any(p.id == SITE_LIMIT_PROFILE_ID for p in charger.profiles.profiles)
+            charger.profiles.profiles.clear()  # a charger that dropped it
+            evidence, words = await svc.check_site_limit(cid, 16, phases=1)
+            assert evidence is False
+            assert words == (f"The charger's own schedule for {noun} 1 allows 7,360 W, more "
+                             "than the maximum of 3,680 W (16 A × 230 V × 1 phase).")
+    run(scenario())
+
+
+def test_site_limit_without_smart_charging_is_no_evidence(tmp_path):
+    async def scenario():
+        async with quirky(tmp_path, OcppVersion.V201, "no-smart-charging") as (_, _c, svc, cid):
+            result = await svc.set_site_limit(cid, 32, phases=1)
+            assert not result.ok and result.step.status == "NotImplemented"
+            assert result.explanation.startswith(
+                "The maximum current (32 A, 1 phase) was not set: the charger answered "
+                "NotImplemented to SetChargingProfile. The charger does not implement "
+                "SetChargingProfile (smart charging missing or switched off).")
+            evidence, words = await svc.check_site_limit(cid, 32, phases=1)
+            assert evidence is None
+            assert words == ("No evidence that the maximum of 7,360 W (32 A × 230 V × 1 phase) "
+                             "is in force: the whole charger (EVSE 0): not readable; EVSE 1: "
+                             "not readable.")
+    run(scenario())

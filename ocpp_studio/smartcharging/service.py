@@ -20,7 +20,6 @@ from ..core.clock import Clock, SystemClock
 from ..core.errors import Fault
 from ..core.rpc import CallError
 from ..station.adapters import MessageLimits, OcppAdapter
-from .evaluator import composite_schedule
 from .offpeak import (OFFPEAK_CLOCK_CHANGE_EXPLANATION, WeeklyHours, build_profiles,
                       refresh_due)
 from .outcomes import (CSMS_DELAY_EXPLANATION, DEFAULT_DELAY_S, DELAY_PROFILE_ID, DELAY_STACK,
@@ -30,8 +29,7 @@ from .outcomes import (CSMS_DELAY_EXPLANATION, DEFAULT_DELAY_S, DELAY_PROFILE_ID
                        error_code, local_time, refusal_advice)
 from .profiles import ChargerLimits, ChargingProfile, SchedulePeriod, validate_profile
 from .rate_unit import Electrical, RateChoice, choose_rate, read_electrical
-from .verify import (NOT_READABLE, ScheduleCheck, connectors_of, judge, overall,
-                     read_schedule, where_name)
+from .verify import connectors_of, site_limit_evidence, verify_schedules
 
 if TYPE_CHECKING:
     from ..configuration.service import ConfigurationService
@@ -50,6 +48,8 @@ __all__ = ["SmartChargingService", "OFFPEAK_FIRST_ID", "SITE_LIMIT_PROFILE_ID",
 #: longer had it; 1.6 §7.12, 2.0.1 ClearChargingProfileStatusEnumType)
 CLEARED = (ClearChargingProfileStatus.accepted.value, ClearChargingProfileStatus.unknown.value)
 ACCEPTED = ChargingProfileStatus.accepted.value
+#: the studio's profiles that are not charging hours: applying or removing hours keeps them
+NOT_HOURS = frozenset({DELAY_PROFILE_ID, OVERRIDE_PROFILE_ID, SITE_LIMIT_PROFILE_ID})
 
 def _default_state_path() -> Path:
     from ..settings import user_data_dir
@@ -204,7 +204,7 @@ class SmartChargingService:
                                   first_id=OFFPEAK_FIRST_ID)
         problems = [f"{p.describe()}: {msg}" for p in profiles
                     for msg in validate_profile(p, limits)]
-        old = set(self.installed_ids(charger_id)) - {DELAY_PROFILE_ID, OVERRIDE_PROFILE_ID}
+        old = set(self.installed_ids(charger_id)) - NOT_HOURS
         new_ids = {p.profile_id for p in profiles}
         if limits.max_profiles is not None and len(profiles) > limits.max_profiles:
             problems.append(f"{len(profiles)} profiles needed but the charger holds at most "
@@ -243,7 +243,7 @@ class SmartChargingService:
         """The owner removes the default hours: clear the off-peak profiles (not delay/override)."""
         adapter = self.adapter(charger_id)
         ids = [i for i in self.installed_ids(charger_id)
-               if i not in (DELAY_PROFILE_ID, OVERRIDE_PROFILE_ID)]
+               if i not in NOT_HOURS]
         steps = [await self._clear_profile(charger_id, adapter, i) for i in ids]
         self._entry(charger_id)["hours"] = None
         self._save()
@@ -432,32 +432,10 @@ class SmartChargingService:
         """The charger's own GetCompositeSchedule for connector/EVSE 0 and for each
         connector/EVSE against what the studio installed (1.6 §5.7; 2.0.1 K08). An empty,
         missing or negative schedule is no evidence, never a match (rules in verify.py)."""
-        adapter = self.adapter(charger_id)
-        notes: list[str] = []
         profiles = [p for p in self.installed_profiles(charger_id) if p.purpose != "TxProfile"]
-        feed = await self.electrical(charger_id)
-        now = self._now_s()
-        checks: list[ScheduleCheck] = []
-        for connector in [0, *connectors_of(self.central.stations.get(charger_id))]:
-            charger = await read_schedule(adapter, connector, days, now, feed.voltage_v,
-                                          feed.phases, notes)
-            name = where_name(connector, adapter.label)
-            checks.append(ScheduleCheck(connector, NOT_READABLE, f"{name}: not readable")
-                          if charger is None else
-                          judge(connector, adapter.label, charger, profiles, self.tz,
-                                feed.voltage_v, feed.phases))
-        evidence, decisive, summary = overall(checks)
-        shown = decisive or next((c for c in checks if c.charger), None)
-        notes.insert(0, summary)
-        if shown is None:
-            intended = composite_schedule(profiles, now, now + days * 86_400, self.tz)
-            notes.append("The charger's own schedule could not be read; only the intended one "
-                         "is shown.")
-            return Verification(intended, [], [], notes, None, summary, [], checks)
-        intended = shown.intended or composite_schedule(
-            profiles, shown.charger[0].start_s, shown.charger[-1].end_s, self.tz)
-        return Verification(intended, shown.charger, shown.differences, notes, evidence,
-                            summary, shown.mismatches, checks)
+        return await verify_schedules(
+            self.adapter(charger_id), connectors_of(self.central.stations.get(charger_id)),
+            profiles, await self.electrical(charger_id), self._now_s(), days, self.tz)
 
     # ------------------------------------------------------------ rate unit
     async def electrical(self, charger_id: str, phases: int | None = None,
@@ -494,8 +472,22 @@ class SmartChargingService:
                 f"{'s' if choice.number_phases != 1 else ''}")
         if choice.unit == "W":
             sent = f"{limit_a:g} A {choice.words}"
+        code = step.status.split(" ")[0]
+        missing = code in (Fault.NOT_IMPLEMENTED.value, Fault.NOT_SUPPORTED.value)
         text = (f"Maximum current set: {sent}." if ok else
-                f"The charger refused the maximum current profile ({sent}): {step.status}. "
-                f"{refusal_advice(step.status.split(' ')[0], 'SetChargingProfile')}")
+                (f"The maximum current ({sent}) was not set: the charger answered {code} "
+                 "to SetChargingProfile. " if missing else
+                 f"The charger refused the maximum current profile ({sent}): {step.status}. ")
+                + refusal_advice(code, "SetChargingProfile"))
         return SiteLimitResult(ok, step, choice, " ".join([text, *notes]),
                                self.installed_ids(charger_id))
+
+    async def check_site_limit(self, charger_id: str, limit_a: float, phases: int | None = None,
+                               voltage_v: float | None = None) -> tuple[bool | None, str]:
+        """Is the installation's maximum in force? From the charger's own schedule now, for
+        connector/EVSE 0 and each connector/EVSE (in W, the unit every charger can report):
+        (True / False / None no evidence, the words). Rules in verify.site_limit_evidence."""
+        feed = await self.electrical(charger_id, phases, voltage_v)
+        return await site_limit_evidence(
+            self.adapter(charger_id), connectors_of(self.central.stations.get(charger_id)),
+            limit_a, feed)

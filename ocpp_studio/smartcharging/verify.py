@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from ..core.rpc import CallError
 from ..station.adapters import OcppAdapter
 from .evaluator import Interval, compare, composite_schedule, from_periods
-from .outcomes import PROTOCOL_ERRORS, error_code, refusal_advice
+from .outcomes import PROTOCOL_ERRORS, Verification, error_code, refusal_advice
 from .profiles import ChargingProfile, parse_time_s
+from .rate_unit import Electrical
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +84,13 @@ def _at(intervals: list[Interval], t: float) -> float | None:
 
 
 async def read_schedule(adapter: OcppAdapter, connector: int, days: int, now_s: float,
-                        voltage_v: float, phases: int,
-                        notes: list[str]) -> list[Interval] | None:
-    """The charger's composite schedule for one connector/EVSE as intervals in W and its
-    start; None (with a note) when it could not be read."""
+                        voltage_v: float, phases: int, notes: list[str],
+                        durations: tuple[int, ...] | None = None) -> list[Interval] | None:
+    """The charger's composite schedule for one connector/EVSE as intervals in W (``days``,
+    else the next 24 hours; or the ``durations`` given, in seconds); None (with a note) when
+    it could not be read."""
     name = where_name(connector, adapter.label)
-    for duration in dict.fromkeys((days * 86_400, 86_400)):
+    for duration in dict.fromkeys(durations or (days * 86_400, 86_400)):
         try:
             answer = await adapter.composite_schedule(connector, duration, "W")
         except CallError as exc:
@@ -99,7 +101,7 @@ async def read_schedule(adapter: OcppAdapter, connector: int, days: int, now_s: 
             notes.append(f"GetCompositeSchedule for {name}: {exc}")
             return None
         if answer.get("status") == "Accepted":
-            if duration != days * 86_400:
+            if durations is None and duration != days * 86_400:
                 notes.append(f"The charger only gave the schedule of {name} for the next "
                              "24 hours.")
             schedule = adapter.schedule_of(answer) or {}
@@ -189,3 +191,67 @@ def connectors_of(station: Any) -> list[int]:
         if number > 0:
             found.add(number)
     return sorted(found) or [1]
+
+
+async def site_limit_evidence(adapter: OcppAdapter, connectors: list[int], limit_a: float,
+                              feed: Electrical, duration_s: int = 300) -> tuple[bool | None, str]:
+    """The installation's maximum against the charger's own schedule for the next minutes.
+
+    Asked in W (a charger taking schedules in W only may refuse a composite in A) and compared
+    with ``limit_a`` × volts × phases. A schedule with no positive limit or a negative one is
+    no evidence (a −1 W answer is "lower than the limit" and proves nothing); one connector
+    allowing more than the limit outweighs any within it."""
+    limit_w = limit_a * feed.voltage_v * feed.phases
+    asked = f"{watts(limit_w)} ({limit_a:g} A × {feed.words()})"
+    within: list[str] = []
+    unseen: list[str] = []
+    for connector in [0, *connectors]:
+        name = where_name(connector, adapter.label)
+        notes: list[str] = []
+        schedule = await read_schedule(adapter, connector, 1, 0.0, feed.voltage_v,
+                                       feed.phases, notes, durations=(duration_s,))
+        limits = [iv.limit_w for iv in schedule or [] if iv.limit_w is not None]
+        if not limits or min(limits) < 0 or max(limits) <= 0:
+            unseen.append(f"{name}: " + ("not readable" if schedule is None else
+                                         f"gives {watts(min(limits)) if limits else 'no limit'}"))
+            continue
+        highest = max(limits)
+        # whole watts: a charger rounds its schedule to 0.1 in its unit (schema multipleOf)
+        if highest > limit_w + max(1.0, 0.01 * limit_w):
+            return False, (f"The charger's own schedule for {name} allows {watts(highest)}, "
+                           f"more than the maximum of {asked}.")
+        within.append(name)
+    if within:
+        return True, (f"The charger's own schedule stays within the maximum of {asked} "
+                      f"({', '.join(within)}).")
+    return None, (f"No evidence that the maximum of {asked} is in force: "
+                  + "; ".join(unseen) + ".")
+
+
+async def verify_schedules(adapter: OcppAdapter, connectors: list[int],
+                           profiles: list[ChargingProfile], feed: Electrical, now: float,
+                           days: int, tz: str) -> Verification:
+    """Connector/EVSE 0 and each connector/EVSE: read, judge, and the overall verdict. The
+    Verification shows the schedule that decided (or the first one read)."""
+    notes: list[str] = []
+    checks: list[ScheduleCheck] = []
+    for connector in [0, *connectors]:
+        charger = await read_schedule(adapter, connector, days, now, feed.voltage_v,
+                                      feed.phases, notes)
+        name = where_name(connector, adapter.label)
+        checks.append(ScheduleCheck(connector, NOT_READABLE, f"{name}: not readable")
+                      if charger is None else
+                      judge(connector, adapter.label, charger, profiles, tz, feed.voltage_v,
+                            feed.phases))
+    evidence, decisive, summary = overall(checks)
+    shown = decisive or next((c for c in checks if c.charger), None)
+    notes.insert(0, summary)
+    if shown is None:
+        notes.append("The charger's own schedule could not be read; only the intended one "
+                     "is shown.")
+        return Verification(composite_schedule(profiles, now, now + days * 86_400, tz), [], [],
+                            notes, None, summary, [], checks)
+    intended = shown.intended or composite_schedule(
+        profiles, shown.charger[0].start_s, shown.charger[-1].end_s, tz)
+    return Verification(intended, shown.charger, shown.differences, notes, evidence, summary,
+                        shown.mismatches, checks)
