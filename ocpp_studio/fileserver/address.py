@@ -11,7 +11,7 @@ import ipaddress
 from typing import Sequence
 from urllib.parse import quote
 
-from ..transports.addresses import lan_addresses
+from ..transports import addresses
 
 
 def reachable_host(sockname: Sequence[object] | str | None) -> str:
@@ -32,7 +32,7 @@ def reachable_host(sockname: Sequence[object] | str | None) -> str:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
         return str(ip)
-    lan = lan_addresses()
+    lan = addresses.lan_addresses()
     return lan[0] if lan else "127.0.0.1"
 
 

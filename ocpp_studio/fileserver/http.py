@@ -18,6 +18,7 @@ import base64
 import binascii
 import logging
 import re
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 from aiohttp.client_exceptions import ClientPayloadError
@@ -124,7 +125,7 @@ class TransferHttpServer:
         if limit is not None and declared is not None and declared > limit:
             transfer._fail(f"the upload was bigger than the limit of {limit:,} bytes "
                            f"(the charger announced {declared:,}); it was refused")
-            return _cut_off()
+            return await _cut_off(request)
         reader = request.content
         part: BodyPartReader | None = None
         if request.method == "POST" and request.content_type.startswith("multipart/"):
@@ -132,14 +133,25 @@ class TransferHttpServer:
             async for candidate in multipart:
                 if isinstance(candidate, BodyPartReader) and candidate.filename is not None:
                     part = candidate
-                    name = name or (safe_file_name(candidate.filename, "") or "")
+                    # aiohttp and browsers percent-encode the form's file name: decode it once
+                    from_form = safe_file_name(unquote(candidate.filename), "")
+                    if from_form is None:
+                        transfer._note(f"a form file name {candidate.filename[:80]!r} tried to "
+                                       "leave its folder: refused")
+                        return web.Response(status=400, text="path refused\n")
+                    name = name or from_form
                     break
             if part is None:
                 transfer._note("a multipart POST came without a file part")
                 return web.Response(status=400, text="no file in the form\n")
         elif not name:
             match = _FILENAME.search(request.headers.get("Content-Disposition", ""))
-            name = safe_file_name(match.group(1), "") or "" if match else ""
+            if match:
+                from_header = safe_file_name(unquote(match.group(1)), "")
+                if from_header is None:
+                    transfer._note("a Content-Disposition file name tried to leave its folder: refused")
+                    return web.Response(status=400, text="path refused\n")
+                name = from_header
         try:
             upload = transfer._begin_upload(name or transfer.default_name)
         except TransferBusy as exc:
@@ -152,7 +164,7 @@ class TransferHttpServer:
                 async for chunk in reader.iter_chunked(CHUNK):
                     upload.write(chunk)
         except UploadTooLarge:
-            return _cut_off()
+            return await _cut_off(request)
         except (ClientPayloadError, ConnectionError, OSError) as exc:
             upload.discard(f"an HTTP upload broke off after {upload.bytes:,} bytes ({exc})")
             raise
@@ -188,7 +200,12 @@ class TransferHttpServer:
         return response
 
 
-def _cut_off() -> web.Response:
+async def _cut_off(request: web.Request) -> web.StreamResponse:
+    """413, then close: aiohttp would otherwise linger reading the rest of the body."""
     response = web.Response(status=413, text="the file is bigger than allowed; upload cut off\n")
     response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()
     return response

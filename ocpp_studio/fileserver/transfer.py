@@ -221,6 +221,14 @@ class Transfer:
             self._end(TransferState.FAILED, reason)
         return await self.wait()
 
+    def expire(self) -> None:
+        """End now as if the timeout had passed: EXPIRED with what the servers saw so far.
+
+        For a caller that learns the charger has given up before the timer does (1.6
+        DiagnosticsStatusNotification UploadFailed, 2.0.1 LogStatusNotification UploadFailure).
+        """
+        self._expire(timer=False)
+
     def credentials_ok(self, user: str, password: str) -> bool:
         """One-time: valid only until the transfer has ended."""
         return (not self.state.finished
@@ -298,17 +306,18 @@ class Transfer:
         if self._stopper is not None:
             self._stopped = asyncio.get_running_loop().create_task(self._stopper())
 
-    def _expire(self) -> None:
+    def _expire(self, timer: bool = True) -> None:
         if self._upload is not None:
             self._upload.discard()
             self._upload = None
-        self._end(TransferState.EXPIRED, self.timeout_reason())
+        self._end(TransferState.EXPIRED, self.timeout_reason(timer))
 
-    def timeout_reason(self) -> str:
+    def timeout_reason(self, timer: bool = True) -> str:
         """Why nothing arrived, in the order an installer would check it."""
         where = f"the {self.scheme.upper()} server at {self.url_host()}:{self.port}"
         what = "send a file to" if self.direction == "upload" else "download the file from"
-        seconds = f"{self.timeout:g} s"
+        elapsed = self.timeout if timer else (self.clock.now() - self.started_at).total_seconds()
+        seconds = f"{elapsed:g} s" if timer else f"{elapsed:.0f} s"
         if not self.connected:
             checks = "check that it can reach the laptop's address and the firewall"
             if self.scheme == "ftp":
