@@ -16,6 +16,9 @@ Rules (OCPP 1.6 security whitepaper edition 3, §2.4-2.5; the same in 2.0.1 A00)
 OpenSSL refuses bad chains and expired certificates during the handshake, before the HTTP
 request names the charger; asyncio then drops the connection silently. ``server_context``
 therefore takes an ``on_handshake_failure`` callback, called with the failure explained.
+
+This module needs only ``ssl`` and ``cryptography`` (not the CA, settings or transports), so
+the demo charger, which must stand alone, can explain TLS failures with it too.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from ..core.clock import Clock, SystemClock
-from .ca import StudioCA, load_pem_certificates
 
 log = logging.getLogger(__name__)
 
@@ -119,30 +121,6 @@ def server_context(certificates: Sequence[tuple[str | Path, str | Path]], *,
     if on_handshake_failure is not None:
         context.sslobject_class = _reporting_sslobject(on_handshake_failure)
     return context
-
-
-def studio_server_context(ca: StudioCA, *, names: Sequence[str] | None = None,
-                          client_certificates: ClientCertificates | str = ClientCertificates.OFF,
-                          client_ca_file: str | Path | None = None,
-                          on_handshake_failure: HandshakeFailureCallback | None = None,
-                          ) -> ssl.SSLContext:
-    """``server_context`` with the studio CA's server certificates (issued or re-issued for
-    ``names`` as needed) and, for client certificates, the studio CA plus ``client_ca_file``."""
-    certificates = [(c.cert_file, c.key_file) for c in ca.server_certificates(names)]
-    ca_files: list[str | Path] = [ca.ca_file]
-    if client_ca_file:
-        ca_files.append(client_ca_file)
-    return server_context(certificates, client_certificates=client_certificates,
-                          client_ca_files=ca_files, on_handshake_failure=on_handshake_failure)
-
-
-def trusted_certificates(ca: StudioCA | None, client_ca_file: str | Path | None = None,
-                         ) -> list[x509.Certificate]:
-    """The CA certificates a profile 3 client certificate may chain to."""
-    trusted = [ca.certificate] if ca is not None else []
-    if client_ca_file:
-        trusted += load_pem_certificates(Path(client_ca_file).read_bytes())
-    return trusted
 
 
 def _reporting_sslobject(callback: HandshakeFailureCallback) -> type[ssl.SSLObject]:
