@@ -113,23 +113,63 @@ def test_offpeak_not_met_when_the_charger_does_not_implement_smart_charging(tmp_
     run_async(go())
 
 
-def test_offpeak_not_verified_when_the_chargers_schedule_is_no_evidence(tmp_path):
+def test_offpeak_minus_one_for_the_whole_charger_is_not_taken_as_a_match(tmp_path):
     """Seen on a 1.6 charger: GetCompositeSchedule for connector 0 answers limit -1 W; the
-    check capped everything to -1 and said "matches". Before: "met"."""
+    check capped everything to -1 and said "matches" without evidence. Now connector 0's -1 W
+    proves nothing and the evidence is connector 1's own schedule, named in the line."""
     async def go():
         cid = "REP-M1"
         async with studio_and_demo(tmp_path, cid, OcppVersion.V16,
                                    ["composite-minus-one"]) as (studio, _):
             run = await run_steps(studio, cid, [ConnectStep(), OffPeakStep()])
-            offpeak = run.records["offpeak"]
-            assert offpeak.status is StepStatus.PASSED, offpeak.summary
-            assert "gave no evidence" in offpeak.summary
             assert line(run.report(), "Default charging hours outside peak") == (
-                f"Default charging hours outside peak: not verified — {UK_HOURS} installed (the "
-                "charger answered Accepted), but the charger's own schedule gives -1 W for the "
-                "whole charger: no evidence that the hours are in force. To do: Check the "
-                "charging hours on the charger's own app or web page, or ask the manufacturer "
-                "how its schedule can be read.")
+                f"Default charging hours outside peak: met — {UK_HOURS} installed (the charger "
+                "answered Accepted); the charger's own schedule matches the intended hours "
+                "(connector 1).")
+    run_async(go())
+
+
+def test_offpeak_not_verified_when_no_schedule_is_evidence(tmp_path):
+    """A charger that accepts every profile but answers -1 W for the whole charger and for
+    its connector: before, "met"; now "not verified", with the schedules it gave."""
+    def handler(action, payload):
+        if action == "GetConfiguration":
+            keys = {"ChargeProfileMaxStackLevel": "8", "ChargingScheduleMaxPeriods": "24",
+                    "ChargingScheduleAllowedChargingRateUnit": "Current,Power"}
+            asked = payload.get("key") or list(keys)
+            return {"configurationKey": [{"key": k, "readonly": True, "value": keys[k]}
+                                         for k in asked if k in keys],
+                    "unknownKey": [k for k in asked if k not in keys]}
+        if action in ("SetChargingProfile", "ClearChargingProfile"):
+            return {"status": "Accepted"}
+        if action == "GetCompositeSchedule":
+            return {"status": "Accepted", "connectorId": payload["connectorId"],
+                    "scheduleStart": "2026-11-25T12:00:00Z", "chargingSchedule": {
+                        "chargingRateUnit": "W", "duration": payload["duration"],
+                        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": -1}]}}
+        raise AssertionError(action)
+
+    async def go():
+        studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                                    capture_path=str(tmp_path / "capture.db")))
+        await studio.start()
+        try:
+            async with scripted_charger(studio.loopback_url() + "/REP-NOEV", handler):
+                await wait_for(lambda: "REP-NOEV" in studio.central.sessions, 10)
+                run = await run_steps(studio, "REP-NOEV", [ConnectStep(), OffPeakStep()])
+                offpeak = run.records["offpeak"]
+                assert offpeak.status is StepStatus.PASSED, offpeak.summary
+                assert "gave no evidence" in offpeak.summary
+                assert line(run.report(), "Default charging hours outside peak") == (
+                    f"Default charging hours outside peak: not verified — {UK_HOURS} installed "
+                    "(the charger answered Accepted), but no evidence that the charger follows "
+                    "the hours: the whole charger (connector 0): the charger's schedule gives "
+                    "-1 W, no evidence that the hours are in force; connector 1: the charger's "
+                    "schedule gives -1 W, no evidence that the hours are in force. To do: Check "
+                    "the charging hours on the charger's own app or web page, or ask the "
+                    "manufacturer how its schedule can be read.")
+        finally:
+            await studio.stop()
     run_async(go())
 
 
@@ -139,8 +179,9 @@ def test_offpeak_met_with_the_chargers_own_schedule_as_evidence(tmp_path):
         async with studio_and_demo(tmp_path, cid, OcppVersion.V16) as (studio, _):
             run = await run_steps(studio, cid, [ConnectStep(), OffPeakStep()])
             assert line(run.report(), "Default charging hours outside peak") == (
-                f"Default charging hours outside peak: met — {UK_HOURS} installed (charger "
-                "answered Accepted) and the charger's own 7-day schedule matches them.")
+                f"Default charging hours outside peak: met — {UK_HOURS} installed (the charger "
+                "answered Accepted); the charger's own schedule matches the intended hours (the "
+                "whole charger (connector 0), connector 1).")
     run_async(go())
 
 

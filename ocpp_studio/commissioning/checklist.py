@@ -109,8 +109,8 @@ def _offpeak_hours(data: dict[str, Any]) -> ChecklistItem:
     verified = offpeak.get("verified")
     check = offpeak.get("check") or ""
     if installed and verified is True:
-        return ChecklistItem(name, MET, f"{what} installed (charger answered Accepted) and the "
-                             "charger's own 7-day schedule matches them.")
+        return ChecklistItem(name, MET, f"{what} installed (the charger answered Accepted); "
+                             f"{_lower(check or "the charger's own schedule matches them.")}")
     if installed and verified is False:
         return ChecklistItem(name, NOT_MET, f"{what} installed, but {_lower(check)}",
                              "Check the charger's clock and time zone, then run the off-peak "

@@ -8,9 +8,7 @@ read back (app note §2.7, first method).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ...smartcharging.offpeak import WeeklyHours
 from ...smartcharging.service import DELAY_PROFILE_ID
@@ -37,26 +35,10 @@ def charger_answers(steps: list[Any]) -> str:
 
 def schedule_evidence(verification: Any) -> tuple[bool | None, str]:
     """(True: the charger's own schedule matches, False: it differs, None: no evidence) and the
-    plain words. A schedule with no positive limit (empty, missing, −1 W) is no evidence: a
-    charger that ignored the profiles would compare equal to it (issue 14)."""
-    limits = [iv.limit_w for iv in verification.charger if iv.limit_w is not None]
-    if not verification.charger:
-        return None, "The charger's own schedule could not be read."
-    if not limits or min(limits) < 0 or max(limits) <= 0:
-        shown = "no limit" if not limits else f"{min(limits):g} W"
-        return None, (f"The charger's own schedule gives {shown} for the whole charger: no "
-                      "evidence that the hours are in force.")
-    if verification.differences:
-        return False, (f"The charger's own schedule differs from the intended hours in "
-                       f"{len(verification.differences)} place(s), for example "
-                       + "; ".join(_where(iv) for iv in verification.differences[:3]) + ".")
-    return True, "The charger's own 7-day schedule matches the intended hours."
-
-
-def _where(interval: Any) -> str:
-    start = datetime.fromtimestamp(interval.start_s, ZoneInfo("Europe/London"))
-    asked = "no limit" if interval.limit_w is None else f"{interval.limit_w:.0f} W"
-    return f"{start:%a %H:%M} (asked {asked})"
+    plain words, as the smart-charging check judged them (smartcharging/verify.py: connector/EVSE
+    0 and each connector/EVSE asked; an empty, missing or negative schedule is no evidence)."""
+    words = verification.summary or " ".join(verification.notes)
+    return verification.evidence, words or "The charger's own schedule could not be read."
 
 
 class OffPeakStep(BaseStep):
@@ -115,7 +97,7 @@ class OffPeakStep(BaseStep):
             offpeak["verified"], offpeak["check"] = verified, words
             evidence.append(Evidence("Charger's schedule", {True: "matches", False: "differs",
                                                             None: "no evidence"}[verified],
-                                     " ".join([words, *verification.notes])))
+                                     " ".join(verification.notes) or words))
             if verified is False:
                 raise StepFailed(words + " Check the charger's clock and time zone, then run "
                                  "this step again.", evidence)
