@@ -124,8 +124,9 @@ def test_reissued_when_signed_by_another_ca(tmp_path: Path, clock: FixedClock) -
 
 
 def test_server_names_are_host_names_loopback_and_lan_addresses() -> None:
-    names = server_names()
+    names = server_names(lan_addresses())
     assert "localhost" in names and "127.0.0.1" in names
     for address in lan_addresses():
         assert address in names
     assert len(names) == len(set(names))
+    assert server_names(["192.168.1.20", "127.0.0.1"])[-1] == "192.168.1.20"

@@ -10,7 +10,7 @@ import pytest
 
 from ocpp_studio.security import passwords
 from ocpp_studio.security.passwords import (
-    PasswordForm, authorization_key_problems, generate_authorization_key, generate_password,
+    PasswordForm, authorization_key_problems, basic_auth, generate_authorization_key, generate_password,
     match_password, password_problems)
 
 
@@ -69,8 +69,9 @@ def test_authorization_key_is_16_to_20_bytes_of_hex() -> None:
 
 def basic_auth_password(header_value: str) -> bytes:
     """The password part of an Authorization header, as the server will read it: bytes."""
-    decoded = base64.b64decode(header_value.split(" ", 1)[1])
-    return decoded.partition(b":")[2]
+    credentials = basic_auth(header_value)
+    assert credentials is not None and credentials[0] == "CP1"
+    return credentials[1]
 
 
 def header(user: str, password: bytes) -> str:
@@ -92,3 +93,11 @@ def test_a_plain_password_matches_only_as_text() -> None:
     assert match_password("Abcdefghijklmnop", "Abcdefghijklmnop") is PasswordForm.TEXT
     assert match_password("abcdefghijklmnop", "Abcdefghijklmnop") is None
     assert match_password(b"", "Abcdefghijklmnop") is None
+
+
+def test_basic_auth_header_parsing() -> None:
+    assert basic_auth(header("CP1", b"\xff\x00:x")) == ("CP1", b"\xff\x00:x")
+    assert basic_auth("Bearer abc") is None
+    assert basic_auth("Basic !!!") is None
+    assert basic_auth("Basic " + base64.b64encode(b"no-colon").decode()) is None
+    assert basic_auth(None) is None

@@ -84,7 +84,8 @@ def charger_context(ca_file: Path, *, client: tuple[Path, Path] | None = None,
     return context
 
 
-def write_pair(folder: Path, name: str, certificate: x509.Certificate, key: Any) -> tuple[Path, Path]:
+def write_pair(folder: Path, name: str, certificate: x509.Certificate,
+               key: Any) -> tuple[Path, Path]:
     cert_file, key_file = folder / f"{name}.pem", folder / f"{name}-key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,

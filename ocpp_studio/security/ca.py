@@ -37,7 +37,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..core.clock import Clock, SystemClock
 from ..settings import open_private, private_dir
-from ..transports.addresses import lan_addresses
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +86,13 @@ def host_names() -> list[str]:
     return names
 
 
-def server_names() -> list[str]:
+def server_names(lan_addresses: Iterable[str]) -> list[str]:
     """Every name a charger may use to reach the studio: host names, 127.0.0.1 and the LAN
-    addresses (the same ones ``charger_urls`` shows the installer)."""
+    addresses, which the caller passes from ``transports.addresses.lan_addresses()`` (the
+    same ones ``charger_urls`` shows the installer; the transports layer sits above this
+    package, so this package does not import it)."""
     names = host_names() + ["127.0.0.1"]
-    for address in lan_addresses():
+    for address in lan_addresses:
         if address not in names:
             names.append(address)
     return names
@@ -227,10 +228,10 @@ class StudioCA:
         return cert, key
 
     # ------------------------------------------------------------------ server certificates
-    def server_certificates(self, names: Sequence[str] | None = None) -> list[ServerCertificate]:
-        """The EC and RSA server certificates for ``names`` (default ``server_names()``),
+    def server_certificates(self, names: Sequence[str]) -> list[ServerCertificate]:
+        """The EC and RSA server certificates for ``names`` (``server_names(...)``),
         re-issued when a name or address changed, they near expiry, or the CA changed."""
-        wanted = list(names) if names is not None else server_names()
+        wanted = list(names)
         if not wanted:
             raise CaError("no host name or address to put in the server certificate")
         return [self._server_certificate(key_type, wanted) for key_type in SERVER_FILES]

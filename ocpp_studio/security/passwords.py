@@ -19,6 +19,8 @@ Two shapes:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import re
 import secrets
@@ -104,3 +106,19 @@ def match_password(received: bytes | str, stored: str) -> PasswordForm | None:
         if hmac.compare_digest(got, bytes.fromhex(stored)):
             return PasswordForm.BYTES
     return None
+
+
+def basic_auth(header: str | None) -> tuple[str, bytes] | None:
+    """User and password of an ``Authorization: Basic`` header, the password as bytes (the
+    bytes form of an AuthorizationKey is usually not UTF-8); None without valid Basic auth.
+    The user is the charger id (A00.FR.204/A00.FR.303)."""
+    if not header or not header[:6].lower() == "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    user, separator, password = decoded.partition(b":")
+    if not separator:
+        return None
+    return user.decode("utf-8", "replace"), password

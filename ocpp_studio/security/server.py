@@ -1,7 +1,7 @@
 """What the studio's ``wss://`` listener needs, in one object: ``WssEndpoint``.
 
-The websocket server sits in a lower layer than this package (transports), so it does not
-import it: the service builds a ``WssEndpoint`` and hands it over. The server uses four things:
+The service (or ``serve``) builds a ``WssEndpoint`` and hands it to the websocket server,
+which uses four things:
 
 - ``endpoint.context`` — the ``ssl.SSLContext`` for ``websockets.serve(..., ssl=...)``;
 - ``endpoint.check(ssl_object, charger_id)`` in ``process_request`` — a ``TlsVerdict`` with the
@@ -70,12 +70,12 @@ class WssEndpoint:
             client_ca_files=client_ca_files, on_handshake_failure=self.handshake_failed.emit)
 
     @classmethod
-    def from_studio_ca(cls, ca: StudioCA, *, names: Sequence[str] | None = None,
+    def from_studio_ca(cls, ca: StudioCA, *, names: Sequence[str],
                        client_certificates: ClientCertificates | str = ClientCertificates.OFF,
                        client_ca_file: str | Path | None = None,
                        organisation: str | None = None) -> WssEndpoint:
         """Server certificates from the studio's CA (``serve --wss-port`` without ``--cert``),
-        issued or re-issued for ``names`` (default: host names and LAN addresses)."""
+        issued or re-issued for ``names`` (``ca.server_names(lan_addresses())``)."""
         certificates = [(c.cert_file, c.key_file) for c in ca.server_certificates(names)]
         return cls(certificates, client_certificates=client_certificates,
                    trusted=trusted_certificates(ca, client_ca_file),
