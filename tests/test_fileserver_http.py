@@ -195,3 +195,39 @@ def test_download_serves_the_file_read_only(tmp_path: Path) -> None:
         assert firmware.read_bytes() == b"\x7fELF" + bytes(200_000)
 
     run(scenario())
+
+
+def test_an_upload_that_stalls_expires_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        transfer = await serve_upload(scheme="http", host=HOST, folder=tmp_path, timeout=600)
+        url, auth = split(transfer.url)
+        receiving = asyncio.Event()
+        release = asyncio.Event()
+        transfer.progress.connect(lambda p: p.bytes and receiving.set())
+
+        async def stalled_body():
+            yield b"z" * 1000
+            await release.wait()  # the charger's link drops mid-file
+            yield b"z" * 1000
+
+        async def charger() -> None:
+            async with aiohttp.ClientSession() as http:
+                try:
+                    async with http.put(url / "diag.log", data=stalled_body(), headers=auth) as r:
+                        assert r.status == 410
+                except aiohttp.ClientError:
+                    pass
+
+        sending = asyncio.create_task(charger())
+        await receiving.wait()
+        assert transfer.state == TransferState.RECEIVING
+        transfer.expire()
+        release.set()
+        outcome = await transfer.wait()
+        await sending
+        assert outcome.state == TransferState.EXPIRED
+        assert "started to send a file to the HTTP server" in outcome.reason
+        assert "(1,000 bytes)" in outcome.reason
+        assert list(tmp_path.iterdir()) == []
+
+    run(scenario())

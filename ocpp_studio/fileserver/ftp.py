@@ -22,7 +22,7 @@ from typing import Any
 import aioftp
 from aioftp.server import ConnectionConditions, worker
 
-from .transfer import Transfer, TransferBusy, UploadTooLarge, safe_file_name
+from .transfer import Transfer, TransferBusy, UploadEnded, UploadTooLarge, safe_file_name
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,9 @@ class TransferFtpServer(aioftp.Server):
                         upload.write(data)
             except UploadTooLarge:
                 connection.response("552", "the file is bigger than allowed; upload cut off")
+                return True
+            except UploadEnded:
+                connection.response("426", "the transfer has ended; upload cut off")
                 return True
             except asyncio.CancelledError:
                 upload.discard(f"an FTP upload of {name!r} was aborted after {upload.bytes:,} bytes")

@@ -14,6 +14,7 @@ is cut off (413, connection closed), its partial file removed. Path traversal is
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -23,7 +24,8 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 from aiohttp.client_exceptions import ClientPayloadError
 
-from .transfer import Transfer, TransferBusy, UploadTooLarge, safe_file_name
+from .transfer import (Transfer, TransferBusy, TransferState, UploadEnded, UploadTooLarge,
+                       safe_file_name)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class TransferHttpServer:
     def __init__(self, transfer: Transfer) -> None:
         self.transfer = transfer
         self._runner: web.AppRunner | None = None
+        self._handlers: set[asyncio.Task[object]] = set()
         self.port = 0
 
     async def start(self, host: str, port: int) -> int:
@@ -53,6 +56,11 @@ class TransferHttpServer:
         return self.port
 
     async def stop(self) -> None:
+        """Stop listening; a request still sending when the transfer failed or expired is cut off
+        now rather than after aiohttp's graceful-shutdown wait."""
+        if self.transfer.state != TransferState.DONE:
+            for handler in list(self._handlers):
+                handler.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -60,6 +68,15 @@ class TransferHttpServer:
     # -- one request ----------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            return await self._answer(request)
+        finally:
+            self._handlers.discard(task)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         transfer = self.transfer
         peer = request.transport.get_extra_info("peername") if request.transport else None
         transfer._connection(str(peer[0]) if peer else "?")
@@ -165,6 +182,8 @@ class TransferHttpServer:
                     upload.write(chunk)
         except UploadTooLarge:
             return await _cut_off(request)
+        except UploadEnded:
+            return await _cut_off(request, 410, "the transfer has ended; upload cut off")
         except (ClientPayloadError, ConnectionError, OSError) as exc:
             upload.discard(f"an HTTP upload broke off after {upload.bytes:,} bytes ({exc})")
             raise
@@ -200,9 +219,10 @@ class TransferHttpServer:
         return response
 
 
-async def _cut_off(request: web.Request) -> web.StreamResponse:
-    """413, then close: aiohttp would otherwise linger reading the rest of the body."""
-    response = web.Response(status=413, text="the file is bigger than allowed; upload cut off\n")
+async def _cut_off(request: web.Request, status: int = 413,
+                   text: str = "the file is bigger than allowed; upload cut off") -> web.StreamResponse:
+    """Answer, then close: aiohttp would otherwise linger reading the rest of the body."""
+    response = web.Response(status=status, text=text + "\n")
     response.force_close()
     await response.prepare(request)
     await response.write_eof()

@@ -57,7 +57,11 @@ class TransferProgress:
     reason: str  # empty unless FAILED or EXPIRED
 
 
-class UploadTooLarge(Exception):
+class UploadEnded(Exception):
+    """The transfer ended (stopped, expired) while bytes were still coming in."""
+
+
+class UploadTooLarge(UploadEnded):
     """The upload went over the caller's limit; the partial file is already removed."""
 
 
@@ -106,8 +110,12 @@ class Upload:
         self.bytes = 0
 
     def write(self, data: bytes) -> None:
-        """Append ``data``; raises UploadTooLarge (file removed, transfer FAILED) past the limit."""
-        assert self._fd is not None
+        """Append ``data``; raises UploadTooLarge (file removed, transfer FAILED) past the limit.
+
+        Raises UploadEnded when the transfer was stopped or expired meanwhile.
+        """
+        if self._fd is None:
+            raise UploadEnded
         limit = self._transfer.max_bytes
         if limit is not None and self.bytes + len(data) > limit:
             self.discard()
