@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,36 @@ def test_a_charger_without_a_whitepaper_suite_is_refused_with_the_reason(ca: Stu
     with pytest.raises(OSError):
         run(csms.talk(context))
     assert [f.kind for f in csms.failures] == ["no-common-protocol"]
-    assert "no common protocol" in csms.failures[0].reason
+    assert csms.failures[0].reason.startswith(
+        "no common protocol: the charger and the studio share no cipher suite")
+
+
+def test_a_tls_1_1_charger_is_refused_with_the_reason(ca: StudioCA) -> None:
+    # A00.FR.312/A00.FR.314: the central system terminates a TLS 1.0/1.1-only connection.
+    csms = Csms(ca)
+
+    def old_charger(port: int) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with pytest.raises(ssl.SSLError):
+                context.wrap_socket(raw)
+
+    async def scenario() -> None:
+        async with serve(csms.handler, "127.0.0.1", 0, ssl=csms.context) as server:
+            await asyncio.to_thread(old_charger, server.sockets[0].getsockname()[1])
+            await asyncio.wait_for(csms.failed.wait(), 10)
+
+    run(scenario())
+    assert csms.failures == [TlsFailure(
+        "no-common-protocol", "no common protocol: the charger and the studio share no TLS "
+        "version (OCPP needs TLS 1.2 or newer; 1.0 and 1.1 are refused)")]
 
 
 def test_a_charger_that_trusts_another_ca_is_explained(ca: StudioCA, tmp_path: Path) -> None:

@@ -229,10 +229,10 @@ def describe_connection(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> Tls
 # --------------------------------------------------------------------------- failures
 #: OpenSSL verify codes (X509_V_ERR_*) for a certificate from a CA we do not trust.
 _UNKNOWN_CA_CODES = {2, 18, 19, 20, 21}
-_PROTOCOL_REASONS = {"UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_PROTOCOLS_AVAILABLE",
-                     "TLSV1_ALERT_PROTOCOL_VERSION", "VERSION_TOO_LOW", "NO_SHARED_CIPHER",
-                     "NO_CIPHERS_AVAILABLE", "SSLV3_ALERT_HANDSHAKE_FAILURE",
-                     "TLSV1_ALERT_INSUFFICIENT_SECURITY", "NO_SUITABLE_SIGNATURE_ALGORITHM"}
+_VERSION_REASONS = {"UNSUPPORTED_PROTOCOL", "WRONG_VERSION_NUMBER", "NO_PROTOCOLS_AVAILABLE",
+                    "TLSV1_ALERT_PROTOCOL_VERSION", "VERSION_TOO_LOW"}
+_CIPHER_REASONS = {"NO_SHARED_CIPHER", "NO_CIPHERS_AVAILABLE", "SSLV3_ALERT_HANDSHAKE_FAILURE",
+                   "TLSV1_ALERT_INSUFFICIENT_SECURITY", "NO_SUITABLE_SIGNATURE_ALGORITHM"}
 
 
 def explain_tls_error(exc: BaseException, *, peer: str = "the charger",
@@ -278,10 +278,14 @@ def explain_tls_error(exc: BaseException, *, peer: str = "the charger",
                   "TLSV1_ALERT_DECRYPT_ERROR", "SSLV3_ALERT_CERTIFICATE_UNKNOWN"):
         return TlsFailure("bad-certificate", f"{peer} refused {us}'s certificate "
                                              f"({reason.lower()})")
-    if reason in _PROTOCOL_REASONS:
+    if reason in _VERSION_REASONS:
         return TlsFailure("no-common-protocol",
-                          f"no common protocol: {peer} and {us} share no TLS version or "
-                          "cipher suite (OCPP needs TLS 1.2 or newer with AES-GCM suites)")
+                          f"no common protocol: {peer} and {us} share no TLS version (OCPP "
+                          "needs TLS 1.2 or newer; 1.0 and 1.1 are refused)")
+    if reason in _CIPHER_REASONS:
+        return TlsFailure("no-common-protocol",
+                          f"no common protocol: {peer} and {us} share no cipher suite (OCPP "
+                          "needs the AES-GCM suites of the security whitepaper)")
     if reason == "HTTP_REQUEST":
         return TlsFailure("plain-http", f"{peer} spoke plain ws:// to the wss:// port: set its "
                                         "backend URL to wss://")
