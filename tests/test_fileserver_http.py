@@ -231,3 +231,63 @@ def test_an_upload_that_stalls_expires_and_leaves_no_partial_file(tmp_path: Path
         assert list(tmp_path.iterdir()) == []
 
     run(scenario())
+
+
+def test_https_upload_with_a_certificate_the_charger_trusts(tmp_path: Path, tls) -> None:
+    import ssl
+
+    ca, cert, _ = tls
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    charger_context = ssl.create_default_context()
+    ca.configure_trust(charger_context)
+    folder = tmp_path / "data"
+    folder.mkdir()
+
+    async def scenario() -> None:
+        transfer = await serve_upload(scheme="https", host=HOST, folder=folder, timeout=30,
+                                      ssl_context=server_context)
+        assert transfer.url.startswith("https://")
+        url, auth = split(transfer.url)
+        async with aiohttp.ClientSession() as http:
+            async with http.put(url / "seclog.txt", data=b"secure", headers=auth,
+                                ssl=charger_context) as response:
+                assert response.status == 201
+        outcome = await transfer.wait()
+        assert outcome.path == folder / "seclog.txt" and outcome.path.read_bytes() == b"secure"
+
+    run(scenario())
+
+
+def test_https_without_a_certificate_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="https needs an ssl_context"):
+        run(serve_upload(scheme="https", host=HOST, folder=tmp_path))
+
+
+def test_a_broken_off_upload_leaves_no_file_and_the_retry_succeeds(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        transfer = await serve_upload(scheme="http", host=HOST, folder=tmp_path, timeout=600)
+        url, auth = split(transfer.url)
+        receiving = asyncio.Event()
+        waiting_again = asyncio.Event()
+        transfer.progress.connect(lambda p: p.bytes and receiving.set())
+        transfer.progress.connect(
+            lambda p: receiving.is_set() and p.state == TransferState.WAITING and waiting_again.set())
+        reader, writer = await asyncio.open_connection(HOST, transfer.port)
+        writer.write((f"PUT /{transfer.token}/diag.log HTTP/1.1\r\nHost: x\r\n"
+                      f"Authorization: {auth['Authorization']}\r\nContent-Length: 10000\r\n\r\n"
+                      ).encode() + b"a" * 100)
+        await writer.drain()
+        await receiving.wait()
+        writer.close()  # the charger's link drops after 100 of 10,000 bytes
+        await waiting_again.wait()
+        assert list(tmp_path.iterdir()) == []
+        async with aiohttp.ClientSession() as http:  # GetDiagnostics retries: the same URL works
+            async with http.put(url / "diag.log", data=b"b" * 10000, headers=auth) as response:
+                assert response.status == 201
+        outcome = await transfer.wait()
+        assert outcome.state == TransferState.DONE and outcome.bytes == 10000
+        assert outcome.path.read_bytes() == b"b" * 10000
+        assert any("broke off after 100 bytes" in note for note in transfer.notes)
+
+    run(scenario())

@@ -10,7 +10,8 @@ charger reached it on, with a random path and one-time credentials, and stops it
     send GetDiagnostics(location=transfer.url)
     outcome = await transfer.wait()        # DONE with outcome.path, or FAILED/EXPIRED with .reason
 
-HTTP is aiohttp, which the control API already uses. FTP is **aioftp** rather than pyftpdlib:
+HTTP (and HTTPS, with a certificate the caller gives) is aiohttp, which the control API already
+uses. FTP is **aioftp** rather than pyftpdlib:
 
 - aioftp is asyncio-native, so the server runs on the studio's own event loop (qasync in the
   GUI, asyncio in the CLI) beside the websocket server: the ``Transfer`` is updated on that

@@ -1,4 +1,4 @@
-"""The HTTP side of a transfer: an aiohttp app that answers one path and nothing else.
+"""The HTTP(S) side of a transfer: an aiohttp app that answers one path and nothing else.
 
 The charger is told ``http://user:password@host:port/<token>/`` (an upload folder: PUT
 ``/<token>/<name>``, or POST a raw body or ``multipart/form-data`` to ``/<token>/``) or
@@ -19,6 +19,7 @@ import base64
 import binascii
 import logging
 import re
+import ssl
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
@@ -38,8 +39,9 @@ _FILENAME = re.compile(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)"?', re.IGNORECASE)
 class TransferHttpServer:
     """An HTTP server for one transfer; ``start`` then let the transfer stop it."""
 
-    def __init__(self, transfer: Transfer) -> None:
+    def __init__(self, transfer: Transfer, ssl_context: ssl.SSLContext | None = None) -> None:
         self.transfer = transfer
+        self._ssl = ssl_context
         self._runner: web.AppRunner | None = None
         self._handlers: set[asyncio.Task[object]] = set()
         self.port = 0
@@ -49,7 +51,7 @@ class TransferHttpServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=CLOSE_GRACE_S)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        site = web.TCPSite(self._runner, host, port, ssl_context=self._ssl)
         await site.start()
         assert site._server is not None
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

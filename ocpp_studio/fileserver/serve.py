@@ -8,6 +8,7 @@ failed or expired. ``Transfer.wait()`` returns once it has stopped.
 from __future__ import annotations
 
 import logging
+import ssl
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,7 @@ async def serve_upload(*, scheme: Scheme, host: str, folder: Path,
                        timeout: float = DEFAULT_TIMEOUT_S, default_name: str = "upload.bin",
                        port: int = 0, bind: str | None = None, http_auth: bool = True,
                        data_ports: list[int] | None = None,
+                       ssl_context: ssl.SSLContext | None = None,
                        clock: Clock | None = None) -> Transfer:
     """Receive one file from a charger (diagnostics, a log) into ``folder``.
 
@@ -43,7 +45,7 @@ async def serve_upload(*, scheme: Scheme, host: str, folder: Path,
     transfer = Transfer("upload", scheme, host, timeout, folder=folder, max_bytes=max_bytes,
                         default_name=default_name, http_auth=http_auth,
                         clock=clock or SystemClock())
-    await _start(transfer, port, bind, data_ports, path=f"{transfer.token}/")
+    await _start(transfer, port, bind, data_ports, ssl_context, path=f"{transfer.token}/")
     return transfer
 
 
@@ -51,6 +53,7 @@ async def serve_download(*, scheme: Scheme, host: str, file: Path,
                          timeout: float = DEFAULT_TIMEOUT_S, port: int = 0,
                          bind: str | None = None, http_auth: bool = True,
                          data_ports: list[int] | None = None,
+                         ssl_context: ssl.SSLContext | None = None,
                          clock: Clock | None = None) -> Transfer:
     """Serve ``file`` read-only for one complete download (a firmware image).
 
@@ -62,22 +65,26 @@ async def serve_download(*, scheme: Scheme, host: str, file: Path,
         raise FileNotFoundError(f"no file to serve at {file}")
     transfer = Transfer("download", scheme, host, timeout, file=file, http_auth=http_auth,
                         clock=clock or SystemClock())
-    await _start(transfer, port, bind, data_ports, path=f"{transfer.token}/{file.name}")
+    await _start(transfer, port, bind, data_ports, ssl_context,
+                 path=f"{transfer.token}/{file.name}")
     return transfer
 
 
 async def _start(transfer: Transfer, port: int, bind: str | None,
-                 data_ports: list[int] | None, path: str) -> None:
+                 data_ports: list[int] | None, ssl_context: ssl.SSLContext | None,
+                 path: str) -> None:
     listen = bind or transfer.host
     server: TransferFtpServer | TransferHttpServer
+    if (transfer.scheme == "https") != (ssl_context is not None):
+        raise ValueError("https needs an ssl_context, and only https takes one")
     if transfer.scheme == "ftp":
         server = TransferFtpServer(transfer, data_ports)
         start = server.start
-    elif transfer.scheme == "http":
-        server = TransferHttpServer(transfer)
+    elif transfer.scheme in ("http", "https"):
+        server = TransferHttpServer(transfer, ssl_context)
         start = server.start
     else:
-        raise ValueError(f"unknown scheme {transfer.scheme!r} (ftp or http)")
+        raise ValueError(f"unknown scheme {transfer.scheme!r} (ftp, http or https)")
     try:
         await start(listen, port)
     except OSError as exc:

@@ -30,7 +30,7 @@ from ..core.events import Signal
 log = logging.getLogger(__name__)
 
 Direction = Literal["upload", "download"]
-Scheme = Literal["ftp", "http"]
+Scheme = Literal["ftp", "http", "https"]
 
 
 class TransferState(StrEnum):
