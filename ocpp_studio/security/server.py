@@ -105,7 +105,10 @@ class WssEndpoint:
         refusal = check_client_certificate(
             peer_certificate(ssl_object), charger_id, trusted=self.trusted, clock=self.clock,
             organisation=self.organisation,
-            required=self.client_certificates is ClientCertificates.REQUIRED)
+            required=self.client_certificates is ClientCertificates.REQUIRED,
+            # OpenSSL validated the chain against the CA files before the request arrived
+            # (CERT_REQUIRED/CERT_OPTIONAL), with any intermediates the charger sent.
+            chain_verified=True)
         if refusal is not None:
             log.info("refusing %s over TLS: %s", charger_id, refusal.reason)
         return TlsVerdict(info, refusal)

@@ -147,12 +147,14 @@ def _reporting_sslobject(callback: HandshakeFailureCallback) -> type[ssl.SSLObje
 def check_client_certificate(certificate: x509.Certificate | bytes | None, charger_id: str, *,
                              trusted: Sequence[x509.Certificate], clock: Clock | None = None,
                              organisation: str | None = None, required: bool = True,
-                             ) -> TlsFailure | None:
+                             chain_verified: bool = False) -> TlsFailure | None:
     """Why the charger ``charger_id`` must not connect with ``certificate`` (DER or parsed),
     None when it may. Checks what the handshake cannot know: CN = charger id (A00.FR.405),
     and again the chain (direct issue by a ``trusted`` CA, A00.FR.403) and the validity
     period by ``clock`` (A00.FR.407), so the result does not depend on OpenSSL's settings.
-    ``organisation`` also checks the O (A00.FR.404)."""
+    ``organisation`` also checks the O (A00.FR.404). ``chain_verified``: the TLS handshake
+    already validated the whole chain (intermediates included), so only the direct-issue
+    check by ``trusted`` is skipped."""
     if certificate is None:
         if not required:
             return None
@@ -161,7 +163,7 @@ def check_client_certificate(certificate: x509.Certificate | bytes | None, charg
                           "and security profile 3 requires it")
     cert = x509.load_der_x509_certificate(certificate) if isinstance(certificate, bytes) \
         else certificate
-    if not any(_issued_by(cert, ca) for ca in trusted):
+    if not chain_verified and not any(_issued_by(cert, ca) for ca in trusted):
         return TlsFailure("unknown-ca", f"unknown CA: the charger's certificate was issued by "
                                         f"{cert.issuer.rfc4514_string()}, which the studio "
                                         "does not trust")
