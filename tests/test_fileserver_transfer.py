@@ -139,3 +139,13 @@ def test_urls_carry_the_credentials_quoted() -> None:
 ])
 def test_file_names_from_the_charger(raw: str, expected: str | None) -> None:
     assert safe_file_name(raw) == expected
+
+
+def test_a_logged_transfer_does_not_show_its_password(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        transfer = await serve_upload(scheme="ftp", host=HOST, folder=tmp_path, timeout=30)
+        shown = repr(transfer)
+        assert transfer.password not in shown and transfer.token not in shown
+        await transfer.stop()
+
+    run(scenario())

@@ -178,11 +178,12 @@ class Transfer:
     default_name: str = "upload.bin"
     http_auth: bool = True  # HTTP: require the URL's user and password (Basic auth)
     clock: Clock = field(default_factory=SystemClock)
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # secrets stay out of repr(): a logged Transfer must not hand out a working login
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(16), repr=False)
     user: str = field(default_factory=lambda: "ocpp" + secrets.token_hex(4))
-    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
     port: int = 0
-    url: str = ""
+    url: str = field(default="", repr=False)
     state: TransferState = TransferState.WAITING
     bytes: int = 0
     path: Path | None = None
@@ -192,7 +193,7 @@ class Transfer:
     connected: bool = False
     logged_in: bool = False
     progress: Signal[TransferProgress] = field(
-        default_factory=lambda: Signal("file transfer progress"))
+        default_factory=lambda: Signal("file transfer progress"), repr=False)
 
     def __post_init__(self) -> None:
         self._finished = asyncio.Event()
