@@ -201,6 +201,29 @@ def test_owner_removing_the_default_hours_is_not_applicable(tmp_path):
     run_async(go())
 
 
+# ---------------------------------------------------------------- site limit
+def test_site_limit_in_watts_on_a_charger_that_takes_w_only(tmp_path):
+    """Seen on a charger with ChargingScheduleAllowedChargingRateUnit=Power: the limit sent in
+    A was rejected and the advice pointed at DIP switches. Now it goes in W and says so."""
+    async def go():
+        cid = "REP-W"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V16,
+                                   ["rate-unit=W"]) as (studio, charger):
+            run = await run_steps(studio, cid, [ConnectStep(), SiteLimitStep()])
+            site = run.records["site"]
+            assert site.status is StepStatus.PASSED, site.summary
+            assert site.summary.startswith("The installation allows at most 16 A on 1 phase(s) "
+                                           "(sent as 3,680 W: the charger takes schedules in W "
+                                           "only).")
+            maxima = [p for p in charger.profiles.profiles if p.purpose == "Max"]
+            assert [(p.periods[0].limit, p.unit) for p in maxima] == [(3680.0, "W")]
+            setting = next(s for s in run.report().to_json()["settings"]
+                           if s["key"] == "ChargePointMaxProfile")
+            assert (setting["after"], setting["applied"]) == (
+                "16 A, 1 phase(s) (sent as 3,680 W)", True)
+    run_async(go())
+
+
 # ---------------------------------------------------------------- randomised delay
 def test_randomised_delay_met_from_the_chargers_own_setting(tmp_path):
     """App note §2.7 first method: the charger's RandomisedDelay, written and read back."""

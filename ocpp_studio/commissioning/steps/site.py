@@ -1,14 +1,21 @@
-"""Step 4: the installation's maximum current (a charger-wide maximum profile)."""
+"""Step 4: the installation's maximum current (a charger-wide maximum profile).
+
+Sent and checked by the smart-charging service: in the unit the charger allows (a charger
+taking schedules in W only gets amps x nominal voltage x phases, and the report says so), and
+"in force" only from the charger's own schedule (connector/EVSE 0 and each connector/EVSE; an
+empty or negative schedule is no evidence).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from ...core.rpc import CallError, CallTimeout
 from ...smartcharging.service import SITE_LIMIT_PROFILE_ID
 from ..model import CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep, call_error_status
+from .base import BaseStep
+
+#: CALLERROR codes meaning the charger has no smart charging at all (not a refusal)
+LACKING = ("NotImplemented", "NotSupported")
 
 
 class SiteLimitStep(BaseStep):
@@ -20,45 +27,49 @@ class SiteLimitStep(BaseStep):
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         amps = float(ctx.choices.get("max_current_a", ctx.profile.max_current_a))
         phases = int(ctx.choices.get("phases", ctx.profile.phases))
-        start = ctx.clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        period = {"startPeriod": 0, "limit": Decimal(f"{amps:.1f}"), "numberPhases": phases}
-        adapter = ctx.adapter
-        # the adapters' neutral profile shape (1.6 §7.8 names); each version's adapter turns
-        # it into its own request (2.x: ChargingStationMaxProfile, K01)
-        request = adapter.set_profile_request(0, {
-            "chargingProfileId": SITE_LIMIT_PROFILE_ID, "stackLevel": 0,
-            "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Absolute",
-            "chargingSchedule": {"startSchedule": start, "chargingRateUnit": "A",
-                                 "chargingSchedulePeriod": [period]}})
-        purpose = _purpose(request.payload)  # in the version's own words, for the report
-        try:
-            answer = await adapter.send(request)
-            status = str(answer.get("status"))
-        except CallError as exc:
-            # a CALLERROR is not a refusal: NotImplemented means no smart charging at all
-            status = call_error_status(exc)
-        ctx.settings_changed.append((purpose, None, f"{amps:g} A, {phases} phase(s)", status))
+        service = ctx.studio.smart_charging
+        purpose = site_profile_name(ctx)
+        result = await service.set_site_limit(ctx.charger_id, amps, phases=phases)
+        status = str(result.step.status)
+        sent = result.rate.describe()
+        asked = f"{amps:g} A, {phases} phase(s)"
+        ctx.settings_changed.append((purpose, None, asked if result.rate.unit == "A"
+                                     else f"{asked} (sent as {sent})", status))
         ctx.data["site"] = {"max_current_a": amps, "phases": phases}
         evidence = [Evidence(purpose, f"{amps:g} A x {phases} phase(s)", status)]
-        if status != "Accepted":
-            what = ("does not implement smart charging (it answered NotImplemented to "
-                    "SetChargingProfile)" if status == "NotImplemented" else
+        if result.rate.words:
+            evidence.append(Evidence("Sent as", sent, result.rate.words))
+        if not result.ok:
+            what = (f"does not implement smart charging (it answered {status} to "
+                    "SetChargingProfile)" if any(code in status for code in LACKING) else
                     f"refused the maximum current profile ({status})")
             raise StepFailed(f"The charger {what}. Check that smart charging is enabled, or set "
                              "the maximum current on the charger itself (DIP switches or its "
                              "web page).", evidence)
-        try:
-            body = adapter.schedule_of(await adapter.composite_schedule(0, 300, "A")) or {}
-            limits = [float(p["limit"]) for p in body.get("chargingSchedulePeriod", [])]
-            if limits:
-                evidence.append(Evidence("Charger's schedule now", f"{min(limits):g} A"))
-                if min(limits) > amps + 0.05:
-                    raise StepFailed(f"The charger accepted {amps:g} A but its schedule allows "
-                                     f"{min(limits):g} A.", evidence)
-        except (CallError, CallTimeout) as exc:
-            evidence.append(Evidence("Charger's schedule now", "not readable", str(exc)))
-        return self.passed(f"The installation allows at most {amps:g} A on {phases} phase(s).",
-                           evidence)
+        in_force, words = await service.check_site_limit(ctx.charger_id, amps, phases=phases)
+        ctx.data["site_check"] = {"in_force": in_force, "words": words}
+        evidence.append(Evidence("Charger's schedule now", {True: "within the maximum",
+                                                            False: "above the maximum",
+                                                            None: "no evidence"}[in_force],
+                                 words))
+        if in_force is False:
+            raise StepFailed(f"The charger accepted {amps:g} A but {_lower(words)}", evidence)
+        how = f" (sent as {sent}: the charger takes schedules in W only)" \
+            if result.rate.unit == "W" else ""
+        checked = ("" if in_force else
+                   " The charger's own schedule gave no evidence that it is in force.")
+        return self.passed(f"The installation allows at most {amps:g} A on {phases} "
+                           f"phase(s){how}.{checked}", evidence)
+
+
+def site_profile_name(ctx: CommissioningContext) -> str:
+    """The maximum profile's purpose in the charger's version's own words (1.6
+    ChargePointMaxProfile, 2.x ChargingStationMaxProfile), from the adapter's request."""
+    request = ctx.adapter.set_profile_request(0, {
+        "chargingProfileId": SITE_LIMIT_PROFILE_ID, "stackLevel": 0,
+        "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Absolute",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": []}})
+    return _purpose(request.payload)
 
 
 def _purpose(payload: dict[str, Any]) -> str:
@@ -67,3 +78,7 @@ def _purpose(payload: dict[str, Any]) -> str:
         if isinstance(value, dict) and "chargingProfilePurpose" in value:
             return str(value["chargingProfilePurpose"])
     return "charger-wide maximum profile"
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
