@@ -19,6 +19,7 @@ from .model import (DISCONNECTED, DONE, CommissioningContext, Evidence, Step, St
                     StepRecord, StepStatus, StudioParts)
 from .profile import CommissioningProfile
 from .report import CommissioningReport, build_report
+from . import steps as steps_package
 from .steps import STANDARD_STEPS
 
 log = logging.getLogger(__name__)
@@ -210,8 +211,7 @@ class CommissioningRun:
         return {
             "format": STATE_FORMAT, "format_version": 1,
             "charger_id": self.charger_id, "profile": self.profile.to_json(),
-            "steps": [{"step_id": s.step_id, "class": f"{type(s).__module__}:{type(s).__qualname__}"}
-                      for s in self.steps],
+            "steps": [{"step_id": s.step_id, "class": _class_path(type(s))} for s in self.steps],
             "records": [self.records[s.step_id].to_json() for s in self.steps],
             "current": self.current, "started_us": self.started_us,
             "choices": self.ctx.choices,
@@ -288,3 +288,11 @@ class CommissioningRun:
     def report(self) -> CommissioningReport:
         return build_report(self.ctx, [self.records[s.step_id] for s in self.steps],
                             self.started_us)
+
+
+def _class_path(cls: type) -> str:
+    """Where ``resume`` finds a step class: the ``steps`` package for the standard steps (so a
+    saved run survives moving a step between the package's modules), else its own module."""
+    if getattr(steps_package, cls.__name__, None) is cls:
+        return f"{steps_package.__name__}:{cls.__qualname__}"
+    return f"{cls.__module__}:{cls.__qualname__}"
