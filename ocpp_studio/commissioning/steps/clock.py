@@ -51,8 +51,13 @@ class ClockStep(BaseStep):
             seen = self._charger_clock(ctx)
         notes = []
         # what the report's clock item reads: measured or not, never assumed right
-        ctx.data["clock"] = {"offset_s": None, "max_offset_s": self.max_offset_s}
+        ctx.data["clock"] = {"offset_s": None, "max_offset_s": self.max_offset_s,
+                             "measured": seen is not None}
         if seen is None:
+            # "not measured" is said as such: it is never a clock that was checked
+            evidence.append(Evidence("Clock", "not measured",
+                                     "The charger sent no message with its time, even when "
+                                     "asked for a StatusNotification."))
             evidence.append(Evidence("Clock offset", "not measurable",
                                      "The charger sent no message with its time."))
             clock_ok = True  # not known to be wrong: the step goes on, the report says "not verified"
@@ -61,6 +66,8 @@ class ClockStep(BaseStep):
             ctx.data["clock_offset_s"] = round(offset, 1)
             ctx.data["clock"]["offset_s"] = round(offset, 1)
             clock_ok = abs(offset) <= self.max_offset_s
+            evidence.append(Evidence("Clock", "measured",
+                                     "from the newest message carrying the charger's time"))
             evidence.append(Evidence("Clock offset", f"{offset:+.1f} s",
                                      "charger time minus laptop time"))
             if not clock_ok:
