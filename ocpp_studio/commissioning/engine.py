@@ -15,11 +15,11 @@ from ..core.events import Signal
 from ..core.records import now_us
 from ..core.rpc import CallError, CallTimeout
 from ..settings import open_private, private_dir
+from . import steps as steps_package
 from .model import (DISCONNECTED, DONE, CommissioningContext, Evidence, Step, StepFailed,
                     StepRecord, StepStatus, StudioParts)
 from .profile import CommissioningProfile
 from .report import CommissioningReport, build_report
-from . import steps as steps_package
 from .steps import STANDARD_STEPS
 
 log = logging.getLogger(__name__)
