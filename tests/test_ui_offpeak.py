@@ -494,3 +494,54 @@ def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: st
             await shut_down(charger, task, window, server, store)
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+def test_check_without_evidence_is_not_shown_as_a_match(qtbot: Any, loop: Any, version: str,
+                                                        tmp_path: Any) -> None:
+    """A charger that cannot report its schedule (SetChargingProfile/GetCompositeSchedule
+    not implemented) must read "Not verified", never "✓ will do what was asked"."""
+    from ocpp_studio.capture.store import CaptureStore
+    from ocpp_studio.core.versions import OcppVersion
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.settings import CsmsSettings
+    from ocpp_studio.smartcharging.service import SmartChargingService
+    from ocpp_studio.station.central import CentralSystem
+    from ocpp_studio.transports.websocket_server import CsmsServer
+    from ocpp_studio.ui.main_window import MainWindow
+
+    async def scenario() -> None:
+        store = CaptureStore(":memory:")
+        central_system = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        server = CsmsServer(central_system)
+        await server.start()
+        service = SmartChargingService(central_system, state_path=tmp_path / "sc.json",
+                                       call_timeout=10)
+        window = MainWindow(central_system, store, urls=server.urls(), capture_path="(memory)",
+                            smart_charging=service)
+        window.show()
+        charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp",
+                              DemoChargerConfig(charger_id="NOSC-1", auto_charge=True,
+                                                version=OcppVersion.parse(version),
+                                                quirks=["no-smart-charging"]))
+        task = asyncio.create_task(charger.run())
+        panel = window.offpeak_panel
+        try:
+            assert await charger.wait_booted()
+            await wait_until(lambda: window.chargers.card("NOSC-1") is not None, what="card")
+            window.tabs.setCurrentWidget(panel)
+            window.chargers.select_charger("NOSC-1")
+            await wait_until(lambda: panel.status is not None and not panel._busy,
+                             timeout=30, what="status")
+            op = panel.verify()
+            assert op is not None and op.task is not None
+            await asyncio.wait_for(asyncio.shield(op.task), 30)
+            assert panel.verification is not None
+            assert panel.verification.evidence is None
+            text = panel.verify_summary.text()
+            assert "Not verified" in text, text
+            assert "will do what was asked" not in text
+        finally:
+            await shut_down(charger, task, window, server, store)
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))

@@ -153,7 +153,16 @@ class OffPeakViews:
             full_power_w=max(known) if known else None)
         self.verify_timeline.show()
         n = len(verification.differences)
-        if n == 0:
+        evidence = getattr(verification, "evidence", True if n == 0 else False)
+        summary = html.escape(getattr(verification, "summary", "") or "")
+        if evidence is None:
+            # An empty, missing or negative schedule proves nothing: never a tick
+            # (issue 14: a -1 W composite schedule was shown as a match).
+            why = summary or "the charger gave no schedule that shows what it will do."
+            self.verify_summary.setText(
+                f"<b style='color:{theme.FAILED_TEXT}'>? Not verified</b>: {why} "
+                "Charge a car at a peak time to see whether it stops.")
+        elif evidence and n == 0:
             self.verify_summary.setText(f"<b style='color:{theme.DONE_TEXT}'>✓ The charger "
                                         "will do what was asked</b> for the next 7 days. Top "
                                         "bar of each day: what we asked for; bottom bar: what "
@@ -164,5 +173,7 @@ class OffPeakViews:
                 "</b> between what was asked for (top bar of each day) and what the charger "
                 "will do (bottom bar), outlined in red. Hover over a day for the times and limits.")
         notes = list(getattr(verification, "notes", []) or [])
+        if summary and notes and html.escape(str(notes[0])) == summary:
+            notes = notes[1:]  # the summary is also notes[0]: say it once
         self.verify_notes.setText("".join(f"• {html.escape(str(note))}<br>" for note in notes))
         self.verify_notes.setVisible(bool(notes))
