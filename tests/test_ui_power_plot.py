@@ -505,3 +505,64 @@ def test_power_axis_fits_the_time_range_on_screen(plot, metering):
     plot.refresh()
     y0, y1 = plot.plots["power"].getViewBox().viewRange()[1]
     assert plot.power_unit == "kW" and y1 == pytest.approx(7.56, rel=0.01)
+
+
+def test_restart_offered_when_the_charger_keeps_its_old_cadence(qtbot, loop, tmp_path):
+    """A charger that takes the 1-second interval only from its next session
+    (demo quirk interval-next-session): the panel says so from the samples, offers
+    to restart the session, and after the restart reports every second."""
+    from ocpp_studio.capture.store import CaptureStore  # noqa: PLC0415
+    from ocpp_studio.core.versions import OcppVersion  # noqa: PLC0415
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig  # noqa: PLC0415
+    from ocpp_studio.metering.one_second import OneSecondMode  # noqa: PLC0415
+    from ocpp_studio.metering.series import MeteringService  # noqa: PLC0415
+    from ocpp_studio.settings import CsmsSettings  # noqa: PLC0415
+    from ocpp_studio.station.central import CentralSystem  # noqa: PLC0415
+    from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: PLC0415
+
+    async def scenario() -> None:
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        metering = MeteringService()
+        metering.attach(store)
+        server = CsmsServer(central)
+        await server.start()
+        mode = OneSecondMode(central, tmp_path / "restore.json", timeout=10,
+                             measure_timeout_s=30)
+        panel = PowerPanel(central, metering, mode)
+        qtbot.addWidget(panel)
+        panel.show()
+        charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp/NEXT-1",
+                              DemoChargerConfig(charger_id="NEXT-1", version=OcppVersion.V201,
+                                                meter_interval=3, auto_charge=True,
+                                                quirks=["interval-next-session"]))
+        task = asyncio.create_task(charger.run())
+        try:
+            assert await charger.wait_booted(10)
+            deadline = asyncio.get_running_loop().time() + 15
+            while not central.stations["NEXT-1"].transactions:
+                assert asyncio.get_running_loop().time() < deadline, "no session"
+                await asyncio.sleep(0.1)
+            panel.set_charger("NEXT-1")
+            panel._refresh_controls()
+            assert panel.restart_session_button.isHidden()
+            panel.one_second_button.click()
+            await asyncio.wait_for(panel.last_op.task, 60)
+            assert "still reports every 3 s" in panel.status.text(), panel.status.text()
+            assert "now reports" not in panel.status.text()
+            assert not panel.restart_session_button.isHidden()
+            panel.restart_session_button.click()
+            await asyncio.wait_for(panel.last_op.task, 60)
+            assert "now reports meter values every second" in panel.status.text()
+            assert panel.restart_session_button.isHidden()
+        finally:
+            await charger.stop()
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            panel.detach()
+            metering.detach()
+            await server.stop()
+            store.close()
+
+    loop.run_until_complete(scenario())

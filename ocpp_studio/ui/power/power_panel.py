@@ -175,6 +175,14 @@ class PowerPanel(QWidget):
                                        "put back the reporting settings it had before")
         self.restore_button.clicked.connect(self.restore_previous)
         self.restore_button.hide()
+        # Some chargers take the 1-second interval only from the next session (issue 14):
+        # offered only when the samples, not the answer, showed the old cadence.
+        self.restart_session_button = QPushButton("Restart the charging session")
+        self.restart_session_button.setToolTip(
+            "Stop the running session and start a new one, then watch whether the charger "
+            "reports every second")
+        self.restart_session_button.clicked.connect(self.restart_session)
+        self.restart_session_button.hide()
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -182,6 +190,7 @@ class PowerPanel(QWidget):
         self.status.setStyleSheet(BODY_STYLE)
         header.addWidget(self.one_second_button)
         header.addWidget(self.restore_button)
+        header.addWidget(self.restart_session_button)
         self.status.hide()
 
         # ----------------------------------------------------- plot / empty
@@ -381,6 +390,14 @@ class PowerPanel(QWidget):
         return self._run(lambda: self.one_second.disable(charger),
                          f"Restoring the reporting settings {charger} had before…")
 
+    def restart_session(self) -> AsyncOp | None:
+        if self.one_second is None or self.charger is None:
+            return None
+        charger = self.charger
+        return self._run(lambda: self.one_second.restart_session(charger),
+                         f"Restarting the charging session on {charger} and watching its "
+                         "meter values…")
+
     def _run(self, work: Any, start_text: str) -> AsyncOp:
         def start() -> None:
             self._busy = True
@@ -391,6 +408,8 @@ class PowerPanel(QWidget):
         def done(result: Any) -> None:
             self._busy = False
             self._show_result(result.explanation, ok=result.ok)
+            self.restart_session_button.setVisible(
+                bool(getattr(result, "restart_suggested", False)))
             self._refresh_controls()
 
         def failed(exc: BaseException) -> None:
