@@ -36,7 +36,7 @@ from .model import ReportPart, Station, Transaction
 Payload = dict[str, Any]
 Handler = Callable[[Station, Payload], "Payload | None"]
 
-#: OCPP-J 2.1 §4.2.4 SEND (message type 6): the charger expects no answer at all.
+#: OCPP-J 2.1 (Part 4 §4.2.5) SEND (message type 6): the charger expects no answer at all.
 SENDS: dict[OcppVersion, frozenset[str]] = {
     OcppVersion.V16: frozenset(), OcppVersion.V201: frozenset(),
     OcppVersion.V21: frozenset({"NotifyPeriodicEventStream"}),
