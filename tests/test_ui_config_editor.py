@@ -467,7 +467,7 @@ def test_template_preview_lists_problems_and_dangers(qtbot):
 
 
 # ------------------------------------------------- the real service, demo chargers
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 def test_main_window_tab_with_demo_charger(qtbot, loop, version, monkeypatch):
     from ocpp_studio.capture.store import CaptureStore
     from ocpp_studio.configuration.service import ConfigurationService

@@ -428,7 +428,7 @@ def test_main_window_has_a_charging_hours_tab(qtbot: Any, loop: Any) -> None:
 
 # ------------------------------------------------- the real service, demo chargers
 @pytest.mark.timesensitive
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: str,
                                               tmp_path: Any, monkeypatch: Any) -> None:
     answer_yes(monkeypatch)
@@ -496,7 +496,7 @@ def test_charging_hours_tab_with_demo_charger(qtbot: Any, loop: Any, version: st
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 def test_check_without_evidence_is_not_shown_as_a_match(qtbot: Any, loop: Any, version: str,
                                                         tmp_path: Any) -> None:
     """A charger that cannot report its schedule (SetChargingProfile/GetCompositeSchedule
