@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
+import json  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -20,6 +21,7 @@ from pathlib import Path  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
+import jsonschema  # noqa: E402
 import pytest  # noqa: E402
 from conftest import loop, wait_until  # noqa: E402,F401
 from PySide6.QtWidgets import QWizard  # noqa: E402
@@ -61,6 +63,9 @@ class FakeReport:
 
     def to_json(self) -> dict:
         return {"html": len(self.html)}
+
+    def verdict(self) -> tuple[str, str]:
+        return "ok", "Commissioning complete"
 
 
 @dataclass
@@ -488,8 +493,20 @@ def test_wizard_against_the_demo_charger(qtbot, loop, tmp_path):
                 wizard.report_page.initializePage()
                 await asyncio.wait_for(wizard.report_page.task, 20)
                 assert "WIZ-16" in wizard.report_page.browser.toPlainText()
+                # steps were skipped: the page must not say complete, and says what remains
+                verdict = wizard.report_page.verdict.text()
+                assert "Commissioning not complete" in verdict, verdict
+                assert "outstanding" in verdict
                 assert wizard.report_page.save_pdf(tmp_path / "report.pdf")
                 assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+                assert (tmp_path / "report.pdf").stat().st_mode & 0o077 == 0  # owner-only
+                assert wizard.report_page.save_json(tmp_path / "report.json")
+                data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+                schema = json.loads((Path(__file__).parent.parent / "schemas"
+                                     / "commissioning-report.schema.json").read_text())
+                jsonschema.validate(data, schema)
+                assert data["charger"]["id"] == "WIZ-16" and data["complete"] is False
+                assert data["outstanding"]  # the same items the page lists
             finally:
                 await charger.stop()
                 task.cancel()
