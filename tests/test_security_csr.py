@@ -74,6 +74,20 @@ def test_der_csr_is_accepted_too(rsa2048: rsa.RSAPrivateKey) -> None:
     assert check_csr(der, "CP1", ORG).ok
 
 
+@pytest.mark.parametrize("last", [0x20, 0x0A, 0x09], ids=["space", "newline", "tab"])
+def test_der_csr_ending_in_a_whitespace_byte_is_read_whole(last: int) -> None:
+    # A DER request ends in signature bytes, which are random: one in ~40 ends in a byte that
+    # is also whitespace. ECDSA signs with a fresh random nonce: sign until one does.
+    key = ec.generate_private_key(ec.SECP256R1())
+    for _ in range(20000):
+        der = x509.load_pem_x509_csr(make_csr(key).encode()).public_bytes(
+            serialization.Encoding.DER)
+        if der[-1] == last:
+            break
+    assert der[-1] == last
+    assert check_csr(der, "CP1", ORG).ok
+
+
 @pytest.mark.parametrize("data", [b"hello charger", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"
                                   "-----END CERTIFICATE REQUEST-----\n", b"\x30\x03\x02\x01\x00"])
 def test_non_pkcs10_is_refused_in_plain_words(ca: StudioCA, data: Any) -> None:

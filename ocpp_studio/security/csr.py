@@ -79,9 +79,10 @@ def load_csr(data: str | bytes) -> tuple[x509.CertificateSigningRequest | None, 
     if b"-----BEGIN CERTIFICATE-----" in text:
         return None, ("the charger sent a certificate, not a CSR: the charger's CSR is not "
                       "PKCS#10")
-    for loader in (x509.load_pem_x509_csr, x509.load_der_x509_csr):
+    # DER is binary: its last byte may well be a "space" or "newline", so it is read unstripped.
+    for loader, candidate in ((x509.load_pem_x509_csr, text), (x509.load_der_x509_csr, raw)):
         try:
-            return loader(text), None
+            return loader(candidate), None
         except ValueError:
             continue
     return None, "the charger's CSR is not PKCS#10 (RFC 2986) PEM"
