@@ -130,7 +130,8 @@ def sign_csr(ca: StudioCA, data: str | bytes, charger_id: str,
         x509.NameAttribute(NameOID.COMMON_NAME, charger_id),
     ])
     public_key = check.request.public_key()
-    assert isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey))
+    if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        return SignedCsr(check)  # unreachable: check_csr refuses other keys
     certificate = ca.issue(public_key, subject, client=True)
     log.info("signed the CSR of %s (serial %x)", charger_id, certificate.serial_number)
     return SignedCsr(check, certificate, pem(certificate))
