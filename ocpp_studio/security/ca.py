@@ -37,6 +37,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..core.clock import Clock, SystemClock
 from ..settings import open_private, private_dir
+from ..transports.addresses import lan_addresses
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +87,12 @@ def host_names() -> list[str]:
     return names
 
 
-def server_names(lan_addresses: Iterable[str]) -> list[str]:
+def server_names(addresses: Iterable[str] | None = None) -> list[str]:
     """Every name a charger may use to reach the studio: host names, 127.0.0.1 and the LAN
-    addresses, which the caller passes from ``transports.addresses.lan_addresses()`` (the
-    same ones ``charger_urls`` shows the installer; the transports layer sits above this
-    package, so this package does not import it)."""
+    addresses (by default ``lan_addresses()``, the ones ``charger_urls`` shows the installer;
+    tests pass their own)."""
     names = host_names() + ["127.0.0.1"]
-    for address in lan_addresses:
+    for address in lan_addresses() if addresses is None else addresses:
         if address not in names:
             names.append(address)
     return names
@@ -229,7 +229,7 @@ class StudioCA:
 
     # ------------------------------------------------------------------ server certificates
     def server_certificates(self, names: Sequence[str]) -> list[ServerCertificate]:
-        """The EC and RSA server certificates for ``names`` (``server_names(...)``),
+        """The EC and RSA server certificates for ``names`` (``server_names()``),
         re-issued when a name or address changed, they near expiry, or the CA changed."""
         wanted = list(names)
         if not wanted:

@@ -75,7 +75,7 @@ class WssEndpoint:
                        client_ca_file: str | Path | None = None,
                        organisation: str | None = None) -> WssEndpoint:
         """Server certificates from the studio's CA (``serve --wss-port`` without ``--cert``),
-        issued or re-issued for ``names`` (``ca.server_names(lan_addresses())``)."""
+        issued or re-issued for ``names`` (``ca.server_names()``)."""
         certificates = [(c.cert_file, c.key_file) for c in ca.server_certificates(names)]
         return cls(certificates, client_certificates=client_certificates,
                    trusted=trusted_certificates(ca, client_ca_file),
