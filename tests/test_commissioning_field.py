@@ -176,3 +176,129 @@ def test_clock_record_says_not_measured(tmp_path):
         finally:
             await studio.stop()
     run_async(go())
+
+
+# ---------------------------------------------------------------- 2 already charging
+def free_port() -> int:
+    import socket  # noqa: PLC0415
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_session_running_before_the_studio_started_is_used(tmp_path, version):
+    """The charger was charging before this studio started (it restarted on the same port):
+    the studio knows no session, the remote start is Rejected, and the steps use the running
+    session, found with TriggerMessage; the test charge stops it at the end."""
+    async def go():
+        cid = f"FLD-RUN-{version.label}"
+        port = free_port()
+
+        def settings(name: str) -> AppSettings:
+            return AppSettings(csms=CsmsSettings(host="127.0.0.1", port=port),
+                               capture_path=str(tmp_path / name))
+        first = Studio(settings("first.db"))
+        await first.start()
+        async with demo(first.loopback_url(), cid, version, ["reconnect-without-boot"],
+                        auto_charge=True, meter_interval=3) as charger:
+            await wait_for(lambda: cid in first.central.stations
+                           and first.central.stations[cid].transactions, 10)
+            await first.stop()
+            studio = Studio(settings("second.db"))
+            studio.one_second.memory_path = tmp_path / "one-second.json"
+            await studio.start()
+            try:
+                run = await run_steps(studio, cid, [ConnectStep(), IdentifyStep(),
+                                                    MeteringStep(samples=4), TestChargeStep()])
+                bad = [(r.step_id, r.summary) for r in run.records.values()
+                       if r.status is not StepStatus.PASSED]
+                assert not bad, bad
+                trigger = "MeterValues" if version is OcppVersion.V16 else "TransactionEvent"
+                found = (f"already running (the charger answered Rejected to a remote start); "
+                         f"found with TriggerMessage {trigger}")
+                metering = run.records["metering"]
+                assert evidence(metering, "Measurement session").detail == found
+                assert metering.summary.startswith("Measured: the charger reports power every 1.0")
+                session = evidence(run.records["test_charge"], "Session")
+                assert session.value == evidence(metering, "Measurement session").value
+                assert not any(c.tx for c in charger.connectors.values())  # stopped at the end
+            finally:
+                await studio.stop()
+    run_async(go())
+
+
+def test_metering_settings_are_restored_when_the_step_fails(tmp_path):
+    """The step fails midway (the connector is out of order: no session can start); the
+    reporting settings it changed are back on the charger all the same."""
+    async def go():
+        cid = "FLD-RESTORE"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V16, meter_interval=10) as (
+                studio, charger):
+            studio.one_second.memory_path = tmp_path / "one-second.json"
+            await wait_for(lambda: cid in studio.central.sessions, 10)
+            measurands = charger.configuration.value("MeterValuesSampledData")
+            await studio.central.call(cid, "ChangeAvailability",
+                                      {"connectorId": 1, "type": "Inoperative"})
+            run = await run_steps(studio, cid, [ConnectStep(), MeteringStep(samples=4)])
+            record = run.records["metering"]
+            assert record.status is StepStatus.FAILED
+            assert record.summary.startswith("The charger refused to start charging remotely "
+                                             "(Rejected) and reported no running session")
+            assert evidence(record, "1-second mode off").value == "restored"
+            assert charger.configuration.value("MeterValueSampleInterval") == "30"
+            assert charger.configuration.value("MeterValuesSampledData") == measurands
+            changed = [(k, after) for k, _, after, _ in run.ctx.settings_changed]
+            assert ("MeterValueSampleInterval", "1") in changed
+            assert changed[-1] == ("MeterValueSampleInterval", "30")
+    run_async(go())
+
+
+# ---------------------------------------------------------------- 3 cadence measured
+async def session_reporting(studio: Studio, cid: str) -> None:
+    """Until the running session has sent a periodic meter value: its interval is then the
+    one in force when it started (quirk interval-next-session)."""
+    await wait_for(lambda: studio.store.frames(charger=cid, text="Sample.Periodic", limit=1), 15)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_interval_from_the_next_session_restarts_the_session(tmp_path, version):
+    """Quirk interval-next-session with a session running: the charger takes the 1-second
+    interval but keeps reporting every 3 s; with a test charge allowed, the step stops and
+    starts the session, and says "every second" only from the meter values after that."""
+    async def go():
+        cid = f"FLD-NEXT-{version.label}"
+        async with studio_and_demo(tmp_path, cid, version, ["interval-next-session"],
+                                   auto_charge=True, meter_interval=3) as (studio, charger):
+            studio.one_second.memory_path = tmp_path / "one-second.json"
+            await session_reporting(studio, cid)
+            run = await run_steps(studio, cid, [ConnectStep(), MeteringStep(samples=4)])
+            record = run.records["metering"]
+            assert record.status is StepStatus.PASSED, record.summary
+            assert evidence(record, "Cadence after the change").value == "every 3 s"
+            assert evidence(record, "Session restarted").value == "yes"
+            assert "it applies the interval from the next session, so the running session " \
+                   "was stopped and started again" in record.summary
+            assert run.ctx.data["cadence"]["mean_s"] <= 1.5
+    run_async(go())
+
+
+def test_interval_from_the_next_session_without_a_test_charge_says_what_to_do(tmp_path):
+    async def go():
+        cid = "FLD-NEXT-NO"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V201, ["interval-next-session"],
+                                   auto_charge=True, meter_interval=3) as (studio, charger):
+            studio.one_second.memory_path = tmp_path / "one-second.json"
+            await session_reporting(studio, cid)
+            run = await run_steps(studio, cid, [ConnectStep(), MeteringStep(samples=4)],
+                                  test_charge_seconds=0)
+            record = run.records["metering"]
+            assert record.status is StepStatus.FAILED
+            assert record.summary == (
+                "The charger accepted the 1-second interval but still reports every 3 s: it "
+                "applies the interval from the next charging session. Allow a test charge (the "
+                "step then stops and starts the session) or stop and start the session on the "
+                "charger, then run this step again.")
+            assert "cadence" not in run.ctx.data  # nothing measured is claimed
+            assert charger.protocol.dm.actual("SampledDataCtrlr", "TxUpdatedInterval") == "30"
+    run_async(go())

@@ -158,6 +158,12 @@ class OcppAdapter(ABC):
     #: settings holding the backend URL, in order of preference; empty where the backend is
     #: changed by a network profile (2.x SetNetworkProfile, B09) instead
     backend_url_settings: ClassVar[tuple[str, ...]]
+    #: the setting ordering the network connection profiles (2.x OCPPCommCtrlr.
+    #: NetworkConfigurationPriority, B09/B10); None where the version has none (1.6)
+    network_priority_setting: ClassVar[str | None] = None
+    #: the message a charger sends, on TriggerMessage, carrying its running session's id
+    #: (1.6 MeterValues with transactionId; 2.x TransactionEvent)
+    session_trigger_message: ClassVar[str]
 
     def __init__(self, call: CallFn | None = None) -> None:
         self._call = call
@@ -278,6 +284,16 @@ class OcppAdapter(ABC):
         return (await self.write_settings([(setting, value)]))[0]
 
     # ------------------------------------------------------------ operations
+    def network_profile_request(self, slot: int, csms_url: str,
+                                security_profile: int) -> OcppRequest:
+        """2.x SetNetworkProfile (B09) of a websocket connection to ``csms_url``; a version
+        without network profiles (``network_priority_setting`` None) has none."""
+        raise NotImplementedError(f"OCPP {self.label} has no network profiles; "
+                                  "write the backend URL setting instead")
+
+    async def set_network_profile(self, slot: int, csms_url: str, security_profile: int) -> Any:
+        return await self.send(self.network_profile_request(slot, csms_url, security_profile))
+
     async def reset(self, hard: bool = False) -> Any:
         return await self.send(self.reset_request(hard))
 

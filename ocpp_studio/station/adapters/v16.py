@@ -33,8 +33,13 @@ class Ocpp16Adapter(OcppAdapter):
     basic_auth_password_setting = "AuthorizationKey"  # security whitepaper ed. 3 §7.2
     security_profile_setting = "SecurityProfile"  # security whitepaper ed. 3 §7
     feature_profiles_setting = "SupportedFeatureProfiles"  # §9.1.29
-    #: vendor keys some chargers use for their backend URL (no standard key in 1.6)
-    backend_url_settings = ("CentralSystemURL", "CSMSURL", "OcppServerUrl", "BackendUrl")
+    #: vendor keys chargers use for their backend URL (1.6 has no standard key), in order of
+    #: preference; hand-over also takes any writable key holding the URL the charger used
+    backend_url_settings = ("CentralSystemURL", "CentralSystemAddress", "Cst_BackendUrl",
+                            "BackendUrl", "OcppServerUrl", "CSMSURL", "CentralSystemUrl",
+                            "OcppCentralSystemUrl", "OCPPServerURL", "ServerURL", "OcppUrl",
+                            "BackendURL", "CsmsUrl")
+    session_trigger_message = "MeterValues"  # §5.17: carries transactionId during a session
 
     @staticmethod
     def _key(setting: Setting) -> str:

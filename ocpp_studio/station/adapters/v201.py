@@ -113,6 +113,10 @@ class Ocpp201Adapter(OcppAdapter):
     security_profile_setting = "SecurityCtrlr.SecurityProfile"
     feature_profiles_setting = None  # the controllers' Enabled variables say it
     backend_url_settings: tuple[str, ...] = ()  # B09 SetNetworkProfile changes the backend
+    network_priority_setting = "OCPPCommCtrlr.NetworkConfigurationPriority"  # B09, B10
+    session_trigger_message = "TransactionEvent"  # F06: an Updated event of the session
+    #: OCPPVersionEnumType of the network connection profile (2.0.1: OCPP20)
+    network_ocpp_version = "OCPP20"
 
     # ------------------------------------------------------ requests (pure)
     def reset_request(self, hard: bool = False) -> OcppRequest:
@@ -173,6 +177,15 @@ class Ocpp201Adapter(OcppAdapter):
 
     def clear_profile_request(self, profile_id: int) -> OcppRequest:
         return OcppRequest("ClearChargingProfile", {"chargingProfileId": int(profile_id)})  # K10
+
+    def network_profile_request(self, slot: int, csms_url: str,
+                                security_profile: int) -> OcppRequest:
+        """B09 SetNetworkProfileRequest: a JSON websocket profile on the wired interface (the
+        charger appends its identity to ocppCsmsUrl, Part 4 §3.1.1)."""
+        return OcppRequest("SetNetworkProfile", {"configurationSlot": int(slot), "connectionData": {
+            "ocppVersion": self.network_ocpp_version, "ocppTransport": "JSON",
+            "ocppCsmsUrl": csms_url, "messageTimeout": 30,
+            "securityProfile": int(security_profile), "ocppInterface": "Wired0"}})
 
     def composite_schedule_request(self, connector: int, duration_s: int,
                                    rate_unit: str | None = "W") -> OcppRequest:

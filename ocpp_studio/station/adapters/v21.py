@@ -9,3 +9,4 @@ from .v201 import Ocpp201Adapter
 
 class Ocpp21Adapter(Ocpp201Adapter):
     version = OcppVersion.V21
+    network_ocpp_version = "OCPP21"  # 2.1 OCPPVersionEnumType adds OCPP201 and OCPP21
