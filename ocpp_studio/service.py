@@ -18,8 +18,10 @@ from .capture.store import CaptureStore
 from .commissioning.service import CommissioningService
 from .configuration.service import ConfigurationService
 from .core.versions import OcppVersion
+from .core.wss import WssListener
 from .metering import MeteringService, OneSecondMode
-from .settings import AppSettings, CsmsSettings
+from .security.passwords import match_password
+from .settings import AppSettings, CsmsSettings, studio_ca_dir
 from .smartcharging.service import SmartChargingService
 from .station.central import CentralSystem
 from .station.observed import ObservedStations
@@ -28,6 +30,8 @@ from .transports.websocket_server import CsmsServer
 
 if TYPE_CHECKING:
     from .demo import DemoCharger, DemoChargerConfig
+    from .security.server import WssEndpoint
+    from .security.tls import TlsFailure
     from .transports.proxy import LoggingProxy
     from .transports.serial_port import SerialConsole, SerialCsms, SerialObserver
     from .transports.serial_prefs import SerialChoice
@@ -77,6 +81,8 @@ class Studio:
         #: Guided commissioning runs (commissioning/), Qt-free.
         self.commissioning = CommissioningService(self)
         self.server: CsmsServer | None = None
+        #: the wss:// side (TLS context, profile 3 check), built once by ``prepare_wss``
+        self.wss_endpoint: WssEndpoint | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
         self.demo_chargers: list[tuple[DemoCharger, asyncio.Task[None]]] = []
@@ -106,7 +112,7 @@ class Studio:
 
     async def start(self, port: int | None = None) -> None:
         csms = self.settings.csms if port is None else dataclasses.replace(self.settings.csms, port=port)
-        server = CsmsServer(self.central, csms)
+        server = self._new_server(csms)
         await server.start()
         self.server = server
         if self.settings.api_port and self.api is None:
@@ -158,12 +164,39 @@ class Studio:
 
     async def start_listener(self, csms: CsmsSettings) -> None:
         """Listen for chargers with ``csms`` (settings.csms itself, or a copy on another port)."""
-        server = CsmsServer(self.central, csms)
+        server = self._new_server(csms)
         await server.start()
         self.server = server
 
     def urls(self) -> list[str]:
         return self.server.urls() if self.server else []
+
+    # ------------------------------------------------------------------ wss://
+    def prepare_wss(self, csms: CsmsSettings | None = None) -> WssEndpoint | None:
+        """The wss:// endpoint when ``csms.wss_port`` is set (None otherwise): the studio CA
+        is created or loaded and its server certificates (re-)issued here, once. Raises
+        ``CaError`` / ``OSError`` / ``ValueError`` saying what is wrong with a certificate,
+        key or CA file (``serve`` calls it first to say so before listening)."""
+        csms = csms or self.settings.csms
+        if csms.wss_port is None:
+            return None
+        if self.wss_endpoint is None:
+            self.wss_endpoint = build_wss_endpoint(csms)
+            self.wss_endpoint.handshake_failed.connect(self._record_tls_failure)
+        return self.wss_endpoint
+
+    def _new_server(self, csms: CsmsSettings) -> CsmsServer:
+        endpoint = self.prepare_wss(csms)
+        wss = (WssListener(csms.wss_port, endpoint.context, endpoint.check)
+               if endpoint is not None and csms.wss_port is not None else None)
+        # 1.6 AuthorizationKey: hex text or its bytes, both accepted (A00.FR.205)
+        return CsmsServer(self.central, csms, wss=wss, password_matcher=match_password)
+
+    def _record_tls_failure(self, failure: TlsFailure) -> None:
+        if self.server is not None:
+            self.server.record_tls_failure(failure)
+        else:
+            log.info("TLS handshake refused while no listener runs: %s", failure.reason)
 
     def loopback_url(self) -> str:
         assert self.server is not None
@@ -304,6 +337,28 @@ class Studio:
             self.server = None
         self.metering.detach()
         self.store.close()
+
+
+def build_wss_endpoint(csms: CsmsSettings) -> WssEndpoint:
+    """The wss:// endpoint ``csms`` describes: the server certificate from the studio CA
+    (host names and LAN addresses as names) or the user's ``--cert/--key``; profile 3 client
+    certificates chain to the studio CA and/or ``client_ca_file`` (with the user's own server
+    certificate and a ``client_ca_file``, to that file only: a production PKI)."""
+    from .security.ca import CaError, StudioCA, server_names
+    from .security.server import WssEndpoint
+    folder = csms.ca_dir or studio_ca_dir()
+    client_ca = csms.client_ca_file or None
+    if csms.tls_cert_file or csms.tls_key_file:
+        if not (csms.tls_cert_file and csms.tls_key_file):
+            raise CaError("the server certificate needs both --cert and --key")
+        ca = (StudioCA(folder) if csms.client_certificates != "off" and client_ca is None
+              else None)
+        return WssEndpoint.from_files(csms.tls_cert_file, csms.tls_key_file,
+                                      client_certificates=csms.client_certificates, ca=ca,
+                                      client_ca_file=client_ca)
+    return WssEndpoint.from_studio_ca(StudioCA(folder), names=server_names(),
+                                      client_certificates=csms.client_certificates,
+                                      client_ca_file=client_ca)
 
 
 def _log_demo_end(task: asyncio.Task) -> None:

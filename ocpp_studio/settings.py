@@ -29,6 +29,12 @@ def user_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def studio_ca_dir() -> Path:
+    """The studio's local certificate authority (security profiles 2 and 3): its private
+    key lives here, so the folder is made owner-only (``private_dir``) when the CA is used."""
+    return user_config_dir() / "ca"
+
+
 def default_capture_path() -> Path:
     return user_data_dir() / "capture.db"
 
@@ -108,6 +114,17 @@ class CsmsSettings:
     max_calls_in_flight: int = 1
     #: Largest websocket message accepted (bytes); bigger ones close the connection.
     max_message_bytes: int = 1 << 20
+    #: Also listen on wss:// (security profiles 2 and 3) on this port; None = ws:// only.
+    wss_port: int | None = None
+    #: The server certificate chain and key (PEM); "" = issued by the studio's own CA.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    #: Profile 3 client certificates: "required", "optional" or "off".
+    client_certificates: str = "off"
+    #: A CA file client certificates may also chain to (beside the studio's CA).
+    client_ca_file: str = ""
+    #: The studio CA's folder; "" = studio_ca_dir() in the user config folder.
+    ca_dir: str = ""
 
 
 @dataclass

@@ -10,6 +10,7 @@
     ocpp-studio config push --api PORT CHARGER FILE.json [--yes] [--dry-run]
     ocpp-studio offpeak show|clear --api PORT CHARGER
     ocpp-studio offpeak apply --api PORT CHARGER (--default | --hours FILE.json) [--delay S]
+    ocpp-studio ca export --out studio-ca.pem     the studio CA's certificate, for chargers
 """
 
 # One module per command (group): ``register(commands)`` adds its parser and
@@ -25,7 +26,7 @@ from typing import Sequence
 
 from .. import __version__
 from ..settings import AppSettings
-from . import (call, capture, commission, config, demo_charger, meter, offpeak, proxy,
+from . import (ca, call, capture, commission, config, demo_charger, meter, offpeak, proxy,
                serial_console, serve)
 from .common import CommandError, add_server_options, format_record, settings_from
 
@@ -33,7 +34,7 @@ __all__ = ["main", "format_record"]
 
 #: the subcommands, in the order ``--help`` lists them
 COMMANDS = (serve, demo_charger, call, capture, config, offpeak, commission, proxy,
-            serial_console, meter)
+            serial_console, meter, ca)
 
 
 def _build_parser() -> argparse.ArgumentParser:

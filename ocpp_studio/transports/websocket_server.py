@@ -5,6 +5,11 @@ path segment is its identity. The handshake (path, address, offered and
 chosen subprotocol, Basic-auth user) is recorded as a connection event, and
 so is every refusal with its reason: "wrong subprotocol" and "wrong password"
 are among the commonest field faults.
+
+With a ``WssListener`` (security profiles 2 and 3) the same requests are also served on a
+``wss://`` port; each connection's TLS facts (version, cipher, client certificate) join its
+handshake event, and a profile 3 refusal (certificate CN is not the charger id, ...) is
+recorded like any other refusal and answered 403.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import binascii
 import hmac
 import logging
 from http import HTTPStatus
-from typing import Sequence
+from typing import Callable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -26,6 +31,7 @@ from websockets.http11 import Request, Response
 
 from ..core.sessions import Handshake, SessionHost
 from ..core.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
+from ..core.wss import TlsRefusal, WssListener
 from ..settings import CsmsSettings
 from .addresses import charger_urls
 
@@ -65,6 +71,36 @@ def offered_subprotocols(request: Request) -> list[str]:
     return offered
 
 
+#: Which form of the stored password the charger sent ("text", "bytes"), None for neither.
+PasswordMatcher = Callable[[bytes, str], str | None]
+
+#: Why a refusal recorded from a failed TLS handshake names no charger and no address.
+TLS_FAILURE_NOTE = ("TLS refused the connection before the charger sent its request: its id "
+                    "and address are not known")
+
+
+def text_password(received: bytes, stored: str) -> str | None:
+    """The password as typed, compared in constant time (the default matcher)."""
+    return "text" if hmac.compare_digest(received, stored.encode()) else None
+
+
+def basic_auth_bytes(request: Request) -> tuple[str, bytes] | None:
+    """User and password of the Basic-auth header, the password as bytes: a 1.6
+    AuthorizationKey may be sent as the bytes its hex digits encode, seldom UTF-8."""
+    header = request.headers.get("Authorization")
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    user, _, password = decoded.partition(b":")
+    try:
+        return user.decode("utf-8"), password
+    except UnicodeDecodeError:
+        return None
+
+
 def basic_auth_credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("Authorization")
     if not header or not header.lower().startswith("basic "):
@@ -82,11 +118,16 @@ class CsmsServer:
     station.central.CentralSystem, wired by the service)."""
 
     def __init__(self, central: SessionHost, settings: CsmsSettings | None = None,
-                 write_timeout: float = WRITE_TIMEOUT) -> None:
+                 write_timeout: float = WRITE_TIMEOUT, *, wss: WssListener | None = None,
+                 password_matcher: PasswordMatcher = text_password) -> None:
         self.central = central
         self.settings: CsmsSettings = settings or central.settings
         self.write_timeout = write_timeout
+        #: the optional ``wss://`` listener (its context and per-connection check)
+        self.wss = wss
+        self.password_matcher = password_matcher
         self._server: Server | None = None
+        self._wss_server: Server | None = None
 
     @property
     def port(self) -> int:
@@ -95,8 +136,29 @@ class CsmsServer:
             raise RuntimeError("server not started")
         return self._server.sockets[0].getsockname()[1]
 
+    @property
+    def wss_port(self) -> int | None:
+        """The ``wss://`` port actually listened on, None without a wss listener."""
+        if self._wss_server is None:
+            return None
+        return self._wss_server.sockets[0].getsockname()[1]
+
     def urls(self) -> list[str]:
-        return charger_urls(self.settings.host, self.port)
+        urls = charger_urls(self.settings.host, self.port)
+        if self.wss_port is not None:
+            urls += ["wss://" + url.removeprefix("ws://")
+                     for url in charger_urls(self.settings.host, self.wss_port)]
+        return urls
+
+    def record_tls_failure(self, failure: TlsRefusal) -> None:
+        """OpenSSL refused a handshake on the wss port (unknown CA, expired, no common
+        protocol, plain ws://): recorded as a refusal, though no charger id is known yet
+        (connect ``WssEndpoint.handshake_failed`` here)."""
+        handshake = Handshake(charger_id="", path="", remote="unknown", offered=[],
+                              subprotocol=None,
+                              extra={"scheme": "wss", "tls_failure": failure.kind,
+                                     "note": TLS_FAILURE_NOTE})
+        self.central.record_refusal(handshake, failure.reason)
 
     def _record_failed_request(self, connection: ServerConnection) -> None:
         """websockets refused the HTTP request before process_request saw it."""
@@ -120,6 +182,11 @@ class CsmsServer:
         server = self
 
         class CsmsConnection(ServerConnection):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+                #: TLS facts and password form found in process_request, for the event
+                self.handshake_facts: dict[str, object] = {}
+
             async def handshake(self, *args: object, **kwargs: object) -> None:
                 try:
                     await super().handshake(*args, **kwargs)  # type: ignore[arg-type]
@@ -129,10 +196,10 @@ class CsmsServer:
 
         return CsmsConnection
 
-    async def start(self) -> None:
+    async def _listen(self, port: int, **kwargs: object) -> Server:
         # serve() must be created inside a running loop (DESIGN.md).
-        self._server = await serve(
-            self._handle, self.settings.host, self.settings.port,
+        return await serve(
+            self._handle, self.settings.host, port,
             subprotocols=list(SUPPORTED_SUBPROTOCOLS),
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
@@ -140,14 +207,26 @@ class CsmsServer:
             # OCPP-J frames are small; compression only costs CPU on chargers.
             compression=None,
             create_connection=self._connection_factory(),
+            **kwargs,  # type: ignore[arg-type]
         )
+
+    async def start(self) -> None:
+        self._server = await self._listen(self.settings.port)
         log.info("CSMS listening on %s:%s", self.settings.host, self.port)
+        if self.wss is not None:
+            try:
+                self._wss_server = await self._listen(self.wss.port, ssl=self.wss.context)
+            except BaseException:
+                await self.stop()  # the ws port must not stay open when wss cannot start
+                raise
+            log.info("CSMS listening on wss://%s:%s", self.settings.host, self.wss_port)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        for server in (self._wss_server, self._server):
+            if server is not None:
+                server.close()
+                await server.wait_closed()
+        self._server = self._wss_server = None
 
     async def __aenter__(self) -> "CsmsServer":
         await self.start()
@@ -158,9 +237,11 @@ class CsmsServer:
 
     # ------------------------------------------------------------ handshake
     def _handshake(self, connection: ServerConnection, request: Request) -> Handshake:
-        credentials = basic_auth_credentials(request)
+        credentials = basic_auth_bytes(request)
         charger_id = charger_id_from_path(request.path)
         extra: dict[str, object] = {"user_agent": request.headers.get("User-Agent")}
+        # what process_request learnt (TLS facts, password form) joins the "connected" event
+        extra.update(getattr(connection, "handshake_facts", {}))
         if len(charger_id) > IDENTITY_LIMIT_201:
             extra["identity_warning"] = (
                 f"The charger id is {len(charger_id)} characters long; OCPP 2.0.1 allows at "
@@ -187,6 +268,17 @@ class CsmsServer:
             reason = NO_CHARGER_ID_REASON
             self.central.record_refusal(handshake, reason, 404)
             return connection.respond(HTTPStatus.NOT_FOUND, reason + "\n")
+        if self.wss is not None and self.wss.check is not None:
+            verdict = self.wss.check(connection.transport.get_extra_info("ssl_object"),
+                                     handshake.charger_id)
+            facts = verdict.event_fields()
+            handshake.extra.update(facts)
+            _remember(connection, facts)
+            if verdict.refusal is not None:
+                # profile 3: A00.FR.405 (CN = charger id), no certificate, expired, ...
+                reason = verdict.refusal.reason
+                self.central.record_refusal(handshake, reason, 403)
+                return connection.respond(HTTPStatus.FORBIDDEN, reason + "\n")
         if self.settings.passwords:
             refusal = self._check_password(request, handshake)
             if refusal is not None:
@@ -194,6 +286,7 @@ class CsmsServer:
                 response = connection.respond(HTTPStatus.UNAUTHORIZED, refusal + "\n")
                 response.headers["WWW-Authenticate"] = 'Basic realm="OCPP Studio"'
                 return response
+            _remember(connection, {"password_form": handshake.extra["password_form"]})
         return None
 
     def _check_password(self, request: Request, handshake: Handshake) -> str | None:
@@ -201,14 +294,17 @@ class CsmsServer:
         expected = self.settings.passwords.get(handshake.charger_id)
         if expected is None:
             return f"No password is set up for charger {handshake.charger_id!r}"
-        credentials = basic_auth_credentials(request)
+        credentials = basic_auth_bytes(request)
         if credentials is None:
             return "The charger sent no HTTP Basic credentials"
         user, password = credentials
         if user != handshake.charger_id:
             return f"Basic-auth user {user!r} is not the charger id {handshake.charger_id!r}"
-        if not hmac.compare_digest(password.encode(), expected.encode()):
+        form = self.password_matcher(password, expected)
+        if form is None:
             return f"Wrong password for charger {handshake.charger_id!r}"
+        # 1.6 AuthorizationKey: hex text or the bytes it encodes (whitepaper A00.FR.205)
+        handshake.extra["password_form"] = str(form)
         return None
 
     def _select_subprotocol(self, connection: ServerConnection,
@@ -283,6 +379,11 @@ class CsmsServer:
 # websockets' own request limits (max line 8 KB, 128 headers) and the statuses it answers
 _REQUEST_LIMITS: dict[type, int] = {
     RequestLineTooLong: 414, HeaderLineTooLong: 431, TooManyHeaders: 431}
+
+
+def _remember(connection: ServerConnection, facts: dict[str, object]) -> None:
+    """Keep what process_request learnt for the handshake event _handle records."""
+    getattr(connection, "handshake_facts", {}).update(facts)
 
 
 def _remote(connection: ServerConnection) -> str:
