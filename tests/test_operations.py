@@ -1,0 +1,227 @@
+"""Charger operations (issue 16 §1) on the real server with the demo charger, 1.6 and 2.0.1:
+each request checked against its version's schema, the answer in words, and the frames that
+follow linked in the result."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+import pytest
+
+from conftest import running_csms, wait_for
+from ocpp_studio.core.clock import FixedClock
+from ocpp_studio.core.schemas import validate
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.station.adapters import adapter_for
+from ocpp_studio.station.adapters.operations import NotInThisVersion, operation_requests
+from ocpp_studio.station.operations import (OperationError, coerce_fields, operations_for,
+                                            run_operation)
+
+V16, V201, V21 = OcppVersion.V16, OcppVersion.V201, OcppVersion.V21
+CLOCK = FixedClock(datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc))
+#: field values that make every operation buildable (the rest take their defaults)
+SAMPLE = {"send-local-list": {"version": 2, "entries": "TAG1=Accepted,TAG2=Blocked"},
+          "data-transfer": {"vendor_id": "com.example", "message_id": "Hello", "data": "x"},
+          "clear-profile": {"profile_id": 7}, "stop": {"transaction_id": "42"},
+          "clear-customer-information": {"id_tag": "TAG1"},
+          "set-variable-monitoring": {"component": "EVSE", "variable": "Power",
+                                      "value": 7000, "evse": 1},
+          "clear-variable-monitoring": {"ids": "1,2"}}
+
+
+class _Context:
+    def running_transactions(self) -> list[str]:
+        return []
+
+    def connector_count(self) -> int:
+        return 1
+
+    def in_minutes(self, minutes: float) -> Any:
+        from datetime import timedelta
+        return CLOCK.now() + timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("version", [V16, V201, V21])
+def test_every_operation_builds_a_request_its_version_schema_accepts(version):
+    adapter = adapter_for(version)
+    builders = operation_requests(adapter)
+    names = set()
+    for op in operations_for(version):
+        names.add(op.name)
+        values = coerce_fields(op, builders, SAMPLE.get(op.name, {}))
+        request = op.build(adapter, builders, values, _Context())
+        assert validate(version, request.action, "request", request.payload) == [], op.name
+    # every trigger the version has (from the ocpp package's enum), per connector / EVSE
+    for message in builders.triggers:
+        if message == "CustomTrigger":
+            continue
+        for request in (builders.trigger_message_request(message),
+                        builders.trigger_message_request(message, 1, 1)):
+            assert validate(version, request.action, "request", request.payload) == []
+    # both kinds of local list, whole charger and one connector, both availabilities
+    for request in (builders.send_local_list_request(3, False, [("TAG1", None)]),
+                    builders.send_local_list_request(1, True, []),
+                    builders.change_availability_request(False),
+                    builders.change_availability_request(True, 1, 1),
+                    builders.unlock_request(1, 1), builders.reset_at_request(False)):
+        assert validate(version, request.action, "request", request.payload) == []
+    if version == V16:
+        assert "clear-customer-information" not in names
+        with pytest.raises(NotInThisVersion):
+            builders.clear_customer_information_request(1, "TAG1")
+        assert {"LogStatusNotification", "SignChargePointCertificate"} <= set(builders.triggers)
+        assert builders.trigger_message_request("LogStatusNotification").action == \
+            "ExtendedTriggerMessage"
+    else:
+        assert {"clear-customer-information", "set-variable-monitoring",
+                "clear-variable-monitoring"} <= names
+        request = builders.reset_at_request(False, 1)
+        assert request.payload == {"type": "OnIdle", "evseId": 1}
+        request = builders.clear_customer_information_request(5, "TAG1")
+        assert request.payload["clear"] is True and request.payload["report"] is False
+
+
+def test_bad_field_values_are_refused_in_words():
+    op = next(o for o in operations_for(V16) if o.name == "availability")
+    with pytest.raises(OperationError, match="status must be one of Operative, Inoperative"):
+        coerce_fields(op, operation_requests(V16), {"status": "Off"})
+    with pytest.raises(OperationError, match="has no field colour"):
+        coerce_fields(op, operation_requests(V16), {"colour": "red"})
+
+
+@asynccontextmanager
+async def demo(version: OcppVersion, charger_id: str = "OPS") -> AsyncIterator[tuple[Any, Any]]:
+    async with running_csms() as csms:
+        charger = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp",
+                              DemoChargerConfig(charger_id=charger_id, version=version,
+                                                reconnect_min_s=0.1, reconnect_max_s=0.2))
+        task = asyncio.create_task(charger.run())
+        try:
+            assert await charger.wait_booted(10)
+            # the boot's StatusNotifications first, so they are not taken for a consequence
+            await wait_for(lambda: any(c.status != "Unknown" for label, c in
+                                       csms.central.stations[charger_id].connectors.items()
+                                       if label != "0"))
+            yield csms, charger
+        finally:
+            await charger.stop()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def _frame(csms: Any, frame_id: int | None) -> Any:
+    assert frame_id is not None
+    frame = csms.store.frame(frame_id)
+    assert frame is not None
+    return frame
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_reset_reboots_and_links_the_new_boot_notification(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            result = await run_operation(csms.central, "OPS", "reset", {}, clock=CLOCK)
+            assert result.ok and result.status == "Accepted", result.words
+            assert result.words == "Accepted: the charger restarts now"
+            assert _frame(csms, result.request_frame_id).action == "Reset"
+            assert _frame(csms, result.answer_frame_id).pair_id == result.request_frame_id
+            boots = [f for f in result.followed if f.action == "BootNotification"]
+            assert boots, result.lines()
+            if version != V16:  # 1.6 BootNotification carries no reason
+                assert "reason RemoteReset" in boots[0].summary
+            boot = _frame(csms, boots[0].id)
+            assert boot.action == "BootNotification" and boot.id > result.answer_frame_id
+            assert result.waited_for is None
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_inoperative_needs_confirmation_then_links_the_unavailable_status(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            refused = await run_operation(csms.central, "OPS", "availability",
+                                          {"status": "Inoperative"}, clock=CLOCK)
+            assert not refused.ok and refused.needs_confirmation
+            assert refused.request_frame_id is None  # nothing was sent
+            assert "no one can charge until it is set Operative again" in refused.words
+            before = len(csms.store.frames(charger="OPS", action="ChangeAvailability"))
+            assert before == 0
+            result = await run_operation(csms.central, "OPS", "availability",
+                                         {"status": "Inoperative"}, confirm=True, clock=CLOCK)
+            assert result.ok and result.words == "Accepted: the availability changed"
+            statuses = [f for f in result.followed if f.action == "StatusNotification"]
+            assert statuses and all(f.summary.endswith("Unavailable") for f in statuses)
+            assert result.waited_for is None
+            back = await run_operation(csms.central, "OPS", "availability",
+                                       {"status": "Operative"}, clock=CLOCK)
+            assert back.ok and back.followed[-1].summary.endswith("Available")
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_a_hard_reset_and_clear_customer_information_say_their_consequence(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            hard = await run_operation(csms.central, "OPS", "reset", {"hard": "yes"})
+            assert hard.needs_confirmation and "cut off" in hard.words
+            if version != V16:
+                clear = await run_operation(csms.central, "OPS", "clear-customer-information",
+                                            {"id_tag": "TAG1"})
+                assert clear.needs_confirmation and "cannot be undone" in clear.words
+            else:
+                with pytest.raises(OperationError, match="does not exist in OCPP 1.6"):
+                    await run_operation(csms.central, "OPS", "clear-customer-information", {})
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_an_operation_the_charger_lacks_reads_as_does_not_implement(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            # the demo charger has no reservations: it answers CALLERROR NotImplemented
+            result = await run_operation(csms.central, "OPS", "reserve", {}, clock=CLOCK)
+            assert not result.ok and result.error_code in ("NotImplemented", "NotSupported")
+            assert result.words.startswith("The charger does not implement ReserveNow")
+            assert "Rejected" not in result.words
+            assert result.answer_frame_id is not None
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_start_links_the_new_session_and_stop_finds_it(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            await charger.plug_in(1)
+            started = await run_operation(csms.central, "OPS", "start", {}, clock=CLOCK)
+            assert started.ok, started.words
+            expected = "StartTransaction" if version == V16 else "TransactionEvent"
+            assert expected in [f.action for f in started.followed], started.lines()
+            assert started.waited_for is None
+            # the charger learns its 1.6 transaction id from StartTransaction.conf
+            await wait_for(lambda: charger.transaction_id(1) is not None)
+            stopped = await run_operation(csms.central, "OPS", "stop", {}, clock=CLOCK)
+            assert stopped.ok, stopped.words
+            assert stopped.words == "Accepted: the charger stops the session"
+            assert stopped.waited_for is None
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_trigger_and_refusals_in_words(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            triggered = await run_operation(csms.central, "OPS", "trigger",
+                                            {"message": "StatusNotification", "connector": 1,
+                                             "evse": 1 if version != V16 else None}
+                                            if version != V16 else
+                                            {"message": "StatusNotification", "connector": 1})
+            assert triggered.ok and triggered.followed[0].action == "StatusNotification"
+            data = await run_operation(csms.central, "OPS", "data-transfer",
+                                       {"vendor_id": "com.example"})
+            assert not data.ok
+            assert data.words == "The charger does not know this vendor id"
+    asyncio.run(scenario())
