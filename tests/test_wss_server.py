@@ -152,15 +152,18 @@ def test_plain_ws_on_the_wss_port_is_recorded_as_a_refusal_without_address(
 # ------------------------------------------------------------------------------ profile 3
 def test_profile_3_client_certificate_with_the_charger_id_is_accepted(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with studio_with_wss(tmp_path, client_certificates="required") as studio:
+        # passwords for other chargers: profile 3's credential is the certificate (§2.5)
+        async with studio_with_wss(tmp_path, client_certificates="required",
+                                   passwords={"CP2": KEY_HEX}) as studio:
             ca = StudioCA(tmp_path / "ca")
             certificate, key = ca.issue_client_certificate("CP3")
             client = write_pair(tmp_path, "cp3", certificate, key)
             async with raw_charger(wss_url(studio, "CP3"),
                                    ssl=trust(ca.ca_file, client)) as ws:
                 assert (await exchange(ws, BOOT_16))[2]["status"] == "Accepted"
-            tls = events(studio, "connected", "CP3")[0]["extra"]["tls"]
-            seen = tls["client_certificate"]
+            extra = events(studio, "connected", "CP3")[0]["extra"]
+            assert extra["authenticated_by"] == "client certificate"
+            seen = extra["tls"]["client_certificate"]
             assert seen["common_name"] == "CP3"
             assert seen["subject"] == "CN=CP3,O=OCPP Studio"
             assert seen["issuer"] == ca.certificate.subject.rfc4514_string()
@@ -225,6 +228,36 @@ def test_profile_3_without_a_client_certificate_is_refused(tmp_path: Path) -> No
             refused = events(studio, "refused")[-1]
             assert refused["extra"]["tls_failure"] == "no-client-certificate"
             assert "security profile 3 requires one" in refused["reason"]
+    run(scenario())
+
+
+def test_own_server_certificate_and_client_ca_a_production_pki(tmp_path: Path) -> None:
+    # --cert/--key/--client-ca: the user's PKI; the studio CA is then not trusted for clients
+    production = StudioCA(tmp_path / "production", organisation="Operator Ltd")
+    server = production.server_certificates(["127.0.0.1", "localhost"])[0]
+    good = write_pair(tmp_path, "cp5", *production.issue_client_certificate("CP5"))
+    studio_issued = write_pair(tmp_path, "cp5-studio",
+                               *StudioCA(tmp_path / "ca").issue_client_certificate("CP5"))
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, tls_cert_file=str(server.cert_file),
+                                   tls_key_file=str(server.key_file),
+                                   client_certificates="required",
+                                   client_ca_file=str(production.ca_file)) as studio:
+            async with raw_charger(wss_url(studio, "CP5"),
+                                   ssl=trust(production.ca_file, good)) as ws:
+                assert (await exchange(ws, BOOT_16))[2]["status"] == "Accepted"
+            tls = events(studio, "connected", "CP5")[0]["extra"]["tls"]
+            assert tls["client_certificate"]["subject"] == "CN=CP5,O=Operator Ltd"
+            with pytest.raises(Exception):
+                async with raw_charger(wss_url(studio, "CP5"), open_timeout=5,
+                                       ssl=trust(production.ca_file, studio_issued)):
+                    pass
+            for _ in range(100):
+                if events(studio, "refused"):
+                    break
+                await asyncio.sleep(0.02)
+            assert events(studio, "refused")[-1]["extra"]["tls_failure"] == "unknown-ca"
     run(scenario())
 
 

@@ -29,6 +29,9 @@ class TlsDecision(Protocol):
     @property
     def refusal(self) -> TlsRefusal | None: ...
 
+    @property
+    def client_authenticated(self) -> bool: ...   # a valid certificate with CN = charger id
+
     def event_fields(self) -> dict[str, object]:
         """Scheme, TLS version, cipher, client certificate: for the handshake event."""
         ...

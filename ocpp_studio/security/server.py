@@ -40,6 +40,14 @@ class TlsVerdict:
     info: TlsInfo | None          # None for a plain ws:// connection
     refusal: TlsFailure | None    # set when the charger must be turned away (HTTP 403)
 
+    @property
+    def client_authenticated(self) -> bool:
+        """The charger proved its id with a client certificate (profile 3): chained to a
+        trusted CA, valid, CN = charger id. Profile 3 authenticates the charger by its
+        certificate instead of HTTP Basic (1.6 security whitepaper §2.5)."""
+        return (self.refusal is None and self.info is not None
+                and self.info.client_certificate is not None)
+
     def event_fields(self) -> dict[str, object]:
         """Fields for the handshake event: scheme, TLS version, cipher, client certificate."""
         fields: dict[str, object] = {"scheme": "wss" if self.info else "ws"}

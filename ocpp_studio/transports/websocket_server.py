@@ -279,6 +279,11 @@ class CsmsServer:
                 reason = verdict.refusal.reason
                 self.central.record_refusal(handshake, reason, 403)
                 return connection.respond(HTTPStatus.FORBIDDEN, reason + "\n")
+            if verdict.client_authenticated:
+                # profile 3: the certificate is the charger's credential, not a password
+                # (1.6 security whitepaper §2.5, Table 8)
+                _remember(connection, {"authenticated_by": "client certificate"})
+                return None
         if self.settings.passwords:
             refusal = self._check_password(request, handshake)
             if refusal is not None:
