@@ -54,3 +54,22 @@ def call(port: int, token: str, charger: str, action: str, payload: dict[str, An
     from urllib.parse import quote
     return request(port, token, "POST", f"/chargers/{quote(charger, safe='')}/call", body,
                    timeout=(timeout or 30) + 30)
+
+
+def operations(port: int, token: str, charger: str) -> dict[str, Any]:
+    """The charger operations of the charger's version (GET .../operations)."""
+    from urllib.parse import quote
+    return request(port, token, "GET", f"/chargers/{quote(charger, safe='')}/operations")
+
+
+def run_operation(port: int, token: str, charger: str, name: str, fields: dict[str, Any],
+                  confirm: bool = False, timeout: float | None = None) -> dict[str, Any]:
+    """Run one charger operation; the result (an ApiError with the result as its body when
+    a dangerous value was not confirmed, status 409)."""
+    from urllib.parse import quote
+    body: dict[str, Any] = {"fields": fields, "confirm": confirm}
+    if timeout is not None:
+        body["timeout"] = timeout
+    path = f"/chargers/{quote(charger, safe='')}/operations/{quote(name, safe='')}"
+    # the longest follow-up (a reboot's BootNotification) is 90 s after the answer
+    return request(port, token, "POST", path, body, timeout=(timeout or 30) + 120)

@@ -29,6 +29,9 @@ to the capture database (readable only by the user). Endpoints (all under
                                        "randomised_delay_s": int?, "max_power_w": float?}
                                       -> {"ok", "steps", "explanation", "installed"}
 - DELETE /chargers/{id}/offpeak       clear everything the studio installed
+- GET    /chargers/{id}/operations      the charger operations of its version (issue 16 §1)
+- POST   /chargers/{id}/operations/{name}  {"fields", "confirm"} -> the result in words, with
+                                      the frames that followed (``api/operations.py``)
 - GET    /chargers/{id}/offpeak/check?days=7   the charger's own schedule against what was
                                       installed -> {"evidence", "summary", "mismatches", ...}
 """
@@ -53,6 +56,7 @@ from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
 from ..station.central import CentralSystem, ChargerConnectedError
+from .operations import operation_routes
 
 if TYPE_CHECKING:
     from ..commissioning.service import CommissioningService
@@ -162,6 +166,7 @@ class ControlApi:
             web.post("/api/v1/chargers/{charger}/commission", self._commission),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
+            *operation_routes(self.central),
         ])
         return app
 

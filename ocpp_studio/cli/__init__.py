@@ -4,6 +4,7 @@
     ocpp-studio serve [--host H] [--port P] ...   headless CSMS, one line per frame
     ocpp-studio demo-charger --url ws://H:P/ID --ocpp 1.6|2.0.1|2.1
     ocpp-studio call --api PORT CHARGER ACTION 'JSON'
+    ocpp-studio op NAME --api PORT CHARGER [--field K=V ...] [--yes]   (op --list: the list)
     ocpp-studio export --capture DB OUT.jsonl / import --capture DB IN.jsonl
     ocpp-studio meter export CAPTURE --charger ID [--connector N] --csv FILE
     ocpp-studio config pull --api PORT CHARGER --out FILE.json [--snapshot] [--keys K1,K2]
@@ -26,14 +27,14 @@ from typing import Sequence
 
 from .. import __version__
 from ..settings import AppSettings
-from . import (ca, call, capture, commission, config, demo_charger, meter, offpeak, proxy,
-               serial_console, serve)
+from . import (ca, call, capture, commission, config, demo_charger, meter, offpeak, op,
+               proxy, serial_console, serve)
 from .common import CommandError, add_server_options, format_record, settings_from
 
 __all__ = ["main", "format_record"]
 
 #: the subcommands, in the order ``--help`` lists them
-COMMANDS = (serve, demo_charger, call, capture, config, offpeak, commission, proxy,
+COMMANDS = (serve, demo_charger, call, op, capture, config, offpeak, commission, proxy,
             serial_console, meter, ca)
 
 
