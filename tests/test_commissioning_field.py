@@ -302,3 +302,113 @@ def test_interval_from_the_next_session_without_a_test_charge_says_what_to_do(tm
             assert "cadence" not in run.ctx.data  # nothing measured is claimed
             assert charger.protocol.dm.actual("SampledDataCtrlr", "TxUpdatedInterval") == "30"
     run_async(go())
+
+
+# ---------------------------------------------------------------- 4 hand-over
+@contextlib.asynccontextmanager
+async def production_studio(tmp_path: Path):
+    production = new_studio(tmp_path / "production.db")
+    await production.start()
+    try:
+        yield production
+    finally:
+        await production.stop()
+
+
+@pytest.mark.parametrize("key, why", [
+    ("CentralSystemAddress", "a known name for the backend URL"),
+    ("VendorBackendLink", "its value {old} is the URL the charger used to reach the laptop")])
+def test_handover_finds_the_backend_url_under_a_vendor_key(tmp_path, key, why):
+    """Quirk backend-url-key: before, "The charger has no configuration key for its backend
+    URL"; now the key is found by name, or by holding the URL the charger came in on."""
+    async def go():
+        cid = f"FLD-HO-{key}"
+        async with production_studio(tmp_path) as production:
+            async with studio_and_demo(tmp_path, cid, OcppVersion.V16,
+                                       [f"backend-url-key={key}"]) as (studio, charger):
+                old = studio.loopback_url()
+                run = await run_steps(studio, cid, [ConnectStep(), IdentifyStep(),
+                                                    HandOverStep(leave_timeout_s=15)],
+                                      production_url=production.loopback_url())
+                record = run.records["handover"]
+                assert record.status is StepStatus.PASSED, record.summary
+                new = production.loopback_url()
+                assert record.summary == (f"The charger now connects to {new} ({key}={new}); "
+                                          "it left the laptop and did not come back.")
+                assert evidence(record, "Backend URL setting").value == key
+                assert evidence(record, "Backend URL setting").detail == why.format(old=old)
+                assert evidence(record, key).detail == "written; the charger answered Accepted"
+                assert evidence(record, "Left the laptop").value == "yes"
+                assert evidence(record, "Came back to the laptop").value == "no"
+                await wait_for(lambda: cid in production.central.sessions, 10)
+                assert charger.configuration.value(key) == new
+    run_async(go())
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V201, OcppVersion.V21])
+def test_handover_sets_a_network_profile_and_resets(tmp_path, version):
+    """2.0.1 B09: SetNetworkProfile into a free slot, that slot first in
+    NetworkConfigurationPriority, Reset; the charger leaves and reaches the production
+    central system."""
+    async def go():
+        cid = f"FLD-NP-{version.label}"
+        async with production_studio(tmp_path) as production:
+            async with studio_and_demo(tmp_path, cid, version) as (studio, charger):
+                new = production.loopback_url()
+                run = await run_steps(studio, cid, [ConnectStep(), IdentifyStep(),
+                                                    HandOverStep(leave_timeout_s=15)],
+                                      production_url=new)
+                record = run.records["handover"]
+                assert record.status is StepStatus.PASSED, record.summary
+                assert record.summary == (
+                    f"The charger now connects to {new} (network profile slot 1 first in "
+                    "OCPPCommCtrlr.NetworkConfigurationPriority); it left the laptop and did "
+                    "not come back.")
+                sent = evidence(record, "SetNetworkProfile")
+                assert (sent.value, sent.detail) == (f"slot 1: {new}, security profile 0",
+                                                     "the charger answered Accepted")
+                priority = evidence(record, "OCPPCommCtrlr.NetworkConfigurationPriority")
+                assert priority.value == "0 → 1,0"
+                assert priority.detail == "the charger answered RebootRequired"
+                assert evidence(record, "Reset").value == "Accepted"
+                assert evidence(record, "Left the laptop").value == "yes"
+                assert run.ctx.data["handover"]["done"] is True
+                await wait_for(lambda: cid in production.central.sessions, 10)
+                assert charger.configuration.network_profiles[1]["ocppCsmsUrl"] == new
+    run_async(go())
+
+
+def test_handover_reports_a_refused_network_profile(tmp_path):
+    """B09.FR.02: an invalid profile is Rejected; the step quotes the answer and its reason."""
+    async def go():
+        cid = "FLD-NP-BAD"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V201) as (studio, charger):
+            run = await run_steps(studio, cid, [ConnectStep(), HandOverStep(leave_timeout_s=15)],
+                                  production_url="http://example.invalid/ocpp")
+            record = run.records["handover"]
+            assert record.status is StepStatus.FAILED
+            assert record.summary == ("The charger refused the network profile for "
+                                      "http://example.invalid/ocpp (Rejected, "
+                                      "InvalidNetworkConf).")
+            assert studio.central.sessions.get(cid) is not None  # still here
+            assert run.ctx.data["handover"]["done"] is False
+    run_async(go())
+
+
+def test_handover_says_when_the_charger_comes_back(tmp_path):
+    """The production URL given is the laptop's own: the charger restarts, leaves, and comes
+    straight back. The step must not say it moved."""
+    async def go():
+        cid = "FLD-NP-BACK"
+        async with studio_and_demo(tmp_path, cid, OcppVersion.V201) as (studio, charger):
+            run = await run_steps(studio, cid, [ConnectStep(), HandOverStep(leave_timeout_s=15)],
+                                  production_url=studio.loopback_url())
+            record = run.records["handover"]
+            assert record.status is StepStatus.FAILED
+            assert record.summary.startswith(
+                "The charger took network profile slot 1 first in OCPPCommCtrlr."
+                "NetworkConfigurationPriority, left, and came back to the laptop: it could not "
+                f"reach {studio.loopback_url()} or kept its old connection.")
+            assert evidence(record, "Came back to the laptop").value == "yes"
+            assert run.ctx.data["handover"]["done"] is False
+    run_async(go())

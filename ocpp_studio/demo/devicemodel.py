@@ -140,10 +140,23 @@ class DeviceModel201:
 
     variables: list[Variable] = field(default_factory=list)
     on_change: Callable[[Variable, str], None] | None = None
+    #: B09 SetNetworkProfile: configurationSlot -> NetworkConnectionProfile as received
+    network_profiles: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, var: Variable) -> Variable:
         self.variables.append(var)
         return var
+
+    def network_url(self) -> str | None:
+        """The CSMS URL of the first NetworkConfigurationPriority slot holding a profile set
+        with SetNetworkProfile (B10.FR.04), or None: slot 0 is the URL the demo started with."""
+        for slot in self.actual("OCPPCommCtrlr", "NetworkConfigurationPriority").split(","):
+            slot = slot.strip()
+            if slot == "0" or not slot.isdigit():
+                return None
+            if int(slot) in self.network_profiles:
+                return str(self.network_profiles[int(slot)]["ocppCsmsUrl"])
+        return None
 
     def find(self, component: str, name: str, instance: str | None = None, *,
              evse: int | None = None, connector: int | None = None,

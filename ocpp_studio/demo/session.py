@@ -440,6 +440,12 @@ class ChargerSession:
             conn.status = "Preparing" if conn.plugged else (
                 "Available" if conn.operative else "Unavailable")
         self.boot_reason = reason
+        # 2.x: after a reboot the first NetworkConfigurationPriority entry is used (B10.FR.04)
+        url_after_reboot = getattr(self.protocol, "url_after_reboot", None)
+        new_url = url_after_reboot() if url_after_reboot is not None else None
+        if new_url:
+            self.base_url = new_url
+            self.url = new_url.rstrip("/") + "/" + self.config.charger_id
         await self.reconnect("reset")
 
     async def reconnect(self, why: str) -> None:

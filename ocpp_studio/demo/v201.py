@@ -295,6 +295,25 @@ class Protocol201(VersionProtocol):
         self.ch.later(self._reset)
         return {"status": "Accepted"}
 
+    @routes.on("SetNetworkProfile")
+    def set_network_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """B09: keep the profile in its slot; it is used after a reboot when it comes first
+        in NetworkConfigurationPriority (B10.FR.04)."""
+        slot, data = int(payload["configurationSlot"]), payload["connectionData"]
+        priority = self.dm.find("OCPPCommCtrlr", "NetworkConfigurationPriority")
+        slots = priority.values_list if priority is not None else None
+        if slots is not None and str(slot) not in slots:  # B09.FR.05
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidConfSlot"}}
+        if int(data["securityProfile"]) < self.dm.int_actual("SecurityCtrlr", "SecurityProfile"):
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "NoSecurityDowngrade"}}
+        if not str(data["ocppCsmsUrl"]).startswith(("ws://", "wss://")):  # B09.FR.02
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidNetworkConf"}}
+        self.dm.network_profiles[slot] = dict(data)
+        return {"status": "Accepted"}
+
+    def url_after_reboot(self) -> str | None:
+        return self.dm.network_url()  # B10.FR.04: the first entry of the priority list
+
     @routes.on("RequestStartTransaction")
     def request_start_transaction(self, payload: dict[str, Any]) -> dict[str, Any]:
         ch = self.ch
