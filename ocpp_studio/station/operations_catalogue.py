@@ -239,12 +239,15 @@ UNLOCK = Operation(
 
 def _availability_follow(version: OcppVersion, v: Values, c: Any) -> Follow:
     # 1.6 §5.2 / 2.0.1 G03: the charger reports the new status of each connector it changed
-    target = "Available" if v["status"] == "Operative" else "Unavailable"
+    # (back in service a plugged connector says Preparing / Finishing / Occupied, not Available)
     whole = not (v.get("evse") or v.get("connector"))
     count = c.connector_count() if whole else 1
-    return Follow(frozenset({"StatusNotification"}),
-                  _seen("StatusNotification", _status_is(target), count),
-                  f"StatusNotification {target}", 15.0)
+    if v["status"] == "Operative":
+        test, what = (lambda p: not _status_is("Unavailable")(p)), "in service"
+    else:
+        test, what = _status_is("Unavailable"), "Unavailable"
+    return Follow(frozenset({"StatusNotification"}), _seen("StatusNotification", test, count),
+                  f"StatusNotification {what}", 15.0)
 
 
 AVAILABILITY = Operation(
