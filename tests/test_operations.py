@@ -225,3 +225,13 @@ def test_trigger_and_refusals_in_words(version):
             assert not data.ok
             assert data.words == "The charger does not know this vendor id"
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201, V21])
+def test_the_adapter_itself_builds_the_operations_for_send_message_examples(version):
+    adapter = adapter_for(version)
+    assert operation_requests(adapter) is adapter
+    for request in (adapter.change_availability_request(False, 1),
+                    adapter.unlock_request(1)):
+        assert validate(version, request.action, "request", request.payload) == []
+    assert ("CustomTrigger" in adapter.triggers) == (version == V21)

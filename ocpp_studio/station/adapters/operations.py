@@ -273,7 +273,8 @@ _BY_VERSION: dict[OcppVersion, type[OperationRequests]] = {
 
 def operation_requests(adapter: OcppAdapter | OcppVersion) -> OperationRequests:
     """The operation builders of ``adapter``'s (or the given) version."""
-    if isinstance(adapter, OperationRequests):
-        return adapter
     version = adapter if isinstance(adapter, OcppVersion) else adapter.version
-    return _BY_VERSION[version]()
+    builders = _BY_VERSION[version]
+    if isinstance(adapter, builders):  # the adapters inherit their version's builders
+        return adapter
+    return builders()

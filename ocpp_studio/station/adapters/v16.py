@@ -10,6 +10,7 @@ from ocpp.v16.enums import ResetType
 from ...core.versions import OcppVersion
 from .base import (CALL_FAILURES, READ_FOUND, UNKNOWN_KEY, MessageLimits, OcppAdapter,
                    OcppRequest, Payload, Setting, SettingRead, SettingWrite, WriteObserver)
+from .operations import Requests16
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 DEFAULT_GET_CONFIGURATION_MAX_KEYS = 20
 
 
-class Ocpp16Adapter(OcppAdapter):
+class Ocpp16Adapter(OcppAdapter, Requests16):  # Requests16: the operations (issue 16)
     version = OcppVersion.V16
     settings_grouped_by_component = False
     connector_field = "connectorId"

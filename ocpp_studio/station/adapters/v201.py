@@ -15,6 +15,7 @@ from ...core.frames import dumps
 from ...core.versions import OcppVersion
 from .base import (CALL_FAILURES, MessageLimits, OcppAdapter, OcppRequest, Payload, Setting,
                    SettingAddress, SettingRead, SettingWrite, WriteObserver, status_info_text)
+from .operations import Requests201
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def batches(items: list[Payload], limits: MessageLimits, action: str) -> list[li
     return out
 
 
-class Ocpp201Adapter(OcppAdapter):
+class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
     version = OcppVersion.V201
     settings_grouped_by_component = True
     connector_field = "evseId"
