@@ -235,3 +235,97 @@ def test_the_adapter_itself_builds_the_operations_for_send_message_examples(vers
                     adapter.unlock_request(1)):
         assert validate(version, request.action, "request", request.payload) == []
     assert ("CustomTrigger" in adapter.triggers) == (version == V21)
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_local_list_full_then_differential_then_a_stale_differential(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            run = lambda name, fields=None: run_operation(csms.central, "OPS", name,  # noqa
+                                                          fields or {}, clock=CLOCK)
+            empty = await run("local-list-version")
+            assert empty.ok and empty.words == \
+                "The charger has no local authorization list (version 0)"
+            full = await run("send-local-list", {"version": 3,
+                                                 "entries": "TAG1=Accepted,TAG2=Blocked"})
+            assert full.ok and full.words == \
+                "Accepted: the local authorization list was updated"
+            diff = await run("send-local-list", {"version": 4, "update": "Differential",
+                                                 "entries": "TAG2"})
+            assert diff.ok and (await run("local-list-version")).words == \
+                "The charger's local authorization list is version 4"
+            stale = await run("send-local-list", {"version": 2, "update": "Differential",
+                                                  "entries": "TAG3=Accepted"})
+            assert not stale.ok and stale.words.startswith("Version mismatch: a differential")
+    asyncio.run(scenario())
+
+
+def test_clear_customer_information_links_notify_customer_information():
+    async def scenario():
+        async with demo(V201) as (csms, charger):
+            await run_operation(csms.central, "OPS", "send-local-list",
+                                {"version": 1, "entries": "TAG1=Accepted"})
+            result = await run_operation(csms.central, "OPS", "clear-customer-information",
+                                         {"id_tag": "TAG1"}, confirm=True, clock=CLOCK)
+            assert result.ok and result.words == \
+                "Accepted: the charger deletes the customer's data"
+            assert [f.action for f in result.followed] == ["NotifyCustomerInformation"]
+            frame = _frame(csms, result.followed[0].id)
+            assert "token TAG1 removed from the local list" in frame.raw
+            invalid = await run_operation(csms.central, "OPS", "clear-customer-information",
+                                          {}, confirm=True)
+            assert not invalid.ok and invalid.words.startswith("Invalid: give an id token")
+    asyncio.run(scenario())
+
+
+def test_reset_on_ocpp21_links_the_boot_too():
+    async def scenario():
+        async with demo(V21) as (csms, charger):
+            result = await run_operation(csms.central, "OPS", "reset", {}, clock=CLOCK)
+            boots = [f for f in result.followed if f.action == "BootNotification"]
+            assert result.ok and boots and "reason RemoteReset" in boots[0].summary, \
+                result.lines()
+    asyncio.run(scenario())
+
+
+def test_the_api_lists_runs_and_refuses_unconfirmed_operations():
+    import aiohttp
+
+    from ocpp_studio.api.server import ControlApi
+
+    async def scenario():
+        async with demo(V201) as (csms, charger):
+            api = ControlApi(csms.central, csms.store, 0, token="t")
+            await api.start()
+            base = f"http://127.0.0.1:{api.port}/api/v1/chargers/OPS/operations"
+            try:
+                async with aiohttp.ClientSession(headers={"Authorization": "Bearer t"}) as http:
+                    async with http.get(base) as r:
+                        listing = await r.json()
+                    assert r.status == 200 and listing["version"] == "2.0.1"
+                    names = [op["name"] for op in listing["operations"]]
+                    assert "clear-customer-information" in names and "reset" in names
+                    reset = next(op for op in listing["operations"] if op["name"] == "reset")
+                    assert [f["name"] for f in reset["fields"]] == ["hard", "evse"]
+                    async with http.post(f"{base}/availability",
+                                         json={"fields": {"status": "Inoperative"}}) as r:
+                        refused = await r.json()
+                    assert r.status == 409 and refused["needs_confirmation"]
+                    assert "no one can charge" in refused["words"]
+                    async with http.post(f"{base}/availability", json={
+                            "fields": {"status": "Inoperative", "evse": 1},
+                            "confirm": True}) as r:
+                        done = await r.json()
+                    assert r.status == 200 and done["ok"] and done["status"] == "Accepted"
+                    assert done["followed"][0]["summary"] == "connector 1/1: Unavailable"
+                    assert done["request"] == {"operationalStatus": "Inoperative",
+                                               "evse": {"id": 1}}
+                    async with http.post(f"{base}/warp-drive", json={}) as r:
+                        assert r.status == 400 and "No operation 'warp-drive'" in \
+                            (await r.json())["message"]
+                    async with http.post(base.replace("OPS", "NOPE") + "/reset",
+                                         json={}) as r:
+                        assert r.status == 404
+            finally:
+                await api.stop()
+    asyncio.run(scenario())

@@ -15,6 +15,7 @@ from ..core.secrets import is_secret_name
 from ..core.versions import OcppVersion
 from .keys16 import STRING, ConfigKey, ConfigurationKeys16, build_keys16
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
+from .operations import add_operation_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 routes = Routes()
+add_operation_handlers(routes, two_x=False)  # local list (demo/operations.py)
 
 _STOP_REASON: dict[str, str] = {"unplugged": "EVDisconnected", "local": "Local",
                                 "remote": "Remote"}

@@ -17,6 +17,7 @@ from ..core.secrets import is_secret_name
 from ..core.versions import OcppVersion
 from .devicemodel import DeviceModel201, Variable, build_device_model
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
+from .operations import add_operation_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
@@ -24,6 +25,7 @@ from .routing import Routes
 log = logging.getLogger(__name__)
 
 routes = Routes()
+add_operation_handlers(routes, two_x=True)  # local list, customer data (operations.py)
 
 #: 2.0.1 connector status for each 1.6 status (2.0.1 Part 2 §G01: Occupied covers the rest).
 STATUS_201 = {
