@@ -29,8 +29,7 @@ to the capture database (readable only by the user). Endpoints (all under
                                        "randomised_delay_s": int?, "max_power_w": float?}
                                       -> {"ok", "steps", "explanation", "installed"}
 - DELETE /chargers/{id}/offpeak       clear everything the studio installed
-- GET /chargers/{id}/operations, POST /chargers/{id}/operations/{name}: charger operations
-                                      (issue 16 §1), see ``api/operations.py``
+- GET|POST /chargers/{id}/operations[/{name}]  charger operations (``api/operations.py``)
 - GET    /chargers/{id}/offpeak/check?days=7   the charger's own schedule against what was
                                       installed -> {"evidence", "summary", "mismatches", ...}
 """
