@@ -329,3 +329,21 @@ def test_the_api_lists_runs_and_refuses_unconfirmed_operations():
             finally:
                 await api.stop()
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_unlock_while_charging(version):
+    async def scenario():
+        async with demo(version) as (csms, charger):
+            idle = await run_operation(csms.central, "OPS", "unlock", {}, clock=CLOCK)
+            assert idle.ok and idle.words == "Unlocked: the cable can be removed"
+            assert idle.followed == [] and idle.waited_for is None  # nothing to wait for
+            await charger.start_charging(1)
+            await wait_for(lambda: csms.central.stations["OPS"].transactions)
+            busy = await run_operation(csms.central, "OPS", "unlock", {}, clock=CLOCK)
+            if version == V16:  # §5.18: the session ends first, then the lock opens
+                assert busy.ok and "StopTransaction" in [f.action for f in busy.followed]
+            else:  # F05.FR.02
+                assert not busy.ok and busy.words == \
+                    "Refused: a session is running on this EVSE; stop it first"
+    asyncio.run(scenario())

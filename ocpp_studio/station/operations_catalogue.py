@@ -227,14 +227,20 @@ STOP = Operation(
 
 
 # ---------------------------------------------------- unlock / availability
+def _unlock_follow(version: OcppVersion, v: Values, c: Any) -> Follow | None:
+    # 1.6 §5.18: unlocking a connector in use ends its session first (StopTransaction, then
+    # the connector's status); a connector without a session sends nothing
+    if not c.running_transactions():
+        return None
+    ended = "StopTransaction" if version == V16 else "TransactionEvent"
+    return Follow(frozenset({"StatusNotification", ended}), _seen(ended), ended, 15.0)
+
+
 UNLOCK = Operation(
     "unlock", "UnlockConnector", ALL, lambda b: _where(b, 1),
     lambda a, b, v, c: b.unlock_request(*_place(v)),
     ok_statuses=frozenset({"Unlocked"}), follow_statuses=frozenset({"Unlocked"}),
-    follows=lambda version, v, c: Follow(frozenset({"StatusNotification", "StopTransaction",
-                                                    "TransactionEvent"}),
-                                         _seen("StatusNotification"), "StatusNotification",
-                                         5.0))
+    follows=_unlock_follow)
 
 
 def _availability_follow(version: OcppVersion, v: Values, c: Any) -> Follow:
