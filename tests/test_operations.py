@@ -347,3 +347,30 @@ def test_unlock_while_charging(version):
                 assert not busy.ok and busy.words == \
                     "Refused: a session is running on this EVSE; stop it first"
     asyncio.run(scenario())
+
+
+def test_a_charger_we_did_not_write_its_reason_and_not_supported_errors():
+    """A scripted 2.0.1 charger: a refused reset with its StatusInfo, and an operation it
+    answers with CALLERROR NotSupported."""
+    from conftest import scripted_charger
+    from ocpp_studio.core.rpc import CallError
+
+    def handler(action, payload):
+        if action == "Reset":
+            return {"status": "Rejected",
+                    "statusInfo": {"reasonCode": "TxInProgress",
+                                   "additionalInfo": "charging on EVSE 1"}}
+        raise CallError("NotSupported", f"{action} is not supported")
+
+    async def scenario():
+        async with running_csms() as csms:
+            async with scripted_charger(csms.url("CP201"), handler, "ocpp2.0.1"):
+                reset = await run_operation(csms.central, "CP201", "reset", {"evse": 1})
+                assert not reset.ok and reset.request == {"type": "OnIdle", "evseId": 1}
+                assert reset.words.endswith(
+                    "(the charger says: TxInProgress: charging on EVSE 1)")
+                cache = await run_operation(csms.central, "CP201", "clear-cache", {})
+                assert not cache.ok and cache.error_code == "NotSupported"
+                assert cache.words == ("The charger does not implement ClearCache "
+                                       "(CALLERROR NotSupported)")
+    asyncio.run(scenario())

@@ -25,7 +25,7 @@ from ..core.records import Direction, FrameRecord
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..core.versions import OcppVersion
 from .adapters import adapter_for
-from .adapters.base import OcppRequest, Payload
+from .adapters.base import OcppRequest, Payload, status_info_text
 from .adapters.operations import OperationRequests, operation_requests
 from .central import CentralSystem
 from .operations_catalogue import CATALOGUE, Field, Follow, Operation, OperationError
@@ -238,8 +238,13 @@ async def run_operation(central: CentralSystem, charger_id: str, name: str,
     central.store.recorded.connect(watcher)
     try:
         await _send(central, charger_id, op, request, result, timeout)
-        result.request_frame_id = watcher.request.id if watcher.request else None
-        result.answer_frame_id = watcher.answer.id if watcher.answer else None
+        answer = central.store.frame(result.answer_frame_id) \
+            if result.answer_frame_id is not None else watcher.answer
+        if answer is not None:  # the RPC layer's pairing is the truth; else what we saw
+            result.answer_frame_id = answer.id
+            result.request_frame_id = answer.pair_id
+        elif watcher.request is not None:
+            result.request_frame_id = watcher.request.id
         if follow is not None and result.ok and result.status in op.follow_statuses:
             if not await watcher.wait():
                 result.waited_for = follow.what
@@ -272,11 +277,17 @@ async def _send(central: CentralSystem, charger_id: str, op: Operation, request:
         result.words = f"The connection closed before the answer: {exc}"
         return
     result.answer = reply.payload
+    result.answer_frame_id = reply.record_id
     status = op.status_of(reply.payload)
     result.status = status
     result.ok = status in op.ok_statuses if status is not None else True
     result.words = op.words_of(reply.payload) if op.words_of else status_words(
         op.name, op.title, str(status))
+    # 2.x answers may say why (StatusInfoType): the charger's own reason after ours
+    info = status_info_text(reply.payload.get("statusInfo")) \
+        if isinstance(reply.payload, dict) else ""
+    if info:
+        result.words += f" (the charger says: {info})"
 
 
 @dataclass
