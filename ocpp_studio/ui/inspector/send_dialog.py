@@ -23,43 +23,11 @@ from ...core.actions import CHARGER_INITIATED
 from ...core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload, Reply
 from ...core.versions import OcppVersion
 from ...station.central import CentralSystem
+from ...station.adapters import adapter_for
+from ...station.adapters.examples import example_requests
 from ..common import theme
 from ..common.formatting import pretty_json
 from ..common.operations import AsyncOp
-
-#: Starting payloads for the messages people send most; others start as {}.
-EXAMPLES: dict[OcppVersion, dict[str, Any]] = {
-    OcppVersion.V16: {
-        "Reset": {"type": "Soft"},
-        "TriggerMessage": {"requestedMessage": "StatusNotification"},
-        "GetConfiguration": {},
-        "ChangeConfiguration": {"key": "HeartbeatInterval", "value": "300"},
-        "ChangeAvailability": {"connectorId": 0, "type": "Operative"},
-        "RemoteStartTransaction": {"connectorId": 1, "idTag": "OCPPSTUDIO"},
-        "RemoteStopTransaction": {"transactionId": 1},
-        "UnlockConnector": {"connectorId": 1},
-        "ClearCache": {},
-        "DataTransfer": {"vendorId": "OCPPStudio"},
-    },
-    OcppVersion.V201: {
-        "Reset": {"type": "OnIdle"},
-        "TriggerMessage": {"requestedMessage": "StatusNotification"},
-        "GetVariables": {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"},
-                                              "variable": {"name": "HeartbeatInterval"}}]},
-        "SetVariables": {"setVariableData": [{"component": {"name": "OCPPCommCtrlr"},
-                                              "variable": {"name": "HeartbeatInterval"},
-                                              "attributeValue": "300"}]},
-        "GetBaseReport": {"requestId": 1, "reportBase": "SummaryInventory"},
-        "ChangeAvailability": {"operationalStatus": "Operative"},
-        "RequestStartTransaction": {"remoteStartId": 1, "evseId": 1,
-                                    "idToken": {"idToken": "OCPPSTUDIO", "type": "Central"}},
-        "RequestStopTransaction": {"transactionId": ""},
-        "UnlockConnector": {"evseId": 1, "connectorId": 1},
-        "ClearCache": {},
-        "DataTransfer": {"vendorId": "OCPPStudio"},
-    },
-}
-
 
 def csms_actions(version: OcppVersion) -> list[str]:
     """Actions the central system may send to a charger of this version."""
@@ -219,7 +187,8 @@ class SendMessageDialog(QDialog):
     def _fill_example(self, action: str) -> None:
         version = self._version()
         self._example_for = (version, action)
-        example = EXAMPLES.get(version, {}).get(action, {}) if version else {}
+        # the adapter builds the examples, as it builds the studio's own requests
+        example = example_requests(adapter_for(version)).get(action, {}) if version else {}
         self.payload.setPlainText(json.dumps(example, indent=2))
 
     # ---------------------------------------------------------------- send
