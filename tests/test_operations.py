@@ -374,3 +374,14 @@ def test_a_charger_we_did_not_write_its_reason_and_not_supported_errors():
                 assert cache.words == ("The charger does not implement ClearCache "
                                        "(CALLERROR NotSupported)")
     asyncio.run(scenario())
+
+
+def test_a_refused_operation_links_nothing_that_merely_crossed_it():
+    async def scenario():
+        async with demo(V201) as (csms, charger):
+            reset = await run_operation(csms.central, "OPS", "reset", {}, clock=CLOCK)
+            assert reset.ok
+            # the reboot's StatusNotifications may still be arriving: not the reservation's
+            refused = await run_operation(csms.central, "OPS", "reserve", {}, clock=CLOCK)
+            assert not refused.ok and refused.followed == []
+    asyncio.run(scenario())

@@ -245,13 +245,14 @@ async def run_operation(central: CentralSystem, charger_id: str, name: str,
             result.request_frame_id = answer.pair_id
         elif watcher.request is not None:
             result.request_frame_id = watcher.request.id
-        if follow is not None and result.ok and result.status in op.follow_statuses:
-            if not await watcher.wait():
-                result.waited_for = follow.what
+        waits = follow is not None and result.ok and result.status in op.follow_statuses
+        if waits and not await watcher.wait():
+            result.waited_for = follow.what if follow is not None else None
     finally:
         central.store.recorded.disconnect(watcher)
+    # a refused or failed operation has no consequence to link: what crossed it is unrelated
     result.followed = [LinkedFrame(r.id, r.action or "", _summary(r.action or "", p))
-                       for r, p in watcher.followed]
+                       for r, p in watcher.followed] if waits else []
     return result
 
 
