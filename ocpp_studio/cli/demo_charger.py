@@ -56,9 +56,9 @@ def _split_url(url: str) -> tuple[str, str]:
 
 def _config(args: argparse.Namespace, charger_id: str) -> DemoChargerConfig:
     from ..demo import DemoChargerConfig
+    from ..demo.config import default_phases
     version = OcppVersion.parse(args.ocpp)
-    # 1.6 demo: a 7.4 kW single-phase wall box; 2.x: an 11 kW three-phase one
-    phases = args.phases or (1 if version is OcppVersion.V16 else 3)
+    phases = args.phases or default_phases(version)
     return DemoChargerConfig(
         charger_id=charger_id, version=version, connectors=args.connectors, phases=phases,
         max_current_a=16.0 if phases == 3 else 32.0, basic_auth_password=args.password,

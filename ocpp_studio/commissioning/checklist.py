@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..smartcharging.offpeak import WeeklyHours
+from ..station.adapters import adapter_for
 from .model import OK, ChecklistItem, ItemStatus
 
 MET, NOT_MET = ItemStatus.MET.value, ItemStatus.NOT_MET.value
@@ -244,12 +245,20 @@ def _encryption(data: dict[str, Any]) -> ChecklistItem:
                          "and its certificates) when it joins the production central system.")
 
 
+def _needs_extension(version: str | None) -> bool:
+    """Whether the version has a security log only with the security extension (1.6)."""
+    try:
+        return adapter_for(version or "").security_log_needs_extension
+    except ValueError:  # "?": the version was never known
+        return False
+
+
 def _security_log(data: dict[str, Any]) -> ChecklistItem:
     security = data.get("security") or {}
     profile = security.get("charger_profile", security.get("profile"))
     if security.get("security_log_seen"):
         return ChecklistItem("Security log", MET, "The charger sent SecurityEventNotification.")
-    if data.get("version") == "1.6" and profile in (None, 0):
+    if _needs_extension(data.get("version")) and profile in (None, 0):
         return ChecklistItem("Security log", NOT_APPLICABLE,
                              "OCPP 1.6 without the security extension has no security log.")
     return ChecklistItem("Security log", NOT_VERIFIED,

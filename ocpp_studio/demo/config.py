@@ -12,6 +12,12 @@ from .quirks import Quirks
 log = logging.getLogger(__name__)
 
 
+def default_phases(version: OcppVersion) -> int:
+    """The demo's usual wall box per version: a 7.4 kW single-phase one for 1.6, an 11 kW
+    three-phase one for 2.x."""
+    return 1 if version is OcppVersion.V16 else 3
+
+
 @dataclass
 class DemoChargerConfig:
     """What the simulated charger is: identity, electrics, timing.

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.rpc import CallError
-from ..station.adapters import OcppAdapter
+from ..station.adapters import OcppAdapter, adapter_for
 from .evaluator import Interval, compare, composite_schedule, from_periods
 from .outcomes import PROTOCOL_ERRORS, Verification, error_code, refusal_advice
 from .profiles import ChargingProfile, parse_time_s
@@ -56,7 +56,7 @@ class ScheduleCheck:
 
 
 def where_name(connector: int, version: str) -> str:
-    noun = "connector" if version == "1.6" else "EVSE"
+    noun = adapter_for(version).connector_noun
     return f"{noun} {connector}" if connector else f"the whole charger ({noun} 0)"
 
 

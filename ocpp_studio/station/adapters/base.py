@@ -140,6 +140,10 @@ class OcppAdapter(ABC):
     settings_grouped_by_component: ClassVar[bool]
     #: the connector field of GetCompositeSchedule, SetChargingProfile: connectorId / evseId
     connector_field: ClassVar[str]
+    #: what a user calls that place: "connector" (1.6) / "EVSE" (2.x)
+    connector_noun: ClassVar[str]
+    #: 1.6 has a security log only with the security whitepaper's extension; 2.x always (A04)
+    security_log_needs_extension: ClassVar[bool]
     #: meter-value reporting interval and measurands (1.6 §9.1.19/§9.1.17; 2.x SampledDataCtrlr)
     interval_setting: ClassVar[str]
     measurands_setting: ClassVar[str]

@@ -22,6 +22,8 @@ class Ocpp16Adapter(OcppAdapter, Requests16):  # Requests16: the operations (iss
     version = OcppVersion.V16
     settings_grouped_by_component = False
     connector_field = "connectorId"
+    connector_noun = "connector"
+    security_log_needs_extension = True
     interval_setting = "MeterValueSampleInterval"  # §9.1.19
     measurands_setting = "MeterValuesSampledData"  # §9.1.17
     randomised_delay_setting = "RandomisedDelay"  # OCA app note §2.7 (vendor key)

@@ -101,6 +101,8 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
     version = OcppVersion.V201
     settings_grouped_by_component = True
     connector_field = "evseId"
+    connector_noun = "EVSE"
+    security_log_needs_extension = False
     interval_setting = "SampledDataCtrlr.TxUpdatedInterval"
     measurands_setting = "SampledDataCtrlr.TxUpdatedMeasurands"
     randomised_delay_setting = "SmartChargingCtrlr.RandomisedDelay"
