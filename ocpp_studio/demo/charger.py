@@ -196,6 +196,15 @@ class DemoCharger(ChargerSession):
             self.reset_on_idle = False
             self.spawn(self.reboot("RemoteReset"))
 
+    def stop_remotely(self, transaction_id: str) -> bool:
+        """A central system asked to stop ``transaction_id`` (1.6 RemoteStopTransaction §5.12,
+        2.x RequestStopTransaction F03): stop it soon and say whether it was running."""
+        for conn in self.connectors.values():
+            if conn.tx is not None and conn.tx.id == transaction_id:
+                self.later(lambda c=conn: self.remote_stop(c))
+                return True
+        return False
+
     async def remote_stop(self, conn: ConnectorState) -> None:
         """RemoteStopTransaction / RequestStopTransaction, then the driver unplugs."""
         await self.protocol.stop_tx(conn, "remote")

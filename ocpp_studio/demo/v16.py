@@ -297,12 +297,8 @@ class Protocol16(VersionProtocol):
 
     @routes.on("RemoteStopTransaction")
     def remote_stop_transaction(self, payload: dict[str, Any]) -> dict[str, Any]:
-        wanted = str(payload["transactionId"])
-        for conn in self.ch.connectors.values():
-            if conn.tx is not None and conn.tx.id == wanted:
-                self.ch.later(lambda c=conn: self.ch.remote_stop(c))
-                return {"status": "Accepted"}
-        return {"status": "Rejected"}
+        stopping = self.ch.stop_remotely(str(payload["transactionId"]))
+        return {"status": "Accepted" if stopping else "Rejected"}
 
     @routes.on("TriggerMessage")
     def trigger_message(self, payload: dict[str, Any]) -> dict[str, Any]:

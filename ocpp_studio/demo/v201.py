@@ -340,12 +340,8 @@ class Protocol201(VersionProtocol):
 
     @routes.on("RequestStopTransaction")
     def request_stop_transaction(self, payload: dict[str, Any]) -> dict[str, Any]:
-        wanted = payload["transactionId"]
-        for conn in self.ch.connectors.values():
-            if conn.tx is not None and conn.tx.id == wanted:
-                self.ch.later(lambda c=conn: self.ch.remote_stop(c))
-                return {"status": "Accepted"}
-        return {"status": "Rejected"}
+        stopping = self.ch.stop_remotely(payload["transactionId"])
+        return {"status": "Accepted" if stopping else "Rejected"}
 
     @routes.on("TriggerMessage")
     def trigger_message(self, payload: dict[str, Any]) -> dict[str, Any]:
