@@ -95,3 +95,30 @@ def test_id_tag_policy():
     assert responder.respond(station, "Authorize", {"idTag": "BAD"})["idTagInfo"]["status"] == "Invalid"
     refused = responder.respond(station, "StartTransaction", REQUESTS["StartTransaction"] | {"idTag": "BAD"})
     assert refused["idTagInfo"]["status"] == "Invalid" and not station.transactions
+
+
+def test_a_session_seen_without_its_evse_is_placed_when_the_charger_says_where():
+    """Joining mid-session, the first TransactionEvent may carry no evse (2.0.1 sends it
+    only after the EV connected): one EVSE known from its status -> the session is there;
+    several -> unknown until an event names it, never a made-up number."""
+    responder = CsmsResponder(CsmsSettings(), itertools.count(1))
+    updated = {"eventType": "Updated", "timestamp": "2026-01-01T00:00:00Z",
+               "triggerReason": "MeterValuePeriodic", "seqNo": 3,
+               "transactionInfo": {"transactionId": "t9"}}
+    one = Station("ONE", version=OcppVersion.V201)
+    responder.respond(one, "StatusNotification", {
+        "timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Occupied", "evseId": 1,
+        "connectorId": 1})
+    responder.respond(one, "TransactionEvent", updated)
+    assert one.transactions["t9"].connector == "1/1"
+
+    two = Station("TWO", version=OcppVersion.V201)
+    for evse in (1, 2):
+        responder.respond(two, "StatusNotification", {
+            "timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Available",
+            "evseId": evse, "connectorId": 1})
+    responder.respond(two, "TransactionEvent", updated)
+    assert two.transactions["t9"].connector.startswith("?")
+    responder.respond(two, "TransactionEvent", updated | {"seqNo": 4,
+                                                          "evse": {"id": 2, "connectorId": 1}})
+    assert two.transactions["t9"].connector == "2/1"

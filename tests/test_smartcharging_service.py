@@ -221,3 +221,33 @@ def test_charger_rejecting_profiles_is_explained(tmp_path):
                 cleared = await svc.clear("SC4")
                 assert cleared.ok and cleared.installed == []
     run(scenario())
+
+
+def test_override_of_a_session_on_an_unknown_evse_says_so(tmp_path):
+    """A 2.0.1 charger with two EVSEs whose running session was first seen without its evse:
+    the override is refused in words, never sent to a made-up EVSE (it used to crash on
+    int('?'))."""
+    calls = []
+
+    def handler(action, payload):
+        calls.append(action)
+        raise AssertionError(f"nothing should be sent: {action}")
+
+    async def scenario():
+        async with running_csms() as csms:
+            async with scripted_charger(csms.url("SC9"), handler, "ocpp2.0.1") as charger:
+                await wait_for(lambda: "SC9" in csms.central.sessions)
+                for evse in (1, 2):
+                    await charger.call("StatusNotification", {
+                        "timestamp": "2026-01-01T00:00:00Z", "connectorStatus": "Occupied",
+                        "evseId": evse, "connectorId": 1})
+                await charger.call("TransactionEvent", {
+                    "eventType": "Updated", "timestamp": "2026-01-01T00:00:00Z",
+                    "triggerReason": "MeterValuePeriodic", "seqNo": 5,
+                    "transactionInfo": {"transactionId": "T-1"}})
+                svc = SmartChargingService(csms.central, state_path=tmp_path / "sc.json")
+                result = await svc.override("SC9", True)
+                assert not result.ok
+                assert "has not said which EVSE the session is on" in result.explanation
+                assert calls == []
+    run(scenario())

@@ -283,6 +283,12 @@ class SmartChargingService:
                                "first, the override is for the current session.",
                                self.installed_ids(charger_id))
         tx = txs[-1]
+        evse = str(tx.connector).split("/")[0]
+        if not evse.isdigit():
+            return ApplyResult(False, [], "The charger has not said which EVSE the session is "
+                               "on, so an override for it cannot be addressed; it will say so "
+                               "in its next status or transaction message.",
+                               self.installed_ids(charger_id))
         limits, _ = await self.limits(charger_id)
         unit = "W" if "W" in limits.allowed_units else "A"
         limit = 22_000.0 if unit == "W" else 96.0
@@ -291,7 +297,7 @@ class SmartChargingService:
             purpose="TxProfile", kind="Relative", recurrency=None, valid_from_s=None,
             valid_to_s=None, start_schedule_s=None, duration_s=None, rate_unit=unit,
             periods=[SchedulePeriod(0, limit)],
-            connector=int(str(tx.connector).split("/")[0]), transaction_id=tx.transaction_id)
+            connector=int(evse), transaction_id=tx.transaction_id)
         problems = validate_profile(profile, limits)
         if problems:
             return ApplyResult(False, [], " ".join(problems), self.installed_ids(charger_id))

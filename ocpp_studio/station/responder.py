@@ -274,10 +274,14 @@ class CsmsResponder:
         evse = payload.get("evse") or {}
         event = payload.get("eventType")
         transaction = station.transactions.get(key)
+        label = _evse_label(station, evse)
         if transaction is None and event != "Ended":
-            label = f"{evse.get('id', '?')}/{evse.get('connectorId', 1)}"
             token = (payload.get("idToken") or {}).get("idToken")
             transaction = station.transactions[key] = Transaction(key, label, token)
+        elif transaction is not None and transaction.connector.startswith("?") and evse:
+            # the first event we saw had no evse (the studio joined mid-session, or
+            # the charger left it out): a later one says where the session is
+            transaction.connector = label
         if transaction is not None:
             transaction.charging_state = info.get("chargingState", transaction.charging_state)
             if event == "Ended":
@@ -288,3 +292,17 @@ class CsmsResponder:
         if payload.get("idToken"):
             return {"idTokenInfo": {"status": self._id_status(payload["idToken"].get("idToken"))}}
         return {}
+
+
+def _evse_label(station: Station, evse: Payload) -> str:
+    """'EVSE/connector' of a TransactionEvent. 2.0.1 Part 2 TransactionEventRequest sends
+    ``evse`` only in the first event after the EV connected; without it, a charger whose
+    StatusNotifications named one EVSE only has the session there, and otherwise the EVSE is
+    unknown ('?/1')."""
+    if evse.get("id") is not None:
+        return f"{evse['id']}/{evse.get('connectorId', 1)}"
+    known = {label.split("/")[0] for label in station.connectors}
+    if len(known) == 1:
+        only = sorted(label for label in station.connectors)[0]
+        return only
+    return "?/1"
