@@ -94,3 +94,25 @@ def test_v201_profile_three_phase_watts() -> None:
             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6900}]}]}, T0))
     assert abs(s.limit_a(1, T0 + timedelta(minutes=1)) - 10.0) < 1e-9
     assert s.composite(1, T0 + timedelta(minutes=1), 60, "W") == [(0, 6900.0)]
+
+
+def test_a_single_phase_limit_on_a_three_phase_charger_is_single_phase_power() -> None:
+    """numberPhases 1 on a 3-phase charger: 16 A x 230 V x 1 phase = 3,680 W, in the
+    composite schedule and in what the charger draws (it used to report 11,040 W)."""
+    s = ProfileStore(max_current_a=16.0, voltage_v=230.0, phases=3, connectors=1)
+    s.install(Profile.from_v201(0, {
+        "id": 1, "stackLevel": 0, "chargingProfilePurpose": "ChargingStationMaxProfile",
+        "chargingProfileKind": "Absolute", "chargingSchedule": [{
+            "id": 1, "chargingRateUnit": "A", "startSchedule": "2026-03-02T00:00:00Z",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16, "numberPhases": 1}]}]},
+        T0))
+    t = T0 + timedelta(minutes=1)
+    assert s.composite(0, t, 60, "W") == [(0, 3680.0)]
+    assert abs(s.limit_a(1, t) * 230.0 * 3 - 3680.0) < 1e-6
+    # without numberPhases, 3 phases (the spec's default): 11,040 W
+    s.install(Profile.from_v201(0, {
+        "id": 1, "stackLevel": 0, "chargingProfilePurpose": "ChargingStationMaxProfile",
+        "chargingProfileKind": "Absolute", "chargingSchedule": [{
+            "id": 1, "chargingRateUnit": "A", "startSchedule": "2026-03-02T00:00:00Z",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}]}, T0))
+    assert s.composite(0, t, 60, "W") == [(0, 11040.0)]

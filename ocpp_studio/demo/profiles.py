@@ -263,10 +263,16 @@ class ProfileStore:
 
     # ---------------------------------------------------------- evaluating
     def _to_amps(self, period: Period, unit: str) -> float:
+        """The period's limit as current per phase over all the charger's phases.
+
+        numberPhases (1.6 §7.13 ChargingSchedulePeriod, 2.0.1 ChargingSchedulePeriodType;
+        3 when absent) below the charger's phases means less power: 16 A on 1 phase of a
+        3-phase charger is 3,680 W, i.e. 5.33 A on each of its 3 phases. (Read as 16 A per
+        phase, the demo used to report and draw 11,040 W under a single-phase site limit.)"""
         if unit == "A":
-            return period.limit
-        phases = min(self.phases, period.phases or self.phases)
-        return period.limit / (self.voltage_v * phases)
+            used = min(self.phases, period.phases or self.phases)
+            return period.limit * used / self.phases
+        return period.limit / (self.voltage_v * self.phases)  # power is power, on any phases
 
     def _best(self, candidates: list[Profile], t: datetime, origin: datetime) -> float | None:
         for p in sorted(candidates, key=lambda p: (-p.stack_level, p.connector == 0)):
