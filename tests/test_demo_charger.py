@@ -328,6 +328,32 @@ def test_three_phase_11kw_v16() -> None:
     run_scenario(V16, scenario, phases=3, max_current_a=16.0, model="Demo 11kW")
 
 
+def test_three_phase_charger_under_a_single_phase_limit_charges_on_one_phase() -> None:
+    """A site limit of 16 A with numberPhases 1 on an 11 kW three-phase charger: it charges
+    at about 3.7 kW on L1 only (as phase-switching wall boxes do), and its composite schedule
+    says 3,680 W; it used to draw 11 kW, or nothing once the limit was read as 5.3 A a phase."""
+    async def scenario(csms: MiniCsms, charger: DemoCharger) -> None:
+        await charger.start_charging(1)
+        assert charger.power_w(1) > 10_000
+        profile = {"id": 7, "stackLevel": 0, "chargingProfilePurpose": "ChargingStationMaxProfile",
+                   "chargingProfileKind": "Absolute", "chargingSchedule": [{
+                       "id": 1, "chargingRateUnit": "A",
+                       "startSchedule": format_time(datetime.now(timezone.utc)
+                                                    - timedelta(minutes=1)),
+                       "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16,
+                                                   "numberPhases": 1}]}]}
+        reply = await csms.call("SetChargingProfile", {"evseId": 0, "chargingProfile": profile})
+        assert reply["status"] == "Accepted"
+        assert 3400 < charger.power_w(1) <= 3680
+        currents = charger.connectors[1].currents  # what its meter measures, L1..L3
+        assert len(currents) == 3 and 15 < currents[0] <= 16 and currents[1:] == [0.0, 0.0]
+        composite = await csms.call("GetCompositeSchedule", {"evseId": 0, "duration": 60,
+                                                             "chargingRateUnit": "W"})
+        assert composite["schedule"]["chargingSchedulePeriod"][0]["limit"] == 3680
+
+    run_scenario(V201, scenario, phases=3, max_current_a=16.0, model="Demo 11kW")
+
+
 def test_tx_updated_interval_v201() -> None:
     async def scenario(csms: MiniCsms, charger: DemoCharger) -> None:
         result = await csms.call("SetVariables", {"setVariableData": [{

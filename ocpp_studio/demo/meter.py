@@ -88,14 +88,21 @@ class Meter:
         conn.last_update = now
         offered = self.offered_a(conn) if conn.tx is not None else self.config.max_current_a
         conn.offered_a = offered
+        phases = self.config.phases
+        # ``offered`` is per phase over all the charger's phases. Below 6 A a multi-phase
+        # charger switches to one phase at the same power, as phase-switching wall boxes do
+        # for a single-phase limit (numberPhases 1): 16 A on 1 phase, not 5.3 A on 3.
+        single_phase = phases > 1 and offered < MIN_CHARGING_CURRENT_A
+        per_phase = offered * phases if single_phase else offered
         drawing = (conn.tx is not None and conn.plugged and conn.operative
-                   and offered >= MIN_CHARGING_CURRENT_A)
+                   and per_phase >= MIN_CHARGING_CURRENT_A)
         rng = self.rng
         # Mains voltage within +-1 %; an EV draws slightly less than it is offered.
         conn.voltages = [self.config.voltage_v * (1 + rng.uniform(-0.01, 0.01))
-                         for _ in range(self.config.phases)]
-        conn.currents = [offered * rng.uniform(0.97, 0.99) if drawing else 0.0
-                         for _ in range(self.config.phases)]
+                         for _ in range(phases)]
+        conn.currents = [per_phase * rng.uniform(0.97, 0.99)
+                         if drawing and (index == 0 or not single_phase) else 0.0
+                         for index in range(phases)]
         conn.power_w = sum(v * i for v, i in zip(conn.voltages, conn.currents))
 
     def sampled_values(self, conn: ConnectorState, measurands: list[str], context: str, *,
