@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Sequence
 
-from ocpp.v16.enums import AvailabilityType, MessageTrigger, ResetType, UpdateType
+from ocpp.v16.enums import AvailabilityType, MessageTrigger, UpdateType
 from ocpp.v201.enums import MessageTriggerEnumType as Trigger201
-from ocpp.v201.enums import OperationalStatusEnumType, ResetEnumType
+from ocpp.v201.enums import OperationalStatusEnumType
 from ocpp.v21.enums import MessageTriggerEnumType as Trigger21
 
 from ...core.versions import OcppVersion
@@ -117,16 +117,15 @@ class Requests16(OperationRequests):
     def reset_at_request(self, hard: bool, evse: int | None = None) -> OcppRequest:
         if evse not in (None, 0):
             raise self._absent("per-connector reset")
-        return OcppRequest("Reset", {"type": (ResetType.hard if hard else ResetType.soft).value})
+        return self.reset_request(hard)  # type: ignore[attr-defined]  # the adapter's own
 
     def trigger_message_request(self, message: str, evse: int | None = None,
                                 connector: int | None = None) -> OcppRequest:
-        payload: Payload = {"requestedMessage": message}
-        where = connector if connector is not None else evse
-        if where is not None:
-            payload["connectorId"] = int(where)
-        action = "TriggerMessage" if message in _TRIGGER16_PLAIN else "ExtendedTriggerMessage"
-        return OcppRequest(action, payload)
+        request = self.trigger_request(message, evse, connector)  # type: ignore[attr-defined]
+        if message in _TRIGGER16_PLAIN:
+            return request
+        # the security whitepaper's messages are triggered by ExtendedTriggerMessage
+        return OcppRequest("ExtendedTriggerMessage", request.payload)
 
     def unlock_request(self, evse: int | None = 1, connector: int | None = None) -> OcppRequest:
         where = connector if connector is not None else (evse if evse is not None else 1)
@@ -172,21 +171,14 @@ class Requests201(OperationRequests):
 
     def reset_at_request(self, hard: bool, evse: int | None = None) -> OcppRequest:
         # B11/B12: OnIdle waits for transactions to end; evseId resets one EVSE (B11.FR.08)
-        kind = ResetEnumType.immediate if hard else ResetEnumType.on_idle
-        payload: Payload = {"type": kind.value}
+        request = self.reset_request(hard)  # type: ignore[attr-defined]  # the adapter's own
         if evse not in (None, 0):
-            payload["evseId"] = int(evse)  # type: ignore[arg-type]
-        return OcppRequest("Reset", payload)
+            request.payload["evseId"] = int(evse)  # type: ignore[arg-type]
+        return request
 
     def trigger_message_request(self, message: str, evse: int | None = None,
                                 connector: int | None = None) -> OcppRequest:
-        payload: Payload = {"requestedMessage": message}  # F06
-        if evse is not None or connector is not None:
-            where: Payload = {"id": int(evse if evse is not None else 1)}
-            if connector is not None:
-                where["connectorId"] = int(connector)
-            payload["evse"] = where
-        return OcppRequest("TriggerMessage", payload)
+        return self.trigger_request(message, evse, connector)  # type: ignore[attr-defined]
 
     def unlock_request(self, evse: int | None = 1, connector: int | None = None) -> OcppRequest:
         return OcppRequest("UnlockConnector", {  # F05
