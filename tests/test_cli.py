@@ -77,3 +77,24 @@ def test_serve_explains_a_busy_port(tmp_path):
                                      "--capture", str(tmp_path / "c.db")))
     assert code != 0
     assert f"Cannot listen on 127.0.0.1:{port}" in out and "Choose a port with --port" in out
+
+
+def test_serve_line_of_a_tls_connection_says_how_the_charger_connected():
+    """`serve` prints one line per connection: over wss it names the TLS version and cipher,
+    the client certificate and the password form, as the handshake event recorded them."""
+    from ocpp_studio.cli.common import format_record
+    from ocpp_studio.core.records import ConnectionEvent
+    tls = ConnectionEvent("CP-P3", "connected", {
+        "remote": "127.0.0.1:35508", "path": "/ocpp/CP-P3", "subprotocol": "ocpp1.6",
+        "extra": {"scheme": "wss", "tls": {
+            "version": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384",
+            "client_certificate": {"subject": "CN=CP-P3,O=OCPP Studio",
+                                   "not_after": "2027-11-26T02:53:25+00:00"}},
+            "password_form": "bytes"}})
+    line = format_record(tls)
+    assert line.endswith("subprotocol ocpp1.6, over TLS TLSv1.3 TLS_AES_256_GCM_SHA384, "
+                         "client certificate CN=CP-P3,O=OCPP Studio (until 2027-11-26), "
+                         "password sent as bytes"), line
+    plain = ConnectionEvent("CP-1", "connected", {"remote": "x", "path": "/ocpp/CP-1",
+                                                  "subprotocol": "ocpp2.0.1", "extra": {}})
+    assert format_record(plain).endswith("subprotocol ocpp2.0.1")

@@ -166,10 +166,28 @@ def _event_text(record: ConnectionEvent) -> str:
     if record.kind == "connected":
         return (f"connected from {detail.get('remote')} path {detail.get('path')} "
                 f"subprotocol {detail.get('subprotocol') or 'none'}"
-                f"{' user ' + detail['auth_user'] if detail.get('auth_user') else ''}")
+                f"{' user ' + detail['auth_user'] if detail.get('auth_user') else ''}"
+                f"{_security_text(detail.get('extra') or {})}")
     if record.kind == "refused":
         return f"REFUSED: {detail.get('reason')}"
     return f"{record.kind} (code {detail.get('code')}) {detail.get('reason') or ''}".rstrip()
+
+
+def _security_text(extra: dict[str, Any]) -> str:
+    """How a charger connected, as the handshake recorded it: TLS (security profiles 2/3),
+    its client certificate, and which form of its password it sent (1.6 AuthorizationKey as
+    hex text or as the bytes it encodes, A00.FR.205)."""
+    words = []
+    tls = extra.get("tls") or {}
+    if tls:
+        words.append(f"over TLS {tls.get('version', '?')} {tls.get('cipher', '')}".rstrip())
+        cert = tls.get("client_certificate") or {}
+        if cert:
+            words.append(f"client certificate {cert.get('subject')} (until "
+                         f"{str(cert.get('not_after', '?'))[:10]})")
+    if extra.get("password_form"):
+        words.append(f"password sent as {extra['password_form']}")
+    return (", " + ", ".join(words)) if words else ""
 
 
 def print_record(record: FrameRecord | ConnectionEvent) -> None:
