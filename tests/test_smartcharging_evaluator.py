@@ -182,3 +182,13 @@ def test_custom_hours_weekly_profile():
     for d in range(7):
         same.allowed[d][2:4] = [False, False]
     assert [p.recurrency for p in build_profiles(same, now)] == ["Daily", "Daily"]
+
+
+def test_a_boundary_a_second_off_is_rounding_not_a_difference():
+    """The charger's composite schedule puts 22:00 at 21:59:59 (whole-second startPeriods
+    from a scheduleStart with milliseconds): not a difference. Two seconds or more is."""
+    intended = [Interval(0, 1000, 7360.0), Interval(1000, 2000, 0.0)]
+    one_early = [Interval(0, 999, 7360.0), Interval(999, 2000, 0.0)]
+    assert compare(intended, one_early) == []
+    two_late = [Interval(0, 1002, 7360.0), Interval(1002, 2000, 0.0)]
+    assert compare(intended, two_late) == [Interval(1000, 1002, 0.0)]

@@ -169,11 +169,13 @@ def from_periods(schedule_start_s: float, duration_s: float, periods: list[tuple
 
 
 def compare(intended: list[Interval], actual: list[Interval],
-            tolerance_w: float = 50.0, min_duration_s: float = 1.0) -> list[Interval]:
+            tolerance_w: float = 50.0, min_duration_s: float = 2.0) -> list[Interval]:
     """Where ``actual`` differs from ``intended`` by more than ``tolerance_w`` (None = no
     limit, differs from any number). The intervals carry the intended limit. Differences
     shorter than ``min_duration_s`` are ignored: GetCompositeSchedule gives whole-second
-    startPeriods from a scheduleStart with milliseconds (1.6 §7.13)."""
+    startPeriods from a scheduleStart with milliseconds (1.6 §7.13), and the schedule read
+    back is placed on whole seconds too, so a boundary can land up to a second early or
+    late on each side (a 1-second "difference" at 22:00 failed `offpeak show` at random)."""
     points = sorted({x for iv in intended + actual for x in (iv.start_s, iv.end_s)})
 
     def at(ivs: list[Interval], t: float) -> tuple[bool, float | None]:
