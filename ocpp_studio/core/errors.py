@@ -45,6 +45,8 @@ _V201 = {
     Fault.MESSAGE_TYPE: "MessageTypeNotSupported",
     Fault.RPC_FRAMEWORK: "RpcFrameworkError",
 }
+#: per OCPP-J edition (OcppVersion.rpc_family): 2.0.1 and 2.1 share their codes
+_FAULT_CODES = {"1.6": _V16, "2.x": _V201}
 
 ERROR_CODES: dict[OcppVersion, frozenset[str]] = {
     OcppVersion.V16: frozenset({
@@ -66,8 +68,7 @@ ERROR_CODES[OcppVersion.V21] = ERROR_CODES[OcppVersion.V201]
 
 def error_code(fault: Fault, version: OcppVersion) -> str:
     """The CALLERROR errorCode string for a fault in the given version."""
-    table = _V16 if version.rpc_family == "1.6" else _V201
-    return table.get(fault, fault.value)
+    return _FAULT_CODES[version.rpc_family].get(fault, fault.value)
 
 
 def fault_for_frame_problem(problem: FrameProblem) -> Fault:
