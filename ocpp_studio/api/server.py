@@ -54,7 +54,9 @@ from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
 from ..station.central import CentralSystem, ChargerConnectedError
+from .certificates import certificate_routes
 from .operations import operation_routes
+from .transfers import transfer_routes
 
 if TYPE_CHECKING:
     from ..commissioning.service import CommissioningService
@@ -164,7 +166,7 @@ class ControlApi:
             web.post("/api/v1/chargers/{charger}/commission", self._commission),
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
-            *operation_routes(self.central),
+            *operation_routes(self.central), *certificate_routes(self), *transfer_routes(self),
         ])
         return app
 

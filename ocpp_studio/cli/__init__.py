@@ -27,15 +27,15 @@ from typing import Sequence
 
 from .. import __version__
 from ..settings import AppSettings
-from . import (ca, call, capture, commission, config, demo_charger, meter, offpeak, op,
-               proxy, serial_console, serve)
+from . import (ca, call, capture, cert, commission, config, demo_charger, firmware, logs,
+               meter, offpeak, op, proxy, security, serial_console, serve)
 from .common import CommandError, add_server_options, format_record, settings_from
 
 __all__ = ["main", "format_record"]
 
 #: the subcommands, in the order ``--help`` lists them
 COMMANDS = (serve, demo_charger, call, op, capture, config, offpeak, commission, proxy,
-            serial_console, meter, ca)
+            serial_console, meter, ca, cert, security, logs, firmware)
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ from ..core.versions import OcppVersion
 from .keys16 import STRING, ConfigKey, ConfigurationKeys16, build_keys16
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .operations import add_operation_handlers
+from .security import add_security_handlers
+from .transfers import add_transfer_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 
 routes = Routes()
 add_operation_handlers(routes, two_x=False)  # local list (demo/operations.py)
+add_security_handlers(routes, two_x=False)  # certificates (demo/security.py)
+add_transfer_handlers(routes, two_x=False)  # logs, firmware (demo/transfers.py)
 
 _STOP_REASON: dict[str, str] = {"unplugged": "EVDisconnected", "local": "Local",
                                 "remote": "Remote"}

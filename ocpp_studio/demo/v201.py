@@ -18,6 +18,8 @@ from ..core.versions import OcppVersion
 from .devicemodel import DeviceModel201, Variable, build_device_model
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .operations import add_operation_handlers
+from .security import add_security_handlers
+from .transfers import add_transfer_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 routes = Routes()
 add_operation_handlers(routes, two_x=True)  # local list, customer data (operations.py)
+add_security_handlers(routes, two_x=True)  # certificates (demo/security.py)
+add_transfer_handlers(routes, two_x=True)  # logs, firmware (demo/transfers.py)
 
 #: 2.0.1 connector status for each 1.6 status (2.0.1 Part 2 §G01: Occupied covers the rest).
 STATUS_201 = {

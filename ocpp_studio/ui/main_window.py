@@ -43,6 +43,8 @@ from .inspector.charger_list import ChargerList
 from .inspector.message_list import COLUMN_WIDTHS, MessageList  # noqa: F401
 from .inspector.send_dialog import SendMessageDialog
 from .main_menus import build_actions, build_status_bar
+from .operations.operations_panel import OperationsPanel
+from .security.security_panel import SecurityPanel
 from .power.power_panel import PowerPanel
 from .sources.proxy_panel import ProxyPanel
 from .sources.serial_panel import SerialPanel
@@ -123,6 +125,14 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.tabs.addTab(self.offpeak_panel, "Charging hours")
         self.tabs.setTabToolTip(3, "UK off-peak charging hours, override, randomised delay "
                                    "and a check of what the charger will do")
+        self.operations_panel = OperationsPanel(central, studio)
+        index = self.tabs.addTab(self.operations_panel, "Operations")
+        self.tabs.setTabToolTip(index, "Reset, test charge, unlock, availability, logs, "
+                                       "firmware and every other operation, as forms")
+        self.security_panel = SecurityPanel(central, studio)
+        index = self.tabs.addTab(self.security_panel, "Security")
+        self.tabs.setTabToolTip(index, "TLS, certificates, passwords, security events and "
+                                       "the guided security profile upgrade")
         # a charger's serial debug port, and the relay to a charger's real back office
         self.serial_panel = SerialPanel(studio)
         index = self.tabs.addTab(self.serial_panel, "Serial console")
@@ -182,6 +192,8 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.power_panel.set_charger(self.chargers.selected_charger())
         self.config_editor.set_charger(self.chargers.selected_charger())
         self.offpeak_panel.set_charger(self.chargers.selected_charger())
+        self.operations_panel.set_charger(self.chargers.selected_charger())
+        self.security_panel.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
 
@@ -235,6 +247,8 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.power_panel.set_charger(charger_id)
         self.config_editor.set_charger(charger_id)
         self.offpeak_panel.set_charger(charger_id)
+        self.operations_panel.set_charger(charger_id)
+        self.security_panel.set_charger(charger_id)
         if not self._syncing_charger:
             self.filter_bar.set_charger(charger_id)
 

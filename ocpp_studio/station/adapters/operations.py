@@ -22,6 +22,8 @@ from ocpp.v21.enums import MessageTriggerEnumType as Trigger21
 
 from ...core.versions import OcppVersion
 from .base import OcppAdapter, OcppRequest, Payload
+from .certificates import Certificates16, Certificates201
+from .transfers import Transfers16, Transfers201
 
 #: 1.6 TriggerMessage.req's requestedMessage (1.6 §7.32 MessageTrigger); the others of the
 #: ocpp package's enum (LogStatusNotification, SignChargePointCertificate) come from the
@@ -108,7 +110,7 @@ class OperationRequests:
         raise self._absent("ClearVariableMonitoring")
 
 
-class Requests16(OperationRequests):
+class Requests16(OperationRequests, Certificates16, Transfers16):
     """OCPP 1.6J (edition 2), plus the security whitepaper's ExtendedTriggerMessage."""
 
     version = OcppVersion.V16
@@ -161,7 +163,7 @@ class Requests16(OperationRequests):
         return OcppRequest("CancelReservation", {"reservationId": int(reservation_id)})  # §5.1
 
 
-class Requests201(OperationRequests):
+class Requests201(OperationRequests, Certificates201, Transfers201):
     """OCPP 2.0.1 (Part 2 functional blocks cited per builder)."""
 
     version = OcppVersion.V201

@@ -1,0 +1,1 @@
+"""The Operations tab: a selected charger's operations as forms (issue 16)."""
