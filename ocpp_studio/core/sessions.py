@@ -28,6 +28,9 @@ class Handshake:
     subprotocol: str | None
     auth_user: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the studio's own address the charger reached ("host" of the socket's local end), for
+    #: URLs handed back to it (file transfers, issue 16 §2); "" when unknown (serial)
+    local: str = ""
 
 
 class ConnectionRecorder(FrameRecorder, Protocol):

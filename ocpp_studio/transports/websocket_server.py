@@ -249,7 +249,8 @@ class CsmsServer:
         return Handshake(
             charger_id=charger_id, path=request.path, remote=_remote(connection),
             offered=offered_subprotocols(request), subprotocol=None,
-            auth_user=credentials[0] if credentials else None, extra=extra)
+            auth_user=credentials[0] if credentials else None, extra=extra,
+            local=str(connection.local_address[0]) if connection.local_address else "")
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         handshake = self._handshake(connection, request)
