@@ -162,6 +162,37 @@ class Studio:
             raise
         self.settings.csms.port = port
 
+    async def apply_tls_settings(self, changes: dict[str, Any]) -> None:
+        """New wss:// settings (Preferences: ``wss_port``, ``tls_cert_file``/``tls_key_file``,
+        ``client_certificates``, ``client_ca_file``): the endpoint is rebuilt, then the
+        listener restarted on its port (connected chargers are disconnected). A certificate,
+        key or CA file that cannot be used raises (``CaError``/``OSError``/``ValueError``)
+        before anything stops; a wss port that cannot be listened on puts the old settings
+        and listener back and raises the OSError."""
+        csms = self.settings.csms
+        old = {name: getattr(csms, name) for name in changes}
+        endpoint = (build_wss_endpoint(dataclasses.replace(csms, **changes))
+                    if changes.get("wss_port", csms.wss_port) is not None else None)
+        if endpoint is not None:
+            endpoint.handshake_failed.connect(self._record_tls_failure)
+        old_endpoint, server = self.wss_endpoint, self.server
+        # the running server may hold its own copy of the settings (another port)
+        targets = [csms] + ([server.settings] if server and server.settings is not csms else [])
+        _set_fields(targets, changes)
+        self.wss_endpoint = endpoint
+        if server is None:
+            return
+        listened_on = server.port
+        await server.stop()
+        self.server = None
+        try:
+            await self.start_listener(dataclasses.replace(server.settings, port=listened_on))
+        except OSError:
+            _set_fields(targets, old)
+            self.wss_endpoint = old_endpoint
+            await self.start_listener(dataclasses.replace(server.settings, port=listened_on))
+            raise
+
     async def start_listener(self, csms: CsmsSettings) -> None:
         """Listen for chargers with ``csms`` (settings.csms itself, or a copy on another port)."""
         server = self._new_server(csms)
@@ -359,6 +390,12 @@ def build_wss_endpoint(csms: CsmsSettings) -> WssEndpoint:
     return WssEndpoint.from_studio_ca(StudioCA(folder), names=server_names(),
                                       client_certificates=csms.client_certificates,
                                       client_ca_file=client_ca)
+
+
+def _set_fields(targets: list[CsmsSettings], values: dict[str, Any]) -> None:
+    for target in targets:
+        for name, value in values.items():
+            setattr(target, name, value)
 
 
 def _log_demo_end(task: asyncio.Task) -> None:
