@@ -125,6 +125,10 @@ class CsmsSettings:
     client_ca_file: str = ""
     #: The studio CA's folder; "" = studio_ca_dir() in the user config folder.
     ca_dir: str = ""
+    #: Log uploads from chargers (issue 16 §2): bigger ones are cut off and removed.
+    transfer_max_upload_bytes: int = 50 * 1024 * 1024
+    #: How long a log upload or firmware download may take before the studio gives up (s).
+    transfer_timeout_s: float = 600.0
 
 
 @dataclass
