@@ -20,6 +20,11 @@ REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
 #: how a step's status reads in the summary
 _MARKS = {"passed": "ok", "skipped": "skipped", "failed": "FAILED"}
 
+#: exit codes, so a fleet script can tell "complete" from "report written, work remains"
+EXIT_COMPLETE = 0       # every step passed and every checklist item is met or not applicable
+EXIT_STEP_FAILED = 1    # a step failed (or never ran): the report says which and why
+EXIT_OUTSTANDING = 3    # the steps ran, but checklist items are not met or not verified
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     commission = commands.add_parser(
@@ -33,6 +38,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                             help="report file; the extension chooses the format: .html, "
                             ".pdf (PDF is drawn with Qt), or .json (the report data, "
                             "schemas/commissioning-report.schema.json)")
+    commission.epilog = (f"Exit status: {EXIT_COMPLETE} commissioning complete; "
+                         f"{EXIT_STEP_FAILED} a step failed; {EXIT_OUTSTANDING} the steps ran "
+                         "but checklist items are outstanding (the report lists them).")
     commission.add_argument("--timeout", type=float, default=300.0,
                             help="seconds to wait for the charger to connect (default 300)")
     commission.set_defaults(func=run)
@@ -79,7 +87,11 @@ async def _commission(settings: AppSettings, profile: CommissioningProfile,
         for item in report.outstanding:
             print(f"  {item.line()}", flush=True)
         failed = [r for r in run.records.values() if _status(r) not in ("passed", "skipped")]
-        return 1 if failed else 0
+        if failed:
+            return EXIT_STEP_FAILED
+        # A report with outstanding items is not a commissioned charger: say so in the exit
+        # code too, or a fleet script would file it as done (rule 4).
+        return EXIT_OUTSTANDING if report.outstanding else EXIT_COMPLETE
     finally:
         await studio.stop()
 
