@@ -245,6 +245,36 @@ class OcppAdapter(ABC):
     def write_setting_request(self, setting: Setting, value: str) -> OcppRequest:
         """One ChangeConfiguration / SetVariables for one setting."""
 
+    # ----------------------------------------- security (issue 15 §1, §3; pure)
+    @abstractmethod
+    def new_password(self) -> str:
+        """A fresh random Basic-auth password in the form the version's setting wants
+        (1.6 AuthorizationKey: hex digits, whitepaper A00.FR.205; 2.x passwordString)."""
+
+    @abstractmethod
+    def password_change_request(self, password: str) -> OcppRequest:
+        """Write the Basic-auth password (1.6 whitepaper A01.FR.02; 2.0.1 A01)."""
+
+    @abstractmethod
+    def security_profile_requests(self, profile: int, url: str, *, url_setting: str | None = None,
+                                  slot: int | None = None,
+                                  priority: Sequence[str] = ()) -> list[OcppRequest]:
+        """The requests that move the charger to security ``profile`` on ``url`` (the
+        central system's URL without the charger id), in the order to send them: 1.6 the
+        backend URL key (``url_setting``) then SecurityProfile (whitepaper A05); 2.x
+        SetNetworkProfile into ``slot`` then NetworkConfigurationPriority with ``slot`` first
+        and the ``priority`` slots in use after it (2.0.1 A05 steps 1-2, B09)."""
+
+    @abstractmethod
+    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
+        """``security_profile_requests`` after reading what the charger needs asked (1.6:
+        which key holds its backend URL; 2.x: the network profile slots in use)."""
+
+    @abstractmethod
+    def upgrade_reset_request(self) -> OcppRequest | None:
+        """The Reset the security-profile upgrade needs after its requests, None where the
+        charger reconnects by itself (1.6 whitepaper A05.FR.06/07)."""
+
     def report_request(self, request_id: int, full_inventory: bool = False) -> OcppRequest:
         """2.x GetBaseReport (parts arrive as ``CentralSystem.report_parts``); a version without
         a device model (``settings_grouped_by_component`` False) has none."""

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from ocpp.v16.enums import ResetType
 
 from ...core.versions import OcppVersion
+from ...security.passwords import generate_authorization_key
 from .base import (CALL_FAILURES, READ_FOUND, UNKNOWN_KEY, MessageLimits, OcppAdapter,
                    OcppRequest, Payload, Setting, SettingRead, SettingWrite, WriteObserver)
 from .operations import Requests16
@@ -108,6 +109,48 @@ class Ocpp16Adapter(OcppAdapter, Requests16):  # Requests16: the operations (iss
 
     def write_setting_request(self, setting: Setting, value: str) -> OcppRequest:
         return OcppRequest("ChangeConfiguration", {"key": self._key(setting), "value": value})
+
+    # ----------------------------------------- security (issue 15 §1, §3; pure)
+    def new_password(self) -> str:
+        # whitepaper A00.FR.205: 16-20 random bytes, written as up to 40 hex digits
+        return generate_authorization_key()
+
+    def password_change_request(self, password: str) -> OcppRequest:
+        # whitepaper A01.FR.02: ChangeConfiguration AuthorizationKey
+        return self.write_setting_request(self.basic_auth_password_setting, password)
+
+    def security_profile_requests(self, profile: int, url: str, *, url_setting: str | None = None,
+                                  slot: int | None = None,
+                                  priority: Sequence[str] = ()) -> list[OcppRequest]:
+        """The backend URL key first (a charger that moves at once must find the wss:// URL),
+        then SecurityProfile (whitepaper A05 scenario step 2): on Accepted the charger
+        disconnects and reconnects with the new profile (A05.FR.06/07)."""
+        key = url_setting or self.backend_url_settings[0]
+        return [self.write_setting_request(key, url),
+                self.write_setting_request(self.security_profile_setting, str(int(profile)))]
+
+    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
+        key, _ = await self.backend_url_setting()
+        return self.security_profile_requests(profile, url, url_setting=key)
+
+    async def backend_url_setting(self) -> tuple[str, str | None]:
+        """(key, value) of the charger's backend URL: a known name it lists (vendors differ:
+        the quirk backend-url-key), else any writable key holding a ws:// or wss:// URL,
+        else the first known name (the charger's answer then says whether it has it)."""
+        reads = [r for r in await self.read_settings([]) if r.found]
+        by_name = {r.name: r for r in reads}
+        for name in self.backend_url_settings:
+            read = by_name.get(name)
+            if read is not None and not read.readonly:
+                return name, read.value
+        for read in reads:
+            value = (read.value or "").strip().lower()
+            if not read.readonly and value.startswith(("ws://", "wss://")):
+                return read.name, read.value
+        return self.backend_url_settings[0], None
+
+    def upgrade_reset_request(self) -> OcppRequest | None:
+        return None  # whitepaper A05.FR.06/07: the charger reconnects by itself
 
     # ------------------------------------------------------------- settings
     @staticmethod

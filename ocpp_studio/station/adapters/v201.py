@@ -13,6 +13,7 @@ from ocpp.v201.enums import (AttributeEnumType, GetVariableStatusEnumType, Repor
 from ...core.device_model import component_json, variable_json
 from ...core.frames import dumps
 from ...core.versions import OcppVersion
+from ...security.passwords import generate_password
 from .base import (CALL_FAILURES, MessageLimits, OcppAdapter, OcppRequest, Payload, Setting,
                    SettingAddress, SettingRead, SettingWrite, WriteObserver, status_info_text)
 from .operations import Requests201
@@ -95,6 +96,17 @@ def batches(items: list[Payload], limits: MessageLimits, action: str) -> list[li
     if current:
         out.append(current)
     return out
+
+
+def free_slot(priority: Sequence[str]) -> int:
+    """A configurationSlot for a new network profile: with one slot in use, the next number;
+    with more, the last one (not the first: that is the connection in use, which must stay as
+    the fallback). The charger's valuesList is only in a report; a slot it does not have is
+    answered Rejected/InvalidConfSlot (B09.FR.05)."""
+    numbers = [int(s) for s in priority if s.isdigit()]
+    if len(numbers) >= 2:
+        return numbers[-1]
+    return numbers[0] + 1 if numbers else 1
 
 
 class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
@@ -189,6 +201,37 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
             "ocppVersion": self.network_ocpp_version, "ocppTransport": "JSON",
             "ocppCsmsUrl": csms_url, "messageTimeout": 30,
             "securityProfile": int(security_profile), "ocppInterface": "Wired0"}})
+
+    # ----------------------------------------- security (issue 15 §1, §3; pure)
+    def new_password(self) -> str:
+        return generate_password()  # A00.FR.205: a 16-40 character passwordString
+
+    def password_change_request(self, password: str) -> OcppRequest:
+        return self.write_setting_request(self.basic_auth_password_setting, password)  # A01
+
+    def security_profile_requests(self, profile: int, url: str, *, url_setting: str | None = None,
+                                  slot: int | None = None,
+                                  priority: Sequence[str] = ()) -> list[OcppRequest]:
+        """2.0.1 A05 steps 1-2 with B09: the new network profile into ``slot``, then
+        NetworkConfigurationPriority with it first and the slots in use after it (the
+        connection in use stays the fallback)."""
+        if slot is None:
+            slot = free_slot(priority)
+        order = ",".join([str(slot), *[s for s in priority if s != str(slot)]])
+        setting = self.network_priority_setting
+        assert setting is not None
+        return [self.network_profile_request(int(slot), url, int(profile)),
+                self.write_setting_request(setting, order)]
+
+    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
+        setting = self.network_priority_setting
+        assert setting is not None
+        current = await self.read_setting(setting)
+        priority = [s.strip() for s in (current or "").split(",") if s.strip()]
+        return self.security_profile_requests(profile, url, priority=priority)
+
+    def upgrade_reset_request(self) -> OcppRequest | None:
+        return self.reset_request(hard=False)  # 2.0.1 A05 step 3: ResetRequest(OnIdle)
 
     def composite_schedule_request(self, connector: int, duration_s: int,
                                    rate_unit: str | None = "W") -> OcppRequest:
