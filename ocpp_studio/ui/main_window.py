@@ -34,6 +34,9 @@ from .common.preferences import ViewPreferences
 from .common.preferences_dialog import (
     PreferenceValues, PreferencesDialog, changed_fields, save_preferences,
 )
+from .common.preferences_security import (
+    CERTIFICATE_FIELDS, LISTENER_FIELDS, security_changes,
+)
 from .configuration.config_editor import ConfigEditor
 from .inspector.capture_files import (  # noqa: F401 - re-exported for older imports
     CAPTURE_SUFFIXES, JSONL_SUFFIXES, CaptureFiles, busy_cursor, is_capture_database,
@@ -335,6 +338,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
                         f"Port {after.port} cannot be used: {exc}\n\n"
                         "OCPP Studio keeps listening on the port it had.")
             after = dataclasses.replace(after, port=before.port)
+        after = await self._apply_security(before, after)
         try:
             save_preferences(before, after, self.settings_path)
         except OSError as exc:
@@ -345,6 +349,28 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         if "capture_path" in changed:
             note += " The new capture location applies the next time OCPP Studio starts."
         self.notify(note, 10_000)
+
+    async def _apply_security(self, before: PreferenceValues,
+                              after: PreferenceValues) -> PreferenceValues:
+        """wss:// settings restart the listener (Studio.apply_tls_settings); the CSR and
+        expiry settings apply at the next CSR / check. Returns what was applied."""
+        listener = security_changes(before.security, after.security, LISTENER_FIELDS)
+        for name, value in security_changes(before.security, after.security,
+                                            CERTIFICATE_FIELDS).items():
+            setattr(self.central.settings, name, value)
+        if not listener or self.studio is None:
+            return after
+        try:
+            await self.studio.apply_tls_settings(listener)
+        except Exception as exc:  # noqa: BLE001 - CaError, OSError, ValueError: in words
+            self._error("wss:// not changed",
+                        f"The wss:// settings cannot be used: {exc}\n\n"
+                        "OCPP Studio keeps listening as it did.")
+            kept = dataclasses.replace(after.security, **{
+                name: getattr(before.security, name) for name in listener})
+            return dataclasses.replace(after, security=kept)
+        self.set_urls(self.studio.urls())
+        return after
 
     # ------------------------------------------------------------- timeline
     def show_timeline(self, charger: str | None = None, live: bool = False) -> "TimelineDialog":

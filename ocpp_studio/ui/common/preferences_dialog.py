@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import secrets
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,29 +21,32 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from ...security.passwords import DEFAULT_LENGTH, generate_password
 from ...settings import AppSettings, default_capture_path, user_config_dir
 from . import theme
+from .preferences_security import SecurityPreferences, SecurityValues, security_changes
 
 log = logging.getLogger(__name__)
 
 #: UK Smart Charge Points Regulations: unique passwords of 16–40 random characters.
-GENERATED_PASSWORD_LENGTH = 24
-PASSWORD_ALPHABET = string.ascii_letters + string.digits
+GENERATED_PASSWORD_LENGTH = DEFAULT_LENGTH
+GENERATE_TOOLTIP = (
+    f"A new password of {GENERATED_PASSWORD_LENGTH} random letters and digits (the operating "
+    "system's secure random generator; OCPP and the UK regulations ask for 16 to 40).\n"
+    "The charger must be given the same password, or it is refused at its next connection: "
+    "type it on the charger, or use the Security tab's upgrade, which writes it to the "
+    "charger (AuthorizationKey / BasicAuthPassword).")
 
 #: Where Preferences can open (a refusal card's offer names one of these).
 TAB_CENTRAL = "central"
 TAB_CAPTURE = "capture"
 TAB_PASSWORDS = "passwords"
+TAB_SECURITY = "security"
 SETTING_PORT = "port"
 SETTING_TOLERANT = "tolerant"
 SETTING_ACCEPT_NO_SUBPROTOCOL = "accept_missing_subprotocol"
 SETTING_PASSWORD = "password"
 SETTING_CAPTURE = "capture_path"
-
-
-def generate_password() -> str:
-    """A random charger password (letters and digits: every charger's keypad/web UI takes them)."""
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
 
 
 @dataclass
@@ -57,13 +58,16 @@ class PreferenceValues:
     accept_missing_subprotocol: bool
     passwords: dict[str, str] = field(default_factory=dict)
     capture_path: str = ""
+    #: wss://, certificates, CSR signing (the Security tab, preferences_security.py)
+    security: SecurityValues = field(default_factory=SecurityValues)
 
     @classmethod
     def from_settings(cls, settings: AppSettings, port: int | None = None) -> "PreferenceValues":
         csms = settings.csms
         return cls(port=csms.port if port is None else port, tolerant=csms.tolerant,
                    accept_missing_subprotocol=csms.accept_missing_subprotocol,
-                   passwords=dict(csms.passwords), capture_path=settings.capture_path)
+                   passwords=dict(csms.passwords), capture_path=settings.capture_path,
+                   security=SecurityValues.from_settings(csms))
 
 
 class PreferencesDialog(QDialog):
@@ -79,7 +83,9 @@ class PreferencesDialog(QDialog):
         self.tabs.addTab(self._central_tab(values), "Central system")
         self.tabs.addTab(self._capture_tab(values), "Capture")
         self.tabs.addTab(self._passwords_tab(values), "Passwords")
-        self._tab_index = {TAB_CENTRAL: 0, TAB_CAPTURE: 1, TAB_PASSWORDS: 2}
+        self.security = SecurityPreferences(values.security, values.port)
+        self.tabs.addTab(self.security, "Security")
+        self._tab_index = {TAB_CENTRAL: 0, TAB_CAPTURE: 1, TAB_PASSWORDS: 2, TAB_SECURITY: 3}
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept_if_valid)
@@ -89,7 +95,7 @@ class PreferencesDialog(QDialog):
         self.problem.hide()
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        self.resize(560, 420)
+        self.resize(640, 520)
 
     # ------------------------------------------------------------ tabs
     def _central_tab(self, values: PreferenceValues) -> QWidget:
@@ -134,8 +140,8 @@ class PreferencesDialog(QDialog):
         layout.addWidget(_note("With any password set, every charger must log in with HTTP "
                                "Basic auth: user = its charger id (security profile 1 or 2). "
                                "Changes apply to the next connection."))
-        self.passwords = QTableWidget(0, 2)
-        self.passwords.setHorizontalHeaderLabels(["Charger id", "Password"])
+        self.passwords = QTableWidget(0, 3)
+        self.passwords.setHorizontalHeaderLabels(["Charger id", "Password", ""])
         self.passwords.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.passwords.setColumnWidth(0, 160)
         self.passwords.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -147,7 +153,7 @@ class PreferencesDialog(QDialog):
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(lambda: self.edit_password(""))
         self.generate_button = QPushButton("Generate password")
-        self.generate_button.setToolTip(f"{GENERATED_PASSWORD_LENGTH} random letters and digits")
+        self.generate_button.setToolTip(GENERATE_TOOLTIP)
         self.generate_button.clicked.connect(self.generate_for_selected)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -162,7 +168,18 @@ class PreferencesDialog(QDialog):
         self.passwords.insertRow(row)
         self.passwords.setItem(row, 0, QTableWidgetItem(charger_id))
         self.passwords.setItem(row, 1, QTableWidgetItem(password))
+        generate = QPushButton("Generate")
+        generate.setToolTip(GENERATE_TOOLTIP)
+        generate.clicked.connect(lambda: self._generate_in(generate))
+        self.passwords.setCellWidget(row, 2, generate)
         return row
+
+    def _generate_in(self, button: QPushButton) -> None:
+        """The row's own Generate button (rows move when one above is removed)."""
+        for row in range(self.passwords.rowCount()):
+            if self.passwords.cellWidget(row, 2) is button:
+                self.passwords.setCurrentCell(row, 1)
+                self.passwords.setItem(row, 1, QTableWidgetItem(generate_password()))
 
     def _browse_capture(self) -> None:
         start = self.capture_path.text() or str(default_capture_path())
@@ -226,7 +243,8 @@ class PreferencesDialog(QDialog):
         return PreferenceValues(
             port=self.port.value(), tolerant=self.tolerant.isChecked(),
             accept_missing_subprotocol=self.accept_no_subprotocol.isChecked(),
-            passwords=passwords, capture_path=self.capture_path.text().strip())
+            passwords=passwords, capture_path=self.capture_path.text().strip(),
+            security=self.security.values())
 
     def problems(self) -> list[str]:
         """What would make the chosen settings lock chargers out by mistake."""
@@ -238,14 +256,15 @@ class PreferencesDialog(QDialog):
                 found.append(f"Charger {charger_id!r} has no password: generate or type one.")
             elif password and not charger_id:
                 found.append("A password has no charger id.")
-        return found
+        return found + self.security.problems()
 
     def _accept_if_valid(self) -> None:
         problems = self.problems()
         if problems:
             self.problem.setText("\n".join(problems))
             self.problem.show()
-            self.tabs.setCurrentIndex(self._tab_index[TAB_PASSWORDS])
+            tab = TAB_SECURITY if self.security.problems() else TAB_PASSWORDS
+            self.tabs.setCurrentIndex(self._tab_index[tab])
             return
         self.accept()
 
@@ -272,6 +291,8 @@ def save_preferences(before: PreferenceValues, after: PreferenceValues,
         setattr(stored.csms, name, getattr(after, name))
     if "capture_path" in changed:
         stored.capture_path = after.capture_path
+    for name, value in security_changes(before.security, after.security).items():
+        setattr(stored.csms, name, value)
     stored.save(path)
     try:
         os.chmod(path, 0o600)  # charger passwords: owner only
