@@ -70,6 +70,8 @@ class Studio:
         self.central = CentralSystem(self.store, settings.csms)
         #: Meter data of every live frame -> series (the power plot reads these).
         self._state_dir: Path | None = None
+        #: received logs and uploaded firmware live beside the capture (issue 16 §3)
+        self.central.transfers.folder = self.beside_capture("files")
         self.metering = MeteringService()
         self.metering.attach(self.store)
         self.one_second = OneSecondMode(self.central, self.beside_capture("one-second-restore.json"))

@@ -25,6 +25,7 @@ from ..core.events import Signal
 from .adapters import OcppAdapter, adapter_for
 from .model import ConnectionRecord, ReportPart, Station
 from .responder import CsmsResponder
+from .transfers import TransferManager
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class CentralSystem:
         self.report_parts: Signal[ReportPart] = self.responder.report_parts
         #: a Station whenever what we know about it changes
         self.station_changed: Signal[Station] = Signal("station changed")
+        #: log fetches and firmware updates through the studio's file server (issue 16)
+        self.transfers = TransferManager(self)
         self._closing: set[asyncio.Future] = set()
         # chargers known only from refused handshakes, oldest first
         self._refused_only: OrderedDict[str, None] = OrderedDict()

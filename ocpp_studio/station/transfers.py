@@ -1,0 +1,604 @@
+"""Log retrieval and firmware updates through the studio's own file server (issue 16 §2-4).
+
+``central.transfers`` is a :class:`TransferManager`. Public interface (Qt-free; the
+Operations panel, the API and the CLI use only this)::
+
+    job = await central.transfers.get_log(charger, "diagnostics" | "security",
+                                          scheme="ftp" | "http", oldest=, latest=,
+                                          retries=, retry_interval=, timeout=, max_bytes=)
+    job = await central.transfers.update_firmware(charger, Path(file), scheme="http" | "ftp",
+                                                  signing_certificate=PEM, signature=b64,
+                                                  signing_key=PEM bytes, key_password=,
+                                                  expect_version=, retrieve=, retries=,
+                                                  retry_interval=, timeout=)
+    progress = await job.wait()           # a TransferProgress once finished
+    job.snapshot()                        # the TransferProgress now
+    central.transfers.progress            # Signal[TransferProgress]: every job, every change
+    central.transfers.jobs(charger=None)  # newest last; .job(id); await .cancel(id)
+    central.transfers.folder              # where received logs are kept (beside the capture)
+
+Both start methods return once the charger has answered the request (or raise
+:class:`TransferError` for unusable input, ``ConnectionClosed`` when the charger is not
+connected); a refusal is a finished job with ``state == REFUSED`` and words. The server
+listens on the address the charger reached the studio on (``Handshake.local``), with a
+random path, one-time credentials and (uploads) a size limit, writing only into
+``folder/<charger>/``; it stops when the transfer ends.
+
+``TransferProgress.steps`` are the charger's own status messages in order, each in plain
+words. "Uploaded"/"Installed" (``state == DONE``) is only said from the charger's
+evidence: the log file that arrived, the Installed status and the BootNotification after
+the reboot (whose firmware version is compared with ``expect_version``). A charger that
+never uploads or downloads ends FAILED with what the server saw, its last status and what
+to check (the laptop's address, firewall, FTP passive mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core.clock import Clock, SystemClock
+from ..core.events import Signal
+from ..core.frames import loads
+from ..core.records import Direction, FrameRecord
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
+from ..fileserver import Transfer, TransferState, reachable_host, serve_download, serve_upload
+from .adapters import adapter_for
+from .adapters.base import OcppRequest
+from .adapters.operations import operation_requests
+from .adapters.transfers import LogKind
+from .transfer_signing import (SigningError, key_matches_certificate, load_certificate,
+                               sign_firmware, signature_matches)
+from .transfer_words import (FIRMWARE_FAILURES, LOG_FAILURES, LOG_SUCCESS,
+                             firmware_status_words, log_status_words, refusal_words)
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["log", "firmware"]
+Scheme = Literal["ftp", "http"]
+#: after the log file arrived, how long to wait for the charger's own "Uploaded"
+UPLOADED_GRACE_S = 10.0
+#: after "Installed", how long to wait for the reboot's BootNotification
+REBOOT_WAIT_S = 120.0
+#: after the download, how long the charger may take to report Installed (or a failure)
+INSTALL_TIMEOUT_S = 1800.0
+
+
+class TransferError(ValueError):
+    """Unusable input for a transfer (said in words)."""
+
+
+class JobState(StrEnum):
+    SENT = "sent"  # the server runs, the request is out, no answer yet
+    REFUSED = "refused"  # the charger refused the request (or it failed): finished
+    RUNNING = "running"  # accepted; the charger's statuses drive it
+    DONE = "done"  # finished: the file arrived / the charger reported Installed
+    FAILED = "failed"  # finished badly; words say why and what to check
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.REFUSED, JobState.DONE, JobState.FAILED)
+
+
+@dataclass(frozen=True)
+class TransferStep:
+    """One status message of the charger, in order."""
+
+    action: str  # the message that carried it (DiagnosticsStatusNotification, ...)
+    status: str
+    words: str
+    frame_id: int | None
+    at: str  # when the studio recorded it (ISO 8601)
+    failure: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "status": self.status, "words": self.words,
+                "frame_id": self.frame_id, "at": self.at, "failure": self.failure}
+
+
+@dataclass(frozen=True)
+class TransferProgress:
+    """A job as observers see it (``TransferManager.progress``, ``TransferJob.wait``)."""
+
+    id: str
+    charger: str
+    kind: Kind
+    what: str  # "diagnostics log", "security log", "firmware app-2.0.bin"
+    action: str | None  # the request sent (GetDiagnostics, GetLog, UpdateFirmware, ...)
+    scheme: str
+    state: JobState
+    words: str  # where it is or why it ended, in one or two sentences
+    last_status: str | None  # the charger's last reported status
+    steps: tuple[TransferStep, ...]
+    file: Path | None  # log: the received file (once DONE); firmware: the served file
+    size: int | None  # the file's size in bytes
+    bytes: int  # bytes moved by the file server so far
+    request_id: int | None
+    expected_version: str | None = None
+    reported_version: str | None = None  # from the BootNotification after the update
+    started_at: str = ""
+    answer: Any = None  # the charger's answer to the request
+
+    @property
+    def finished(self) -> bool:
+        return self.state.finished
+
+    @property
+    def ok(self) -> bool:
+        return self.state == JobState.DONE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "charger": self.charger, "kind": self.kind, "what": self.what,
+                "action": self.action, "scheme": self.scheme, "state": self.state.value,
+                "finished": self.finished, "ok": self.ok, "words": self.words,
+                "last_status": self.last_status, "steps": [s.to_json() for s in self.steps],
+                "file": str(self.file) if self.file else None,
+                "file_name": self.file.name if self.file else None, "size": self.size,
+                "bytes": self.bytes, "request_id": self.request_id,
+                "expected_version": self.expected_version,
+                "reported_version": self.reported_version, "started_at": self.started_at,
+                "answer": self.answer}
+
+
+class TransferJob:
+    """One log fetch or firmware update: its server, its request, the charger's statuses."""
+
+    def __init__(self, manager: "TransferManager", job_id: str, charger: str, kind: Kind,
+                 what: str, scheme: str, request_id: int) -> None:
+        self.manager = manager
+        self.id, self.charger, self.kind, self.what = job_id, charger, kind, what
+        self.scheme = scheme
+        self.request_id = request_id
+        self.action: str | None = None
+        self.state = JobState.SENT
+        self.words = "starting the file server"
+        self.steps: list[TransferStep] = []
+        self.file: Path | None = None
+        self.size: int | None = None
+        self.transfer: Transfer | None = None
+        self.expected_version: str | None = None
+        self.reported_version: str | None = None
+        self.answer: Any = None
+        self.accepted_at_frame: int | None = None
+        self.started_at = manager.clock.now().isoformat(timespec="seconds")
+        self.progress: Signal[TransferProgress] = Signal(f"transfer {job_id}")
+        self._finished = asyncio.Event()
+        self._timers: list[asyncio.TimerHandle] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # firmware: what the charger has shown so far
+        self.installed = False
+        self.booted_after = False
+        self.downloaded = False
+        #: the messages watched for this job, and the version's builders that read them
+        self.actions: frozenset[str] = frozenset()
+        self.builders: Any = None
+
+    @property
+    def last_status(self) -> str | None:
+        return self.steps[-1].status if self.steps else None
+
+    def snapshot(self) -> TransferProgress:
+        moved = self.transfer.bytes if self.transfer is not None else 0
+        return TransferProgress(
+            self.id, self.charger, self.kind, self.what, self.action, self.scheme, self.state,
+            self.words, self.last_status, tuple(self.steps), self.file, self.size, moved,
+            self.request_id, self.expected_version, self.reported_version, self.started_at,
+            self.answer)
+
+    async def wait(self, timeout: float | None = None) -> TransferProgress:
+        """The outcome once finished (its server stopped); with ``timeout``, the progress
+        so far when it has not finished by then."""
+        try:
+            await asyncio.wait_for(self._finished.wait(), timeout)
+        except TimeoutError:
+            return self.snapshot()
+        if self.transfer is not None:
+            await self.transfer.wait()
+        return self.snapshot()
+
+    # -- for the manager ------------------------------------------------------------
+
+    def changed(self) -> None:
+        snap = self.snapshot()
+        self.progress.emit(snap)
+        self.manager.progress.emit(snap)
+
+    def finish(self, state: JobState, words: str) -> None:
+        if self.state.finished:
+            return
+        self.state, self.words = state, words
+        for timer in self._timers:
+            timer.cancel()
+        self.manager._unwatch(self)
+        log.info("%s %s on %s: %s — %s", self.kind, self.id, self.charger, state, words)
+        if self.transfer is not None and not self.transfer.state.finished:
+            self.spawn(self.transfer.stop(words))
+        self._finished.set()
+        self.changed()
+
+    def later(self, seconds: float, callback: Any) -> None:
+        self._timers.append(asyncio.get_running_loop().call_later(seconds, callback))
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def last_status_text(self) -> str:
+        if not self.steps:
+            return "the charger reported no status at all"
+        step = self.steps[-1]
+        return f"the charger's last status was {step.status} ({step.words})"
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _charger_folder(root: Path, charger: str) -> Path:
+    name = _SAFE.sub("_", charger).lstrip(".") or "charger"
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class TransferManager:
+    """Every log fetch and firmware update of one central system (see the module doc)."""
+
+    def __init__(self, central: Any, folder: Path | None = None,
+                 clock: Clock | None = None) -> None:
+        self.central = central
+        self._folder = Path(folder) if folder is not None else None
+        self.clock = clock or SystemClock()
+        self.progress: Signal[TransferProgress] = Signal("transfer progress")
+        self._jobs: dict[str, TransferJob] = {}
+        self._watching: list[TransferJob] = []
+        self._ids = itertools.count(1)
+        # request ids unlikely to repeat across studio runs (a charger may remember them)
+        self._request_ids = itertools.count(int(self.clock.now().timestamp()) % 1_000_000 + 1)
+        self._listening = False
+        #: overridable for tests and the API (seconds)
+        self.uploaded_grace_s = UPLOADED_GRACE_S
+        self.reboot_wait_s = REBOOT_WAIT_S
+        self.install_timeout_s = INSTALL_TIMEOUT_S
+
+    # -- where files go ---------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        """Where received logs and uploaded firmware are kept (made on first use)."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="ocpp-studio-files-"))
+        self._folder.mkdir(parents=True, exist_ok=True)
+        return self._folder
+
+    @folder.setter
+    def folder(self, path: Path) -> None:
+        self._folder = Path(path)
+
+    def keep_firmware(self, name: str, data: bytes) -> Path:
+        """Store an uploaded firmware image (API body) in the data folder; its path."""
+        clean = _SAFE.sub("_", Path(name).name).lstrip(".") or "firmware.bin"
+        folder = self.folder / "firmware"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / clean
+        path.write_bytes(data)
+        return path
+
+    # -- jobs -----------------------------------------------------------------------
+
+    def jobs(self, charger: str | None = None) -> list[TransferJob]:
+        return [j for j in self._jobs.values() if charger is None or j.charger == charger]
+
+    def job(self, job_id: str) -> TransferJob:
+        return self._jobs[job_id]
+
+    async def cancel(self, job_id: str) -> TransferProgress:
+        job = self._jobs[job_id]
+        job.finish(JobState.FAILED, "stopped in the studio; the charger may still report "
+                   "statuses for it")
+        return await job.wait()
+
+    def _new_job(self, charger: str, kind: Kind, what: str, scheme: str) -> TransferJob:
+        for other in self.jobs(charger):
+            if other.kind == kind and not other.state.finished:
+                raise TransferError(f"a {other.what} transfer from {charger} is still running "
+                                    f"(id {other.id}); wait for it or cancel it first")
+        job = TransferJob(self, f"t{next(self._ids)}", charger, kind, what, scheme,
+                          next(self._request_ids))
+        self._jobs[job.id] = job
+        return job
+
+    def _host_for(self, charger: str) -> str:
+        session = self.central.session(charger)  # ConnectionClosed when not connected
+        return reachable_host(session.handshake.local or None)
+
+    def _builders(self, charger: str) -> Any:
+        return operation_requests(adapter_for(self.central.version_of(charger)))
+
+    # -- logs -----------------------------------------------------------------------
+
+    async def get_log(self, charger: str, kind: LogKind = "diagnostics", *,
+                      scheme: Scheme = "ftp", oldest: datetime | str | None = None,
+                      latest: datetime | str | None = None, retries: int | None = None,
+                      retry_interval: int | None = None, timeout: float | None = None,
+                      max_bytes: int | None = None) -> TransferJob:
+        """Start a one-shot upload server and ask the charger for its log (1.6
+        GetDiagnostics §5.8 or security GetLog; 2.0.1 GetLog N01)."""
+        if kind not in ("diagnostics", "security"):
+            raise TransferError(f"log type must be diagnostics or security, not {kind!r}")
+        if scheme not in ("ftp", "http"):
+            raise TransferError(f"upload scheme must be ftp or http, not {scheme!r}")
+        host = self._host_for(charger)
+        builders = self._builders(charger)
+        job = self._new_job(charger, "log", f"{kind} log", scheme)
+        settings = self.central.settings
+        job.transfer = await serve_upload(
+            scheme=scheme, host=host, folder=_charger_folder(self.folder, charger),
+            max_bytes=max_bytes if max_bytes is not None else settings.transfer_max_upload_bytes,
+            timeout=timeout if timeout is not None else settings.transfer_timeout_s,
+            default_name=f"{kind}-log.bin", clock=self.clock)
+        job.transfer.progress.connect(lambda _p: job.changed())
+        request = builders.log_request(kind, job.transfer.url, job.request_id, oldest=oldest,
+                                       latest=latest, retries=retries,
+                                       retry_interval=retry_interval)
+        self._watch(job, builders.log_status_actions, builders)
+        await self._send(job, request)
+        if job.state.finished:
+            return job
+        accepted, status, name = builders.log_answer(request, job.answer)
+        if not accepted:
+            words = ("The charger has no diagnostics to upload (GetDiagnostics.conf without "
+                     "a fileName)" if status is None else refusal_words(request.action, status))
+            job.finish(JobState.REFUSED, words)
+            return job
+        job.state = JobState.RUNNING
+        job.words = (f"accepted; waiting for the charger to upload {name or 'the log'} "
+                     f"over {scheme.upper()}")
+        job.spawn(self._follow_upload(job))
+        job.changed()
+        return job
+
+    async def _follow_upload(self, job: TransferJob) -> None:
+        assert job.transfer is not None
+        outcome = await job.transfer.wait()
+        if job.state.finished:
+            return
+        if outcome.state == TransferState.DONE and outcome.path is not None:
+            job.file, job.size = outcome.path, outcome.path.stat().st_size
+            job.words = f"received {job.file.name} ({job.size:,} bytes)"
+            if job.last_status in LOG_SUCCESS:
+                self._log_done(job)
+            else:
+                job.changed()
+                job.later(self.uploaded_grace_s, lambda: self._log_done(job))
+            return
+        job.finish(JobState.FAILED, f"No log arrived: {outcome.reason}; "
+                   f"{job.last_status_text()}")
+
+    def _log_done(self, job: TransferJob) -> None:
+        assert job.file is not None
+        said = ("the charger reported Uploaded" if job.last_status in LOG_SUCCESS
+                else "the charger did not report Uploaded")
+        job.finish(JobState.DONE, f"Received {job.file.name} ({job.size:,} bytes) in "
+                   f"{job.file.parent}; {said}")
+
+    def _log_status(self, job: TransferJob, status: str) -> None:
+        if status in LOG_FAILURES:
+            seen = job.transfer.timeout_reason(timer=False) if job.transfer else ""
+            job.finish(JobState.FAILED, f"The charger gave up: {log_status_words(status)}"
+                       + (f". What the file server saw: {seen}" if seen else ""))
+        elif status in LOG_SUCCESS and job.file is not None:
+            self._log_done(job)
+
+    # -- firmware -------------------------------------------------------------------
+
+    async def update_firmware(self, charger: str, file: Path, *, scheme: Scheme = "http",
+                              signing_certificate: str | None = None,
+                              signature: str | None = None, signing_key: bytes | None = None,
+                              key_password: bytes | None = None,
+                              expect_version: str | None = None,
+                              retrieve: datetime | str | None = None,
+                              retries: int | None = None, retry_interval: int | None = None,
+                              timeout: float | None = None) -> TransferJob:
+        """Serve ``file`` for one download and ask the charger to install it (1.6 §5.19
+        UpdateFirmware, security SignedUpdateFirmware, 2.0.1 UpdateFirmware L01/L02)."""
+        file = Path(file)
+        if not file.is_file():
+            raise TransferError(f"no firmware file at {file}")
+        if scheme not in ("ftp", "http"):
+            raise TransferError(f"download scheme must be http or ftp, not {scheme!r}")
+        notes = []
+        signature, notes = self._signature(file, signing_certificate, signature, signing_key,
+                                           key_password)
+        host = self._host_for(charger)
+        builders = self._builders(charger)
+        job = self._new_job(charger, "firmware", f"firmware {file.name}", scheme)
+        job.file, job.size = file, file.stat().st_size
+        job.expected_version = expect_version or None
+        job.transfer = await serve_download(
+            scheme=scheme, host=host, file=file,
+            timeout=timeout if timeout is not None else self.central.settings.transfer_timeout_s,
+            clock=self.clock)
+        job.transfer.progress.connect(lambda p: self._served(job, p.state))
+        try:
+            request = builders.firmware_request(
+                job.transfer.url, job.request_id, retrieve or self.clock.now(),
+                signing_certificate=signing_certificate, signature=signature,
+                retries=retries, retry_interval=retry_interval)
+        except ValueError as exc:
+            await job.transfer.stop(str(exc))
+            del self._jobs[job.id]
+            raise TransferError(str(exc)) from None
+        self._watch(job, builders.firmware_status_actions | {"BootNotification"}, builders)
+        await self._send(job, request)
+        if job.state.finished:
+            return job
+        accepted, status = builders.firmware_answer(request, job.answer)
+        if not accepted:
+            job.finish(JobState.REFUSED, refusal_words(request.action, status))
+            return job
+        job.state = JobState.RUNNING
+        job.words = " ".join([f"{request.action} accepted; serving {file.name} over "
+                              f"{scheme.upper()}, waiting for the charger to download it",
+                              *notes])
+        job.changed()
+        return job
+
+    def _signature(self, file: Path, certificate: str | None, signature: str | None,
+                   key: bytes | None, password: bytes | None) -> tuple[str | None, list[str]]:
+        """The signature to send (made with ``key`` when given) and notes in words."""
+        if not (certificate or signature or key):
+            return None, []
+        if not certificate:
+            raise TransferError("a signed update needs the signing certificate (PEM)")
+        try:
+            load_certificate(certificate)
+            if key is not None:
+                if signature:
+                    raise TransferError("give either a signature or a signing key, not both")
+                if not key_matches_certificate(key, certificate, password):
+                    raise TransferError("the signing key does not belong to the signing "
+                                        "certificate")
+                return sign_firmware(file, key, password), []
+        except (SigningError, ValueError, TypeError) as exc:
+            if isinstance(exc, TransferError):
+                raise
+            raise TransferError(str(exc)) from None
+        if not signature:
+            raise TransferError("a signed update needs the signature (base64) or a key to "
+                                "make it")
+        if signature_matches(file, certificate, signature):
+            return signature, []
+        # sent anyway: the charger's own verdict (InvalidSignature) is the evidence
+        return signature, ["Note: the signature does not verify against the certificate "
+                           "here, so the charger will most likely answer InvalidSignature."]
+
+    def _served(self, job: TransferJob, state: TransferState) -> None:
+        if job.state.finished:
+            return
+        if state == TransferState.DONE:
+            job.downloaded = True
+            job.later(self.install_timeout_s, lambda: job.finish(
+                JobState.FAILED, f"The charger downloaded the firmware but did not report "
+                f"Installed within {self.install_timeout_s:g} s; {job.last_status_text()}"))
+        elif state in (TransferState.FAILED, TransferState.EXPIRED) and job.transfer:
+            job.finish(JobState.FAILED, f"The firmware was not downloaded: "
+                       f"{job.transfer.reason}; {job.last_status_text()}")
+            return
+        job.changed()
+
+    def _firmware_status(self, job: TransferJob, status: str) -> None:
+        if status in FIRMWARE_FAILURES:
+            job.finish(JobState.FAILED, f"Not installed: {firmware_status_words(status)}")
+        elif status == "Installed":
+            job.installed = True
+            if job.booted_after:
+                self._firmware_done(job)
+            else:
+                job.later(self.reboot_wait_s, lambda: self._firmware_done(job))
+
+    def _boot(self, job: TransferJob, version: str | None) -> None:
+        job.booted_after = True
+        job.reported_version = version
+        if job.installed:
+            self._firmware_done(job)
+        else:
+            job.changed()
+
+    def _firmware_done(self, job: TransferJob) -> None:
+        if not job.booted_after:
+            words = (f"The charger reported Installed but did not reboot within "
+                     f"{self.reboot_wait_s:g} s, so its new firmware version is not confirmed")
+            job.finish(JobState.DONE if job.expected_version is None else JobState.FAILED,
+                       words)
+            return
+        seen = job.reported_version or "no version"
+        if job.expected_version and job.reported_version != job.expected_version:
+            job.finish(JobState.FAILED, f"The charger reported Installed, but after the "
+                       f"reboot it names firmware {seen}, not the expected "
+                       f"{job.expected_version}")
+            return
+        job.finish(JobState.DONE, f"Installed: the charger reported Installed and rebooted "
+                   f"with firmware {seen}"
+                   + (" as expected" if job.expected_version else ""))
+
+    # -- the request and the charger's messages ---------------------------------------
+
+    async def _send(self, job: TransferJob, request: OcppRequest) -> None:
+        job.action = request.action
+        job.words = f"{request.action} sent; waiting for the answer"
+        job.changed()
+        try:
+            reply = await self.central.call_detailed(job.charger, request.action,
+                                                     request.payload)
+        except CallError as exc:
+            code = exc.code.value if hasattr(exc.code, "value") else str(exc.code)
+            job.finish(JobState.REFUSED, f"The charger answered {request.action} with an "
+                       f"error {code}: {exc.description or 'no description'}"
+                       + (" — it does not support this message" if "NotSupported" in code
+                          or "NotImplemented" in code else ""))
+        except CallTimeout:
+            job.finish(JobState.REFUSED, f"No answer to {request.action} in time")
+        except InvalidPayload as exc:
+            job.finish(JobState.REFUSED, "Not sent: the request breaks the schema: " + "; ".join(
+                f"{v.path} {v.message}" for v in exc.violations))
+        except ConnectionClosed as exc:
+            job.finish(JobState.REFUSED, f"The connection closed before the answer: {exc}")
+        else:
+            job.answer = reply.payload
+            job.accepted_at_frame = reply.record_id
+
+    def _watch(self, job: TransferJob, actions: frozenset[str], builders: Any) -> None:
+        job.actions, job.builders = actions, builders
+        self._watching.append(job)
+        if not self._listening:
+            self.central.store.recorded.connect(self._recorded)
+            self._listening = True
+
+    def _unwatch(self, job: TransferJob) -> None:
+        if job in self._watching:
+            self._watching.remove(job)
+
+    def _recorded(self, record: Any) -> None:
+        if not isinstance(record, FrameRecord) or record.direction != Direction.TO_CSMS \
+                or record.message_type != 2 or not self._watching:
+            return
+        for job in list(self._watching):
+            if record.charger == job.charger and record.action in job.actions:
+                try:
+                    payload = loads(record.raw)[3]
+                except (ValueError, IndexError, TypeError):
+                    continue
+                if isinstance(payload, dict):
+                    self._message(job, record, payload)
+
+    def _message(self, job: TransferJob, record: FrameRecord, payload: dict[str, Any]) -> None:
+        action = record.action or ""
+        if action == "BootNotification":
+            if job.steps or job.downloaded:  # a reboot after the update began
+                self._boot(job, job.builders.boot_firmware(payload))
+            return
+        request_id = payload.get("requestId")
+        if request_id is not None and request_id != job.request_id:
+            return  # another request's status (an earlier update, a trigger)
+        status = str(payload.get("status"))
+        failures = LOG_FAILURES if job.kind == "log" else FIRMWARE_FAILURES
+        words = log_status_words(status) if job.kind == "log" else firmware_status_words(status)
+        job.steps.append(TransferStep(action, status, words, record.id,
+                                      self.clock.now().isoformat(timespec="seconds"),
+                                      status in failures))
+        if job.kind == "log":
+            self._log_status(job, status)
+        else:
+            self._firmware_status(job, status)
+        if not job.state.finished:
+            job.changed()
+
