@@ -46,6 +46,7 @@ from .inspector.charger_list import ChargerList
 from .inspector.message_list import COLUMN_WIDTHS, MessageList  # noqa: F401
 from .inspector.send_dialog import SendMessageDialog
 from .main_menus import build_actions, build_status_bar
+from .operations.charger_menu import add_operation_actions
 from .operations.operations_panel import OperationsPanel
 from .security.security_panel import SecurityPanel
 from .power.power_panel import PowerPanel
@@ -129,6 +130,9 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.tabs.setTabToolTip(3, "UK off-peak charging hours, override, randomised delay "
                                    "and a check of what the charger will do")
         self.operations_panel = OperationsPanel(central, studio)
+        self.operations_panel.frame_requested.connect(self.show_frame)
+        self.operations_panel.charging_hours_requested.connect(
+            lambda: self.tabs.setCurrentWidget(self.offpeak_panel))
         index = self.tabs.addTab(self.operations_panel, "Operations")
         self.tabs.setTabToolTip(index, "Reset, test charge, unlock, availability, logs, "
                                        "firmware and every other operation, as forms")
@@ -181,6 +185,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
 
         store.recorded.connect(self.feed.on_record)
         store.call_state_changed.connect(self.feed.on_record)
+        store.recorded.connect(self.chargers.on_recorded)  # TLS refusals naming no charger
         central.station_changed.connect(self._on_station)
         self.chargers.forget_handler = central.forget
         for station in central.stations.values():
@@ -242,6 +247,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
                 source = ""  # answered by this laptop now (e.g. it left the proxy for us)
             self.chargers.update_station(station, source)
         self.offpeak_panel.refresh_connection()
+        self.operations_panel.refresh_connection()
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
 
@@ -287,7 +293,37 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         menu.addAction("Show only this charger's messages",
                        lambda: self.filter_bar.set_charger(charger))
         menu.addAction("Connection timeline…", lambda: self.show_timeline(charger, live=True))
+        station = self.central.stations.get(charger)
+        add_operation_actions(menu, station.version if station is not None else None,
+                              self.operations_panel.unavailable_reason(charger),
+                              lambda name, fields: self.run_operation(charger, name, fields),
+                              lambda: self.open_operations(charger))
         return menu
+
+    # ------------------------------------------------------------ operations
+    def open_operations(self, charger: str) -> OperationsPanel:
+        """The Operations tab at ``charger``."""
+        self.chargers.select_charger(charger)
+        self.operations_panel.set_charger(charger)
+        self.tabs.setCurrentWidget(self.operations_panel)
+        return self.operations_panel
+
+    def run_operation(self, charger: str, name: str, fields: dict) -> AsyncOp | None:
+        """An operation from the card's menu, sent from the Operations tab's form."""
+        return self.open_operations(charger).run_quick(name, fields)
+
+    def show_frame(self, frame_id: int) -> bool:
+        """Select a live frame in the Messages tab (an operation's linked frame)."""
+        if self.store is not self.live_store:
+            self.back_to_live()
+        self.feed.flush()
+        self.tabs.setCurrentWidget(self.right_splitter)
+        if self.model.row_of_id(frame_id) is None:  # hidden by the filter: that charger's all
+            frame = self.live_store.frame(frame_id)
+            self.filter_bar.clear()
+            if frame is not None and frame.charger:
+                self.filter_bar.set_charger(frame.charger)
+        return self.select_frame(frame_id)
 
     # ----------------------------------------------------------- preferences
     def open_preferences(self, setting: str | None = None,
@@ -462,6 +498,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
             self.wizard = None
         self.live_store.recorded.disconnect(self.feed.on_record)
         self.live_store.call_state_changed.disconnect(self.feed.on_record)
+        self.live_store.recorded.disconnect(self.chargers.on_recorded)
         self.central.station_changed.disconnect(self._on_station)
         if self.observed is not None:
             self.observed.station_changed.disconnect(self._on_observed_change)

@@ -1,0 +1,93 @@
+"""How the Operations tab sorts a version's operations into groups, and what each is for.
+
+The catalogue (``station/operations.py``) decides which operations a version has; this module
+only places them. An operation added later (certificates, issue 15; log and firmware
+transfers, issue 16) lands in its group by its name, or under "Other" — never hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+#: (group, the operations it shows first, in this order)
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Charging", ("start", "stop", "unlock", "availability", "reserve",
+                  "cancel-reservation")),
+    ("Charger", ("reset", "trigger", "clear-cache", "data-transfer")),
+    ("Authorisation", ("local-list-version", "send-local-list")),
+    ("Smart charging", ("composite-schedule", "clear-profile")),
+    ("Privacy", ("clear-customer-information",)),
+    ("Monitoring", ("set-variable-monitoring", "clear-variable-monitoring")),
+    ("Logs & firmware", ()),
+    ("Certificates", ()),
+    ("Other", ()),
+)
+
+#: name fragments for operations the list above does not name (added by other issues)
+_BY_WORD = (("cert", "Certificates"), ("csr", "Certificates"), ("log", "Logs & firmware"),
+            ("diagnostic", "Logs & firmware"), ("firmware", "Logs & firmware"),
+            ("monitor", "Monitoring"), ("profile", "Smart charging"),
+            ("schedule", "Smart charging"), ("customer", "Privacy"))
+
+#: one line above each form: what the operation does (spec section in brackets)
+PURPOSE: dict[str, str] = {
+    "reset": "Restart the charger. Soft waits for a running charge to end; hard restarts "
+             "at once (1.6 §5.14, 2.0.1 B11/B12).",
+    "trigger": "Ask the charger to send one of its messages now (1.6 §5.17, 2.0.1 F06).",
+    "start": "Start a test charge remotely with an id tag (1.6 §5.11 "
+             "RemoteStartTransaction, 2.0.1 F01 RequestStartTransaction).",
+    "stop": "Stop a running charge remotely (1.6 §5.12, 2.0.1 F03).",
+    "unlock": "Release a stuck cable from a connector (1.6 §5.18, 2.0.1 F05).",
+    "availability": "Take the charger or one connector out of service, or put it back "
+                    "(1.6 §5.2, 2.0.1 G03/G04).",
+    "clear-cache": "Empty the charger's authorisation cache (1.6 §5.4, 2.0.1 C11).",
+    "local-list-version": "Read the version of the charger's local authorisation list "
+                          "(1.6 §5.10, 2.0.1 D02).",
+    "send-local-list": "Replace (full) or change (differential) the charger's local "
+                       "authorisation list (1.6 §5.15, 2.0.1 D01).",
+    "reserve": "Reserve a connector for one id tag for some minutes (1.6 §5.13, 2.0.1 H01).",
+    "cancel-reservation": "Cancel a reservation (1.6 §5.1, 2.0.1 H02).",
+    "data-transfer": "Send a vendor-specific message (1.6 §5.6, 2.0.1 P01).",
+    "composite-schedule": "Ask what limit the charger will apply over the coming period "
+                          "(1.6 §5.7, 2.0.1 K08). The Charging hours tab draws it on a week.",
+    "clear-profile": "Remove one charging profile by its id (1.6 §5.5, 2.0.1 K10).",
+    "clear-customer-information": "Delete the personal data the charger holds on one "
+                                  "customer (2.0.1 N10; UK regulations §2.8.7).",
+    "set-variable-monitoring": "Have the charger watch a variable and report it as "
+                               "NotifyEvent (2.0.1 N04).",
+    "clear-variable-monitoring": "Remove monitors by their ids (2.0.1 N06).",
+}
+
+#: the words a field's name is shown as
+_LABELS = {"evse": "EVSE", "id_tag": "Id tag", "remote_start_id": "Remote start id",
+           "transaction_id": "Transaction id", "vendor_id": "Vendor id",
+           "message_id": "Message id", "ids": "Monitor ids"}
+
+
+def group_of(name: str) -> str:
+    for group, names in GROUPS:
+        if name in names:
+            return group
+    for word, group in _BY_WORD:
+        if word in name:
+            return group
+    return "Other"
+
+
+def grouped(operations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+    """``operations`` (anything with ``.name``) in their groups, groups in the order above,
+    known operations in the listed order, later additions after them; empty groups left out."""
+    by_group: dict[str, list[Any]] = {group: [] for group, _names in GROUPS}
+    for op in operations:
+        by_group[group_of(op.name)].append(op)
+    out = []
+    for group, names in GROUPS:
+        order = {name: index for index, name in enumerate(names)}
+        members = sorted(by_group[group], key=lambda op: order.get(op.name, len(order)))
+        if members:
+            out.append((group, members))
+    return out
+
+
+def field_label(name: str) -> str:
+    return _LABELS.get(name, name.replace("_", " ").capitalize())

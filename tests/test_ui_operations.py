@@ -1,0 +1,259 @@
+"""The Operations tab and the charger card's operations, as an installer uses them: a real
+CentralSystem on 127.0.0.1 over websockets, the real demo charger, the main window on a
+qasync loop (conditions awaited, no sleeps)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+from typing import Any, AsyncIterator  # noqa: E402
+
+import pytest  # noqa: E402
+from conftest import loop, shut_down, wait_until  # noqa: E402,F401
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from ocpp_studio.capture.store import CaptureStore  # noqa: E402
+from ocpp_studio.core.versions import OcppVersion  # noqa: E402
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig  # noqa: E402
+from ocpp_studio.settings import CsmsSettings  # noqa: E402
+from ocpp_studio.station.central import CentralSystem  # noqa: E402
+from ocpp_studio.station.model import Station  # noqa: E402
+from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: E402
+from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
+from ocpp_studio.ui.operations.local_list_editor import LocalListEditor  # noqa: E402
+from ocpp_studio.ui.operations.operation_page import OperationPage  # noqa: E402
+from ocpp_studio.ui.operations.operation_runner import NOT_SENT  # noqa: E402
+from ocpp_studio.ui.operations.operations_panel import OperationsPanel  # noqa: E402
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+
+
+@asynccontextmanager
+async def window_with_demo(version: OcppVersion, charger_id: str = "OPS-1"
+                           ) -> AsyncIterator[tuple[MainWindow, DemoCharger, CaptureStore]]:
+    store = CaptureStore(":memory:")
+    central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+    server = CsmsServer(central)
+    await server.start()
+    window = MainWindow(central, store, urls=server.urls(), capture_path="(memory)")
+    window.show()
+    charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp",
+                          DemoChargerConfig(charger_id=charger_id, version=version,
+                                            reconnect_min_s=0.1, reconnect_max_s=0.2))
+    task = asyncio.create_task(charger.run())
+    try:
+        assert await charger.wait_booted(10)
+        # the boot's StatusNotifications first, so they are not taken for a consequence
+        await wait_until(lambda: any(c.status != "Unknown" for label, c in
+                                     central.stations[charger_id].connectors.items()
+                                     if label != "0"), what="boot status")
+        await wait_until(lambda: window.chargers.card(charger_id) is not None, what="card")
+        window.open_operations(charger_id)
+        yield window, charger, store
+    finally:
+        await shut_down(charger, task, window, server, store)
+
+
+async def finished(op: Any, timeout: float = 60) -> None:
+    assert op is not None and op.task is not None
+    await asyncio.wait_for(asyncio.shield(op.task), timeout)
+
+
+def frames(store: CaptureStore, action: str) -> list[Any]:
+    return store.frames(action=action)
+
+
+def page(panel: OperationsPanel, name: str) -> OperationPage:
+    found = panel.page(name)
+    assert isinstance(found, OperationPage), name
+    return found
+
+
+def message_box() -> QMessageBox | None:
+    return next((w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and w.isVisible()), None)
+
+
+# ------------------------------------------------------------------ sending from the tab
+@pytest.mark.parametrize("version", [V16, V201])
+def test_soft_reset_from_the_panel_answers_in_words_and_links_the_boot(qtbot: Any, loop: Any,
+                                                                        version: OcppVersion
+                                                                        ) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(version) as (window, charger, store):
+            panel = window.operations_panel
+            assert window.tabs.currentWidget() is panel
+            reset = page(panel, "reset")
+            panel.show_page("reset")
+            assert reset.send_button.isEnabled()
+            assert not reset.form.values()["hard"]  # soft by default
+            reset.send_button.click()
+            await finished(panel.last_op)
+            view = panel.result_view
+            assert view.words.text() == "Accepted: the charger restarts now"
+            result = view.result
+            assert result.ok and not result.needs_confirmation
+            lines = view.frame_lines()
+            assert lines[0].startswith(f"#{result.request_frame_id} → Reset")
+            boots = [i for i in range(view.frames.count())
+                     if "BootNotification" in view.frames.item(i).text()]
+            assert boots, lines
+            # the linked boot opens in the Messages tab
+            item = view.frames.item(boots[0])
+            rect = view.frames.visualItemRect(item)
+            qtbot.mouseClick(view.frames.viewport(), Qt.MouseButton.LeftButton,
+                             pos=rect.center())
+            assert window.tabs.currentWidget() is window.right_splitter
+            frame = store.frame(window.selected_frame_id())
+            assert frame is not None and frame.action == "BootNotification"
+            assert frame.id == result.followed[
+                [f.action for f in result.followed].index("BootNotification")].id
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+def test_a_hard_reset_asks_with_its_consequence_and_no_sends_nothing(qtbot: Any,
+                                                                     loop: Any) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(V16) as (window, charger, store):
+            panel = window.operations_panel
+            menu = window.charger_menu("OPS-1")
+            hard = next(a for a in menu.actions() if a.text() == "Reset (hard)…")
+            hard.trigger()
+            await wait_until(lambda: message_box() is not None, what="the question")
+            box = message_box()
+            assert box is not None
+            assert "restarts the charger at once" in box.text()
+            assert "cut off" in box.text()
+            cancel = next(b for b in box.buttons() if b.text() == "Cancel")
+            cancel.click()
+            await finished(panel.last_op)
+            assert panel.result_view.words.text() == NOT_SENT
+            assert panel.result_view.result.needs_confirmation
+            assert frames(store, "Reset") == []
+            menu.deleteLater()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+def test_confirmed_inoperative_is_sent_and_links_the_unavailable_status(qtbot: Any,
+                                                                        loop: Any) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(V201) as (window, charger, store):
+            panel = window.operations_panel
+            op = window.run_operation("OPS-1", "availability", {"status": "Inoperative"})
+            await wait_until(lambda: message_box() is not None, what="the question")
+            box = message_box()
+            assert box is not None and "out of service" in box.text()
+            next(b for b in box.buttons() if b.text() == "Send anyway").click()
+            await finished(op)
+            result = panel.result_view.result
+            assert result.ok, result.words
+            assert any("Unavailable" in line for line in panel.result_view.frame_lines())
+            assert frames(store, "ChangeAvailability")
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+# ------------------------------------------------------------------------- the forms
+def _panel_for(version: OcppVersion, qtbot: Any) -> OperationsPanel:
+    central = CentralSystem(CaptureStore(":memory:"), CsmsSettings(host="127.0.0.1", port=0))
+    central.stations["C"] = Station("C", version=version)  # known, offline
+    panel = OperationsPanel(central)
+    qtbot.addWidget(panel)
+    panel.set_charger("C")
+    return panel
+
+
+def test_the_forms_follow_the_chargers_version(qtbot: Any) -> None:
+    v16, v201 = _panel_for(V16, qtbot), _panel_for(V201, qtbot)
+    assert set(page(v16, "reset").form.controls) == {"hard"}
+    assert set(page(v201, "reset").form.controls) == {"hard", "evse"}
+    assert set(page(v16, "unlock").form.controls) == {"connector"}
+    assert set(page(v201, "unlock").form.controls) == {"evse", "connector"}
+    assert v16.page("clear-customer-information") is None  # 2.0.1 only
+    assert isinstance(v201.page("clear-customer-information"), OperationPage)
+    assert v201.events is not None and v16.events is None  # NotifyEvent: 2.0.1
+    # the help text of the spec's field is the tooltip
+    hard = page(v16, "reset").form.controls["hard"]
+    assert "hard" in hard.toolTip() and "confirm" in hard.toolTip()
+    # every operation of the version is reachable from a page
+    from ocpp_studio.station.operations import operations_for
+    for panel, version in ((v16, V16), (v201, V201)):
+        assert {op.name for op in operations_for(version)} <= set(panel.pages)
+
+
+def test_an_offline_charger_says_why_and_sends_nothing(qtbot: Any) -> None:
+    panel = _panel_for(V16, qtbot)
+    reset = page(panel, "reset")
+    assert not reset.send_button.isEnabled()
+    assert "not connected" in reset.send_button.toolTip()
+    assert "not connected" in panel.state.text()
+    assert panel.send("reset", "Reset", {}) is None
+    assert "not connected" in panel.result_view.words.text()
+
+
+# ---------------------------------------------------------------------- local list
+def test_local_list_full_send_then_version_read(qtbot: Any, loop: Any) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(V201) as (window, charger, store):
+            panel = window.operations_panel
+            editor = panel.page("send-local-list")
+            assert isinstance(editor, LocalListEditor)
+            assert panel.page("local-list-version") is editor
+            panel.show_page("send-local-list")
+            await finished(editor.read_version())
+            assert editor.known_version == 0
+            assert "version 0" in editor.version_label.text()
+            editor.add_entry("TAG-A", "Accepted")
+            editor.add_entry("TAG-B", "Blocked")
+            assert editor.new_version.value() == 1
+            editor.update_kind.setCurrentText("Full")
+            await finished(editor.send_list())
+            result = panel.result_view.result
+            assert result.ok, result.words
+            assert result.words == "Accepted: the local authorization list was updated"
+            tokens = [entry["idToken"]["idToken"] for entry in
+                      result.request["localAuthorizationList"]]
+            assert tokens == ["TAG-A", "TAG-B"]
+            await finished(editor.read_version())
+            assert editor.known_version == 1
+            assert editor.new_version.value() == 2
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+# --------------------------------------------------------------------- context menu
+def test_the_card_menu_offers_the_common_operations(qtbot: Any, loop: Any) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(V16) as (window, charger, store):
+            menu = window.charger_menu("OPS-1")
+            texts = [a.text() for a in menu.actions() if a.text()]
+            for wanted in ("Reset (soft)", "Reset (hard)…", "Start a test charge",
+                           "Stop the charge", "Unlock the connector",
+                           "Take out of service (Inoperative)…",
+                           "Trigger StatusNotification", "All operations…"):
+                assert wanted in texts, texts
+            assert all(a.isEnabled() for a in menu.actions() if a.text())
+            window.tabs.setCurrentIndex(0)
+            next(a for a in menu.actions() if a.text() == "All operations…").trigger()
+            assert window.tabs.currentWidget() is window.operations_panel
+            assert window.operations_panel.charger == "OPS-1"
+            trigger = next(a for a in menu.actions()
+                           if a.text() == "Trigger StatusNotification")
+            trigger.trigger()
+            await finished(window.operations_panel.last_op)
+            result = window.operations_panel.result_view.result
+            assert result.ok, result.words
+            assert any("StatusNotification" in line
+                       for line in window.operations_panel.result_view.frame_lines())
+            menu.deleteLater()
+            await charger.stop()
+            await wait_until(lambda: not window.central.stations["OPS-1"].connected,
+                             what="offline")
+            offline = window.charger_menu("OPS-1")
+            reset = next(a for a in offline.actions() if a.text() == "Reset (soft)")
+            assert not reset.isEnabled() and "not connected" in reset.toolTip()
+            offline.deleteLater()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
