@@ -32,7 +32,13 @@ QUIRKS: dict[str, tuple[str | None, str]] = {
     "interval-next-session": (None, "a changed sample interval applies only from the next "
                                     "transaction"),
     "report-drops-part-0": (None, "OCPP 2.x: NotifyReport part seqNo 0 is never sent"),
+    "transfer-fail": ("download|upload|install|signature|never-upload",
+                      "log uploads and firmware updates fail at that stage (never-upload: "
+                      "says Uploading and never sends a byte)"),
 }
+
+#: the stages quirk transfer-fail can fail at (demo/transfers.py)
+TRANSFER_FAIL_STAGES = ("download", "upload", "install", "signature", "never-upload")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,49}$")
 
@@ -54,6 +60,7 @@ class Quirks:
     reconnect_without_boot: bool = False
     interval_next_session: bool = False
     report_drops_part_0: bool = False
+    transfer_fail: str | None = None  # one of TRANSFER_FAIL_STAGES
 
     @classmethod
     def parse(cls, items: Iterable[str] | Mapping[str, str | None]) -> "Quirks":
@@ -77,6 +84,11 @@ class Quirks:
                 value = value.upper()
                 if value not in ("W", "A"):
                     raise ValueError("quirk 'rate-unit' is W or A")
+            elif name == "transfer-fail":
+                value = value.lower()
+                if value not in TRANSFER_FAIL_STAGES:
+                    raise ValueError("quirk 'transfer-fail' is one of "
+                                     + ", ".join(TRANSFER_FAIL_STAGES))
             elif not _NAME.match(value):
                 raise ValueError(f"quirk {name!r}: {value!r} is not a configuration key name")
             values[_field(name)] = value
