@@ -55,6 +55,7 @@ from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
 from ..station.central import CentralSystem, ChargerConnectedError
 from .certificates import certificate_routes
+from .security_upgrade import security_upgrade_routes
 from .operations import operation_routes
 from .transfers import transfer_routes
 
@@ -167,6 +168,7 @@ class ControlApi:
             web.get("/api/v1/frames", self._frames),
             web.get("/api/v1/events", self._events),
             *operation_routes(self.central), *certificate_routes(self), *transfer_routes(self),
+            *security_upgrade_routes(self),
         ])
         return app
 

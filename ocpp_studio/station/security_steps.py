@@ -1,0 +1,241 @@
+"""The security upgrade's building blocks (issue 15 §1, §3): changing a charger's Basic-auth
+password, installing and confirming the central system root, asking for the charger's own
+certificate. Each returns what the charger answered; ``security_upgrade`` strings them together.
+
+Passwords: what the charger's answer means for the password the studio expects.
+
+1.6 security whitepaper A01.FR.02-04 (2.0.1 A01 likewise): the central system writes the
+password (1.6 ``AuthorizationKey``, hex digits per A00.FR.205; 2.0.1
+``SecurityCtrlr.BasicAuthPassword``). Only after Accepted does the studio's stored password for
+that charger become the new one, and the old one stops working at the next handshake
+(A01.FR.03); after Rejected or NotSupported, or no answer, the old one still works (A01.FR.04).
+RebootRequired means the charger took it and uses it from its restart: the studio then expects
+the new one too, and says the charger must restart.
+
+The outcome is kept as evidence on the station (``password_changes``): the commissioning
+report's "Unique password" item is met only by an Accepted change. Passwords are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509 import ocsp
+
+from ..core.records import now_us
+from .adapters.base import CALL_FAILURES
+from .central import CentralSystem
+from .model import Station
+
+log = logging.getLogger(__name__)
+
+ACCEPTED, REBOOT_REQUIRED = "Accepted", "RebootRequired"
+#: answers after which the charger holds the new password (A01.FR.03; RebootRequired: later)
+TAKEN = frozenset({ACCEPTED, REBOOT_REQUIRED})
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """One attempt to change a charger's password, as the charger answered it."""
+
+    charger_id: str
+    setting: str       # AuthorizationKey / SecurityCtrlr.BasicAuthPassword
+    status: str        # the charger's answer, or "no answer: ..."
+    in_force: bool     # the studio now expects the new password (A01.FR.03)
+    length: int        # characters of the new password (never the password itself)
+    at_us: int
+    words: str         # what happened, in plain words
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == ACCEPTED
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def password_changes(station: Station) -> list[PasswordChange]:
+    """The password changes tried on this station, oldest first (kept on the station: on
+    ``Station.security`` when it has one, else beside it)."""
+    security = getattr(station, "security", None)
+    kept = getattr(security, "password_changes", None)
+    if isinstance(kept, list):
+        return kept
+    return station.__dict__.setdefault("_password_changes", [])
+
+
+def last_password_change(station: Station) -> PasswordChange | None:
+    changes = password_changes(station)
+    return changes[-1] if changes else None
+
+
+async def change_password(central: CentralSystem, charger_id: str, password: str | None = None,
+                          *, persist: Callable[[], object] | None = None,
+                          timeout: float | None = None) -> PasswordChange:
+    """Write a new password (generated in the version's form when not given) and apply
+    A01.FR.03/04 to the studio's stored password. ``persist`` saves the settings (the
+    window's preferences) once the stored password changed. Raises ``ConnectionClosed`` for a
+    charger that is not connected (nothing was sent)."""
+    adapter = central.adapter(charger_id, timeout)
+    central.session(charger_id)  # not connected: say so before generating anything
+    password = password or adapter.new_password()
+    request = adapter.password_change_request(password)
+    setting = adapter.basic_auth_password_setting
+    try:
+        status = _status(await adapter.send(request))
+    except CALL_FAILURES as exc:
+        status = f"no answer: {exc}"
+    in_force = status in TAKEN
+    if in_force:
+        central.settings.passwords[charger_id] = password
+        if persist is not None:
+            persist()
+    change = PasswordChange(charger_id, setting, status, in_force, len(password), now_us(),
+                            _words(setting, status, len(password)))
+    station = central.station(charger_id)
+    password_changes(station).append(change)
+    central.station_changed.emit(station)
+    log.info("%s: %s change answered %s; studio expects the %s password", charger_id, setting,
+             status, "new" if in_force else "old")
+    return change
+
+
+def _status(answer: Any) -> str:
+    """The status of a ChangeConfiguration.conf or of the one SetVariables result."""
+    if not isinstance(answer, dict):
+        return "Error"
+    if "status" in answer:
+        return str(answer["status"])
+    results = answer.get("setVariableResult") or []
+    if results and isinstance(results[0], dict):
+        return str(results[0].get("attributeStatus", "Error"))
+    return "Error"
+
+
+def _words(setting: str, status: str, length: int) -> str:
+    if status == ACCEPTED:
+        return (f"The charger accepted the new {length}-character password ({setting}); the "
+                "studio now accepts only the new one (A01.FR.03).")
+    if status == REBOOT_REQUIRED:
+        return (f"The charger took the new {length}-character password ({setting}) but uses "
+                "it only after a restart; the studio now expects the new one: restart the "
+                "charger.")
+    if status.startswith("no answer"):
+        return (f"The charger gave no answer to the new password ({status}); the studio keeps "
+                "accepting the old one. Whether the charger changed it is unknown.")
+    return (f"The charger answered {status} to the new password ({setting}); the studio keeps "
+            "accepting the old one (A01.FR.04).")
+
+
+# ------------------------------------------------------------ root certificate (step 1)
+def _manager(central: CentralSystem) -> Any:
+    """The CertificateManager (``central.certificates``), None where the studio has none."""
+    return getattr(central, "certificates", None)
+
+
+def _status_word(result: Any) -> str:
+    if isinstance(result, str):
+        return result
+    if isinstance(result, dict):
+        return _status(result)
+    for name in ("status", "answer"):
+        value = getattr(result, name, None)
+        if isinstance(value, str):
+            return value
+    return "Error"
+
+
+async def install_root(central: CentralSystem, charger_id: str, pem: str,
+                       timeout: float | None = None) -> str:
+    """InstallCertificate of ``pem`` as the central system root (1.6
+    CentralSystemRootCertificate, 2.0.1 CSMSRootCertificate): the charger's answer, or
+    "no answer: ..."."""
+    manager = _manager(central)
+    try:
+        if manager is not None:
+            return _status_word(await manager.install(charger_id, "csms", pem))
+        adapter = central.adapter(charger_id, timeout)
+        return _status(await adapter.send(adapter.install_certificate_request("csms", pem)))
+    except CALL_FAILURES as exc:
+        return f"no answer: {exc}"
+
+
+def _hash_key(data: dict[str, Any]) -> tuple[str, str, str]:
+    serial = str(data.get("serialNumber", "")).lower().lstrip("0") or "0"
+    return (str(data.get("hashAlgorithm", "")).upper(),
+            str(data.get("issuerNameHash", "")).lower(), serial)
+
+
+def _root_keys(pem: str) -> set[tuple[str, str, str]]:
+    """The (algorithm, issuerNameHash, serial) a charger lists for the root in ``pem``
+    (CertificateHashDataType = the OCSP CertID fields, RFC 6960)."""
+    certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    keys = set()
+    for name, algorithm in (("SHA256", hashes.SHA256()), ("SHA384", hashes.SHA384()),
+                            ("SHA512", hashes.SHA512())):
+        request = ocsp.OCSPRequestBuilder().add_certificate(
+            certificate, certificate, algorithm).build()
+        keys.add(_hash_key({"hashAlgorithm": name,
+                            "issuerNameHash": request.issuer_name_hash.hex(),
+                            "serialNumber": format(request.serial_number, "x")}))
+    return keys
+
+
+async def confirm_root(central: CentralSystem, charger_id: str, pem: str,
+                       timeout: float | None = None) -> tuple[bool, str]:
+    """Whether GetInstalledCertificateIds lists the root in ``pem``, and what it said."""
+    manager = _manager(central)
+    try:
+        if manager is not None:
+            listed = await manager.list_installed(charger_id)
+            items = getattr(listed, "certificates", listed)
+        else:
+            adapter = central.adapter(charger_id, timeout)
+            answer = await adapter.send(adapter.installed_certificates_request(["csms"]))
+            items = adapter.installed_from_answer(answer, ["csms"])
+    except CALL_FAILURES as exc:
+        return False, f"no answer to GetInstalledCertificateIds ({exc})"
+    hashes_listed = [getattr(i, "hash_data", i) for i in items or []]
+    wanted = _root_keys(pem)
+    if any(isinstance(h, dict) and _hash_key(h) in wanted for h in hashes_listed):
+        return True, f"lists it among {len(hashes_listed)} certificate(s)"
+    return False, (f"the charger lists {len(hashes_listed)} certificate(s) and none is this "
+                   "root")
+
+
+# ------------------------------------------------------ charger certificate (step 2)
+async def request_csr(central: CentralSystem, charger_id: str, timeout: float) -> Any:
+    """Ask the charger for a CSR and wait until the studio signed it and the charger answered
+    CertificateSigned (the CertificateManager's record), None without a manager."""
+    manager = _manager(central)
+    if manager is None:
+        return None
+    try:
+        return await manager.request_csr(charger_id, timeout)
+    except CALL_FAILURES as exc:
+        return f"no answer: {exc}"
+    except TimeoutError:
+        return f"the charger sent no certificate signing request within {timeout:.0f} s"
+
+
+def csr_outcome(result: Any) -> tuple[bool, str]:
+    """(installed, words) of ``request_csr``'s result: installed only when the charger
+    answered CertificateSigned Accepted."""
+    if result is None:
+        return False, ("This studio has no certificate manager to sign the charger's CSR "
+                       "with.")
+    if isinstance(result, str):
+        return False, f"No charger certificate: {result}."
+    answer = getattr(result, "charger_answer", None)
+    words = getattr(result, "words", None) or ""
+    if not words and hasattr(result, "to_json"):
+        words = str(result.to_json().get("words") or "")
+    if answer == ACCEPTED:
+        return True, (words or "The charger accepted the signed certificate "
+                      "(CertificateSigned Accepted).").rstrip(".") + "."
+    return False, (words or f"The charger's certificate was not installed "
+                   f"(CertificateSigned: {answer or 'no answer'}).").rstrip(".") + "."

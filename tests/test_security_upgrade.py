@@ -1,0 +1,205 @@
+"""The guided security upgrade and the password rule (issue 15 §1, §3), against the real demo
+charger over websockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.security.ca import StudioCA
+from ocpp_studio.security.passwords import authorization_key_problems, password_problems
+from ocpp_studio.service import Studio
+from ocpp_studio.settings import AppSettings, CsmsSettings
+from ocpp_studio.station.adapters import adapter_for
+from ocpp_studio.station.security_steps import change_password, last_password_change
+from ocpp_studio.station.security_upgrade import (DOWNGRADE_WARNING, SecurityUpgrade,
+                                                  StepState, connection_security)
+
+from conftest import raw_charger, wait_for
+
+OLD = "OldPassword0123456789"  # 21 characters
+OLD_KEY = "00112233445566778899aabbccddeeff"  # a 1.6 AuthorizationKey: 16 bytes in hex
+
+
+def run(coro, timeout=60):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@contextlib.asynccontextmanager
+async def studio_and_demo(tmp_path: Path, version: OcppVersion, password: str):
+    studio = Studio(AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0,
+                                                  passwords={"SEC-1": password}),
+                                capture_path=str(tmp_path / "capture.db")))
+    await studio.start()
+    charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+        charger_id="SEC-1", version=version, basic_auth_password=password, seed=1))
+    task = asyncio.create_task(charger.run())
+    try:
+        await wait_for(lambda: "SEC-1" in studio.central.sessions
+                       and studio.central.stations["SEC-1"].boot_count >= 1, 20)
+        yield studio, charger
+    finally:
+        with contextlib.suppress(Exception):
+            await charger.stop()
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        await studio.stop()
+
+
+async def connects_with(studio: Studio, password: str | bytes, subprotocol: str) -> bool:
+    """A second client as SEC-1 with ``password``: True when the studio lets it in."""
+    secret = password if isinstance(password, bytes) else password.encode()
+    token = base64.b64encode(b"SEC-1:" + secret).decode()
+    url = studio.loopback_url() + "/SEC-1"
+    try:
+        async with raw_charger(url, subprotocol,
+                               additional_headers={"Authorization": f"Basic {token}"}):
+            return True
+    except InvalidStatus as exc:
+        assert exc.response.status_code == 401
+        return False
+
+
+# ------------------------------------------------------------------ adapters (pure)
+def test_password_requests_per_version():
+    a16, a201 = adapter_for("1.6"), adapter_for("2.0.1")
+    key = a16.new_password()
+    assert authorization_key_problems(key) == []  # whitepaper A00.FR.205: hex, 16-20 bytes
+    assert a16.password_change_request(key).payload == {"key": "AuthorizationKey", "value": key}
+    password = a201.new_password()
+    assert password_problems(password) == []
+    [item] = a201.password_change_request(password).payload["setVariableData"]
+    assert (item["component"], item["variable"]) == ({"name": "SecurityCtrlr"},
+                                                     {"name": "BasicAuthPassword"})
+
+
+def test_security_profile_requests_per_version():
+    url = "wss://192.0.2.1:9443/ocpp"
+    first, second = adapter_for("1.6").security_profile_requests(2, url,
+                                                                  url_setting="Cst_BackendUrl")
+    assert first.payload == {"key": "Cst_BackendUrl", "value": url}  # the URL first
+    assert second.payload == {"key": "SecurityProfile", "value": "2"}
+    assert adapter_for("1.6").upgrade_reset_request() is None  # A05.FR.06/07
+    a201 = adapter_for("2.0.1")
+    network, priority = a201.security_profile_requests(3, url, priority=["0"])
+    assert network.action == "SetNetworkProfile"
+    assert network.payload["configurationSlot"] == 1
+    assert network.payload["connectionData"]["securityProfile"] == 3
+    assert priority.payload["setVariableData"][0]["attributeValue"] == "1,0"
+    # every slot the charger listed in use: the fallback's slot is reused, not the first
+    network, priority = a201.security_profile_requests(3, url, priority=["1", "0"])
+    assert network.payload["configurationSlot"] == 0
+    assert priority.payload["setVariableData"][0]["attributeValue"] == "0,1"
+    assert a201.upgrade_reset_request().payload == {"type": "OnIdle"}  # 2.0.1 A05 step 3
+    assert adapter_for("2.1").security_profile_requests(2, url)[0].payload[
+        "connectionData"]["ocppVersion"] == "OCPP21"
+
+
+# ------------------------------------------------------------- A01.FR.03 / FR.04
+def test_accepted_password_replaces_the_old_one_16(tmp_path):
+    async def scenario():
+        async with studio_and_demo(tmp_path, OcppVersion.V16, OLD_KEY) as (studio, charger):
+            saved = []
+            change = await change_password(studio.central, "SEC-1",
+                                           persist=lambda: saved.append(1))
+            assert change.status == "Accepted" and change.in_force
+            assert saved == [1]
+            new = studio.settings.csms.passwords["SEC-1"]
+            assert new != OLD_KEY and authorization_key_problems(new) == []
+            assert last_password_change(studio.central.station("SEC-1")) is change
+            # A01.FR.03: the old credentials no longer work, the new ones do (as hex text
+            # and as the bytes it encodes, A00.FR.205)
+            assert not await connects_with(studio, OLD_KEY, "ocpp1.6")
+            assert await connects_with(studio, new, "ocpp1.6")
+            assert await connects_with(studio, bytes.fromhex(new), "ocpp1.6")
+            # our test clients took the charger's place (a new connection wins): the demo
+            # charger itself comes back, with its new key
+            await wait_for(lambda: charger.connection_count >= 2 and charger.connected, 30)
+            await wait_for(lambda: "SEC-1" in studio.central.sessions, 30)
+            assert new not in repr(change)  # the record keeps the length, not the password
+    run(scenario())
+
+
+def test_rejected_password_keeps_the_old_one_201(tmp_path):
+    async def scenario():
+        async with studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            # the demo refuses a passwordString shorter than 16 (A00.FR.205)
+            change = await change_password(studio.central, "SEC-1", "tooShort123")
+            assert change.status == "Rejected" and not change.in_force
+            assert "keeps accepting the old one" in change.words
+            assert studio.settings.csms.passwords["SEC-1"] == OLD  # A01.FR.04
+            assert await connects_with(studio, OLD, "ocpp2.0.1")
+            assert not await connects_with(studio, "tooShort123", "ocpp2.0.1")
+            accepted = await change_password(studio.central, "SEC-1")
+            assert accepted.accepted and accepted.length == 24
+            assert not await connects_with(studio, OLD, "ocpp2.0.1")
+    run(scenario())
+
+
+# ------------------------------------------------------------------ the flow
+def test_upgrade_stops_at_the_charger_evidence(tmp_path):
+    """A charger that does not install the root: the flow stops at step 1, says what the
+    charger answered, and never sends the switch."""
+    async def scenario():
+        async with studio_and_demo(tmp_path, OcppVersion.V16, OLD_KEY) as (studio, charger):
+            ca = StudioCA(tmp_path / "ca")
+            seen = []
+            asked = []
+
+            async def confirm(text: str) -> bool:
+                asked.append(text)
+                return True
+
+            upgrade = SecurityUpgrade(studio.central, "SEC-1", 2,
+                                      wss_url="wss://127.0.0.1:1/ocpp",
+                                      root_pem=ca.certificate_pem(), confirm=confirm,
+                                      call_timeout_s=10)
+            upgrade.step_changed.connect(lambda s: seen.append((s.key, str(s.state))))
+            root_answer = await _root_answer(studio, ca)
+            result = await upgrade.run()
+            if root_answer == "Accepted":
+                pytest.skip("the demo installs roots now: the end-to-end test covers it")
+            assert not result.ok
+            assert ("root", "failed") in seen
+            assert upgrade.step("switch").state is StepState.WAITING
+            assert asked == []  # never got as far as the confirmation
+            frames = studio.store.frames(charger="SEC-1", action="ChangeConfiguration")
+            assert not [f for f in frames if "SecurityProfile" in f.raw]
+    run(scenario())
+
+
+async def _root_answer(studio: Studio, ca: StudioCA) -> str:
+    adapter = studio.central.adapter("SEC-1", 10)
+    try:
+        answer = await adapter.send(adapter.install_certificate_request("csms",
+                                                                        ca.certificate_pem()))
+    except Exception:  # noqa: BLE001 - CALLERROR: the demo has no handler yet
+        return "no handler"
+    return str(answer.get("status"))
+
+
+def test_connection_security_reads_the_handshake(tmp_path):
+    async def scenario():
+        async with studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            facts = connection_security(studio.central, "SEC-1")
+            assert facts["scheme"] == "ws" and facts["profile"] == 1 and facts["open"]
+            assert "OCPP" in DOWNGRADE_WARNING and "A05" in DOWNGRADE_WARNING
+    run(scenario())
+
+
+def test_profile_must_be_2_or_3(tmp_path):
+    from ocpp_studio.capture.store import CaptureStore
+    from ocpp_studio.station.central import CentralSystem
+    central = CentralSystem(CaptureStore(":memory:"))
+    with pytest.raises(ValueError):
+        SecurityUpgrade(central, "X", 1, wss_url="wss://h/ocpp", root_pem="")
+    with pytest.raises(ValueError):
+        SecurityUpgrade(central, "X", 2, wss_url="ws://h/ocpp", root_pem="")
