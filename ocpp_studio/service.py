@@ -68,6 +68,9 @@ class Studio:
         self.capture_path = settings.resolved_capture_path()
         self.store = store or CaptureStore(self.capture_path)
         self.central = CentralSystem(self.store, settings.csms)
+        #: CSRs are signed by the studio CA, built on first use (issue 15 §2)
+        self.central.certificates.set_signer(self._studio_ca)
+        self.central.certificates.server_root = self._server_root
         #: Meter data of every live frame -> series (the power plot reads these).
         self._state_dir: Path | None = None
         #: received logs and uploaded firmware live beside the capture (issue 16 §3)
@@ -184,15 +187,17 @@ class Studio:
         self.wss_endpoint = endpoint
         if server is None:
             return
-        listened_on = server.port
+        # the same settings object again (not a copy): the central system and the server
+        # must keep sharing the passwords a security upgrade writes
+        server.settings.port = server.port
         await server.stop()
         self.server = None
         try:
-            await self.start_listener(dataclasses.replace(server.settings, port=listened_on))
+            await self.start_listener(server.settings)
         except OSError:
             _set_fields(targets, old)
             self.wss_endpoint = old_endpoint
-            await self.start_listener(dataclasses.replace(server.settings, port=listened_on))
+            await self.start_listener(server.settings)
             raise
 
     async def start_listener(self, csms: CsmsSettings) -> None:
@@ -230,6 +235,23 @@ class Studio:
             self.server.record_tls_failure(failure)
         else:
             log.info("TLS handshake refused while no listener runs: %s", failure.reason)
+
+    def _studio_ca(self) -> Any:
+        from .security.ca import DEFAULT_ORGANISATION, StudioCA
+        csms = self.settings.csms
+        return StudioCA(csms.ca_dir or studio_ca_dir(),
+                        organisation=csms.organisation or DEFAULT_ORGANISATION)
+
+    def _server_root(self) -> Any:
+        """The root the wss:// server certificate chains to (None without wss://): the last
+        certificate of ``--cert``, else the studio CA (expiry/trust warnings, issue 15)."""
+        if self.wss_endpoint is None:
+            return None
+        csms = self.settings.csms
+        if csms.tls_cert_file:
+            from .security.ca import load_pem_certificates
+            return load_pem_certificates(Path(csms.tls_cert_file).read_bytes())[-1]
+        return self.central.certificates.signer.certificate
 
     def loopback_url(self) -> str:
         assert self.server is not None

@@ -125,6 +125,14 @@ class CsmsSettings:
     client_ca_file: str = ""
     #: The studio CA's folder; "" = studio_ca_dir() in the user config folder.
     ca_dir: str = ""
+    #: Charger CSRs (SignCertificate) that pass every check: "auto" signed at once, "ask"
+    #: wait for the user's approval, "never" answered Rejected.
+    sign_csrs: str = "auto"
+    #: The organisation (O) charger CSRs must carry (1.6 CpoName / 2.0.1
+    #: SecurityCtrlr.OrganizationName); "" = any O is taken.
+    organisation: str = ""
+    #: Warn this many days before a charger's certificate (or one it holds) expires.
+    certificate_warning_days: int = 30
     #: Log uploads from chargers (issue 16 §2): bigger ones are cut off and removed.
     transfer_max_upload_bytes: int = 50 * 1024 * 1024
     #: How long a log upload or firmware download may take before the studio gives up (s).

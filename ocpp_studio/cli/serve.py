@@ -34,12 +34,23 @@ def register(commands: argparse._SubParsersAction) -> None:
                      "--client-ca whose CN is the charger id (default off)")
     tls.add_argument("--client-ca", metavar="FILE",
                      help="CA certificate(s) (PEM) client certificates may chain to")
+    certificates = serve.add_argument_group("Certificates (SignCertificate / CertificateSigned)")
+    certificates.add_argument("--sign-csrs", choices=("auto", "ask", "never"), default="auto",
+                              help="charger CSRs that pass every check: signed by the studio "
+                              "CA at once (auto, default), after your approval (ask: "
+                              "'ocpp-studio cert csr ...'), or refused (never)")
+    certificates.add_argument("--organisation", metavar="O",
+                              help="the organisation (O) charger CSRs must carry: what the "
+                              "charger has as CpoName / SecurityCtrlr.OrganizationName")
     serve.set_defaults(func=run, log_to_file=True)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, AppSettings())
     _tls_settings(args, settings)
+    settings.csms.sign_csrs = getattr(args, "sign_csrs", None) or "auto"
+    if getattr(args, "organisation", None):
+        settings.csms.organisation = args.organisation
     return run_async(_serve(settings, getattr(args, "demo", False), args.quiet))
 
 

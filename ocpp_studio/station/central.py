@@ -23,6 +23,7 @@ from ..settings import CsmsSettings
 from .refusals import advice_for
 from ..core.events import Signal
 from .adapters import OcppAdapter, adapter_for
+from .certificates import CertificateManager
 from .model import ConnectionRecord, ReportPart, Station
 from .responder import CsmsResponder
 from .transfers import TransferManager
@@ -50,6 +51,7 @@ class ChargerSession:
         self.endpoint = endpoint
         self.handshake = handshake
         self._close = close
+        self._after_answer: list[Callable[[], None]] = []
 
     @property
     def charger_id(self) -> str:
@@ -62,7 +64,24 @@ class ChargerSession:
     async def receive(self, text: str) -> None:
         # Any frame, answers to our calls included, shows the charger is alive.
         self.station.last_message_us = now_us()
-        await self.endpoint.receive(text)
+        try:
+            await self.endpoint.receive(text)
+        finally:
+            self._run_after_answer()
+
+    def after_answer(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the frame being handled is answered: a synchronous handler's
+        answer has been recorded and written when ``endpoint.receive`` returns, so a CALL
+        started from ``callback`` (CertificateSigned after SignCertificate) follows it."""
+        self._after_answer.append(callback)
+
+    def _run_after_answer(self) -> None:
+        callbacks, self._after_answer = self._after_answer, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - one failing follow-up must not stop the link
+                log.exception("follow-up after an answer to %s failed", self.charger_id)
 
     async def call(self, action: str, payload: Any, timeout: float | None = None,
                    *, allow_invalid: bool = False) -> Reply:
@@ -86,6 +105,9 @@ class CentralSystem:
         self.report_parts: Signal[ReportPart] = self.responder.report_parts
         #: a Station whenever what we know about it changes
         self.station_changed: Signal[Station] = Signal("station changed")
+        #: CSR signing, certificates, security state of each charger (issue 15)
+        self.certificates = CertificateManager(self)
+        self.responder.sign_certificate = self.certificates.on_sign_certificate
         #: log fetches and firmware updates through the studio's file server (issue 16)
         self.transfers = TransferManager(self)
         self._closing: set[asyncio.Future] = set()
@@ -163,9 +185,13 @@ class CentralSystem:
         station.version = version
         station.connected = True
         station.last_refusal = None
+        tls = handshake.extra.get("tls")
         station.connections.append(ConnectionRecord(
             connection_id, now_us(), handshake.remote, handshake.path,
-            handshake.subprotocol or "", list(handshake.offered), handshake.auth_user))
+            handshake.subprotocol or "", list(handshake.offered), handshake.auth_user,
+            scheme=str(handshake.extra.get("scheme") or "ws"),
+            tls=dict(tls) if isinstance(tls, dict) else None))
+        self.certificates.refresh(station)  # the client certificate's expiry
 
         def handle(action: str, payload: Any) -> Any:
             answer = self.responder.respond(station, action, payload)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.records import now_us
 from ..core.versions import OcppVersion
+from .security_state import SecurityState
 
 HISTORY_LENGTH = 200
 
@@ -64,6 +65,14 @@ class ConnectionRecord:
     disconnected_us: int | None = None
     close_code: int | None = None
     close_reason: str | None = None
+    #: "ws" or "wss" (the listener the charger came in on)
+    scheme: str = "ws"
+    #: over wss: TLS version, cipher, client certificate (security.tls.TlsInfo.as_dict())
+    tls: dict[str, Any] | None = None
+
+
+#: 2.0.1 NotifyEvent eventData entries kept per charger
+NOTIFY_EVENTS_KEPT = 500
 
 
 @dataclass
@@ -93,6 +102,11 @@ class Station:
     #: set when the central system drops the station (user forgot it, or an old
     #: refused-only entry): observers remove its card
     forgotten: bool = False
+    #: security events, CSRs, installed certificates, warnings (issue 15)
+    security: SecurityState = field(default_factory=SecurityState)
+    #: 2.0.1 NotifyEvent eventData entries, newest last
+    notify_events: deque[dict[str, Any]] = field(
+        default_factory=lambda: deque(maxlen=NOTIFY_EVENTS_KEPT))
 
     @property
     def current_connection(self) -> ConnectionRecord | None:
@@ -123,4 +137,7 @@ class Station:
             "refused": ({k: self.last_refusal.get(k) for k in ("ts_us", "reason", "advice")}
                         if self.last_refusal else None),
             "reconnects": max(0, len(self.connections) - 1),
+            "scheme": connection.scheme if connection else None,
+            "tls_version": (connection.tls or {}).get("version") if connection else None,
+            "security": self.security.summary(),
         }

@@ -13,6 +13,7 @@ One routing table per version: OCPP 2.1 answers everything 2.0.1 does the
 from __future__ import annotations
 
 import itertools
+import logging
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
@@ -32,6 +33,9 @@ from ..settings import CsmsSettings
 from .observations import (note_boot_16, note_boot_201, note_heartbeat, note_status_16,
                            note_status_201)
 from .model import ReportPart, Station, Transaction
+from .security_state import Iso15118Refusal, SecurityEvent
+
+log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 Handler = Callable[[Station, Payload], "Payload | None"]
@@ -71,6 +75,9 @@ class CsmsResponder:
         self._transaction_ids = transaction_ids
         #: every NotifyReport part, as it arrives (2.0.1 B07/B08)
         self.report_parts: Signal[ReportPart] = Signal("NotifyReport parts")
+        #: SignCertificate's answer (the central system's CertificateManager sets it);
+        #: None: declined as before
+        self.sign_certificate: Handler | None = None
         v16: dict[str, Handler] = {
             "Authorize": self._authorize_16,
             "BootNotification": self._boot_16,
@@ -83,8 +90,8 @@ class CsmsResponder:
             "StatusNotification": self._status_16,
             "StopTransaction": self._stop_transaction_16,
             "LogStatusNotification": self._acknowledge,
-            "SecurityEventNotification": self._acknowledge,
-            "SignCertificate": self._decline_certificate,
+            "SecurityEventNotification": self._security_event,
+            "SignCertificate": self._sign_certificate,
             "SignedFirmwareStatusNotification": self._acknowledge,
         }
         v201: dict[str, Handler] = {
@@ -93,9 +100,8 @@ class CsmsResponder:
             "ClearedChargingLimit": self._acknowledge,
             "DataTransfer": self._data_transfer,
             "FirmwareStatusNotification": self._acknowledge,
-            "Get15118EVCertificate": _answer(
-                status=Iso15118EVCertificateStatusEnumType.failed, exiResponse=""),
-            "GetCertificateStatus": _answer(status=GetCertificateStatusEnumType.failed),
+            "Get15118EVCertificate": self._ev_certificate,
+            "GetCertificateStatus": self._certificate_status,
             "Heartbeat": self._heartbeat,
             "LogStatusNotification": self._acknowledge,
             "MeterValues": self._acknowledge,
@@ -105,14 +111,14 @@ class CsmsResponder:
             # We do not compute ISO 15118 schedules: say so rather than promise one.
             "NotifyEVChargingNeeds": _answer(status=NotifyEVChargingNeedsStatusEnumType.rejected),
             "NotifyEVChargingSchedule": _answer(status=GenericStatusEnumType.accepted),
-            "NotifyEvent": self._acknowledge,
+            "NotifyEvent": self._notify_event,
             "NotifyMonitoringReport": self._acknowledge,
             "NotifyReport": self._notify_report,
             "PublishFirmwareStatusNotification": self._acknowledge,
             "ReportChargingProfiles": self._acknowledge,
             "ReservationStatusUpdate": self._acknowledge,
-            "SecurityEventNotification": self._acknowledge,
-            "SignCertificate": self._decline_certificate,
+            "SecurityEventNotification": self._security_event,
+            "SignCertificate": self._sign_certificate,
             "StatusNotification": self._status_201,
             "TransactionEvent": self._transaction_event,
         }
@@ -173,6 +179,54 @@ class CsmsResponder:
     def _decline_certificate(station: Station, payload: Payload) -> Payload:
         # A laptop is no certificate authority; production CSMSs sign CSRs.
         return {"status": GenericStatusEnumType.rejected.value}
+
+    def _sign_certificate(self, station: Station, payload: Payload) -> Payload:
+        # 1.6 whitepaper A02/A03, 2.0.1 A02/A03: the CertificateManager checks, answers and
+        # sends CertificateSigned after this answer
+        if self.sign_certificate is None:
+            return self._decline_certificate(station, payload)
+        return self.sign_certificate(station, payload) or {}
+
+    @staticmethod
+    def _security_event(station: Station, payload: Payload) -> Payload:
+        # 1.6 whitepaper §5.2.8 / 2.0.1 A04: kept per charger; critical ones raise an alert
+        event = station.security.add_event(SecurityEvent(
+            str(payload.get("type", "")), payload.get("timestamp"), payload.get("techInfo")))
+        if event.alert:
+            log.warning("critical security event from %s: %s %s", station.charger_id,
+                        event.type, event.tech_info or "")
+        return {}
+
+    @staticmethod
+    def _notify_event(station: Station, payload: Payload) -> Payload:
+        # 2.0.1 N07/N08 NotifyEvent: the eventData entries, for the Operations panel
+        for item in payload.get("eventData") or []:
+            if isinstance(item, dict):
+                station.notify_events.append(dict(item))
+        return {}
+
+    @staticmethod
+    def _ev_certificate(station: Station, payload: Payload) -> Payload:
+        # 2.0.1 M01/M02: the contract certificate comes from a pool on the internet; offline,
+        # a schema-valid Failed (never left unanswered) and the reason on the card
+        station.security.iso15118.append(Iso15118Refusal(
+            "Get15118EVCertificate", now_us(),
+            "Get15118EVCertificate needs the internet (the EV's contract certificate comes "
+            "from a certificate pool): answered Failed"))
+        return {"status": Iso15118EVCertificateStatusEnumType.failed.value, "exiResponse": "",
+                "statusInfo": {"reasonCode": "NoInternet",
+                               "additionalInfo": "OCPP Studio has no contract certificate pool"}}
+
+    @staticmethod
+    def _certificate_status(station: Station, payload: Payload) -> Payload:
+        # 2.0.1 M06: OCSP needs the certificate's OCSP responder on the internet
+        station.security.iso15118.append(Iso15118Refusal(
+            "GetCertificateStatus", now_us(),
+            "GetCertificateStatus needs the internet (the certificate's OCSP responder): "
+            "answered Failed"))
+        return {"status": GetCertificateStatusEnumType.failed.value,
+                "statusInfo": {"reasonCode": "NoInternet",
+                               "additionalInfo": "OCPP Studio cannot reach an OCSP responder"}}
 
     @staticmethod
     def _no_answer(station: Station, payload: Payload) -> None:

@@ -1,0 +1,357 @@
+"""Certificate management on the studio side (issue 15 §2, §4): SignCertificate checked and
+answered, CertificateSigned sent after the answer with the signed leaf, ask/never policies,
+InstallCertificate / GetInstalledCertificateIds / DeleteCertificate, security events, ISO 15118
+refusals and expiry warnings. Real CentralSystem + CsmsServer on 127.0.0.1, chargers made of
+our RpcEndpoint (``scripted_charger``) with real PKCS#10 CSRs from ``cryptography``."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from conftest import running_csms, scripted_charger, wait_for
+from ocpp_studio.core.clock import FixedClock
+from ocpp_studio.core.schemas import validate
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.security.ca import StudioCA
+from ocpp_studio.settings import CsmsSettings
+from ocpp_studio.station.adapters.certificates import CertificateKindError
+from ocpp_studio.station.adapters.operations import operation_requests
+from ocpp_studio.station.model import Station
+from ocpp_studio.station.responder import CsmsResponder
+from ocpp_studio.station.security_state import (SecurityEvent, hash_data_of, hash_key,
+                                                InstalledRead)
+from ocpp_studio.station.adapters.certificates import InstalledCertificate
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+ORG = "Acme Charging Ltd"
+SUBPROTOCOL = {V16: "ocpp1.6", V201: "ocpp2.0.1"}
+
+
+def make_csr(cn: str = "CP1", org: str | None = ORG) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    if org:
+        names.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    request = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(names)) \
+        .sign(key, hashes.SHA256())
+    return request.public_bytes(serialization.Encoding.PEM).decode()
+
+
+class CertStore:
+    """The certificate side of a scripted charger: what it holds, what it was sent."""
+
+    def __init__(self, version: OcppVersion) -> None:
+        self.version = version
+        self.roots: list[tuple[str, str]] = []  # (certificateType, PEM)
+        self.signed: list[dict[str, Any]] = []
+        self.signed_event = asyncio.Event()
+        self.triggers: list[str] = []
+        self.order: list[str] = []  # what the charger saw, in order
+
+    def handler(self, action: str, payload: dict[str, Any]) -> Any:
+        self.order.append(f"in:{action}")
+        if action == "CertificateSigned":
+            self.signed.append(payload)
+            self.signed_event.set()
+            return {"status": "Accepted"}
+        if action == "InstallCertificate":
+            self.roots.append((payload["certificateType"], payload["certificate"]))
+            return {"status": "Accepted"}
+        if action in ("ExtendedTriggerMessage", "TriggerMessage"):
+            self.triggers.append(payload["requestedMessage"])
+            return {"status": "Accepted"}
+        if action == "GetInstalledCertificateIds":
+            asked = payload.get("certificateType")
+            asked = [asked] if isinstance(asked, str) else (asked or None)
+            items = []
+            for kind, text in self.roots:
+                if asked is None or kind in asked:
+                    cert = x509.load_pem_x509_certificate(text.encode())
+                    items.append((kind, hash_data_of(cert)))
+            if not items:
+                return {"status": "NotFound"}
+            if self.version is V16:
+                return {"status": "Accepted", "certificateHashData": [h for _, h in items]}
+            return {"status": "Accepted", "certificateHashDataChain": [
+                {"certificateType": k, "certificateHashData": h} for k, h in items]}
+        if action == "DeleteCertificate":
+            wanted = hash_key(payload["certificateHashData"])
+            before = len(self.roots)
+            self.roots = [(k, t) for k, t in self.roots if hash_key(hash_data_of(
+                x509.load_pem_x509_certificate(t.encode()))) != wanted]
+            return {"status": "Accepted" if len(self.roots) < before else "NotFound"}
+        raise AssertionError(f"unexpected {action}")
+
+
+def _ca(tmp_path: Path) -> StudioCA:
+    return StudioCA(tmp_path / "ca", organisation=ORG)
+
+
+async def _sign(charger: Any, csr: str, version: OcppVersion, **extra: Any) -> Any:
+    payload = {"csr": csr, **extra}
+    return await charger.call("SignCertificate", payload)
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_valid_csr_is_answered_accepted_then_certificate_signed_follows(tmp_path, version):
+    async def scenario() -> None:
+        async with running_csms(organisation=ORG) as csms:
+            ca = _ca(tmp_path)
+            csms.central.certificates.set_signer(ca)
+            store = CertStore(version)
+            async with scripted_charger(csms.url("CP1"), store.handler,
+                                        SUBPROTOCOL[version]) as charger:
+                extra = {"certificateType": "ChargingStationCertificate"} \
+                    if version is V201 else {}
+                answer = await _sign(charger, make_csr(), version, **extra)
+                assert answer == {"status": "Accepted"}
+                await asyncio.wait_for(store.signed_event.wait(), 10)
+                station = csms.central.stations["CP1"]
+                await wait_for(lambda: station.security.csrs[-1].outcome == "installed")
+            # on the wire, the CALLRESULT reached the charger before our CertificateSigned
+            # CALL: the charger's own recorder keeps frames in the order they arrived
+            arrived = [(f.message_type, f.action) for f in charger._recorder.frames
+                       if f.direction.name == "TO_CHARGER"]
+            assert arrived.index((3, "SignCertificate")) < \
+                arrived.index((2, "CertificateSigned"))
+            payload = store.signed[0]
+            assert validate(version, "CertificateSigned", "request", payload) == []
+            chain = x509.load_pem_x509_certificates(payload["certificateChain"].encode())
+            assert chain[0].subject.rfc4514_string() == f"CN=CP1,O={ORG}"
+            chain[0].verify_directly_issued_by(ca.certificate)
+            assert chain[1] == ca.certificate  # leaf, then the CA
+            if version is V201:
+                assert payload["certificateType"] == "ChargingStationCertificate"
+            else:
+                assert "certificateType" not in payload
+            record = station.security.csrs[-1]
+            assert record.charger_answer == "Accepted" and record.answer_frame_id is not None
+            assert record.serial == format(chain[0].serial_number, "x")
+            assert "accepted the signed certificate" in station.summary()["security"]["last_csr"]
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("csr, words", [
+    ("not a csr at all", "not PKCS#10"),
+    (None, "CN is 'CP9', expected 'CP1'"),
+])
+def test_a_csr_failing_a_check_is_rejected_with_the_reason_and_nothing_is_signed(
+        tmp_path, csr, words):
+    async def scenario() -> None:
+        async with running_csms(organisation=ORG, ca_dir=str(tmp_path / "never")) as csms:
+            store = CertStore(V16)
+            async with scripted_charger(csms.url("CP1"), store.handler) as charger:
+                answer = await _sign(charger, csr or make_csr(cn="CP9"), V16)
+            assert answer == {"status": "Rejected"}
+            record = csms.central.stations["CP1"].security.csrs[-1]
+            assert record.outcome == "rejected" and words in record.reason
+            assert store.signed == []
+        assert not (tmp_path / "never").exists()  # no CA made for a CSR that failed
+    asyncio.run(scenario())
+
+
+def test_ask_mode_keeps_the_csr_pending_until_approved(tmp_path):
+    async def scenario() -> None:
+        async with running_csms(organisation=ORG, sign_csrs="ask") as csms:
+            manager = csms.central.certificates
+            manager.set_signer(_ca(tmp_path))
+            store = CertStore(V201)
+            async with scripted_charger(csms.url("CP1"), store.handler, "ocpp2.0.1") as charger:
+                assert await _sign(charger, make_csr(), V201) == {"status": "Accepted"}
+                pending = manager.pending()
+                assert [(c, r.outcome) for c, r in pending] == [("CP1", "pending")]
+                assert store.signed == []
+                record = await manager.approve("CP1", pending[0][1].id)
+                assert record.outcome == "installed"
+                assert len(store.signed) == 1
+                assert manager.pending() == []
+                # a second one, refused by the user: nothing is sent
+                await _sign(charger, make_csr(), V201)
+                second = manager.pending()[0][1]
+                manager.reject("CP1", second.id)
+                assert second.outcome == "rejected" and len(store.signed) == 1
+                with pytest.raises(ValueError):
+                    await manager.approve("CP1", second.id)
+    asyncio.run(scenario())
+
+
+def test_never_mode_rejects_even_a_good_csr(tmp_path):
+    async def scenario() -> None:
+        async with running_csms(organisation=ORG, sign_csrs="never",
+                                ca_dir=str(tmp_path / "ca")) as csms:
+            async with scripted_charger(csms.url("CP1"), CertStore(V16).handler) as charger:
+                assert await _sign(charger, make_csr(), V16) == {"status": "Rejected"}
+            record = csms.central.stations["CP1"].security.csrs[-1]
+            assert "never" in record.reason
+        assert not (tmp_path / "ca").exists()
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_install_list_delete_and_trigger_csr(tmp_path, version):
+    async def scenario() -> None:
+        async with running_csms(organisation=ORG) as csms:
+            manager = csms.central.certificates
+            ca = _ca(tmp_path)
+            manager.set_signer(ca)
+            store = CertStore(version)
+
+            def handler(action: str, payload: dict[str, Any]) -> Any:
+                answer = store.handler(action, payload)
+                if action in ("ExtendedTriggerMessage", "TriggerMessage"):
+                    # the charger sends its CSR after answering the trigger
+                    asyncio.get_running_loop().call_soon(
+                        lambda: asyncio.ensure_future(charger.call(
+                            "SignCertificate", {"csr": make_csr()})))
+                return answer
+
+            async with scripted_charger(csms.url("CP1"), handler,
+                                        SUBPROTOCOL[version]) as charger:
+                installed = await manager.install("CP1", "csms", "studio-ca")
+                assert installed.ok and installed.status == "Accepted", installed.words
+                listed = await manager.list_installed("CP1", ["csms"])
+                assert [c.kind for c in listed.certificates] == ["csms"]
+                assert manager.holds("CP1", "studio-ca") is True
+                deleted = await manager.delete("CP1", listed.certificates[0].hash_data)
+                assert deleted.ok, deleted.words
+                assert manager.holds("CP1", "studio-ca") is False
+                outcome = await manager.request_csr("CP1", timeout=20)
+                assert outcome.ok, outcome.words
+                assert outcome.record is not None and outcome.record.outcome == "installed"
+                assert outcome.answer_frame_id is not None
+                assert store.triggers == (["SignChargePointCertificate"] if version is V16
+                                          else ["SignChargingStationCertificate"])
+    asyncio.run(scenario())
+
+
+def test_v2g_and_mo_roots_do_not_exist_in_1_6():
+    builders = operation_requests(V16)
+    with pytest.raises(CertificateKindError, match="no v2g root"):
+        builders.install_certificate_request("v2g", "PEM")
+    with pytest.raises(NotImplementedError):
+        builders.trigger_sign_certificate_request("v2g")
+    two = operation_requests(V201)
+    assert two.install_certificate_request("mo", "PEM").payload["certificateType"] == \
+        "MORootCertificate"
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_builders_make_schema_valid_requests(tmp_path, version):
+    builders = operation_requests(version)
+    ca = _ca(tmp_path)
+    requests = [builders.install_certificate_request("csms", ca.certificate_pem()),
+                builders.installed_certificates_request(["csms"]),
+                builders.delete_certificate_request(hash_data_of(ca.certificate)),
+                builders.trigger_sign_certificate_request(),
+                builders.certificate_signed_request(ca.certificate_pem(), "charging-station")]
+    for request in requests:
+        assert validate(version, request.action, "request", request.payload) == [], request
+
+
+def test_critical_security_events_are_flagged_and_kept():
+    responder = CsmsResponder(CsmsSettings(), itertools.count(1))
+    for version, tamper in ((V16, "TamperDetectionActivated"),
+                            (V201, "InvalidCsmsCertificate")):
+        station = Station("CP", version=version)
+        for kind in ("StartupOfTheDevice", tamper, "FailedToAuthenticateAtCsms",
+                     "InvalidCentralSystemCertificate"):
+            answer = responder.respond(station, "SecurityEventNotification", {
+                "type": kind, "timestamp": "2026-11-26T10:00:00Z", "techInfo": "lid open"})
+            assert validate(version, "SecurityEventNotification", "response", answer) == []
+        events = list(station.security.events)
+        assert [e.critical for e in events] == [True, True, False, True]
+        assert [e.type for e in station.security.alerts] == [tamper,
+                                                             "InvalidCentralSystemCertificate"]
+        assert events[1].tech_info == "lid open"
+        assert tamper in station.summary()["security"]["alerts"]
+
+
+def test_iso15118_requests_are_answered_failed_and_explained():
+    responder = CsmsResponder(CsmsSettings(), itertools.count(1))
+    station = Station("CP", version=V201)
+    answer = responder.respond(station, "Get15118EVCertificate", {
+        "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef", "action": "Install",
+        "exiRequest": "AAAA"})
+    assert answer["status"] == "Failed"
+    assert validate(V201, "Get15118EVCertificate", "response", answer) == []
+    status = responder.respond(station, "GetCertificateStatus", {"ocspRequestData": {
+        "hashAlgorithm": "SHA256", "issuerNameHash": "a", "issuerKeyHash": "b",
+        "serialNumber": "1", "responderURL": "http://ocsp.example"}})
+    assert status["status"] == "Failed"
+    assert validate(V201, "GetCertificateStatus", "response", status) == []
+    words = [r.words for r in station.security.iso15118]
+    assert words[0].startswith("Get15118EVCertificate needs the internet")
+    assert "answered Failed" in words[0] and "OCSP" in words[1]
+
+
+def test_notify_event_data_is_kept_bounded():
+    responder = CsmsResponder(CsmsSettings(), itertools.count(1))
+    station = Station("CP", version=V201)
+    entry = {"eventId": 1, "timestamp": "2026-11-26T10:00:00Z", "trigger": "Alerting",
+             "actualValue": "1", "eventNotificationType": "HardWiredNotification",
+             "component": {"name": "EVSE"}, "variable": {"name": "Problem"}}
+    for _ in range(600):
+        responder.respond(station, "NotifyEvent", {"generatedAt": "2026-11-26T10:00:00Z",
+                                                   "seqNo": 0, "eventData": [entry]})
+    assert len(station.notify_events) == 500
+    assert station.notify_events[-1]["component"] == {"name": "EVSE"}
+
+
+def test_expiry_warnings_with_an_injected_clock(tmp_path):
+    """Client certificate from the handshake, an installed root the studio installed, and
+    the studio's server root missing from the charger's CSMS roots."""
+    async def scenario() -> None:
+        async with running_csms() as csms:
+            manager = csms.central.certificates
+            ca = _ca(tmp_path)
+            manager.set_signer(ca)
+            station = csms.central.station("CP1")
+            expires = ca.certificate.not_valid_after_utc
+            # a connection over wss with a client certificate that ends in 10 days
+            from ocpp_studio.station.model import ConnectionRecord
+            station.connections.append(ConnectionRecord(
+                1, 0, "127.0.0.1", "/CP1", "ocpp1.6", [], None, scheme="wss",
+                tls={"version": "TLSv1.3", "cipher": "x", "client_certificate": {
+                    "not_after": "2026-12-06T00:00:00+00:00"}}))
+            manager.clock = FixedClock(datetime(2026, 11, 26, tzinfo=timezone.utc))
+            assert manager.refresh(station)[0].startswith(
+                "The charger's client certificate expires on 2026-12-06 (10 days left)")
+            manager.clock = FixedClock(datetime(2026, 10, 1, tzinfo=timezone.utc))
+            assert manager.refresh(station) == []
+            # the charger holds a CSMS root that is not the studio's server root
+            other = StudioCA(tmp_path / "other", organisation="Other")
+            pem_text = other.certificate_pem()
+            station.security.installed_pems[hash_key(hash_data_of(other.certificate))] = \
+                pem_text
+            station.security.installed = InstalledRead(0, ["csms"], "Accepted", [
+                InstalledCertificate("csms", "CentralSystemRootCertificate",
+                                     hash_data_of(other.certificate))])
+            manager.server_root = lambda: ca.certificate
+            manager.clock = FixedClock(other.certificate.not_valid_after_utc
+                                       - timedelta(days=5))
+            warnings = manager.refresh(station)
+            assert any("installed csms root" in w and "5 days left" in w for w in warnings)
+            assert any("No CSMS root installed on the charger matches" in w for w in warnings)
+            assert station.summary()["security"]["warnings"] == warnings
+            # once the studio CA is listed, the trust warning goes
+            station.security.installed.certificates.append(InstalledCertificate(
+                "csms", "CentralSystemRootCertificate", hash_data_of(ca.certificate)))
+            manager.clock = FixedClock(expires - timedelta(days=3650 - 100))
+            assert not any("No CSMS root" in w for w in manager.refresh(station))
+    asyncio.run(scenario())
+
+
+def test_security_event_alert_property():
+    assert SecurityEvent("SecurityLogWasCleared", None, None).alert
+    assert not SecurityEvent("StartupOfTheDevice", None, None).alert
+    assert SecurityEvent("StartupOfTheDevice", None, None).critical
