@@ -392,7 +392,14 @@ class TransferManager:
 
     def _log_status(self, job: TransferJob, status: str) -> None:
         if status in LOG_FAILURES:
-            seen = job.transfer.timeout_reason(timer=False) if job.transfer else ""
+            transfer = job.transfer
+            if transfer is not None and transfer.state in (TransferState.FAILED,
+                                                           TransferState.EXPIRED):
+                # the server ended it first (too big, stopped): its reason is the cause
+                job.finish(JobState.FAILED, f"No log arrived: {transfer.reason}; then "
+                           f"{log_status_words(status)}")
+                return
+            seen = transfer.timeout_reason(timer=False) if transfer else ""
             job.finish(JobState.FAILED, f"The charger gave up: {log_status_words(status)}"
                        + (f". What the file server saw: {seen}" if seen else ""))
         elif status in LOG_SUCCESS and job.file is not None:

@@ -1,0 +1,396 @@
+"""Log retrieval and firmware updates end to end (issue 16 §2-5): the studio's TransferManager,
+its one-shot FTP/HTTP server on 127.0.0.1 and the real demo charger, which really uploads and
+downloads over the wire and reports every status."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import ftplib
+import io
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+from conftest import running_csms, wait_for
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from ocpp_studio.capture.store import FrameQuery
+from ocpp_studio.core.frames import loads
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.station.transfer_signing import sign_firmware, signature_matches
+from ocpp_studio.station.transfers import JobState, TransferError
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+WAIT = 60.0
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@asynccontextmanager
+async def charger(tmp_path: Path, version: OcppVersion, *quirks: str
+                  ) -> AsyncIterator[tuple[Any, DemoCharger, str]]:
+    """A real central system with its file folder in tmp_path, and a booted demo charger."""
+    async with running_csms() as csms:
+        csms.central.transfers.folder = tmp_path / "files"
+        cid = f"T{version.label.replace('.', '')}"
+        cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks))
+        demo = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp", cfg)
+        task = asyncio.create_task(demo.run())
+        try:
+            assert await demo.wait_booted(10)
+            yield csms, demo, cid
+        finally:
+            await demo.stop()
+            task.cancel()
+
+
+def sent(csms: Any, cid: str, action: str) -> list[Any]:
+    rows = csms.store.frames(FrameQuery(charger=cid, action=action, limit=1000))
+    return [loads(r.raw)[3] for r in rows if r.message_type == 2]
+
+
+def signing_pair(kind: str = "rsa") -> tuple[bytes, str]:
+    """A firmware signing key (PEM) and its self-signed certificate (PEM)."""
+    key: Any = rsa.generate_private_key(65537, 2048) if kind == "rsa" \
+        else ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Acme firmware signing")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+# ----------------------------------------------------------------------------- logs
+
+@pytest.mark.parametrize("version,kind,scheme,action,status_action", [
+    (V16, "diagnostics", "ftp", "GetDiagnostics", "DiagnosticsStatusNotification"),
+    (V16, "diagnostics", "http", "GetDiagnostics", "DiagnosticsStatusNotification"),
+    (V16, "security", "ftp", "GetLog", "LogStatusNotification"),
+    (V201, "diagnostics", "ftp", "GetLog", "LogStatusNotification"),
+    (V201, "diagnostics", "http", "GetLog", "LogStatusNotification"),
+    (V201, "security", "http", "GetLog", "LogStatusNotification"),
+])
+def test_log_is_uploaded_into_the_data_folder(tmp_path: Path, version: OcppVersion, kind: str,
+                                              scheme: str, action: str,
+                                              status_action: str) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, version) as (csms, demo, cid):
+            seen: list[Any] = []
+            csms.central.transfers.progress.connect(seen.append)
+            job = await csms.central.transfers.get_log(cid, kind, scheme=scheme)
+            done = await job.wait(WAIT)
+            assert done.state == JobState.DONE, done.words
+            assert done.action == action
+            assert [s.status for s in done.steps] == ["Uploading", "Uploaded"]
+            assert {s.action for s in done.steps} == {status_action}
+            assert done.file is not None and done.file.parent == tmp_path / "files" / cid
+            assert f"{kind} log" in done.file.read_text()
+            assert done.size == done.file.stat().st_size
+            assert "the charger reported Uploaded" in done.words
+            request = sent(csms, cid, action)[-1]
+            location = request.get("location") or request["log"]["remoteLocation"]
+            assert location.startswith(f"{scheme}://") and "127.0.0.1" in location
+            if action == "GetLog":
+                assert request["logType"] == ("SecurityLog" if kind == "security"
+                                              else "DiagnosticsLog")
+                assert request["requestId"] == done.request_id
+                assert all(p["requestId"] == done.request_id
+                           for p in sent(csms, cid, "LogStatusNotification"))
+            assert seen[-1].state == JobState.DONE
+            # nothing but the log in the folder (no .part left)
+            assert [p.name for p in done.file.parent.iterdir()] == [done.file.name]
+
+    run(scenario())
+
+
+def test_get_diagnostics_carries_times_and_retries(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V16) as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(
+                cid, "diagnostics", oldest="2026-01-01T00:00:00Z",
+                latest=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), retries=3,
+                retry_interval=30)
+            assert (await job.wait(WAIT)).ok
+            request = sent(csms, cid, "GetDiagnostics")[-1]
+            assert request["startTime"] == "2026-01-01T00:00:00Z"
+            assert request["stopTime"] == "2026-01-02T00:00:00Z"
+            assert (request["retries"], request["retryInterval"]) == (3, 30)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("version,scheme", [(V16, "ftp"), (V201, "http")])
+def test_a_charger_that_never_uploads_is_told_apart(tmp_path: Path, version: OcppVersion,
+                                                    scheme: str) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, version, "transfer-fail=never-upload") as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(cid, "diagnostics", scheme=scheme,
+                                                       timeout=1.0)
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert done.last_status == "Uploading"
+            assert "last status was Uploading" in done.words
+            assert "never connected" in done.words
+            assert "laptop's address" in done.words and "firewall" in done.words
+            if scheme == "ftp":
+                assert "passive mode" in done.words
+            assert done.file is None
+
+    run(scenario())
+
+
+def test_a_charger_that_gives_up_says_so(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V201, "transfer-fail=upload") as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(cid, "security", scheme="ftp")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert [s.status for s in done.steps] == ["Uploading", "UploadFailure"]
+            assert done.steps[-1].failure
+            assert "The charger gave up" in done.words and "never connected" in done.words
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("scheme", ["ftp", "http"])
+def test_an_upload_bigger_than_the_limit_is_cut_off(tmp_path: Path, scheme: str) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V201) as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(cid, "diagnostics", scheme=scheme,
+                                                       max_bytes=200)
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert "bigger than the limit of 200 bytes" in done.words
+            folder = tmp_path / "files" / cid
+            assert list(folder.iterdir()) == []  # nothing kept, no partial file
+
+    run(scenario())
+
+
+def test_the_wired_server_refuses_path_traversal(tmp_path: Path) -> None:
+    """The server a real log job starts (FTP and HTTP): climbing out of the data folder is
+    refused, nothing is written outside it, and the job goes on waiting."""
+    async def scenario() -> None:
+        async with charger(tmp_path, V16, "transfer-fail=never-upload") as (csms, demo, cid):
+            ftp_job = await csms.central.transfers.get_log(cid, "diagnostics", scheme="ftp")
+            assert ftp_job.transfer is not None
+            url = urlsplit(ftp_job.transfer.url)
+
+            def stor() -> str:
+                ftp = ftplib.FTP(timeout=10)
+                ftp.connect(url.hostname or "", url.port or 21)
+                ftp.login(url.username or "", url.password or "")
+                try:
+                    ftp.storbinary("STOR ../../escape.log", io.BytesIO(b"x"))
+                except ftplib.error_perm as exc:
+                    return str(exc)
+                finally:
+                    ftp.close()
+                return "stored"
+
+            assert (await asyncio.to_thread(stor)).startswith("550")
+            assert not ftp_job.snapshot().finished
+            await csms.central.transfers.cancel(ftp_job.id)
+            http_job = await csms.central.transfers.get_log(cid, "security", scheme="http")
+            assert http_job.transfer is not None
+            target = http_job.transfer.url + "%2e%2e/%2e%2e/escape.log"
+            async with aiohttp.ClientSession() as session:
+                async with session.put(aiohttp.client.URL(target, encoded=True),
+                                       data=b"x") as response:
+                    assert response.status == 400
+            await csms.central.transfers.cancel(http_job.id)
+            assert not list(tmp_path.rglob("escape.log"))
+
+    run(scenario())
+
+
+def test_a_second_log_job_waits_for_the_first(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V16, "transfer-fail=never-upload") as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(cid, "diagnostics")
+            with pytest.raises(TransferError, match="still running"):
+                await csms.central.transfers.get_log(cid, "security")
+            cancelled = await csms.central.transfers.cancel(job.id)
+            assert cancelled.state == JobState.FAILED and "stopped in the studio" in cancelled.words
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------------- firmware
+
+@pytest.mark.parametrize("version,scheme,action,status_action", [
+    (V16, "http", "UpdateFirmware", "FirmwareStatusNotification"),
+    (V16, "ftp", "UpdateFirmware", "FirmwareStatusNotification"),
+    (V201, "http", "UpdateFirmware", "FirmwareStatusNotification"),
+    (V201, "ftp", "UpdateFirmware", "FirmwareStatusNotification"),
+])
+def test_plain_firmware_update_installs_and_reboots_with_the_new_version(
+        tmp_path: Path, version: OcppVersion, scheme: str, action: str,
+        status_action: str) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "2.0.0.bin"
+        image.write_bytes(b"\x7fFIRMWARE" * 5000)
+        async with charger(tmp_path, version) as (csms, demo, cid):
+            job = await csms.central.transfers.update_firmware(cid, image, scheme=scheme,
+                                                               expect_version="2.0.0")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.DONE, done.words
+            assert done.action == action
+            assert [s.status for s in done.steps] == ["Downloading", "Downloaded", "Installing",
+                                                      "Installed"]
+            assert {s.action for s in done.steps} == {status_action}
+            assert done.reported_version == "2.0.0"
+            assert "rebooted with firmware 2.0.0 as expected" in done.words
+            assert done.bytes == image.stat().st_size
+            assert demo.config.firmware == "2.0.0"
+            assert csms.central.stations[cid].firmware == "2.0.0"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("version,key_kind,action,status_action", [
+    (V16, "rsa", "SignedUpdateFirmware", "SignedFirmwareStatusNotification"),
+    (V201, "ec", "UpdateFirmware", "FirmwareStatusNotification"),
+])
+def test_signed_update_with_a_key_is_verified_by_the_charger(
+        tmp_path: Path, version: OcppVersion, key_kind: str, action: str,
+        status_action: str) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "3.1.bin"
+        image.write_bytes(b"signed firmware " * 1000)
+        key, cert = signing_pair(key_kind)
+        async with charger(tmp_path, version) as (csms, demo, cid):
+            job = await csms.central.transfers.update_firmware(
+                cid, image, scheme="http", signing_certificate=cert, signing_key=key)
+            done = await job.wait(WAIT)
+            assert done.state == JobState.DONE, done.words
+            assert [s.status for s in done.steps] == [
+                "Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"]
+            assert {s.action for s in done.steps} == {status_action}
+            request = sent(csms, cid, action)[-1]
+            firmware = request["firmware"]
+            assert firmware["signingCertificate"] == cert
+            assert signature_matches(image, cert, firmware["signature"])
+            assert request["requestId"] == done.request_id
+            assert all(p["requestId"] == done.request_id for p in sent(csms, cid, status_action))
+            assert done.reported_version == "3.1"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_a_bad_signature_is_explained(tmp_path: Path, version: OcppVersion) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "4.0.bin"
+        image.write_bytes(b"firmware " * 100)
+        _, cert = signing_pair("rsa")
+        other_key, _ = signing_pair("rsa")
+        wrong = sign_firmware(image, other_key)
+        async with charger(tmp_path, version) as (csms, demo, cid):
+            job = await csms.central.transfers.update_firmware(
+                cid, image, signing_certificate=cert, signature=wrong)
+            assert "will most likely answer InvalidSignature" in job.snapshot().words
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert done.last_status == "InvalidSignature" and done.steps[-1].failure
+            assert "signature does not verify against the signing certificate" in done.words
+            assert demo.config.firmware == "1.0.0"  # not installed
+            await wait_for(lambda: any(  # L01.FR.03, sent right after the status
+                p["type"] == "InvalidFirmwareSignature"
+                for p in sent(csms, cid, "SecurityEventNotification")), WAIT)
+
+    run(scenario())
+
+
+def test_quirk_signature_refuses_even_a_good_signature(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "4.1.bin"
+        image.write_bytes(b"fw")
+        async with charger(tmp_path, V201, "transfer-fail=signature") as (csms, demo, cid):
+            key, cert = signing_pair("ec")
+            job = await csms.central.transfers.update_firmware(
+                cid, image, signing_certificate=cert, signing_key=key)
+            done = await job.wait(WAIT)
+            assert done.last_status == "InvalidSignature" and done.state == JobState.FAILED
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("quirk,status,words", [
+    ("download", "DownloadFailed", "could not download the firmware"),
+    ("install", "InstallationFailed", "could not install the firmware"),
+])
+def test_firmware_failures_are_explained(tmp_path: Path, quirk: str, status: str,
+                                         words: str) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "5.0.bin"
+        image.write_bytes(b"fw" * 10)
+        async with charger(tmp_path, V16, f"transfer-fail={quirk}") as (csms, demo, cid):
+            job = await csms.central.transfers.update_firmware(cid, image)
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED and done.last_status == status
+            assert words in done.words
+
+    run(scenario())
+
+
+def test_an_unexpected_version_after_the_reboot_is_not_called_installed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "6.0.bin"
+        image.write_bytes(b"fw")
+        async with charger(tmp_path, V201) as (csms, demo, cid):
+            job = await csms.central.transfers.update_firmware(cid, image, expect_version="6.1")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert "names firmware 6.0, not the expected 6.1" in done.words
+
+    run(scenario())
+
+
+def test_unusable_signing_input_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        image = tmp_path / "7.0.bin"
+        image.write_bytes(b"fw")
+        key, cert = signing_pair("rsa")
+        other_key, _ = signing_pair("ec")
+        async with charger(tmp_path, V16) as (csms, demo, cid):
+            transfers = csms.central.transfers
+            with pytest.raises(TransferError, match="does not belong"):
+                await transfers.update_firmware(cid, image, signing_certificate=cert,
+                                                signing_key=other_key)
+            with pytest.raises(TransferError, match="signing certificate"):
+                await transfers.update_firmware(cid, image, signature="AAAA")
+            with pytest.raises(TransferError, match="no firmware file"):
+                await transfers.update_firmware(cid, tmp_path / "missing.bin")
+            assert not sent(csms, cid, "SignedUpdateFirmware")
+            assert transfers.jobs(cid) == []
+
+    run(scenario())
+
+
+def test_signing_helpers_round_trip(tmp_path: Path) -> None:
+    image = tmp_path / "x.bin"
+    image.write_bytes(b"abc" * 100)
+    for kind in ("rsa", "ec"):
+        key, cert = signing_pair(kind)
+        signature = sign_firmware(image, key)
+        assert signature_matches(image, cert, signature)
+        assert not signature_matches(image, cert, base64.b64encode(b"nope").decode())
+        image.write_bytes(b"changed")
+        assert not signature_matches(image, cert, signature)
+        image.write_bytes(b"abc" * 100)
