@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any, AsyncIterator  # noqa: E402
 
 import pytest  # noqa: E402
@@ -34,17 +35,21 @@ V16, V201 = OcppVersion.V16, OcppVersion.V201
 
 
 @asynccontextmanager
-async def window_with_demo(version: OcppVersion, charger_id: str = "OPS-1"
+async def window_with_demo(version: OcppVersion, charger_id: str = "OPS-1",
+                           files: Path | None = None, quirks: tuple[str, ...] = ()
                            ) -> AsyncIterator[tuple[MainWindow, DemoCharger, CaptureStore]]:
     store = CaptureStore(":memory:")
     central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+    if files is not None:
+        central.transfers.folder = files
     server = CsmsServer(central)
     await server.start()
     window = MainWindow(central, store, urls=server.urls(), capture_path="(memory)")
     window.show()
     charger = DemoCharger(f"ws://127.0.0.1:{server.port}/ocpp",
                           DemoChargerConfig(charger_id=charger_id, version=version,
-                                            reconnect_min_s=0.1, reconnect_max_s=0.2))
+                                            reconnect_min_s=0.1, reconnect_max_s=0.2,
+                                            quirks=list(quirks)))
     task = asyncio.create_task(charger.run())
     try:
         assert await charger.wait_booted(10)
@@ -257,3 +262,135 @@ def test_the_card_menu_offers_the_common_operations(qtbot: Any, loop: Any) -> No
             assert not reset.isEnabled() and "not connected" in reset.toolTip()
             offline.deleteLater()
     loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+# ------------------------------------------------------------------- logs and firmware
+def test_a_diagnostics_log_over_ftp_arrives_and_is_listed_with_open_and_reveal(
+        qtbot: Any, loop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from PySide6.QtGui import QDesktopServices
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl",
+                        staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+
+    async def scenario() -> None:
+        async with window_with_demo(V16, files=tmp_path / "files") as (window, charger, store):
+            panel = window.operations_panel
+            logs = panel.logs
+            assert logs is not None and panel.show_page("logs") is logs
+            logs.kind.setCurrentIndex(logs.kind.findData("diagnostics"))
+            logs.scheme.setCurrentIndex(logs.scheme.findData("ftp"))
+            logs.fetch_button.click()
+            await finished(logs.last_op)
+            await wait_until(lambda: logs.progress.progress is not None
+                             and logs.progress.progress.finished, timeout=60,
+                             what="the upload")
+            progress = logs.progress.progress
+            assert progress.ok, progress.words
+            assert progress.action == "GetDiagnostics"
+            assert "the charger reported Uploaded" in logs.progress.words.text()
+            lines = logs.progress.step_lines()
+            assert "Uploading" in lines[0] and "Uploaded" in lines[-1]
+            assert "✓ Uploading" in logs.progress.stages.text()
+            assert logs.files.count() == 1
+            assert progress.file.name in logs.files.item(0).text()
+            logs.open_button.click()
+            logs.reveal_button.click()
+            assert opened == [str(progress.file), str(progress.file.parent)]
+            assert progress.file.parent.parent == tmp_path / "files"
+            # a status line selects its frame in the Messages tab
+            item = logs.progress.steps.item(0)
+            logs.progress.steps.itemClicked.emit(item)
+            frame = store.frame(window.selected_frame_id())
+            assert frame is not None and frame.action == "DiagnosticsStatusNotification"
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+def _signing_files(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Acme firmware signing")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    key_path, cert_path = tmp_path / "signing.key", tmp_path / "signing.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_a_firmware_update_shows_each_stage_and_the_version_after_the_reboot(
+        qtbot: Any, loop: Any, tmp_path: Path, signed: bool) -> None:
+    image = tmp_path / "7.2.bin"
+    image.write_bytes(b"firmware image " * 2000)
+
+    async def scenario() -> None:
+        async with window_with_demo(V201, files=tmp_path / "files") as (window, charger,
+                                                                        store):
+            panel = window.operations_panel
+            view = panel.firmware
+            assert view is not None and panel.show_page("firmware") is view
+            view.file.edit.setText(str(image))
+            view.expected.setText("7.2")
+            if signed:
+                key, cert = _signing_files(tmp_path)
+                view.signed.setChecked(True)
+                view.certificate.edit.setText(str(cert))
+                view.with_key.setChecked(True)
+                view.key.edit.setText(str(key))
+            view.update_button.click()
+            await finished(view.last_op)
+            await wait_until(lambda: view.progress.progress is not None
+                             and view.progress.progress.finished, timeout=90,
+                             what="the update")
+            progress = view.progress.progress
+            assert progress.ok, progress.words
+            assert "rebooted with firmware 7.2 as expected" in view.progress.words.text()
+            stages = view.progress.stages.text()
+            for stage in ("Downloading", "Downloaded", "Installing", "Installed"):
+                assert f"✓ {stage}" in stages
+            statuses = [line.split(": ")[1].split(" — ")[0]
+                        for line in view.progress.step_lines()]
+            assert statuses[-1] == "Installed"
+            assert ("SignatureVerified" in statuses) == signed
+    loop.run_until_complete(asyncio.wait_for(scenario(), 150))
+
+
+def test_a_bad_signature_is_a_failure_in_the_chargers_words(qtbot: Any, loop: Any,
+                                                            tmp_path: Path) -> None:
+    image = tmp_path / "8.0.bin"
+    image.write_bytes(b"firmware image " * 100)
+    key, cert = _signing_files(tmp_path)
+    signature = tmp_path / "bad.sig"
+    signature.write_text("AAAA")
+
+    async def scenario() -> None:
+        async with window_with_demo(V201, files=tmp_path / "files") as (window, charger,
+                                                                        store):
+            view = window.operations_panel.firmware
+            assert view is not None
+            view.file.edit.setText(str(image))
+            view.signed.setChecked(True)
+            view.certificate.edit.setText(str(cert))
+            view.with_signature.setChecked(True)
+            view.signature.edit.setText(str(signature))
+            view.update_button.click()
+            await finished(view.last_op)
+            await wait_until(lambda: view.progress.progress is not None
+                             and view.progress.progress.finished, timeout=90,
+                             what="the verdict")
+            progress = view.progress.progress
+            assert not progress.ok
+            assert "InvalidSignature" in progress.last_status
+            assert "signature does not verify" in view.progress.words.text()
+            assert "✗" in view.progress.stages.text()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 150))

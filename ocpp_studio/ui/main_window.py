@@ -248,6 +248,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
             self.chargers.update_station(station, source)
         self.offpeak_panel.refresh_connection()
         self.operations_panel.refresh_connection()
+        self.security_panel.stations_changed(dirty)
         if self._send_dialog is not None and self._send_dialog.isVisible():
             self._send_dialog.refresh_chargers()
 
@@ -505,6 +506,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self.feed.stop()
         self._station_timer.stop()
         self.power_panel.detach()
+        self.operations_panel.detach()
         self.serial_panel.detach()
         self.proxy_panel.detach()
         if self._opened_store is not None:

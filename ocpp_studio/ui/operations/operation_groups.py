@@ -74,9 +74,10 @@ def group_of(name: str) -> str:
     return "Other"
 
 
-def grouped(operations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+def grouped(operations: Iterable[Any], keep: Iterable[str] = ()) -> list[tuple[str, list[Any]]]:
     """``operations`` (anything with ``.name``) in their groups, groups in the order above,
-    known operations in the listed order, later additions after them; empty groups left out."""
+    known operations in the listed order, later additions after them; empty groups left out
+    unless named in ``keep`` (a group with views of its own)."""
     by_group: dict[str, list[Any]] = {group: [] for group, _names in GROUPS}
     for op in operations:
         by_group[group_of(op.name)].append(op)
@@ -84,7 +85,7 @@ def grouped(operations: Iterable[Any]) -> list[tuple[str, list[Any]]]:
     for group, names in GROUPS:
         order = {name: index for index, name in enumerate(names)}
         members = sorted(by_group[group], key=lambda op: order.get(op.name, len(order)))
-        if members:
+        if members or group in keep:
             out.append((group, members))
     return out
 

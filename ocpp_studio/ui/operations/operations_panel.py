@@ -18,7 +18,8 @@ import html
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTreeWidget,
     QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -31,6 +32,8 @@ from ...station.operations import OperationError, operations_for
 from ..common import theme
 from ..common.operations import AsyncOp, failure_text, is_running
 from .events_view import EventsView
+from .firmware_view import FirmwareView
+from .logs_view import LogsView
 from .local_list_editor import LocalListEditor
 from .operation_groups import grouped
 from .operation_page import OperationPage
@@ -43,7 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_ROLE = Qt.ItemDataRole.UserRole + 1
-LOCAL_LIST, EVENTS = "local-list", "events"
+PROGRESS_MS = 150
+LOCAL_LIST, EVENTS, LOGS, FIRMWARE = "local-list", "events", "logs", "firmware"
+TRANSFERS_GROUP = "Logs & firmware"
 
 
 class OperationsPanel(QWidget):
@@ -70,7 +75,18 @@ class OperationsPanel(QWidget):
         self.last_op: AsyncOp[Any] | None = None
         self.local_list: LocalListEditor | None = None
         self.events: EventsView | None = None
+        self.logs: LogsView | None = None
+        self.firmware: FirmwareView | None = None
+        #: the newest progress of each transfer, shown at most every PROGRESS_MS
+        self._progress: dict[str, Any] = {}
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._build()
+        transfers = getattr(central, "transfers", None)
+        if transfers is not None:
+            transfers.progress.connect(self._on_progress)
         self.set_charger(None)
 
     # ----------------------------------------------------------------- layout
@@ -116,9 +132,12 @@ class OperationsPanel(QWidget):
                 page.deleteLater()
         self.pages, self.items = {}, {}
         self.local_list = self.events = None
+        self.logs, self.firmware = None, None
         self.version = version
         if version is not None:
-            for group, ops in grouped(operations_for(version)):
+            transfers = getattr(self.central, "transfers", None)
+            keep = (TRANSFERS_GROUP,) if transfers is not None else ()
+            for group, ops in grouped(operations_for(version), keep):
                 parent = QTreeWidgetItem([group])
                 parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
                 self.tree.addTopLevelItem(parent)
@@ -127,6 +146,8 @@ class OperationsPanel(QWidget):
                 if group == "Monitoring":
                     self.events = EventsView()
                     self._add_page(parent, EVENTS, "Events (NotifyEvent)", self.events)
+                if group == TRANSFERS_GROUP and transfers is not None:
+                    self._add_transfer_pages(parent, transfers)
             self.tree.expandAll()
         self.tree.blockSignals(False)
         self.show_page(current if current in self.pages else None)
@@ -146,6 +167,14 @@ class OperationsPanel(QWidget):
             button.clicked.connect(self.charging_hours_requested)
             page.extra.addWidget(button)
         self._add_page(parent, op.name, op.title, page)
+
+    def _add_transfer_pages(self, parent: QTreeWidgetItem, transfers: Any) -> None:
+        self.logs = LogsView(transfers)
+        self.firmware = FirmwareView(transfers)
+        for view in (self.logs, self.firmware):
+            view.frame_requested.connect(self.frame_requested)
+        self._add_page(parent, LOGS, "Fetch a log", self.logs)
+        self._add_page(parent, FIRMWARE, "Update firmware", self.firmware)
 
     def _add_page(self, parent: QTreeWidgetItem, key: str, text: str, page: QWidget) -> None:
         item = QTreeWidgetItem([text])
@@ -198,6 +227,9 @@ class OperationsPanel(QWidget):
             self._rebuild(version)
         if changed and self.local_list is not None:
             self.local_list.reset()
+        for view in (self.logs, self.firmware):
+            if view is not None and (changed or view.charger != charger_id):
+                view.set_charger(charger_id)
         self.refresh_connection()
         shown = self.results.get(charger_id) if charger_id else None
         if charger_id is not None and is_running(self.running.get(charger_id)):
@@ -234,7 +266,7 @@ class OperationsPanel(QWidget):
         sendable = not reason and not busy
         why = reason or (self._busy_words(charger) if busy else "")
         for page in set(self.pages.values()):
-            if isinstance(page, (OperationPage, LocalListEditor)):
+            if isinstance(page, (OperationPage, LocalListEditor, LogsView, FirmwareView)):
                 page.set_sendable(sendable, why)
         if self.events is not None:
             self.events.show_events(getattr(station, "notify_events", None)
@@ -320,3 +352,27 @@ class OperationsPanel(QWidget):
         if charger == self.charger:
             self.result_view.show_failure(words)
         self.refresh_connection()
+
+    # -------------------------------------------------------------- transfers
+    def _on_progress(self, progress: Any) -> None:
+        """Every transfer's every change (file server bytes too): shown at most every
+        PROGRESS_MS, the newest state of each."""
+        if not isValid(self):
+            return
+        self._progress[progress.id] = progress
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _show_progress(self) -> None:
+        pending, self._progress = self._progress, {}
+        for progress in pending.values():
+            for view in (self.logs, self.firmware):
+                if view is not None:
+                    view.on_progress(progress)
+
+    def detach(self) -> None:
+        """Stop observing the transfers (the window closes)."""
+        transfers = getattr(self.central, "transfers", None)
+        if transfers is not None:
+            transfers.progress.disconnect(self._on_progress)
+        self._progress_timer.stop()

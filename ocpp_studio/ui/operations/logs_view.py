@@ -1,0 +1,202 @@
+"""Fetch a charger's diagnostics or security log (issue 16 §3) through the studio's own file
+server: 1.6 GetDiagnostics, the 1.6 security whitepaper's and 2.0.1 GetLog. The studio
+starts an FTP or HTTP server on the address the charger reached, sends the request, shows
+the charger's status messages as they come and lists the received file under the charger
+with Open and Reveal in folder. All of it is ``central.transfers`` (``station/transfers.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+    QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ...station.transfers import JobState
+from ..common import theme
+from ..common.operations import AsyncOp, failure_text, is_running
+from .transfer_progress import TransferProgressView
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def aware(value: QDateTime) -> datetime:
+    """A date-time edit's value as an aware datetime (its time is the laptop's local)."""
+    return value.toPython().astimezone()
+
+
+def open_path(path: Path) -> bool:
+    """Open a file (or folder) with the desktop's application for it."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class LogsView(QWidget):
+    """The log fetch form, its progress and the logs received from the charger."""
+
+    frame_requested = Signal(int)
+
+    def __init__(self, transfers: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.transfers = transfers
+        self.charger: str | None = None
+        self.last_op: AsyncOp[Any] | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Fetch a log</b>"))
+        intro = QLabel("The charger uploads its log to a one-time FTP or HTTP server the "
+                       "studio starts on the address the charger reached it on; the file is "
+                       "kept beside the capture (1.6 §5.8 GetDiagnostics, 1.6 security and "
+                       "2.0.1 GetLog N01; the security log: UK regulations §2.8.10).")
+        intro.setWordWrap(True)
+        intro.setStyleSheet(theme.HINT_STYLE)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        self.kind.addItem("Diagnostics log", "diagnostics")
+        self.kind.addItem("Security log", "security")
+        self.kind.setToolTip("1.6: diagnostics with GetDiagnostics; the security log needs the "
+                             "1.6 security extension (GetLog). 2.0.1: GetLog for both.")
+        self.scheme = QComboBox()
+        self.scheme.addItem("FTP (what most chargers implement)", "ftp")
+        self.scheme.addItem("HTTP", "http")
+        self.limit_range = QCheckBox("Only from")
+        now = QDateTime.currentDateTime()
+        self.oldest = QDateTimeEdit(now.addDays(-1))
+        self.latest = QDateTimeEdit(now)
+        for edit in (self.oldest, self.latest):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setEnabled(False)
+        self.limit_range.toggled.connect(self.oldest.setEnabled)
+        self.limit_range.toggled.connect(self.latest.setEnabled)
+        span = QHBoxLayout()
+        span.addWidget(self.limit_range)
+        span.addWidget(self.oldest)
+        span.addWidget(QLabel("to"))
+        span.addWidget(self.latest)
+        span.addStretch(1)
+        self.retries = QSpinBox()
+        self.retries.setRange(-1, 100)
+        self.retries.setSpecialValueText("(charger's default)")
+        self.retries.setValue(-1)
+        self.retries.setToolTip("How often the charger tries the upload again after a failure")
+        form.addRow("Log", self.kind)
+        form.addRow("Upload over", self.scheme)
+        form.addRow("Time range", span)
+        form.addRow("Retries", self.retries)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        self.fetch_button = QPushButton("Fetch log")
+        self.fetch_button.setStyleSheet(theme.PRIMARY_BUTTON_STYLE)
+        self.fetch_button.clicked.connect(self.fetch)
+        row.addWidget(self.fetch_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.progress = TransferProgressView()
+        self.progress.frame_requested.connect(self.frame_requested)
+        self.progress.cancel_requested.connect(self._cancel)
+        layout.addWidget(self.progress)
+        layout.addWidget(QLabel("<b>Logs received from this charger</b>"))
+        self.files = QListWidget()
+        self.files.setMaximumHeight(110)
+        self.files.itemActivated.connect(lambda item: self.open_file(item))
+        layout.addWidget(self.files)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open")
+        self.open_button.clicked.connect(lambda: self.open_file(self.files.currentItem()))
+        self.reveal_button = QPushButton("Reveal in folder")
+        self.reveal_button.clicked.connect(lambda: self.reveal(self.files.currentItem()))
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    # ---------------------------------------------------------------- charger
+    def set_charger(self, charger: str | None) -> None:
+        self.charger = charger
+        jobs = [j for j in self.transfers.jobs(charger) if j.kind == "log"] if charger else []
+        self.progress.show_progress(jobs[-1].snapshot() if jobs else None)
+        self._fill_files()
+
+    def set_sendable(self, on: bool, reason: str = "") -> None:
+        self.fetch_button.setEnabled(on and not is_running(self.last_op))
+        self.fetch_button.setToolTip(reason)
+
+    def on_progress(self, progress: Any) -> None:
+        """A transfer changed (any charger's): show it if it is this charger's log."""
+        if progress.charger != self.charger or progress.kind != "log":
+            return
+        self.progress.show_progress(progress)
+        if progress.finished:
+            self._fill_files()
+
+    # ----------------------------------------------------------------- fetching
+    def fetch(self) -> AsyncOp[Any] | None:
+        charger = self.charger
+        if charger is None:
+            return None
+        kind, scheme = self.kind.currentData(), self.scheme.currentData()
+        oldest = aware(self.oldest.dateTime()) if self.limit_range.isChecked() else None
+        latest = aware(self.latest.dateTime()) if self.limit_range.isChecked() else None
+        retries = self.retries.value() if self.retries.value() >= 0 else None
+        theme.show_status(self.progress.words, "wait",
+                          f"Starting the {scheme.upper()} server and asking {charger} for its "
+                          f"{kind} log…")
+        self.fetch_button.setEnabled(False)
+        self.last_op = AsyncOp(
+            self, lambda: self.transfers.get_log(charger, kind, scheme=scheme, oldest=oldest,
+                                                 latest=latest, retries=retries),
+            on_success=lambda job: self._started(charger, job),
+            on_failure=lambda exc: self._failed(charger, exc)).run()
+        return self.last_op
+
+    def _started(self, charger: str, job: Any) -> None:
+        self.fetch_button.setEnabled(True)
+        if charger == self.charger:
+            self.progress.show_progress(job.snapshot())
+
+    def _failed(self, charger: str, exc: BaseException) -> None:
+        self.fetch_button.setEnabled(True)
+        if charger == self.charger:
+            theme.show_status(self.progress.words, "error", f"Not sent: {failure_text(exc)}")
+
+    def _cancel(self, job_id: str) -> None:
+        AsyncOp(self, lambda: self.transfers.cancel(job_id),
+                on_success=self.progress.show_progress,
+                failure_title="Could not stop the transfer").run()
+
+    # ------------------------------------------------------------------ files
+    def received(self) -> list[Path]:
+        """The logs received from this charger in this run, newest first."""
+        if self.charger is None:
+            return []
+        return [j.file for j in reversed(self.transfers.jobs(self.charger))
+                if j.kind == "log" and j.state == JobState.DONE and j.file is not None]
+
+    def _fill_files(self) -> None:
+        self.files.clear()
+        for path in self.received():
+            size = path.stat().st_size if path.exists() else None
+            item = QListWidgetItem(path.name + (f"  ({size:,} bytes)" if size is not None
+                                                else "  (no longer there)"))
+            item.setData(PATH_ROLE, str(path))
+            item.setToolTip(str(path))
+            self.files.addItem(item)
+        if self.files.count():
+            self.files.setCurrentRow(0)
+        has = bool(self.files.count())
+        self.open_button.setEnabled(has)
+        self.reveal_button.setEnabled(has)
+
+    def open_file(self, item: QListWidgetItem | None) -> bool:
+        return open_path(Path(item.data(PATH_ROLE))) if item is not None else False
+
+    def reveal(self, item: QListWidgetItem | None) -> bool:
+        return open_path(Path(item.data(PATH_ROLE)).parent) if item is not None else False
