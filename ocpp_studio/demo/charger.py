@@ -25,6 +25,7 @@ from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Meter
 from .profiles import ProfileStore
 from .protocol import VersionProtocol
 from .quirks import Quirks
+from .security import DemoSecurity, SecurityEvent
 from .session import ChargerSession
 from .v16 import Protocol16
 from .v201 import Protocol201
@@ -65,6 +66,7 @@ class DemoCharger(ChargerSession):
         self.meter = Meter(config, self.profiles, self.connectors, lambda: self.clock())
         self.protocol = _PROTOCOLS[self.version](self)
         self.configuration = self.protocol.build_configuration()
+        self.security = DemoSecurity(self)  # certificates, profile, security events
         self._init_session()
 
     # =================================================================== public
@@ -82,6 +84,11 @@ class DemoCharger(ChargerSession):
     def transaction_id(self, connector: int = 1) -> str | None:
         tx = self.connectors[connector].tx
         return None if tx is None else tx.id
+
+    def send_security_event(self, kind: str, tech_info: str | None = None) -> SecurityEvent:
+        """Raise a security event (e.g. TamperDetectionActivated): logged and sent with
+        SecurityEventNotification now, or after the next connection (A04.FR.01/02)."""
+        return self.security.raise_event(kind, tech_info)
 
     async def plug_in(self, connector: int = 1) -> None:
         """The driver plugs the EV in: 1.6 Preparing, 2.x Occupied (§4.9, §G01)."""

@@ -40,6 +40,19 @@ class DemoChargerConfig:
     meter_interval: int = 10
     auto_charge: bool = False
     basic_auth_password: str | None = None
+    # -- security (issue 15 §5; demo/security.py, demo/tls.py)
+    #: PEM file of CSMS root certificate(s) the charger trusts for wss:// (installed at the
+    #: factory: listed by GetInstalledCertificateIds, deletable)
+    ca_file: str | None = None
+    #: PEM client certificate (chain) and its key for security profile 3
+    client_cert_file: str | None = None
+    client_key_file: str | None = None
+    #: the profile to start at; None: derived from the URL and the credentials (security.py)
+    security_profile: int | None = None
+    csr_key: str = "ec"  # key of a new CSR: "ec" (P-256) or "rsa" (2048 bits)
+    #: 1.6: failed connections with a new profile/URL before falling back (A05.FR.08);
+    #: 2.x uses OCPPCommCtrlr.NetworkProfileConnectionAttempts (B10.FR.07)
+    connection_attempts: int = 3
     # -- simulation details (optional)
     id_tag: str = "DEMO-TAG"  # used by auto_charge
     initial_energy_wh: float = 12_345.0  # the meter's register before the first session
@@ -63,3 +76,9 @@ class DemoChargerConfig:
             raise ValueError("a charger has at least one connector")
         if self.phases not in (1, 3):
             raise ValueError("phases must be 1 or 3")
+        if self.security_profile not in (None, 0, 1, 2, 3):
+            raise ValueError("security_profile must be 0, 1, 2 or 3")
+        if self.csr_key not in ("ec", "rsa"):
+            raise ValueError("csr_key must be 'ec' or 'rsa'")
+        if bool(self.client_cert_file) != bool(self.client_key_file):
+            raise ValueError("a client certificate needs its key (and the key its certificate)")

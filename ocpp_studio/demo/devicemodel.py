@@ -283,6 +283,7 @@ def build_device_model(*, charger_id: str, vendor: str, model: str, connectors: 
                        phases: int, max_current_a: float, voltage_v: float,
                        heartbeat_interval: int, meter_interval: int,
                        basic_auth_password: str | None,
+                       security_profile: int | None = None,
                        live: dict[str, Callable[..., str]]) -> DeviceModel201:
     """A realistic device model for a 2.0.1 AC charging station.
 
@@ -415,7 +416,8 @@ def build_device_model(*, charger_id: str, vendor: str, model: str, connectors: 
     add(Variable("SecurityCtrlr", "OrganizationName", "string", _attr("OCPP Studio", rw),
                  max_limit=64))
     add(Variable("SecurityCtrlr", "SecurityProfile", "integer",
-                 _attr(1 if basic_auth_password else 0), min_limit=0, max_limit=3))
+                 _attr(security_profile if security_profile is not None
+                       else 1 if basic_auth_password else 0), min_limit=0, max_limit=3))
     add(Variable("SecurityCtrlr", "CertificateEntries", "integer", _attr(0), min_limit=0))
     # AuthCtrlr
     add(Variable("AuthCtrlr", "Enabled", "boolean", _attr("true", rw)))

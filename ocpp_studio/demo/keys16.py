@@ -169,7 +169,8 @@ def _profile_ok(item: str) -> bool:
 
 
 def build_keys16(*, connectors: int, phases: int, heartbeat_interval: int,
-                 meter_interval: int, authorization_key: str | None) -> ConfigurationKeys16:
+                 meter_interval: int, authorization_key: str | None,
+                 security_profile: int | None = None) -> ConfigurationKeys16:
     """A realistic key set for a Core + SmartCharging + RemoteTrigger charger."""
     store = ConfigurationKeys16()
     add = store.add
@@ -239,6 +240,9 @@ def build_keys16(*, connectors: int, phases: int, heartbeat_interval: int,
     add(ConfigKey("AuthorizationKey", authorization_key or "", STRING, write_only=True,
                   min_length=16, max_length=40))
     add(ConfigKey("CpoName", "OCPP Studio", STRING, max_length=64))
-    add(ConfigKey("SecurityProfile", "1" if authorization_key else "0", INTEGER, minimum=0,
-                  maximum=3))
+    if security_profile is None:
+        security_profile = 1 if authorization_key else 0
+    add(ConfigKey("SecurityProfile", str(security_profile), INTEGER, minimum=0, maximum=3))
+    add(ConfigKey("CertificateStoreMaxLength", "10", INTEGER, readonly=True))  # §7.4
+    add(ConfigKey("AdditionalRootCertificateCheck", "false", BOOLEAN, readonly=True))  # §7.1
     return store

@@ -1,14 +1,535 @@
 """The demo charger's security (issue 15 §5): certificate store, CSR, InstallCertificate,
-GetInstalledCertificateIds, DeleteCertificate, CertificateSigned, security profile switch.
+GetInstalledCertificateIds, DeleteCertificate, CertificateSigned, the security profile it
+connects with, and SecurityEventNotification.
 
 ``add_security_handlers(routes, two_x)`` registers the handlers on a version's table; each
 version module calls it right after creating its ``Routes`` (2.1 copies the 2.0.1 table).
+``DemoSecurity`` (one per charger, ``charger.security``) holds the state: the store, the
+client certificate, the key of the last CSR, the queued security events. Requirement ids:
+1.6 security whitepaper edition 3 (A0x, M0x) and OCPP 2.0.1 Part 2 (same ids, blocks A, M).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from .devicemodel import DeviceModel201
+from .keys16 import ConfigurationKeys16
+from .profiles import format_time
 from .routing import Routes
+from .tls import ConnectionPlan, PrivateKey, Target, client_context, explain_connect_failure
+
+if TYPE_CHECKING:
+    import ssl
+
+    from .charger import DemoCharger
+    from .config import DemoChargerConfig
+
+log = logging.getLogger(__name__)
+
+#: 1.6 CertificateStoreMaxLength (whitepaper §7.4); the demo's store holds this many roots.
+MAX_CERTIFICATES = 10
+CSMS_ROOTS = frozenset({"CentralSystemRootCertificate", "CSMSRootCertificate"})
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
+
+
+@dataclass(frozen=True, slots=True)
+class EventNames:
+    """The names one version gives the security events the demo raises (1.6 whitepaper §8,
+    2.0.1 appendix 'Security events')."""
+
+    invalid_server: str
+    invalid_client: str
+    sign_trigger: str
+    own_certificate: str
+
+
+NAMES_16 = EventNames("InvalidCentralSystemCertificate", "InvalidChargePointCertificate",
+                      "SignChargePointCertificate", "ChargePointCertificate")
+NAMES_2X = EventNames("InvalidCsmsCertificate", "InvalidChargingStationCertificate",
+                      "SignChargingStationCertificate", "ChargingStationCertificate")
+
+
+def initial_profile(url: str, config: "DemoChargerConfig") -> int:
+    """The profile a demo starts at: as configured, else what its options amount to (wss + a
+    client certificate 3, wss + password 2, password 1, nothing 0)."""
+    if config.security_profile is not None:
+        return config.security_profile
+    tls = url.startswith("wss://")
+    if tls and config.client_cert_file:
+        return 3
+    if config.basic_auth_password:
+        return 2 if tls else 1
+    return 0
+
+
+def hash_data(cert: x509.Certificate, issuer: x509.Certificate | None = None,
+              algorithm: str = "SHA256") -> dict[str, str]:
+    """CertificateHashDataType (M03.FR.04): the OCSP CertID fields of RFC 6960 -- hash of the
+    issuer's DER name, hash of the issuer's public key bits -- and the serial number in hex
+    without leading zeroes (2.0.1 CertificateHashDataType.serialNumber)."""
+    issuer = issuer or cert
+    digest = _HASHES[algorithm]
+    name = hashes.Hash(digest())
+    name.update(cert.issuer.public_bytes())
+    key = hashes.Hash(digest())
+    key.update(_key_bits(issuer.public_key()))
+    return {"hashAlgorithm": algorithm, "issuerNameHash": name.finalize().hex(),
+            "issuerKeyHash": key.finalize().hex(), "serialNumber": format(cert.serial_number, "x")}
+
+
+def _key_bits(public_key: Any) -> bytes:
+    """The subjectPublicKey BIT STRING contents (what RFC 6960 CertID hashes)."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return public_key.public_bytes(serialization.Encoding.X962,
+                                       serialization.PublicFormat.UncompressedPoint)
+    return public_key.public_bytes(serialization.Encoding.DER,
+                                   serialization.PublicFormat.PKCS1)
+
+
+def _same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (a["issuerNameHash"].lower() == b["issuerNameHash"].lower()
+            and a["issuerKeyHash"].lower() == b["issuerKeyHash"].lower()
+            and a["serialNumber"].lower().lstrip("0") == b["serialNumber"].lower().lstrip("0"))
+
+
+@dataclass
+class Installed:
+    kind: str  # certificateType as the version names it
+    certificate: x509.Certificate
+
+
+@dataclass
+class CertificateStore:
+    """The roots a charger holds (M05) and its own certificates (A02/A03)."""
+
+    entries: list[Installed] = field(default_factory=list)
+
+    def roots(self, kinds: frozenset[str] | set[str] | None = None) -> list[Installed]:
+        return [e for e in self.entries if kinds is None or e.kind in kinds]
+
+    def csms_roots(self) -> list[x509.Certificate]:
+        return [e.certificate for e in self.roots(CSMS_ROOTS)]
+
+    def issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
+        for entry in self.entries:
+            if entry.certificate.subject == cert.issuer:
+                return entry.certificate
+        return None
+
+    def hash_of(self, entry: Installed, algorithm: str = "SHA256") -> dict[str, str]:
+        return hash_data(entry.certificate, self.issuer_of(entry.certificate), algorithm)
+
+    def find(self, wanted: dict[str, Any]) -> Installed | None:
+        algorithm = wanted.get("hashAlgorithm", "SHA256")
+        for entry in self.entries:
+            if _same_hash(self.hash_of(entry, algorithm), wanted):
+                return entry
+        return None
+
+    def install(self, kind: str, certificate: x509.Certificate) -> str:
+        if any(e.certificate == certificate and e.kind == kind for e in self.entries):
+            return "Accepted"  # already there
+        if len(self.entries) >= MAX_CERTIFICATES:
+            return "Rejected"  # M05.FR.03
+        self.entries.append(Installed(kind, certificate))
+        return "Accepted"
+
+
+@dataclass
+class SecurityEvent:
+    type: str
+    timestamp: datetime
+    tech_info: str | None = None
+    sent: bool = False
+
+
+class DemoSecurity:
+    """One charger's security state and the connection settings derived from it."""
+
+    def __init__(self, charger: "DemoCharger") -> None:
+        self.ch = charger
+        config = charger.config
+        self.two_x = isinstance(charger.configuration, DeviceModel201)
+        self.names = NAMES_2X if self.two_x else NAMES_16
+        self.store = CertificateStore()
+        root_kind = "CSMSRootCertificate" if self.two_x else "CentralSystemRootCertificate"
+        for cert in _read_certificates(config.ca_file):  # installed at the factory
+            self.store.install(root_kind, cert)
+        self.client_chain: list[x509.Certificate] = []
+        self.client_key: PrivateKey | None = None
+        if config.client_cert_file and config.client_key_file:
+            self.client_chain = _read_certificates(config.client_cert_file)
+            self.client_key = _read_key(config.client_key_file)
+        self.v2g_chain: list[x509.Certificate] = []
+        self.pending_keys: dict[str, PrivateKey] = {}  # certificate type -> key of its CSR
+        self.last_csr: str | None = None
+        self.log: list[SecurityEvent] = []  # the security log (A04.FR.04)
+        self.plan = ConnectionPlan()
+        self.last_failure: str | None = None
+        self.tls: dict[str, Any] | None = None  # version, cipher, server of the connection
+        self.server_certificate: x509.Certificate | None = None
+        self._failure_reported = False
+        self._sync_entries()
+
+    # ------------------------------------------------------------------ the profile
+    @property
+    def profile(self) -> int:
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            return store.int_actual("SecurityCtrlr", "SecurityProfile")
+        return store.int_value("SecurityProfile")
+
+    def set_profile(self, profile: int) -> None:
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            store.set_actual("SecurityCtrlr", "SecurityProfile", str(profile))
+        elif isinstance(store, ConfigurationKeys16):
+            store.keys["SecurityProfile"].value = str(profile)
+
+    def organisation(self) -> str:
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            return store.actual("SecurityCtrlr", "OrganizationName")
+        return store.value("CpoName")
+
+    def has_client_certificate(self) -> bool:
+        return bool(self.client_chain) and self.client_key is not None
+
+    def prerequisites_problem(self, new: int) -> str | None:
+        """Why the charger cannot go to profile ``new`` now (whitepaper A05.FR.03/04, 2.0.1
+        A05), or None."""
+        now = self.ch.clock()
+        if new >= 2 and not any(_valid_at(c, now) for c in self.store.csms_roots()):
+            return f"no valid {'CSMS' if self.two_x else 'Central System'} root certificate"
+        if new == 3 and not self.has_client_certificate():
+            return "no client certificate (send a CSR and CertificateSigned first)"
+        return None
+
+    # ------------------------------------------------------------------ connecting
+    def target(self) -> Target:
+        return Target(self.ch.base_url, self.profile)
+
+    def connect_options(self) -> dict[str, Any]:
+        """``ssl`` and the Basic-auth password for the next connection, from the URL and the
+        profile; raises ``ProfileError`` when the profile cannot be met."""
+        url, profile = self.ch.url, self.profile
+        tls = url.startswith("wss://")
+        if profile >= 2 and not tls:
+            raise ProfileError(f"security profile {profile} needs TLS but the backend URL is "
+                               f"{self.ch.base_url}; set a wss:// URL")
+        if profile == 3 and not self.has_client_certificate():
+            raise ProfileError("security profile 3 needs a client certificate; the charger "
+                               "has none")
+        options: dict[str, Any] = {
+            # profile 3: the client certificate is the credential, no password (§2.5)
+            "password": self.ch.protocol.auth_password() if profile in (1, 2) else None}
+        if tls:
+            options["ssl"] = self.ssl_context(client=profile == 3)
+        return options
+
+    def ssl_context(self, *, client: bool) -> "ssl.SSLContext":
+        return client_context(self.store.csms_roots(),
+                              client_chain=self.client_chain if client else (),
+                              client_key=self.client_key if client else None)
+
+    def connected(self, ssl_object: Any) -> None:
+        """The websocket is open: remember what works (B10.FR.07) and the TLS used."""
+        self.last_failure, self._failure_reported = None, False
+        self.tls, self.server_certificate = None, None
+        if ssl_object is not None:
+            der = ssl_object.getpeercert(binary_form=True)
+            self.server_certificate = x509.load_der_x509_certificate(der) if der else None
+            self.tls = {"version": ssl_object.version(), "cipher": ssl_object.cipher()[0],
+                        "profile": self.profile}
+        previous = self.plan.succeeded(self.target())
+        if previous is not None and previous.profile != self.profile:
+            self.raise_event("ReconfigurationOfSecurityParameters",
+                             f"security profile {previous.profile} -> {self.profile}")
+
+    def connection_failed(self, exc: BaseException) -> None:
+        """Count a failed connection; report an untrusted server; fall back when due."""
+        reason, bad_server = explain_connect_failure(exc)
+        self.last_failure = reason
+        log.info("%s: connection failed: %s", self.ch.config.charger_id, reason)
+        if bad_server and not self._failure_reported:
+            # A00.FR.309/.413 (2.0.1 A00.FR.311/.414): an invalid server certificate is a
+            # security event, queued until the charger is connected again (A04.FR.02).
+            self._failure_reported = True
+            self.raise_event(self.names.invalid_server, reason[:255])
+        back = self.plan.failed(self.target(), self._attempts())
+        if back is not None:
+            log.warning("%s: falling back to %s at security profile %d (A05.FR.08, "
+                        "B10.FR.07)", self.ch.config.charger_id, back.base_url, back.profile)
+            self.set_profile(back.profile)
+            self.ch.base_url = back.base_url
+            self.ch.url = back.base_url.rstrip("/") + "/" + self.ch.config.charger_id
+
+    def _attempts(self) -> int:
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            return store.int_actual("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3)
+        return self.ch.config.connection_attempts
+
+    def server_root(self) -> x509.Certificate | None:
+        """The CSMS root that verified the current connection (M04.FR.06)."""
+        cert = self.server_certificate
+        if cert is None or not self.ch.connected:
+            return None
+        for root in self.store.csms_roots():
+            if _issued_by(cert, root):
+                return root
+        return None
+
+    # ------------------------------------------------------------------ security events
+    def booted(self, reason: str) -> None:
+        """A BootNotification was accepted: StartupOfTheDevice after power-up, else
+        ResetOrReboot (both critical, whitepaper §8)."""
+        self.raise_event("StartupOfTheDevice" if reason == "PowerUp" else "ResetOrReboot",
+                         f"boot reason {reason}")
+
+    def raise_event(self, kind: str, tech_info: str | None = None) -> SecurityEvent:
+        """Log a security event and queue it for the central system (A04.FR.01/02)."""
+        event = SecurityEvent(kind, self.ch.clock(), tech_info)
+        self.log.append(event)
+        if self.ch.booted:
+            self.ch.spawn(self.flush_events())
+        return event
+
+    async def flush_events(self) -> None:
+        for event in [e for e in self.log if not e.sent]:
+            payload: dict[str, Any] = {"type": event.type,
+                                       "timestamp": format_time(event.timestamp)}
+            if event.tech_info:
+                payload["techInfo"] = event.tech_info[:255]
+            if event.sent:
+                continue
+            event.sent = True
+            try:
+                await self.ch.call("SecurityEventNotification", payload)
+            except (ConnectionClosed, CallTimeout) as exc:
+                event.sent = False  # A04.FR.02: delivered after the next connection
+                log.info("%s: security event queued: %s", self.ch.config.charger_id, exc)
+                return
+            except CallError as exc:
+                log.info("%s: SecurityEventNotification refused: %s",
+                         self.ch.config.charger_id, exc)
+
+    # ------------------------------------------------------------------ CSR
+    def make_csr(self, certificate_type: str) -> str:
+        """A new key pair (A02.FR.02, kept in memory only: A02.FR.05) and its PKCS#10 CSR,
+        PEM (A02.FR.03), CN = charger id, O = CpoName / OrganizationName (A02.FR.13)."""
+        key: PrivateKey = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                           if self.ch.config.csr_key == "rsa"
+                           else ec.generate_private_key(ec.SECP256R1()))
+        subject = [x509.NameAttribute(NameOID.COMMON_NAME, self.ch.config.charger_id)]
+        organisation = self.organisation()
+        if organisation:
+            subject.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+        csr = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name(subject)).sign(key, hashes.SHA256()))
+        self.pending_keys[certificate_type] = key
+        self.last_csr = csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        return self.last_csr
+
+    def accept_signed(self, chain_pem: str, certificate_type: str) -> str | None:
+        """Take the chain of CertificateSigned; why it is refused, or None (A02.FR.06)."""
+        try:
+            chain = x509.load_pem_x509_certificates(chain_pem.encode("ascii", "replace"))
+        except ValueError:
+            return "not a PEM certificate chain"
+        leaf, key = chain[0], self.pending_keys.get(certificate_type)
+        if key is None:
+            return "no CSR is waiting for a certificate of this type"
+        if leaf.public_key().public_numbers() != key.public_key().public_numbers():
+            return "the certificate is not for the key of the charger's last CSR"
+        names = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        common_name = str(names[0].value) if names else None
+        if common_name != self.ch.config.charger_id:
+            return f"CN is {common_name!r}, not the charger id {self.ch.config.charger_id!r}"
+        if not _valid_at(leaf, self.ch.clock()):
+            return "the certificate is expired or not yet valid"
+        issuer = next((c for c in chain[1:] if c.subject == leaf.issuer), None) \
+            or self.store.issuer_of(leaf)
+        if issuer is None or not _issued_by(leaf, issuer):
+            return "the certificate's issuer is not in the chain nor installed"
+        del self.pending_keys[certificate_type]
+        if certificate_type == self.names.own_certificate:
+            # A02.FR.08: used from the next connection (already valid: checked above)
+            self.client_chain, self.client_key = chain, key
+        else:
+            self.v2g_chain = chain
+        return None
+
+    def _sync_entries(self) -> None:
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            store.set_actual("SecurityCtrlr", "CertificateEntries", str(len(self.store.entries)))
+
+
+def network_target_after_reboot(sec: DemoSecurity, dm: DeviceModel201) -> str | None:
+    """2.0.1 B10.FR.04: after a reboot the charger connects with the first entry of
+    NetworkConfigurationPriority: its URL (returned) and its securityProfile (applied here).
+    Slot 0 is the connection the demo started with (None: keep the current one)."""
+    for slot in dm.actual("OCPPCommCtrlr", "NetworkConfigurationPriority").split(","):
+        slot = slot.strip()
+        if slot == "0" or not slot.isdigit():
+            return None
+        data = dm.network_profiles.get(int(slot))
+        if data is not None:
+            sec.set_profile(int(data["securityProfile"]))
+            return str(data["ocppCsmsUrl"])
+    return None
+
+
+class ProfileError(OSError):
+    """The configured security profile cannot be met by the URL or the certificates."""
+
+
+def _valid_at(cert: x509.Certificate, now: datetime) -> bool:
+    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except (ValueError, TypeError, Exception):  # noqa: BLE001 - InvalidSignature and kin
+        return False
+
+
+def _read_certificates(path: str | None) -> list[x509.Certificate]:
+    if not path:
+        return []
+    with open(path, "rb") as source:
+        return x509.load_pem_x509_certificates(source.read())
+
+
+def _read_key(path: str) -> PrivateKey:
+    with open(path, "rb") as source:
+        key = serialization.load_pem_private_key(source.read(), password=None)
+    if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+        raise ValueError(f"{path}: the client key is neither EC nor RSA")
+    return key
+
+
+# ====================================================================== handlers
+def _security(protocol: Any) -> DemoSecurity:
+    return protocol.ch.security
+
+
+def install_certificate(protocol: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    sec = _security(protocol)
+    try:
+        cert = x509.load_pem_x509_certificate(payload["certificate"].encode("ascii", "replace"))
+    except ValueError:
+        return {"status": "Rejected"}  # M05.FR.06: not a (PEM) certificate
+    constraints = _basic_constraints(cert)
+    if not _valid_at(cert, sec.ch.clock()) or (constraints is not None and not constraints.ca):
+        return {"status": "Rejected"}  # M05.FR.06: expired, or not a CA certificate
+    status = sec.store.install(payload["certificateType"], cert)
+    sec._sync_entries()
+    log.info("%s: InstallCertificate %s -> %s", sec.ch.config.charger_id,
+             payload["certificateType"], status)
+    return {"status": status}
+
+
+def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def get_installed_ids(protocol: Any, payload: dict[str, Any], two_x: bool) -> dict[str, Any]:
+    sec = _security(protocol)
+    if not two_x:  # 1.6: one certificateType, a flat list (M03)
+        found = [sec.store.hash_of(e) for e in sec.store.roots({payload["certificateType"]})]
+        return ({"status": "Accepted", "certificateHashData": found} if found
+                else {"status": "NotFound"})
+    wanted = set(payload.get("certificateType") or [])
+    chains = [{"certificateType": e.kind, "certificateHashData": sec.store.hash_of(e)}
+              for e in sec.store.roots(wanted or None)]
+    if sec.v2g_chain and (not wanted or "V2GCertificateChain" in wanted):
+        chains.append({"certificateType": "V2GCertificateChain",
+                       "certificateHashData": hash_data(sec.v2g_chain[0], (
+                           sec.v2g_chain[1] if len(sec.v2g_chain) > 1 else None))})
+    return ({"status": "Accepted", "certificateHashDataChain": chains} if chains
+            else {"status": "NotFound"})
+
+
+def delete_certificate(protocol: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    sec = _security(protocol)
+    entry = sec.store.find(payload["certificateHashData"])
+    if entry is None:
+        return {"status": "NotFound"}  # M04.FR.04; the charger's own one is never listed
+    if entry.kind in CSMS_ROOTS and entry.certificate == sec.server_root():
+        return {"status": "Failed"}  # M04.FR.06: it verifies the current connection
+    sec.store.entries.remove(entry)
+    sec._sync_entries()
+    log.info("%s: DeleteCertificate %s", sec.ch.config.charger_id, entry.kind)
+    return {"status": "Accepted"}
+
+
+def certificate_signed(protocol: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    sec = _security(protocol)
+    kind = payload.get("certificateType") or sec.names.own_certificate
+    problem = sec.accept_signed(payload["certificateChain"], kind)
+    if problem is not None:
+        log.info("%s: CertificateSigned rejected: %s", sec.ch.config.charger_id, problem)
+        sec.raise_event(sec.names.invalid_client, problem[:255])  # A02.FR.07
+        return {"status": "Rejected"}
+    log.info("%s: CertificateSigned accepted; the new certificate is used from the next "
+             "connection", sec.ch.config.charger_id)
+    return {"status": "Accepted"}
+
+
+def trigger_sign_certificate(protocol: Any, certificate_type: str | None) -> dict[str, Any]:
+    """ExtendedTriggerMessage SignChargePointCertificate / TriggerMessage
+    SignChargingStationCertificate, SignV2GCertificate: Accepted, then SignCertificate."""
+    sec = _security(protocol)
+    kind = certificate_type or sec.names.own_certificate
+
+    async def send() -> None:
+        payload: dict[str, Any] = {"csr": sec.make_csr(kind)}
+        if sec.two_x:
+            payload["certificateType"] = kind
+        reply = await sec.ch.call("SignCertificate", payload)
+        log.info("%s: SignCertificate %s", sec.ch.config.charger_id, reply.get("status"))
+
+    sec.ch.later(send)
+    return {"status": "Accepted"}
+
+
+def extended_trigger_message(protocol: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """1.6 whitepaper ExtendedTriggerMessage: the certificate and log triggers here, the rest
+    as TriggerMessage answers them."""
+    message = payload["requestedMessage"]
+    if message == "SignChargePointCertificate":
+        return trigger_sign_certificate(protocol, None)
+    if message == "LogStatusNotification":
+        protocol.ch.later(lambda: protocol.ch.call("LogStatusNotification", {"status": "Idle"}))
+        return {"status": "Accepted"}
+    trigger = protocol.routes.get("TriggerMessage")
+    return trigger(protocol, payload) if trigger else {"status": "NotImplemented"}
 
 
 def add_security_handlers(routes: Routes, two_x: bool) -> None:
     """Register the security handlers of 1.6 (whitepaper) or 2.x on ``routes``."""
+    routes.on("InstallCertificate")(install_certificate)
+    routes.on("GetInstalledCertificateIds")(
+        lambda protocol, payload: get_installed_ids(protocol, payload, two_x))
+    routes.on("DeleteCertificate")(delete_certificate)
+    routes.on("CertificateSigned")(certificate_signed)
+    if not two_x:
+        routes.on("ExtendedTriggerMessage")(extended_trigger_message)

@@ -37,6 +37,7 @@ from .quirks import Quirks
 
 if TYPE_CHECKING:
     from .protocol import VersionProtocol
+    from .security import DemoSecurity
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class ChargerSession:
     protocol: "VersionProtocol"
     quirks: Quirks
     configuration: ConfigurationKeys16 | DeviceModel201
+    security: "DemoSecurity"
 
     def _init_session(self) -> None:
         self.boot_count = 0  # accepted BootNotifications
@@ -116,8 +118,10 @@ class ChargerSession:
                 except (OSError, TimeoutError) as exc:
                     log.info("%s: cannot connect to %s: %s", self.config.charger_id, self.url,
                              exc)
+                    self.security.connection_failed(exc)  # fallback: A05.FR.08, B10.FR.07
                 except Exception as exc:  # noqa: BLE001 - keep the simulator alive
                     log.warning("%s: connection failed: %s", self.config.charger_id, exc)
+                    self.security.connection_failed(exc)
                 if self._stopping:
                     break
                 if self._reconnect_now:
@@ -165,7 +169,9 @@ class ChargerSession:
     # ============================================================ connection
     async def _session(self) -> None:
         headers = {}
-        password = self.protocol.auth_password()
+        # the security profile decides TLS, the client certificate and the password
+        options = self.security.connect_options()
+        password = options.pop("password")
         if password:
             # Security whitepaper §2 profile 1/2: HTTP Basic, user = charge point id.
             token = base64.b64encode(f"{self.config.charger_id}:{password}".encode()).decode()
@@ -173,7 +179,7 @@ class ChargerSession:
             hide_credentials_in_library_logs()  # websockets would print the header at DEBUG
         async with connect(self.url, subprotocols=[self.version.value],  # type: ignore[list-item]
                            additional_headers=headers, open_timeout=5, proxy=None,
-                           ping_interval=None) as ws:
+                           ping_interval=None, **options) as ws:
             if ws.subprotocol != self.version.value:
                 # OCPP-J 1.6 §3.1.2: the server must agree on the subprotocol.
                 log.warning("%s: server chose subprotocol %r, not %r; disconnecting",
@@ -181,6 +187,7 @@ class ChargerSession:
                 await ws.close(1002, "subprotocol not agreed")
                 return
             self.connection_count += 1
+            self.security.connected(ws.transport.get_extra_info("ssl_object"))
             endpoint = RpcEndpoint(version=self.version, role="charger",
                                    charger_id=self.config.charger_id, send=ws.send,
                                    recorder=self.recorder, handler=self._handle,
@@ -308,6 +315,7 @@ class ChargerSession:
         else:
             await self._boot()
         await self.protocol.after_boot()
+        await self.security.flush_events()  # queued security events (A04.FR.02)
         await self.protocol.send_all_status()
         if self.config.auto_charge:
             self.spawn(self._auto_charge())
@@ -321,6 +329,7 @@ class ChargerSession:
                 if interval > 0:
                     self.set_heartbeat_interval(interval)
                 self.boot_count += 1
+                self.security.booted(self.boot_reason)
                 self._registered = True
                 self.boot_reason = "PowerUp"
                 self._booted.set()

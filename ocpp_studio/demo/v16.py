@@ -16,7 +16,7 @@ from ..core.versions import OcppVersion
 from .keys16 import STRING, ConfigKey, ConfigurationKeys16, build_keys16
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .operations import add_operation_handlers
-from .security import add_security_handlers
+from .security import add_security_handlers, initial_profile
 from .transfers import add_transfer_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
@@ -62,7 +62,8 @@ class Protocol16(VersionProtocol):
         store = build_keys16(
             connectors=c.connectors, phases=c.phases,
             heartbeat_interval=c.heartbeat_interval, meter_interval=c.meter_interval,
-            authorization_key=c.basic_auth_password)
+            authorization_key=c.basic_auth_password,
+            security_profile=initial_profile(ch.base_url, c))
         store.guards["SecurityProfile"] = self._guard_security_profile
         # A vendor key many 1.6 chargers have for their backend: writing it moves the
         # demo to another central system (the commissioning hand-over uses it). Quirk
@@ -91,8 +92,10 @@ class Protocol16(VersionProtocol):
         # A05.FR.02: profiles 1 and 2 need an AuthorizationKey.
         if int(new) in (1, 2) and len(self.keys.value("AuthorizationKey")) < 16:
             return "Rejected"
-        # A05.FR.03/04: profiles 2 and 3 need certificates the demo does not have (ws:// only).
-        if int(new) >= 2:
+        # A05.FR.03/04: profiles 2 and 3 need a Central System root, 3 a client certificate.
+        problem = self.ch.security.prerequisites_problem(int(new))
+        if problem is not None:
+            log.info("%s: SecurityProfile %s refused: %s", self.ch.config.charger_id, new, problem)
             return "Rejected"
         return None
 

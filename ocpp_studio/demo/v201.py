@@ -18,7 +18,8 @@ from ..core.versions import OcppVersion
 from .devicemodel import DeviceModel201, Variable, build_device_model
 from .meter import MIN_CHARGING_CURRENT_A, ConnectorState, Transaction
 from .operations import add_operation_handlers
-from .security import add_security_handlers
+from .security import add_security_handlers, initial_profile, network_target_after_reboot, \
+    trigger_sign_certificate
 from .transfers import add_transfer_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
@@ -64,6 +65,7 @@ class Protocol201(VersionProtocol):
             max_current_a=c.max_current_a, voltage_v=c.voltage_v,
             heartbeat_interval=c.heartbeat_interval, meter_interval=c.meter_interval,
             basic_auth_password=c.basic_auth_password,
+            security_profile=initial_profile(ch.base_url, c),
             live={"availability": self._availability,
                   "power": lambda e: f"{ch.power_w(e):.1f}",
                   "profiles": lambda: str(len(ch.profiles)),
@@ -314,11 +316,16 @@ class Protocol201(VersionProtocol):
             return {"status": "Rejected", "statusInfo": {"reasonCode": "NoSecurityDowngrade"}}
         if not str(data["ocppCsmsUrl"]).startswith(("ws://", "wss://")):  # B09.FR.02
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidNetworkConf"}}
+        problem = self.ch.security.prerequisites_problem(int(data["securityProfile"]))
+        if problem is not None:  # A05: a CSMS root (2, 3) and a client certificate (3) first
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "NoCertificate",
+                                                         "additionalInfo": problem}}
         self.dm.network_profiles[slot] = dict(data)
         return {"status": "Accepted"}
 
     def url_after_reboot(self) -> str | None:
-        return self.dm.network_url()  # B10.FR.04: the first entry of the priority list
+        # B10.FR.04: the first entry of the priority list, with its security profile
+        return network_target_after_reboot(self.ch.security, self.dm)
 
     @routes.on("RequestStartTransaction")
     def request_start_transaction(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -363,6 +370,8 @@ class Protocol201(VersionProtocol):
             send: Callable[[], Awaitable[Any]] = ch.trigger_boot
         elif message == "Heartbeat":
             send = ch.send_heartbeat
+        elif message in ("SignChargingStationCertificate", "SignV2GCertificate"):
+            return trigger_sign_certificate(self, message[len("Sign"):])  # A02/A03
         elif message == "StatusNotification":
             async def send() -> None:  # type: ignore[misc]
                 for conn in targets:

@@ -1,0 +1,385 @@
+"""The demo charger's security (issue 15 §5) over real TLS on 127.0.0.1 against the studio's
+own central system: profiles 2 and 3, a wrong CA, a wrong CN, an expired certificate, the
+CSR and CertificateSigned, install/list/delete, no downgrade, the switch 1 -> 2 with Reset,
+and the fallback when the new connection fails (A05.FR.08 / B10.FR.07)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.demo.security import hash_data
+from ocpp_studio.security.ca import StudioCA, pem
+from ocpp_studio.security.csr import check_csr, sign_csr
+from ocpp_studio.service import Studio
+from ocpp_studio.settings import AppSettings, CsmsSettings
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+BOTH = pytest.mark.parametrize("version", [V16, V201], ids=["1.6", "2.0.1"])
+PASSWORD = "0123456789abcdef0123456789abcdef"  # 32 characters (A00.FR.205: 16..40)
+TIMEOUT = 20.0
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@asynccontextmanager
+async def studio_with_wss(tmp_path: Path, **csms: Any) -> AsyncIterator[Studio]:
+    if "sign_csrs" in csms and "sign_csrs" not in {f.name for f in
+                                                   dataclasses.fields(CsmsSettings)}:
+        csms.pop("sign_csrs")  # the studio never signs without that setting
+    settings = AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0, wss_port=0,
+                                             ca_dir=str(tmp_path / "ca"), **csms),
+                           capture_path=":memory:")
+    studio = Studio(settings)
+    await studio.start()
+    try:
+        yield studio
+    finally:
+        await studio.stop()
+
+
+def wss_base(studio: Studio) -> str:
+    assert studio.server is not None and studio.server.wss_port is not None
+    return f"wss://127.0.0.1:{studio.server.wss_port}/ocpp"
+
+
+def ws_base(studio: Studio) -> str:
+    assert studio.server is not None
+    return f"ws://127.0.0.1:{studio.server.port}/ocpp"
+
+
+@asynccontextmanager
+async def demo(base: str, charger_id: str, version: OcppVersion,
+               **config: Any) -> AsyncIterator[DemoCharger]:
+    charger = DemoCharger(base, DemoChargerConfig(charger_id=charger_id, version=version,
+                                                  heartbeat_interval=300, **config))
+    task = asyncio.create_task(charger.run())
+    try:
+        yield charger
+    finally:
+        await charger.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def until(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            value = check()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+    raise AssertionError(what)  # pragma: no cover
+
+
+def events(studio: Studio, kind: str, charger: str) -> list[dict[str, Any]]:
+    return [e.detail for e in studio.store.events(charger) if e.kind == kind]
+
+
+def write_pair(folder: Path, name: str, certificate: Any, key: Any) -> dict[str, str]:
+    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return {"client_cert_file": str(cert_file), "client_key_file": str(key_file)}
+
+
+async def security_profile(studio: Studio, charger: DemoCharger) -> str:
+    """What the charger itself reports: 1.6 GetConfiguration, 2.0.1 GetVariables."""
+    cid = charger.config.charger_id
+    if charger.version is V16:
+        reply = await studio.central.call(cid, "GetConfiguration", {"key": ["SecurityProfile"]})
+        return reply["configurationKey"][0]["value"]
+    reply = await studio.central.call(cid, "GetVariables", {"getVariableData": [
+        {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "SecurityProfile"}}]})
+    return reply["getVariableResult"][0]["attributeValue"]
+
+
+# ------------------------------------------------------------------------------ profile 2
+@BOTH
+def test_profile_2_connects_over_tls_and_reports_profile_2(tmp_path: Path,
+                                                           version: OcppVersion) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP2": PASSWORD}) as studio:
+            ca_file = str(tmp_path / "ca" / "ca.pem")
+            async with demo(wss_base(studio), "CP2", version, ca_file=ca_file,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                connected = events(studio, "connected", "CP2")[-1]
+                assert connected["extra"]["scheme"] == "wss"
+                assert connected["auth_user"] == "CP2"
+                assert connected["extra"]["tls"]["version"] in ("TLSv1.2", "TLSv1.3")
+                assert charger.security.tls is not None
+                assert charger.security.tls["version"] == connected["extra"]["tls"]["version"]
+                assert await security_profile(studio, charger) == "2"
+                # the boot is a critical security event (whitepaper §8), pushed (A04.FR.01)
+                await until(lambda: any(e.type == "StartupOfTheDevice" and e.sent
+                                        for e in charger.security.log), "StartupOfTheDevice")
+    run(scenario())
+
+
+@BOTH
+def test_profile_2_with_a_ca_the_charger_does_not_trust_is_refused_with_the_reason(
+        tmp_path: Path, version: OcppVersion) -> None:
+    other = StudioCA(tmp_path / "other")
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP2": PASSWORD}) as studio:
+            async with demo(wss_base(studio), "CP2", version, ca_file=str(other.ca_file),
+                            basic_auth_password=PASSWORD) as charger:
+                reason = await until(lambda: charger.security.last_failure, "a failure")
+                assert "central system's certificate is not trusted" in reason
+                assert not charger.booted
+                invalid = ("InvalidCsmsCertificate" if version is V201
+                           else "InvalidCentralSystemCertificate")
+                queued = [e for e in charger.security.log if e.type == invalid]
+                assert queued and not queued[0].sent  # A04.FR.02: sent once connected
+            assert not events(studio, "connected", "CP2")
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ profile 3
+@BOTH
+def test_profile_3_client_certificate_good_wrong_cn_and_expired(
+        tmp_path: Path, version: OcppVersion) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, client_certificates="required") as studio:
+            ca = StudioCA(tmp_path / "ca")
+            good = write_pair(tmp_path, "good", *ca.issue_client_certificate("CP3"))
+            async with demo(wss_base(studio), "CP3", version, ca_file=str(ca.ca_file),
+                            **good) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                extra = events(studio, "connected", "CP3")[-1]["extra"]
+                assert extra["authenticated_by"] == "client certificate"
+                assert extra["tls"]["client_certificate"]["common_name"] == "CP3"
+                assert await security_profile(studio, charger) == "3"
+
+            wrong = write_pair(tmp_path, "wrong", *ca.issue_client_certificate("OTHER"))
+            async with demo(wss_base(studio), "CP3W", version, ca_file=str(ca.ca_file),
+                            **wrong) as charger:
+                reason = await until(lambda: charger.security.last_failure, "a failure")
+                assert "HTTP 403" in reason
+                refused = await until(lambda: events(studio, "refused", "CP3W"), "refusal")
+                assert refused[-1]["extra"]["tls_refusal"] == "cn-mismatch"
+                assert not charger.booted
+
+            past = datetime.now(timezone.utc) - timedelta(days=30)
+            expired = write_pair(tmp_path, "expired", *ca.issue_client_certificate(
+                "CP3X", not_before=past - timedelta(days=30), not_after=past))
+            async with demo(wss_base(studio), "CP3X", version, ca_file=str(ca.ca_file),
+                            **expired) as charger:
+                reason = await until(lambda: charger.security.last_failure, "a failure")
+                assert not charger.booted
+            assert not events(studio, "connected", "CP3X")
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ CSR
+def trigger(version: OcppVersion) -> tuple[str, dict[str, Any]]:
+    if version is V16:
+        return "ExtendedTriggerMessage", {"requestedMessage": "SignChargePointCertificate"}
+    return "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"}
+
+
+@BOTH
+def test_csr_is_pkcs10_and_only_a_matching_certificate_is_accepted(
+        tmp_path: Path, version: OcppVersion) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP4": PASSWORD},
+                                   sign_csrs="never") as studio:
+            ca = StudioCA(tmp_path / "ca")
+            async with demo(wss_base(studio), "CP4", version, ca_file=str(ca.ca_file),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                action, payload = trigger(version)
+                assert (await studio.central.call("CP4", action, payload))["status"] \
+                    == "Accepted"
+                csr = await until(lambda: charger.security.last_csr, "a CSR")
+                check = check_csr(csr, "CP4", "OCPP Studio")
+                assert check.ok, check.summary()
+                # a certificate for another key (not the CSR's) is refused (A02.FR.06/07)
+                other, _ = ca.issue_client_certificate("CP4")
+                reply = await studio.central.call("CP4", "CertificateSigned", {
+                    "certificateChain": pem(other) + ca.certificate_pem()})
+                assert reply["status"] == "Rejected"
+                invalid = ("InvalidChargingStationCertificate" if version is V201
+                           else "InvalidChargePointCertificate")
+                await until(lambda: any(e.type == invalid and e.sent
+                                        for e in charger.security.log), invalid)
+                assert (await studio.central.call("CP4", "CertificateSigned", {
+                    "certificateChain": "not a certificate"}))["status"] == "Rejected"
+                signed = sign_csr(ca, csr, "CP4", "OCPP Studio")
+                assert signed.ok and signed.chain_pem
+                reply = await studio.central.call("CP4", "CertificateSigned", {
+                    "certificateChain": signed.chain_pem + ca.certificate_pem()})
+                assert reply["status"] == "Accepted"
+                assert charger.security.has_client_certificate()
+                assert charger.security.client_chain[0] == signed.certificate
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ the store
+@BOTH
+def test_install_list_delete_round_trip(tmp_path: Path, version: OcppVersion) -> None:
+    production = StudioCA(tmp_path / "production", organisation="Operator Ltd")
+    root_type = "CSMSRootCertificate" if version is V201 else "CentralSystemRootCertificate"
+
+    async def listed(studio: Studio, kind: str) -> dict[str, Any]:
+        request: dict[str, Any] = ({"certificateType": [kind]} if version is V201
+                                   else {"certificateType": kind})
+        return await studio.central.call("CP5", "GetInstalledCertificateIds", request)
+
+    def hashes(reply: dict[str, Any]) -> list[dict[str, Any]]:
+        if version is V201:
+            return [c["certificateHashData"] for c in reply.get("certificateHashDataChain", [])]
+        return reply.get("certificateHashData", [])
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP5": PASSWORD}) as studio:
+            ca = StudioCA(tmp_path / "ca")
+            async with demo(wss_base(studio), "CP5", version, ca_file=str(ca.ca_file),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert (await listed(studio, "ManufacturerRootCertificate"))["status"] \
+                    == "NotFound"
+                in_use = hashes(await listed(studio, root_type))
+                assert in_use == [hash_data(ca.certificate)]
+                assert in_use[0]["serialNumber"] == format(ca.certificate.serial_number, "x")
+                # M04.FR.06: the root the current TLS connection was verified with stays
+                assert (await studio.central.call("CP5", "DeleteCertificate", {
+                    "certificateHashData": in_use[0]}))["status"] == "Failed"
+                # M05.FR.06: not a PEM certificate
+                assert (await studio.central.call("CP5", "InstallCertificate", {
+                    "certificateType": root_type, "certificate": "garbage"}))["status"] \
+                    == "Rejected"
+                assert (await studio.central.call("CP5", "InstallCertificate", {
+                    "certificateType": root_type,
+                    "certificate": production.certificate_pem()}))["status"] == "Accepted"
+                both = hashes(await listed(studio, root_type))
+                assert hash_data(production.certificate) in both and len(both) == 2
+                assert (await studio.central.call("CP5", "DeleteCertificate", {
+                    "certificateHashData": hash_data(production.certificate)}))["status"] \
+                    == "Accepted"
+                assert hashes(await listed(studio, root_type)) == in_use
+                assert (await studio.central.call("CP5", "DeleteCertificate", {
+                    "certificateHashData": hash_data(production.certificate)}))["status"] \
+                    == "NotFound"
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ switching
+def test_v16_downgrade_refused_and_switch_1_to_2_reconnects_over_wss(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP6": PASSWORD}) as studio:
+            ca = StudioCA(tmp_path / "ca")
+            async with demo(ws_base(studio), "CP6", V16,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert await security_profile(studio, charger) == "1"
+
+                async def change(key: str, value: str) -> str:
+                    reply = await studio.central.call("CP6", "ChangeConfiguration",
+                                                      {"key": key, "value": value})
+                    return reply["status"]
+
+                assert await change("SecurityProfile", "0") == "Rejected"  # A05.FR.01
+                assert await change("SecurityProfile", "2") == "Rejected"  # A05.FR.03: no root
+                assert (await studio.central.call("CP6", "InstallCertificate", {
+                    "certificateType": "CentralSystemRootCertificate",
+                    "certificate": ca.certificate_pem()}))["status"] == "Accepted"
+                assert await change("SecurityProfile", "3") == "Rejected"  # A05.FR.04
+                before = charger.connection_count
+                assert await change("CentralSystemURL", wss_base(studio)) == "Accepted"
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "reconnected over wss")
+                assert charger.url.startswith("wss://")
+                before = charger.connection_count
+                assert await change("SecurityProfile", "2") == "Accepted"
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "reconnected at profile 2")
+                assert await security_profile(studio, charger) == "2"
+                assert charger.security.tls is not None
+                assert events(studio, "connected", "CP6")[-1]["extra"]["scheme"] == "wss"
+                await until(lambda: any(e.type == "ReconfigurationOfSecurityParameters"
+                                        and e.sent for e in charger.security.log),
+                            "ReconfigurationOfSecurityParameters")
+                assert await change("SecurityProfile", "1") == "Rejected"  # no downgrade
+                before = charger.connection_count
+                reply = await studio.central.call("CP6", "Reset", {"type": "Soft"})
+                assert reply["status"] == "Accepted"
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "back after Reset")
+                assert events(studio, "connected", "CP6")[-1]["extra"]["scheme"] == "wss"
+                await until(lambda: any(e.type == "ResetOrReboot" and e.sent
+                                        for e in charger.security.log), "ResetOrReboot")
+    run(scenario())
+
+
+def test_v201_network_profile_1_to_2_with_reset_and_fallback_when_untrusted(
+        tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CP7": PASSWORD}) as studio:
+            ca, other = StudioCA(tmp_path / "ca"), StudioCA(tmp_path / "other")
+
+            async def call(action: str, payload: dict[str, Any]) -> dict[str, Any]:
+                return await studio.central.call("CP7", action, payload)
+
+            async def install(root: StudioCA) -> str:
+                return (await call("InstallCertificate", {
+                    "certificateType": "CSMSRootCertificate",
+                    "certificate": root.certificate_pem()}))["status"]
+
+            async def reset_and_wait(what: str) -> None:
+                before = charger.connection_count
+                assert (await call("Reset", {"type": "Immediate"}))["status"] == "Accepted"
+                await until(lambda: charger.connection_count > before and charger.booted, what)
+
+            async with demo(ws_base(studio), "CP7", V201,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert await security_profile(studio, charger) == "1"
+                profile = {"configurationSlot": 1, "connectionData": {
+                    "ocppVersion": "OCPP20", "ocppTransport": "JSON",
+                    "ocppCsmsUrl": wss_base(studio), "messageTimeout": 30,
+                    "securityProfile": 2, "ocppInterface": "Wired0"}}
+                refused = await call("SetNetworkProfile", profile)
+                assert refused["status"] == "Rejected"  # no CSMS root yet (A05)
+                down = {**profile, "connectionData": {**profile["connectionData"],
+                                                      "securityProfile": 0}}
+                assert (await call("SetNetworkProfile", down))["status"] == "Rejected"
+                # a root that does not verify the studio's server certificate
+                assert await install(other) == "Accepted"
+                assert (await call("SetNetworkProfile", profile))["status"] == "Accepted"
+                reply = await call("SetVariables", {"setVariableData": [{
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "NetworkConfigurationPriority"},
+                    "attributeValue": "1,0"}]})
+                assert reply["setVariableResult"][0]["attributeStatus"] in (
+                    "Accepted", "RebootRequired")
+                # B10.FR.07: after NetworkProfileConnectionAttempts failures, back to the
+                # connection that last worked (ws://, profile 1), and the event is told
+                await reset_and_wait("back over ws after the failed wss attempts")
+                assert charger.url.startswith("ws://")
+                assert await security_profile(studio, charger) == "1"
+                await until(lambda: any(e.type == "InvalidCsmsCertificate" and e.sent
+                                        for e in charger.security.log),
+                            "InvalidCsmsCertificate sent")
+                # with the right root the same network profile works after the next Reset
+                assert await install(ca) == "Accepted"
+                await reset_and_wait("back after Reset over wss")
+                assert charger.url.startswith("wss://")
+                assert await security_profile(studio, charger) == "2"
+                assert events(studio, "connected", "CP7")[-1]["extra"]["scheme"] == "wss"
+    run(scenario())
