@@ -5,6 +5,7 @@ follow linked in the result."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
@@ -16,6 +17,7 @@ from ocpp_studio.core.clock import FixedClock
 from ocpp_studio.core.schemas import validate
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.security.ca import StudioCA
 from ocpp_studio.station.adapters import adapter_for
 from ocpp_studio.station.adapters.operations import NotInThisVersion, operation_requests
 from ocpp_studio.station.operations import (OperationError, coerce_fields, operations_for,
@@ -31,6 +33,9 @@ SAMPLE = {"send-local-list": {"version": 2, "entries": "TAG1=Accepted,TAG2=Block
           "set-variable-monitoring": {"component": "EVSE", "variable": "Power",
                                       "value": 7000, "evse": 1},
           "clear-variable-monitoring": {"ids": "1,2"}}
+#: issue 15: a real root certificate to install; a certificate named by its full hash data
+SAMPLE["install-certificate"] = {"certificate": StudioCA(tempfile.mkdtemp()).certificate_pem()}
+SAMPLE["delete-certificate"] = {"serial": f"SHA256/{'a' * 64}/{'b' * 64}/1f"}
 
 
 class _Context:

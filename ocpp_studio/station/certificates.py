@@ -30,7 +30,8 @@ from cryptography import x509
 
 from ..core.clock import Clock, SystemClock
 from ..core.events import Signal
-from ..core.records import now_us
+from ..core.frames import loads
+from ..core.records import Direction, FrameRecord, now_us
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..security.ca import CaError, StudioCA, load_pem_certificates, pem
 from ..security.csr import check_csr, sign_csr
@@ -51,6 +52,16 @@ SIGN_POLICIES = ("auto", "ask", "never")
 #: what ``install`` takes instead of a PEM for the studio's own CA
 STUDIO_CA = "studio-ca"
 RPC_FAILURES = (CallError, CallTimeout, ConnectionClosed, InvalidPayload)
+#: answers that change what the studio knows the charger holds
+_WATCHED = frozenset({"GetInstalledCertificateIds", "InstallCertificate", "DeleteCertificate"})
+
+
+def _key_from_text(text: str) -> str:
+    parts = text.split("/")
+    if len(parts) != 4:
+        return ""
+    return hash_key({"hashAlgorithm": parts[0], "issuerNameHash": parts[1],
+                     "issuerKeyHash": parts[2], "serialNumber": parts[3]})
 
 
 @dataclass
@@ -98,6 +109,9 @@ class CertificateManager:
         self.csr_changed: Signal[tuple[str, CsrRecord]] = Signal("CSR changed")
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
+        # whoever sends InstallCertificate / GetInstalledCertificateIds / DeleteCertificate
+        # (these helpers, an operation, "Send message"), the answer updates the station
+        central.store.recorded.connect(self._on_recorded)
 
     # ----------------------------------------------------------------- settings
     @property
@@ -318,6 +332,83 @@ class CertificateManager:
         state.warnings = warnings
         return warnings
 
+    # ------------------------------------------------------- answers seen
+    def _on_recorded(self, item: Any) -> None:
+        if not isinstance(item, FrameRecord) or item.message_type != 3 \
+                or item.direction != Direction.TO_CSMS or item.action not in _WATCHED:
+            return
+        station = self.central.stations.get(item.charger)
+        if station is None or station.version is None or item.pair_id is None:
+            return  # a charger seen through the proxy or a console is not ours to track
+        request = self.central.store.frame(item.pair_id)
+        try:
+            asked = loads(request.raw)[3] if request is not None else None
+            answer = loads(item.raw)[2]
+        except (ValueError, IndexError, TypeError):
+            return
+        if not isinstance(asked, dict) or not isinstance(answer, dict):
+            return
+        builders = operation_requests(station.version)
+        assert isinstance(builders, CertificateRequests)
+        if item.action == "GetInstalledCertificateIds":
+            self._note_listed(station, builders, asked, answer)
+        elif answer.get("status") != "Accepted":
+            return
+        elif item.action == "InstallCertificate":
+            self._note_installed(station, str(asked.get("certificate", "")))
+        else:
+            self._note_deleted(station, asked.get("certificateHashData") or {})
+        self.refresh(station)
+        self.central.station_changed.emit(station)
+
+    @staticmethod
+    def _note_listed(station: Station, builders: CertificateRequests, asked: Payload,
+                     answer: Payload) -> None:
+        """The charger's list replaces what was known of the kinds it was asked about."""
+        kinds = builders.listed_kinds(asked)
+        found = builders.installed_from_answer(answer, kinds)
+        old = station.security.installed
+        kept = [c for c in old.certificates if kinds and c.kind not in kinds] if old else []
+        all_kinds = sorted(set((old.kinds if old and kinds else []) + kinds))
+        station.security.installed = InstalledRead(now_us(), all_kinds,
+                                                   str(answer.get("status")), kept + found)
+
+    @staticmethod
+    def _note_installed(station: Station, pem_text: str) -> None:
+        """Remember the PEM the charger accepted: it lists hashes only, so this is how the
+        expiry of what it holds becomes known."""
+        try:
+            cert = x509.load_pem_x509_certificate(pem_text.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            return
+        for algorithm in ("SHA256", "SHA384", "SHA512"):
+            station.security.installed_pems[hash_key(hash_data_of(cert, None, algorithm))] = \
+                pem_text
+
+    @staticmethod
+    def _note_deleted(station: Station, hash_data: Payload) -> None:
+        if station.security.installed is None or not isinstance(hash_data, dict):
+            return
+        gone = hash_key(hash_data)
+        station.security.installed.certificates = [
+            c for c in station.security.installed.certificates if hash_key(c.hash_data) != gone]
+
+    def find_installed(self, charger_id: str, text: str) -> Payload:
+        """The hash data of a listed certificate named by its serial number (as listed) or
+        by "hashAlgorithm/issuerNameHash/issuerKeyHash/serialNumber"; ValueError in words."""
+        station = self.central.stations.get(charger_id)
+        if station is None or station.security.installed is None:
+            raise ValueError(f"list {charger_id}'s certificates first "
+                             "(get-installed-certificates): the charger names them by hash")
+        wanted = text.strip().lower()
+        for item in station.security.installed.certificates:
+            serial = str(item.hash_data.get("serialNumber", "")).lower().lstrip("0")
+            if wanted.lstrip("0") == serial or hash_key({**item.hash_data}) == \
+                    _key_from_text(wanted):
+                return dict(item.hash_data)
+        raise ValueError(f"{charger_id} listed no certificate with serial {text!r}; list its "
+                         "certificates again")
+
     # ------------------------------------------------------------ operations
     def _builders(self, charger_id: str) -> CertificateRequests:
         builders = operation_requests(self.central.version_of(charger_id))
@@ -342,12 +433,6 @@ class CertificateManager:
         status = str(answer.get("status"))
         station = self._station(charger_id)
         if status == "Accepted":
-            # remember the PEM: the charger lists hashes only, and this is how its expiry
-            # becomes known
-            cert = x509.load_pem_x509_certificate(text.encode("ascii"))
-            for algorithm in ("SHA256", "SHA384", "SHA512"):
-                station.security.installed_pems[hash_key(hash_data_of(cert, None,
-                                                                      algorithm))] = text
             words = (f"The charger accepted the {kind} root certificate (InstallCertificate "
                      "Accepted); list its certificates to see it installed")
         else:
@@ -368,19 +453,18 @@ class CertificateManager:
             batches = [[kind] for kind in wanted]
         else:
             batches = [wanted]
-        certificates: list[Any] = []
-        statuses: list[str] = []
+        station = self._station(charger_id)
         for batch in batches:
             request = builders.installed_certificates_request(batch)
             answer = await self.central.call(charger_id, request.action, request.payload,
                                              timeout)
-            statuses.append(str((answer or {}).get("status")))
-            certificates += builders.installed_from_answer(answer, batch)
-        station = self._station(charger_id)
-        status = "Accepted" if "Accepted" in statuses else (statuses[-1] if statuses else "")
-        station.security.installed = InstalledRead(now_us(), wanted, status, certificates)
+            # the recorded answer already updated the station; the same again is harmless
+            # and covers a capture that does not publish (kept idempotent by kind)
+            self._note_listed(station, builders, request.payload,
+                              answer if isinstance(answer, dict) else {})
         self.refresh(station)
         self.central.station_changed.emit(station)
+        assert station.security.installed is not None
         return station.security.installed
 
     def holds(self, charger_id: str, pem_text: str) -> bool | None:
@@ -405,12 +489,6 @@ class CertificateManager:
         answer = reply.payload if isinstance(reply.payload, dict) else {}
         status = str(answer.get("status"))
         station = self._station(charger_id)
-        if status == "Accepted" and station.security.installed is not None:
-            gone = hash_key(hash_data)
-            station.security.installed.certificates = [
-                c for c in station.security.installed.certificates
-                if hash_key(c.hash_data) != gone]
-            self.refresh(station)
         words = {"Accepted": "The charger deleted the certificate (DeleteCertificate Accepted)",
                  "NotFound": "The charger has no such certificate (DeleteCertificate NotFound)",
                  }.get(status, f"The charger answered DeleteCertificate {status}")

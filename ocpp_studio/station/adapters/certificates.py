@@ -127,6 +127,10 @@ class CertificateRequests:
                               ) -> list[InstalledCertificate]:
         raise NotImplementedError
 
+    def listed_kinds(self, request: Any) -> list[str]:
+        """The neutral kinds a GetInstalledCertificateIds request asked for ([] = all)."""
+        raise NotImplementedError
+
 
 class Certificates16(CertificateRequests):
     """OCPP 1.6 security whitepaper: InstallCertificate, GetInstalledCertificateIds,
@@ -153,6 +157,10 @@ class Certificates16(CertificateRequests):
                                        "holds csms and manufacturer roots")
         return OcppRequest("GetInstalledCertificateIds",
                            {"certificateType": self.list_types[kind]})
+
+    def listed_kinds(self, request: Any) -> list[str]:
+        word = request.get("certificateType") if isinstance(request, dict) else None
+        return [self.kind_of(word)] if word else []
 
     def certificate_signed_request(self, chain: str, kind: str | None = None) -> OcppRequest:
         # whitepaper §5.2.2 CertificateSigned.req: certificateChain only
@@ -196,6 +204,10 @@ class Certificates201(CertificateRequests):
         if types:  # M03: omitted = every type
             payload["certificateType"] = types
         return OcppRequest("GetInstalledCertificateIds", payload)
+
+    def listed_kinds(self, request: Any) -> list[str]:
+        words = request.get("certificateType") if isinstance(request, dict) else None
+        return [self.kind_of(w) for w in words or []]
 
     def certificate_signed_request(self, chain: str, kind: str | None = None) -> OcppRequest:
         # A02.FR.05 / A03.FR.05: certificateType as the SignCertificate asked (absent there:
