@@ -15,7 +15,8 @@ Environment variables (hidden options, not for users):
     reads its status; ``offpeak-edit`` opens the hours editor; ``offpeak-verify`` also
     applies the default hours, checks them and scrolls to the check; ``wizard`` (or
     ``wizard:CHARGER``) opens the commissioning wizard on its Connect step and pictures
-    the wizard.
+    the wizard. ``operations`` (or ``operations:CHARGER``) sends a soft reset from the
+    Operations tab of the first connected charger and shows its answer and linked frames.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -75,6 +76,7 @@ async def _screenshot_then_quit(run: StudioRun, path: str | None, delay: float) 
         _prepare_screenshot(run)
         await _prepare_configuration_screenshot(run)
         await _prepare_offpeak_screenshot(run)
+        await _prepare_operations_screenshot(run)
         target = _prepare_wizard_screenshot(run) or run.window
         await asyncio.sleep(0.3)  # let the selection paint
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -180,3 +182,27 @@ async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
     elif kind.lower().endswith("-edit"):
         panel.choose_own_hours()
         panel.timeline.paint_cells(5, 0, 6, 13, False)  # e.g. no charging weekend nights
+
+
+async def _prepare_operations_screenshot(run: StudioRun) -> None:
+    """For OCPP_STUDIO_SCREENSHOT_TAB=operations[:CHARGER]: a real answer in the tab (a soft
+    reset, whose reboot is linked from the result)."""
+    choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+    if not choice.lower().startswith("operations"):
+        return
+    window = run.window
+    assert window is not None and run.central is not None
+    wanted = choice.partition(":")[2] or None
+    chargers = [cid for cid, station in sorted(run.central.stations.items())
+                if station.connected]
+    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
+                                                              else None)
+    if charger is None:
+        window.tabs.setCurrentWidget(window.operations_panel)
+        return
+    op = window.run_operation(charger, "reset", {"hard": False})
+    if op is not None and op.task is not None:
+        try:
+            await asyncio.wait_for(asyncio.shield(op.task), 60)
+        except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
+            log.warning("reset for the screenshot failed: %s", exc)

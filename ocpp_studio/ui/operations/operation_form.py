@@ -22,6 +22,8 @@ INT_MAX = 2_147_483_647
 #: the spin box value standing for "not given" on an optional number
 NOT_GIVEN = -1
 NOT_GIVEN_TEXT = "(not given)"
+#: widths of text and number fields (the form does not stretch them across the tab)
+LINE_WIDTH, NUMBER_WIDTH = 340, 140
 
 
 class OperationForm(QWidget):
@@ -36,6 +38,7 @@ class OperationForm(QWidget):
         self.controls: dict[str, QWidget] = {}
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         for spec in self.fields:
             control = self._control(spec)
             tip = spec.get("help") or ""
@@ -72,6 +75,7 @@ class OperationForm(QWidget):
             if optional:
                 spin.setSpecialValueText(NOT_GIVEN_TEXT)
             spin.setValue(NOT_GIVEN if optional else int(default))
+            spin.setMinimumWidth(NUMBER_WIDTH)
             return spin
         if kind == "float":
             decimal = QDoubleSpinBox()
@@ -84,6 +88,7 @@ class OperationForm(QWidget):
                           else str(default)))
         line.setPlaceholderText("comma-separated" if kind == "list" else
                                 (spec.get("help") or ""))
+        line.setMinimumWidth(LINE_WIDTH)
         return line
 
     # -------------------------------------------------------------- values

@@ -31,8 +31,9 @@ _BY_WORD = (("cert", "Certificates"), ("csr", "Certificates"), ("log", "Logs & f
 
 #: one line above each form: what the operation does (spec section in brackets)
 PURPOSE: dict[str, str] = {
-    "reset": "Restart the charger. Soft waits for a running charge to end; hard restarts "
-             "at once (1.6 §5.14, 2.0.1 B11/B12).",
+    "reset": "Restart the charger. Soft ends a running charge gracefully first (1.6 "
+             "§5.14) or waits until it ends (2.x OnIdle, B11); hard restarts at once "
+             "(2.x Immediate, B12).",
     "trigger": "Ask the charger to send one of its messages now (1.6 §5.17, 2.0.1 F06).",
     "start": "Start a test charge remotely with an id tag (1.6 §5.11 "
              "RemoteStartTransaction, 2.0.1 F01 RequestStartTransaction).",

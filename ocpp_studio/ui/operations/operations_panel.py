@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from shiboken6 import isValid
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTreeWidget,
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTreeWidget,
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -110,6 +110,7 @@ class OperationsPanel(QWidget):
         self.stack = QStackedWidget()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.stack)
         right_layout.addWidget(scroll, 3)
         self.result_view = ResultView()
@@ -117,7 +118,7 @@ class OperationsPanel(QWidget):
         right_layout.addWidget(self.result_view, 1)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 760])
+        splitter.setSizes([260, 740])
         layout.addWidget(splitter, 1)
         self.splitter = splitter
 

@@ -25,7 +25,8 @@ def result_kind(result: Any) -> str:
         return "wait"
     if not result.ok:
         return "error"
-    return "wait" if result.waited_for else "ok"
+    # Scheduled: accepted for later (2.x OnIdle reset): not done yet, whatever it promises
+    return "wait" if result.waited_for or result.status == "Scheduled" else "ok"
 
 
 class ResultView(QWidget):
