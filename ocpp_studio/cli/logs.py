@@ -1,9 +1,140 @@
-"""``logs``: fetch a charger's diagnostics or security log (issue 16)."""
+"""``logs``: fetch a charger's diagnostics or security log (issue 16 §3) through the control
+API of a running studio, which serves the upload itself (FTP or HTTP, one-time login).
+
+    ocpp-studio logs get --api PORT CHARGER [--type diagnostics|security]
+                         [--scheme ftp|http] --out DIR [--timeout S]
+
+Prints the charger's statuses as they come, saves the log in DIR and exits 0; exits 1 with
+the reason (the charger's last status and what to check) when no log arrives in time.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+from .common import add_api_client_options, api_failure, read_token
+
+#: how much longer than the transfer's own timeout the command waits for the studio's verdict
+GRACE_S = 60.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add the ``logs`` command (not written yet)."""
+    """Add the ``logs`` command."""
+    logs = commands.add_parser("logs", help="fetch a charger's diagnostics or security log",
+                               description=__doc__,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = logs.add_subparsers(dest="logs_command", required=True, metavar="get")
+    get = sub.add_parser("get", help="ask the charger to upload its log and save it")
+    add_api_client_options(get)
+    get.add_argument("--type", choices=("diagnostics", "security"), default="diagnostics",
+                     help="1.6 GetDiagnostics / GetLog DiagnosticsLog, or GetLog SecurityLog "
+                          "(the regulations' security log)")
+    get.add_argument("--scheme", choices=("ftp", "http"), default="ftp",
+                     help="how the charger uploads (default ftp, what most chargers do)")
+    get.add_argument("--out", required=True, type=Path, help="folder to save the log in")
+    get.add_argument("--timeout", type=float, default=600.0,
+                     help="seconds the charger has to upload (default 600)")
+    get.add_argument("--json", action="store_true", help="print the final transfer as JSON")
+    get.set_defaults(func=run)
+
+
+# -- the control API, raw: transfers need bytes and forms, not only JSON -----------------
+
+def api_raw(port: int, token: str, method: str, path: str, data: bytes | None = None,
+            content_type: str = "application/json", timeout: float = 120.0) -> bytes:
+    """One request to ``/api/v1{path}``; raises api.client.ApiError for an HTTP error."""
+    from ..api.client import ApiError
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", data=data,
+                                 method=method, headers={"Authorization": f"Bearer {token}",
+                                                         "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        text = exc.read().decode("utf-8", errors="replace")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {"message": text}
+        raise ApiError(exc.code, body) from None
+
+
+def api_json(port: int, token: str, method: str, path: str, body: Any = None,
+             timeout: float = 120.0) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    return json.loads(api_raw(port, token, method, path, data, timeout=timeout))
+
+
+def multipart(fields: dict[str, str], file_field: str, file: Path) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) with text fields and one file."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                     f"{value}\r\n".encode())
+    filename = file.name.replace('"', "_")
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+                 f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                 .encode() + file.read_bytes() + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def follow(port: int, token: str, transfer: dict[str, Any], deadline: float,
+           say: Callable[[str], None]) -> dict[str, Any]:
+    """Wait for the transfer to finish (or ``deadline``), printing each new status."""
+    shown = 0
+    while True:
+        for step in transfer["steps"][shown:]:
+            say(f"  {step['status']}: {step['words']}")
+        shown = len(transfer["steps"])
+        remaining = deadline - time.monotonic()
+        if transfer["finished"] or remaining <= 0:
+            return transfer
+        wait = max(1.0, min(remaining, 30.0))
+        transfer = api_json(port, token, "GET", f"/transfers/{quote(transfer['id'])}"
+                            f"?wait={wait:.0f}", timeout=wait + 30)
+
+
+def not_finished(transfer: dict[str, Any]) -> str:
+    last = transfer.get("last_status")
+    return (f"Still not finished when the command stopped waiting: {transfer['words']}; "
+            + (f"the charger's last status was {last}" if last
+               else "the charger has reported no status"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..api.client import ApiError
+    token = read_token(args)
+    charger = quote(args.charger, safe="")
+    try:
+        transfer = api_json(args.api, token, "POST", f"/chargers/{charger}/logs",
+                            {"type": args.type, "scheme": args.scheme,
+                             "timeout": args.timeout})
+        print(f"{transfer['action'] or 'Log request'} sent to {args.charger}: "
+              f"{transfer['words']}")
+        transfer = follow(args.api, token, transfer,
+                          time.monotonic() + args.timeout + GRACE_S, print)
+        if not transfer["ok"]:
+            print(transfer["words"] if transfer["finished"] else not_finished(transfer),
+                  file=sys.stderr)
+            return 1
+        data = api_raw(args.api, token, "GET", f"/transfers/{quote(transfer['id'])}/file")
+    except (ApiError, OSError) as exc:
+        return api_failure(args, exc)
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / transfer["file_name"]
+    target.write_bytes(data)
+    if args.json:
+        print(json.dumps(transfer, indent=2))
+    print(f"{transfer['words']}\nSaved to {target}")
+    return 0

@@ -283,14 +283,14 @@ class TransferManager:
     def folder(self, path: Path) -> None:
         self._folder = Path(path)
 
-    def keep_firmware(self, name: str, data: bytes) -> Path:
-        """Store an uploaded firmware image (API body) in the data folder; its path."""
-        clean = _SAFE.sub("_", Path(name).name).lstrip(".") or "firmware.bin"
+    def firmware_target(self, name: str) -> Path:
+        """A new file in the data folder for an uploaded firmware image (API body): its own
+        folder, so the image keeps its exact name (chargers and people read the version
+        in it) and never overwrites an earlier one."""
+        clean = _SAFE.sub("_", Path(name.replace("\\", "/")).name).lstrip(".") or "firmware.bin"
         folder = self.folder / "firmware"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / clean
-        path.write_bytes(data)
-        return path
+        return Path(tempfile.mkdtemp(prefix="upload-", dir=folder)) / clean
 
     # -- jobs -----------------------------------------------------------------------
 

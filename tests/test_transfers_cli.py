@@ -1,0 +1,122 @@
+"""``ocpp-studio logs get`` and ``firmware update`` end to end: ``serve --demo --api`` in a
+subprocess (demo chargers DEMO-16 and DEMO-201), the commands against it, the files, words
+and exit statuses a user sees; and the control API routes they use."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from test_operations_cli import _free_port, _wait_ready
+from test_transfers import signing_pair
+
+from ocpp_studio.api.client import ApiError, request
+from ocpp_studio.station.transfer_signing import sign_firmware
+
+CLI = [sys.executable, "-m", "ocpp_studio.cli"]
+
+
+async def _cli(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *CLI, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir(mode=0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    api_port, ws_port = _free_port(), _free_port()
+    token_file = tmp_path / "run" / "ocpp-studio" / f"api-{api_port}.token"
+    key, cert = signing_pair("ec")
+    (tmp_path / "signing.key").write_bytes(key)
+    (tmp_path / "signing.pem").write_text(cert)
+    image = tmp_path / "7.2.0.bin"
+    image.write_bytes(b"\x00firmware image\x00" * 2000)
+    other_key, _ = signing_pair("rsa")
+    (tmp_path / "bad.sig").write_text(sign_firmware(image, other_key))
+    out_dir = tmp_path / "out"
+
+    async def scenario() -> dict[str, tuple[int, str, str]]:
+        with open(tmp_path / "serve.log", "wb") as log:
+            serve = await asyncio.create_subprocess_exec(
+                *CLI, "serve", "--host", "127.0.0.1", "--port", str(ws_port), "--api",
+                str(api_port), "--demo", "--quiet", "--capture", str(tmp_path / "c.db"),
+                stdout=log, stderr=asyncio.subprocess.STDOUT, env=env)
+        try:
+            token = await _wait_ready(api_port, token_file, serve)
+            api = ("--api", str(api_port))
+            results = {
+                "diag16": await _cli(env, "logs", "get", *api, "DEMO-16", "--out",
+                                     str(out_dir)),
+                "security201": await _cli(env, "logs", "get", *api, "DEMO-201", "--type",
+                                          "security", "--scheme", "http", "--out",
+                                          str(out_dir)),
+                "unknown": await _cli(env, "logs", "get", *api, "NOPE", "--out",
+                                      str(out_dir)),
+                "badsig": await _cli(env, "firmware", "update", *api, "DEMO-16", str(image),
+                                     "--signing-cert", str(tmp_path / "signing.pem"),
+                                     "--signature", str(tmp_path / "bad.sig")),
+                "signed": await _cli(env, "firmware", "update", *api, "DEMO-201",
+                                     str(image), "--scheme", "ftp", "--signing-cert",
+                                     str(tmp_path / "signing.pem"), "--signing-key",
+                                     str(tmp_path / "signing.key"), "--expect-version",
+                                     "7.2.0"),
+            }
+            # the API routes the commands use, directly
+            listing = await asyncio.to_thread(request, api_port, token, "GET", "/transfers")
+            results["listing"] = (0, str([t["state"] for t in listing]), "")
+            log_id = next(t["id"] for t in listing if t["kind"] == "log")
+            fw_id = next(t["id"] for t in listing if t["kind"] == "firmware")
+            for path, status in ((f"/transfers/{fw_id}/file", 404), ("/transfers/t999", 404),
+                                 ("/chargers/DEMO-16/logs", 400)):
+                try:
+                    method = "POST" if path.endswith("/logs") else "GET"
+                    body = {"type": "everything"} if method == "POST" else None
+                    await asyncio.to_thread(request, api_port, token, method, path, body)
+                except ApiError as exc:
+                    assert exc.status == status, (path, exc.status, exc.body)
+                else:
+                    raise AssertionError(f"{path} answered 200")
+            one = await asyncio.to_thread(request, api_port, token, "GET",
+                                          f"/transfers/{log_id}?wait=1")
+            assert one["ok"] and one["file_name"]
+            return results
+        finally:
+            serve.terminate()
+            await serve.wait()
+
+    results = asyncio.run(scenario())
+    code, out, err = results["diag16"]
+    assert code == 0, (out, err)
+    assert "GetDiagnostics sent to DEMO-16" in out
+    assert "Uploading:" in out and "Uploaded:" in out
+    saved = out_dir / "DEMO-16-diagnostics.log"
+    assert f"Saved to {saved}" in out and "diagnostics log" in saved.read_text()
+    # kept beside the capture as well
+    assert (tmp_path / "c.db.files" / "DEMO-16" / saved.name).read_bytes() == saved.read_bytes()
+
+    code, out, err = results["security201"]
+    assert code == 0, (out, err)
+    assert "GetLog sent to DEMO-201" in out
+    assert "security log" in (out_dir / "DEMO-201-security.log").read_text()
+
+    code, out, err = results["unknown"]
+    assert code == 1 and "NotConnected" in err
+
+    code, out, err = results["badsig"]
+    assert code == 1, (out, err)
+    assert "SignedUpdateFirmware sent to DEMO-16" in out
+    assert "InvalidSignature:" in out
+    assert "signature does not verify against the signing certificate" in err
+
+    code, out, err = results["signed"]
+    assert code == 0, (out, err)
+    assert "UpdateFirmware sent to DEMO-201" in out
+    for status in ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"):
+        assert f"  {status}:" in out
+    assert "rebooted with firmware 7.2.0 as expected" in out
+    assert results["listing"][1] == str(["done", "done", "failed", "done"])
