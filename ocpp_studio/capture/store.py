@@ -5,6 +5,14 @@ mode with ``synchronous=NORMAL``: a committed transaction survives the
 process being killed (SIGKILL); only a power cut can lose the last
 transactions, which is the trade that lets us commit every frame.
 
+Group commit (the live server's hot path, issue 17): ``record_frame_grouped`` and
+``record_response_grouped`` insert at once (the row id is known) but leave the
+commit to the end of the event-loop turn, so every frame handled in the same turn
+shares one transaction. Whoever acts on such a record (sends an answer) first
+awaits ``committed()``: "recorded before answered" holds, at one commit per loop
+turn instead of two per CALL. Any plain ``record_*`` call commits the open group
+with it.
+
 Schema version 2 (the message inspector) adds indexes for filtering a large
 capture: (message_type, id), (direction, id) and a partial index over the
 problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
@@ -12,6 +20,7 @@ problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from contextlib import contextmanager
 import logging
@@ -149,6 +158,10 @@ class CaptureStore:
         #: A CALL's state changed without a new row (answered, error, timeout, lost).
         self.call_state_changed: Signal[CallStateChanged] = Signal("capture call state")
         self._bulk = False  # inside bulk_import(): no per-frame commit
+        #: the open group transaction's outcome (None: no group open) and what to emit
+        #: once it is committed
+        self._group: asyncio.Future[None] | None = None
+        self._after_commit: list[Record] = []
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
             # live connection keeps writing: WAL lets readers and one writer share a file.
@@ -238,6 +251,7 @@ class CaptureStore:
         large capture; ``recorded`` is not emitted for imported rows. Never used
         for live traffic, which is committed frame by frame.
         """
+        self._commit_group()  # live rows recorded in this turn first
         self._db.execute("BEGIN")
         self._bulk = True
         try:
@@ -250,33 +264,111 @@ class CaptureStore:
         finally:
             self._bulk = False
 
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """One committed transaction; inside an open group, the group is committed with it."""
+        if self._group is None:
+            with self._db:
+                self._db.execute("BEGIN")
+                yield
+            return
+        try:
+            yield
+        finally:
+            self._commit_group()
+
     def record_frame(self, record: FrameRecord) -> int:
         if self._bulk:
             return self._insert_frame(record)
-        with self._db:  # one committed transaction
-            self._db.execute("BEGIN")
+        with self._committing():  # one committed transaction
             row_id = self._insert_frame(record)
         self.recorded.emit(record)
         return row_id
 
     def record_response(self, record: FrameRecord, call_state: str | None) -> int:
-        with self._db:
-            self._db.execute("BEGIN")
-            row_id = self._insert_frame(record)
-            if record.pair_id is not None and call_state:
-                self._db.execute("UPDATE frames SET state = ? WHERE id = ?",
-                                 (call_state, record.pair_id))
+        with self._committing():
+            row_id = self._insert_response(record, call_state)
+        self._emit_response(record, call_state)
+        return row_id
+
+    def _insert_response(self, record: FrameRecord, call_state: str | None) -> int:
+        row_id = self._insert_frame(record)
+        if record.pair_id is not None and call_state:
+            self._db.execute("UPDATE frames SET state = ? WHERE id = ?",
+                             (call_state, record.pair_id))
+        return row_id
+
+    def _emit_response(self, record: FrameRecord, call_state: str | None) -> None:
         self.recorded.emit(record)
         if record.pair_id is not None and call_state and self.call_state_changed:
             self.call_state_changed.emit(CallStateChanged(record.pair_id, call_state))
-        return row_id
 
     def set_call_state(self, call_id: int, state: str) -> None:
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._committing():
             self._db.execute("UPDATE frames SET state = ? WHERE id = ?", (state, call_id))
         if self.call_state_changed:
             self.call_state_changed.emit(CallStateChanged(call_id, state))
+
+    # ----------------------------------------------------------- group commit
+    def record_frame_grouped(self, record: FrameRecord) -> int:
+        """Insert now, commit at the end of this event-loop turn (module docstring).
+
+        Must be called from a running event loop; await ``committed()`` before
+        anything is done that relies on the record being durable.
+        """
+        if self._bulk:
+            return self._insert_frame(record)
+        self._open_group()
+        row_id = self._insert_frame(record)
+        self._after_commit.append(record)
+        return row_id
+
+    def record_response_grouped(self, record: FrameRecord, call_state: str | None) -> int:
+        """``record_response`` in the open group; await ``committed()`` before sending."""
+        self._open_group()
+        row_id = self._insert_response(record, call_state)
+        self._after_commit.append(record)
+        if record.pair_id is not None and call_state:
+            self._after_commit.append(CallStateChanged(record.pair_id, call_state))
+        return row_id
+
+    async def committed(self) -> None:
+        """Return once everything recorded so far is committed (at once if it is)."""
+        group = self._group
+        if group is not None:
+            # shielded: one waiter cancelled must not cancel the commit the others await
+            await asyncio.shield(group)
+
+    def _open_group(self) -> None:
+        if self._group is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._db.execute("BEGIN")
+        self._group = loop.create_future()
+        # call_soon runs after every callback already due in this turn: the frames
+        # read in this turn from all connections are inserted before the commit
+        loop.call_soon(self._commit_group)
+
+    def _commit_group(self) -> None:
+        group, self._group = self._group, None
+        if group is None:
+            return
+        pending, self._after_commit = self._after_commit, []
+        try:
+            self._db.execute("COMMIT")
+        except Exception as exc:  # noqa: BLE001 - every waiter hears it
+            log.exception("could not commit %d capture rows", len(pending))
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            group.set_exception(exc)
+            group.exception()  # retrieved: no "never retrieved" warning without waiters
+            return
+        group.set_result(None)
+        for item in pending:
+            if isinstance(item, CallStateChanged):
+                self.call_state_changed.emit(item)
+            else:
+                self.recorded.emit(item)
 
     def record_event(self, event: ConnectionEvent) -> int:
         values = (event.ts_us, event.charger, event.connection_id, event.kind,
@@ -286,8 +378,7 @@ class CaptureStore:
         if self._bulk:
             event.id = row_id = _row_id(self._db.execute(insert, values))
             return row_id
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._committing():
             cursor = self._db.execute(insert, values)
         event.id = row_id = _row_id(cursor)
         self.recorded.emit(event)
@@ -296,8 +387,7 @@ class CaptureStore:
     def add_problem(self, frame_id: int, text: str) -> None:
         """Add a problem found later (e.g. unreadable meter data) to a recorded frame:
         appended as "; text" to what is there; ``valid`` is left unchanged. Commits."""
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._committing():
             self._db.execute(
                 "UPDATE frames SET problem = CASE WHEN problem IS NULL OR problem = '' THEN ? "
                 "ELSE problem || '; ' || ? END WHERE id = ?", (text, text, frame_id))
@@ -353,6 +443,7 @@ class CaptureStore:
         return self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0]
 
     def close(self) -> None:
+        self._commit_group()  # what the last loop turn recorded
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()

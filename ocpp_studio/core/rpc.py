@@ -2,7 +2,11 @@
 
 Every frame in and out is recorded (through a FrameRecorder, which commits
 before returning) before anything else happens to it: before a handler sees an
-incoming CALL, before a reply is sent, before an outgoing CALL leaves. Frames
+incoming CALL, before a reply is sent, before an outgoing CALL leaves. With a
+recorder that groups commits (``GroupRecorder``: the capture store), an incoming
+CALL and its answer are inserted at once and committed with everything else
+recorded in the same event-loop turn; the answer leaves only after that commit,
+so "recorded before answered" still holds (tests/test_sigkill.py). Frames
 that cannot be read, that break the schema, name an unknown action, or answer
 nothing we asked are recorded with the reason and, where OCPP-J asks for it,
 answered with a CALLERROR (OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3).
@@ -16,7 +20,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Awaitable, Callable, Literal, Protocol, runtime_checkable
 
 from . import schemas
 from .actions import initiated_by_charger
@@ -42,6 +46,17 @@ Sender = Callable[[str], Awaitable[None]]
 #: How many message ids of received CALLs we remember per connection, to flag a
 #: sender that reuses one. Bounded so a long session cannot grow without limit.
 _SEEN_CALL_IDS = 1024
+
+
+@runtime_checkable
+class GroupRecorder(Protocol):
+    """A recorder that inserts at once and commits per event-loop turn (group commit)."""
+
+    def record_frame_grouped(self, record: FrameRecord) -> int: ...
+
+    def record_response_grouped(self, record: FrameRecord, call_state: str | None) -> int: ...
+
+    async def committed(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -84,6 +99,7 @@ class RpcEndpoint:
         self.call_timeout = call_timeout
         self._send = send
         self._recorder = recorder
+        self._group = recorder if isinstance(recorder, GroupRecorder) else None
         self._handler = handler
         # OCPP-J 1.6 §4.1.1: a side SHOULD NOT send a CALL while another is
         # unanswered; 1 keeps to that, more is allowed for chargers that cope.
@@ -148,7 +164,9 @@ class RpcEndpoint:
                                "The frame could not be processed", {}, row_id, receipt.received_us)
 
     def _record_incoming(self, record: FrameRecord, receipt: "_Receipt") -> int:
-        row_id = self._recorder.record_frame(record)
+        # grouped: committed by the end of this loop turn, before any answer leaves
+        row_id = (self._group.record_frame_grouped(record) if self._group is not None
+                  else self._recorder.record_frame(record))
         receipt.recorded = True
         return row_id
 
@@ -279,7 +297,7 @@ class RpcEndpoint:
             problem=describe_violations(frame.action or "", violations) if violations else None,
             pair_id=call_row_id, state=CallState.ANSWERED.value)
         record.latency_ms = (record.ts_us - received_us) / 1000
-        self._recorder.record_response(record, CallState.ANSWERED.value)
+        await self._record_answer(record, CallState.ANSWERED.value)
         await self._transmit(text)
 
     async def _send_error(self, unique_id: str, code: str | Fault, description: str,
@@ -292,8 +310,16 @@ class RpcEndpoint:
             unique_id=unique_id, action=action, error_code=code_text, valid=True,
             pair_id=call_row_id, state=CallState.ERROR.value)
         record.latency_ms = (record.ts_us - received_us) / 1000
-        self._recorder.record_response(record, CallState.ERROR.value)
+        await self._record_answer(record, CallState.ERROR.value)
         await self._transmit(text)
+
+    async def _record_answer(self, record: FrameRecord, call_state: str) -> None:
+        """Record our answer and its CALL's new state; return once both are committed."""
+        if self._group is None:
+            self._recorder.record_response(record, call_state)
+            return
+        self._group.record_response_grouped(record, call_state)
+        await self._group.committed()
 
     async def _transmit(self, text: str) -> None:
         try:

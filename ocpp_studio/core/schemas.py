@@ -3,6 +3,16 @@
 1.6 schemas are draft-04, 2.0.1 schemas draft-06 (OCPP-J 1.6 errata §3.8).
 Schemas are loaded with ``parse_float=Decimal`` so that ``multipleOf: 0.1``
 is checked exactly against payloads that were parsed the same way.
+
+Each schema is compiled once, twice over: fastjsonschema (Python code generated
+from the schema) answers the common question "is it valid?" quickly; only when it
+says no (or cannot tell, e.g. a Decimal 5.0 for a draft-06 integer) does jsonschema
+walk the payload to explain every violation, with the Decimal semantics above. The
+fast check is trusted only when it passes, and it checks dates with the same
+``date-time`` check as jsonschema, so it never accepts what jsonschema refuses.
+``limit`` bounds how many violations are described (a 1 MB frame can break the
+schema tens of thousands of times); the rest are counted, up to a bound, in one
+summary entry.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
+import fastjsonschema
 import jsonschema
 from jsonschema import FormatChecker
 from jsonschema.validators import extend, validator_for
@@ -123,9 +134,43 @@ def _is_integer(checker: Any, instance: Any) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
+def _schema(version: OcppVersion, action: str, kind: Kind) -> Any:
     text = (_schema_dir(version) / _schema_file(version, action, kind)).read_text(encoding="utf-8")
-    schema = json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=Decimal)
+
+
+_DATE_TIME = FormatChecker(formats=("date-time",))
+
+
+def _is_date_time(value: str) -> bool:
+    return _DATE_TIME.conforms(value, "date-time")
+
+
+@lru_cache(maxsize=None)
+def _fast_check(version: OcppVersion, action: str, kind: Kind) -> Any:
+    """The schema compiled by fastjsonschema (raises on the first violation), or None
+    when it cannot compile it (then jsonschema alone decides)."""
+    try:
+        return fastjsonschema.compile(_schema(version, action, kind), use_default=False,
+                                      formats={"date-time": _is_date_time})
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return None
+
+
+def _passes_fast(version: OcppVersion, action: str, kind: Kind, payload: Any) -> bool:
+    check = _fast_check(version, action, kind)
+    if check is None:
+        return False
+    try:
+        check(payload)
+    except Exception:  # noqa: BLE001 - invalid, too deep, too large to divide: ask jsonschema
+        return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
+    schema = _schema(version, action, kind)
     base = validator_for(schema)
     base = extend(base, validators={
         "multipleOf": _guarded_multiple_of(base.VALIDATORS["multipleOf"])})
@@ -137,28 +182,49 @@ def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
     return base(schema, format_checker=FormatChecker(formats=("date-time",)))
 
 
-def validate(version: OcppVersion, action: str, kind: Kind, payload: Any) -> list[Violation]:
+#: How many violations beyond ``limit`` are still counted for the summary entry.
+COUNT_BEYOND_LIMIT = 1_000
+
+
+def validate(version: OcppVersion, action: str, kind: Kind, payload: Any,
+             limit: int | None = None) -> list[Violation]:
     """All schema violations of a request or response payload; [] when valid.
 
-    Raises KeyError when the version has no schema for the action.
+    With ``limit``, at most that many are described, followed by one entry with
+    keyword "truncated" saying how many more there are (counted up to
+    ``COUNT_BEYOND_LIMIT``). Raises KeyError when the version has no schema for the action.
     """
     if action not in (send_actions(version) if kind == "send" else known_actions(version)):
         raise KeyError(action)
+    if _passes_fast(version, action, kind, payload):
+        return []
     validator = _validator(version, action, kind)
     try:
-        violations = _violations(validator, payload)
+        violations, more = _violations(validator, payload, limit)
     except RecursionError:
         # A payload the parser could still read can be too deep for jsonschema (and
         # for describing its errors): that is a malformed frame, not a studio failure.
         return [Violation(path="$", message="the payload is nested too deeply to check",
                           keyword="depth", rule=None, fault=Fault.FORMAT)]
     violations.sort(key=lambda v: (v.path, v.keyword))
+    if more:
+        at_least = "at least " if more > COUNT_BEYOND_LIMIT else ""
+        shown = min(more, COUNT_BEYOND_LIMIT)
+        violations.append(Violation(
+            path="$", message=f"... and {at_least}{shown:,} more violations, not listed",
+            keyword="truncated", rule=shown, fault=violations[0].fault if violations
+            else Fault.FORMAT))
     return violations
 
 
-def _violations(validator: Any, payload: Any) -> list[Violation]:
-    violations = []
-    for error in validator.iter_errors(payload):
+def _violations(validator: Any, payload: Any,
+                limit: int | None = None) -> tuple[list[Violation], int]:
+    """The first ``limit`` violations described, and how many more were counted."""
+    violations: list[Violation] = []
+    errors = validator.iter_errors(payload)
+    for error in errors:
+        if limit is not None and len(violations) >= limit:
+            return violations, 1 + sum(1 for _ in zip(range(COUNT_BEYOND_LIMIT), errors))
         parts = list(error.absolute_path)
         missing = _MISSING.match(error.message) if error.validator == "required" else None
         if missing:  # point at the field that is missing, not at its parent
@@ -170,7 +236,7 @@ def _violations(validator: Any, payload: Any) -> list[Violation]:
             rule=error.validator_value,
             fault=fault_for_schema_keyword(str(error.validator)),
         ))
-    return violations
+    return violations, 0
 
 
 def first_fault(violations: list[Violation]) -> Fault:
