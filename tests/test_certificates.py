@@ -355,3 +355,56 @@ def test_security_event_alert_property():
     assert SecurityEvent("SecurityLogWasCleared", None, None).alert
     assert not SecurityEvent("StartupOfTheDevice", None, None).alert
     assert SecurityEvent("StartupOfTheDevice", None, None).critical
+
+
+# ------------------------------------------------------------- with the demo charger
+@pytest.mark.parametrize("version", [V16, V201])
+def test_demo_charger_install_list_delete_and_csr_end_to_end(tmp_path, version):
+    """The real demo charger (its own certificate store and CSR): install the studio CA,
+    see it listed, delete it; trigger a CSR, sign it, the charger accepts CertificateSigned;
+    the same through the operation catalogue."""
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.station.operations import run_operation
+
+    async def scenario() -> None:
+        async with running_csms() as csms:
+            manager = csms.central.certificates
+            ca = _ca(tmp_path)
+            manager.set_signer(ca)
+            charger = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp",
+                                  DemoChargerConfig(charger_id="SEC", version=version,
+                                                    reconnect_min_s=0.1, reconnect_max_s=0.2))
+            task = asyncio.create_task(charger.run())
+            try:
+                assert await charger.wait_booted(10)
+                installed = await manager.install("SEC", "csms", "studio-ca")
+                assert installed.ok, installed.words
+                listed = await manager.list_installed("SEC", ["csms"])
+                assert manager.holds("SEC", "studio-ca") is True, listed
+                serial = format(ca.certificate.serial_number, "x")
+                found = manager.find_installed("SEC", serial)
+                deleted = await manager.delete("SEC", found)
+                assert deleted.ok, deleted.words
+                await manager.list_installed("SEC", ["csms"])
+                assert manager.holds("SEC", "studio-ca") is False
+                outcome = await manager.request_csr("SEC", timeout=30)
+                assert outcome.ok, outcome.words
+                record = outcome.record
+                assert record is not None and record.charger_answer == "Accepted"
+                assert csms.store.frame(record.answer_frame_id).action == "CertificateSigned"
+                # the catalogue: install through an operation, list, then the state shows it
+                result = await run_operation(csms.central, "SEC", "install-certificate",
+                                             {"kind": "csms", "certificate": "studio-ca"})
+                assert result.ok, result.words
+                result = await run_operation(csms.central, "SEC",
+                                             "get-installed-certificates", {"kind": "csms"})
+                assert result.ok and "lists 1 certificate" in result.words, result.words
+                assert manager.holds("SEC", "studio-ca") is True
+                result = await run_operation(csms.central, "SEC", "trigger-csr", {})
+                assert result.ok, result.words
+                assert [f.action for f in result.followed] == ["SignCertificate"]
+            finally:
+                await charger.stop()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    asyncio.run(scenario())

@@ -422,6 +422,7 @@ class CertificateManager:
                       timeout: float | None = None) -> CertificateOutcome:
         """InstallCertificate of ``pem_text`` ("studio-ca", a PEM or a file path) as a root
         of ``kind``. Raises ValueError / NotImplementedError for unusable input."""
+        self.central.session(charger_id)  # ConnectionClosed when it is not connected
         text = self.resolve_pem(pem_text)
         request = self._builders(charger_id).install_certificate_request(kind, text)
         try:
@@ -446,6 +447,7 @@ class CertificateManager:
                              timeout: float | None = None) -> InstalledRead:
         """GetInstalledCertificateIds (one per kind where the version needs it); kept on the
         station. Raises the RPC layer's errors when the charger gives no usable answer."""
+        self.central.session(charger_id)  # ConnectionClosed when it is not connected
         builders = self._builders(charger_id)
         wanted = list(kinds or [])
         if builders.kinds_per_list_request == 1:
@@ -480,6 +482,7 @@ class CertificateManager:
     async def delete(self, charger_id: str, hash_data: Payload,
                      timeout: float | None = None) -> CertificateOutcome:
         """DeleteCertificate of the certificate with ``hash_data`` (as listed)."""
+        self.central.session(charger_id)  # ConnectionClosed when it is not connected
         request = self._builders(charger_id).delete_certificate_request(hash_data)
         try:
             reply = await self.central.call_detailed(charger_id, request.action,
@@ -498,9 +501,12 @@ class CertificateManager:
                                   status, answer, reply.record_id)
 
     async def request_csr(self, charger_id: str, timeout: float = 60.0,
-                          kind: str = "charging-station") -> CertificateOutcome:
+                          kind: str = "charging-station", *,
+                          stop_when_pending: bool = False) -> CertificateOutcome:
         """Ask the charger for a CSR and wait until it is signed and the charger answers
-        CertificateSigned (or it is refused) within ``timeout`` seconds."""
+        CertificateSigned (or it is refused) within ``timeout`` seconds; with ``sign_csrs``
+        ask, the wait includes the user's approval unless ``stop_when_pending``."""
+        self.central.session(charger_id)  # ConnectionClosed when it is not connected
         request = self._builders(charger_id).trigger_sign_certificate_request(kind)
         station = self._station(charger_id)
         since = max((r.id for r in station.security.csrs), default=0)
@@ -523,18 +529,20 @@ class CertificateManager:
                 return CertificateOutcome(False, f"The charger answered {request.action} "
                                           f"{status}: it will not send a CSR", status, answer,
                                           reply.record_id)
-            record = await self._wait_final(station, since, changed, timeout)
+            record = await self._wait_final(station, since, changed, timeout,
+                                            stop_when_pending)
         finally:
             self.csr_changed.disconnect(seen)
         return self._csr_outcome(record, timeout)
 
     async def _wait_final(self, station: Station, since: int, changed: asyncio.Event,
-                          timeout: float) -> CsrRecord | None:
+                          timeout: float, stop_when_pending: bool) -> CsrRecord | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             latest = next((r for r in reversed(station.security.csrs) if r.id > since), None)
-            if latest is not None and latest.final:
+            if latest is not None and (latest.final or (
+                    stop_when_pending and latest.outcome == "pending")):
                 return latest
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -552,7 +560,7 @@ class CertificateManager:
             return CertificateOutcome(False, f"The charger accepted the trigger but sent no "
                                       f"SignCertificate within {timeout:g} s")
         words = csr_words(record)
-        if not record.final:
+        if not record.final and record.outcome != "pending":
             words += f" (still so after {timeout:g} s)"
         return CertificateOutcome(record.outcome == "installed", words,
                                   record.charger_answer, None, record.answer_frame_id, record)
