@@ -394,3 +394,68 @@ def test_a_bad_signature_is_a_failure_in_the_chargers_words(qtbot: Any, loop: An
             assert "signature does not verify" in view.progress.words.text()
             assert "✗" in view.progress.stages.text()
     loop.run_until_complete(asyncio.wait_for(scenario(), 150))
+
+
+# ------------------------------------------------------------- monitors and NotifyEvent
+def test_a_monitor_set_from_the_form_and_its_notify_event_under_monitoring(
+        qtbot: Any, loop: Any) -> None:
+    """A charger we did not write (a scripted 2.0.1 endpoint): the SetVariableMonitoring
+    form's request, then the NotifyEvent it sends, listed under Monitoring."""
+    from conftest import scripted_charger
+    requests: list[Any] = []
+
+    def handler(action: str, payload: Any) -> Any:
+        requests.append((action, payload))
+        if action == "SetVariableMonitoring":
+            data = payload["setMonitoringData"][0]
+            return {"setMonitoringResult": [{
+                "id": 7, "status": "Accepted", "type": data["type"],
+                "severity": data["severity"], "component": data["component"],
+                "variable": data["variable"]}]}
+        return {}
+
+    async def scenario() -> None:
+        store = CaptureStore(":memory:")
+        central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        server = CsmsServer(central)
+        await server.start()
+        window = MainWindow(central, store, urls=server.urls(), capture_path="(memory)")
+        window.show()
+        try:
+            async with scripted_charger(f"ws://127.0.0.1:{server.port}/ocpp/MON-1", handler,
+                                        "ocpp2.0.1") as endpoint:
+                await wait_until(lambda: window.chargers.card("MON-1") is not None,
+                                 what="card")
+                panel = window.open_operations("MON-1")
+                form = page(panel, "set-variable-monitoring")
+                panel.show_page("set-variable-monitoring")
+                form.form.set_values({"component": "EVSE", "variable": "Power",
+                                      "type": "UpperThreshold", "value": 7400.0,
+                                      "evse": 1})
+                form.send_button.click()
+                await finished(panel.last_op)
+                assert panel.result_view.result.ok, panel.result_view.words.text()
+                action, payload = requests[-1]
+                assert action == "SetVariableMonitoring"
+                data = payload["setMonitoringData"][0]
+                assert data["value"] == 7400.0 and data["component"]["evse"]["id"] == 1
+                await endpoint.call("NotifyEvent", {
+                    "generatedAt": "2026-11-26T10:00:00Z", "seqNo": 0, "eventData": [{
+                        "eventId": 1, "timestamp": "2026-11-26T10:00:00Z",
+                        "trigger": "Alerting", "actualValue": "7520",
+                        "component": {"name": "EVSE", "evse": {"id": 1}},
+                        "variable": {"name": "Power"}, "variableMonitoringId": 7,
+                        "eventNotificationType": "CustomMonitor", "cleared": False}]})
+                events = panel.events
+                assert events is not None and panel.show_page("events") is events
+                await wait_until(lambda: events.table.rowCount() == 1, what="the event")
+                cells = [events.table.item(0, c).text()
+                         for c in range(events.table.columnCount())]
+                assert cells == ["2026-11-26 10:00:00", "EVSE (EVSE 1)", "Power", "7520",
+                                 "Alerting", "CustomMonitor", "no"]
+        finally:
+            window.close()
+            window.detach()
+            await server.stop()
+            store.close()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))

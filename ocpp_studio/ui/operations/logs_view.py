@@ -57,6 +57,7 @@ class LogsView(QWidget):
         intro.setStyleSheet(theme.HINT_STYLE)
         layout.addWidget(intro)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.kind = QComboBox()
         self.kind.addItem("Diagnostics log", "diagnostics")
         self.kind.addItem("Security log", "security")

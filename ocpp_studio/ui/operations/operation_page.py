@@ -32,9 +32,13 @@ class OperationPage(QWidget):
         layout.addWidget(purpose)
         self.form = OperationForm(description)
         layout.addWidget(self.form)
-        if description.get("dangerous"):
-            warning = QLabel("Some values of this operation are dangerous: you are asked to "
-                             "confirm them, with what they do, before anything is sent.")
+        dangerous = description.get("dangerous") or []
+        if dangerous:
+            warning = QLabel(
+                "You are asked to confirm, with what it does, before anything is sent."
+                if "*" in dangerous else
+                "Some values of this operation are dangerous: you are asked to confirm "
+                "them, with what they do, before anything is sent.")
             warning.setWordWrap(True)
             warning.setStyleSheet(theme.HINT_STYLE)
             layout.addWidget(warning)

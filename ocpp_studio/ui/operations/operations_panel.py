@@ -142,13 +142,13 @@ class OperationsPanel(QWidget):
                 parent = QTreeWidgetItem([group])
                 parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
                 self.tree.addTopLevelItem(parent)
+                if group == TRANSFERS_GROUP and transfers is not None:
+                    self._add_transfer_pages(parent, transfers)  # first: the guided ones
                 for op in ops:
                     self._add_operation(parent, op, version)
                 if group == "Monitoring":
                     self.events = EventsView()
                     self._add_page(parent, EVENTS, "Events (NotifyEvent)", self.events)
-                if group == TRANSFERS_GROUP and transfers is not None:
-                    self._add_transfer_pages(parent, transfers)
             self.tree.expandAll()
         self.tree.blockSignals(False)
         self.show_page(current if current in self.pages else None)
@@ -195,7 +195,7 @@ class OperationsPanel(QWidget):
             return
         page = self.pages.get(key)
         if page is not None:
-            self.stack.setCurrentWidget(page)
+            self._show(page)
 
     def current_page_key(self) -> str | None:
         item = self.tree.currentItem()
@@ -211,8 +211,14 @@ class OperationsPanel(QWidget):
         item = next((i for k, i in self.items.items() if self.pages[k] is page), None)
         if item is not None:
             self.tree.setCurrentItem(item)
-        self.stack.setCurrentWidget(page)
+        self._show(page)
         return page
+
+    def _show(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+        # transfers and events show their own progress: the answer box is for operations
+        self.result_view.setVisible(not isinstance(page, (LogsView, FirmwareView,
+                                                          EventsView)))
 
     def page(self, name: str) -> QWidget | None:
         return self.pages.get(name)
