@@ -566,3 +566,59 @@ def test_restart_offered_when_the_charger_keeps_its_old_cadence(qtbot, loop, tmp
             store.close()
 
     loop.run_until_complete(scenario())
+
+
+# ------------------------------------------------------------------ issue 17: redraw cost
+def _two_plots(qtbot):
+    import pyqtgraph as pg
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    view.resize(900, 400)
+    a, b = view.addPlot(row=0, col=0), view.addPlot(row=1, col=0)
+    view.show()
+    return view, a, b
+
+
+@pytest.mark.parametrize("span", [60.0, 3_600.0, 86_400.0, 200_000.0])
+def test_peak_curve_draws_what_pyqtgraphs_own_downsampling_draws(qtbot, span):
+    # PeakCurve clips and peak-downsamples itself (issue 17, redraw per tick); the points it
+    # hands pyqtgraph must be the ones pyqtgraph's clipToView + autoDownsample(peak) drew.
+    import pyqtgraph as pg
+    from ocpp_studio.ui.power.peak_curve import PeakCurve
+    rng = np.random.default_rng(3)
+    t = T0 - 86_400 + np.arange(86_400, dtype=float)
+    v = 7000 + 400 * np.sin(np.arange(86_400) / 900) + rng.normal(0, 30, 86_400)
+    t, v = with_gaps(np.delete(t, range(40_000, 40_100)), np.delete(v, range(40_000, 40_100)))
+    view, a, b = _two_plots(qtbot)
+    theirs = pg.PlotDataItem(connect="finite")  # as PowerPlot set its curves up before
+    a.setClipToView(True)
+    a.setDownsampling(auto=True, mode="peak")
+    theirs.opts["autoDownsampleFactor"] = 2.0
+    a.addItem(theirs)
+    theirs.setData(t, v)
+    ours = PeakCurve(connect="finite", ds_factor=2.0)
+    b.addItem(ours)
+    ours.set_full(t, v)
+    for plot in (a, b):
+        plot.setXRange(T0 - span, T0, padding=0)
+    qtbot.wait(10)
+    (tx, ty), (ox, oy) = theirs.getData(), ours.getData()
+    assert len(ox) < len(t) or span < 100
+    assert np.array_equal(tx, ox) and np.array_equal(ty, oy, equal_nan=True)
+    assert ours.getOriginalDataset()[0] is t or np.array_equal(ours.getOriginalDataset()[0], t)
+    b.setXRange(T0 - 600, T0 - 300, padding=0)  # a pan or zoom redraws the part on screen
+    a.setXRange(T0 - 600, T0 - 300, padding=0)
+    assert np.array_equal(theirs.getData()[0], ours.getData()[0])
+
+
+def test_gap_median_is_reused_until_the_series_grows_by_one_percent():
+    from ocpp_studio.ui.power.peak_curve import GapMedian
+    gaps = GapMedian()
+    t = np.concatenate([np.arange(0.0, 500.0), np.arange(520.0, 1000.0)])
+    v = np.ones_like(t)
+    for n in (980, 981, 990):
+        gt, gv = gaps.gapped(t[:n], v[:n])
+        wt, wv = with_gaps(t[:n], v[:n])
+        assert np.array_equal(gt, wt) and np.array_equal(gv, wv, equal_nan=True)
+    small_t, _ = gaps.gapped(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    assert len(small_t) == 2

@@ -22,6 +22,7 @@ from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..common import theme
+from .peak_curve import GapMedian, PeakCurve
 from .plot_data import (
     CONNECTOR_COLOURS, CURRENT, DEFAULT_WINDOW, DS_FACTOR, ENERGY, GAP_FACTOR, KILO_THRESHOLD,
     LIMIT_COLOUR, PANEL_TITLES, PANELS, PEN_WIDTH, PHASE_COLOURS, POWER, SOC, VOLTAGE, WINDOWS,
@@ -64,6 +65,7 @@ class PowerPlot(QWidget):
         self._dirty = True
         self._labels: dict[str, str] = {}
         self._y_ranges: dict[str, tuple[float, float]] = {}
+        self._gap_medians: dict[int, GapMedian] = {}
         self.power_divisor, self.power_unit = 1.0, "W"
 
         self.view = pg.GraphicsLayoutWidget()
@@ -83,8 +85,8 @@ class PowerPlot(QWidget):
         self.crosshairs: dict[str, pg.InfiniteLine] = {}
         for name in PANELS:
             plot = pg.PlotItem(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
+            # no plot-wide clipToView / autoDownsample: addItem would switch them on for
+            # every curve, and PeakCurve already hands pyqtgraph only what is on screen
             plot.getViewBox().setMouseEnabled(x=True, y=False)
             plot.getViewBox().enableAutoRange(axis="y", enable=True)
             plot.getViewBox().setAutoVisible(y=True)
@@ -101,8 +103,6 @@ class PowerPlot(QWidget):
             line.hide()
             plot.addItem(line, ignoreBounds=True)
             self.crosshairs[name] = line
-            if name != "power":
-                plot.setXLink(self.plots["power"])
             plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
             self.plots[name] = plot
         power = self.plots["power"]
@@ -204,11 +204,18 @@ class PowerPlot(QWidget):
         """Bring the curves up to date with the series and scroll when following."""
         self._dirty = False
         self._sync_curves()
-        for curve in self.curves:
-            self._update_curve(curve)
-        if self.following:
-            self._apply_window()  # first: the axes fit the range that will be on screen
-        self._update_axes()
+        items = [c.item for c in self.curves]
+        for item in items:
+            item.hold()  # new data and the new range: one clip + downsample per curve
+        try:
+            for curve in self.curves:
+                self._update_curve(curve)
+            if self.following:
+                self._apply_window()  # first: the axes fit the range that will be on screen
+            self._update_axes()
+        finally:
+            for item in items:
+                item.release()
         self._draw_limit()
         self.refreshed.emit()
 
@@ -227,17 +234,17 @@ class PowerPlot(QWidget):
         self._layout_key = key
         for curve in self.curves:
             self.plots[curve.panel].removeItem(curve.item)
+        self._gap_medians.clear()
         for legend in self.legends.values():
             legend.clear()
         self.curves = []
         for panel, name, unit, fetch, colour in wanted:
-            item = pg.PlotDataItem(pen=pg.mkPen(colour, width=PEN_WIDTH), connect="finite",
-                                   name=name)
-            item.setClipToView(True)
-            item.setDownsampling(auto=True, method="peak")
-            # peak mode keeps each bin's min and max: ~2 bins per pixel look the same as
-            # 5 (the default) and draw in half the time
-            item.opts["autoDownsampleFactor"] = DS_FACTOR
+            # clip to view and peak downsampling, done once per tick by the curve itself
+            # (peak_curve.py); peak mode keeps each bin's min and max: ~2 bins per pixel
+            # look the same as 5 (pyqtgraph's default) and draw in half the time
+            item = PeakCurve(pen=pg.mkPen(colour, width=PEN_WIDTH), connect="finite",
+                             name=name, ds_factor=DS_FACTOR)
+            self._gap_medians[id(item)] = GapMedian()
             self.plots[panel].addItem(item)
             self.curves.append(Curve(panel, name, unit, item, fetch))
         if self.limit_steps:
@@ -249,7 +256,7 @@ class PowerPlot(QWidget):
         series = curve.fetch()
         if series is None or not len(series):
             if curve.stamp:
-                curve.item.setData([], [])
+                curve.item.set_full(np.empty(0), np.empty(0))
                 curve.stamp, curve.raw_t, curve.raw_v = (), None, None
             return
         stamp = (len(series), series.last())
@@ -303,8 +310,8 @@ class PowerPlot(QWidget):
                 plot.getAxis("left").setLabel(label, color=theme.PLOT_AXIS_TEXT)
             for c in curves:
                 if c.divisor != divisor and c.raw_t is not None:
-                    t, v = with_gaps(c.raw_t, c.raw_v)
-                    c.item.setData(t, v / divisor)
+                    t, v = self._gap_medians[id(c.item)].gapped(c.raw_t, c.raw_v)
+                    c.item.set_full(t, v / divisor)
                     c.divisor = divisor
 
     def _draw_limit(self) -> None:
@@ -356,11 +363,15 @@ class PowerPlot(QWidget):
 
     def _place_panels(self) -> None:
         ci = self.view.ci
-        for plot in self.plots.values():
+        shown = ["power"] + [p for p in PANELS[1:] if p in self.visible_panels]
+        for name, plot in self.plots.items():
             if plot.scene() is not None and plot in ci.items:
                 ci.removeItem(plot)
+            if name != "power":
+                # shown panels share the time axis; a hidden one would still follow every
+                # scroll of it (one more view range to update per tick), so it lets go
+                plot.setXLink(self.plots["power"] if name in shown else None)
         row = 0
-        shown = ["power"] + [p for p in PANELS[1:] if p in self.visible_panels]
         for name in shown:
             ci.addItem(self.plots[name], row=row, col=0)
             ci.layout.setRowStretchFactor(row, 3 if name == "power" else 2)

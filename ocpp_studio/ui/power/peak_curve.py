@@ -1,0 +1,158 @@
+"""A plot curve that keeps a whole day of samples but hands pyqtgraph only what is on screen.
+
+pyqtgraph's own clip-to-view and peak downsampling give the picture we want, but with
+86,400 points per curve it redoes the work on the full arrays several times per tick
+(``setData`` scans them for bounds and finiteness, and every range change clips and
+downsamples them again). :class:`PeakCurve` does the same clip and peak downsampling
+itself, once per change of data, range or width, and gives pyqtgraph the ~2 points per
+pixel that result, so what is drawn is the same as before (benchmarks/plot_redraw.py:
+4 x 86,400 samples).
+
+:func:`peak_decimate` follows pyqtgraph 0.14's ``PlotDataItem._getDisplayDataset``
+(``autoDownsample`` + ``clipToView`` + ``downsampleMethod="peak"``) step by step.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from .plot_data import GAP_FACTOR
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, view: tuple[float, float] | None,
+                  width_px: float, factor: float, last_ds: int = 1,
+                  clip: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """(x, y, ds): the part of ``x``/``y`` in ``view`` (one bin more on each side), each
+    bin of ``ds`` samples drawn as its max then its min at the bin's middle x, with ``ds``
+    chosen so there are about ``factor`` bins per pixel of ``width_px``."""
+    ds = 1
+    if view is not None and len(x) > 1 and width_px:
+        finite_x = x if np.isfinite(x[0]) and np.isfinite(x[-1]) else x[np.isfinite(x)]
+        if len(finite_x) > 1:
+            dx = float(finite_x[-1] - finite_x[0]) / (len(finite_x) - 1)
+            if dx != 0.0:
+                ds_float = max(1.0, abs((view[1] - view[0]) / dx / (width_px * factor)))
+                if math.isfinite(ds_float):
+                    ds = int(ds_float)
+    if math.isclose(ds, last_ds, rel_tol=0.01):  # pyqtgraph's guard against flicker
+        ds = last_ds
+    if clip and view is not None and len(x) > 1:
+        lo = min(max(bisect.bisect_left(x, view[0]) - ds, 0), len(x))
+        hi = min(max(bisect.bisect_left(x, view[1]) + ds, lo), len(x))
+        x, y = x[lo:hi], y[lo:hi]
+    if ds > 1:
+        n = len(x) // ds
+        stx = ds // 2
+        xs = np.empty((n, 2))
+        xs[:] = x[stx:stx + n * ds:ds, np.newaxis]
+        ys = np.empty((n, 2))
+        starts = np.arange(0, n * ds, ds)  # reduceat: the same max/min as reshape(n, ds)
+        ys[:, 0] = np.maximum.reduceat(y[:n * ds], starts)  # .max(axis=1), in 2/3 the time
+        ys[:, 1] = np.minimum.reduceat(y[:n * ds], starts)
+        x, y = xs.reshape(n * 2), ys.reshape(n * 2)
+    return x, y, ds
+
+
+class GapMedian:
+    """The median interval of a series for gap detection (plot_data.with_gaps), computed
+    again only when the number of samples has changed by more than 1 %: a median over
+    86,400 intervals costs ~0.5 ms, and one more sample cannot move it noticeably."""
+
+    def __init__(self) -> None:
+        self._count = -1
+        self._median = 0.0
+
+    def gapped(self, t: np.ndarray, v: np.ndarray,
+               factor: float = GAP_FACTOR) -> tuple[np.ndarray, np.ndarray]:
+        """Like plot_data.with_gaps: a NaN point between samples further apart than
+        ``factor`` x the median interval (so ``connect="finite"`` shows the gap)."""
+        if len(t) < 3:
+            return t, v
+        d = np.diff(t)
+        if abs(len(t) - self._count) * 100 > self._count:
+            self._median, self._count = float(np.median(d)), len(t)
+        if not self._median > 0:
+            return t, v
+        idx = np.flatnonzero(d > factor * self._median)
+        if not len(idx):
+            return t, v
+        gap_t = (t[idx] + t[idx + 1]) / 2.0
+        return np.insert(t, idx + 1, gap_t), np.insert(v, idx + 1, np.nan)
+
+
+class PeakCurve(pg.PlotDataItem):
+    """A PlotDataItem holding the full (gapped, scaled) data and drawing only the peak-
+    downsampled visible part. ``getOriginalDataset()`` still returns the full data.
+
+    ``hold()`` / ``release()`` batch several changes (new data, new range) into one
+    decimation, as PowerPlot.refresh does once per tick.
+    """
+
+    def __init__(self, *args: Any, ds_factor: float = 2.0, **kwargs: Any) -> None:
+        # dynamicRangeLimit clips values a million view-heights away; ours never are, and
+        # with it every range change re-runs updateItems
+        kwargs.setdefault("dynamicRangeLimit", None)
+        super().__init__(*args, **kwargs)
+        self.ds_factor = ds_factor
+        self.full_x = np.empty(0)
+        self.full_y = np.empty(0)
+        self._ds = 1
+        self._held = False
+        self._stale = False
+        self._drawing = False
+        self._drawn_key: tuple = ()
+
+    def set_full(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.full_x, self.full_y = np.asarray(x, float), np.asarray(y, float)
+        self._drawn_key = ()
+        self._redraw()
+
+    def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 - Qt name
+        return self.full_x, self.full_y
+
+    def hold(self) -> None:
+        self._held = True
+
+    def release(self) -> None:
+        self._held = False
+        if self._stale:
+            self._redraw()
+
+    def viewRangeChanged(self, vb: Any = None, ranges: Any = None,  # noqa: N802
+                         changed: Any = None) -> None:
+        super().viewRangeChanged(vb, ranges, changed)
+        if changed is None or changed[0]:
+            self._redraw()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - a resize changes the width
+        super().viewTransformChanged()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._held or self._drawing:
+            self._stale = self._held
+            return
+        self._stale = False
+        box = self.getViewBox()
+        view = width = None
+        clip = True
+        if isinstance(box, pg.ViewBox):  # (a GraphicsView while being added to the scene)
+            (x0, x1), _ = box.viewRange()
+            view, width = (float(x0), float(x1)), float(box.width())
+            clip = not box.autoRangeEnabled()[0]  # as pyqtgraph: no clip while x autoscales
+        key = (id(self.full_x), len(self.full_x), view, width, clip)
+        if key == self._drawn_key:
+            return
+        self._drawn_key = key
+        x, y, self._ds = peak_decimate(self.full_x, self.full_y, view, width or 0.0,
+                                       self.ds_factor, self._ds, clip)
+        self._drawing = True  # setData can move an autoscaling axis: no recursion
+        try:
+            super().setData(x, y)
+        finally:
+            self._drawing = False
