@@ -62,9 +62,9 @@ class SecurityValues:
         return cls(wss_port=csms.wss_port, tls_cert_file=csms.tls_cert_file,
                    tls_key_file=csms.tls_key_file,
                    client_certificates=csms.client_certificates,
-                   client_ca_file=csms.client_ca_file, sign_csrs=getattr(csms, "sign_csrs", "auto"),
-                   organisation=getattr(csms, "organisation", ""),
-                   certificate_warning_days=getattr(csms, "certificate_warning_days", 30),
+                   client_ca_file=csms.client_ca_file, sign_csrs=csms.sign_csrs,
+                   organisation=csms.organisation,
+                   certificate_warning_days=csms.certificate_warning_days,
                    ca_dir=csms.ca_dir)
 
     def ca_folder(self) -> Path:

@@ -12,10 +12,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.records import ConnectionEvent
 from ...station.model import Station
 from ...station.observed import SOURCE_WORDS
 from ..common import theme
 from ..common.formatting import local_time
+from ..security.security_words import (
+    connection_line, connection_security, tls_refusal_words,
+)
 
 ChargerRole = Qt.ItemDataRole.UserRole + 1
 log = logging.getLogger(__name__)
@@ -85,16 +89,21 @@ class ChargerCard(QWidget):
         self.title = QLabel()
         self.identity = QLabel()
         self.connectors = QLabel()
+        #: how it is connected (wss/TLS or not encrypted) and security alerts
+        self.security = QLabel()
         self.last_message = QLabel()
-        for label in (self.title, self.identity, self.connectors, self.last_message):
+        for label in (self.title, self.identity, self.connectors, self.security,
+                      self.last_message):
             label.setTextFormat(Qt.TextFormat.RichText)
             layout.addWidget(label)
         self.identity.setWordWrap(True)
         self.connectors.setWordWrap(True)
+        self.security.setWordWrap(True)
         small = self.last_message.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.last_message.setFont(small)
         self.identity.setFont(small)
+        self.security.setFont(small)
 
     def show_station(self, station: Station, source: str = "") -> None:
         """``source``: how a charger the studio only watches is seen ("proxy", "serial")."""
@@ -122,7 +131,7 @@ class ChargerCard(QWidget):
             self.connectors.setText(
                 f'<span style="color:{theme.ROW_FOREGROUND["error"].name()};">'
                 f"<b>Refused at {html.escape(when)}</b>: "
-                f"{html.escape(str(refusal.get('advice') or refusal.get('reason')))}</span>"
+                f"{html.escape(_refusal_words(refusal))}</span>"
                 + _offer_line(refusal))
         elif connectors:
             self.connectors.setText(" ".join(
@@ -131,6 +140,9 @@ class ChargerCard(QWidget):
         else:
             self.connectors.setText(f'<span style="color:{theme.SECONDARY_TEXT};">'
                                     'No connector status yet</span>')
+        security = security_html(station)
+        self.security.setText(security)
+        self.security.setVisible(bool(security))
         last = local_time(station.last_message_us, with_date=False)
         seen = f"Last message {last[:8]}" if last else "No message yet"
         if source:
@@ -144,11 +156,41 @@ class ChargerCard(QWidget):
         """Everything the card says, without markup (for tests and accessibility)."""
         from PySide6.QtGui import QTextDocument  # noqa: PLC0415
         parts = []
-        for label in (self.title, self.identity, self.connectors, self.last_message):
+        for label in (self.title, self.identity, self.connectors, self.security,
+                      self.last_message):
+            if not label.text():
+                continue
             document = QTextDocument()
             document.setHtml(label.text())
             parts.append(document.toPlainText().replace("\xa0", " ").strip())
         return "\n".join(parts)
+
+
+def _refusal_words(refusal: dict) -> str:
+    """A TLS refusal explained with what to do; others as station/refusals.py advises."""
+    return tls_refusal_words(refusal) or str(refusal.get("advice") or refusal.get("reason"))
+
+
+def security_html(station: Station) -> str:
+    """The card's security lines: how it is connected, then alerts (a critical security
+    event, a certificate near expiry) in the colours of a problem."""
+    lines = []
+    line = connection_line(connection_security(station.current_connection))
+    if line:
+        colour = theme.MUTED_TEXT if line.startswith("wss") else theme.CAUTION_TEXT
+        lines.append(f'<span style="color:{colour};">{html.escape(line)}</span>')
+    alerts = station.security.alerts
+    if alerts:
+        last = alerts[-1]
+        when = local_time(last.received_us, with_date=False)[:8]
+        more = f" ({len(alerts)} alerts)" if len(alerts) > 1 else ""
+        lines.append(f'<span style="color:{theme.PROBLEM_TEXT};"><b>⚠ Security alert</b>: '
+                     f"{html.escape(last.type)} at {html.escape(when)}{more} — see the "
+                     "Security tab</span>")
+    for warning in station.security.warnings[:2]:
+        lines.append(f'<span style="color:{theme.CAUTION_TEXT};"><b>⚠</b> '
+                     f"{html.escape(warning)}</span>")
+    return "<br>".join(lines)
 
 
 def _offer_line(refusal: dict) -> str:
@@ -167,6 +209,7 @@ def _tooltip(station: Station) -> str:
     if connection:
         lines.append(f"Address: {connection.remote}")
         lines.append(f"Subprotocol: {connection.subprotocol or '(none)'}")
+        lines.extend(_tls_tooltip(connection))
     if station.boot_status:
         lines.append(f"Last boot answered: {station.boot_status}")
     if station.last_refusal and not station.connected:
@@ -176,6 +219,19 @@ def _tooltip(station: Station) -> str:
         lines.append(f"From {refusal.get('remote')}, path {refusal.get('path')}")
     lines.append(f"Reconnects: {max(0, len(station.connections) - 1)}")
     return "\n".join(lines)
+
+
+def _tls_tooltip(connection: object) -> list[str]:
+    security = connection_security(connection)
+    if security is None or not security.encrypted:
+        return []
+    lines = [f"TLS: {security.tls_version or '?'}, cipher {security.cipher or '?'}"]
+    cert = security.client_certificate
+    if cert:
+        lines.append(f"Client certificate: {cert.get('subject')}, issued by "
+                     f"{cert.get('issuer')}, serial {cert.get('serial')}, valid until "
+                     f"{cert.get('not_after')}")
+    return lines
 
 
 class ChargerList(QWidget):
@@ -194,6 +250,14 @@ class ChargerList(QWidget):
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint.setStyleSheet(theme.CHARGER_HINT_STYLE)
         layout.addWidget(self.hint)
+        #: a TLS handshake refused before the charger named itself (no card to put it on)
+        self.tls_refusal = QLabel()
+        self.tls_refusal.setWordWrap(True)
+        self.tls_refusal.setTextFormat(Qt.TextFormat.RichText)
+        self.tls_refusal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tls_refusal.hide()
+        self._tls_refusal_us = 0
+        layout.addWidget(self.tls_refusal)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -240,11 +304,31 @@ class ChargerList(QWidget):
             self._insert_sorted(item, station.charger_id)
             self.list.setItemWidget(item, card)
         card.show_station(station, source)
+        connection = station.current_connection
+        if connection is not None and connection.connected_us > self._tls_refusal_us:
+            self.tls_refusal.hide()  # a charger got in since: the banner is old news
         self._offers[station.charger_id] = (refusal_offer(station.last_refusal)
                                             if not station.connected else None)
         self._connected[station.charger_id] = station.connected
         self._items[station.charger_id].setSizeHint(card.sizeHint())
         self._update_hint()
+
+    def on_recorded(self, record: object) -> None:
+        """A capture record: a TLS refusal that names no charger is shown above the list."""
+        if not isinstance(record, ConnectionEvent) or record.kind != "refused" \
+                or record.charger not in ("", "?"):
+            return
+        words = tls_refusal_words(record.detail)
+        if words is None:
+            return
+        when = local_time(record.ts_us, with_date=False)[:8]
+        self._tls_refusal_us = record.ts_us
+        self.tls_refusal.setText(
+            f'<span style="color:{theme.PROBLEM_TEXT};"><b>TLS refused a connection at '
+            f"{html.escape(when)}</b>: {html.escape(words)}</span><br>"
+            f'<span style="color:{theme.MUTED_TEXT};">The charger\'s id is not known: TLS '
+            "failed before it sent its request.</span>")
+        self.tls_refusal.show()
 
     def remove_charger(self, charger_id: str) -> None:
         """Drop a charger's card (forgotten; its frames stay in the capture)."""

@@ -18,6 +18,9 @@ from ...capture.store import CaptureStore
 from ...capture.timeline import ChargerTimeline, charger_timeline
 from ..common import theme
 from ..common.formatting import duration_text, format_time
+from ..security.security_words import (
+    connection_line, connection_security, password_form_words, tls_refusal_words,
+)
 
 KIND_WORDS = {"connected": "Connected", "disconnected": "Disconnected", "refused": "Refused",
               "silence": "Silence", "boot": "Boot"}
@@ -167,4 +170,23 @@ def _detail_text(detail: dict[str, Any]) -> str:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         parts.append(f"{label}: {value}")
-    return "  ·  ".join(parts)
+    return "  ·  ".join(parts + _tls_parts(detail))
+
+
+def _tls_parts(detail: dict[str, Any]) -> list[str]:
+    """How the connection was secured (wss/TLS, client certificate, password form), or why
+    TLS refused it and what to do."""
+    refusal = tls_refusal_words(detail) if "reason" in detail else None
+    if refusal:
+        return [refusal]
+    security = connection_security(detail) if "subprotocol" in detail else None
+    if security is None:
+        return []
+    parts = [connection_line(security)]
+    if security.encrypted and security.cipher:
+        parts.append(f"cipher: {security.cipher}")
+    if security.authenticated_by:
+        parts.append(f"authenticated by {security.authenticated_by}")
+    elif security.password_form:
+        parts.append(f"password sent as {password_form_words(security.password_form)}")
+    return parts

@@ -1,0 +1,241 @@
+"""The GUI's security (issue 15): the charger card and the connection timeline say how a charger
+is connected (wss, TLS version, client certificate) and why TLS refused it; the Security tab
+lists installed certificates after Refresh, deletes one after a confirmation, shows security
+events with critical ones raising an alert, and runs the guided upgrade. Real central system
+over real TLS on 127.0.0.1 with the demo charger."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, AsyncIterator  # noqa: E402
+
+from conftest import loop, wait_until  # noqa: E402,F401
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from ocpp_studio.core.versions import OcppVersion  # noqa: E402
+from ocpp_studio.demo import DemoCharger, DemoChargerConfig  # noqa: E402
+from ocpp_studio.security.ca import StudioCA  # noqa: E402
+from ocpp_studio.service import Studio  # noqa: E402
+from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
+from ocpp_studio.ui.common import theme  # noqa: E402
+from ocpp_studio.ui.main_window import MainWindow  # noqa: E402
+
+PASSWORD = "0123456789abcdef0123456789abcdef"
+TIMEOUT = 30.0
+
+
+@asynccontextmanager
+async def running_window(tmp_path: Path, **csms: Any) -> AsyncIterator[MainWindow]:
+    settings = AppSettings(capture_path=":memory:",
+                           csms=CsmsSettings(host="127.0.0.1", port=0, wss_port=0,
+                                             ca_dir=str(tmp_path / "ca"), **csms))
+    studio = Studio(settings)
+    await studio.start()
+    window = MainWindow(studio.central, studio.store, urls=studio.urls(),
+                        capture_path="(memory)", studio=studio)
+    window.settings_path = tmp_path / "settings.json"  # never the user's own
+    window.show()
+    try:
+        yield window
+    finally:
+        window.close()
+        window.detach()
+        await studio.stop()
+
+
+@asynccontextmanager
+async def demo(window: MainWindow, charger_id: str, version: OcppVersion, *, wss: bool = True,
+               **config: Any) -> AsyncIterator[DemoCharger]:
+    server = window.studio.server
+    base = (f"wss://127.0.0.1:{server.wss_port}/ocpp" if wss
+            else f"ws://127.0.0.1:{server.port}/ocpp")
+    charger = DemoCharger(base, DemoChargerConfig(charger_id=charger_id, version=version,
+                                                  heartbeat_interval=300, **config))
+    task = asyncio.create_task(charger.run())
+    try:
+        yield charger
+    finally:
+        await charger.stop()
+        await asyncio.wait_for(task, 10)
+
+
+def ca_file(tmp_path: Path) -> str:
+    return str(tmp_path / "ca" / "ca.pem")
+
+
+def client_certificate(tmp_path: Path, charger_id: str) -> dict[str, str]:
+    cert, key = StudioCA(tmp_path / "ca").issue_client_certificate(charger_id)
+    cert_file, key_file = tmp_path / f"{charger_id}.pem", tmp_path / f"{charger_id}-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return {"client_cert_file": str(cert_file), "client_key_file": str(key_file)}
+
+
+async def select(window: MainWindow, charger_id: str) -> None:
+    """Select the charger's card once the list shows it (cards appear on a 150 ms timer)."""
+    await wait_until(lambda: window.chargers.card(charger_id) is not None, TIMEOUT, "card")
+    window.chargers.select_charger(charger_id)
+    assert window.security_panel.charger_id == charger_id
+
+
+def card_text(window: MainWindow, charger_id: str) -> str:
+    card = window.chargers.card(charger_id)
+    return card.plain_text() if card is not None else ""
+
+
+def test_card_panel_and_timeline_show_tls_facts_of_a_profile_3_charger(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, client_certificates="optional") as window:
+            async with demo(window, "CP3", OcppVersion.V16, ca_file=ca_file(tmp_path),
+                            **client_certificate(tmp_path, "CP3")) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await wait_until(lambda: "client certificate CN=CP3 expires"
+                                 in card_text(window, "CP3"), TIMEOUT, "TLS facts on the card")
+                text = card_text(window, "CP3")
+                assert "wss · TLS 1." in text and "not encrypted" not in text
+
+                await select(window, "CP3")
+                panel = window.security_panel
+                panel.refresh()
+                fields = panel.connection.fields
+                assert fields["profile"].text().startswith("3:")
+                assert "CN=CP3" in fields["certificate"].text()
+                assert "Issuer:" in fields["certificate"].text()
+                assert "client certificate" in fields["password"].text()
+
+                timeline = window.show_timeline("CP3", live=True)
+                details = [timeline.entries.topLevelItem(i).text(2)
+                           for i in range(timeline.entries.topLevelItemCount())]
+                assert any("wss · TLS 1." in d and "cipher:" in d for d in details)
+                timeline.close()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_a_plain_ws_charger_says_not_encrypted(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path) as window:
+            async with demo(window, "CP-WS", OcppVersion.V201, wss=False) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await wait_until(lambda: "ws (not encrypted)" in card_text(window, "CP-WS"),
+                                 TIMEOUT, "ws on the card")
+                await select(window, "CP-WS")
+                panel = window.security_panel
+                assert panel.connection.fields["profile"].text().startswith("0:")
+                assert panel.connection.upgrade_2.isEnabled()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_a_cn_mismatch_is_explained_on_the_card_with_what_to_do(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, client_certificates="required") as window:
+            # the certificate names another charger (A00.FR.405)
+            async with demo(window, "CP-THIS", OcppVersion.V16, ca_file=ca_file(tmp_path),
+                            **client_certificate(tmp_path, "CP-OTHER")):
+                await wait_until(lambda: "Refused" in card_text(window, "CP-THIS"), TIMEOUT,
+                                 "refusal on the card")
+                text = card_text(window, "CP-THIS")
+                assert "CN mismatch" in text and "CN = charger id" in text
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_a_tls_refusal_before_the_charger_named_itself_is_shown_above_the_list(loop,
+                                                                                tmp_path):
+    other = StudioCA(tmp_path / "other")
+
+    async def scenario():
+        async with running_window(tmp_path, client_certificates="required") as window:
+            # the charger's certificate comes from a CA the studio does not trust
+            cert, key = other.issue_client_certificate("CP-X")
+            files = {"client_cert_file": str(tmp_path / "x.pem"),
+                     "client_key_file": str(tmp_path / "x-key.pem")}
+            Path(files["client_cert_file"]).write_bytes(
+                cert.public_bytes(serialization.Encoding.PEM))
+            Path(files["client_key_file"]).write_bytes(key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+            async with demo(window, "CP-X", OcppVersion.V16, ca_file=ca_file(tmp_path),
+                            **files):
+                banner = window.chargers.tls_refusal
+                await wait_until(banner.isVisible, TIMEOUT, "TLS refusal banner")
+                assert "TLS refused a connection" in banner.text()
+                assert "unknown CA" in banner.text()
+                assert "id is not known" in banner.text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_refresh_lists_installed_certificates_and_delete_asks_first(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP2": PASSWORD}) as window:
+            async with demo(window, "CP2", OcppVersion.V201, ca_file=ca_file(tmp_path),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await select(window, "CP2")
+                box = window.security_panel.certificates
+                await wait_until(box.refresh_button.isEnabled, TIMEOUT, "Refresh enabled")
+                await box.refresh().task
+                window._refresh_stations()
+                kinds = [box.table.item(r, 0).text() for r in range(box.table.rowCount())]
+                assert "Central system root" in kinds
+                assert "answered Accepted" in box.outcome.text()
+
+                # Install… a (manufacturer's) root from a file, then it is listed with its
+                # expiry (the studio knows the PEM it installed)
+                maker = StudioCA(tmp_path / "maker", organisation="Maker GmbH")
+                await box.install("manufacturer", str(maker.ca_file)).task
+                assert "accepted the manufacturer root" in box.outcome.text()
+                await box.refresh().task
+                window._refresh_stations()
+                rows = {box.table.item(r, 0).text(): r for r in range(box.table.rowCount())}
+                assert box.table.item(rows["Manufacturer root"], 3).text()[:2] == "20"
+                assert "Maker GmbH" in box.table.item(rows["Manufacturer root"], 2).text()
+
+                box.table.selectRow(rows["Manufacturer root"])
+                box.ask_delete()
+                confirmation = box.confirmation
+                assert confirmation is not None and confirmation.isVisible()
+                assert "cuts it off" in confirmation.text()
+                confirmation.button(QMessageBox.StandardButton.Yes).click()
+                await wait_until(lambda: box.operation is not None
+                                 and box.operation.task.done(), TIMEOUT, "delete answered")
+                assert "deleted the certificate" in box.outcome.text()
+                window._refresh_stations()
+                kinds = [box.table.item(r, 0).text() for r in range(box.table.rowCount())]
+                assert "Manufacturer root" not in kinds and "Central system root" in kinds
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_a_critical_security_event_raises_an_alert_on_the_card_and_the_tab(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP2": PASSWORD}) as window:
+            async with demo(window, "CP2", OcppVersion.V16, ca_file=ca_file(tmp_path),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert "Security alert" not in card_text(window, "CP2")
+                charger.send_security_event("TamperDetectionActivated", "enclosure opened")
+                await wait_until(lambda: "Security alert: TamperDetectionActivated"
+                                 in card_text(window, "CP2"), TIMEOUT, "alert on the card")
+                await select(window, "CP2")
+                events = window.security_panel.events
+                assert "critical security event" in events.alert.text()
+                rows = {events.table.item(r, 1).text(): r
+                        for r in range(events.table.rowCount())}
+                row = rows["TamperDetectionActivated (critical)"]
+                assert events.table.item(row, 2).text() == "enclosure opened"
+                assert events.table.item(row, 1).background().color() == \
+                    theme.ROW_BACKGROUND["error"]
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
