@@ -408,3 +408,66 @@ def test_demo_charger_install_list_delete_and_csr_end_to_end(tmp_path, version):
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_profile_3_connection_record_and_warnings_over_real_tls(tmp_path, version):
+    """Over wss:// with a client certificate that ends in 10 days: the connection says wss and
+    its TLS facts; the card warns of the expiry; deleting the studio CA from the charger's
+    CSMS roots warns that the studio's server certificate would not be trusted."""
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.service import Studio
+    from ocpp_studio.settings import AppSettings
+
+    async def scenario() -> None:
+        settings = AppSettings(csms=CsmsSettings(
+            host="127.0.0.1", port=0, wss_port=0, ca_dir=str(tmp_path / "ca"),
+            client_certificates="required"), capture_path=":memory:")
+        studio = Studio(settings)
+        await studio.start()
+        try:
+            ca = StudioCA(tmp_path / "ca")
+            now = datetime.now(timezone.utc)
+            cert, key = ca.issue_client_certificate("TLS3", not_before=now - timedelta(days=1),
+                                                    not_after=now + timedelta(days=10, hours=1))
+            files = {}
+            for name, data in (("cert", cert.public_bytes(serialization.Encoding.PEM)),
+                               ("key", key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))):
+                (tmp_path / f"{name}.pem").write_bytes(data)
+                files[f"client_{name}_file"] = str(tmp_path / f"{name}.pem")
+            assert studio.server is not None
+            charger = DemoCharger(f"wss://127.0.0.1:{studio.server.wss_port}/ocpp",
+                                  DemoChargerConfig(charger_id="TLS3", version=version,
+                                                    ca_file=str(ca.ca_file), **files))
+            task = asyncio.create_task(charger.run())
+            try:
+                assert await charger.wait_booted(20)
+                station = studio.central.stations["TLS3"]
+                connection = station.current_connection
+                assert connection is not None and connection.scheme == "wss"
+                assert connection.tls is not None and connection.tls["version"] in (
+                    "TLSv1.2", "TLSv1.3")
+                assert connection.tls["client_certificate"]["common_name"] == "TLS3"
+                summary = station.summary()
+                assert summary["scheme"] == "wss" and summary["tls_version"].startswith("TLS")
+                manager = studio.central.certificates
+                manager.clock = FixedClock(now)
+                warnings = manager.refresh(station)
+                assert any(w.startswith("The charger's client certificate expires on")
+                           and "(10 days left)" in w for w in warnings), warnings
+                listed = await manager.list_installed("TLS3", ["csms"])
+                assert manager.holds("TLS3", "studio-ca") is True, listed
+                assert not any("No CSMS root" in w for w in station.security.warnings)
+                deleted = await manager.delete("TLS3", listed.certificates[0].hash_data)
+                assert deleted.ok, deleted.words
+                assert any("No CSMS root installed on the charger matches the studio's CA" in w
+                           for w in station.security.warnings), station.security.warnings
+            finally:
+                await charger.stop()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        finally:
+            await studio.stop()
+    asyncio.run(scenario())
