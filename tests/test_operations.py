@@ -36,6 +36,9 @@ SAMPLE = {"send-local-list": {"version": 2, "entries": "TAG1=Accepted,TAG2=Block
 #: issue 15: a real root certificate to install; a certificate named by its full hash data
 SAMPLE["install-certificate"] = {"certificate": StudioCA(tempfile.mkdtemp()).certificate_pem()}
 SAMPLE["delete-certificate"] = {"serial": f"SHA256/{'a' * 64}/{'b' * 64}/1f"}
+#: issue 16: the thin transfer operations take the location of the user's own server
+SAMPLE["log-to-url"] = {"location": "ftp://user:secret@192.0.2.1:21/logs/"}
+SAMPLE["firmware-from-url"] = {"location": "http://192.0.2.1/fw-2.0.bin"}
 
 
 class _Context:

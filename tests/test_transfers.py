@@ -394,3 +394,36 @@ def test_signing_helpers_round_trip(tmp_path: Path) -> None:
         image.write_bytes(b"changed")
         assert not signature_matches(image, cert, signature)
         image.write_bytes(b"abc" * 100)
+
+
+# ------------------------------------------------ the thin operations (your own server)
+
+def test_thin_operations_use_a_location_the_user_gives(tmp_path: Path) -> None:
+    """``op log-to-url`` / ``op firmware-from-url``: the charger uses a server of the user's
+    (here a file server started by hand) and the statuses are linked to the result."""
+    from ocpp_studio.fileserver import serve_download, serve_upload
+    from ocpp_studio.station.operations import run_operation
+
+    async def scenario() -> None:
+        own = tmp_path / "own"
+        own.mkdir()
+        async with charger(tmp_path, V201) as (csms, demo, cid):
+            server = await serve_upload(scheme="http", host="127.0.0.1", folder=own, timeout=60)
+            result = await run_operation(csms.central, cid, "log-to-url",
+                                         {"location": server.url, "type": "security"})
+            assert result.ok and result.action == "GetLog", result.words
+            assert "will upload T201-security.log" in result.words
+            assert [f.action for f in result.followed] == ["LogStatusNotification"] * 2
+            assert (await server.wait()).path == own / "T201-security.log"
+        async with charger(tmp_path, V16) as (csms, demo, cid):
+            image = tmp_path / "8.0.bin"
+            image.write_bytes(b"fw")
+            server = await serve_download(scheme="ftp", host="127.0.0.1", file=image, timeout=60)
+            result = await run_operation(csms.central, cid, "firmware-from-url",
+                                         {"location": server.url}, confirm=True)
+            assert result.ok and result.action == "UpdateFirmware", result.words
+            statuses = [loads(csms.store.frame(f.id).raw)[3]["status"] for f in result.followed
+                        if f.action == "FirmwareStatusNotification"]
+            assert statuses[-1] == "Installed"
+
+    run(scenario())
