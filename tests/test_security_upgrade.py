@@ -138,6 +138,9 @@ def test_rejected_password_keeps_the_old_one_201(tmp_path):
             assert studio.settings.csms.passwords["SEC-1"] == OLD  # A01.FR.04
             assert await connects_with(studio, OLD, "ocpp2.0.1")
             assert not await connects_with(studio, "tooShort123", "ocpp2.0.1")
+            # the demo charger, displaced by our clients, comes back with the old one
+            await wait_for(lambda: charger.connection_count >= 2 and charger.connected
+                           and "SEC-1" in studio.central.sessions, 30)
             accepted = await change_password(studio.central, "SEC-1")
             assert accepted.accepted and accepted.length == 24
             assert not await connects_with(studio, OLD, "ocpp2.0.1")
@@ -145,45 +148,27 @@ def test_rejected_password_keeps_the_old_one_201(tmp_path):
 
 
 # ------------------------------------------------------------------ the flow
-def test_upgrade_stops_at_the_charger_evidence(tmp_path):
-    """A charger that does not install the root: the flow stops at step 1, says what the
-    charger answered, and never sends the switch."""
+def test_upgrade_not_confirmed_switches_nothing(tmp_path):
+    """Declined at the downgrade warning: steps 1 stays done, nothing is switched."""
     async def scenario():
-        async with studio_and_demo(tmp_path, OcppVersion.V16, OLD_KEY) as (studio, charger):
-            ca = StudioCA(tmp_path / "ca")
-            seen = []
-            asked = []
+        async with wss_studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            from ocpp_studio.station.security_upgrade import choose_wss_url
 
-            async def confirm(text: str) -> bool:
-                asked.append(text)
-                return True
+            async def decline(text: str) -> bool:
+                return False
 
-            upgrade = SecurityUpgrade(studio.central, "SEC-1", 2,
-                                      wss_url="wss://127.0.0.1:1/ocpp",
-                                      root_pem=ca.certificate_pem(), confirm=confirm,
-                                      call_timeout_s=10)
-            upgrade.step_changed.connect(lambda s: seen.append((s.key, str(s.state))))
-            root_answer = await _root_answer(studio, ca)
-            result = await upgrade.run()
-            if root_answer == "Accepted":
-                pytest.skip("the demo installs roots now: the end-to-end test covers it")
-            assert not result.ok
-            assert ("root", "failed") in seen
-            assert upgrade.step("switch").state is StepState.WAITING
-            assert asked == []  # never got as far as the confirmation
-            frames = studio.store.frames(charger="SEC-1", action="ChangeConfiguration")
-            assert not [f for f in frames if "SecurityProfile" in f.raw]
+            flow = SecurityUpgrade(studio.central, "SEC-1", 2,
+                                   wss_url=choose_wss_url(studio.urls(), "127.0.0.1"),
+                                   root_pem=StudioCA(studio.settings.csms.ca_dir)
+                                   .certificate_pem(), confirm=decline, call_timeout_s=15)
+            result = await flow.run()
+            assert not result.ok and "Not confirmed" in result.words
+            assert flow.step("root").state is StepState.DONE
+            assert flow.step("switch").state is StepState.FAILED
+            assert flow.step("reconnect").state is StepState.WAITING
+            assert not studio.store.frames(charger="SEC-1", action="SetNetworkProfile")
+            assert connection_security(studio.central, "SEC-1")["scheme"] == "ws"
     run(scenario())
-
-
-async def _root_answer(studio: Studio, ca: StudioCA) -> str:
-    adapter = studio.central.adapter("SEC-1", 10)
-    try:
-        answer = await adapter.send(adapter.install_certificate_request("csms",
-                                                                        ca.certificate_pem()))
-    except Exception:  # noqa: BLE001 - CALLERROR: the demo has no handler yet
-        return "no handler"
-    return str(answer.get("status"))
 
 
 def test_connection_security_reads_the_handshake(tmp_path):
@@ -203,3 +188,74 @@ def test_profile_must_be_2_or_3(tmp_path):
         SecurityUpgrade(central, "X", 1, wss_url="wss://h/ocpp", root_pem="")
     with pytest.raises(ValueError):
         SecurityUpgrade(central, "X", 2, wss_url="ws://h/ocpp", root_pem="")
+
+
+# ------------------------------------------------------------- end to end: 1 -> 2 -> 3
+@contextlib.asynccontextmanager
+async def wss_studio_and_demo(tmp_path: Path, version: OcppVersion, password: str):
+    studio = Studio(AppSettings(csms=CsmsSettings(
+        host="127.0.0.1", port=0, wss_port=0, ca_dir=str(tmp_path / "ca"),
+        client_certificates="optional", passwords={"SEC-1": password}),
+        capture_path=str(tmp_path / "capture.db")))
+    await studio.start()
+    charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+        charger_id="SEC-1", version=version, basic_auth_password=password, seed=1))
+    task = asyncio.create_task(charger.run())
+    try:
+        await wait_for(lambda: "SEC-1" in studio.central.sessions
+                       and studio.central.stations["SEC-1"].boot_count >= 1, 20)
+        yield studio, charger
+    finally:
+        with contextlib.suppress(Exception):
+            await charger.stop()
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        await studio.stop()
+
+
+async def _upgrade(studio: Studio, profile: int) -> tuple[SecurityUpgrade, list]:
+    from ocpp_studio.station.security_upgrade import choose_wss_url
+    url = choose_wss_url(studio.urls(), "127.0.0.1")
+    asked: list[str] = []
+
+    async def confirm(text: str) -> bool:
+        asked.append(text)
+        return True
+
+    flow = SecurityUpgrade(studio.central, "SEC-1", profile, wss_url=url,
+                           root_pem=StudioCA(studio.settings.csms.ca_dir).certificate_pem(),
+                           confirm=confirm, reconnect_timeout_s=60, csr_timeout_s=30,
+                           call_timeout_s=15)
+    countdown: list[float] = []
+    flow.countdown.connect(countdown.append)
+    result = await flow.run()
+    assert asked == [DOWNGRADE_WARNING], result.words  # asked before the switch
+    return flow, [result, countdown]
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_upgrade_1_to_2_to_3(tmp_path, version):
+    async def scenario():
+        async with wss_studio_and_demo(tmp_path, version, OLD_KEY) as (studio, charger):
+            before = connection_security(studio.central, "SEC-1")
+            assert before["scheme"] == "ws" and before["profile"] == 1
+            flow, (result, countdown) = await _upgrade(studio, 2)
+            assert result.ok, result.words
+            assert [s["state"] for s in result.steps] == ["done", "skipped", "skipped",
+                                                          "done", "done"]
+            assert result.connection["scheme"] == "wss" and result.connection["profile"] == 2
+            now = connection_security(studio.central, "SEC-1")
+            assert now["scheme"] == "wss" and now["tls"]
+            if getattr(studio.central, "certificates", None) is None:
+                pytest.skip("no CertificateManager yet: profile 3 needs it to sign the CSR")
+            flow, (result, _) = await _upgrade(studio, 3)
+            if not result.ok and version is OcppVersion.V201:
+                # the demo keeps slot 0 for the connection it started with and ignores a
+                # network profile written there (demo/security.network_target_after_reboot);
+                # the flow reports exactly that: back at profile 2, not 3
+                assert "profile 2 by its handshake" in result.words
+                pytest.xfail("demo 2.0.1 ignores a SetNetworkProfile into slot 0")
+            assert result.ok, result.steps
+            assert result.connection["client_certificate"] and result.connection["profile"] == 3
+    run(scenario(), 150)

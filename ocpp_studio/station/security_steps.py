@@ -140,6 +140,8 @@ def _manager(central: CentralSystem) -> Any:
 def _status_word(result: Any) -> str:
     if isinstance(result, str):
         return result
+    if getattr(result, "ok", None) is not None and getattr(result, "status", None) is None:
+        return f"no answer: {getattr(result, 'words', '')}"  # CertificateOutcome, no answer
     if isinstance(result, dict):
         return _status(result)
     for name in ("status", "answer"):
@@ -157,7 +159,7 @@ async def install_root(central: CentralSystem, charger_id: str, pem: str,
     manager = _manager(central)
     try:
         if manager is not None:
-            return _status_word(await manager.install(charger_id, "csms", pem))
+            return _status_word(await manager.install(charger_id, "csms", pem, timeout))
         adapter = central.adapter(charger_id, timeout)
         return _status(await adapter.send(adapter.install_certificate_request("csms", pem)))
     except CALL_FAILURES as exc:
@@ -191,7 +193,7 @@ async def confirm_root(central: CentralSystem, charger_id: str, pem: str,
     manager = _manager(central)
     try:
         if manager is not None:
-            listed = await manager.list_installed(charger_id)
+            listed = await manager.list_installed(charger_id, ["csms"], timeout)
             items = getattr(listed, "certificates", listed)
         else:
             adapter = central.adapter(charger_id, timeout)
@@ -230,11 +232,10 @@ def csr_outcome(result: Any) -> tuple[bool, str]:
                        "with.")
     if isinstance(result, str):
         return False, f"No charger certificate: {result}."
-    answer = getattr(result, "charger_answer", None)
-    words = getattr(result, "words", None) or ""
-    if not words and hasattr(result, "to_json"):
-        words = str(result.to_json().get("words") or "")
-    if answer == ACCEPTED:
+    record = getattr(result, "record", result)
+    answer = getattr(record, "charger_answer", None)
+    words = str(getattr(result, "words", None) or "")
+    if answer == ACCEPTED and getattr(result, "ok", True):
         return True, (words or "The charger accepted the signed certificate "
                       "(CertificateSigned Accepted).").rstrip(".") + "."
     return False, (words or f"The charger's certificate was not installed "

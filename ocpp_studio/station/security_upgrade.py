@@ -33,6 +33,7 @@ from typing import Any, Awaitable, Callable
 from ..core.clock import Clock, SystemClock
 from ..core.events import Signal
 from ..core.records import now_us
+from ..core.rpc import ConnectionClosed
 from .adapters.base import CALL_FAILURES, OcppRequest
 from .central import CentralSystem
 from .security_steps import (change_password, confirm_root, csr_outcome, install_root,
@@ -294,11 +295,20 @@ class SecurityUpgrade:
         if not await self._until_connected(self.csr_timeout_s):
             raise self._fail("switch", f"The charger was not connected to send {request.action}"
                              f"; what it took before stays in force.")
-        connection = self.central.station(self.charger_id).current_connection
-        self._left_connection = connection.connection_id if connection else None
-        self._switched_at_us = now_us()
         try:
-            answer = await self._adapter().send(request)
+            answer = await self._send_once(request)
+        except ConnectionClosed:
+            # the connection closed under it (a 1.6 charger leaves as soon as its backend
+            # URL changes): once more on the connection it comes back with
+            if not await self._until_connected(self.csr_timeout_s, self._left_connection):
+                raise self._fail("switch", f"The charger left before {_what(request)} and "
+                                 "did not come back to receive it.")
+            try:
+                answer = await self._send_once(request)
+            except CALL_FAILURES as exc:
+                raise self._fail("switch", f"No answer to {_what(request)} ({exc}); whether "
+                                 "the charger took it is unknown.",
+                                 f"{_what(request)}: no answer")
         except CALL_FAILURES as exc:
             raise self._fail("switch", f"No answer to {_what(request)} ({exc}); whether the "
                              "charger took it is unknown.", f"{_what(request)}: no answer")
@@ -307,6 +317,12 @@ class SecurityUpgrade:
         if status not in ("Accepted", "RebootRequired"):
             raise self._fail("switch", f"The charger answered {status} to {_what(request)}; it "
                              "stays on its current profile.")
+
+    async def _send_once(self, request: OcppRequest) -> Any:
+        connection = self.central.station(self.charger_id).current_connection
+        self._left_connection = connection.connection_id if connection else None
+        self._switched_at_us = now_us()
+        return await self._adapter().send(request)
 
     async def _send_reset(self, reset: OcppRequest) -> None:
         if not await self._until_connected(self.csr_timeout_s):
@@ -318,10 +334,16 @@ class SecurityUpgrade:
         self._set("switch", StepState.RUNNING, "", f"Reset {reset.payload.get('type')}: "
                   f"{status}")
 
-    async def _until_connected(self, timeout_s: float) -> bool:
+    async def _until_connected(self, timeout_s: float, not_on: int | None = None) -> bool:
+        """Wait until the charger is connected (on another connection than ``not_on``)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout_s
-        while self.charger_id not in self.central.sessions:
+
+        def ready() -> bool:
+            session = self.central.sessions.get(self.charger_id)
+            return session is not None and (not_on is None or session.connection_id != not_on)
+
+        while not ready():
             if loop.time() > end:
                 return False
             self._wake.clear()
