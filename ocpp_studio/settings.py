@@ -114,6 +114,10 @@ class CsmsSettings:
     max_calls_in_flight: int = 1
     #: Largest websocket message accepted (bytes); bigger ones close the connection.
     max_message_bytes: int = 1 << 20
+    #: Largest OCPP frame read (bytes): a bigger one is recorded whole but not parsed, and a
+    #: CALL is answered with a GenericError CALLERROR (core/oversize.py). Only matters
+    #: below max_message_bytes, which closes the connection instead.
+    max_frame_bytes: int = 1 << 20
     #: Also listen on wss:// (security profiles 2 and 3) on this port; None = ws:// only.
     wss_port: int | None = None
     #: The server certificate chain and key (PEM); "" = issued by the studio's own CA.

@@ -71,6 +71,9 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
                         help="record schema violations but still process the messages")
     parser.add_argument("--accept-no-subprotocol", action="store_true", default=argparse.SUPPRESS,
                         help="accept chargers that offer no OCPP subprotocol, as 1.6")
+    parser.add_argument("--max-frame-bytes", type=int, default=argparse.SUPPRESS, metavar="N",
+                        help="record but refuse unread (CALLERROR GenericError) frames over N "
+                             "bytes (default 1 MiB)")
     parser.add_argument("--password", action="append", default=argparse.SUPPRESS,
                         metavar="CHARGER=PASSWORD", help="require HTTP Basic auth (repeatable)")
     parser.add_argument("--api", type=int, default=argparse.SUPPRESS, metavar="PORT",
@@ -90,6 +93,8 @@ def settings_from(args: argparse.Namespace, base: AppSettings) -> AppSettings:
         settings.csms.tolerant = True
     if getattr(args, "accept_no_subprotocol", False):
         settings.csms.accept_missing_subprotocol = True
+    if "max_frame_bytes" in args:
+        settings.csms.max_frame_bytes = args.max_frame_bytes
     for item in getattr(args, "password", None) or []:
         charger, sep, password = item.partition("=")
         if not sep:

@@ -93,7 +93,10 @@ class OpenCall:
 # ----------------------------------------------------------- filling records
 def describe_violations(action: str, violations: list[schemas.Violation]) -> str:
     listed = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
-    more = f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+    total = len(violations)
+    if violations and violations[-1].keyword == "truncated":  # schemas.validate's cap
+        total += int(violations[-1].rule) - 1
+    more = f" (+{total - 3:,} more)" if total > 3 else ""
     return f"{action} payload does not match the schema: {listed}{more}"
 
 

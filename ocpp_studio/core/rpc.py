@@ -34,6 +34,7 @@ from .pairing import (  # the call outcomes are imported from here by the layers
     Reply, check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
     result_error_problem,
 )
+from .oversize import OFF_LOOP_CHARS, over_limit, oversize_problem, read_head
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
 from .versions import OcppVersion
 
@@ -90,6 +91,7 @@ class RpcEndpoint:
         tolerant: bool = False,
         call_timeout: float = 30.0,
         max_calls_in_flight: int = 1,
+        max_frame_bytes: int | None = None,
     ) -> None:
         self.version = version
         self.role = role
@@ -97,6 +99,9 @@ class RpcEndpoint:
         self.connection_id = connection_id
         self.tolerant = tolerant
         self.call_timeout = call_timeout
+        #: frames over this many bytes are recorded and refused unread (core/oversize.py);
+        #: None = only the transport's own message limit applies
+        self.max_frame_bytes = max_frame_bytes
         self._send = send
         self._recorder = recorder
         self._group = recorder if isinstance(recorder, GroupRecorder) else None
@@ -129,8 +134,14 @@ class RpcEndpoint:
         """Handle one text message from the websocket. Never raises for bad input."""
         receipt = _Receipt(now_us())
         try:
+            size = over_limit(raw, self.max_frame_bytes)
+            if size is not None:
+                await self._on_oversized(raw, size, receipt)
+                return
             try:
-                frame = parse_frame(raw, self.version)
+                # a big frame is parsed in a thread: the loop keeps serving the others
+                frame = (await asyncio.to_thread(parse_frame, raw, self.version)
+                         if len(raw) > OFF_LOOP_CHARS else parse_frame(raw, self.version))
             except FrameError as exc:
                 await self._on_unreadable(raw, exc, receipt)
                 return
@@ -185,6 +196,31 @@ class RpcEndpoint:
         await self._send_error(exc.unique_id or UNKNOWN_MESSAGE_ID, fault,
                                f"Frame rejected: {exc}", {}, row_id, received_us)
 
+    async def _on_oversized(self, raw: str, size: int, receipt: "_Receipt") -> None:
+        """Over the user's frame size limit: recorded whole, refused unread (oversize.py)."""
+        head = read_head(raw)
+        limit = self.max_frame_bytes or 0
+        problem = oversize_problem(size, limit)
+        row_id = self._record_incoming(self._record(
+            direction=self.incoming, raw=raw, ts_us=receipt.received_us,
+            message_type=head.message_type, unique_id=head.unique_id, action=head.action,
+            valid=False, problem=problem), receipt)
+        if head.message_type is not None and head.message_type != MessageType.CALL:
+            receipt.answerable = False  # a response or a SEND is never answered
+            return
+        unique_id = head.unique_id if head.message_type == MessageType.CALL else None
+        await self._send_error(unique_id or UNKNOWN_MESSAGE_ID, Fault.GENERIC,
+                               f"Frame of {size:,} bytes refused: the limit is {limit:,} bytes",
+                               {"size": size, "limit": limit}, row_id, receipt.received_us,
+                               head.action)
+
+    async def _check(self, action: str, kind: schemas.Kind, payload: Any,
+                     raw: str) -> list[schemas.Violation]:
+        """Schema violations (capped, see schemas.validate); off the loop for a big frame."""
+        if len(raw) > OFF_LOOP_CHARS:
+            return await asyncio.to_thread(schemas.validate, self.version, action, kind, payload)
+        return schemas.validate(self.version, action, kind, payload)
+
     async def _on_call(self, frame: Frame, receipt: "_Receipt") -> None:
         received_us = receipt.received_us
         action = frame.action or ""
@@ -200,7 +236,7 @@ class RpcEndpoint:
             await self._send_error(frame.unique_id, fault, problem, {}, row_id, received_us,
                                    action)
             return
-        violations = schemas.validate(self.version, action, "request", frame.payload)
+        violations = await self._check(action, "request", frame.payload, frame.raw)
         problem = describe_violations(action, violations) if violations else None
         row_id = self._record_incoming(self._record(
             **base, valid=not violations, violations=[v.as_dict() for v in violations],

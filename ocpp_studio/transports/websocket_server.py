@@ -352,6 +352,9 @@ class CsmsServer:
                 raise ConnectionError(reason) from None
 
         session = self.central.open_session(handshake, version, send, websocket.close)
+        endpoint = getattr(session, "endpoint", None)  # the station's RpcEndpoint
+        if endpoint is not None:
+            endpoint.max_frame_bytes = getattr(self.settings, "max_frame_bytes", None)
         try:
             async for message in websocket:
                 if isinstance(message, bytes):

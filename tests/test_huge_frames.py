@@ -1,0 +1,128 @@
+"""Big frames (issue 17): a user-set size limit answered per OCPP-J, violations stored
+per frame capped, big frames parsed and validated off the event loop."""
+
+import asyncio
+import json
+from decimal import Decimal
+
+from conftest import BOOT_16, exchange, raw_charger, running_csms
+from ocpp_studio.capture.store import CaptureStore
+from ocpp_studio.cli.common import add_server_options, settings_from
+from ocpp_studio.core import schemas
+from ocpp_studio.core.frames import loads
+from ocpp_studio.core.oversize import OFF_LOOP_CHARS, over_limit, read_head
+from ocpp_studio.core.versions import OcppVersion
+from ocpp_studio.settings import AppSettings
+
+V16 = OcppVersion.V16
+
+
+def _bad_meter_values(entries: int) -> str:
+    """MeterValues whose every sampledValue breaks the schema twice (type, enum)."""
+    bad = {"value": 12, "measurand": "Bogus", "unit": "W"}
+    meter = [{"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [bad] * 10}] * entries
+    return json.dumps([2, "big-1", "MeterValues", {"connectorId": 1, "meterValue": meter}])
+
+
+def test_a_call_over_the_limit_is_recorded_whole_and_refused_with_generic_error():
+    store = CaptureStore(":memory:")
+    big = '[2,"too-big","DataTransfer",{"vendorId":"x","data":"' + "a" * 5000 + '"}]'
+
+    async def scenario():
+        async with running_csms(store, max_frame_bytes=4096) as csms:
+            async with raw_charger(csms.url("CP1")) as ws:
+                await exchange(ws, BOOT_16)
+                answer = await exchange(ws, big)
+                assert answer[:3] == [4, "too-big", "GenericError"]
+                assert answer[4] == {"size": len(big), "limit": 4096}
+                # the connection stays up and the next frame is read as usual
+                assert (await exchange(ws, '[2,"h1","Heartbeat",{}]'))[0] == 3
+
+    asyncio.run(scenario())
+    refused = store.frames(charger="CP1", action="DataTransfer")[0]
+    assert refused.raw == big and refused.unique_id == "too-big" and refused.valid is False
+    assert "over the size limit of 4,096 bytes" in refused.problem
+    answer = store.frames(charger="CP1", direction="to_charger")[1]
+    assert answer.pair_id == refused.id and answer.error_code == "GenericError"
+
+
+def test_an_answer_over_the_limit_is_recorded_and_never_answered():
+    store = CaptureStore(":memory:")
+    big = '[3,"nobody-asked",{"data":"' + "b" * 5000 + '"}]'
+
+    async def scenario():
+        async with running_csms(store, max_frame_bytes=4096) as csms:
+            async with raw_charger(csms.url("CP1")) as ws:
+                await ws.send(big)
+                # the next answer is the Heartbeat's: nothing was sent for the big frame
+                assert (await exchange(ws, '[2,"h1","Heartbeat",{}]'))[:2] == [3, "h1"]
+
+    asyncio.run(scenario())
+    recorded = store.frames(charger="CP1")[0]
+    assert recorded.raw == big and recorded.message_type == 3 and "size limit" in recorded.problem
+
+
+def test_a_big_invalid_frame_stores_capped_violations_with_a_count_of_the_rest():
+    store = CaptureStore(":memory:")
+    big = _bad_meter_values(400)  # 8,000 violations
+    assert len(big) > OFF_LOOP_CHARS  # parsed and validated in a worker thread
+
+    async def scenario():
+        async with running_csms(store) as csms:
+            async with raw_charger(csms.url("CP1"), max_size=None) as ws:
+                await exchange(ws, BOOT_16)
+                answer = await exchange(ws, big)
+                assert answer[:2] == [4, "big-1"] and answer[2] == "TypeConstraintViolation"
+                assert (await exchange(ws, '[2,"h1","Heartbeat",{}]'))[0] == 3
+
+    asyncio.run(scenario())
+    frame = store.frames(charger="CP1", action="MeterValues")[0]
+    assert len(frame.violations) == schemas.MAX_VIOLATIONS + 1
+    summary = frame.violations[-1]
+    assert summary["keyword"] == "truncated"
+    assert summary["rule"] == schemas.COUNT_BEYOND_LIMIT  # 7,950 more, counted up to 1,000
+    assert "at least 1,000 more" in summary["message"]
+    assert "more)" in frame.problem
+
+
+def test_violations_under_the_cap_are_all_listed_without_a_summary():
+    payload = loads(_bad_meter_values(1))[3]  # 20 violations
+    violations = schemas.validate(V16, "MeterValues", "request", payload)
+    assert len(violations) == 20 and all(v.keyword != "truncated" for v in violations)
+    capped = schemas.validate(V16, "MeterValues", "request", payload, limit=5)
+    assert len(capped) == 6 and capped[-1].rule == 15 and "15 more" in capped[-1].message
+
+
+def test_the_fast_check_agrees_with_jsonschema_on_decimals_and_dates():
+    # multipleOf 0.1 on a Decimal (SetChargingProfile limit), as jsonschema reads it
+    profile = {"connectorId": 1, "csChargingProfiles": {
+        "chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute", "chargingSchedule": {
+            "chargingRateUnit": "A", "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": Decimal("0.3")}]}}}
+    assert schemas.validate(V16, "SetChargingProfile", "request", profile) == []
+    profile["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] = \
+        Decimal("0.35")
+    assert [v.keyword for v in schemas.validate(V16, "SetChargingProfile", "request", profile)] \
+        == ["multipleOf"]
+    # a date jsonschema refuses is refused by the fast check too
+    status = {"connectorId": 1, "errorCode": "NoError", "status": "Available",
+              "timestamp": "2026-13-01T00:00:00Z"}
+    assert [v.keyword for v in schemas.validate(V16, "StatusNotification", "request", status)] \
+        == ["format"]
+
+
+def test_head_and_size_are_read_without_parsing():
+    assert read_head('[2, "abc", "Heartbeat", {"x": 1') .action == "Heartbeat"
+    assert read_head('[3,"abc",{') .message_type == 3
+    assert read_head("garbage").message_type is None
+    assert over_limit("é" * 600, 1000) == 1200  # bytes, not characters
+    assert over_limit("a" * 1000, 1000) is None and over_limit("a" * 5, None) is None
+
+
+def test_serve_takes_the_frame_limit_from_the_command_line():
+    import argparse
+    parser = argparse.ArgumentParser()
+    add_server_options(parser)
+    settings = settings_from(parser.parse_args(["--max-frame-bytes", "65536"]), AppSettings())
+    assert settings.csms.max_frame_bytes == 65536
