@@ -459,3 +459,34 @@ def test_a_monitor_set_from_the_form_and_its_notify_event_under_monitoring(
             await server.stop()
             store.close()
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_a_charger_that_never_uploads_says_its_last_status_and_can_be_stopped(
+        qtbot: Any, loop: Any, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with window_with_demo(V201, files=tmp_path / "files",
+                                    quirks=("transfer-fail=never-upload",)) as (window,
+                                                                                charger, store):
+            logs = window.operations_panel.logs
+            assert logs is not None
+            window.operations_panel.show_page("logs")
+            logs.scheme.setCurrentIndex(logs.scheme.findData("http"))
+            logs.fetch_button.click()
+            await finished(logs.last_op)
+            await wait_until(lambda: logs.progress.progress is not None
+                             and logs.progress.progress.last_status == "Uploading",
+                             timeout=30, what="Uploading")
+            assert not logs.progress.progress.finished
+            assert logs.progress.cancel_button.isVisible()
+            assert "✓ Uploading" in logs.progress.stages.text()
+            assert "· Uploaded" in logs.progress.stages.text()  # not claimed
+            logs.progress.cancel_button.click()
+            await wait_until(lambda: logs.progress.progress.finished, timeout=30,
+                             what="stopped")
+            assert not logs.progress.progress.ok
+            words = logs.progress.words.text()
+            assert words.startswith("Stopped in the studio")
+            assert "last status was Uploading" in words
+            assert logs.files.count() == 0
+            assert not logs.progress.cancel_button.isVisible()
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))

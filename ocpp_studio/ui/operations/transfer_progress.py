@@ -116,6 +116,9 @@ class TransferProgressView(QWidget):
         words = progress.words[:1].upper() + progress.words[1:]
         if not progress.finished and progress.bytes:
             words += f" ({progress.bytes:,} bytes moved so far)"
+        if progress.finished and not progress.ok and progress.last_status \
+                and progress.last_status not in words:
+            words += f". The charger's last status was {progress.last_status}."
         theme.show_status(self.words, state_kind(progress), words)
         self.stages.setText(self._stages_html(progress))
         self.cancel_button.setVisible(not progress.finished)
