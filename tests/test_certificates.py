@@ -413,8 +413,8 @@ def test_demo_charger_install_list_delete_and_csr_end_to_end(tmp_path, version):
 @pytest.mark.parametrize("version", [V16, V201])
 def test_profile_3_connection_record_and_warnings_over_real_tls(tmp_path, version):
     """Over wss:// with a client certificate that ends in 10 days: the connection says wss and
-    its TLS facts; the card warns of the expiry; deleting the studio CA from the charger's
-    CSMS roots warns that the studio's server certificate would not be trusted."""
+    its TLS facts; the card warns of the expiry; a studio CA the charger's CSMS roots do not
+    name raises the warning that the studio's server certificate would not be trusted."""
     from ocpp_studio.demo import DemoCharger, DemoChargerConfig
     from ocpp_studio.service import Studio
     from ocpp_studio.settings import AppSettings
@@ -460,10 +460,15 @@ def test_profile_3_connection_record_and_warnings_over_real_tls(tmp_path, versio
                 listed = await manager.list_installed("TLS3", ["csms"])
                 assert manager.holds("TLS3", "studio-ca") is True, listed
                 assert not any("No CSMS root" in w for w in station.security.warnings)
+                # M04.FR.06: the root of the running connection is not deleted
                 deleted = await manager.delete("TLS3", listed.certificates[0].hash_data)
-                assert deleted.ok, deleted.words
+                assert not deleted.ok and deleted.status == "Failed", deleted.words
+                assert manager.holds("TLS3", "studio-ca") is True
+                # a studio whose CA was made anew (the folder moved away) is not trusted
+                other = StudioCA(tmp_path / "new-ca")
+                manager.server_root = lambda: other.certificate
                 assert any("No CSMS root installed on the charger matches the studio's CA" in w
-                           for w in station.security.warnings), station.security.warnings
+                           for w in manager.refresh(station)), station.security.warnings
             finally:
                 await charger.stop()
                 task.cancel()
