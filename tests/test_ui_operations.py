@@ -108,7 +108,9 @@ def test_soft_reset_from_the_panel_answers_in_words_and_links_the_boot(qtbot: An
             boots = [i for i in range(view.frames.count())
                      if "BootNotification" in view.frames.item(i).text()]
             assert boots, lines
-            # the linked boot opens in the Messages tab
+            # the linked boot opens in the Messages tab, even when the filter hid it
+            window.filter_bar.actions.set_selected(frozenset({"Heartbeat"}))
+            assert window.model.row_of_id(result.followed[-1].id) is None
             item = view.frames.item(boots[0])
             rect = view.frames.visualItemRect(item)
             qtbot.mouseClick(view.frames.viewport(), Qt.MouseButton.LeftButton,
@@ -116,6 +118,8 @@ def test_soft_reset_from_the_panel_answers_in_words_and_links_the_boot(qtbot: An
             assert window.tabs.currentWidget() is window.right_splitter
             frame = store.frame(window.selected_frame_id())
             assert frame is not None and frame.action == "BootNotification"
+            assert panel.charger == "OPS-1" and window.filter_bar.selected_charger() == "OPS-1"
+            assert panel.result_view.result is result  # still there when the tab is back
             assert frame.id == result.followed[
                 [f.action for f in result.followed].index("BootNotification")].id
     loop.run_until_complete(asyncio.wait_for(scenario(), 120))
@@ -132,7 +136,7 @@ def test_a_hard_reset_asks_with_its_consequence_and_no_sends_nothing(qtbot: Any,
             await wait_until(lambda: message_box() is not None, what="the question")
             box = message_box()
             assert box is not None
-            assert "restarts the charger at once" in box.text()
+            assert "A hard reset restarts the charger at once" in box.text()
             assert "cut off" in box.text()
             cancel = next(b for b in box.buttons() if b.text() == "Cancel")
             cancel.click()

@@ -45,7 +45,8 @@ async def confirm_operation(parent: QWidget, charger_id: str, title: str,
     box = QMessageBox(QMessageBox.Icon.Warning, f"{title} on {charger_id}?", "", parent=parent)
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(f"<p><b>{html.escape(title)}</b> on <b>{html.escape(charger_id)}</b>:</p>"
-                f"<p style='color:{theme.PROBLEM_TEXT}'>{html.escape(consequence)}.</p>"
+                f"<p style='color:{theme.PROBLEM_TEXT}'>"
+                f"{html.escape(consequence[:1].upper() + consequence[1:])}.</p>"
                 "<p>Send it anyway?</p>")
     send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
