@@ -194,6 +194,31 @@ def test_the_forms_follow_the_chargers_version(qtbot: Any) -> None:
         assert {op.name for op in operations_for(version)} <= set(panel.pages)
 
 
+@pytest.mark.parametrize("version", [V16, V201, OcppVersion.V21])
+def test_every_form_gives_values_its_operation_accepts(qtbot: Any,
+                                                       version: OcppVersion) -> None:
+    """Each form's untouched values are what the operation takes (defaults of the right type),
+    or it says which required field is missing — for every operation of the version,
+    including those added by other issues (certificates, transfers)."""
+    from ocpp_studio.station.adapters.operations import operation_requests
+    from ocpp_studio.station.operations import OperationError, coerce_fields, operations_for
+    panel = _panel_for(version, qtbot)
+    builders = operation_requests(version)
+    for op in operations_for(version):
+        form_page = panel.page(op.name)
+        if not isinstance(form_page, OperationPage):
+            continue  # the local list editor has its own test
+        values = form_page.form.values()
+        try:
+            coerced = coerce_fields(op, builders, values)
+        except OperationError as exc:
+            assert "needs" in str(exc), (op.name, values, exc)
+            continue
+        for spec in op.describe(version)["fields"]:
+            if spec["default"] is not None:
+                assert coerced[spec["name"]] == spec["default"], (op.name, spec)
+
+
 def test_an_offline_charger_says_why_and_sends_nothing(qtbot: Any) -> None:
     panel = _panel_for(V16, qtbot)
     reset = page(panel, "reset")
