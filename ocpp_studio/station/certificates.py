@@ -40,8 +40,9 @@ from .adapters.base import Payload, status_info_text
 from .adapters.certificates import CertificateRequests, csr_kind_of
 from .adapters.operations import operation_requests
 from .model import Station
-from .security_state import (CsrRecord, InstalledRead, SecurityState, client_certificate_warning,
-                             hash_data_of, hash_key, installed_warnings, trust_warning)
+from .security_state import (CsrRecord, InstalledRead, SecurityState, client_certificate_warning, csr_words,
+                             find_installed, hash_data_of, hash_key, installed_warnings,
+                             note_deleted, note_installed, note_listed, trust_warning)
 
 if TYPE_CHECKING:
     from .central import CentralSystem
@@ -55,13 +56,6 @@ RPC_FAILURES = (CallError, CallTimeout, ConnectionClosed, InvalidPayload)
 #: answers that change what the studio knows the charger holds
 _WATCHED = frozenset({"GetInstalledCertificateIds", "InstallCertificate", "DeleteCertificate"})
 
-
-def _key_from_text(text: str) -> str:
-    parts = text.split("/")
-    if len(parts) != 4:
-        return ""
-    return hash_key({"hashAlgorithm": parts[0], "issuerNameHash": parts[1],
-                     "issuerKeyHash": parts[2], "serialNumber": parts[3]})
 
 
 @dataclass
@@ -351,63 +345,22 @@ class CertificateManager:
         builders = operation_requests(station.version)
         assert isinstance(builders, CertificateRequests)
         if item.action == "GetInstalledCertificateIds":
-            self._note_listed(station, builders, asked, answer)
+            note_listed(station.security, builders, asked, answer)
         elif answer.get("status") != "Accepted":
             return
         elif item.action == "InstallCertificate":
-            self._note_installed(station, str(asked.get("certificate", "")))
+            note_installed(station.security, str(asked.get("certificate", "")))
         else:
-            self._note_deleted(station, asked.get("certificateHashData") or {})
+            note_deleted(station.security, asked.get("certificateHashData") or {})
         self.refresh(station)
         self.central.station_changed.emit(station)
-
-    @staticmethod
-    def _note_listed(station: Station, builders: CertificateRequests, asked: Payload,
-                     answer: Payload) -> None:
-        """The charger's list replaces what was known of the kinds it was asked about."""
-        kinds = builders.listed_kinds(asked)
-        found = builders.installed_from_answer(answer, kinds)
-        old = station.security.installed
-        kept = [c for c in old.certificates if kinds and c.kind not in kinds] if old else []
-        all_kinds = sorted(set((old.kinds if old and kinds else []) + kinds))
-        station.security.installed = InstalledRead(now_us(), all_kinds,
-                                                   str(answer.get("status")), kept + found)
-
-    @staticmethod
-    def _note_installed(station: Station, pem_text: str) -> None:
-        """Remember the PEM the charger accepted: it lists hashes only, so this is how the
-        expiry of what it holds becomes known."""
-        try:
-            cert = x509.load_pem_x509_certificate(pem_text.encode("ascii"))
-        except (ValueError, UnicodeEncodeError):
-            return
-        for algorithm in ("SHA256", "SHA384", "SHA512"):
-            station.security.installed_pems[hash_key(hash_data_of(cert, None, algorithm))] = \
-                pem_text
-
-    @staticmethod
-    def _note_deleted(station: Station, hash_data: Payload) -> None:
-        if station.security.installed is None or not isinstance(hash_data, dict):
-            return
-        gone = hash_key(hash_data)
-        station.security.installed.certificates = [
-            c for c in station.security.installed.certificates if hash_key(c.hash_data) != gone]
 
     def find_installed(self, charger_id: str, text: str) -> Payload:
         """The hash data of a listed certificate named by its serial number (as listed) or
         by "hashAlgorithm/issuerNameHash/issuerKeyHash/serialNumber"; ValueError in words."""
         station = self.central.stations.get(charger_id)
-        if station is None or station.security.installed is None:
-            raise ValueError(f"list {charger_id}'s certificates first "
-                             "(get-installed-certificates): the charger names them by hash")
-        wanted = text.strip().lower()
-        for item in station.security.installed.certificates:
-            serial = str(item.hash_data.get("serialNumber", "")).lower().lstrip("0")
-            if wanted.lstrip("0") == serial or hash_key({**item.hash_data}) == \
-                    _key_from_text(wanted):
-                return dict(item.hash_data)
-        raise ValueError(f"{charger_id} listed no certificate with serial {text!r}; list its "
-                         "certificates again")
+        return find_installed(station.security if station is not None else None,
+                              charger_id, text)
 
     # ------------------------------------------------------------ operations
     def _builders(self, charger_id: str) -> CertificateRequests:
@@ -462,7 +415,7 @@ class CertificateManager:
                                              timeout)
             # the recorded answer already updated the station; the same again is harmless
             # and covers a capture that does not publish (kept idempotent by kind)
-            self._note_listed(station, builders, request.payload,
+            note_listed(station.security, builders, request.payload,
                               answer if isinstance(answer, dict) else {})
         self.refresh(station)
         self.central.station_changed.emit(station)
@@ -555,7 +508,6 @@ class CertificateManager:
 
     @staticmethod
     def _csr_outcome(record: CsrRecord | None, timeout: float) -> CertificateOutcome:
-        from .security_state import csr_words
         if record is None:
             return CertificateOutcome(False, f"The charger accepted the trigger but sent no "
                                       f"SignCertificate within {timeout:g} s")

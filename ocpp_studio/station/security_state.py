@@ -302,3 +302,62 @@ def trust_warning(state: SecurityState, server_root: x509.Certificate | None) ->
     return ("No CSMS root installed on the charger matches the studio's CA: over wss:// the "
             "charger would not trust the studio's server certificate; install the studio CA "
             "first (install-certificate csms studio-ca)")
+
+
+# ------------------------------------------------------------------ what the charger said
+def note_listed(state: SecurityState, builders: Any, asked: dict[str, Any],
+                answer: dict[str, Any]) -> None:
+    """A GetInstalledCertificateIds answer replaces what was known of the kinds it was asked
+    about (all of them when it asked for every kind); ``builders`` are the version's
+    certificate builders (``adapters/certificates.py``)."""
+    kinds = builders.listed_kinds(asked)
+    found = builders.installed_from_answer(answer, kinds)
+    old = state.installed
+    kept = [c for c in old.certificates if kinds and c.kind not in kinds] if old else []
+    all_kinds = sorted(set((old.kinds if old and kinds else []) + kinds))
+    state.installed = InstalledRead(now_us(), all_kinds, str(answer.get("status")),
+                                    kept + found)
+
+
+def note_installed(state: SecurityState, pem_text: str) -> None:
+    """Remember a PEM the charger accepted (InstallCertificate Accepted): it lists hashes
+    only, so this is how the expiry of what it holds becomes known."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem_text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return
+    for algorithm in ("SHA256", "SHA384", "SHA512"):
+        state.installed_pems[hash_key(hash_data_of(cert, None, algorithm))] = pem_text
+
+
+def note_deleted(state: SecurityState, hash_data: Any) -> None:
+    """DeleteCertificate Accepted: the certificate is gone from the list."""
+    if state.installed is None or not isinstance(hash_data, dict):
+        return
+    gone = hash_key(hash_data)
+    state.installed.certificates = [c for c in state.installed.certificates
+                                    if hash_key(c.hash_data) != gone]
+
+
+def _key_from_text(text: str) -> str:
+    parts = text.split("/")
+    if len(parts) != 4:
+        return ""
+    return hash_key({"hashAlgorithm": parts[0], "issuerNameHash": parts[1],
+                     "issuerKeyHash": parts[2], "serialNumber": parts[3]})
+
+
+def find_installed(state: SecurityState | None, charger_id: str,
+                   text: str) -> dict[str, Any]:
+    """The hash data of a listed certificate named by its serial number (as listed) or by
+    "hashAlgorithm/issuerNameHash/issuerKeyHash/serialNumber"; ValueError in words."""
+    if state is None or state.installed is None:
+        raise ValueError(f"list {charger_id}'s certificates first "
+                         "(get-installed-certificates): the charger names them by hash")
+    wanted = text.strip().lower()
+    for item in state.installed.certificates:
+        serial = str(item.hash_data.get("serialNumber", "")).lower().lstrip("0")
+        if wanted.lstrip("0") == serial or hash_key(item.hash_data) == _key_from_text(wanted):
+            return dict(item.hash_data)
+    raise ValueError(f"{charger_id} listed no certificate with serial {text!r}; list its "
+                     "certificates again")
