@@ -427,3 +427,19 @@ def test_thin_operations_use_a_location_the_user_gives(tmp_path: Path) -> None:
             assert statuses[-1] == "Installed"
 
     run(scenario())
+
+
+def test_a_server_that_cannot_start_is_said_and_does_not_block_the_next_try(
+        tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V16) as (csms, demo, cid):
+            handshake = csms.central.session(cid).handshake
+            assert handshake.local == "127.0.0.1"  # the address the charger reached
+            handshake.local = "192.0.2.1"  # TEST-NET: not an address of this machine
+            with pytest.raises(TransferError, match="cannot start its FTP server on 192.0.2.1"):
+                await csms.central.transfers.get_log(cid)
+            assert csms.central.transfers.jobs(cid) == []
+            handshake.local = "127.0.0.1"
+            assert (await (await csms.central.transfers.get_log(cid)).wait(WAIT)).ok
+
+    run(scenario())

@@ -153,6 +153,16 @@ class TransferManager:
         self._jobs[job.id] = job
         return job
 
+    async def _serving(self, job: TransferJob, host: str, start: Any) -> Any:
+        """The started server's Transfer; a server that cannot start forgets the job and
+        says why (TransferError), so it never blocks the next attempt."""
+        try:
+            return await start
+        except OSError as exc:
+            del self._jobs[job.id]
+            raise TransferError(f"The studio cannot start its {job.scheme.upper()} server on "
+                                f"{host}, the address the charger reached it on: {exc}") from None
+
     def _host_for(self, charger: str) -> str:
         session = self.central.session(charger)  # ConnectionClosed when not connected
         return reachable_host(session.handshake.local or None)
@@ -177,11 +187,11 @@ class TransferManager:
         builders = self._builders(charger)
         job = self._new_job(charger, "log", f"{kind} log", scheme)
         settings = self.central.settings
-        job.transfer = await serve_upload(
+        job.transfer = await self._serving(job, host, serve_upload(
             scheme=scheme, host=host, folder=_charger_folder(self.folder, charger),
             max_bytes=max_bytes if max_bytes is not None else settings.transfer_max_upload_bytes,
             timeout=timeout if timeout is not None else settings.transfer_timeout_s,
-            default_name=f"{kind}-log.bin", clock=self.clock)
+            default_name=f"{kind}-log.bin", clock=self.clock))
         job.transfer.progress.connect(lambda _p: job.changed())
         request = builders.log_request(kind, job.transfer.url, job.request_id, oldest=oldest,
                                        latest=latest, retries=retries,
@@ -266,10 +276,10 @@ class TransferManager:
         job = self._new_job(charger, "firmware", f"firmware {file.name}", scheme)
         job.file, job.size = file, file.stat().st_size
         job.expected_version = expect_version or None
-        job.transfer = await serve_download(
+        job.transfer = await self._serving(job, host, serve_download(
             scheme=scheme, host=host, file=file,
             timeout=timeout if timeout is not None else self.central.settings.transfer_timeout_s,
-            clock=self.clock)
+            clock=self.clock))
         job.transfer.progress.connect(lambda p: self._served(job, p.state))
         try:
             request = builders.firmware_request(
