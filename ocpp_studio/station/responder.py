@@ -235,6 +235,10 @@ class CsmsResponder:
     @staticmethod
     def _certificate_chain_status(station: Station, payload: Payload) -> Payload:
         # 2.1 M06: a laptop has no OCSP/CRL answer for the chain; say it failed, per certificate.
+        station.security.iso15118.append(Iso15118Refusal(
+            "GetCertificateChainStatus", now_us(),
+            "GetCertificateChainStatus needs the internet (OCSP responders or CRLs): "
+            "answered Failed for each certificate"))
         statuses = [{"certificateHashData": item.get("certificateHashData"),
                      "source": item.get("source"),
                      "status": CertificateStatusEnumType.failed.value,
