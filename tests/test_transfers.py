@@ -443,3 +443,41 @@ def test_a_server_that_cannot_start_is_said_and_does_not_block_the_next_try(
             assert (await (await csms.central.transfers.get_log(cid)).wait(WAIT)).ok
 
     run(scenario())
+
+
+def test_api_firmware_by_local_path_and_log_file_download(tmp_path: Path) -> None:
+    """The control API routes in process: firmware named by a local path (JSON), a log job
+    followed with ?wait and its file fetched."""
+    from ocpp_studio.api.server import ControlApi
+
+    async def scenario() -> None:
+        image = tmp_path / "2.5.bin"
+        image.write_bytes(b"fw" * 100)
+        async with charger(tmp_path, V201) as (csms, demo, cid):
+            api = ControlApi(csms.central, csms.store, 0, token="t")
+            await api.start()
+            base = f"http://127.0.0.1:{api.port}/api/v1"
+            try:
+                async with aiohttp.ClientSession(headers={"Authorization": "Bearer t"}) as http:
+                    async with http.post(f"{base}/chargers/{cid}/firmware",
+                                         json={"path": str(image), "expect_version": "2.5",
+                                               "scheme": "ftp"}) as r:
+                        started = await r.json()
+                    assert r.status == 200 and started["action"] == "UpdateFirmware"
+                    async with http.get(f"{base}/transfers/{started['id']}?wait=60") as r:
+                        done = await r.json()
+                    assert done["ok"] and done["reported_version"] == "2.5", done["words"]
+                    async with http.post(f"{base}/chargers/{cid}/logs",
+                                         json={"type": "security", "scheme": "http"}) as r:
+                        job = await r.json()
+                    async with http.get(f"{base}/transfers/{job['id']}?wait=60") as r:
+                        assert (await r.json())["ok"]
+                    async with http.get(f"{base}/transfers/{job['id']}/file") as r:
+                        assert r.status == 200
+                        assert b"security log" in await r.read()
+                    async with http.post(f"{base}/chargers/NOPE/logs", json={}) as r:
+                        assert r.status == 404
+            finally:
+                await api.stop()
+
+    run(scenario())
