@@ -276,17 +276,20 @@ def test_skipped_handover_leaves_password_and_encryption_not_met(tmp_path):
             run = await run_steps(studio, cid, [ConnectStep(), SecurityStep(), HandOverStep()])
             assert run.records["handover"].status is StepStatus.SKIPPED
             report = run.report()
+            # 1.6: the generated password is an AuthorizationKey of 40 hex digits (A00.FR.205)
             assert line(report, "Unique password of 16-40 random characters") == (
-                "Unique password of 16-40 random characters: not met — A 24-character password "
+                "Unique password of 16-40 random characters: not met — A 40-character password "
                 "was generated but is not on the charger: hand-over, which writes it with the "
                 "production URL, was not done. To do: Set the password on the charger together "
-                "with the production URL (the hand-over step, or the charger's own setup page).")
+                "with the production URL (the hand-over step, the Security step, or the "
+                "charger's own setup page).")
+            # issue 15 §3: met only when the charger was seen connected over TLS
             assert line(report, "Encrypted communication (security profile 2 or 3)") == (
                 "Encrypted communication (security profile 2 or 3): not met — Security profile 2 "
-                "was chosen for production, but the charger is on security profile 0 (read from "
-                "the charger); the studio does not change it. To do: The operator must move the "
-                "charger to security profile 2 (TLS and its certificates) when it joins the "
-                "production central system.")
+                "was chosen for production, but the charger is on security profile 0 and it was "
+                "not seen connected over TLS. To do: Run the security upgrade (Security step, "
+                "or ocpp-studio security upgrade) to move the charger to profile 2, or the "
+                "operator does it when it joins the production central system.")
             assert not report.complete
     run_async(go())
 

@@ -200,6 +200,8 @@ def _one_second(data: dict[str, Any]) -> ChecklistItem:
 
 # ---------------------------------------------------------------- security (§2.8)
 def _password(data: dict[str, Any]) -> ChecklistItem:
+    """Met only when the charger accepted the generated password (A01.FR.03): its answer to
+    ChangeConfiguration AuthorizationKey / SetVariables SecurityCtrlr.BasicAuthPassword."""
     name = "Unique password of 16-40 random characters"
     security = data.get("security") or {}
     length = security.get("password_length")
@@ -207,28 +209,47 @@ def _password(data: dict[str, Any]) -> ChecklistItem:
         return ChecklistItem(name, NOT_MET, "No password generated.", "Run the Security step.")
     written = security.get("password_written")
     if written == "Accepted":
-        return ChecklistItem(name, MET, f"{length} random letters and digits, generated for "
-                             "this charger and written to it (the charger answered Accepted).")
+        return ChecklistItem(name, MET, f"{length} random characters, generated for this "
+                             "charger and written to it (the charger answered Accepted).")
     if written == "RebootRequired":
-        return ChecklistItem(name, NOT_VERIFIED, f"{length} random letters and digits written; "
+        return ChecklistItem(name, NOT_VERIFIED, f"{length} random characters written; "
                              "the charger applies them only after a restart.",
                              "Restart the charger and check it connects to the operator.")
     handover = data.get("handover") or {}
-    why = ("hand-over, which writes it with the production URL, was not done"
-           if not handover.get("done") else f"the charger answered {written}")
+    if written in (None, "not written"):
+        why = ("hand-over, which writes it with the production URL, was not done"
+               if not handover.get("done") else "it was not written")
+    elif str(written).startswith("no answer"):
+        why = "the charger gave no answer, so whether it took it is unknown"
+    else:
+        why = f"the charger answered {written}, so it keeps its old password (A01.FR.04)"
     return ChecklistItem(name, NOT_MET, f"A {length}-character password was generated but is "
                          f"not on the charger: {why}.",
                          "Set the password on the charger together with the production URL "
-                         "(the hand-over step, or the charger's own setup page).")
+                         "(the hand-over step, the Security step, or the charger's own setup "
+                         "page).")
 
 
 def _encryption(data: dict[str, Any]) -> ChecklistItem:
+    """Met only when the charger was seen connected over TLS at profile 2 or 3 (its wss://
+    handshake with a password or a client certificate); the value it reports is not enough."""
     name = "Encrypted communication (security profile 2 or 3)"
     security = data.get("security") or {}
     chosen, current = security.get("profile"), security.get("charger_profile")
+    seen = security.get("tls") or {}
+    if seen.get("scheme") == "wss" and seen.get("profile") in (2, 3):
+        how = ", ".join(str(v) for v in (seen.get("tls_version"), seen.get("cipher")) if v)
+        who = "a client certificate" if seen.get("client_certificate") else "its password"
+        return ChecklistItem(name, MET, f"The charger was seen connected over TLS with {who}: "
+                             f"security profile {seen['profile']}"
+                             + (f" ({how})" if how else "") + ".")
+    upgrade = "Run the security upgrade (Security step, or ocpp-studio security upgrade)"
     if current in (2, 3):
-        return ChecklistItem(name, MET, f"The charger reports security profile {current} "
-                             "(TLS).")
+        return ChecklistItem(name, NOT_VERIFIED, f"The charger reports security profile "
+                             f"{current}, but it was not seen connected over TLS during "
+                             "commissioning.",
+                             f"{upgrade}, or check the charger connects to the operator over "
+                             "wss://.")
     now = ("the charger does not report its security profile" if current is None
            else f"the charger is on security profile {current}")
     if chosen is None:
@@ -239,10 +260,12 @@ def _encryption(data: dict[str, Any]) -> ChecklistItem:
                              f"not encrypted; {now}.",
                              "Choose security profile 2 (TLS + password) or 3 (TLS + client "
                              "certificate) with the operator.")
+    failed = (security.get("upgrade") or {}).get("words")
     return ChecklistItem(name, NOT_MET, f"Security profile {chosen} was chosen for production, "
-                         f"but {now} (read from the charger); the studio does not change it.",
-                         f"The operator must move the charger to security profile {chosen} (TLS "
-                         "and its certificates) when it joins the production central system.")
+                         f"but {now} and it was not seen connected over TLS"
+                         + (f"; the upgrade said: {failed}" if failed else "") + ".",
+                         f"{upgrade} to move the charger to profile {chosen}, or the operator "
+                         "does it when it joins the production central system.")
 
 
 def _needs_extension(version: str | None) -> bool:

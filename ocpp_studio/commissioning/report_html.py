@@ -162,8 +162,28 @@ def _sections(data: dict[str, Any]) -> list[str]:
             _row("Security profile (chosen for production)", security.get("profile")),
             _row("Security profile (on the charger)", "not reported" if current is None
                  else current),
-            _row("Basic-auth password", security.get("password")), "</table>"]
+            _row("Basic-auth password", security.get("password")),
+            _row("Seen over TLS", _tls_text(security.get("tls"))), "</table>"]
+    events = security.get("events") or []
+    out.append("<h3>Security events seen during commissioning</h3>")
+    if events:
+        out.append("<table><tr><th>Type</th><th>Time (charger)</th><th>Details</th></tr>")
+        out += [f"<tr><td>{e(ev.get('type'))}{' (critical)' if ev.get('critical') else ''}"
+                f"</td><td>{e(ev.get('timestamp') or '')}</td>"
+                f"<td>{e(ev.get('tech_info') or '')}</td></tr>" for ev in events]
+        out.append("</table>")
+    else:
+        out.append("<p>None.</p>")
     return out
+
+
+def _tls_text(tls: Any) -> str:
+    if not tls:
+        return "no: not seen connected over wss:// during commissioning"
+    who = "client certificate" if tls.get("client_certificate") else "password"
+    how = ", ".join(str(v) for v in (tls.get("tls_version"), tls.get("cipher")) if v)
+    return f"yes: wss:// with its {who}, security profile {tls.get('profile')}" + (
+        f" ({how})" if how else "")
 
 
 _CSS = """

@@ -113,10 +113,12 @@ def connection_security(central: CentralSystem, charger_id: str,
     tls = getattr(record, "tls", None) or facts.get("tls")
     client = (facts.get("authenticated_by") == "client certificate"
               or bool(isinstance(tls, dict) and tls.get("client_certificate")))
-    if scheme == "wss":
-        profile = 3 if client else 2
+    password = bool(record.auth_user or facts.get("password_form"))
+    profile: int | None
+    if scheme == "wss":  # TLS without any credential is no profile at all
+        profile = 3 if client else (2 if password else None)
     else:
-        profile = 1 if (record.auth_user or facts.get("password_form")) else 0
+        profile = 1 if password else 0
     return {"connection_id": record.connection_id, "scheme": scheme, "tls": tls,
             "client_certificate": client, "profile": profile,
             "connected_us": record.connected_us, "open": record.disconnected_us is None}
@@ -380,7 +382,7 @@ class SecurityUpgrade:
         if current is None or current.connection_id == self._left_connection:
             return None
         facts = connection_security(self.central, self.charger_id, current.connection_id)
-        if facts is None or facts["scheme"] != "wss":
+        if facts is None or facts["scheme"] != "wss" or facts["profile"] is None:
             return None
         return facts if facts["profile"] >= self.profile else None
 

@@ -1,57 +1,195 @@
-"""Step 7: the unique password and the security profile for production."""
+"""Step 7: the unique password, the security profile, and (when asked) the guided upgrade.
+
+What the report may claim comes only from the charger's evidence (issue 15 §3):
+
+- "Unique password" is met only when the charger answered Accepted to the generated password
+  (``station.security_steps.change_password``, A01.FR.03); the studio then expects it.
+- "Encrypted communication" is met only when the charger was seen connected over TLS at
+  profile 2 or 3 (its handshake: wss:// with a password, or with a client certificate).
+  ``tls_seen`` finds that connection; the guided upgrade (``station.security_upgrade``) is how
+  the wizard gets the charger there, when the installer asks for it and confirms.
+"""
 
 from __future__ import annotations
 
-from ...core.rpc import CallError, CallTimeout
+from typing import Any
+
+from ...core.frames import loads
+from ...core.rpc import CallError, CallTimeout, ConnectionClosed
+from ...station.security_steps import change_password, last_password_change
+from ...station.security_upgrade import (DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url,
+                                         connection_security)
 from ..model import OK, CommissioningContext, Evidence, StepFailed, StepRecord
-from .base import BaseStep, generate_password
+from .base import BaseStep
+
+PROFILE_WORDS = {0: "no security (not for production)", 1: "basic auth over ws:// (not encrypted)",
+                 2: "TLS + basic auth", 3: "TLS + client certificate"}
 
 
 class SecurityStep(BaseStep):
     step_id = "security"
     title = "Security"
-    description = ("Generates a unique password of random letters and digits for the charger's "
-                   "connection to the operator, shows it once, and records the security profile "
-                   "chosen for the production connection.")
+    description = ("Generates a unique random password for the charger and shows it once; "
+                   "records the security profile chosen for production and, when you ask for "
+                   "it, moves the charger to security profile 2 or 3 on this laptop's wss:// "
+                   "connection (the guided security upgrade).")
     password_length = 24
+    upgrade_timeout_s = 180.0
 
     async def run(self, ctx: CommissioningContext) -> StepRecord:
         password = ctx.choices.get("password")
         if not (isinstance(password, str) and 16 <= len(password) <= 40 and password.isalnum()):
-            password = generate_password(self.password_length)
+            # the version's own form: 1.6 a hex AuthorizationKey (whitepaper A00.FR.205)
+            password = ctx.adapter.new_password()
             ctx.choices["password"] = password
         profile = int(ctx.choices.get("security_profile", ctx.profile.security_profile))
         evidence = [Evidence("Password (shown once)", password, "secret"),
                     Evidence("Password length", str(len(password)),
-                             "random letters and digits (Python secrets)"),
+                             "random characters from the operating system's CSPRNG"),
                     Evidence("Security profile for production", str(profile),
-                             {0: "no security (not for production)",
-                              1: "basic auth over ws:// (not encrypted)",
-                              2: "TLS + basic auth", 3: "TLS + client certificate"}[profile])]
+                             PROFILE_WORDS.get(profile, "?"))]
         written = "not written"
         if ctx.choices.get("write_password"):
             # Written now only when the installer asks for it: normally the password goes to
             # the charger at hand-over, together with the production URL that needs it.
             written = await write_password(ctx, password, evidence)
-        security_log = ctx.studio.store.frames(charger=ctx.charger_id,
-                                               action="SecurityEventNotification", limit=1)
-        # "chosen" is not "in force": the report's encryption item needs the charger's own
-        # value (1.6 security whitepaper SecurityProfile, 2.0.1 SecurityCtrlr.SecurityProfile)
+        security = ctx.data.setdefault("security", {})
+        security.update(profile=profile, password_length=len(password),
+                        password_written=security.get("password_written", written))
+        upgrade = ctx.choices.get("security_upgrade")
+        if upgrade:
+            await self._upgrade(ctx, int(upgrade), evidence)
         current = await charger_security_profile(ctx)
         evidence.append(Evidence("Security profile on the charger now",
                                  "not reported" if current is None else str(current)))
-        ctx.data["security"] = {"profile": profile, "password_length": len(password),
-                                "password_written": written,
-                                "security_log_seen": bool(security_log),
-                                "charger_profile": current}
-        evidence.append(Evidence("Security log", "SecurityEventNotification seen"
-                                 if security_log else "none seen yet"))
-        where = (" and written to the charger" if written in OK else
-                 "; it is written to the charger at hand-over, with the production URL")
-        now = ("" if current is None else
-               f" The charger is on security profile {current} now; the studio does not change it.")
+        seen = tls_seen(ctx, run_started_us(ctx))
+        evidence.append(Evidence("Seen over TLS", "yes" if seen else "no",
+                                 _tls_words(seen) if seen else
+                                 "the charger has not connected over wss:// during this run"))
+        events = security_events(ctx, run_started_us(ctx))
+        security.update(charger_profile=current, tls=seen, events=events,
+                        security_log_seen=bool(events))
+        evidence.append(Evidence("Security log", f"{len(events)} SecurityEventNotification"
+                                 if events else "none seen yet"))
+        where = (" and the charger accepted it" if security["password_written"] == "Accepted"
+                 else "; it is written to the charger at hand-over, with the production URL")
+        now = ("" if seen is None else
+               f" The charger is connected over TLS at profile {seen['profile']}.")
         return self.passed(f"A {len(password)}-character password was generated{where}; "
                            f"security profile {profile} chosen for production.{now}", evidence)
+
+    async def _upgrade(self, ctx: CommissioningContext, profile: int,
+                       evidence: list[Evidence]) -> None:
+        """The guided upgrade on the studio's own wss:// URL; its outcome is evidence."""
+        if profile not in (2, 3):
+            raise StepFailed(f"The upgrade goes to security profile 2 or 3, not {profile}.",
+                             evidence)
+        session = ctx.central.sessions.get(ctx.charger_id)
+        urls = ctx.studio.urls() if hasattr(ctx.studio, "urls") else []
+        url = choose_wss_url(list(urls), session.handshake.local if session else "")
+        root = ctx.choices.get("root_pem") or _studio_root(ctx)
+        if url is None or root is None:
+            raise StepFailed("The studio does not listen on wss:// (Preferences › Security, or "
+                             "serve --wss-port), so the charger cannot be moved to TLS here.",
+                             evidence)
+        confirmed = bool(ctx.choices.get("upgrade_confirmed"))
+
+        async def confirm(text: str) -> bool:
+            return confirmed
+
+        flow = SecurityUpgrade(ctx.central, ctx.charger_id, profile, wss_url=url,
+                               root_pem=root, confirm=confirm,
+                               reconnect_timeout_s=self.upgrade_timeout_s)
+        result = await flow.run()
+        for step in result.steps:
+            if step["words"]:
+                evidence.append(Evidence(f"Upgrade: {step['title']}", step["state"],
+                                         _one_line(step["words"])))
+        ctx.data.setdefault("security", {})["upgrade"] = {
+            "profile": profile, "ok": result.ok, "words": result.words,
+            "connection": result.connection}
+        change = last_password_change(ctx.station)
+        if change is not None:
+            ctx.data["security"]["password_change"] = change.to_json()
+        if not result.ok:
+            hint = "" if confirmed else f" {DOWNGRADE_WARNING}"
+            raise StepFailed(f"Security upgrade to profile {profile}: {result.words}{hint}",
+                             evidence)
+
+
+def _studio_root(ctx: CommissioningContext) -> str | None:
+    """The studio CA's certificate (what the studio's wss:// server chains to)."""
+    endpoint = getattr(ctx.studio, "wss_endpoint", None)
+    settings = getattr(getattr(ctx.studio, "settings", None), "csms", None)
+    if endpoint is None or settings is None or getattr(settings, "tls_cert_file", ""):
+        return None  # no wss, or the user's own server certificate: its root must be given
+    from ...security.ca import CaError, StudioCA
+    from ...settings import studio_ca_dir
+    try:
+        return StudioCA(settings.ca_dir or studio_ca_dir()).certificate_pem()
+    except (CaError, OSError):
+        return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _tls_words(seen: dict[str, Any]) -> str:
+    tls = seen.get("tls") or {}
+    how = ", ".join(str(v) for v in (tls.get("version"), tls.get("cipher")) if v)
+    who = "client certificate" if seen.get("client_certificate") else "password"
+    return (f"wss:// with its {who}: security profile {seen['profile']}"
+            + (f" ({how})" if how else ""))
+
+
+def run_started_us(ctx: CommissioningContext) -> int:
+    """When the run began: its first step's start (0 when none started yet)."""
+    starts = [r.started_us for r in ctx.records.values() if getattr(r, "started_us", None)]
+    return min(starts) if starts else 0
+
+
+def tls_seen(ctx: CommissioningContext, since_us: int = 0) -> dict[str, Any] | None:
+    """The best TLS connection of the charger since ``since_us``: wss:// at profile 2 or 3
+    as its handshake showed it (the only evidence for "Encrypted communication")."""
+    station = ctx.central.stations.get(ctx.charger_id)
+    best: dict[str, Any] | None = None
+    for record in list(station.connections) if station is not None else []:
+        if record.connected_us < since_us:
+            continue
+        facts = connection_security(ctx.central, ctx.charger_id, record.connection_id)
+        if facts and facts["scheme"] == "wss" and facts["profile"] in (2, 3):
+            if best is None or facts["profile"] >= best["profile"]:
+                best = facts
+    if best is None:
+        return None
+    tls = best.get("tls") or {}
+    return {"profile": best["profile"], "scheme": "wss", "connection_id": best["connection_id"],
+            "tls_version": tls.get("version"), "cipher": tls.get("cipher"),
+            "client_certificate": bool(best["client_certificate"])}
+
+
+def security_events(ctx: CommissioningContext, since_us: int = 0) -> list[dict[str, Any]]:
+    """The SecurityEventNotifications the charger sent since ``since_us``: from the station's
+    security state where it is kept, else from the capture."""
+    station = ctx.central.stations.get(ctx.charger_id)
+    kept = getattr(getattr(station, "security", None), "events", None)
+    if kept is not None:
+        return [{"type": e.type, "timestamp": e.timestamp, "tech_info": e.tech_info,
+                 "critical": bool(getattr(e, "critical", False))}
+                for e in kept if e.received_us >= since_us]
+    out = []
+    for frame in ctx.studio.store.frames(charger=ctx.charger_id,
+                                         action="SecurityEventNotification", limit=500):
+        try:
+            message = loads(frame.raw)
+        except ValueError:
+            continue
+        payload = message[3] if isinstance(message, list) and len(message) > 3 else None
+        if frame.ts_us >= since_us and isinstance(payload, dict) and frame.message_type == 2:
+            out.append({"type": str(payload.get("type")), "timestamp": payload.get("timestamp"),
+                        "tech_info": payload.get("techInfo"), "critical": False})
+    return out
 
 
 async def charger_security_profile(ctx: CommissioningContext) -> int | None:
@@ -59,7 +197,7 @@ async def charger_security_profile(ctx: CommissioningContext) -> int | None:
     key = ctx.adapter.security_profile_setting
     try:
         value = (await ctx.studio.configuration.refresh(ctx.charger_id, [key])).value(key)
-    except (CallError, CallTimeout):
+    except (CallError, CallTimeout, ConnectionClosed):
         return None
     try:
         return int(str(value).strip())
@@ -70,16 +208,17 @@ async def charger_security_profile(ctx: CommissioningContext) -> int | None:
 async def write_password(ctx: CommissioningContext, password: str,
                          evidence: list[Evidence]) -> str:
     """Write the basic-auth password (1.6 security whitepaper AuthorizationKey, 2.0.1
-    SecurityCtrlr.BasicAuthPassword); raise StepFailed when the charger refuses it."""
-    key = ctx.adapter.basic_auth_password_setting
-    [result] = await ctx.write_settings({key: password}, confirm_dangerous=True, secret=True)
-    evidence.append(Evidence(key, "(hidden)", result.status))
-    if not result.ok:
-        raise StepFailed(f"The charger refused the new password ({result.status}"
-                         f"{': ' + result.detail if result.detail else ''}).", evidence)
+    SecurityCtrlr.BasicAuthPassword) following A01.FR.03/04: the studio expects the new one
+    only after Accepted. Raise StepFailed when the charger does not take it."""
+    change = await change_password(ctx.central, ctx.charger_id, password)
+    evidence.append(Evidence(change.setting, "(hidden)", change.status))
     security = ctx.data.setdefault("security", {})
-    security["password_written"] = result.status
-    return result.status
+    security["password_written"] = change.status
+    security["password_change"] = change.to_json()
+    if change.status.startswith("no answer") or change.status not in OK:
+        raise StepFailed(change.words, evidence)
+    ctx.settings_changed.append((change.setting, None, "(hidden)", change.status))
+    return change.status
 
 
 def password_pending(ctx: CommissioningContext) -> str | None:
