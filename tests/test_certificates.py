@@ -476,3 +476,21 @@ def test_profile_3_connection_record_and_warnings_over_real_tls(tmp_path, versio
         finally:
             await studio.stop()
     asyncio.run(scenario())
+
+
+def test_a_studio_ca_that_cannot_be_used_rejects_the_csr_and_says_why(tmp_path):
+    from ocpp_studio.security.ca import CaError
+
+    def broken() -> StudioCA:
+        raise CaError("the studio's CA in /x is incomplete: ca.pem is missing")
+
+    async def scenario() -> None:
+        async with running_csms() as csms:
+            csms.central.certificates.set_signer(broken)
+            store = CertStore(V16)
+            async with scripted_charger(csms.url("CP1"), store.handler) as charger:
+                assert await _sign(charger, make_csr(), V16) == {"status": "Rejected"}
+            record = csms.central.stations["CP1"].security.csrs[-1]
+            assert record.reason.startswith("the studio's CA cannot be used: ")
+            assert "ca.pem is missing" in record.reason and store.signed == []
+    asyncio.run(scenario())

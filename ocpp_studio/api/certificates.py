@@ -77,6 +77,8 @@ def _guarded(handler: Handler) -> Handler:
             return _error(404, "NotFound", str(exc.args[0] if exc.args else exc))
         except (ValueError, TypeError, CaError, NotImplementedError) as exc:
             return _error(400, "BadRequest", str(exc))
+        except OSError as exc:  # the studio CA's folder cannot be read or written
+            return _error(500, "StudioError", str(exc))
     return run
 
 

@@ -158,7 +158,7 @@ class CertificateManager:
                 raise ValueError(f"cannot read the certificate file {source}: {exc}") from None
         try:
             certificates = load_pem_certificates(text)
-        except CaError as exc:
+        except (CaError, OSError) as exc:
             raise ValueError(str(exc)) from None
         if len(certificates) != 1:
             raise ValueError(f"InstallCertificate takes one certificate; {source} holds "
@@ -189,7 +189,7 @@ class CertificateManager:
             return {"status": "Accepted"}
         try:
             self._sign(station, record)
-        except CaError as exc:
+        except (CaError, OSError) as exc:
             record.answer = ""
             return self._reject(station, record, f"the studio's CA cannot be used: {exc}")
         self._schedule_delivery(station, record)
@@ -283,7 +283,7 @@ class CertificateManager:
         station, record = self._pending_record(charger_id, csr_id)
         try:
             self._sign(station, record)
-        except CaError as exc:
+        except (CaError, OSError) as exc:
             record.outcome, record.reason = "not-delivered", f"cannot sign: {exc}"
             self._changed(station, record)
             return record
