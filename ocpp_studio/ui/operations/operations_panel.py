@@ -19,11 +19,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QFrame, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTreeWidget,
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
+from shiboken6 import isValid
 
 from ...core.versions import OcppVersion
 from ...station.central import CentralSystem
