@@ -139,8 +139,10 @@ def test_a_charger_that_never_uploads_is_told_apart(tmp_path: Path, version: Ocp
                                                     scheme: str) -> None:
     async def scenario() -> None:
         async with charger(tmp_path, version, "transfer-fail=never-upload") as (csms, demo, cid):
-            job = await csms.central.transfers.get_log(cid, "diagnostics", scheme=scheme,
-                                                       timeout=1.0)
+            job = await csms.central.transfers.get_log(cid, "diagnostics", scheme=scheme)
+            await wait_for(lambda: job.snapshot().last_status == "Uploading", WAIT)
+            assert job.transfer is not None
+            job.transfer.expire()  # what the timeout does, without waiting for it
             done = await job.wait(WAIT)
             assert done.state == JobState.FAILED
             assert done.last_status == "Uploading"
