@@ -13,7 +13,7 @@ from ocpp.v201.enums import MonitorEnumType
 
 from ..core.versions import OcppVersion
 from .adapters.base import OcppAdapter, OcppRequest
-from .adapters.operations import OperationRequests
+from .adapters.operations import OperationRequests, operation_requests
 
 V16, V201, V21 = OcppVersion.V16, OcppVersion.V201, OcppVersion.V21
 ALL = frozenset({V16, V201, V21})
@@ -111,7 +111,7 @@ class Operation:
 
 
 def _is_2x(builders: OperationRequests) -> bool:
-    return builders.version in TWO_X
+    return builders.addressed_by_evse
 
 
 def _where(builders: OperationRequests, evse_default: int | None = None) -> list[Field]:
@@ -188,11 +188,8 @@ def _start(a: OcppAdapter, b: OperationRequests, v: Values, c: Any) -> OcppReque
 
 
 def _start_follow(version: OcppVersion, v: Values, c: Any) -> Follow:
-    if version == V16:  # §5.11: StartTransaction once the cable is there
-        return Follow(frozenset({"StartTransaction", "StatusNotification"}),
-                      _seen("StartTransaction"), "StartTransaction", 30.0)
-    return Follow(frozenset({"TransactionEvent", "StatusNotification"}),  # F01
-                  _seen("TransactionEvent"), "TransactionEvent", 30.0)
+    started = operation_requests(version).transaction_started  # 1.6 §5.11, 2.0.1 F01
+    return Follow(frozenset({started, "StatusNotification"}), _seen(started), started, 30.0)
 
 
 START = Operation("start", "Start a charge", ALL, _start_fields, _start, follows=_start_follow)
@@ -211,12 +208,17 @@ def _stop(a: OcppAdapter, b: OperationRequests, v: Values, c: Any) -> OcppReques
 
 
 def _stop_follow(version: OcppVersion, v: Values, c: Any) -> Follow:
-    if version == V16:
-        return Follow(frozenset({"StopTransaction", "StatusNotification"}),
-                      _seen("StopTransaction"), "StopTransaction", 30.0)
-    return Follow(frozenset({"TransactionEvent", "StatusNotification"}),
-                  _seen("TransactionEvent", lambda p: p.get("eventType") == "Ended"),
-                  "TransactionEvent Ended", 30.0)
+    builders = operation_requests(version)
+    ended = builders.transaction_ended
+    return Follow(frozenset({ended, "StatusNotification"}),
+                  _seen(ended, builders.ends_transaction), _ended_words(builders), 30.0)
+
+
+def _ended_words(builders: OperationRequests) -> str:
+    """What ends a session, as the result names it: "StopTransaction", "TransactionEvent
+    Ended"."""
+    ended = builders.transaction_ended
+    return ended if ended != builders.transaction_started else f"{ended} Ended"
 
 
 STOP = Operation(
@@ -232,7 +234,7 @@ def _unlock_follow(version: OcppVersion, v: Values, c: Any) -> Follow | None:
     # the connector's status); a connector without a session sends nothing
     if not c.running_transactions():
         return None
-    ended = "StopTransaction" if version == V16 else "TransactionEvent"
+    ended = operation_requests(version).transaction_ended
     return Follow(frozenset({"StatusNotification", ended}), _seen(ended), ended, 15.0)
 
 

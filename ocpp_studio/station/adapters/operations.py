@@ -51,6 +51,15 @@ class OperationRequests:
     version: OcppVersion
     #: TriggerMessage's requestedMessage values, from the ocpp package's enum
     triggers: tuple[str, ...] = ()
+    #: operations address an EVSE (and its connector), not a connector alone
+    addressed_by_evse: bool = False
+    #: the message that reports a session's start / end
+    transaction_started: str = ""
+    transaction_ended: str = ""
+
+    def ends_transaction(self, payload: Payload) -> bool:
+        """Whether ``transaction_ended``'s payload reports the end of a session."""
+        return True
 
     def _absent(self, what: str) -> NotInThisVersion:
         return NotInThisVersion(f"OCPP {self.version.label} has no {what}")
@@ -115,6 +124,8 @@ class Requests16(OperationRequests, Certificates16, Transfers16):
 
     version = OcppVersion.V16
     triggers = tuple(m.value for m in MessageTrigger)
+    transaction_started = "StartTransaction"  # §5.11: once the cable is there
+    transaction_ended = "StopTransaction"     # §4.10
 
     def reset_at_request(self, hard: bool, evse: int | None = None) -> OcppRequest:
         if evse not in (None, 0):
@@ -168,6 +179,12 @@ class Requests201(OperationRequests, Certificates201, Transfers201):
 
     version = OcppVersion.V201
     triggers = tuple(m.value for m in Trigger201)
+    addressed_by_evse = True
+    transaction_started = "TransactionEvent"  # E01/F01: eventType Started
+    transaction_ended = "TransactionEvent"    # E06: eventType Ended
+
+    def ends_transaction(self, payload: Payload) -> bool:
+        return payload.get("eventType") == "Ended"
     #: idToken type of tokens typed by the installer (a card number)
     token_type = "ISO14443"
 
