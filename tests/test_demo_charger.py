@@ -205,7 +205,7 @@ def test_basic_auth_header(version: OcppVersion) -> None:
 def test_unsupported_action_is_not_supported() -> None:
     async def scenario(csms: MiniCsms, charger: DemoCharger) -> None:
         with pytest.raises(CallError) as info:
-            await csms.call("GetDiagnostics", {"location": "ftp://example.com/"})
+            await csms.call("CancelReservation", {"reservationId": 1})  # reservations: none
         assert info.value.code == "NotSupported"
 
     run_scenario(V16, scenario)
