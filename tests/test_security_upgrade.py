@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -258,4 +260,64 @@ def test_upgrade_1_to_2_to_3(tmp_path, version):
                 pytest.xfail("demo 2.0.1 ignores a SetNetworkProfile into slot 0")
             assert result.ok, result.steps
             assert result.connection["client_certificate"] and result.connection["profile"] == 3
+    run(scenario(), 150)
+
+
+# ------------------------------------------------------------------ CLI over the API
+CLI = [sys.executable, "-m", "ocpp_studio.cli"]
+
+
+async def _cli(*argv: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "security", *argv, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate(stdin or b"")
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def test_cli_upgrade_and_password(tmp_path):
+    async def scenario():
+        async with wss_studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            api = await studio.start_api(0)
+            common = ["--api", str(api.port), "--token", api.token, "SEC-1"]
+            # not confirmed (no --yes, no terminal): nothing is sent, exit 3
+            code, out, err = await _cli("upgrade", *common, "--profile", "2")
+            assert code == 3 and "A05" in err and "--yes" in err, out + err
+            assert not studio.store.frames(charger="SEC-1", action="InstallCertificate")
+            # the password: Accepted, so exit 0 and the studio expects the new one
+            code, out, err = await _cli("password", *common, "--generate")
+            assert code == 0, err
+            assert "accepted the new 24-character password" in out
+            assert studio.settings.csms.passwords["SEC-1"] != OLD
+            await wait_for(lambda: "SEC-1" in studio.central.sessions, 20)
+            # the upgrade: each step printed as it happens, exit 0 once back over wss
+            code, out, err = await _cli("upgrade", *common, "--profile", "2", "--yes",
+                                        "--timeout", "60")
+            assert code == 0, out + err
+            assert "[ok] Install the central system's root certificate" in out
+            assert "[ok] Switch to security profile 2" in out
+            assert "came back over wss:// with its password" in out
+            assert connection_security(studio.central, "SEC-1")["profile"] == 2
+    run(scenario(), 150)
+
+
+def test_cli_upgrade_says_when_the_charger_does_not_come_back(tmp_path):
+    """Given a wss:// URL where nobody listens, the 2.0.1 demo cannot connect after its reset
+    and falls back to its old connection (B10): the CLI exits 1 with what the charger last did
+    and how to fall back."""
+    async def scenario():
+        async with wss_studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            api = await studio.start_api(0)
+            with socket.socket() as probe:  # a port nobody listens on
+                probe.bind(("127.0.0.1", 0))
+                dead = probe.getsockname()[1]
+            code, out, err = await _cli("upgrade", "--api", str(api.port), "--token",
+                                        api.token, "SEC-1", "--profile", "2", "--yes",
+                                        "--timeout", "8", "--wss-url",
+                                        f"wss://127.0.0.1:{dead}/ocpp")
+            assert code == 1, out + err
+            assert "did not come back over wss:// at profile 2" in err
+            assert "installer app" in err and "OCPP cannot lower the profile" in err
+            assert "waiting for the charger over wss://" in out  # the countdown was shown
     run(scenario(), 150)
