@@ -321,3 +321,44 @@ def test_cli_upgrade_says_when_the_charger_does_not_come_back(tmp_path):
             assert "installer app" in err and "OCPP cannot lower the profile" in err
             assert "waiting for the charger over wss://" in out  # the countdown was shown
     run(scenario(), 150)
+
+
+def test_countdown_follows_the_injected_clock(tmp_path):
+    """The reconnect wait counts down on the flow's clock (remaining_s, the countdown signal);
+    moving a fixed clock past the deadline ends it with what the charger last did."""
+    from datetime import datetime, timezone
+
+    from ocpp_studio.core.clock import FixedClock
+
+    async def scenario():
+        async with wss_studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                dead = probe.getsockname()[1]
+            clock = FixedClock(datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc))
+            flow = SecurityUpgrade(studio.central, "SEC-1", 2,
+                                   wss_url=f"wss://127.0.0.1:{dead}/ocpp",
+                                   root_pem=StudioCA(studio.settings.csms.ca_dir)
+                                   .certificate_pem(), clock=clock, reconnect_timeout_s=90,
+                                   call_timeout_s=15)
+            seen: list[float] = []
+            counting = asyncio.Event()
+
+            def tick(remaining: float) -> None:
+                seen.append(remaining)
+                counting.set()
+
+            flow.countdown.connect(tick)
+            assert flow.remaining_s() is None  # nothing to count before the switch
+            task = asyncio.create_task(flow.run())
+            await asyncio.wait_for(counting.wait(), 60)
+            assert flow.remaining_s() == 90.0 and seen[0] == 90.0  # the clock stood still
+            clock.advance(30)
+            await wait_for(lambda: 60.0 in seen, 10)
+            clock.advance(61)
+            result = await asyncio.wait_for(task, 30)
+            assert not result.ok and result.fallback
+            assert flow.step("reconnect").state is StepState.FAILED
+            assert "did not come back over wss:// at profile 2 within 90 s" in result.words
+            assert result.last_seen and "Last seen" in result.last_seen
+    run(scenario(), 120)

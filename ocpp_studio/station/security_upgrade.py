@@ -422,8 +422,10 @@ class SecurityUpgrade:
         facts = connection_security(self.central, self.charger_id)
         if facts is not None:
             state = "still connected" if facts["open"] else "its last connection"
-            parts.append(f"Last seen: {state} over {facts['scheme']}:// (profile "
-                         f"{facts['profile']} by its handshake).")
+            profile = ("no credentials" if facts["profile"] is None
+                       else f"profile {facts['profile']}")
+            parts.append(f"Last seen: {state} over {facts['scheme']}:// ({profile} by its "
+                         "handshake).")
         return " ".join(parts) or "The charger has not been seen since the switch."
 
 
