@@ -376,6 +376,7 @@ class Studio:
         """Stop in order: demo chargers, serial port, proxy, API, server, then close
         the capture."""
         await self.stop_demo_chargers()
+        await self.central.transfers.close()  # their file servers (issue 16)
         for stop_source in (self.stop_serial, self.stop_proxy):
             try:
                 await asyncio.wait_for(stop_source(), 10)

@@ -483,3 +483,18 @@ def test_api_firmware_by_local_path_and_log_file_download(tmp_path: Path) -> Non
                 await api.stop()
 
     run(scenario())
+
+
+def test_closing_stops_running_transfers_and_their_servers(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with charger(tmp_path, V16, "transfer-fail=never-upload") as (csms, demo, cid):
+            job = await csms.central.transfers.get_log(cid, scheme="http")
+            await csms.central.transfers.close()
+            done = job.snapshot()
+            assert done.state == JobState.FAILED and "studio was closed" in done.words
+            assert job.transfer is not None and job.transfer.state.finished
+            async with aiohttp.ClientSession() as session:
+                with pytest.raises(aiohttp.ClientConnectionError):
+                    await session.put(job.transfer.url + "late.log", data=b"x")
+
+    run(scenario())

@@ -15,6 +15,7 @@ Operations panel, the API and the CLI use only this)::
     job.snapshot()                        # the TransferProgress now
     central.transfers.progress            # Signal[TransferProgress]: every job, every change
     central.transfers.jobs(charger=None)  # newest last; .job(id); await .cancel(id)
+    await central.transfers.close()       # stop every running transfer (studio closing)
     central.transfers.folder              # where received logs are kept (beside the capture)
 
 Both start methods return once the charger has answered the request (or raise
@@ -142,6 +143,13 @@ class TransferManager:
         job.finish(JobState.FAILED, "stopped in the studio; the charger may still report "
                    "statuses for it")
         return await job.wait()
+
+    async def close(self) -> None:
+        """Stop every running transfer and its server (the studio is closing)."""
+        for job in self.jobs():
+            if not job.state.finished:
+                job.finish(JobState.FAILED, "the studio was closed before it ended")
+                await job.wait()
 
     def _new_job(self, charger: str, kind: Kind, what: str, scheme: str) -> TransferJob:
         for other in self.jobs(charger):
