@@ -5,6 +5,7 @@ and exit statuses a user sees; and the control API routes they use."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -51,7 +52,8 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
             api = ("--api", str(api_port))
             results = {
                 "diag16": await _cli(env, "logs", "get", *api, "DEMO-16", "--out",
-                                     str(out_dir)),
+                                     str(out_dir), "--since", "2026-01-01T00:00:00Z",
+                                     "--retries", "2"),
                 "security201": await _cli(env, "logs", "get", *api, "DEMO-201", "--type",
                                           "security", "--scheme", "http", "--out",
                                           str(out_dir)),
@@ -81,6 +83,9 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
                     assert exc.status == status, (path, exc.status, exc.body)
                 else:
                     raise AssertionError(f"{path} answered 200")
+            frames = await asyncio.to_thread(request, api_port, token, "GET",
+                                             "/frames?charger=DEMO-16&action=GetDiagnostics")
+            results["request"] = (0, str(frames[0]["raw"]), "")
             one = await asyncio.to_thread(request, api_port, token, "GET",
                                           f"/transfers/{log_id}?wait=1")
             assert one["ok"] and one["file_name"]
@@ -98,6 +103,10 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
     assert f"Saved to {saved}" in out and "diagnostics log" in saved.read_text()
     # kept beside the capture as well
     assert (tmp_path / "c.db.files" / "DEMO-16" / saved.name).read_bytes() == saved.read_bytes()
+
+    request = json.loads(results["request"][1])[3]
+    assert request["startTime"] == "2026-01-01T00:00:00Z" and request["retries"] == 2
+    assert request["location"].startswith("ftp://")
 
     code, out, err = results["security201"]
     assert code == 0, (out, err)

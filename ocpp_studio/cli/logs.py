@@ -3,6 +3,7 @@ API of a running studio, which serves the upload itself (FTP or HTTP, one-time l
 
     ocpp-studio logs get --api PORT CHARGER [--type diagnostics|security]
                          [--scheme ftp|http] --out DIR [--timeout S]
+                         [--since TIME] [--until TIME] [--retries N]
 
 Prints the charger's statuses as they come, saves the log in DIR and exits 0; exits 1 with
 the reason (the charger's last status and what to check) when no log arrives in time.
@@ -41,6 +42,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     get.add_argument("--scheme", choices=("ftp", "http"), default="ftp",
                      help="how the charger uploads (default ftp, what most chargers do)")
     get.add_argument("--out", required=True, type=Path, help="folder to save the log in")
+    get.add_argument("--since", metavar="TIME",
+                     help="oldest entry wanted, RFC 3339 (1.6 startTime / GetLog oldestTimestamp)")
+    get.add_argument("--until", metavar="TIME",
+                     help="latest entry wanted (1.6 stopTime / GetLog latestTimestamp)")
+    get.add_argument("--retries", type=int, help="how often the charger retries the upload")
     get.add_argument("--timeout", type=float, default=600.0,
                      help="seconds the charger has to upload (default 600)")
     get.add_argument("--json", action="store_true", help="print the final transfer as JSON")
@@ -119,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         transfer = api_json(args.api, token, "POST", f"/chargers/{charger}/logs",
                             {"type": args.type, "scheme": args.scheme,
-                             "timeout": args.timeout})
+                             "timeout": args.timeout, "oldest": args.since,
+                             "latest": args.until, "retries": args.retries})
         print(f"{transfer['action'] or 'Log request'} sent to {args.charger}: "
               f"{transfer['words']}")
         transfer = follow(args.api, token, transfer,
