@@ -20,6 +20,8 @@ late answers); connection events with reconnects (code 1006), refusals and
 some long silences.
 
 Bar (issue 3): open < 3 s, each filter < 0.5 s including the count, peak RSS < 500 MB.
+Bar (issue 17): each filter < 100 ms, free text < 50 ms (trigram index of schema 3, whose
+one-time background build for an old file is timed as inspector_text_index_backfill_s).
 """
 
 from __future__ import annotations
@@ -298,10 +300,19 @@ def main() -> int:
               f"{facts['reconnects']} reconnects) in {time.perf_counter() - began:.1f} s, "
               f"{path.stat().st_size / 1e6:.0f} MB (schema v1)", flush=True)
         began = time.perf_counter()
-        CaptureStore(path).close()
-        figures.add("inspector_upgrade_open_s", time.perf_counter() - began)
+        upgraded = CaptureStore(path)
+        opened_s = time.perf_counter() - began
+        figures.add("inspector_upgrade_open_s", opened_s)
+        # schema 3: the free-text index of the old frames is built in the background
+        backfill = upgraded.text_backfill
+        if backfill is not None:
+            backfill.done.wait()
+        backfill_s = time.perf_counter() - began - opened_s
+        figures.add("inspector_text_index_backfill_s", backfill_s)
+        upgraded.close()
         print(f"first open of the v1 file (one-time upgrade to the new indexes): "
-              f"{time.perf_counter() - began:.2f} s, now {_size(path) / 1e6:.0f} MB", flush=True)
+              f"{opened_s:.2f} s, then the free-text index of the old frames in the "
+              f"background: {backfill_s:.1f} s; now {_size(path) / 1e6:.0f} MB", flush=True)
 
     rows_on_screen = 60
     began = began_open = time.perf_counter()
@@ -429,6 +440,16 @@ def main() -> int:
     figures.add("inspector_peak_rss_mb", _rss_mb())
     figures.add("inspector_worst_filter_s", worst)
     figures.add("bar_pass", done - began_open < 3 and worst < 0.5 and _rss_mb() < 500)
+    # issue 17: every filter < 100 ms, free text < 50 ms
+    texts = [v for k, v in figures.values.items()
+             if k.startswith("inspector_filter_text_") and k.endswith("_s")]
+    worst_text = max(texts) if texts else float("nan")
+    figures.add("inspector_worst_text_filter_s", worst_text)
+    issue17 = worst < 0.1 and worst_text < 0.05
+    print(f"bar (issue 17): every filter < 100 ms, free text < 50 ms: "
+          f"{'PASS' if issue17 else 'FAIL'} (worst {worst * 1000:.0f} ms, worst text "
+          f"{worst_text * 1000:.0f} ms)")
+    figures.add("bar_issue17_pass", issue17)
     figures.write(args.json)
     if workdir is not None:
         for item in workdir.iterdir():

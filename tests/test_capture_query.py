@@ -418,7 +418,7 @@ def test_migration_from_schema_1(tmp_path):
     db.close()
 
     store = CaptureStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3  # 3: the free-text index (issue 17)
     indexes = {r[0] for r in store._db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"frames_type", "frames_direction", "frames_problems", "frames_charger"} <= indexes
@@ -432,7 +432,7 @@ def test_migration_from_schema_1(tmp_path):
     store.record_frame(FrameRecord("OLD1", Direction.TO_CSMS, "new"))
     store.close()
     again = CaptureStore(path)  # opening again changes nothing
-    assert again.schema_version == 2 and again.count_frames() == 3
+    assert again.schema_version == 3 and again.count_frames() == 3
     again.close()
 
 

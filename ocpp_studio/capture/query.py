@@ -8,19 +8,22 @@ bounded number of pages.
 Every filter runs as one SQL query over the indexes of schema 2 (see
 ``store.py``): charger, action, direction, message type, problems (a partial
 index) and time. Free text is ``raw LIKE '%text%'``, case-insensitive for
-ASCII letters; a full scan of 1,000,000 frames takes about 0.2 s, so it needs
-no full-text index (see the benchmark ``benchmarks/inspector_capture.py``).
+ASCII letters, tested only on the candidates the trigram index of schema 3
+finds (``text_index.py``; a full scan of 1,000,000 frames took 0.2-0.9 s, see
+the benchmark ``benchmarks/inspector_capture.py``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+import sqlite3
 from typing import Any
 
 import numpy as np
 
 from ..core.records import Direction, FrameRecord
+from . import text_index
 from .store import _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES, CaptureStore, _frame_from_row
 
 _SELECT_FRAME = f"SELECT id, {', '.join(_FRAME_COLUMNS)} FROM frames"
@@ -43,8 +46,9 @@ class FrameFilter:
     def is_empty(self) -> bool:
         return self == FrameFilter()
 
-    def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition (``"1"`` when empty) and its parameters."""
+    def where(self, db: sqlite3.Connection | None = None) -> tuple[str, list[Any]]:
+        """The SQL condition (``"1"`` when empty) and its parameters; with the capture's
+        ``db``, free text uses its trigram index (same results, see text_index.py)."""
         clauses: list[str] = []
         params: list[Any] = []
         if self.chargers:
@@ -66,6 +70,14 @@ class FrameFilter:
         if self.problems_only:
             clauses.append(PROBLEM_SQL)  # the partial index's exact expression
         if self.text:
+            # a few chargers or the problems are fewer frames than a common word's
+            # candidates: their indexes drive and the LIKE alone tests what they find
+            narrow = 0 < len(self.chargers) <= 3 or self.problems_only
+            found = text_index.candidates(db, self.text) if db is not None and not narrow \
+                else None
+            if found is not None:
+                clauses.append(found[0])
+                params.extend(found[1])
             clauses.append("raw LIKE ? ESCAPE '\\'")
             params.append(f"%{_like_escape(self.text)}%")
         if self.since_us is not None:
@@ -148,7 +160,7 @@ class FrameIndex:
                 self._last = high
                 return
         self._last = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
-        where, params = self._filter.where()
+        where, params = self._filter.where(self._store._db)  # noqa: SLF001
         self._set(_ids(self._store, f"({where}) AND id <= ?", [*params, self._last]))
 
     def _set(self, ids: np.ndarray) -> None:
@@ -193,7 +205,7 @@ class FrameIndex:
         newest = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
         if newest <= self._last:
             return 0
-        where, params = self._filter.where()
+        where, params = self._filter.where(self._store._db)  # noqa: SLF001
         new = _ids(self._store, f"({where}) AND id > ? AND id <= ?",
                    [*params, self._last, newest])
         self._last = newest
@@ -346,7 +358,7 @@ def next_problem_row(index: FrameIndex, cache: FrameCache, start_row: int,
     if count == 0:
         return None
     db = index._store._db  # noqa: SLF001
-    where, params = index.filter.where()
+    where, params = index.filter.where(index._store._db)  # noqa: SLF001
     newest = index.id_at(count - 1)
     oldest = index.id_at(0)
     if forward:

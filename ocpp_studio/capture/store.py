@@ -16,6 +16,8 @@ with it.
 Schema version 2 (the message inspector) adds indexes for filtering a large
 capture: (message_type, id), (direction, id) and a partial index over the
 problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
+Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram, kept
+up to date by a trigger); an older file's frames are indexed in the background.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import text_index
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
 from ..core.events import Signal
@@ -37,7 +40,7 @@ from ..settings import is_in_user_data_dir, private_dir, private_file
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: A frame that needs attention: refused/unreadable/violating (problem text), a
 #: CALLERROR, or a call/answer that went wrong. Queries must use this exact text
@@ -162,6 +165,7 @@ class CaptureStore:
         #: once it is committed
         self._group: asyncio.Future[None] | None = None
         self._after_commit: list[Record] = []
+        self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
             # live connection keeps writing: WAL lets readers and one writer share a file.
@@ -191,8 +195,17 @@ class CaptureStore:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
         self._migrate()
+        if self.path != ":memory:" and text_index.pending_to(self._db):
+            self._backfill = text_index.TextBackfill(self.path)
+            self._backfill.start()
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
+
+    @property
+    def text_backfill(self) -> "text_index.TextBackfill | None":
+        """The background indexing of an upgraded capture's older frames (None: none
+        was needed); ``text_backfill.done`` is set when every frame is indexed."""
+        return self._backfill
 
     @property
     def schema_version(self) -> int:
@@ -214,6 +227,10 @@ class CaptureStore:
             for statement in _DDL_V2.strip().split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            if not text_index.available(self._db):
+                if version < 3:
+                    log.info("upgrading capture %s to schema 3 (free-text index)", self.path)
+                text_index.create(self._db, existing_frames=True)
             if version < SCHEMA_VERSION:
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                  (str(SCHEMA_VERSION),))
@@ -409,6 +426,9 @@ class CaptureStore:
         if query.problems_only:
             clauses.append(PROBLEM_SQL)  # exactly the partial index's expression
         if query.text:
+            found = text_index.candidates(self._db, query.text)  # an index lookup, or None
+            if found is not None:
+                clauses.append(found[0]); params.extend(found[1])
             clauses.append("instr(raw, ?) > 0"); params.append(query.text)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "DESC" if query.newest_first else "ASC"
@@ -444,6 +464,9 @@ class CaptureStore:
 
     def close(self) -> None:
         self._commit_group()  # what the last loop turn recorded
+        backfill = getattr(self, "_backfill", None)
+        if backfill is not None:
+            backfill.stop()  # resumes where it stopped at the next open
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()

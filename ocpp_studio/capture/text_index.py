@@ -1,0 +1,164 @@
+"""Free text over a large capture: an SQLite FTS5 trigram index of the raw frames.
+
+Capture schema 3 (issue 17). A substring search over 1,000,000 raw frames is a
+scan of ~300 MB; the trigram index (SQLite 3.34+) turns it into an index lookup.
+
+- ``frames_text`` is an external-content FTS5 table over ``frames.raw``
+  (``content='frames'``: the text is not stored twice) with ``detail='none'``: it
+  records which frames hold a trigram, not where, which keeps the index at about
+  0.65x the frames' own bytes (``detail=full`` would be 2.6x).
+- A trigger indexes every new frame in the transaction that inserts it: the
+  index is always up to date with what is committed.
+- Frames over ``LONG_FRAME`` characters are not indexed (a 1 MB frame would cost
+  a million index entries to the loop that records it); a partial index lists
+  them and every search scans them.
+- The index is only a candidate filter: the search keeps its own exact test
+  (``instr`` in ``CaptureStore.frames``, ASCII-case-insensitive ``LIKE`` in the
+  inspector's filter), applied to the candidates, so results are exactly those of
+  the scan. The tokenizer folds case (Unicode), a superset of both tests. Texts
+  under 3 characters have no trigram and are scanned as before.
+- An older capture gets the table and triggers when opened (new frames are
+  indexed from then on); its existing frames are indexed in the background by
+  ``TextBackfill``, newest first, in small transactions. Until it is done the
+  frames not yet indexed (ids up to ``meta.text_pending_to``) are scanned.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Frames longer than this (characters) are scanned, never indexed.
+LONG_FRAME = 65536
+#: meta key: frames with id <= this are not in the index yet (0: all are)
+PENDING_KEY = "text_pending_to"
+#: At most this many trigrams of a search text are looked up (spread over it).
+_MAX_TRIGRAMS = 8
+
+#: One statement each (the triggers' bodies hold semicolons).
+DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS frames_text USING fts5(raw, content='frames', "
+    "content_rowid='id', tokenize='trigram', detail='none')",
+    f"CREATE TRIGGER IF NOT EXISTS frames_text_insert AFTER INSERT ON frames "
+    f"WHEN length(new.raw) <= {LONG_FRAME} "
+    f"BEGIN INSERT INTO frames_text (rowid, raw) VALUES (new.id, new.raw); END",
+    f"CREATE TRIGGER IF NOT EXISTS frames_text_delete AFTER DELETE ON frames "
+    f"WHEN length(old.raw) <= {LONG_FRAME} "
+    f"BEGIN INSERT INTO frames_text (frames_text, rowid, raw) "
+    f"VALUES ('delete', old.id, old.raw); END",
+    f"CREATE INDEX IF NOT EXISTS frames_long ON frames (id) WHERE length(raw) > {LONG_FRAME}",
+)
+
+
+def create(db: sqlite3.Connection, existing_frames: bool) -> bool:
+    """Create the index inside the caller's transaction; False when this SQLite cannot
+    (no FTS5 or no trigram tokenizer: searches then scan, as before schema 3)."""
+    try:
+        for statement in DDL:
+            db.execute(statement)
+    except sqlite3.OperationalError as exc:
+        log.warning("no full-text index for the capture (SQLite %s: %s); free-text "
+                    "search scans the frames", sqlite3.sqlite_version, exc)
+        return False
+    pending = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0] \
+        if existing_frames else 0
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PENDING_KEY, str(pending)))
+    return True
+
+
+def available(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'frames_text'").fetchone() \
+        is not None
+
+
+def pending_to(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (PENDING_KEY,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _trigrams(text: str) -> list[str]:
+    """Up to _MAX_TRIGRAMS trigrams spread over the text (every frame holding the text
+    holds them all)."""
+    starts = range(len(text) - 2)
+    if len(starts) > _MAX_TRIGRAMS:
+        step = (len(starts) - 1) / (_MAX_TRIGRAMS - 1)
+        starts = sorted({round(i * step) for i in range(_MAX_TRIGRAMS)})
+    return list(dict.fromkeys(text[i:i + 3] for i in starts))
+
+
+def candidates(db: sqlite3.Connection, text: str) -> tuple[str, list[Any]] | None:
+    """An SQL condition on ``id`` that every frame containing ``text`` meets (in any
+    letter case), and its parameters; None when the index cannot help (no index,
+    text under 3 characters): the caller's exact test must then scan."""
+    if len(text) < 3 or "\x00" in text or not available(db):
+        return None
+    match = " AND ".join('"' + t.replace('"', '""') + '"' for t in _trigrams(text))
+    clause = ("id IN (SELECT rowid FROM frames_text WHERE frames_text MATCH ? "
+              f"UNION ALL SELECT id FROM frames WHERE length(raw) > {LONG_FRAME}")
+    params: list[Any] = [match]
+    pending = pending_to(db)
+    if pending:
+        clause += " UNION ALL SELECT id FROM frames WHERE id <= ?"
+        params.append(pending)
+    return clause + ")", params
+
+
+class TextBackfill:
+    """Indexes an upgraded capture's older frames in a thread, newest first, with a
+    connection of its own, in transactions short enough (``chunk`` frames) that the
+    live writer waits at most a few tens of milliseconds for one."""
+
+    def __init__(self, path: str, chunk: int = 1000) -> None:
+        self.path = path
+        self.chunk = chunk
+        self._stop = threading.Event()
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="capture text index",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error:
+            log.exception("could not open %s to index its frames", self.path)
+            return
+        try:
+            while not self._stop.is_set():
+                if not self._step(db):
+                    self.done.set()
+                    log.info("free-text index of %s complete", self.path)
+                    return
+                self._stop.wait(0.005)  # let the live writer in between chunks
+        except sqlite3.Error:
+            log.exception("indexing the frames of %s stopped; searches scan the rest",
+                          self.path)
+        finally:
+            db.close()
+
+    def _step(self, db: sqlite3.Connection) -> bool:
+        """Index one chunk below the pending mark; False when nothing is pending."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            high = pending_to(db)
+            if high <= 0:
+                return False
+            low = max(0, high - self.chunk)
+            db.execute("INSERT INTO frames_text (rowid, raw) SELECT id, raw FROM frames "
+                       f"WHERE id > ? AND id <= ? AND length(raw) <= {LONG_FRAME}",
+                       (low, high))
+            db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(low), PENDING_KEY))
+            return True
+        finally:
+            db.execute("COMMIT")
