@@ -123,3 +123,38 @@ def test_declined_upgrade_leaves_encryption_not_met(tmp_path):
             assert item(report, PASSWORD).status == "not met"
             assert not studio.store.frames(charger="COM-SEC", action="SetNetworkProfile")
     run(go())
+
+
+def test_wizard_upgrade_writes_the_shown_password_first(tmp_path):
+    """Upgrade to 2 chosen in the wizard (no separate 'write password'): the password the
+    installer was shown is the one written, accepted and then used over wss://."""
+    async def go():
+        async with studio_and_demo(tmp_path, OcppVersion.V16) as (studio, charger):
+            run_ = studio.commissioning.start("COM-SEC", CommissioningProfile(**PROFILE),
+                                              [ConnectStep(), SecurityStep()])
+            run_.wait_timeout = 15
+            run_.choices.update(password="Shown2Installer0123456789",
+                                security_upgrade=2, upgrade_confirmed=True)
+            await run_.run_all()
+            assert run_.records["security"].status is StepStatus.PASSED, \
+                run_.records["security"].summary
+            assert studio.settings.csms.passwords["COM-SEC"] == "Shown2Installer0123456789"
+            report = run_.report()
+            assert item(report, PASSWORD).status == "met"
+            assert item(report, ENCRYPTED).status == "met"
+    run(go())
+
+
+def test_wizard_security_page_offers_the_upgrade(qtbot, loop, tmp_path):
+    """Ticking 'Move the charger to this profile now' (its tooltip is the spec's no-downgrade
+    warning) is the confirmation: the run gets the upgrade and the confirmation."""
+    from test_ui_commissioning import make_wizard, run_page
+
+    from ocpp_studio.station.security_upgrade import DOWNGRADE_WARNING as WARNING
+    wizard, run_ = make_wizard(qtbot)
+    page = wizard.step_pages["security"]
+    assert page.upgrade_now.toolTip() == WARNING and not page.upgrade_now.isChecked()
+    page.upgrade_now.setChecked(True)
+    run_page(loop, page)
+    assert run_.choices_seen["security"]["security_upgrade"] == 2
+    assert run_.choices_seen["security"]["upgrade_confirmed"] is True

@@ -49,14 +49,17 @@ class SecurityStep(BaseStep):
                     Evidence("Security profile for production", str(profile),
                              PROFILE_WORDS.get(profile, "?"))]
         written = "not written"
-        if ctx.choices.get("write_password"):
+        upgrade = ctx.choices.get("security_upgrade")
+        confirmed_upgrade = bool(upgrade and ctx.choices.get("upgrade_confirmed"))
+        if ctx.choices.get("write_password") or (confirmed_upgrade and int(upgrade) == 2):
+            # the upgrade to profile 2 needs the password on the charger: this one, the one
+            # the installer was shown (else the upgrade would make up another)
             # Written now only when the installer asks for it: normally the password goes to
             # the charger at hand-over, together with the production URL that needs it.
             written = await write_password(ctx, password, evidence)
         security = ctx.data.setdefault("security", {})
         security.update(profile=profile, password_length=len(password),
                         password_written=security.get("password_written", written))
-        upgrade = ctx.choices.get("security_upgrade")
         if upgrade:
             await self._upgrade(ctx, int(upgrade), evidence)
         current = await charger_security_profile(ctx)

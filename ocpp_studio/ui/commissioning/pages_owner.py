@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
 )
 
+from ...station.security_upgrade import DOWNGRADE_WARNING
 from .step_page import StepPage
 from .wizard_common import copy_text, generate_password, muted, wrapped
 
@@ -109,6 +110,13 @@ class SecurityPage(StepPage):
                                                if wanted in (1, 2, 3) else 1))
         form.addRow("Security profile", self.profile_combo)
         layout.addLayout(form)
+        # issue 15 §3: the guided upgrade on this laptop's wss://; ticking it is the
+        # confirmation the spec's no-downgrade rule asks for (the warning is its tooltip)
+        self.upgrade_now = QCheckBox("Move the charger to this profile now, on this laptop's "
+                                     "wss:// (it cannot be moved back down over OCPP)")
+        self.upgrade_now.setToolTip(DOWNGRADE_WARNING)
+        self.upgrade_now.setChecked(bool(self.w.choices.get("security_upgrade")))
+        layout.addWidget(self.upgrade_now)
         box = QGroupBox("The charger's new password — shown only once")
         row = QHBoxLayout(box)
         self.password_edit = QLineEdit()
@@ -166,6 +174,12 @@ class SecurityPage(StepPage):
         self.w.profile.security_profile = int(self.profile_combo.currentData() or 2)
         self.w.profile.include_password_in_report = self.include.isChecked()
         self.w.choices["security_profile"] = self.w.profile.security_profile
+        upgrade = self.upgrade_now.isChecked() and self.w.profile.security_profile in (2, 3)
+        for name in ("security_upgrade", "upgrade_confirmed"):
+            self.w.choices.pop(name, None)
+        if upgrade:
+            self.w.choices["security_upgrade"] = self.w.profile.security_profile
+            self.w.choices["upgrade_confirmed"] = True
         if self.password:
             self.w.choices["password"] = self.password
 
