@@ -104,9 +104,9 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
     # kept beside the capture as well
     assert (tmp_path / "c.db.files" / "DEMO-16" / saved.name).read_bytes() == saved.read_bytes()
 
-    request = json.loads(results["request"][1])[3]
-    assert request["startTime"] == "2026-01-01T00:00:00Z" and request["retries"] == 2
-    assert request["location"].startswith("ftp://")
+    diagnostics = json.loads(results["request"][1])[3]
+    assert diagnostics["startTime"] == "2026-01-01T00:00:00Z" and diagnostics["retries"] == 2
+    assert diagnostics["location"].startswith("ftp://")
 
     code, out, err = results["security201"]
     assert code == 0, (out, err)
