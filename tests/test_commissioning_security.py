@@ -98,6 +98,12 @@ def test_encrypted_communication_met_only_after_the_wss_reconnect(tmp_path, vers
             assert "seen connected over TLS with its password: security profile 2" in \
                 encrypted.evidence
             data = valid_report(after)
+            # the security events of the run, in the JSON and the printable report
+            types = [e["type"] for e in data["security"]["events"]]
+            assert "StartupOfTheDevice" in types
+            html = after.to_html()
+            assert "Security events seen during commissioning" in html
+            assert "StartupOfTheDevice" in html and "yes: wss:// with its password" in html
             assert data["security"]["tls"]["scheme"] == "wss"
             assert data["security"]["upgrade"]["ok"] is True
             # the evidence keeps the charger's answer, never the password itself
