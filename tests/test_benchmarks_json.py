@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,70 @@ def test_proxy_benchmark_writes_its_figures(tmp_path: Path) -> None:
                 "proxy_to_direct_median_ratio"):
         assert isinstance(figures[key], float), key
     assert isinstance(figures["bar_pass"], bool)
+
+
+def test_scale_benchmark_writes_its_figures(tmp_path: Path) -> None:
+    target = tmp_path / "scale.json"
+
+    # A tiny run: 4 chargers (over the real `serve` in its own process and two client
+    # processes), one MeterValues each per second for 2 s; no 1,000-charger step, no bar.
+    result = _run("benchmarks/scale.py", "--chargers", "4", "--duration", "2", "--interval",
+                  "1", "--json", str(target))
+
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(target.read_text())
+    assert figures["benchmark"] == "scale"
+    assert figures["scale_4_chargers_errors"] == 0
+    assert figures["scale_4_chargers_calls"] >= 4  # every charger sent at least once
+    for key in ("scale_4_chargers_p99_ms", "scale_4_chargers_p50_ms",
+                "scale_4_chargers_rss_peak_mb", "scale_4_chargers_rss_connected_mb",
+                "scale_4_chargers_connect_s"):
+        assert isinstance(figures[key], float) and figures[key] > 0, key
+    assert figures["bar_pass"] is False  # the bar is judged at 1,000 chargers only
+
+
+def test_plot_benchmark_reports_cpu_time_per_tick(tmp_path: Path) -> None:
+    target = tmp_path / "plot.json"
+
+    result = _run("benchmarks/plot_redraw.py", "--json", str(target), timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(target.read_text())
+    for window in ("24h", "all"):
+        for measure in ("mean", "p95", "cpu_mean"):
+            assert isinstance(figures[f"plot_redraw_{window}_{measure}_ms"], float)
+
+
+FAKE_APP = '''import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv[:1])
+window = QWidget()
+window.setWindowTitle("OCPP Studio")
+window.show()
+QTimer.singleShot(1500, app.quit)
+app.exec()
+'''
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("Xvfb", "xwininfo", "du")),
+                    reason="needs Xvfb and xwininfo")
+def test_bundle_benchmark_writes_its_figures(tmp_path: Path) -> None:
+    # A stand-in one-folder bundle: an executable that opens a window titled like ours.
+    dist = tmp_path / "ocpp-studio"
+    (dist / "_internal").mkdir(parents=True)
+    (dist / "_internal" / "fake_app.py").write_text(FAKE_APP)
+    executable = dist / "ocpp-studio"
+    executable.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{dist}/_internal/fake_app.py"\n')
+    executable.chmod(0o755)
+    target = tmp_path / "bundle.json"
+
+    result = _run("benchmarks/bundle.py", "--dist", str(dist), "--runs", "1", "--no-source",
+                  "--json", str(target))
+
+    assert result.returncode in (0, 1), result.stderr  # PASS/FAIL is the machine's business
+    figures = json.loads(target.read_text())
+    assert figures["benchmark"] == "bundle"
+    assert 0 < figures["bundle_size_mb"] < 1
+    assert isinstance(figures["bundle_start_to_window_s"], float)
+    assert "bundle_from_source_start_to_window_s" not in figures

@@ -1,0 +1,162 @@
+"""Size of the Linux one-folder bundle and its time from start to a window on screen.
+
+    python benchmarks/bundle.py                  # measures dist/ocpp-studio as built
+    python benchmarks/bundle.py --build          # packaging/build_linux.sh --no-test first
+    python benchmarks/bundle.py --json FILE      # also write the figures as JSON
+
+Size: what ``du -sk`` counts (disk blocks, as ``du -sh`` shows) and the files' own bytes,
+with the largest files listed. Start to window: the bundle is started (in a clean
+environment, like the build script's self-test: no venv, no checkout on the path) on a
+private Xvfb display with ``--port 0`` and a temporary capture; the time runs from
+starting the process until X reports the main window ("OCPP Studio") mapped and viewable
+(polled with ``xwininfo`` every 10 ms). Each run is a cold-ish start (the files are in the
+page cache after the first); the median of ``--runs`` is the figure. The same is measured
+for the window started from source (``python -m ocpp_studio.cli``) for comparison.
+
+Bar (issue 17): under 150 MB, start to window under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _figures import Figures, add_json_argument  # benchmarks/ is sys.path[0] when run
+
+ROOT = Path(__file__).resolve().parent.parent
+BAR_MB, BAR_WINDOW_S = 150.0, 1.0
+TITLE = "OCPP Studio"
+
+
+def sizes(folder: Path) -> tuple[float, float, list[tuple[int, str]]]:
+    """(du -sk in MiB, the files' bytes in MiB, [(bytes, path)] of the 10 largest)."""
+    blocks = int(subprocess.run(["du", "-sk", str(folder)], check=True, capture_output=True,
+                                text=True).stdout.split()[0])
+    files = [(p.stat().st_size, str(p.relative_to(folder))) for p in folder.rglob("*")
+             if p.is_file() and not p.is_symlink()]
+    return blocks / 1024, sum(s for s, _ in files) / 2**20, sorted(files)[-10:][::-1]
+
+
+class Display:
+    """A private Xvfb server (its number chosen by Xvfb itself)."""
+
+    def __enter__(self) -> str:
+        read, write = os.pipe()
+        self.process = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1440x900x24", "-nolisten",
+             "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        self.name = f":{number}"
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def window_mapped(display: str) -> bool:
+    env = {**os.environ, "DISPLAY": display}
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                          env=env).stdout
+    for match in re.finditer(rf'^\s+(0x[0-9a-f]+) "{re.escape(TITLE)}[^"]*"', tree, re.M):
+        info = subprocess.run(["xwininfo", "-id", match.group(1)], capture_output=True,
+                              text=True, env=env).stdout
+        if "IsViewable" in info:
+            return True
+    return False
+
+
+def time_to_window(command: list[str], display: str, env: dict[str, str],
+                   timeout: float = 60.0) -> float:
+    """Seconds from starting ``command`` to its main window being viewable on ``display``."""
+    with tempfile.TemporaryDirectory(prefix="ocpp-bundle-") as tmp:
+        run_env = {**env, "DISPLAY": display, "HOME": tmp, "QT_QPA_PLATFORM": "xcb",
+                   "OCPP_STUDIO_LOG_DIR": str(Path(tmp) / "log"),
+                   "OCPP_STUDIO_QUIT_AFTER": "3", "XDG_CONFIG_HOME": str(Path(tmp) / "c"),
+                   "XDG_DATA_HOME": str(Path(tmp) / "d"), "XDG_STATE_HOME": str(Path(tmp) / "s")}
+        started = time.perf_counter()
+        process = subprocess.Popen(command + ["--port", "0", "--capture",
+                                              str(Path(tmp) / "capture.db")],
+                                   env=run_env, cwd=tmp, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            while time.perf_counter() - started < timeout:
+                if window_mapped(display):
+                    return time.perf_counter() - started
+                if process.poll() is not None:
+                    raise RuntimeError(f"{command[0]} ended before a window: "
+                                       f"{process.stderr.read()[-1500:]}")  # type: ignore
+                time.sleep(0.01)
+            raise RuntimeError(f"no window within {timeout:g} s")
+        finally:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist" / "ocpp-studio",
+                        help="the one-folder bundle (default dist/ocpp-studio)")
+    parser.add_argument("--build", action="store_true",
+                        help="build it first (packaging/build_linux.sh --no-test)")
+    parser.add_argument("--runs", type=int, default=3, help="starts to time (default 3)")
+    parser.add_argument("--no-source", action="store_true",
+                        help="do not time the window started from source")
+    add_json_argument(parser)
+    args = parser.parse_args()
+    figures = Figures("bundle")
+    if args.build:
+        subprocess.run([str(ROOT / "packaging" / "build_linux.sh"), "--no-test"], check=True,
+                       cwd=ROOT)
+    executable = args.dist / "ocpp-studio"
+    if not executable.exists():
+        print(f"no bundle at {args.dist}: build it (packaging/build_linux.sh, or --build)")
+        return 2
+    du_mb, bytes_mb, largest = sizes(args.dist)
+    print(f"{args.dist}: {du_mb:.1f} MiB on disk (du -sk), {bytes_mb:.1f} MiB of files")
+    for size, path in largest:
+        print(f"  {size / 2**20:6.1f} MiB  {path}")
+    figures.add("bundle_size_mb", du_mb)
+    figures.add("bundle_file_bytes_mb", bytes_mb)
+
+    clean = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # as build_linux.sh's self-test
+    source = [sys.executable, "-m", "ocpp_studio.cli"]
+    times: dict[str, list[float]] = {"bundle": [], "source": []}
+    with Display() as display:
+        for _ in range(max(1, args.runs)):
+            times["bundle"].append(time_to_window([str(executable.resolve())], display, clean))
+            if not args.no_source:
+                times["source"].append(time_to_window(
+                    source, display, {**clean, "PYTHONPATH": str(ROOT)}))
+    for name, values in times.items():
+        if values:
+            median = statistics.median(values)
+            print(f"start to window, {name}: median {median:.2f} s of "
+                  f"{', '.join(f'{v:.2f}' for v in values)}")
+            key = "bundle" if name == "bundle" else "bundle_from_source"
+            figures.add(f"{key}_start_to_window_s", median)
+            figures.add(f"{key}_start_to_window_max_s", max(values))
+    window_s = statistics.median(times["bundle"])
+    passed = du_mb < BAR_MB and window_s < BAR_WINDOW_S
+    print(f"bar (< {BAR_MB:g} MB, window < {BAR_WINDOW_S:g} s): {'PASS' if passed else 'FAIL'}")
+    figures.add("bar_pass", passed)
+    figures.write(args.json)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
