@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, AsyncIterator  # noqa: E402
 
+import pytest  # noqa: E402
 from conftest import loop, wait_until  # noqa: E402,F401
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
@@ -63,7 +64,11 @@ async def demo(window: MainWindow, charger_id: str, version: OcppVersion, *, wss
         yield charger
     finally:
         await charger.stop()
-        await asyncio.wait_for(task, 10)
+        # after a reconnect the demo's run task may end cancelled by its own stop()
+        done, _ = await asyncio.wait([task], timeout=10)
+        assert done, "the demo charger did not stop"
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
 
 
 def ca_file(tmp_path: Path) -> str:
@@ -84,6 +89,7 @@ async def select(window: MainWindow, charger_id: str) -> None:
     """Select the charger's card once the list shows it (cards appear on a 150 ms timer)."""
     await wait_until(lambda: window.chargers.card(charger_id) is not None, TIMEOUT, "card")
     window.chargers.select_charger(charger_id)
+    window.tabs.setCurrentWidget(window.security_panel)
     assert window.security_panel.charger_id == charger_id
 
 
@@ -237,5 +243,85 @@ def test_a_critical_security_event_raises_an_alert_on_the_card_and_the_tab(loop,
                 assert events.table.item(row, 2).text() == "enclosure opened"
                 assert events.table.item(row, 1).background().color() == \
                     theme.ROW_BACKGROUND["error"]
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+@pytest.mark.parametrize("version,highest", [(OcppVersion.V16, 3), (OcppVersion.V201, 2)],
+                         ids=["1.6", "2.0.1"])
+def test_the_guided_upgrade_moves_a_profile_1_charger_to_2_then_3(loop, tmp_path, version,
+                                                                   highest):
+    async def upgrade(window: MainWindow, profile: int) -> Any:
+        panel = window.security_panel
+        button = panel.connection.upgrade_2 if profile == 2 else panel.connection.upgrade_3
+        await wait_until(button.isEnabled, TIMEOUT, f"profile {profile} button")
+        dialog = panel.open_upgrade(profile)
+        assert dialog.url.text().startswith("wss://127.0.0.1:")
+        operation = dialog.start()
+        await wait_until(lambda: dialog.confirmation is not None
+                         and dialog.confirmation.isVisible(), TIMEOUT, "confirmation")
+        # asked only after the root is installed and confirmed, before anything is switched
+        assert "cannot be moved back down" in dialog.confirmation.text()
+        assert "✓" in dialog.rows["root"][0].text()
+        assert "lists it" in dialog.step_text("root")
+        dialog.confirmation.button(QMessageBox.StandardButton.Yes).click()
+        await asyncio.wait_for(asyncio.shield(operation.task), 120)
+        assert dialog.upgrade.result.ok, dialog.result.text()
+        assert "came back over wss://" in dialog.step_text("reconnect")
+        dialog.close()
+        return dialog
+
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP-UP": PASSWORD},
+                                  client_certificates="optional") as window:
+            async with demo(window, "CP-UP", version, wss=False,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await select(window, "CP-UP")
+                assert "ws (not encrypted)" in card_text(window, "CP-UP")
+                await upgrade(window, 2)
+                await wait_until(lambda: "wss · TLS 1." in card_text(window, "CP-UP"),
+                                 TIMEOUT, "wss on the card")
+                window.security_panel.refresh()
+                assert window.security_panel.connection.fields["profile"].text().startswith(
+                    "2:")
+                if highest < 3:
+                    return
+                dialog = await upgrade(window, 3)
+                assert "installed" in dialog.step_text("certificate").lower() or \
+                    "accepted" in dialog.step_text("certificate").lower()
+                await wait_until(lambda: "client certificate CN=CP-UP"
+                                 in card_text(window, "CP-UP"), TIMEOUT, "profile 3 card")
+                csrs = window.security_panel.csrs.table
+                window.security_panel.refresh()
+                assert csrs.rowCount() >= 1
+                assert csrs.item(0, 2).text() == "Installed (charger accepted)"
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 300))
+
+
+def test_in_ask_mode_a_pending_csr_is_approved_from_the_tab(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP2": PASSWORD},
+                                  sign_csrs="ask") as window:
+            async with demo(window, "CP2", OcppVersion.V201, ca_file=ca_file(tmp_path),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await select(window, "CP2")
+                box = window.security_panel.csrs
+                assert not box.approve_button.isVisible()
+                asked = asyncio.ensure_future(
+                    window.central.certificates.request_csr("CP2", timeout=60))
+                await wait_until(lambda: box.table.rowCount() == 1, TIMEOUT, "pending CSR")
+                assert box.table.item(0, 2).text() == "Waiting for your approval"
+                assert box.approve_button.isVisible() and not box.approve_button.isEnabled()
+                box.table.selectRow(0)
+                assert box.approve_button.isEnabled()
+                await box.approve_selected().task
+                await asyncio.wait_for(asked, 60)
+                window._refresh_stations()
+                assert box.table.item(0, 2).text() == "Installed (charger accepted)"
+                assert "accepted the signed certificate" in box.outcome.text()
+                assert not box.approve_button.isVisible()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
