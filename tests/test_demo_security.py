@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -382,4 +388,141 @@ def test_v201_network_profile_1_to_2_with_reset_and_fallback_when_untrusted(
                 assert charger.url.startswith("wss://")
                 assert await security_profile(studio, charger) == "2"
                 assert events(studio, "connected", "CP7")[-1]["extra"]["scheme"] == "wss"
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ ocpp-rpc
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is not installed: this test needs `node` (>= 17.3) on PATH")
+    if not (NODE_DIR / "node_modules" / "ocpp-rpc" / "package.json").is_file():
+        pytest.fail("tests/node/node_modules is missing: run `npm ci --prefix tests/node`")
+    return node
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def node_charger(url: str, ca_file: Path, *client: Path) -> tuple[int, list[dict[str, Any]]]:
+    done = subprocess.run([_node(), str(NODE_DIR / "wss_charger.js"), url, str(ca_file),
+                           *map(str, client)], cwd=str(NODE_DIR), capture_output=True,
+                          text=True, timeout=90)
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines() if line]
+
+
+def test_ocpp_rpc_over_wss_with_a_client_certificate_against_serve(tmp_path: Path) -> None:
+    """A charger we did not write: ocpp-rpc's RPCClient passes wsOpts ca/cert/key to Node's
+    TLS, so it connects at profile 3 to `serve --wss-port --client-certs required`."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    port, wss_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ocpp_studio.cli", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--wss-port", str(wss_port), "--client-certs", "required",
+         "--capture", str(tmp_path / "capture.db")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        while "wss://" not in (line := server.stdout.readline()):
+            assert line, "serve ended before listening on wss://"
+        ca_file = tmp_path / "studio-ca.pem"
+        exported = subprocess.run([sys.executable, "-m", "ocpp_studio.cli", "ca", "export",
+                                   "--out", str(ca_file)], env=env, capture_output=True,
+                                  text=True, timeout=60)
+        assert exported.returncode == 0, exported.stderr
+        ca = StudioCA(next((tmp_path / "config").rglob("ca.pem")).parent)
+        good = write_pair(tmp_path, "node", *ca.issue_client_certificate("NODE3"))
+        url = f"wss://127.0.0.1:{wss_port}/ocpp/NODE3"
+        code, out = node_charger(url, ca_file, Path(good["client_cert_file"]),
+                                 Path(good["client_key_file"]))
+        assert code == 0, out
+        assert [e["response"]["status"] for e in out if e["event"] == "boot"] == ["Accepted"]
+        # the certificate of another charger: refused with 403 (CN must be the charger id)
+        code, out = node_charger(f"wss://127.0.0.1:{wss_port}/ocpp/NODE4", ca_file,
+                                 Path(good["client_cert_file"]), Path(good["client_key_file"]))
+        assert code == 1 and [e.get("code") for e in out if e["event"] == "refused"] == [403]
+    finally:
+        server.terminate()
+        out_text, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert any("connected" in line and "NODE3" in line for line in out_text.splitlines()), \
+        out_text
+
+
+# ------------------------------------------------------------------------------ 1 -> 2 -> 3
+async def move_16(studio: Studio, cid: str, profile: int) -> None:
+    reply = await studio.central.call(cid, "ChangeConfiguration",
+                                      {"key": "SecurityProfile", "value": str(profile)})
+    assert reply["status"] == "Accepted"
+
+
+async def move_201(studio: Studio, cid: str, profile: int) -> None:
+    slot = profile - 1  # slot 1 for profile 2, slot 2 for profile 3
+    reply = await studio.central.call(cid, "SetNetworkProfile", {
+        "configurationSlot": slot, "connectionData": {
+            "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": wss_base(studio),
+            "messageTimeout": 30, "securityProfile": profile, "ocppInterface": "Wired0"}})
+    assert reply["status"] == "Accepted", reply
+    reply = await studio.central.call(cid, "SetVariables", {"setVariableData": [{
+        "component": {"name": "OCPPCommCtrlr"},
+        "variable": {"name": "NetworkConfigurationPriority"}, "attributeValue": f"{slot},0"}]})
+    assert reply["setVariableResult"][0]["attributeStatus"] in ("Accepted", "RebootRequired")
+    assert (await studio.central.call(cid, "Reset", {"type": "Immediate"}))["status"] \
+        == "Accepted"
+
+
+@BOTH
+def test_full_upgrade_1_to_2_to_3_with_the_studio_signing_the_csr(
+        tmp_path: Path, version: OcppVersion) -> None:
+    """Install the studio root, go to 2 over wss, let the studio sign the charger's CSR
+    (SignCertificate -> CertificateSigned), go to 3: the charger is then authenticated by
+    its certificate."""
+    cid = f"UP{version.label.replace('.', '')}"
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={cid: PASSWORD},
+                                   client_certificates="optional") as studio:
+            ca = StudioCA(tmp_path / "ca")
+            move = move_201 if version is V201 else move_16
+            async with demo(ws_base(studio), cid, version,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                root = "CSMSRootCertificate" if version is V201 \
+                    else "CentralSystemRootCertificate"
+                assert (await studio.central.call(cid, "InstallCertificate", {
+                    "certificateType": root, "certificate": ca.certificate_pem()}))[
+                    "status"] == "Accepted"
+                if version is V16:
+                    before = charger.connection_count
+                    assert (await studio.central.call(cid, "ChangeConfiguration", {
+                        "key": "CentralSystemURL", "value": wss_base(studio)}))["status"] \
+                        == "Accepted"
+                    await until(lambda: charger.connection_count > before and charger.booted,
+                                "over wss")
+                before = charger.connection_count
+                await move(studio, cid, 2)
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "back at profile 2")
+                assert await security_profile(studio, charger) == "2"
+                action, payload = trigger(version)
+                assert (await studio.central.call(cid, action, payload))["status"] \
+                    == "Accepted"
+                await until(charger.security.has_client_certificate,
+                            "CertificateSigned from the studio")
+                before = charger.connection_count
+                await move(studio, cid, 3)
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "back at profile 3")
+                assert await security_profile(studio, charger) == "3"
+                extra = events(studio, "connected", cid)[-1]["extra"]
+                assert extra["scheme"] == "wss"
+                assert extra["authenticated_by"] == "client certificate"
+                assert extra["tls"]["client_certificate"]["common_name"] == cid
     run(scenario())

@@ -339,7 +339,7 @@ def build_device_model(*, charger_id: str, vendor: str, model: str, connectors: 
     add(Variable("OCPPCommCtrlr", "MessageAttempts", "integer", _attr(3, rw),
                  instance="TransactionEvent", min_limit=0, max_limit=10))
     add(Variable("OCPPCommCtrlr", "NetworkConfigurationPriority", "SequenceList",
-                 _attr("0", rw), values_list=("0", "1"), reboot_required=True))
+                 _attr("0", rw), values_list=("0", "1", "2"), reboot_required=True))
     add(Variable("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "integer", _attr(3, rw),
                  min_limit=1, max_limit=10))
     add(Variable("OCPPCommCtrlr", "OfflineThreshold", "integer", _attr(300, rw), unit="s",

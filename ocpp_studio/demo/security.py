@@ -12,9 +12,9 @@ client certificate, the key of the last CSR, the queued security events. Require
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
+from .certstore import (CSMS_ROOTS, CertificateStore, hash_data, issued_by, read_certificates,
+                        read_key, valid_at)
 from .devicemodel import DeviceModel201
 from .keys16 import ConfigurationKeys16
 from .profiles import format_time
@@ -35,12 +37,6 @@ if TYPE_CHECKING:
     from .config import DemoChargerConfig
 
 log = logging.getLogger(__name__)
-
-#: 1.6 CertificateStoreMaxLength (whitepaper §7.4); the demo's store holds this many roots.
-MAX_CERTIFICATES = 10
-CSMS_ROOTS = frozenset({"CentralSystemRootCertificate", "CSMSRootCertificate"})
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,79 +69,6 @@ def initial_profile(url: str, config: "DemoChargerConfig") -> int:
     return 0
 
 
-def hash_data(cert: x509.Certificate, issuer: x509.Certificate | None = None,
-              algorithm: str = "SHA256") -> dict[str, str]:
-    """CertificateHashDataType (M03.FR.04): the OCSP CertID fields of RFC 6960 -- hash of the
-    issuer's DER name, hash of the issuer's public key bits -- and the serial number in hex
-    without leading zeroes (2.0.1 CertificateHashDataType.serialNumber)."""
-    issuer = issuer or cert
-    digest = _HASHES[algorithm]
-    name = hashes.Hash(digest())
-    name.update(cert.issuer.public_bytes())
-    key = hashes.Hash(digest())
-    key.update(_key_bits(issuer.public_key()))
-    return {"hashAlgorithm": algorithm, "issuerNameHash": name.finalize().hex(),
-            "issuerKeyHash": key.finalize().hex(), "serialNumber": format(cert.serial_number, "x")}
-
-
-def _key_bits(public_key: Any) -> bytes:
-    """The subjectPublicKey BIT STRING contents (what RFC 6960 CertID hashes)."""
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return public_key.public_bytes(serialization.Encoding.X962,
-                                       serialization.PublicFormat.UncompressedPoint)
-    return public_key.public_bytes(serialization.Encoding.DER,
-                                   serialization.PublicFormat.PKCS1)
-
-
-def _same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return (a["issuerNameHash"].lower() == b["issuerNameHash"].lower()
-            and a["issuerKeyHash"].lower() == b["issuerKeyHash"].lower()
-            and a["serialNumber"].lower().lstrip("0") == b["serialNumber"].lower().lstrip("0"))
-
-
-@dataclass
-class Installed:
-    kind: str  # certificateType as the version names it
-    certificate: x509.Certificate
-
-
-@dataclass
-class CertificateStore:
-    """The roots a charger holds (M05) and its own certificates (A02/A03)."""
-
-    entries: list[Installed] = field(default_factory=list)
-
-    def roots(self, kinds: frozenset[str] | set[str] | None = None) -> list[Installed]:
-        return [e for e in self.entries if kinds is None or e.kind in kinds]
-
-    def csms_roots(self) -> list[x509.Certificate]:
-        return [e.certificate for e in self.roots(CSMS_ROOTS)]
-
-    def issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
-        for entry in self.entries:
-            if entry.certificate.subject == cert.issuer:
-                return entry.certificate
-        return None
-
-    def hash_of(self, entry: Installed, algorithm: str = "SHA256") -> dict[str, str]:
-        return hash_data(entry.certificate, self.issuer_of(entry.certificate), algorithm)
-
-    def find(self, wanted: dict[str, Any]) -> Installed | None:
-        algorithm = wanted.get("hashAlgorithm", "SHA256")
-        for entry in self.entries:
-            if _same_hash(self.hash_of(entry, algorithm), wanted):
-                return entry
-        return None
-
-    def install(self, kind: str, certificate: x509.Certificate) -> str:
-        if any(e.certificate == certificate and e.kind == kind for e in self.entries):
-            return "Accepted"  # already there
-        if len(self.entries) >= MAX_CERTIFICATES:
-            return "Rejected"  # M05.FR.03
-        self.entries.append(Installed(kind, certificate))
-        return "Accepted"
-
-
 @dataclass
 class SecurityEvent:
     type: str
@@ -164,13 +87,13 @@ class DemoSecurity:
         self.names = NAMES_2X if self.two_x else NAMES_16
         self.store = CertificateStore()
         root_kind = "CSMSRootCertificate" if self.two_x else "CentralSystemRootCertificate"
-        for cert in _read_certificates(config.ca_file):  # installed at the factory
+        for cert in read_certificates(config.ca_file):  # installed at the factory
             self.store.install(root_kind, cert)
         self.client_chain: list[x509.Certificate] = []
         self.client_key: PrivateKey | None = None
         if config.client_cert_file and config.client_key_file:
-            self.client_chain = _read_certificates(config.client_cert_file)
-            self.client_key = _read_key(config.client_key_file)
+            self.client_chain = read_certificates(config.client_cert_file)
+            self.client_key = read_key(config.client_key_file)
         self.v2g_chain: list[x509.Certificate] = []
         self.pending_keys: dict[str, PrivateKey] = {}  # certificate type -> key of its CSR
         self.last_csr: str | None = None
@@ -210,7 +133,7 @@ class DemoSecurity:
         """Why the charger cannot go to profile ``new`` now (whitepaper A05.FR.03/04, 2.0.1
         A05), or None."""
         now = self.ch.clock()
-        if new >= 2 and not any(_valid_at(c, now) for c in self.store.csms_roots()):
+        if new >= 2 and not any(valid_at(c, now) for c in self.store.csms_roots()):
             return f"no valid {'CSMS' if self.two_x else 'Central System'} root certificate"
         if new == 3 and not self.has_client_certificate():
             return "no client certificate (send a CSR and CertificateSigned first)"
@@ -287,7 +210,7 @@ class DemoSecurity:
         if cert is None or not self.ch.connected:
             return None
         for root in self.store.csms_roots():
-            if _issued_by(cert, root):
+            if issued_by(cert, root):
                 return root
         return None
 
@@ -357,11 +280,11 @@ class DemoSecurity:
         common_name = str(names[0].value) if names else None
         if common_name != self.ch.config.charger_id:
             return f"CN is {common_name!r}, not the charger id {self.ch.config.charger_id!r}"
-        if not _valid_at(leaf, self.ch.clock()):
+        if not valid_at(leaf, self.ch.clock()):
             return "the certificate is expired or not yet valid"
         issuer = next((c for c in chain[1:] if c.subject == leaf.issuer), None) \
             or self.store.issuer_of(leaf)
-        if issuer is None or not _issued_by(leaf, issuer):
+        if issuer is None or not issued_by(leaf, issuer):
             return "the certificate's issuer is not in the chain nor installed"
         del self.pending_keys[certificate_type]
         if certificate_type == self.names.own_certificate:
@@ -396,33 +319,6 @@ class ProfileError(OSError):
     """The configured security profile cannot be met by the URL or the certificates."""
 
 
-def _valid_at(cert: x509.Certificate, now: datetime) -> bool:
-    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except (ValueError, TypeError, Exception):  # noqa: BLE001 - InvalidSignature and kin
-        return False
-
-
-def _read_certificates(path: str | None) -> list[x509.Certificate]:
-    if not path:
-        return []
-    with open(path, "rb") as source:
-        return x509.load_pem_x509_certificates(source.read())
-
-
-def _read_key(path: str) -> PrivateKey:
-    with open(path, "rb") as source:
-        key = serialization.load_pem_private_key(source.read(), password=None)
-    if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
-        raise ValueError(f"{path}: the client key is neither EC nor RSA")
-    return key
-
-
 # ====================================================================== handlers
 def _security(protocol: Any) -> DemoSecurity:
     return protocol.ch.security
@@ -435,7 +331,7 @@ def install_certificate(protocol: Any, payload: dict[str, Any]) -> dict[str, Any
     except ValueError:
         return {"status": "Rejected"}  # M05.FR.06: not a (PEM) certificate
     constraints = _basic_constraints(cert)
-    if not _valid_at(cert, sec.ch.clock()) or (constraints is not None and not constraints.ca):
+    if not valid_at(cert, sec.ch.clock()) or (constraints is not None and not constraints.ca):
         return {"status": "Rejected"}  # M05.FR.06: expired, or not a CA certificate
     status = sec.store.install(payload["certificateType"], cert)
     sec._sync_entries()
