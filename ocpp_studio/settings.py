@@ -141,6 +141,8 @@ class CsmsSettings:
     transfer_max_upload_bytes: int = 50 * 1024 * 1024
     #: How long a log upload or firmware download may take before the studio gives up (s).
     transfer_timeout_s: float = 600.0
+    #: FTP passive-mode data ports, "50000-50010" (to open in a firewall); "" = any free port.
+    transfer_ftp_data_ports: str = ""
 
 
 @dataclass

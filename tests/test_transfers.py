@@ -498,3 +498,37 @@ def test_closing_stops_running_transfers_and_their_servers(tmp_path: Path) -> No
                     await session.put(job.transfer.url + "late.log", data=b"x")
 
     run(scenario())
+
+
+def test_ftp_passive_mode_uses_the_data_ports_of_the_settings(tmp_path: Path) -> None:
+    """transfer_ftp_data_ports: the ports to open in a firewall for passive mode."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        async with charger(tmp_path, V16, "transfer-fail=never-upload") as (csms, demo, cid):
+            csms.central.settings.transfer_ftp_data_ports = f"{free}-{free}"
+            job = await csms.central.transfers.get_log(cid, scheme="ftp")
+            assert job.transfer is not None
+            url = urlsplit(job.transfer.url)
+
+            def passive_port() -> int:
+                ftp = ftplib.FTP(timeout=10)
+                ftp.connect(url.hostname or "", url.port or 21)
+                ftp.login(url.username or "", url.password or "")
+                try:
+                    return ftp.makepasv()[1]
+                finally:
+                    ftp.close()
+
+            assert await asyncio.to_thread(passive_port) == free
+            await csms.central.transfers.cancel(job.id)
+            csms.central.settings.transfer_ftp_data_ports = "many"
+            with pytest.raises(TransferError, match="FTP data ports"):
+                await csms.central.transfers.get_log(cid, scheme="ftp")
+            assert len(csms.central.transfers.jobs(cid)) == 1
+
+    run(scenario())

@@ -171,6 +171,21 @@ class TransferManager:
             raise TransferError(f"The studio cannot start its {job.scheme.upper()} server on "
                                 f"{host}, the address the charger reached it on: {exc}") from None
 
+    def _data_ports(self, scheme: str) -> list[int] | None:
+        """The FTP passive data ports of the settings ("50000-50010", "50000"), or None."""
+        text = str(getattr(self.central.settings, "transfer_ftp_data_ports", "") or "").strip()
+        if scheme != "ftp" or not text:
+            return None
+        first, _, last = text.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            raise TransferError(f"FTP data ports must be a port or a range like 50000-50010, "
+                                f"not {text!r}") from None
+        if not 0 < low <= high < 65536:
+            raise TransferError(f"FTP data ports {text!r} are not a port range")
+        return list(range(low, high + 1))
+
     def _host_for(self, charger: str) -> str:
         session = self.central.session(charger)  # ConnectionClosed when not connected
         return reachable_host(session.handshake.local or None)
@@ -193,13 +208,14 @@ class TransferManager:
             raise TransferError(f"upload scheme must be ftp or http, not {scheme!r}")
         host = self._host_for(charger)
         builders = self._builders(charger)
+        ports = self._data_ports(scheme)
         job = self._new_job(charger, "log", f"{kind} log", scheme)
         settings = self.central.settings
         job.transfer = await self._serving(job, host, serve_upload(
             scheme=scheme, host=host, folder=_charger_folder(self.folder, charger),
             max_bytes=max_bytes if max_bytes is not None else settings.transfer_max_upload_bytes,
             timeout=timeout if timeout is not None else settings.transfer_timeout_s,
-            default_name=f"{kind}-log.bin", clock=self.clock))
+            default_name=f"{kind}-log.bin", data_ports=ports, clock=self.clock))
         job.transfer.progress.connect(lambda _p: job.changed())
         request = builders.log_request(kind, job.transfer.url, job.request_id, oldest=oldest,
                                        latest=latest, retries=retries,
@@ -281,13 +297,14 @@ class TransferManager:
                                            key_password)
         host = self._host_for(charger)
         builders = self._builders(charger)
+        ports = self._data_ports(scheme)
         job = self._new_job(charger, "firmware", f"firmware {file.name}", scheme)
         job.file, job.size = file, file.stat().st_size
         job.expected_version = expect_version or None
         job.transfer = await self._serving(job, host, serve_download(
             scheme=scheme, host=host, file=file,
             timeout=timeout if timeout is not None else self.central.settings.transfer_timeout_s,
-            clock=self.clock))
+            data_ports=ports, clock=self.clock))
         job.transfer.progress.connect(lambda p: self._served(job, p.state))
         try:
             request = builders.firmware_request(
