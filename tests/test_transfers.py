@@ -532,3 +532,42 @@ def test_ftp_passive_mode_uses_the_data_ports_of_the_settings(tmp_path: Path) ->
             assert len(csms.central.transfers.jobs(cid)) == 1
 
     run(scenario())
+
+
+# --------------------------------------------------------------- the builders, alone
+
+@pytest.mark.parametrize("version", [V16, V201, OcppVersion.V21])
+def test_transfer_builders_make_requests_their_schema_accepts(version: OcppVersion) -> None:
+    from ocpp_studio.core.schemas import validate
+    from ocpp_studio.station.adapters.operations import operation_requests
+
+    b = operation_requests(version)
+    when = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+    _, cert = signing_pair("ec")
+    requests = [b.log_request("diagnostics", "ftp://u:p@10.0.0.2:2121/x/", 7, oldest=when,
+                              latest="2026-03-02T00:00:00Z", retries=1, retry_interval=5),
+                b.log_request("security", "http://10.0.0.2/x/", 8),
+                b.firmware_request("http://10.0.0.2/fw.bin", 9, when, retries=2),
+                b.firmware_request("http://10.0.0.2/fw.bin", 10, when, signing_certificate=cert,
+                                   signature="c2lnbmF0dXJl", install=when)]
+    for request in requests:
+        assert validate(version, request.action, "request", request.payload) == [], request
+    actions = [r.action for r in requests]
+    if version == V16:
+        assert actions == ["GetDiagnostics", "GetLog", "UpdateFirmware", "SignedUpdateFirmware"]
+        assert requests[0].payload["startTime"] == "2026-03-01T12:00:00Z"
+        # GetDiagnostics.conf without fileName: nothing to upload
+        assert b.log_answer(requests[0], {}) == (False, None, None)
+        assert b.log_answer(requests[0], {"fileName": "d.zip"}) == (True, None, "d.zip")
+        assert b.firmware_answer(requests[2], {}) == (True, None)  # an empty conf
+        assert b.boot_firmware({"firmwareVersion": "1.2"}) == "1.2"
+    else:
+        assert actions == ["GetLog", "GetLog", "UpdateFirmware", "UpdateFirmware"]
+        assert requests[0].payload["log"]["oldestTimestamp"] == "2026-03-01T12:00:00Z"
+        assert "signature" not in requests[2].payload["firmware"]
+        assert b.firmware_answer(requests[3], {"status": "InvalidCertificate"}) == \
+            (False, "InvalidCertificate")
+        assert b.boot_firmware({"chargingStation": {"firmwareVersion": "2.0"}}) == "2.0"
+    assert b.log_answer(requests[1], {"status": "Rejected"})[0] is False
+    with pytest.raises(ValueError, match="both"):
+        b.firmware_request("http://x/fw", 1, when, signature="c2ln")
