@@ -29,6 +29,7 @@ from ocpp_studio.security.ca import StudioCA, pem
 from ocpp_studio.security.csr import check_csr, sign_csr
 from ocpp_studio.service import Studio
 from ocpp_studio.settings import AppSettings, CsmsSettings
+from ocpp_studio.station.security_state import hash_data_of
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 BOTH = pytest.mark.parametrize("version", [V16, V201], ids=["1.6", "2.0.1"])
@@ -187,7 +188,11 @@ def test_profile_3_client_certificate_good_wrong_cn_and_expired(
             async with demo(wss_base(studio), "CP3X", version, ca_file=str(ca.ca_file),
                             **expired) as charger:
                 reason = await until(lambda: charger.security.last_failure, "a failure")
+                assert f"own certificate expired on {past:%Y-%m-%d}" in reason
                 assert not charger.booted
+                refused = await until(lambda: [e.detail for e in studio.store.events()
+                                               if e.kind == "refused"], "the studio's refusal")
+                assert refused[-1]["extra"]["tls_failure"] == "expired"
             assert not events(studio, "connected", "CP3X")
     run(scenario())
 
@@ -262,6 +267,7 @@ def test_install_list_delete_round_trip(tmp_path: Path, version: OcppVersion) ->
                     == "NotFound"
                 in_use = hashes(await listed(studio, root_type))
                 assert in_use == [hash_data(ca.certificate)]
+                assert in_use == [hash_data_of(ca.certificate)]  # the studio's reading
                 assert in_use[0]["serialNumber"] == format(ca.certificate.serial_number, "x")
                 # M04.FR.06: the root the current TLS connection was verified with stays
                 assert (await studio.central.call("CP5", "DeleteCertificate", {
@@ -525,4 +531,81 @@ def test_full_upgrade_1_to_2_to_3_with_the_studio_signing_the_csr(
                 assert extra["scheme"] == "wss"
                 assert extra["authenticated_by"] == "client certificate"
                 assert extra["tls"]["client_certificate"]["common_name"] == cid
+    run(scenario())
+
+
+# ------------------------------------------------------------------------------ passwords, events
+@BOTH
+def test_new_password_is_used_from_the_next_connection_and_never_read_back(
+        tmp_path: Path, version: OcppVersion) -> None:
+    """A01.FR.03: once the charger accepted a new password it connects with it (the studio,
+    still expecting the old one here, refuses it with 401); the value cannot be read back."""
+    new = "fedcba9876543210fedcba9876543210"
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"PW": PASSWORD}) as studio:
+            async with demo(wss_base(studio), "PW", version, ca_file=str(
+                    tmp_path / "ca" / "ca.pem"), basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                if version is V16:
+                    reply = await studio.central.call("PW", "ChangeConfiguration", {
+                        "key": "AuthorizationKey", "value": new})
+                    assert reply["status"] == "Accepted"
+                    read = await studio.central.call("PW", "GetConfiguration",
+                                                     {"key": ["AuthorizationKey"]})
+                    assert "value" not in read["configurationKey"][0]
+                else:
+                    variable = {"component": {"name": "SecurityCtrlr"},
+                                "variable": {"name": "BasicAuthPassword"}}
+                    reply = await studio.central.call("PW", "SetVariables", {
+                        "setVariableData": [{**variable, "attributeValue": new}]})
+                    assert reply["setVariableResult"][0]["attributeStatus"] == "Accepted"
+                    read = await studio.central.call("PW", "GetVariables",
+                                                     {"getVariableData": [variable]})
+                    assert "attributeValue" not in read["getVariableResult"][0]
+                await charger.reconnect("test")
+                reason = await until(lambda: charger.security.last_failure, "refused")
+                assert "HTTP 401" in reason
+                refused = events(studio, "refused", "PW")[-1]
+                assert refused["reason"] == "Wrong password for charger 'PW'"
+    run(scenario())
+
+
+@BOTH
+def test_tamper_event_on_demand_reaches_the_studio_as_an_alert(
+        tmp_path: Path, version: OcppVersion) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"TAMPER": PASSWORD}) as studio:
+            async with demo(wss_base(studio), "TAMPER", version, ca_file=str(
+                    tmp_path / "ca" / "ca.pem"), basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                event = charger.send_security_event("TamperDetectionActivated", "lid opened")
+                await until(lambda: event.sent, "sent")
+                station = studio.central.stations["TAMPER"]
+                seen = await until(lambda: [e for e in station.security.events
+                                            if e.type == "TamperDetectionActivated"], "kept")
+                assert seen[0].tech_info == "lid opened" and seen[0].alert
+    run(scenario())
+
+
+def test_demo_charger_cli_connects_over_wss_with_ca_and_password(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CLI2": PASSWORD}) as studio:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ocpp_studio.cli", "demo-charger",
+                "--url", f"{wss_base(studio)}/CLI2", "--ca", str(tmp_path / "ca" / "ca.pem"),
+                "--password", PASSWORD, "--ocpp", "2.0.1",
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            try:
+                connected = await until(lambda: events(studio, "connected", "CLI2"),
+                                        "the CLI demo connected", timeout=60)
+                assert connected[-1]["extra"]["scheme"] == "wss"
+                assert connected[-1]["auth_user"] == "CLI2"
+                reply = await studio.central.call("CLI2", "GetVariables", {"getVariableData": [
+                    {"component": {"name": "SecurityCtrlr"},
+                     "variable": {"name": "SecurityProfile"}}]})
+                assert reply["getVariableResult"][0]["attributeValue"] == "2"
+            finally:
+                process.terminate()
+                await asyncio.wait_for(process.wait(), 30)
     run(scenario())

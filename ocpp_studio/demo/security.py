@@ -182,7 +182,16 @@ class DemoSecurity:
 
     def connection_failed(self, exc: BaseException) -> None:
         """Count a failed connection; report an untrusted server; fall back when due."""
-        reason, bad_server = explain_connect_failure(exc)
+        client = self.profile == 3 and self.has_client_certificate()
+        reason, bad_server = explain_connect_failure(
+            exc, tls=self.ch.url.startswith("wss://"), client_certificate=client)
+        own = self.client_chain[0] if client else None
+        if own is not None and not valid_at(own, self.ch.clock()):
+            reason += (f"; the charger's own certificate expired on "
+                       f"{own.not_valid_after_utc:%Y-%m-%d}"
+                       if self.ch.clock() > own.not_valid_after_utc else
+                       f"; the charger's own certificate is valid only from "
+                       f"{own.not_valid_before_utc:%Y-%m-%d}")
         self.last_failure = reason
         log.info("%s: connection failed: %s", self.ch.config.charger_id, reason)
         if bad_server and not self._failure_reported:

@@ -66,8 +66,10 @@ def _load_client_certificate(context: ssl.SSLContext, chain: Sequence[x509.Certi
         os.unlink(path)
 
 
-def explain_connect_failure(exc: BaseException) -> tuple[str, bool]:
-    """(plain words, whether the server's certificate was the problem) for a failed connect."""
+def explain_connect_failure(exc: BaseException, *, tls: bool = False,
+                            client_certificate: bool = False) -> tuple[str, bool]:
+    """(plain words, whether the server's certificate was the problem) for a failed connect;
+    ``tls``/``client_certificate``: what the attempt used."""
     error = _ssl_error(exc)
     if isinstance(error, ssl.SSLCertVerificationError):
         detail = error.verify_message or str(error)
@@ -83,7 +85,24 @@ def explain_connect_failure(exc: BaseException) -> tuple[str, bool]:
     if status in (401, 403):
         return (f"the central system refused the charger's credentials (HTTP {status})",
                 False)
+    if tls and client_certificate and _closed(exc):
+        # TLS 1.3: a server refusing the client certificate just closes the connection
+        # once the handshake looked complete; only its own log says why.
+        return ("the central system closed the connection right after the TLS handshake: "
+                "it did not accept the charger's client certificate (expired, another CA?)",
+                False)
     return f"{type(exc).__name__}: {exc}", False
+
+
+def _closed(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (EOFError, ConnectionResetError, ConnectionAbortedError)) \
+                or type(exc).__name__ == "InvalidMessage":
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _ssl_error(exc: BaseException | None) -> ssl.SSLError | None:
