@@ -571,3 +571,38 @@ def test_transfer_builders_make_requests_their_schema_accepts(version: OcppVersi
     assert b.log_answer(requests[1], {"status": "Rejected"})[0] is False
     with pytest.raises(ValueError, match="both"):
         b.firmware_request("http://x/fw", 1, when, signature="c2ln")
+
+
+def test_refusals_are_finished_jobs_in_words(tmp_path: Path) -> None:
+    """A bare 1.6 charger: GetDiagnostics answered without a fileName, then SecurityLog
+    answered with a CALLERROR NotSupported; each job ends REFUSED and its server stops."""
+    import json
+
+    from conftest import BOOT_16, exchange, raw_charger
+
+    async def answer(ws: Any, reply: Any) -> dict[str, Any]:
+        call = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        await ws.send(json.dumps(reply(call[1])))
+        return call[3]
+
+    async def scenario() -> None:
+        async with running_csms() as csms:
+            csms.central.transfers.folder = tmp_path
+            async with raw_charger(f"ws://127.0.0.1:{csms.server.port}/ocpp/BARE") as ws:
+                await exchange(ws, BOOT_16)
+                transfers = csms.central.transfers
+                started = asyncio.create_task(transfers.get_log("BARE"))
+                await answer(ws, lambda uid: [3, uid, {}])
+                job = await started
+                done = await job.wait(WAIT)
+                assert done.state == JobState.REFUSED
+                assert "no diagnostics to upload" in done.words
+                assert job.transfer is not None and job.transfer.state.finished
+                started = asyncio.create_task(transfers.get_log("BARE", "security"))
+                payload = await answer(ws, lambda uid: [4, uid, "NotSupported", "no", {}])
+                assert payload["logType"] == "SecurityLog"
+                done = await (await started).wait(WAIT)
+                assert done.state == JobState.REFUSED
+                assert "error NotSupported" in done.words and "does not support" in done.words
+
+    run(scenario())
