@@ -84,6 +84,7 @@ def signing_pair(kind: str = "rsa") -> tuple[bytes, str]:
     (V201, "diagnostics", "ftp", "GetLog", "LogStatusNotification"),
     (V201, "diagnostics", "http", "GetLog", "LogStatusNotification"),
     (V201, "security", "http", "GetLog", "LogStatusNotification"),
+    (OcppVersion.V21, "security", "ftp", "GetLog", "LogStatusNotification"),
 ])
 def test_log_is_uploaded_into_the_data_folder(tmp_path: Path, version: OcppVersion, kind: str,
                                               scheme: str, action: str,
@@ -240,6 +241,7 @@ def test_a_second_log_job_waits_for_the_first(tmp_path: Path) -> None:
     (V16, "ftp", "UpdateFirmware", "FirmwareStatusNotification"),
     (V201, "http", "UpdateFirmware", "FirmwareStatusNotification"),
     (V201, "ftp", "UpdateFirmware", "FirmwareStatusNotification"),
+    (OcppVersion.V21, "http", "UpdateFirmware", "FirmwareStatusNotification"),
 ])
 def test_plain_firmware_update_installs_and_reboots_with_the_new_version(
         tmp_path: Path, version: OcppVersion, scheme: str, action: str,
