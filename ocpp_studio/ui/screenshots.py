@@ -17,6 +17,9 @@ Environment variables (hidden options, not for users):
     ``wizard:CHARGER``) opens the commissioning wizard on its Connect step and pictures
     the wizard. ``operations`` (or ``operations:CHARGER``) sends a soft reset from the
     Operations tab of the first connected charger and shows its answer and linked frames.
+    ``security`` (or ``security:CHARGER``) shows the Security tab of the first connected
+    charger after moving it to security profile 3 with the guided upgrade (the studio needs
+    a ``wss_port`` and client certificates ``optional``) and reading its certificates.
 
 e.g. ``OCPP_STUDIO_SCREENSHOT=resources/screenshot-main-window.png xvfb-run -s "-screen 0
 1400x900x24" python -c "from ocpp_studio.ui.app import run_gui; from ocpp_studio.settings import
@@ -77,6 +80,7 @@ async def _screenshot_then_quit(run: StudioRun, path: str | None, delay: float) 
         await _prepare_configuration_screenshot(run)
         await _prepare_offpeak_screenshot(run)
         await _prepare_operations_screenshot(run)
+        await _prepare_security_screenshot(run)
         target = _prepare_wizard_screenshot(run) or run.window
         await asyncio.sleep(0.3)  # let the selection paint
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -206,3 +210,45 @@ async def _prepare_operations_screenshot(run: StudioRun) -> None:
             await asyncio.wait_for(asyncio.shield(op.task), 60)
         except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
             log.warning("reset for the screenshot failed: %s", exc)
+
+
+async def _prepare_security_screenshot(run: StudioRun) -> None:
+    """For OCPP_STUDIO_SCREENSHOT_TAB=security[:CHARGER]: the Security tab of a charger moved
+    to profile 3 by the guided upgrade (its Switch confirmed), its certificates read."""
+    choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
+    if not choice.lower().startswith("security"):
+        return
+    window = run.window
+    assert window is not None and run.central is not None
+    wanted = choice.partition(":")[2] or None
+    chargers = [cid for cid, station in sorted(run.central.stations.items())
+                if station.connected]
+    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
+                                                              else None)
+    panel = window.security_panel
+    window.tabs.setCurrentWidget(panel)
+    if charger is None:
+        return
+    window.chargers.select_charger(charger)
+    panel.set_charger(charger)
+    if panel.connection.upgrade_3.isEnabled():
+        dialog = panel.open_upgrade(3)
+
+        async def yes(_warning: str = "") -> bool:
+            return True
+        dialog.confirm_switch = yes  # type: ignore[method-assign]
+        await _finish_for_screenshot(dialog.start(), 90, "security upgrade")
+        dialog.close()
+    await asyncio.sleep(1)  # the card and the tab catch up with the reconnection
+    await _finish_for_screenshot(panel.certificates.refresh(), 20, "certificate list")
+    window.chargers.select_charger(charger)
+    panel.refresh()
+
+
+async def _finish_for_screenshot(op: AsyncOp | None, timeout: float, what: str) -> None:
+    if op is None or op.task is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(op.task), timeout)
+    except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
+        log.warning("%s for the screenshot failed: %s", what, exc)

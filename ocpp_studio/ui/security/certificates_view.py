@@ -130,9 +130,12 @@ class CertificatesBox(QGroupBox):
         self.note.setStyleSheet(theme.MUTED_LABEL_STYLE)
         layout.addWidget(self.note)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Kind", "Serial", "Subject (when known)",
-                                              "Expires"])
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalHeaderLabels(["Kind", "Expires", "Subject (when known)",
+                                              "Serial"])
+        header = self.table.horizontalHeader()
+        for column in range(4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -172,10 +175,12 @@ class CertificatesBox(QGroupBox):
             return
         days = int(getattr(self.central.settings, "certificate_warning_days", 30))
         rows = certificate_rows(station, warning_days=days)
-        self.note.setText(f"The charger listed {len(rows)} certificate(s) at "
-                          f"{local_time(installed.read_us, with_date=False)[:8]} "
-                          f"(answer {installed.status}). Expiry is known only for "
-                          "certificates the studio installed.")
+        when = local_time(installed.read_us, with_date=False)[:8]
+        listed = (f"The charger listed {len(rows)} certificate(s) at {when}." if rows else
+                  f"The charger listed no certificate at {when} (it answered "
+                  f"{installed.status}).")
+        self.note.setText(f"{listed} It lists hashes: the subject and expiry are known only "
+                          "for certificates the studio installed.")
         for row in rows:
             self._add_row(row)
 
@@ -185,8 +190,12 @@ class CertificatesBox(QGroupBox):
         expires = row["expires"] or "unknown"
         if row["level"] == "expired":
             expires += " (expired)"
-        for column, text in enumerate((row["kind"], row["serial"], row["subject"], expires)):
+        serial = row["serial"]
+        short = serial if len(serial) <= 14 else f"{serial[:6]}…{serial[-6:]}"
+        for column, text in enumerate((row["kind"], expires, row["subject"], short)):
             item = QTableWidgetItem(text)
+            item.setToolTip(f"{row['kind']}\nSubject: {row['subject'] or 'not known'}\n"
+                            f"Serial: {serial}\nExpires: {expires}")
             item.setData(Qt.ItemDataRole.UserRole, row["hash"])
             if row["level"]:
                 level = "error" if row["level"] == "expired" else "warning"
@@ -221,8 +230,11 @@ class CertificatesBox(QGroupBox):
 
         async def work() -> None:
             read = await self.central.certificates.list_installed(charger)
-            self._said(True, f"The charger answered {read.status}: "
-                             f"{len(read.certificates)} certificate(s).")
+            count = len(read.certificates)
+            self._said(True, f"The charger listed {count} certificate(s) "
+                             "(GetInstalledCertificateIds)." if count else
+                             f"The charger holds no certificate of the kinds asked "
+                             f"(GetInstalledCertificateIds {read.status}).")
         return self._run(work, "Certificates not read")
 
     def ask_install(self) -> None:

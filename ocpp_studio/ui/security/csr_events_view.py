@@ -5,6 +5,7 @@ events (SecurityEventNotification: type, time, tech info; critical ones highligh
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from ...station.security_state import csr_words
 from ..common import theme
 from ..common.formatting import local_time
 from ..common.operations import AsyncOp, failure_text
+from .security_words import parse_time
 
 if TYPE_CHECKING:
     from ...station.central import CentralSystem
@@ -30,9 +32,13 @@ OUTCOME_WORDS = {"pending": "Waiting for your approval", "rejected": "Rejected",
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
+    """A read-only table: every column as wide as its contents, ``stretch`` taking the rest."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header = table.horizontalHeader()
+    for column in range(len(headers)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == stretch
+                                    else QHeaderView.ResizeMode.ResizeToContents)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -69,7 +75,7 @@ class CsrBox(QGroupBox):
         self.note.setWordWrap(True)
         self.note.setStyleSheet(theme.MUTED_LABEL_STYLE)
         layout.addWidget(self.note)
-        self.table = _table(["Received", "Checks", "Outcome"], 2)
+        self.table = _table(["Received", "Checks", "Outcome"], 1)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
@@ -112,6 +118,7 @@ class CsrBox(QGroupBox):
                 self.table.selectRow(self.table.rowCount() - 1)
         if not records:
             self.note.setText(self.note.text() + " The charger has sent no CSR yet.")
+        self.table.resizeRowsToContents()
         self._update_buttons()
 
     def selected_csr(self) -> int | None:
@@ -187,7 +194,19 @@ class EventsBox(QGroupBox):
                                + ("No critical security event." if events else
                                   "The charger has sent no security event.") + "</span>")
         for event in reversed(events):
-            when = event.timestamp or local_time(event.received_us, with_date=True)
             level = "error" if event.alert else ("warning" if event.critical else "")
             kind = event.type + (" (critical)" if event.critical else "")
-            _set_row(self.table, [str(when), kind, event.tech_info or ""], level)
+            _set_row(self.table, [event_time(event.timestamp, event.received_us), kind,
+                                  event.tech_info or ""], level,
+                     tooltip=f"The charger's time: {event.timestamp or 'not given'}")
+        self.table.resizeRowsToContents()
+
+
+def event_time(timestamp: str | None, received_us: int) -> str:
+    """The charger's own time of an event, local, with the day when it is not today's."""
+    moment = parse_time(timestamp)
+    if moment is None:
+        return local_time(received_us, with_date=False)[:8]
+    local = moment.astimezone()
+    today = datetime.now().astimezone().date()
+    return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M:%S")
