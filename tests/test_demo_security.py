@@ -385,6 +385,9 @@ def test_v201_network_profile_1_to_2_with_reset_and_fallback_when_untrusted(
                 await reset_and_wait("back over ws after the failed wss attempts")
                 assert charger.url.startswith("ws://")
                 assert await security_profile(studio, charger) == "1"
+                [(failed, back, reason)] = charger.security.fallbacks
+                assert (failed.base_url, back.base_url) == (wss_base(studio), ws_base(studio))
+                assert "not trusted" in reason
                 await until(lambda: any(e.type == "InvalidCsmsCertificate" and e.sent
                                         for e in charger.security.log),
                             "InvalidCsmsCertificate sent")
@@ -609,3 +612,42 @@ def test_demo_charger_cli_connects_over_wss_with_ca_and_password(tmp_path: Path)
                 process.terminate()
                 await asyncio.wait_for(process.wait(), 30)
     run(scenario())
+
+
+def test_v16_raised_profile_that_cannot_connect_falls_back_to_the_previous_one(
+        tmp_path: Path) -> None:
+    """Whitepaper A05.FR.08: SecurityProfile 2 accepted (root installed) but the backend URL is
+    still ws://, so profile 2 cannot connect; after the attempts the charger is back at 1."""
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"FB": PASSWORD}) as studio:
+            ca = StudioCA(tmp_path / "ca")
+            async with demo(ws_base(studio), "FB", V16, basic_auth_password=PASSWORD,
+                            connection_attempts=2) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert (await studio.central.call("FB", "InstallCertificate", {
+                    "certificateType": "CentralSystemRootCertificate",
+                    "certificate": ca.certificate_pem()}))["status"] == "Accepted"
+                before = charger.connection_count
+                assert (await studio.central.call("FB", "ChangeConfiguration", {
+                    "key": "SecurityProfile", "value": "2"}))["status"] == "Accepted"
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "back at the previous profile")
+                [(failed, back, reason)] = charger.security.fallbacks
+                assert (failed.profile, back.profile) == (2, 1)
+                assert "security profile 2 needs TLS" in reason
+                assert await security_profile(studio, charger) == "1"
+                assert events(studio, "connected", "FB")[-1]["extra"]["scheme"] == "ws"
+    run(scenario())
+
+
+@pytest.mark.parametrize("key", ["ec", "rsa"])
+def test_csr_key_types_pass_the_studio_check(key: str) -> None:
+    """The CSR is made locally (no connection needed): EC P-256 or RSA 2048, CN = charger
+    id, O = CpoName; the private key stays in the charger (A02.FR.05)."""
+    charger = DemoCharger("ws://127.0.0.1:9/ocpp", DemoChargerConfig(charger_id="KEYS",
+                                                                       csr_key=key))
+    charger.configuration.keys["CpoName"].value = "Operator Ltd"
+    csr = charger.security.make_csr("ChargePointCertificate")
+    check = check_csr(csr, "KEYS", "Operator Ltd")
+    assert check.ok, check.summary()
+    assert "PRIVATE" not in csr

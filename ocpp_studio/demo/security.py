@@ -100,6 +100,8 @@ class DemoSecurity:
         self.log: list[SecurityEvent] = []  # the security log (A04.FR.04)
         self.plan = ConnectionPlan()
         self.last_failure: str | None = None
+        #: every fallback: (the target that failed, the one gone back to, the last reason)
+        self.fallbacks: list[tuple[Target, Target, str]] = []
         self.tls: dict[str, Any] | None = None  # version, cipher, server of the connection
         self.server_certificate: x509.Certificate | None = None
         self._failure_reported = False
@@ -201,6 +203,7 @@ class DemoSecurity:
             self.raise_event(self.names.invalid_server, reason[:255])
         back = self.plan.failed(self.target(), self._attempts())
         if back is not None:
+            self.fallbacks.append((self.target(), back, reason))
             log.warning("%s: falling back to %s at security profile %d (A05.FR.08, "
                         "B10.FR.07)", self.ch.config.charger_id, back.base_url, back.profile)
             self.set_profile(back.profile)
