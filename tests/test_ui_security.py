@@ -244,6 +244,17 @@ def test_a_critical_security_event_raises_an_alert_on_the_card_and_the_tab(loop,
                 assert events.table.item(row, 1).background().color() == \
                     theme.ROW_BACKGROUND["error"]
 
+                # the connection timeline lists it too, critical in the colour of a problem
+                timeline = window.show_timeline("CP2", live=True)
+                titles = timeline.entry_titles()
+                assert "Security event: TamperDetectionActivated (critical)" in titles
+                item = timeline.entries.topLevelItem(
+                    titles.index("Security event: TamperDetectionActivated (critical)"))
+                assert "tech info: enclosure opened" in item.text(2)
+                assert item.foreground(1).color() == theme.ROW_FOREGROUND["error"]
+                assert "critical)" in timeline.summary.text()
+                timeline.close()
+
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 

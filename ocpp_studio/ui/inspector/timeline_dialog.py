@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
 
 from ...capture.query import distinct_chargers
 from ...capture.store import CaptureStore
-from ...capture.timeline import ChargerTimeline, charger_timeline
+from ...capture.timeline import ChargerTimeline, TimelineEntry, charger_timeline
+from ...core.records import Direction
+from ...station.security_state import CRITICAL_EVENTS, ROUTINE_CRITICAL
 from ..common import theme
 from ..common.formatting import duration_text, format_time
 from ..security.security_words import (
@@ -23,7 +25,9 @@ from ..security.security_words import (
 )
 
 KIND_WORDS = {"connected": "Connected", "disconnected": "Disconnected", "refused": "Refused",
-              "silence": "Silence", "boot": "Boot"}
+              "silence": "Silence", "boot": "Boot", "security": "Security event"}
+#: SecurityEventNotification frames shown per charger (newest)
+SECURITY_EVENTS_SHOWN = 500
 
 
 def _kind_icon(kind: str) -> QIcon:
@@ -126,10 +130,15 @@ class TimelineDialog(QDialog):
             return
         self.timeline = charger_timeline(self.store, charger, self.heartbeat_interval_s)
         self.setWindowTitle(f"Connection timeline — {charger}")
+        security = security_entries(self.store, charger)
+        critical = sum(1 for e in security if e.detail.get("alert"))
+        extra = (f" · {len(security)} security event{'s' if len(security) != 1 else ''}"
+                 + (f" ({critical} critical)" if critical else "")) if security else ""
         self.summary.setText(f"<b>{html.escape(charger)}</b>: "
-                             f"{html.escape(summary_text(self.timeline))}")
+                             f"{html.escape(summary_text(self.timeline) + extra)}")
         icons: dict[str, QIcon] = {}
-        for entry in self.timeline.entries:
+        entries = sorted(self.timeline.entries + security, key=lambda e: e.ts_us)
+        for entry in entries:
             if entry.kind not in icons:
                 icons[entry.kind] = _kind_icon(entry.kind)
             details = _detail_text(entry.detail)
@@ -141,12 +150,12 @@ class TimelineDialog(QDialog):
             raw = json.dumps(entry.detail, indent=2, default=str)
             item.setToolTip(2, f"{details.replace('  ·  ', chr(10))}\n\n{raw}" if details
                             else raw)
-            if entry.kind in ("refused", "disconnected"):
+            if entry.kind in ("refused", "disconnected") or entry.detail.get("alert"):
                 item.setForeground(1, QColor(theme.ROW_FOREGROUND["error"]))
             elif entry.kind == "silence":
                 item.setForeground(1, QColor(theme.ROW_FOREGROUND["warning"]))
             self.entries.addTopLevelItem(item)
-        if not self.timeline.entries:
+        if not entries:
             self.entries.addTopLevelItem(QTreeWidgetItem(["", "Nothing recorded for this charger",
                                                           ""]))
         for column in range(self.entries.columnCount()):
@@ -157,11 +166,36 @@ class TimelineDialog(QDialog):
                 for i in range(self.entries.topLevelItemCount())]
 
 
+def security_entries(store: CaptureStore, charger: str) -> list[TimelineEntry]:
+    """The charger's SecurityEventNotifications (1.6 security extension, 2.0.1 A04) as timeline
+    entries: type, the charger's time and tech info; critical ones flagged."""
+    entries = []
+    for frame in store.frames(charger=charger, action="SecurityEventNotification",
+                              direction=Direction.TO_CSMS, limit=SECURITY_EVENTS_SHOWN,
+                              newest_first=True):
+        try:
+            message = json.loads(frame.raw)
+        except ValueError:
+            continue
+        payload = message[3] if isinstance(message, list) and len(message) > 3 else None
+        if frame.message_type != 2 or not isinstance(payload, dict):
+            continue
+        kind = str(payload.get("type", "?"))
+        critical = kind in CRITICAL_EVENTS
+        detail = {"security_event": kind, "charger_time": payload.get("timestamp"),
+                  "tech_info": payload.get("techInfo"), "critical": critical,
+                  "alert": critical and kind not in ROUTINE_CRITICAL}
+        title = f"Security event: {kind}" + (" (critical)" if critical else "")
+        entries.append(TimelineEntry(frame.ts_us, "security", title, detail))
+    return entries
+
+
 def _detail_text(detail: dict[str, Any]) -> str:
     """The handshake facts that matter, short: path, offered/chosen subprotocol, user, code."""
     labels = (("path", "path"), ("offered", "offered"), ("subprotocol", "chosen"),
               ("version", "OCPP"), ("http_status", "HTTP status"), ("vendor", "vendor"),
-              ("model", "model"), ("serial", "serial"), ("firmware", "firmware"))
+              ("model", "model"), ("serial", "serial"), ("firmware", "firmware"),
+              ("tech_info", "tech info"), ("charger_time", "charger's time"))
     parts = []
     for key, label in labels:
         value = detail.get(key)
