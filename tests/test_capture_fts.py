@@ -45,19 +45,50 @@ def _check_same_as_scan(store: CaptureStore) -> None:
             _scan_like(store, text), text
 
 
+def _in_index(store: CaptureStore) -> int:
+    return store._db.execute("SELECT COUNT(*) FROM frames_text WHERE frames_text MATCH "
+                             "'\"Hea\"'").fetchone()[0]
+
+
 def test_a_new_capture_is_indexed_as_frames_arrive_and_finds_what_the_scan_finds(tmp_path):
     store = CaptureStore(tmp_path / "c.db")
     assert store.schema_version == 3 and text_index.available(store._db)
     assert store.text_backfill is None and text_index.pending_to(store._db) == 0
     _fill(store)
-    indexed = store._db.execute("SELECT COUNT(*) FROM frames_text WHERE frames_text MATCH "
-                                "'\"Hea\"'").fetchone()[0]
-    assert indexed == 1  # through the trigger, in the inserting transaction
+    assert _in_index(store) == 0  # the newest frames wait for a batch and are scanned
+    _check_same_as_scan(store)
+    _fill(store, ['[2,"b","Heartbeat",{}]'] * text_index.BATCH)  # a batch is indexed
+    assert text_index.indexed_to(store._db) == text_index.BATCH  # at the 256th frame
+    assert _in_index(store) == 1 + text_index.BATCH - len(RAWS)  # the rest in the tail
     _check_same_as_scan(store)
     # the index is really used for 3+ characters, and the exact test still decides
     where, params = FrameFilter(text="SuspendedEVSE").where(store._db)
     assert "frames_text MATCH" in where
     assert "frames_text" not in FrameFilter(text="a2").where(store._db)[0]
+    _fill(store)
+    store.close()  # the last partial batch is indexed at close
+    reopened = CaptureStore(tmp_path / "c.db")
+    assert text_index.indexed_to(reopened._db) == reopened.count_frames()
+    _check_same_as_scan(reopened)
+    reopened.close()
+
+
+def test_grouped_and_bulk_frames_are_indexed_too(tmp_path):
+    import asyncio
+    store = CaptureStore(tmp_path / "c.db")
+
+    async def scenario():
+        for n in range(text_index.BATCH + 3):
+            store.record_frame_grouped(FrameRecord(charger="CP1", direction=Direction.TO_CSMS,
+                                                   raw=f'[2,"g{n}","Heartbeat",{{}}]'))
+        await store.committed()
+
+    asyncio.run(scenario())
+    assert _in_index(store) == text_index.BATCH + 3  # indexed with the commit of the group
+    with store.bulk_import():
+        _fill(store)
+    assert text_index.indexed_to(store._db) == store.count_frames()
+    _check_same_as_scan(store)
     store.close()
 
 

@@ -16,8 +16,9 @@ with it.
 Schema version 2 (the message inspector) adds indexes for filtering a large
 capture: (message_type, id), (direction, id) and a partial index over the
 problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
-Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram, kept
-up to date by a trigger); an older file's frames are indexed in the background.
+Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram; new
+frames indexed in batches as they are recorded); an older file's frames are
+indexed in the background.
 """
 
 from __future__ import annotations
@@ -166,6 +167,8 @@ class CaptureStore:
         self._group: asyncio.Future[None] | None = None
         self._after_commit: list[Record] = []
         self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
+        self._text_indexed_to: int | None = None
+        self._newest_id = 0
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
             # live connection keeps writing: WAL lets readers and one writer share a file.
@@ -195,6 +198,9 @@ class CaptureStore:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))
         self._migrate()
+        #: frames up to this id are in the free-text index (None: no index here)
+        self._text_indexed_to = (text_index.indexed_to(self._db)
+                                 if text_index.available(self._db) else None)
         if self.path != ":memory:" and text_index.pending_to(self._db):
             self._backfill = text_index.TextBackfill(self.path)
             self._backfill.start()
@@ -231,6 +237,8 @@ class CaptureStore:
                 if version < 3:
                     log.info("upgrading capture %s to schema 3 (free-text index)", self.path)
                 text_index.create(self._db, existing_frames=True)
+            else:
+                text_index.drop_triggers(self._db)
             if version < SCHEMA_VERSION:
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                  (str(SCHEMA_VERSION),))
@@ -247,6 +255,13 @@ class CaptureStore:
         self._next_connection_id += 1
         return connection_id
 
+    def _index_text(self, row_id: int, force: bool = False) -> None:
+        """Index the newest frames for free text once there are BATCH of them (inside
+        the open transaction; text_index.py says why not one by one)."""
+        done = self._text_indexed_to
+        if done is not None and (row_id - done >= text_index.BATCH or (force and row_id > done)):
+            self._text_indexed_to = text_index.index_tail(self._db, done)
+
     def _insert_frame(self, record: FrameRecord) -> int:
         values = (record.ts_us, record.charger, record.connection_id, record.direction.value,
                   record.message_type, record.unique_id, record.action,
@@ -258,6 +273,7 @@ class CaptureStore:
             f"INSERT INTO frames ({', '.join(_FRAME_COLUMNS)}) VALUES "
             f"({', '.join('?' * len(_FRAME_COLUMNS))})", values)
         record.id = row_id = _row_id(cursor)
+        self._newest_id = row_id
         return row_id
 
     @contextmanager
@@ -277,6 +293,7 @@ class CaptureStore:
             self._db.execute("ROLLBACK")
             raise
         else:
+            self._index_text(self._newest_id, force=True)
             self._db.execute("COMMIT")
         finally:
             self._bulk = False
@@ -288,6 +305,7 @@ class CaptureStore:
             with self._db:
                 self._db.execute("BEGIN")
                 yield
+                self._index_text(self._newest_id)
             return
         try:
             yield
@@ -372,6 +390,7 @@ class CaptureStore:
             return
         pending, self._after_commit = self._after_commit, []
         try:
+            self._index_text(self._newest_id)
             self._db.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - every waiter hears it
             log.exception("could not commit %d capture rows", len(pending))
@@ -464,6 +483,10 @@ class CaptureStore:
 
     def close(self) -> None:
         self._commit_group()  # what the last loop turn recorded
+        if self._text_indexed_to is not None and self._newest_id > self._text_indexed_to:
+            with self._db:  # the last, partial batch: the next open finds it indexed
+                self._db.execute("BEGIN")
+                self._index_text(self._newest_id, force=True)
         backfill = getattr(self, "_backfill", None)
         if backfill is not None:
             backfill.stop()  # resumes where it stopped at the next open
