@@ -221,7 +221,19 @@ class Studio:
         if self.wss_endpoint is None:
             self.wss_endpoint = build_wss_endpoint(csms)
             self.wss_endpoint.handshake_failed.connect(self._record_tls_failure)
+            self._offer_https(csms)
         return self.wss_endpoint
+
+    def _offer_https(self, csms: CsmsSettings) -> None:
+        """File transfers may use HTTPS with the wss:// server certificate (issue 16 §2)."""
+        from .security.ca import CaError, StudioCA, server_names
+        try:
+            files = ([(Path(csms.tls_cert_file), Path(csms.tls_key_file))] if csms.tls_cert_file
+                     else [(c.cert_file, c.key_file) for c in StudioCA(
+                         csms.ca_dir or studio_ca_dir()).server_certificates(server_names())])
+            self.central.transfers.use_tls(files)
+        except (CaError, OSError, ValueError) as exc:
+            log.warning("file transfers cannot offer HTTPS: %s", exc)
 
     def _new_server(self, csms: CsmsSettings) -> CsmsServer:
         endpoint = self.prepare_wss(csms)

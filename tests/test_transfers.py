@@ -37,13 +37,13 @@ def run(coro: Any) -> Any:
 
 
 @asynccontextmanager
-async def charger(tmp_path: Path, version: OcppVersion, *quirks: str
+async def charger(tmp_path: Path, version: OcppVersion, *quirks: str, **config: Any
                   ) -> AsyncIterator[tuple[Any, DemoCharger, str]]:
     """A real central system with its file folder in tmp_path, and a booted demo charger."""
     async with running_csms() as csms:
         csms.central.transfers.folder = tmp_path / "files"
         cid = f"T{version.label.replace('.', '')}"
-        cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks))
+        cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks), **config)
         demo = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp", cfg)
         task = asyncio.create_task(demo.run())
         try:
@@ -439,5 +439,50 @@ def test_refusals_are_finished_jobs_in_words(tmp_path: Path) -> None:
                 done = await (await started).wait(WAIT)
                 assert done.state == JobState.REFUSED
                 assert "error NotSupported" in done.words and "does not support" in done.words
+
+    run(scenario())
+
+
+def studio_tls(tmp_path: Path) -> tuple[list[tuple[Path, Path]], str]:
+    """Server certificates for 127.0.0.1 from a studio CA, and the CA file chargers trust."""
+    from ocpp_studio.security.ca import StudioCA
+
+    ca = StudioCA(tmp_path / "ca")
+    certificates = [(c.cert_file, c.key_file) for c in ca.server_certificates(["127.0.0.1"])]
+    return certificates, str(ca.ca_file)
+
+
+@pytest.mark.parametrize("version", [V16, V201])
+def test_log_over_https_with_the_studio_certificate(tmp_path: Path,
+                                                    version: OcppVersion) -> None:
+    certificates, ca_file = studio_tls(tmp_path)
+
+    async def scenario() -> None:
+        async with charger(tmp_path, version, ca_file=ca_file) as (csms, demo, cid):
+            transfers = csms.central.transfers
+            with pytest.raises(TransferError, match="HTTPS needs the studio's TLS"):
+                await transfers.get_log(cid, scheme="https")
+            transfers.use_tls(certificates)
+            job = await transfers.get_log(cid, "security", scheme="https")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.DONE, done.words
+            assert sent(csms, cid, "GetLog")[-1]["log"]["remoteLocation"].startswith("https://")
+            assert done.file is not None and "security log" in done.file.read_text()
+
+    run(scenario())
+
+
+def test_a_charger_that_does_not_trust_the_certificate_fails_its_upload(tmp_path: Path) -> None:
+    certificates, _ = studio_tls(tmp_path)
+
+    async def scenario() -> None:
+        async with charger(tmp_path, V201) as (csms, demo, cid):  # no ca_file: system CAs
+            csms.central.transfers.use_tls(certificates)
+            job = await csms.central.transfers.get_log(cid, scheme="https")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.FAILED
+            assert done.last_status == "UploadFailure"
+            assert "The charger gave up" in done.words
+            assert "trusts the studio's certificate" in done.words
 
     run(scenario())

@@ -5,12 +5,13 @@ expected one. Plain and signed (RSA-PSS, ECDSA), good and bad signatures, failur
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
 import pytest
 from conftest import wait_for
-from test_transfers import V16, V201, WAIT, charger, run, sent, signing_pair
+from test_transfers import V16, V201, WAIT, charger, run, sent, signing_pair, studio_tls
 
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.station.transfer_signing import sign_firmware, signature_matches
@@ -181,3 +182,51 @@ def test_signing_helpers_round_trip(tmp_path: Path) -> None:
         image.write_bytes(b"changed")
         assert not signature_matches(image, cert, signature)
         image.write_bytes(b"abc" * 100)
+
+
+def test_firmware_over_https_with_the_studio_certificate(tmp_path: Path) -> None:
+    certificates, ca_file = studio_tls(tmp_path)
+    image = tmp_path / "3.3.bin"
+    image.write_bytes(b"tls firmware" * 500)
+
+    async def scenario() -> None:
+        async with charger(tmp_path, V16, ca_file=ca_file) as (csms, demo, cid):
+            csms.central.transfers.use_tls(certificates)
+            job = await csms.central.transfers.update_firmware(cid, image, scheme="https",
+                                                               expect_version="3.3")
+            done = await job.wait(WAIT)
+            assert done.state == JobState.DONE, done.words
+            assert sent(csms, cid, "UpdateFirmware")[-1]["location"].startswith("https://")
+
+    run(scenario())
+
+
+def test_a_studio_with_wss_serves_firmware_over_https_to_a_wss_charger(tmp_path: Path) -> None:
+    """serve --wss-port: the transfer server takes the wss:// certificate, which the charger
+    that connected over wss already trusts (its ca_file is the studio CA)."""
+    from test_wss_server import studio_with_wss, wss_url
+
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.security.ca import StudioCA
+
+    image = tmp_path / "4.4.bin"
+    image.write_bytes(b"over tls" * 100)
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path) as studio:
+            ca_file = str(StudioCA(tmp_path / "ca").ca_file)
+            demo = DemoCharger(wss_url(studio, "TLS-1").rsplit("/", 1)[0],
+                               DemoChargerConfig(charger_id="TLS-1", version=V201,
+                                                 ca_file=ca_file))
+            task = asyncio.create_task(demo.run())
+            try:
+                assert await demo.wait_booted(10)
+                job = await studio.central.transfers.update_firmware(
+                    "TLS-1", image, scheme="https", expect_version="4.4")
+                done = await job.wait(WAIT)
+                assert done.state == JobState.DONE, done.words
+            finally:
+                await demo.stop()
+                task.cancel()
+
+    run(scenario())

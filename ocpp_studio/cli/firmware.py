@@ -1,7 +1,7 @@
 """``firmware``: update a charger's firmware from a file (issue 16 §4) through the control API
 of a running studio, which serves the file itself (HTTP or FTP, one-time login).
 
-    ocpp-studio firmware update --api PORT CHARGER FILE [--scheme http|ftp]
+    ocpp-studio firmware update --api PORT CHARGER FILE [--scheme http|https|ftp]
         [--signing-cert CERT.pem (--signature SIG | --signing-key KEY.pem [--key-password P])]
         [--expect-version V] [--timeout S]
 
@@ -36,8 +36,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                             "install it")
     add_api_client_options(update)
     update.add_argument("file", type=Path, help="the firmware image")
-    update.add_argument("--scheme", choices=("http", "ftp"), default="http",
-                        help="how the charger downloads it (default http)")
+    update.add_argument("--scheme", choices=("http", "https", "ftp"), default="http",
+                        help="how the charger downloads it (default http; https needs the "
+                             "studio's wss:// certificate: serve --wss-port)")
     update.add_argument("--signing-cert", type=Path, metavar="CERT",
                         help="the firmware signing certificate (PEM) for a signed update")
     update.add_argument("--signature", metavar="SIG",

@@ -2,7 +2,7 @@
 API of a running studio, which serves the upload itself (FTP or HTTP, one-time login).
 
     ocpp-studio logs get --api PORT CHARGER [--type diagnostics|security]
-                         [--scheme ftp|http] --out DIR [--timeout S]
+                         [--scheme ftp|http|https] --out DIR [--timeout S]
                          [--since TIME] [--until TIME] [--retries N]
 
 Prints the charger's statuses as they come, saves the log in DIR and exits 0; exits 1 with
@@ -39,8 +39,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     get.add_argument("--type", choices=("diagnostics", "security"), default="diagnostics",
                      help="1.6 GetDiagnostics / GetLog DiagnosticsLog, or GetLog SecurityLog "
                           "(the regulations' security log)")
-    get.add_argument("--scheme", choices=("ftp", "http"), default="ftp",
-                     help="how the charger uploads (default ftp, what most chargers do)")
+    get.add_argument("--scheme", choices=("ftp", "http", "https"), default="ftp",
+                     help="how the charger uploads (default ftp, what most chargers do; "
+                          "https needs the studio's wss:// certificate: serve --wss-port)")
     get.add_argument("--out", required=True, type=Path, help="folder to save the log in")
     get.add_argument("--since", metavar="TIME",
                      help="oldest entry wanted, RFC 3339 (1.6 startTime / GetLog oldestTimestamp)")

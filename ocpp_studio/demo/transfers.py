@@ -7,8 +7,9 @@ version module calls it right after creating its ``Routes`` (2.1 copies the 2.0.
 What the demo really does, as a charger would:
 
 - a log request: answers with a file name, sends Uploading, uploads a generated log to the
-  URL it was given (FTP with aioftp, passive mode; HTTP with aiohttp: 1.6 POSTs a
-  multipart form, as many 1.6 chargers do, 2.x PUTs the file), then Uploaded or
+  URL it was given (FTP with aioftp, passive mode; HTTP(S) with aiohttp: 1.6 POSTs a
+  multipart form, as many 1.6 chargers do, 2.x PUTs the file; HTTPS trusts the CA of
+  its ``ca_file``, as for wss://), then Uploaded or
   UploadFailed/UploadFailure. 1.6: GetDiagnostics + DiagnosticsStatusNotification; the
   security whitepaper's GetLog + LogStatusNotification (with requestId); 2.x GetLog.
 - a firmware update: Downloading, downloads the file (HTTP GET / FTP RETR), Downloaded;
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import ssl
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -52,7 +54,15 @@ def _ftp_target(url: str) -> tuple[str, int, str, str, str]:
             unquote(parts.password or ""), unquote(parts.path) or "/")
 
 
-async def upload(url: str, name: str, data: bytes, *, post: bool = False) -> None:
+def _tls(ca_file: str | None) -> ssl.SSLContext:
+    """HTTPS: the server must chain to the CA the charger trusts (its ``ca_file``, the one
+    it checks the central system's wss:// certificate with), else the system's."""
+    return ssl.create_default_context(cafile=ca_file) if ca_file \
+        else ssl.create_default_context()
+
+
+async def upload(url: str, name: str, data: bytes, *, post: bool = False,
+                 ca_file: str | None = None) -> None:
     """Send ``data`` as ``name`` to the folder URL ``url`` (raises on any failure)."""
     if url.startswith("ftp://"):
         host, port, user, password, folder = _ftp_target(url)
@@ -63,7 +73,8 @@ async def upload(url: str, name: str, data: bytes, *, post: bool = False) -> Non
         return
     target = url if url.endswith("/") else url + "/"
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    connector = aiohttp.TCPConnector(ssl=_tls(ca_file)) if url.startswith("https:") else None
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         if post:
             form = aiohttp.FormData()
             form.add_field("file", data, filename=name, content_type="text/plain")
@@ -74,7 +85,7 @@ async def upload(url: str, name: str, data: bytes, *, post: bool = False) -> Non
             response.raise_for_status()
 
 
-async def download(url: str) -> tuple[str, bytes]:
+async def download(url: str, ca_file: str | None = None) -> tuple[str, bytes]:
     """The file at ``url`` (HTTP GET or FTP RETR): its name and bytes."""
     if url.startswith("ftp://"):
         host, port, user, password, path = _ftp_target(url)
@@ -86,7 +97,8 @@ async def download(url: str) -> tuple[str, bytes]:
                     chunks.append(block)
         return PurePosixPath(path).name, b"".join(chunks)
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    connector = aiohttp.TCPConnector(ssl=_tls(ca_file)) if url.startswith("https:") else None
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         async with session.get(url) as response:
             response.raise_for_status()
             return PurePosixPath(unquote(urlsplit(url).path)).name, await response.read()
@@ -177,7 +189,8 @@ class _Transfers:
             await status(failure)
             return
         try:
-            await upload(location, name, log_text(ch, kind), post=not self.two_x)
+            await upload(location, name, log_text(ch, kind), post=not self.two_x,
+                         ca_file=ch.config.ca_file)
         except (OSError, aiohttp.ClientError, aioftp.StatusCodeError, TimeoutError) as exc:
             log.info("%s: log upload to the central system failed: %s",
                      ch.config.charger_id, exc)
@@ -219,7 +232,7 @@ class _Transfers:
             await status("DownloadFailed")
             return
         try:
-            name, data = await download(location)
+            name, data = await download(location, ch.config.ca_file)
         except (OSError, aiohttp.ClientError, aioftp.StatusCodeError, TimeoutError) as exc:
             log.info("%s: firmware download failed: %s", ch.config.charger_id, exc)
             await status("DownloadFailed")

@@ -332,6 +332,10 @@ class Transfer:
             if self.scheme == "ftp":
                 checks = ("check that it can reach the laptop's address, the firewall, "
                           "and FTP passive mode")
+            elif self.scheme == "https":
+                # a failed TLS handshake never becomes a request the server sees
+                checks += (", and that it trusts the studio's certificate (install the CA "
+                           "from 'ocpp-studio ca export' on the charger)")
             text = f"the charger never connected to {where} within {seconds} — {checks}"
         elif self.scheme == "ftp" and not self.logged_in:
             text = (f"the charger connected to {where} but never logged in with the user "

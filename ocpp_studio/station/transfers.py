@@ -4,9 +4,10 @@
 Operations panel, the API and the CLI use only this)::
 
     job = await central.transfers.get_log(charger, "diagnostics" | "security",
-                                          scheme="ftp" | "http", oldest=, latest=,
+                                          scheme="ftp" | "http" | "https", oldest=, latest=,
                                           retries=, retry_interval=, timeout=, max_bytes=)
-    job = await central.transfers.update_firmware(charger, Path(file), scheme="http" | "ftp",
+    job = await central.transfers.update_firmware(charger, Path(file),
+                                                  scheme="http" | "https" | "ftp",
                                                   signing_certificate=PEM, signature=b64,
                                                   signing_key=PEM bytes, key_password=,
                                                   expect_version=, retrieve=, retries=,
@@ -38,6 +39,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import ssl
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -64,7 +66,7 @@ log = logging.getLogger(__name__)
 __all__ = ["JobState", "Kind", "TransferError", "TransferJob", "TransferManager",
            "TransferProgress", "TransferStep"]
 
-Scheme = Literal["ftp", "http"]
+Scheme = Literal["ftp", "http", "https"]
 #: after the log file arrived, how long to wait for the charger's own "Uploaded"
 UPLOADED_GRACE_S = 10.0
 #: after "Installed", how long to wait for the reboot's BootNotification
@@ -102,6 +104,8 @@ class TransferManager:
         # request ids unlikely to repeat across studio runs (a charger may remember them)
         self._request_ids = itertools.count(int(self.clock.now().timestamp()) % 1_000_000 + 1)
         self._listening = False
+        #: the server certificate for HTTPS transfers (``use_tls``); None: no HTTPS
+        self.tls_context: ssl.SSLContext | None = None
         #: overridable for tests and the API (seconds)
         self.uploaded_grace_s = UPLOADED_GRACE_S
         self.reboot_wait_s = REBOOT_WAIT_S
@@ -116,6 +120,13 @@ class TransferManager:
             self._folder = Path(tempfile.mkdtemp(prefix="ocpp-studio-files-"))
         self._folder.mkdir(parents=True, exist_ok=True)
         return self._folder
+
+    def use_tls(self, certificates: list[tuple[Path, Path]]) -> None:
+        """Offer HTTPS with these (certificate chain, key) files: the studio's wss:// server
+        certificates, which chargers that connect over wss already trust. No client
+        certificates are asked: the one-time login in the URL is the credential."""
+        from ..security.tls import server_context
+        self.tls_context = server_context(certificates)
 
     @folder.setter
     def folder(self, path: Path) -> None:
@@ -171,6 +182,16 @@ class TransferManager:
             raise TransferError(f"The studio cannot start its {job.scheme.upper()} server on "
                                 f"{host}, the address the charger reached it on: {exc}") from None
 
+    def _check_scheme(self, scheme: str, what: str) -> None:
+        if scheme not in ("ftp", "http", "https"):
+            raise TransferError(f"{what} scheme must be ftp, http or https, not {scheme!r}")
+        if scheme == "https" and self.tls_context is None:
+            raise TransferError("HTTPS needs the studio's TLS server certificate: start the "
+                                "studio with a wss:// port (serve --wss-port), which makes one")
+
+    def _tls(self, scheme: str) -> ssl.SSLContext | None:
+        return self.tls_context if scheme == "https" else None
+
     def _data_ports(self, scheme: str) -> list[int] | None:
         """The FTP passive data ports of the settings ("50000-50010", "50000"), or None."""
         text = str(getattr(self.central.settings, "transfer_ftp_data_ports", "") or "").strip()
@@ -204,8 +225,7 @@ class TransferManager:
         GetDiagnostics §5.8 or security GetLog; 2.0.1 GetLog N01)."""
         if kind not in ("diagnostics", "security"):
             raise TransferError(f"log type must be diagnostics or security, not {kind!r}")
-        if scheme not in ("ftp", "http"):
-            raise TransferError(f"upload scheme must be ftp or http, not {scheme!r}")
+        self._check_scheme(scheme, "upload")
         host = self._host_for(charger)
         builders = self._builders(charger)
         ports = self._data_ports(scheme)
@@ -215,7 +235,8 @@ class TransferManager:
             scheme=scheme, host=host, folder=_charger_folder(self.folder, charger),
             max_bytes=max_bytes if max_bytes is not None else settings.transfer_max_upload_bytes,
             timeout=timeout if timeout is not None else settings.transfer_timeout_s,
-            default_name=f"{kind}-log.bin", data_ports=ports, clock=self.clock))
+            default_name=f"{kind}-log.bin", data_ports=ports, ssl_context=self._tls(scheme),
+            clock=self.clock))
         job.transfer.progress.connect(lambda _p: job.changed())
         request = builders.log_request(kind, job.transfer.url, job.request_id, oldest=oldest,
                                        latest=latest, retries=retries,
@@ -291,8 +312,7 @@ class TransferManager:
         file = Path(file)
         if not file.is_file():
             raise TransferError(f"no firmware file at {file}")
-        if scheme not in ("ftp", "http"):
-            raise TransferError(f"download scheme must be http or ftp, not {scheme!r}")
+        self._check_scheme(scheme, "download")
         signature, notes = self._signature(file, signing_certificate, signature, signing_key,
                                            key_password)
         host = self._host_for(charger)
@@ -304,7 +324,7 @@ class TransferManager:
         job.transfer = await self._serving(job, host, serve_download(
             scheme=scheme, host=host, file=file,
             timeout=timeout if timeout is not None else self.central.settings.transfer_timeout_s,
-            data_ports=ports, clock=self.clock))
+            data_ports=ports, ssl_context=self._tls(scheme), clock=self.clock))
         job.transfer.progress.connect(lambda p: self._served(job, p.state))
         try:
             request = builders.firmware_request(
