@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
+import socket  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, AsyncIterator  # noqa: E402
@@ -336,3 +337,39 @@ def test_in_ask_mode_a_pending_csr_is_approved_from_the_tab(loop, tmp_path):
                 assert not box.approve_button.isVisible()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_an_upgrade_the_charger_does_not_come_back_from_says_what_it_did_and_how_to_fall_back(
+        loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP-BACK": PASSWORD}) as window:
+            async with demo(window, "CP-BACK", OcppVersion.V16, wss=False,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await select(window, "CP-BACK")
+                panel = window.security_panel
+                # no client certificates asked for: profile 3 cannot work, and says why
+                assert not panel.connection.upgrade_3.isEnabled()
+                assert "Client certificates" in panel.connection.upgrade_note.text()
+                dialog = panel.open_upgrade(2)
+                dialog.reconnect_timeout_s = 8
+                # a wss:// address where nothing listens: the charger cannot come back
+                with socket.socket() as unused:
+                    unused.bind(("127.0.0.1", 0))
+                    dialog.url.setText(f"wss://127.0.0.1:{unused.getsockname()[1]}/ocpp")
+                operation = dialog.start()
+                await wait_until(lambda: dialog.confirmation is not None, TIMEOUT, "question")
+                dialog.confirmation.button(QMessageBox.StandardButton.Yes).click()
+                await wait_until(lambda: "left" in dialog.countdown.text(), TIMEOUT,
+                                 "countdown")
+                await asyncio.wait_for(asyncio.shield(operation.task), 60)
+                assert not dialog.upgrade.result.ok
+                assert "✗" in dialog.rows["reconnect"][0].text()
+                result = dialog.result.text()
+                assert "did not come back over wss://" in result
+                assert "What the charger last did" in result or "Last seen" in result
+                assert "How to fall back" in result and "web page" in result
+                assert dialog.start_button.isEnabled()  # Try again
+                dialog.close()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 120))

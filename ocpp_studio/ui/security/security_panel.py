@@ -224,8 +224,10 @@ class SecurityPanel(QWidget):
     def _update_upgrade(self, security: ConnectionSecurity | None, connected: bool) -> None:
         wss = self.wss_port() is not None
         profile = security.profile if security is not None and connected else None
+        clients = self.client_certificates() != "off"
         for target, button in ((2, self.connection.upgrade_2), (3, self.connection.upgrade_3)):
-            button.setEnabled(connected and wss and profile is not None and profile < target)
+            button.setEnabled(connected and wss and profile is not None and profile < target
+                              and (target < 3 or clients))
         if not connected:
             note = "The charger must be connected to move it to a higher profile."
         elif not wss:
@@ -233,11 +235,20 @@ class SecurityPanel(QWidget):
                     "have somewhere to come back to over TLS.")
         elif profile is not None and profile >= 3:
             note = "The charger is at the highest security profile."
+        elif not clients:
+            note = ("Profile 3 needs the studio to ask for client certificates: set Edit › "
+                    "Preferences › Security › Client certificates to Optional or Required. "
+                    "Profile 2 works as it is.")
         else:
             note = ("The studio installs its CA on the charger, (for 3) signs its certificate, "
                     "then switches it and watches it come back over wss://. You are asked "
                     "before the switch: OCPP cannot move a charger back down.")
         self.connection.upgrade_note.setText(note)
+
+    def client_certificates(self) -> str:
+        server = self.studio.server if self.studio is not None else None
+        settings = server.settings if server is not None else self.central.settings
+        return str(settings.client_certificates)
 
     def wss_port(self) -> int | None:
         server = self.studio.server if self.studio is not None else None

@@ -19,7 +19,7 @@ from shiboken6 import isValid
 
 from ...station.central import CentralSystem
 from ...station.security_upgrade import (
-    DOWNGRADE_WARNING, SecurityUpgrade, StepState, UpgradeResult, UpgradeStep,
+    DOWNGRADE_WARNING, FALLBACK_WORDS, SecurityUpgrade, StepState, UpgradeResult, UpgradeStep,
 )
 from ..common import theme
 from ..common.operations import AsyncOp, failure_text
@@ -81,6 +81,7 @@ class UpgradeDialog(QDialog):
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
         self.countdown = QLabel()
         self.countdown.setStyleSheet(theme.MUTED_LABEL_STYLE)
+        self.countdown.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.countdown)
         self.result = QLabel()
         self.result.setWordWrap(True)
@@ -119,7 +120,10 @@ class UpgradeDialog(QDialog):
         if step.words:
             lines.append(html.escape(step.words))
         if step.evidence:
-            evidence = " · ".join(e for e in step.evidence if not e.startswith("Confirmed:"))
+            # the answers behind the words; the confirmation and the fallback (said below the
+            # steps) are not repeated, nor what the words already say
+            evidence = " · ".join(e for e in step.evidence if not e.startswith("Confirmed:")
+                                  and e != FALLBACK_WORDS and e not in step.words)
             if evidence:
                 lines.append(f'<span style="color:{theme.MUTED_TEXT};">'
                              f"{html.escape(evidence)}</span>")
@@ -137,7 +141,7 @@ class UpgradeDialog(QDialog):
             return
         minutes, seconds = divmod(int(remaining_s + 0.5), 60)
         self.countdown.setText(f"Waiting for {self.charger_id} to come back over wss://: "
-                               f"{minutes}:{seconds:02d} left")
+                               f"<b>{minutes}:{seconds:02d}</b> left")
 
     # ------------------------------------------------------------ running
     def start(self) -> AsyncOp[UpgradeResult] | None:
@@ -220,8 +224,8 @@ class UpgradeDialog(QDialog):
 
 
 def _intro(profile: int) -> str:
-    steps = ["install the studio's CA on the charger as its central-system root and check "
-             "that it lists it"]
+    steps = ["install its CA on the charger as the central-system root and check that the "
+             "charger lists it"]
     if profile == 3:
         steps.append("ask the charger for a certificate signing request and sign it")
     else:
