@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from ..common import theme
 from .peak_curve import GapMedian, PeakCurve
@@ -115,6 +115,9 @@ class PowerPlot(QWidget):
             self.legends[name] = self.plots[name].addLegend(
                 offset=(8, 4), labelTextColor=theme.PLOT_AXIS_TEXT,
                 brush=pg.mkBrush(*theme.PLOT_LEGEND_BACKGROUND))
+        for legend in self.legends.values():
+            # the curves scroll under the legend every tick: paint it once into a pixmap
+            legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.limit_item = pg.PlotDataItem(
             pen=pg.mkPen(LIMIT_COLOUR, width=2, style=Qt.PenStyle.DashLine),
             connect="finite", name="Limit")
@@ -311,7 +314,7 @@ class PowerPlot(QWidget):
             for c in curves:
                 if c.divisor != divisor and c.raw_t is not None:
                     t, v = self._gap_medians[id(c.item)].gapped(c.raw_t, c.raw_v)
-                    c.item.set_full(t, v / divisor)
+                    c.item.set_full(t, v, divisor)
                     c.divisor = divisor
 
     def _draw_limit(self) -> None:
