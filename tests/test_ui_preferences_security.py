@@ -155,3 +155,24 @@ def test_each_charger_row_generates_its_own_password_and_says_the_charger_needs_
             assert dialog.values().passwords["CP-B"] != values["CP-B"]
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_csr_signing_organisation_and_warning_days_apply_at_once_and_are_saved(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path) as window:
+            dialog = window.open_preferences()
+            tab = dialog.security
+            tab.sign_csrs.setCurrentIndex(tab.sign_csrs.findData("ask"))
+            tab.organisation.setText("Acme Charging Ltd")
+            tab.warning_days.setValue(45)
+            await press_ok(window, dialog)
+            settings = window.central.settings
+            assert (settings.sign_csrs, settings.organisation,
+                    settings.certificate_warning_days) == ("ask", "Acme Charging Ltd", 45)
+            assert window.central.certificates.warning_days == 45
+            saved = json.loads(window.settings_path.read_text())["csms"]
+            assert saved["sign_csrs"] == "ask" and saved["organisation"] == "Acme Charging Ltd"
+            assert saved["certificate_warning_days"] == 45
+            assert window.studio.server.wss_port is None  # nothing restarted for these
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))

@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
 import socket  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, AsyncIterator  # noqa: E402
@@ -190,6 +191,8 @@ def test_refresh_lists_installed_certificates_and_delete_asks_first(loop, tmp_pa
                             basic_auth_password=PASSWORD) as charger:
                 assert await charger.wait_booted(TIMEOUT)
                 await select(window, "CP2")
+                credentials = window.security_panel.connection.fields["password"].text()
+                assert "HTTP Basic user CP2, password sent as the password as text" in credentials
                 box = window.security_panel.certificates
                 await wait_until(box.refresh_button.isEnabled, TIMEOUT, "Refresh enabled")
                 await box.refresh().task
@@ -373,3 +376,29 @@ def test_an_upgrade_the_charger_does_not_come_back_from_says_what_it_did_and_how
                 dialog.close()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+def test_a_client_certificate_near_expiry_puts_a_warning_on_the_card(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, client_certificates="required",
+                                  certificate_warning_days=30) as window:
+            soon = datetime.now(timezone.utc) + timedelta(days=10)
+            cert, key = StudioCA(tmp_path / "ca").issue_client_certificate("CP-OLD",
+                                                                           not_after=soon)
+            files = {"client_cert_file": str(tmp_path / "old.pem"),
+                     "client_key_file": str(tmp_path / "old-key.pem")}
+            Path(files["client_cert_file"]).write_bytes(
+                cert.public_bytes(serialization.Encoding.PEM))
+            Path(files["client_key_file"]).write_bytes(key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+            async with demo(window, "CP-OLD", OcppVersion.V201, ca_file=ca_file(tmp_path),
+                            **files) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await wait_until(lambda: "client certificate expires on"
+                                 in card_text(window, "CP-OLD"), TIMEOUT, "expiry warning")
+                assert f"{soon:%Y-%m-%d}" in card_text(window, "CP-OLD")
+                await select(window, "CP-OLD")
+                assert "renew it" in window.security_panel.connection.fields["warnings"].text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
