@@ -228,10 +228,11 @@ class DemoSecurity:
 
     # ------------------------------------------------------------------ security events
     def booted(self, reason: str) -> None:
-        """A BootNotification was accepted: StartupOfTheDevice after power-up, else
-        ResetOrReboot (both critical, whitepaper §8)."""
-        self.raise_event("StartupOfTheDevice" if reason == "PowerUp" else "ResetOrReboot",
-                         f"boot reason {reason}")
+        """A BootNotification was accepted: after a reset ResetOrReboot (the cause), then on
+        every boot StartupOfTheDevice (both critical, whitepaper §8 / 2.0.1 appendix)."""
+        if reason != "PowerUp":
+            self.raise_event("ResetOrReboot", f"boot reason {reason}")
+        self.raise_event("StartupOfTheDevice", f"boot reason {reason}")
 
     def raise_event(self, kind: str, tech_info: str | None = None) -> SecurityEvent:
         """Log a security event and queue it for the central system (A04.FR.01/02)."""
