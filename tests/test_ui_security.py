@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
+import json  # noqa: E402
 import socket  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
@@ -400,5 +401,25 @@ def test_a_client_certificate_near_expiry_puts_a_warning_on_the_card(loop, tmp_p
                 assert f"{soon:%Y-%m-%d}" in card_text(window, "CP-OLD")
                 await select(window, "CP-OLD")
                 assert "renew it" in window.security_panel.connection.fields["warnings"].text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_write_a_new_password_keeps_it_only_once_the_charger_took_it(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP-PW": PASSWORD}) as window:
+            async with demo(window, "CP-PW", OcppVersion.V201, ca_file=ca_file(tmp_path),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                await select(window, "CP-PW")
+                panel = window.security_panel
+                await panel.write_new_password().task
+                words = panel.connection.password_outcome.text()
+                assert "accepted the new" in words, words
+                new = window.central.settings.passwords["CP-PW"]
+                assert new != PASSWORD and 16 <= len(new) <= 40
+                saved = json.loads(window.settings_path.read_text())["csms"]["passwords"]
+                assert saved == {"CP-PW": new}
+                assert new not in words  # never shown
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))

@@ -34,8 +34,9 @@ GENERATE_TOOLTIP = (
     f"A new password of {GENERATED_PASSWORD_LENGTH} random letters and digits (the operating "
     "system's secure random generator; OCPP and the UK regulations ask for 16 to 40).\n"
     "The charger must be given the same password, or it is refused at its next connection: "
-    "type it on the charger, or use the Security tab's upgrade, which writes it to the "
-    "charger (AuthorizationKey / BasicAuthPassword).")
+    "type it on the charger. For a connected charger, the Security tab's upgrade and its "
+    "“Write a new password” write it to the charger (AuthorizationKey / BasicAuthPassword) "
+    "and keep the old one if the charger refuses.")
 
 #: Where Preferences can open (a refusal card's offer names one of these).
 TAB_CENTRAL = "central"

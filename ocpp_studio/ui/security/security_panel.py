@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ...station.central import CentralSystem
 from ...station.model import Station
 from ..common import theme
+from ..common.operations import AsyncOp, failure_text, is_running
 from .certificates_view import CertificatesBox
 from .csr_events_view import CsrBox, EventsBox
 from .security_words import (
@@ -66,6 +67,18 @@ class ConnectionBox(QGroupBox):
             value.setTextFormat(Qt.TextFormat.RichText)
             self.fields[key] = value
             form.addRow(label, value)
+        password_row = QHBoxLayout()
+        self.new_password = QPushButton("Write a new password")
+        self.new_password.setToolTip(
+            "Generate a random password (16-40 characters) and write it to the charger "
+            "(1.6 AuthorizationKey, 2.0.1 SecurityCtrlr.BasicAuthPassword). The studio expects "
+            "the new one only once the charger accepted it; if it refuses, the old one stays "
+            "(A01.FR.03/04). The password is kept in Preferences › Passwords.")
+        password_row.addWidget(self.new_password)
+        self.password_outcome = QLabel()
+        self.password_outcome.setWordWrap(True)
+        password_row.addWidget(self.password_outcome, 1)
+        form.addRow(password_row)
         buttons = QHBoxLayout()
         self.upgrade_2 = QPushButton("Move to security profile 2…")
         self.upgrade_3 = QPushButton("Move to security profile 3…")
@@ -170,6 +183,8 @@ class SecurityPanel(QWidget):
         right.addWidget(self.csrs, 1)
         self.connection.upgrade_2.clicked.connect(lambda: self.open_upgrade(2))
         self.connection.upgrade_3.clicked.connect(lambda: self.open_upgrade(3))
+        self.connection.new_password.clicked.connect(self.write_new_password)
+        self.password_operation: AsyncOp[Any] | None = None
         self.set_charger(None)
 
     # ------------------------------------------------------------ showing
@@ -216,6 +231,10 @@ class SecurityPanel(QWidget):
             self.heading.setText(f"<b>Security of {html.escape(station.charger_id)}</b>"
                                  f'<span style="color:{theme.MUTED_TEXT};">{version}</span>')
         self.connection.show_connection(station, security, connected)
+        self.connection.new_password.setEnabled(connected and not is_running(
+            self.password_operation))
+        if self.connection.password_outcome.property("charger") != self.charger_id:
+            self.connection.password_outcome.setText("")
         self._update_upgrade(security, connected)
         self.certificates.show_station(station, connected)
         self.csrs.show_station(station)
@@ -260,23 +279,54 @@ class SecurityPanel(QWidget):
         if self.charger_id is None or self.wss_port() is None:
             return None
         url = upgrade_url(self.central, self.charger_id, self.wss_port() or 0)
-        dialog = UpgradeDialog(self.central, self.charger_id, profile, url, self,
-                               persist=self._persist_password)
+        charger = self.charger_id
+        dialog = UpgradeDialog(self.central, charger, profile, url, self,
+                               persist=lambda: self._persist_password(charger))
         dialog.finished.connect(lambda _r: self.refresh())
         dialog.show()
         self.upgrade_dialog = dialog
         return dialog
 
-    def _persist_password(self) -> object:
-        """A generated password the charger accepted is kept in settings.json (0600) so
-        the studio still lets the charger in after a restart."""
-        if self.studio is None:
+    def write_new_password(self) -> AsyncOp[Any] | None:
+        """Generate a password, write it to the charger, and keep it only if it took it."""
+        charger = self.charger_id
+        if charger is None:
             return None
+        from ...station.security_steps import change_password  # noqa: PLC0415
+        outcome = self.connection.password_outcome
+        outcome.setProperty("charger", charger)
+        outcome.setText("Writing a new password…")
+
+        async def work() -> Any:
+            return await change_password(self.central, charger,
+                                         persist=lambda: self._persist_password(charger))
+
+        def done(change: Any) -> None:
+            colour = theme.OUTCOME_OK_TEXT if change.in_force else theme.OUTCOME_FAILED_TEXT
+            outcome.setText(f'<span style="color:{colour};">{html.escape(change.words)}</span>')
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            outcome.setText(f'<span style="color:{theme.OUTCOME_FAILED_TEXT};">No new password: '
+                            f"{html.escape(failure_text(exc))}</span>")
+            self.refresh()
+        self.password_operation = AsyncOp(self, work, on_success=done, on_failure=failed).run()
+        self.refresh()
+        return self.password_operation
+
+    def _persist_password(self, charger_id: str | None = None) -> object:
+        """A password the charger took is saved in settings.json (0600; only that charger's
+        entry) so the studio still lets it in after a restart. The window's settings file;
+        nothing is written in screenshot runs."""
         from ...settings import AppSettings  # noqa: PLC0415
         from ..screenshots import automated  # noqa: PLC0415
         if automated():
             return None
-        stored = AppSettings.load()
-        stored.csms.passwords = dict(self.central.settings.passwords)
-        stored.save()
+        path = getattr(self.window(), "settings_path", None)
+        stored = AppSettings.load(path)
+        charger_ids = [charger_id] if charger_id else [self.charger_id]
+        for cid in charger_ids:
+            if cid and cid in self.central.settings.passwords:
+                stored.csms.passwords[cid] = self.central.settings.passwords[cid]
+        stored.save(path)
         return None
