@@ -336,6 +336,9 @@ def test_v16_downgrade_refused_and_switch_1_to_2_reconnects_over_wss(tmp_path: P
                 assert events(studio, "connected", "CP6")[-1]["extra"]["scheme"] == "wss"
                 await until(lambda: any(e.type == "ResetOrReboot" and e.sent
                                         for e in charger.security.log), "ResetOrReboot")
+                # the charger did boot again: StartupOfTheDevice after the reset too
+                await until(lambda: [e.type for e in charger.security.log if e.sent].count(
+                    "StartupOfTheDevice") == 2, "StartupOfTheDevice after the reset")
     run(scenario())
 
 
