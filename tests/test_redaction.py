@@ -187,3 +187,49 @@ def test_gui_export_failure_is_reported_not_left_exporting(loop, tmp_path, monke
             assert "Exporting" not in s.window.notice_label.text()
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
     assert list(tmp_path.iterdir()) == []  # no partial file
+
+
+# ---------------------------------------------------------------- issue 16: file-server logins
+GET_DIAGNOSTICS = ('[2,"d1","GetDiagnostics",{"location":'
+                   '"ftp://u7Kx:Zq9-one-time_pw@192.168.1.20:2121/a1b2c3/","retries":1}]')
+UPDATE_FIRMWARE_201 = ('[2,"f1","UpdateFirmware",{"requestId":4,"firmware":{"location":'
+                       '"http://fw:s3cr3T-x@10.0.0.2:8080/tok/fw-2.0.bin",'
+                       '"retrieveDateTime":"2026-01-01T00:00:00Z"}}]')
+
+
+def test_url_passwords_in_transfer_locations_are_masked():
+    from ocpp_studio.capture.redaction import might_hold_secret, redact_url_passwords
+    masked = json.loads(redact_raw(GET_DIAGNOSTICS))
+    assert masked[3]["location"] == f"ftp://u7Kx:{MASK}@192.168.1.20:2121/a1b2c3/"
+    assert masked[3]["retries"] == 1
+    masked = json.loads(redact_raw(UPDATE_FIRMWARE_201))
+    assert masked[3]["firmware"]["location"] == f"http://fw:{MASK}@10.0.0.2:8080/tok/fw-2.0.bin"
+    assert might_hold_secret(GET_DIAGNOSTICS)
+    # a URL without a password, or an e-mail address, stays as it is
+    for text in ("http://10.0.0.2/fw.bin", "ftp://anonymous@h/x", "mail me: a@b.c",
+                 "https://h/p?x=a:b@c"):
+        assert redact_url_passwords(text) == text
+    plain = '[2,"d","GetDiagnostics",{"location":"ftp://10.0.0.2/up/"}]'
+    assert redact_raw(plain) == plain
+
+
+def test_transfer_logins_hidden_in_export_and_detail_pane_until_asked(qtbot, tmp_path):
+    store = CaptureStore(tmp_path / "c.db")
+    store.record_frame(FrameRecord("CP", Direction.TO_CHARGER, GET_DIAGNOSTICS, message_type=2))
+    masked, revealed = tmp_path / "masked.jsonl", tmp_path / "revealed.jsonl"
+    export_jsonl(store, masked)
+    export_jsonl(store, revealed, reveal_secrets=True)
+    assert "Zq9-one-time_pw" not in masked.read_text() and MASK in masked.read_text()
+    assert "Zq9-one-time_pw" in revealed.read_text()
+    assert [f.raw for f in store.frames()] == [GET_DIAGNOSTICS]  # the capture keeps the frame
+    line = format_record(FrameRecord("CP", Direction.TO_CHARGER, GET_DIAGNOSTICS,
+                                     message_type=2, action="GetDiagnostics"))
+    assert "Zq9-one-time_pw" not in line
+    from ocpp_studio.ui.inspector.detail_pane import FrameDetail
+    pane = FrameDetail()
+    qtbot.addWidget(pane)
+    pane.show_pair(FrameRecord("CP", Direction.TO_CHARGER, UPDATE_FIRMWARE_201, message_type=2,
+                               action="UpdateFirmware", unique_id="f1", id=1), None)
+    assert "s3cr3T-x" not in pane.raw.toPlainText() and not pane.reveal.isHidden()
+    pane.reveal.setChecked(True)
+    assert pane.raw.toPlainText() == UPDATE_FIRMWARE_201

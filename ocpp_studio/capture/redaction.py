@@ -8,7 +8,9 @@ or written out is masked. Which names hold credentials is decided in one place,
   vendor keys such as ``WifiPassword``;
 - 2.0.1 SetVariables / GetVariables / NotifyReport of SecurityCtrlr.BasicAuthPassword and
   similar variables, including JSON text values such as NetworkConnectionProfiles;
-- 2.0.1 SetNetworkProfile (``apnPassword``, ``simPin``, ``vpn.password``, ``vpn.key``).
+- 2.0.1 SetNetworkProfile (``apnPassword``, ``simPin``, ``vpn.password``, ``vpn.key``);
+- the password of a URL's user part (RFC 3986 §3.2.1 ``ftp://user:password@host/``), e.g. the
+  studio's one-time file-server logins in GetDiagnostics / GetLog / UpdateFirmware ``location``.
 
 Frames come from chargers we did not write: whatever JSON they hold, redaction must
 answer (it runs for every exported, served and displayed frame).
@@ -16,6 +18,7 @@ answer (it runs for every exported, served and displayed frame).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..core.frames import dumps, loads
@@ -29,10 +32,25 @@ UNCHECKED = "(frame nested too deeply to check for passwords; not shown)"
 _MARKERS = ("pass", "secret", "key", "token", "pin", "psk")
 
 
+#: ``scheme://user:password@`` (the password part may be empty; not across '/', '@' or spaces)
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/@:\s\"]*:)([^/@\s\"]+)(@)")
+
+
 def might_hold_secret(raw: str) -> bool:
     """Cheap test before parsing: most frames never mention a password."""
     lowered = raw.lower()
-    return any(marker in lowered for marker in _MARKERS)
+    return any(marker in lowered for marker in _MARKERS) or _may_hold_url_password(raw)
+
+
+def _may_hold_url_password(text: str) -> bool:
+    return "@" in text and "://" in text
+
+
+def redact_url_passwords(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` masked."""
+    if not _may_hold_url_password(text):
+        return text
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
 
 
 def redact_raw(raw: str) -> str:
@@ -112,7 +130,8 @@ _ATTRIBUTE_META = frozenset({"type", "mutability", "persistent", "constant"})
 
 def _redact_text(text: str) -> str:
     """A string that is itself JSON (a 2.0.1 NetworkConnectionProfiles value, a DataTransfer
-    ``data``) is looked through too."""
+    ``data``) is looked through too; a URL's password is masked."""
+    text = redact_url_passwords(text)
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")) or not might_hold_secret(text):
         return text
@@ -127,4 +146,4 @@ def _redact_text(text: str) -> str:
 
 
 __all__ = ["MASK", "UNCHECKED", "is_secret_name", "might_hold_secret", "redact_raw",
-           "redact_value"]
+           "redact_url_passwords", "redact_value"]
