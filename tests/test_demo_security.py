@@ -569,6 +569,12 @@ def test_new_password_is_used_from_the_next_connection_and_never_read_back(
                     read = await studio.central.call("PW", "GetVariables",
                                                      {"getVariableData": [variable]})
                     assert "attributeValue" not in read["getVariableResult"][0]
+                # A01.FR.11/12: logged in the security log, never with the value; not pushed
+                changed = [e for e in charger.security.log if e.tech_info and
+                           e.tech_info.endswith("changed")]
+                assert len(changed) == 1 and not changed[0].push and not changed[0].sent
+                assert not any(new in line or PASSWORD in line
+                               for line in charger.security.log_lines())
                 await charger.reconnect("test")
                 reason = await until(lambda: charger.security.last_failure, "refused")
                 assert "HTTP 401" in reason

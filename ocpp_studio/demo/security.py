@@ -74,6 +74,7 @@ class SecurityEvent:
     type: str
     timestamp: datetime
     tech_info: str | None = None
+    push: bool = True  # sent to the central system, or only kept in the log
     sent: bool = False
 
 
@@ -106,6 +107,7 @@ class DemoSecurity:
         self.server_certificate: x509.Certificate | None = None
         self._failure_reported = False
         self._sync_entries()
+        self._watch_password()
 
     # ------------------------------------------------------------------ the profile
     @property
@@ -227,6 +229,34 @@ class DemoSecurity:
         return None
 
     # ------------------------------------------------------------------ security events
+    def _watch_password(self) -> None:
+        """A01.FR.11: a password change goes into the security log (never its value,
+        A01.FR.12); it is not a critical event, so it is not pushed."""
+        store = self.ch.configuration
+        if isinstance(store, DeviceModel201):
+            before = store.on_change
+
+            def changed(var: Any, value: str) -> None:
+                if before is not None:
+                    before(var, value)
+                if (var.component, var.name) == ("SecurityCtrlr", "BasicAuthPassword"):
+                    self.raise_event("ReconfigurationOfSecurityParameters",
+                                     "BasicAuthPassword changed", push=False)
+
+            store.on_change = changed
+        elif isinstance(store, ConfigurationKeys16):
+            def guard(old: str, new: str) -> None:
+                self.raise_event("ReconfigurationOfSecurityParameters",
+                                 "AuthorizationKey changed", push=False)
+
+            store.guards["AuthorizationKey"] = guard
+
+    def log_lines(self) -> list[str]:
+        """The security log, one line per event (for GetLog SecurityLog)."""
+        return [f"{format_time(e.timestamp)} {e.type}"
+                + (f" {e.tech_info}" if e.tech_info else "")
+                + ("" if e.sent or not e.push else " (not delivered yet)") for e in self.log]
+
     def booted(self, reason: str) -> None:
         """A BootNotification was accepted: after a reset ResetOrReboot (the cause), then on
         every boot StartupOfTheDevice (both critical, whitepaper §8 / 2.0.1 appendix)."""
@@ -234,16 +264,18 @@ class DemoSecurity:
             self.raise_event("ResetOrReboot", f"boot reason {reason}")
         self.raise_event("StartupOfTheDevice", f"boot reason {reason}")
 
-    def raise_event(self, kind: str, tech_info: str | None = None) -> SecurityEvent:
-        """Log a security event and queue it for the central system (A04.FR.01/02)."""
-        event = SecurityEvent(kind, self.ch.clock(), tech_info)
+    def raise_event(self, kind: str, tech_info: str | None = None, *,
+                    push: bool = True) -> SecurityEvent:
+        """Log a security event (A04.FR.04) and, unless ``push`` is False, queue it for the
+        central system (A04.FR.01/02)."""
+        event = SecurityEvent(kind, self.ch.clock(), tech_info, push=push)
         self.log.append(event)
-        if self.ch.booted:
+        if push and self.ch.booted:
             self.ch.spawn(self.flush_events())
         return event
 
     async def flush_events(self) -> None:
-        for event in [e for e in self.log if not e.sent]:
+        for event in [e for e in self.log if e.push and not e.sent]:
             payload: dict[str, Any] = {"type": event.type,
                                        "timestamp": format_time(event.timestamp)}
             if event.tech_info:
