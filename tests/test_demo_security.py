@@ -660,3 +660,28 @@ def test_csr_key_types_pass_the_studio_check(key: str) -> None:
     check = check_csr(csr, "KEYS", "Operator Ltd")
     assert check.ok, check.summary()
     assert "PRIVATE" not in csr
+
+
+@pytest.mark.parametrize("fault, words", [
+    ("not-pkcs10", "not PKCS#10"), ("wrong-cn", "CN is 'BADCSR-WRONG', expected 'BADCSR'"),
+    ("rsa-1024", "1024")])
+def test_bad_csrs_from_the_demo_are_refused_by_the_studio_with_the_reason(
+        tmp_path: Path, fault: str, words: str) -> None:
+    """The demo as a faulty charger (csr_fault): the studio answers SignCertificate Rejected
+    and says why, and the demo never gets a certificate."""
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"BADCSR": PASSWORD}) as studio:
+            async with demo(wss_base(studio), "BADCSR", V201, ca_file=str(
+                    tmp_path / "ca" / "ca.pem"), basic_auth_password=PASSWORD,
+                            csr_fault=fault) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                action, payload = trigger(V201)
+                assert (await studio.central.call("BADCSR", action, payload))["status"] \
+                    == "Accepted"
+                station = studio.central.stations["BADCSR"]
+                [record] = await until(lambda: list(station.security.csrs), "the CSR kept")
+                await until(lambda: record.final, "answered")
+                assert record.answer == "Rejected" and record.outcome == "rejected"
+                assert words in record.reason, record.reason
+                assert not charger.security.has_client_certificate()
+    run(scenario())

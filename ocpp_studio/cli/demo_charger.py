@@ -36,6 +36,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--client-key", metavar="FILE", help="the client certificate's key")
     demo.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3),
                       help="the profile to start at (default: from the URL and credentials)")
+    demo.add_argument("--csr-key", choices=("ec", "rsa"), default="ec",
+                      help="key of the CSRs it makes: EC P-256 (default) or RSA 2048")
+    demo.add_argument("--csr-fault", choices=("wrong-cn", "not-pkcs10", "rsa-1024"),
+                      help="make bad CSRs, to see a central system refuse them")
     demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
     demo.add_argument("--quirk", action="append", default=[], type=quirk_argument,
                       metavar="NAME[=VALUE]", help="behave like a third-party charger "
@@ -80,4 +84,5 @@ def _config(args: argparse.Namespace, charger_id: str) -> DemoChargerConfig:
         max_current_a=16.0 if phases == 3 else 32.0, basic_auth_password=args.password,
         auto_charge=args.charge, quirks=args.quirk, ca_file=args.ca,
         client_cert_file=args.client_cert, client_key_file=args.client_key,
-        security_profile=args.security_profile)
+        security_profile=args.security_profile, csr_key=args.csr_key,
+        csr_fault=args.csr_fault)

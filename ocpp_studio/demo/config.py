@@ -50,6 +50,9 @@ class DemoChargerConfig:
     #: the profile to start at; None: derived from the URL and the credentials (security.py)
     security_profile: int | None = None
     csr_key: str = "ec"  # key of a new CSR: "ec" (P-256) or "rsa" (2048 bits)
+    #: a charger that makes bad CSRs, to test a central system's checks: "wrong-cn" (CN is
+    #: not the charger id), "not-pkcs10" (a certificate sent instead of a request), "rsa-1024"
+    csr_fault: str | None = None
     #: 1.6: failed connections with a new profile/URL before falling back (A05.FR.08);
     #: 2.x uses OCPPCommCtrlr.NetworkProfileConnectionAttempts (B10.FR.07)
     connection_attempts: int = 3
@@ -78,6 +81,8 @@ class DemoChargerConfig:
             raise ValueError("phases must be 1 or 3")
         if self.security_profile not in (None, 0, 1, 2, 3):
             raise ValueError("security_profile must be 0, 1, 2 or 3")
+        if self.csr_fault not in (None, "wrong-cn", "not-pkcs10", "rsa-1024"):
+            raise ValueError("csr_fault must be wrong-cn, not-pkcs10 or rsa-1024")
         if self.csr_key not in ("ec", "rsa"):
             raise ValueError("csr_key must be 'ec' or 'rsa'")
         if bool(self.client_cert_file) != bool(self.client_key_file):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -297,16 +297,29 @@ class DemoSecurity:
     def make_csr(self, certificate_type: str) -> str:
         """A new key pair (A02.FR.02, kept in memory only: A02.FR.05) and its PKCS#10 CSR,
         PEM (A02.FR.03), CN = charger id, O = CpoName / OrganizationName (A02.FR.13)."""
-        key: PrivateKey = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                           if self.ch.config.csr_key == "rsa"
-                           else ec.generate_private_key(ec.SECP256R1()))
-        subject = [x509.NameAttribute(NameOID.COMMON_NAME, self.ch.config.charger_id)]
+        config = self.ch.config
+        fault = config.csr_fault  # a faulty charger, to test a central system's checks
+        key: PrivateKey = (
+            rsa.generate_private_key(public_exponent=65537,
+                                     key_size=1024 if fault == "rsa-1024" else 2048)
+            if config.csr_key == "rsa" or fault == "rsa-1024"
+            else ec.generate_private_key(ec.SECP256R1()))
+        common_name = config.charger_id + ("-WRONG" if fault == "wrong-cn" else "")
+        subject = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
         organisation = self.organisation()
         if organisation:
             subject.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+        self.pending_keys[certificate_type] = key
+        if fault == "not-pkcs10":  # a self-signed certificate where a request belongs
+            now = self.ch.clock()
+            cert = (x509.CertificateBuilder().subject_name(x509.Name(subject))
+                    .issuer_name(x509.Name(subject)).public_key(key.public_key())
+                    .serial_number(x509.random_serial_number()).not_valid_before(now)
+                    .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+            self.last_csr = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+            return self.last_csr
         csr = (x509.CertificateSigningRequestBuilder()
                .subject_name(x509.Name(subject)).sign(key, hashes.SHA256()))
-        self.pending_keys[certificate_type] = key
         self.last_csr = csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
         return self.last_csr
 
