@@ -110,8 +110,10 @@ def security_upgrade_routes(api: "ControlApi") -> list[web.RouteDef]:
             url, pem = upgrade_sources(api, charger_id, body)
         except ValueError as exc:
             return _error(409, "NotReady", str(exc))
+        studio = _studio(api)
+        own = [u.rstrip("/") for u in (studio.urls() if hasattr(studio, "urls") else [])]
         flow = SecurityUpgrade(api.central, charger_id, profile, wss_url=url, root_pem=pem,
-                               persist=_persist(api),
+                               persist=_persist(api), watch_here=url.rstrip("/") in own,
                                reconnect_timeout_s=_number(body.get("timeout")) or 180.0)
         return await _stream(request, flow)
 

@@ -1,6 +1,7 @@
 """The security upgrade's building blocks (issue 15 §1, §3): changing a charger's Basic-auth
 password, installing and confirming the central system root, asking for the charger's own
-certificate. Each returns what the charger answered; ``security_upgrade`` strings them together.
+certificate, and reading how a connection was made (the reconnect's evidence). Each returns
+what the charger answered or showed; ``security_upgrade`` strings them together.
 
 Passwords: what the charger's answer means for the password the studio expects.
 
@@ -240,3 +241,54 @@ def csr_outcome(result: Any) -> tuple[bool, str]:
                       "(CertificateSigned Accepted).").rstrip(".") + "."
     return False, (words or f"The charger's certificate was not installed "
                    f"(CertificateSigned: {answer or 'no answer'}).").rstrip(".") + "."
+
+
+# ------------------------------------------------------ connections (step 4 evidence)
+def connection_security(central: CentralSystem, charger_id: str,
+                        connection_id: int | None = None) -> dict[str, Any] | None:
+    """How a connection of the charger was made (the current one by default): {"connection_id",
+    "scheme", "tls", "client_certificate", "profile"}; ``profile`` is what the handshake showed
+    (3: TLS with a client certificate, 2: TLS with a password, 1: ws:// with a password,
+    0: ws:// without), None when the connection is not known."""
+    station = central.stations.get(charger_id)
+    if station is None or not station.connections:
+        return None
+    record = (station.connections[-1] if connection_id is None else
+              next((c for c in station.connections if c.connection_id == connection_id), None))
+    if record is None:
+        return None
+    facts = _handshake_facts(central, charger_id, record.connection_id)
+    scheme = getattr(record, "scheme", None) or facts.get("scheme") or "ws"
+    tls = getattr(record, "tls", None) or facts.get("tls")
+    client = (facts.get("authenticated_by") == "client certificate"
+              or bool(isinstance(tls, dict) and tls.get("client_certificate")))
+    password = bool(record.auth_user or facts.get("password_form"))
+    profile: int | None
+    if scheme == "wss":  # TLS without any credential is no profile at all
+        profile = 3 if client else (2 if password else None)
+    else:
+        profile = 1 if password else 0
+    return {"connection_id": record.connection_id, "scheme": scheme, "tls": tls,
+            "client_certificate": client, "profile": profile,
+            "connected_us": record.connected_us, "open": record.disconnected_us is None}
+
+
+def _handshake_facts(central: CentralSystem, charger_id: str, connection_id: int) -> dict:
+    session = central.sessions.get(charger_id)
+    if session is not None and session.connection_id == connection_id:
+        return dict(session.handshake.extra)
+    for event in reversed(central.store.events(charger=charger_id)):
+        if event.kind == "connected" and event.connection_id == connection_id:
+            return dict((event.detail or {}).get("extra") or {})
+    return {}
+
+
+def choose_wss_url(urls: list[str], reached: str = "") -> str | None:
+    """The studio's wss:// URL to give the charger: the one on the address the charger reached
+    us on (its connection's local end) when the studio listens there, else the first."""
+    wss = [u for u in urls if u.lower().startswith("wss://")]
+    for url in wss:
+        host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if reached and host == reached:
+            return url
+    return wss[0] if wss else None

@@ -36,8 +36,11 @@ from ..core.records import now_us
 from ..core.rpc import ConnectionClosed
 from .adapters.base import CALL_FAILURES, OcppRequest
 from .central import CentralSystem
-from .security_steps import (change_password, confirm_root, csr_outcome, install_root,
-                             request_csr)
+from .security_steps import (change_password, choose_wss_url, confirm_root,
+                             connection_security, csr_outcome, install_root, request_csr)
+
+__all__ = ["DOWNGRADE_WARNING", "FALLBACK_WORDS", "SecurityUpgrade", "StepState",
+           "UpgradeResult", "UpgradeStep", "choose_wss_url", "connection_security"]
 
 log = logging.getLogger(__name__)
 
@@ -95,45 +98,6 @@ class UpgradeStopped(Exception):
     """A step failed or was declined: the flow stops there."""
 
 
-def connection_security(central: CentralSystem, charger_id: str,
-                        connection_id: int | None = None) -> dict[str, Any] | None:
-    """How a connection of the charger was made (the current one by default): {"connection_id",
-    "scheme", "tls", "client_certificate", "profile"}; ``profile`` is what the handshake showed
-    (3: TLS with a client certificate, 2: TLS with a password, 1: ws:// with a password,
-    0: ws:// without), None when the connection is not known."""
-    station = central.stations.get(charger_id)
-    if station is None or not station.connections:
-        return None
-    record = (station.connections[-1] if connection_id is None else
-              next((c for c in station.connections if c.connection_id == connection_id), None))
-    if record is None:
-        return None
-    facts = _handshake_facts(central, charger_id, record.connection_id)
-    scheme = getattr(record, "scheme", None) or facts.get("scheme") or "ws"
-    tls = getattr(record, "tls", None) or facts.get("tls")
-    client = (facts.get("authenticated_by") == "client certificate"
-              or bool(isinstance(tls, dict) and tls.get("client_certificate")))
-    password = bool(record.auth_user or facts.get("password_form"))
-    profile: int | None
-    if scheme == "wss":  # TLS without any credential is no profile at all
-        profile = 3 if client else (2 if password else None)
-    else:
-        profile = 1 if password else 0
-    return {"connection_id": record.connection_id, "scheme": scheme, "tls": tls,
-            "client_certificate": client, "profile": profile,
-            "connected_us": record.connected_us, "open": record.disconnected_us is None}
-
-
-def _handshake_facts(central: CentralSystem, charger_id: str, connection_id: int) -> dict:
-    session = central.sessions.get(charger_id)
-    if session is not None and session.connection_id == connection_id:
-        return dict(session.handshake.extra)
-    for event in reversed(central.store.events(charger=charger_id)):
-        if event.kind == "connected" and event.connection_id == connection_id:
-            return dict((event.detail or {}).get("extra") or {})
-    return {}
-
-
 class SecurityUpgrade:
     """One run of the guided upgrade for one charger (create, connect observers, ``run``)."""
 
@@ -141,7 +105,8 @@ class SecurityUpgrade:
                  wss_url: str, root_pem: str, confirm: Confirm | None = None,
                  persist: Callable[[], object] | None = None, clock: Clock | None = None,
                  reconnect_timeout_s: float = 180.0, csr_timeout_s: float = 60.0,
-                 call_timeout_s: float | None = None, new_password: bool = False) -> None:
+                 call_timeout_s: float | None = None, new_password: bool = False,
+                 watch_here: bool = True) -> None:
         if profile not in (2, 3):
             raise ValueError(f"the upgrade goes to security profile 2 or 3, not {profile}")
         if not wss_url.lower().startswith("wss://"):
@@ -152,6 +117,9 @@ class SecurityUpgrade:
         self.clock: Clock = clock or SystemClock()
         self.reconnect_timeout_s, self.csr_timeout_s = reconnect_timeout_s, csr_timeout_s
         self.call_timeout_s, self.force_new_password = call_timeout_s, new_password
+        #: False when ``wss_url`` is another central system's (production): the studio can
+        #: only see the charger leave, not whether it connected there
+        self.watch_here = watch_here
         self.steps = [UpgradeStep("root", "Install the central system's root certificate"),
                       UpgradeStep("certificate", "Charger certificate (profile 3)"),
                       UpgradeStep("password", "Password (profile 2)"),
@@ -361,18 +329,27 @@ class SecurityUpgrade:
         self.deadline = datetime.fromtimestamp(self.clock.now().timestamp()
                                                + self.reconnect_timeout_s, self.clock.now().tzinfo)
         while True:
-            seen = self._upgraded_connection()
+            seen = self._upgraded_connection() if self.watch_here else None
             if seen is not None:
                 return self._came_back(seen)
             remaining = self.remaining_s() or 0.0
             self.countdown.emit(remaining)
             if remaining <= 0:
-                return self._not_back()
+                # elsewhere: the whole wait shows it did not fall back here
+                away = not self.watch_here and self.charger_id not in self.central.sessions
+                return self._left_for_elsewhere() if away else self._not_back()
             self._wake.clear()
             try:  # a station change wakes us at once; the tick keeps the countdown moving
                 await asyncio.wait_for(self._wake.wait(), min(1.0, remaining))
             except TimeoutError:
                 pass
+
+    def _left_for_elsewhere(self) -> UpgradeResult:
+        words = (f"The charger left this laptop for {self.wss_url} and did not come back "
+                 f"within {self.reconnect_timeout_s:.0f} s. Whether it connected there over "
+                 "TLS is not visible from here: check it on that central system.")
+        self._set("reconnect", StepState.SKIPPED, words, words)
+        return self._result(False, words, last_seen=self.last_seen())
 
     def _upgraded_connection(self) -> dict[str, Any] | None:
         station = self.central.stations.get(self.charger_id)
@@ -455,14 +432,3 @@ def _what(request: OcppRequest) -> str:
         return (f"{request.action} {item['component']['name']}.{item['variable']['name']}="
                 f"{item.get('attributeValue')}")
     return request.action
-
-
-def choose_wss_url(urls: list[str], reached: str = "") -> str | None:
-    """The studio's wss:// URL to give the charger: the one on the address the charger reached
-    us on (its connection's local end) when the studio listens there, else the first."""
-    wss = [u for u in urls if u.lower().startswith("wss://")]
-    for url in wss:
-        host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-        if reached and host == reached:
-            return url
-    return wss[0] if wss else None
