@@ -5,6 +5,7 @@ and exit statuses a user sees; and the control API routes they use."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -56,7 +57,12 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
                                      "--retries", "2"),
                 "security201": await _cli(env, "logs", "get", *api, "DEMO-201", "--type",
                                           "security", "--scheme", "http", "--out",
-                                          str(out_dir)),
+                                          str(out_dir), "--attach"),
+                "attach16": await _cli(env, "logs", "attach", *api, "DEMO-16",
+                                       "DEMO-16-diagnostics.log"),
+                "attach-unknown": await _cli(env, "logs", "attach", *api, "DEMO-16",
+                                             "../c.db"),
+                "list16": await _cli(env, "logs", "list", *api, "DEMO-16"),
                 "unknown": await _cli(env, "logs", "get", *api, "NOPE", "--out",
                                       str(out_dir)),
                 "badsig": await _cli(env, "firmware", "update", *api, "DEMO-16", str(image),
@@ -112,6 +118,21 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
     assert code == 0, (out, err)
     assert "GetLog sent to DEMO-201" in out
     assert "security log" in (out_dir / "DEMO-201-security.log").read_text()
+
+    code, out, err = results["security201"]
+    assert "Attached to DEMO-201's commissioning report" in out
+    attached = json.loads((tmp_path / "c.db.files" / "DEMO-201" / "attachments.json")
+                          .read_text())
+    assert [Path(p).name for p in attached] == ["DEMO-201-security.log"]
+    code, out, err = results["attach16"]
+    assert code == 0, (out, err)
+    digest = hashlib.sha256(saved.read_bytes()).hexdigest()
+    assert f"DEMO-16-diagnostics.log  {saved.stat().st_size:,} bytes  SHA-256 {digest}" in out
+    code, out, err = results["attach-unknown"]
+    assert code == 1 and "no log named '../c.db' was received from DEMO-16" in err
+    code, out, err = results["list16"]
+    assert code == 0 and "DEMO-16-diagnostics.log" in out
+    assert "(attached to the report)" in out
 
     code, out, err = results["unknown"]
     assert code == 1 and "NotConnected" in err

@@ -15,6 +15,12 @@
                                   finished or after S seconds (at most 300)
 - GET  /transfers/{tid}/file     the received log (404 until it has arrived)
 - POST /transfers/{tid}/cancel   stop it (its server too)
+- GET  /chargers/{id}/logs       the logs received from it, this run and earlier ones (on disk
+                                  beside the capture), each with ``attached``
+- GET  /chargers/{id}/attachments       the files attached to its commissioning report
+- POST /chargers/{id}/attachments {"name": a received log's file name} or {"transfer": tid}
+                                  -> attach it to the commissioning report (name, size,
+                                  SHA-256, when received)
 
 Start answers: 200 with the transfer (``state`` "refused" when the charger said no), 400 for
 unusable input, 404 when the charger is not connected, 409 while another transfer of the same
@@ -85,6 +91,25 @@ async def _firmware_form(request: web.Request, manager: TransferManager
     if "path" not in body:
         raise TypeError("the form has no 'file' part")
     return body
+
+
+def _attachable(manager: TransferManager, charger: str,
+                body: dict[str, Any]) -> Path | web.Response:
+    """The received log a body names (only the charger's own logs can be attached here)."""
+    if body.get("transfer"):
+        try:
+            job = manager.job(str(body["transfer"]))
+        except KeyError:
+            return _error(404, "UnknownTransfer", f"no transfer {body['transfer']}")
+        if job.charger != charger or job.kind != "log" or job.file is None:
+            return _error(404, "NoFile", f"transfer {job.id} brought no log from {charger}")
+        return job.file
+    name = str(body.get("name") or "")
+    for found in manager.received_logs(charger):
+        if found.path.name == name:
+            return found.path
+    return _error(404, "NoFile", f"no log named {name!r} was received from {charger}; "
+                  "GET /chargers/{id}/logs lists them")
 
 
 def transfer_routes(api: "ControlApi") -> list[web.RouteDef]:
@@ -180,7 +205,31 @@ def transfer_routes(api: "ControlApi") -> list[web.RouteDef]:
             return _error(404, "UnknownTransfer", f"no transfer {request.match_info['tid']}")
         return _json((await manager.cancel(job.id)).to_json())
 
+    async def received(request: web.Request) -> web.Response:
+        charger = request.match_info["charger"]
+        attached = {a["path"] for a in manager.attachments(charger, digest=False)}
+        return _json([{**f.to_json(), "attached": str(f.path) in attached}
+                      for f in manager.received_logs(charger)])
+
+    async def attachments(request: web.Request) -> web.Response:
+        return _json(manager.attachments(request.match_info["charger"]))
+
+    async def attach(request: web.Request) -> web.Response:
+        charger = request.match_info["charger"]
+        try:
+            body = await _json_body(request)
+        except (ValueError, TypeError) as exc:
+            return _error(400, "BadRequest", str(exc))
+        path = _attachable(manager, charger, body)
+        if isinstance(path, web.Response):
+            return path
+        manager.attach(charger, path)
+        return _json(manager.attachments(charger))
+
     return [web.post("/api/v1/chargers/{charger}/logs", logs),
+            web.get("/api/v1/chargers/{charger}/logs", received),
+            web.get("/api/v1/chargers/{charger}/attachments", attachments),
+            web.post("/api/v1/chargers/{charger}/attachments", attach),
             web.post("/api/v1/chargers/{charger}/firmware", firmware),
             web.get("/api/v1/transfers", listing),
             web.get("/api/v1/transfers/{tid}", one),

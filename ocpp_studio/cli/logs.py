@@ -3,7 +3,9 @@ API of a running studio, which serves the upload itself (FTP or HTTP, one-time l
 
     ocpp-studio logs get --api PORT CHARGER [--type diagnostics|security]
                          [--scheme ftp|http|https] --out DIR [--timeout S]
-                         [--since TIME] [--until TIME] [--retries N]
+                         [--since TIME] [--until TIME] [--retries N] [--attach]
+    ocpp-studio logs list --api PORT CHARGER          # received logs, earlier runs too
+    ocpp-studio logs attach --api PORT CHARGER NAME   # onto its commissioning report
 
 Prints the charger's statuses as they come, saves the log in DIR and exits 0; exits 1 with
 the reason (the charger's last status and what to check) when no log arrives in time.
@@ -33,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     logs = commands.add_parser("logs", help="fetch a charger's diagnostics or security log",
                                description=__doc__,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = logs.add_subparsers(dest="logs_command", required=True, metavar="get")
+    sub = logs.add_subparsers(dest="logs_command", required=True, metavar="get|list|attach")
     get = sub.add_parser("get", help="ask the charger to upload its log and save it")
     add_api_client_options(get)
     get.add_argument("--type", choices=("diagnostics", "security"), default="diagnostics",
@@ -51,7 +53,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     get.add_argument("--timeout", type=float, default=600.0,
                      help="seconds the charger has to upload (default 600)")
     get.add_argument("--json", action="store_true", help="print the final transfer as JSON")
+    get.add_argument("--attach", action="store_true",
+                     help="attach the received log to the charger's commissioning report")
     get.set_defaults(func=run)
+    listing = sub.add_parser("list", help="the logs received from a charger (earlier runs "
+                             "too) and which are attached to its commissioning report")
+    add_api_client_options(listing)
+    listing.set_defaults(func=run_list)
+    attach = sub.add_parser("attach", help="attach a received log to the charger's "
+                            "commissioning report (listed with size, SHA-256, when received)")
+    add_api_client_options(attach)
+    attach.add_argument("name", help="the log's file name, as 'logs list' shows it")
+    attach.set_defaults(func=run_attach)
 
 
 # -- the control API, raw: transfers need bytes and forms, not only JSON -----------------
@@ -137,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         data = api_raw(args.api, token, "GET", f"/transfers/{quote(transfer['id'])}/file")
+        if args.attach:
+            api_json(args.api, token, "POST", f"/chargers/{charger}/attachments",
+                     {"transfer": transfer["id"]})
     except (ApiError, OSError) as exc:
         return api_failure(args, exc)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -145,4 +161,36 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(transfer, indent=2))
     print(f"{transfer['words']}\nSaved to {target}")
+    if args.attach:
+        print(f"Attached to {args.charger}'s commissioning report")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ..api.client import ApiError
+    charger = quote(args.charger, safe="")
+    try:
+        files = api_json(args.api, read_token(args), "GET", f"/chargers/{charger}/logs")
+    except (ApiError, OSError) as exc:
+        return api_failure(args, exc)
+    if not files:
+        print(f"No logs received from {args.charger} yet")
+    for item in files:
+        print(f"{item['name']}  {item['size']:,} bytes  received {item['received']}"
+              + ("  (attached to the report)" if item["attached"] else ""))
+    return 0
+
+
+def run_attach(args: argparse.Namespace) -> int:
+    from ..api.client import ApiError
+    charger = quote(args.charger, safe="")
+    try:
+        attached = api_json(args.api, read_token(args), "POST",
+                            f"/chargers/{charger}/attachments", {"name": args.name})
+    except (ApiError, OSError) as exc:
+        return api_failure(args, exc)
+    for item in attached:
+        print(f"{item['name']}  {item['size']:,} bytes  SHA-256 {item['sha256']}"
+              if not item["missing"] else f"{item['name']}  (no longer there)")
+    print(f"These files will be listed in {args.charger}'s commissioning report")
     return 0

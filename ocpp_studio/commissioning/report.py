@@ -47,6 +47,8 @@ class CommissioningReport:
     offpeak_choice: str | None = None
     #: what the steps recorded for the checklist (offpeak, randomised_delay, clock, handover)
     details: dict[str, Any] = field(default_factory=dict)
+    #: files attached to the report (a received log): name, path, size, sha256, received
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -122,6 +124,7 @@ class CommissioningReport:
             "security": self.security,
             "checklist": [c.to_json() for c in self.checklist],
             "capture_path": self.capture_path,
+            "attachments": self.attachments,
         }
 
     def to_html(self) -> str:
@@ -139,6 +142,17 @@ def _step_json(record: StepRecord) -> dict[str, Any]:
     data["evidence"] = [{"label": ev.label, "value": plain(ev.value), "detail": plain(ev.detail)}
                         for ev in record.evidence]
     return data
+
+
+def _attachments(ctx: CommissioningContext) -> list[dict[str, Any]]:
+    """The files attached for this charger (Operations tab, API, CLI: issue 16 §3)."""
+    transfers = getattr(ctx.studio.central, "transfers", None)
+    if transfers is None:
+        return []
+    try:
+        return list(transfers.attachments(ctx.charger_id))
+    except OSError:
+        return []
 
 
 def write_report_json(report: CommissioningReport, path: str | Path) -> Path:
@@ -193,6 +207,7 @@ def build_report(ctx: CommissioningContext, records: list[StepRecord],
         security=security,
         capture_path=None if capture is None or str(capture) == ":memory:" else str(capture),
         details={k: ctx.data.get(k) for k in ("offpeak", "randomised_delay", "clock",
-                                               "handover")})
+                                               "handover")},
+        attachments=_attachments(ctx))
     report.checklist = uk_checklist(report.to_json())
     return report

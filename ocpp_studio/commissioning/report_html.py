@@ -54,6 +54,7 @@ def report_html(data: dict[str, Any]) -> str:
     if data.get("capture_path"):
         parts.append(f"<p class='small'>Capture of the commissioning run: "
                      f"<code>{e(data['capture_path'])}</code></p>")
+    parts += _attachments(data)
     parts.append("<h2>Evidence</h2>")
     for step in data.get("steps") or []:
         if not step.get("evidence"):
@@ -174,6 +175,24 @@ def _sections(data: dict[str, Any]) -> list[str]:
         out.append("</table>")
     else:
         out.append("<p>None.</p>")
+    return out
+
+
+def _attachments(data: dict[str, Any]) -> list[str]:
+    """The files attached to the report (a charger's received log), with what identifies
+    them: size, SHA-256 and when they were received."""
+    files = data.get("attachments") or []
+    if not files:
+        return []
+    out = ["<h2>Attachments</h2><table>",
+           _row("File", "Size (bytes)", "SHA-256", "Received", head=True)]
+    for item in files:
+        if item.get("missing"):
+            out.append(_row(item.get("name"), "—", "file no longer there", "—"))
+            continue
+        out.append(_row(item.get("name"), f"{item.get('size'):,}", item.get("sha256"),
+                        item.get("received")))
+    out.append("</table>")
     return out
 
 

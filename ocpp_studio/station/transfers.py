@@ -18,6 +18,8 @@ Operations panel, the API and the CLI use only this)::
     central.transfers.jobs(charger=None)  # newest last; .job(id); await .cancel(id)
     await central.transfers.close()       # stop every running transfer (studio closing)
     central.transfers.folder              # where received logs are kept (beside the capture)
+    central.transfers.received_logs(charger)  # its logs on disk, earlier runs too
+    central.transfers.attach(charger, path)   # onto its commissioning report; .attachments()
 
 Both start methods return once the charger has answered the request (or raise
 :class:`TransferError` for unusable input, ``ConnectionClosed`` when the charger is not
@@ -55,6 +57,9 @@ from .adapters import adapter_for
 from .adapters.base import OcppRequest
 from .adapters.operations import operation_requests
 from .adapters.transfers import LogKind
+from .transfer_files import ReceivedFile, received_files
+from .transfer_files import attach as attach_file
+from .transfer_files import attachments as attached_files
 from .transfer_jobs import JobState, Kind, TransferJob, TransferProgress, TransferStep
 from .transfer_signing import (SigningError, key_matches_certificate, load_certificate,
                                sign_firmware, signature_matches)
@@ -82,10 +87,11 @@ class TransferError(ValueError):
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def _charger_folder(root: Path, charger: str) -> Path:
+def _charger_folder(root: Path, charger: str, make: bool = True) -> Path:
     name = _SAFE.sub("_", charger).lstrip(".") or "charger"
     folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
+    if make:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -131,6 +137,18 @@ class TransferManager:
     @folder.setter
     def folder(self, path: Path) -> None:
         self._folder = Path(path)
+
+    def received_logs(self, charger: str) -> list[ReceivedFile]:
+        """The logs this charger uploaded, this run and earlier ones, newest first."""
+        return received_files(_charger_folder(self.folder, charger, make=False))
+
+    def attach(self, charger: str, path: Path) -> ReceivedFile:
+        """Attach a file (a received log) to the charger's commissioning report."""
+        return attach_file(_charger_folder(self.folder, charger), path)
+
+    def attachments(self, charger: str, digest: bool = True) -> list[dict[str, Any]]:
+        """The attached files: name, path, size, sha256, received (``transfer_files``)."""
+        return attached_files(_charger_folder(self.folder, charger, make=False), digest)
 
     def firmware_target(self, name: str) -> Path:
         """A new file in the data folder for an uploaded firmware image (API body): its own

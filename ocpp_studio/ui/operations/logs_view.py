@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ...station.transfers import JobState
 from ..common import theme
 from ..common.operations import AsyncOp, failure_text, is_running
 from .transfer_progress import TransferProgressView
@@ -103,7 +102,8 @@ class LogsView(QWidget):
         self.progress.frame_requested.connect(self.frame_requested)
         self.progress.cancel_requested.connect(self._cancel)
         layout.addWidget(self.progress)
-        layout.addWidget(QLabel("<b>Logs received from this charger</b>"))
+        layout.addWidget(QLabel("<b>Logs received from this charger</b> (this run and earlier "
+                                "ones, kept beside the capture)"))
         self.files = QListWidget()
         self.files.setMaximumHeight(110)
         self.files.itemActivated.connect(lambda item: self.open_file(item))
@@ -113,8 +113,13 @@ class LogsView(QWidget):
         self.open_button.clicked.connect(lambda: self.open_file(self.files.currentItem()))
         self.reveal_button = QPushButton("Reveal in folder")
         self.reveal_button.clicked.connect(lambda: self.reveal(self.files.currentItem()))
+        self.attach_button = QPushButton("Attach to commissioning report")
+        self.attach_button.setToolTip("The charger's commissioning report lists the file with "
+                                      "its size, SHA-256 and when it was received")
+        self.attach_button.clicked.connect(lambda: self.attach(self.files.currentItem()))
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.reveal_button)
+        buttons.addWidget(self.attach_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(1)
@@ -175,26 +180,56 @@ class LogsView(QWidget):
 
     # ------------------------------------------------------------------ files
     def received(self) -> list[Path]:
-        """The logs received from this charger in this run, newest first."""
+        """The logs received from this charger (this run and earlier ones), newest first."""
         if self.charger is None:
             return []
-        return [j.file for j in reversed(self.transfers.jobs(self.charger))
-                if j.kind == "log" and j.state == JobState.DONE and j.file is not None]
+        return [f.path for f in self._received()]
+
+    def _received(self) -> list[Any]:
+        try:
+            return self.transfers.received_logs(self.charger)
+        except OSError:  # the data folder cannot be read: nothing to list
+            return []
 
     def _fill_files(self) -> None:
         self.files.clear()
-        for path in self.received():
-            size = path.stat().st_size if path.exists() else None
-            item = QListWidgetItem(path.name + (f"  ({size:,} bytes)" if size is not None
-                                                else "  (no longer there)"))
-            item.setData(PATH_ROLE, str(path))
-            item.setToolTip(str(path))
+        attached = self._attached()
+        for found in self._received() if self.charger is not None else []:
+            when = found.received.astimezone().strftime("%Y-%m-%d %H:%M")
+            mark = "  · attached to the report" if str(found.path) in attached else ""
+            item = QListWidgetItem(f"{found.path.name}  ({found.size:,} bytes, received "
+                                   f"{when}){mark}")
+            item.setData(PATH_ROLE, str(found.path))
+            item.setToolTip(str(found.path))
             self.files.addItem(item)
         if self.files.count():
             self.files.setCurrentRow(0)
         has = bool(self.files.count())
-        self.open_button.setEnabled(has)
-        self.reveal_button.setEnabled(has)
+        for button in (self.open_button, self.reveal_button, self.attach_button):
+            button.setEnabled(has)
+
+    def _attached(self) -> set[str]:
+        if self.charger is None:
+            return set()
+        try:
+            return {a["path"] for a in self.transfers.attachments(self.charger, digest=False)}
+        except OSError:
+            return set()
+
+    def attach(self, item: QListWidgetItem | None) -> bool:
+        """Attach the chosen log to this charger's commissioning report."""
+        if item is None or self.charger is None:
+            return False
+        try:
+            found = self.transfers.attach(self.charger, Path(item.data(PATH_ROLE)))
+        except OSError as exc:
+            theme.show_status(self.progress.words, "error", f"Not attached: {exc}")
+            return False
+        theme.show_status(self.progress.words, "ok",
+                          f"{found.path.name} will be listed in {self.charger}'s commissioning "
+                          "report (name, size, SHA-256, when received)")
+        self._fill_files()
+        return True
 
     def open_file(self, item: QListWidgetItem | None) -> bool:
         return open_path(Path(item.data(PATH_ROLE))) if item is not None else False
