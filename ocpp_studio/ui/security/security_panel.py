@@ -67,7 +67,9 @@ class ConnectionBox(QGroupBox):
             value.setTextFormat(Qt.TextFormat.RichText)
             self.fields[key] = value
             form.addRow(label, value)
-        password_row = QHBoxLayout()
+        self.password_row = QWidget()
+        password_row = QHBoxLayout(self.password_row)
+        password_row.setContentsMargins(0, 0, 0, 0)
         self.new_password = QPushButton("Write a new password")
         self.new_password.setToolTip(
             "Generate a random password (16-40 characters) and write it to the charger "
@@ -78,7 +80,7 @@ class ConnectionBox(QGroupBox):
         self.password_outcome = QLabel()
         self.password_outcome.setWordWrap(True)
         password_row.addWidget(self.password_outcome, 1)
-        form.addRow(password_row)
+        form.addRow(self.password_row)
         buttons = QHBoxLayout()
         self.upgrade_2 = QPushButton("Move to security profile 2…")
         self.upgrade_3 = QPushButton("Move to security profile 3…")
@@ -233,6 +235,8 @@ class SecurityPanel(QWidget):
         self.connection.show_connection(station, security, connected)
         self.connection.new_password.setEnabled(connected and not is_running(
             self.password_operation))
+        # profile 3: the client certificate is the credential, no password is used
+        self.connection.password_row.setVisible(security is None or security.profile < 3)
         if self.connection.password_outcome.property("charger") != self.charger_id:
             self.connection.password_outcome.setText("")
         self._update_upgrade(security, connected)
