@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .tls import PrivateKey
 
-#: 1.6 CertificateStoreMaxLength (whitepaper §7.4); the demo's store holds this many roots.
+#: the demo's store holds this many roots (what 1.6 CertificateStoreMaxLength, whitepaper
+#: §7.4, would say; the demo does not list that optional key)
 MAX_CERTIFICATES = 10
 CSMS_ROOTS = frozenset({"CentralSystemRootCertificate", "CSMSRootCertificate"})
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {

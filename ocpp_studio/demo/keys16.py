@@ -243,6 +243,4 @@ def build_keys16(*, connectors: int, phases: int, heartbeat_interval: int,
     if security_profile is None:
         security_profile = 1 if authorization_key else 0
     add(ConfigKey("SecurityProfile", str(security_profile), INTEGER, minimum=0, maximum=3))
-    add(ConfigKey("CertificateStoreMaxLength", "10", INTEGER, readonly=True))  # §7.4
-    add(ConfigKey("AdditionalRootCertificateCheck", "false", BOOLEAN, readonly=True))  # §7.1
     return store
