@@ -193,7 +193,7 @@ def test_refresh_lists_installed_certificates_and_delete_asks_first(loop, tmp_pa
                 assert await charger.wait_booted(TIMEOUT)
                 await select(window, "CP2")
                 credentials = window.security_panel.connection.fields["password"].text()
-                assert "HTTP Basic user CP2, password sent as the password as text" in credentials
+                assert "HTTP Basic user CP2, password sent as text" in credentials
                 box = window.security_panel.certificates
                 await wait_until(box.refresh_button.isEnabled, TIMEOUT, "Refresh enabled")
                 await box.refresh().task

@@ -139,9 +139,12 @@ def _connection_values(security: ConnectionSecurity, connected: bool) -> dict[st
         values["certificate"] = "none sent"
     if security.authenticated_by:
         values["password"] = html.escape(f"authenticated by its {security.authenticated_by}")
-    elif security.auth_user:
+    elif security.auth_user and security.password_form:
         values["password"] = html.escape(f"HTTP Basic user {security.auth_user}, password sent "
                                          f"as {password_form_words(security.password_form)}")
+    elif security.auth_user:
+        values["password"] = html.escape(f"HTTP Basic user {security.auth_user}; the studio "
+                                         "holds no password for it, so none was checked")
     else:
         values["password"] = "no password"
     return values

@@ -19,19 +19,22 @@ TLS_ADVICE = {
                   "(Security tab › Install…, or Preferences › Security › Export studio CA…), "
                   "or trust the CA that issued the charger's certificate (Preferences › "
                   "Security › Also trust CA file).",
-    "expired": "Check the charger's clock, then renew the certificate: the Security tab can "
-               "ask the charger for a new CSR and sign it.",
+    "expired": "Check the charger's clock, then renew the certificate: with Preferences › "
+               "Security › Client certificates set to Optional the charger can connect, and "
+               "the Security tab's upgrade gets it a new one (CSR signed by the studio).",
     "not-yet-valid": "Check the charger's clock (and this laptop's): the certificate is "
                      "valid from a later date.",
     "cn-mismatch": "The certificate must be issued for this charger id (CN = charger id): "
-                   "have the charger send a new CSR (Security tab) or fix its id.",
+                   "install the right one on the charger, or set Preferences › Security › "
+                   "Client certificates to Optional so it can connect and get a new one from "
+                   "the Security tab's upgrade.",
     "name-mismatch": "The certificate does not name the address used: connect with a host "
                      "name or address the certificate lists.",
     "organisation-mismatch": "The certificate's organisation (O) is not the one set in "
                              "Preferences › Security: re-issue it or change the setting.",
-    "no-client-certificate": "Install a client certificate on the charger (Security tab: "
-                             "ask for a CSR), or set Preferences › Security › Client "
-                             "certificates to Optional.",
+    "no-client-certificate": "Set Preferences › Security › Client certificates to Optional "
+                             "so the charger can connect, then move it to profile 3 from the "
+                             "Security tab (the studio signs its certificate).",
     "bad-certificate": "The certificate was refused: check which CA issued it and that the "
                        "charger has the studio CA installed.",
     "plain-http": "The charger used ws:// on the wss:// port: set its backend URL to "
@@ -119,11 +122,12 @@ def connection_line(security: ConnectionSecurity | None) -> str:
 
 
 def password_form_words(form: str | None) -> str:
+    """How the charger sent its Basic-auth password (1.6 AuthorizationKey: A00.FR.205)."""
     if form == "bytes":
         return "the bytes its AuthorizationKey's hex digits encode"
     if form == "text":
-        return "the password as text (the AuthorizationKey's hex digits, if 1.6)"
-    return "no password"
+        return "text"
+    return "an unrecorded form"
 
 
 def tls_failure_kind(detail: dict[str, Any]) -> str | None:
