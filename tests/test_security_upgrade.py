@@ -362,3 +362,21 @@ def test_countdown_follows_the_injected_clock(tmp_path):
             assert "did not come back over wss:// at profile 2 within 90 s" in result.words
             assert result.last_seen and "Last seen" in result.last_seen
     run(scenario(), 120)
+
+
+def test_16_plan_keeps_the_url_form_and_skips_a_url_already_there():
+    """The backend URL key is written in the form it holds (with the charger id when it had
+    it), and not at all when it already holds the URL (a second write only reconnects)."""
+    async def scenario(value: str) -> list:
+        async def call(action, payload):
+            assert action == "GetConfiguration"
+            return {"configurationKey": [{"key": "Cst_BackendUrl", "value": value,
+                                          "readonly": False}]}
+        return await adapter_for("1.6", call).plan_security_profile(2, "wss://h:1/ocpp", "CP7")
+
+    with_id = asyncio.run(scenario("ws://h:9/ocpp/CP7"))
+    assert [r.payload for r in with_id] == [
+        {"key": "Cst_BackendUrl", "value": "wss://h:1/ocpp/CP7"},
+        {"key": "SecurityProfile", "value": "2"}]
+    already = asyncio.run(scenario("wss://h:1/ocpp/"))
+    assert [r.payload for r in already] == [{"key": "SecurityProfile", "value": "2"}]

@@ -91,12 +91,17 @@ async def change_password(central: CentralSystem, charger_id: str, password: str
     except CALL_FAILURES as exc:
         status = f"no answer: {exc}"
     in_force = status in TAKEN
+    first = not central.settings.passwords
     if in_force:
         central.settings.passwords[charger_id] = password
         if persist is not None:
             persist()
+    words = _words(setting, status, len(password))
+    if in_force and first:
+        words += (" It is the studio's first charger password: from now on the studio asks "
+                  "every charger for one (Preferences › Passwords).")
     change = PasswordChange(charger_id, setting, status, in_force, len(password), now_us(),
-                            _words(setting, status, len(password)))
+                            words)
     station = central.station(charger_id)
     password_changes(station).append(change)
     central.station_changed.emit(station)

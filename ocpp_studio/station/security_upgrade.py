@@ -248,7 +248,8 @@ class SecurityUpgrade:
         self._set("switch", StepState.RUNNING, f"Moving the charger to {self.wss_url} at "
                   f"security profile {self.profile}.", f"Confirmed: {DOWNGRADE_WARNING}")
         try:
-            requests = await self._adapter().plan_security_profile(self.profile, self.wss_url)
+            requests = await self._adapter().plan_security_profile(self.profile, self.wss_url,
+                                                                   self.charger_id)
         except CALL_FAILURES as exc:
             raise self._fail("switch", f"Could not read what the switch needs: {exc}.")
         for request in requests:

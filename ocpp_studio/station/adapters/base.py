@@ -266,9 +266,10 @@ class OcppAdapter(ABC):
         and the ``priority`` slots in use after it (2.0.1 A05 steps 1-2, B09)."""
 
     @abstractmethod
-    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
+    async def plan_security_profile(self, profile: int, url: str,
+                                    charger_id: str = "") -> list[OcppRequest]:
         """``security_profile_requests`` after reading what the charger needs asked (1.6:
-        which key holds its backend URL; 2.x: the network profile slots in use)."""
+        which key holds its backend URL, in which form; 2.x: the network slots in use)."""
 
     @abstractmethod
     def upgrade_reset_request(self) -> OcppRequest | None:

@@ -129,9 +129,16 @@ class Ocpp16Adapter(OcppAdapter, Requests16):  # Requests16: the operations (iss
         return [self.write_setting_request(key, url),
                 self.write_setting_request(self.security_profile_setting, str(int(profile)))]
 
-    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
-        key, _ = await self.backend_url_setting()
-        return self.security_profile_requests(profile, url, url_setting=key)
+    async def plan_security_profile(self, profile: int, url: str,
+                                    charger_id: str = "") -> list[OcppRequest]:
+        key, current = await self.backend_url_setting()
+        current = (current or "").strip().rstrip("/")
+        if charger_id and current.endswith("/" + charger_id):
+            url = url.rstrip("/") + "/" + charger_id  # the form the key holds: with the id
+        requests = self.security_profile_requests(profile, url, url_setting=key)
+        if current == url.rstrip("/"):
+            return requests[1:]  # already there: writing it again would only reconnect it
+        return requests
 
     async def backend_url_setting(self) -> tuple[str, str | None]:
         """(key, value) of the charger's backend URL: a known name it lists (vendors differ:

@@ -223,7 +223,8 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
         return [self.network_profile_request(int(slot), url, int(profile)),
                 self.write_setting_request(setting, order)]
 
-    async def plan_security_profile(self, profile: int, url: str) -> list[OcppRequest]:
+    async def plan_security_profile(self, profile: int, url: str,
+                                    charger_id: str = "") -> list[OcppRequest]:
         setting = self.network_priority_setting
         assert setting is not None
         current = await self.read_setting(setting)
