@@ -71,8 +71,10 @@ def upgrade_sources(api: "ControlApi", charger_id: str, body: dict[str, Any]
             raise ValueError("The studio's server certificate is your own (--cert): give its "
                              "root certificate (root_pem / --root FILE)")
         folder = (getattr(csms, "ca_dir", "") if csms is not None else "") or studio_ca_dir()
-        try:
-            pem = StudioCA(folder).certificate_pem()
+        manager = getattr(api.central, "certificates", None)
+        try:  # the CA that signs the charger's CSRs is the one its server certificate uses
+            pem = manager.ca_pem() if manager is not None else \
+                StudioCA(folder).certificate_pem()
         except (CaError, OSError) as exc:
             raise ValueError(f"The studio CA cannot be read: {exc}") from None
     return str(url), str(pem)

@@ -128,7 +128,10 @@ def _studio_root(ctx: CommissioningContext) -> str | None:
         return None  # no wss, or the user's own server certificate: its root must be given
     from ...security.ca import CaError, StudioCA
     from ...settings import studio_ca_dir
+    manager = getattr(ctx.central, "certificates", None)
     try:
+        if manager is not None:
+            return str(manager.ca_pem())
         return StudioCA(settings.ca_dir or studio_ca_dir()).certificate_pem()
     except (CaError, OSError):
         return None
