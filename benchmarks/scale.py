@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -61,6 +62,7 @@ class Charger:
         self.url, self.name = url, name
         self.ws: Any = None
         self.rtts: list[float] = []
+        self.slow: list[tuple[float, float]] = []  # (wall time sent, ms) over 100 ms
         self.errors: list[str] = []
 
     async def connect(self) -> None:
@@ -72,11 +74,13 @@ class Charger:
 
     async def call(self, action: str, payload: dict[str, Any], timed: bool = True) -> None:
         unique = f"{self.name}-{len(self.rtts)}-{action[:1]}"
-        sent = time.perf_counter()
+        sent, wall = time.perf_counter(), time.time()
         await self.ws.send(json.dumps([2, unique, action, payload]))
         answer = await self.ws.recv()
         if timed:
             self.rtts.append((time.perf_counter() - sent) * 1000)
+            if self.rtts[-1] > 100:
+                self.slow.append((wall, self.rtts[-1]))
         if not str(answer).startswith(f'[3,"{unique}"'):
             self.errors.append(str(answer)[:200])
 
@@ -110,6 +114,7 @@ async def _load(args: argparse.Namespace) -> None:
     failures = [repr(r) for r in results if isinstance(r, BaseException)]
     await asyncio.gather(*(c.ws.close() for c in chargers), return_exceptions=True)
     print(json.dumps({"rtts": [r for c in chargers for r in c.rtts],
+                      "slow": [s for c in chargers for s in c.slow],
                       "errors": [e for c in chargers for e in c.errors][:5],
                       "error_count": sum(len(c.errors) for c in chargers),
                       "failures": failures[:5], "failure_count": len(failures)}), flush=True)
@@ -152,6 +157,20 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen[str], str]:
         if "point chargers at " in line:
             return server, line.split("point chargers at ", 1)[1].split("/<chargerId>")[0]
     raise RuntimeError(f"the server did not start: {server.stderr.read()[-2000:]}")
+
+
+def server_latencies(capture: Path) -> list[float]:
+    """The server's own time per MeterValues (receipt to answer built: latency_ms of its
+    CALLRESULT rows in the capture), to tell its delays from the clients' (none if the
+    capture's layout is not the expected one)."""
+    import sqlite3
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{capture}?mode=ro", uri=True)) as db:
+            return [r[0] for r in db.execute(
+                "SELECT latency_ms FROM frames WHERE direction = 'to_charger' AND "
+                "message_type = 3 AND action = 'MeterValues' AND latency_ms IS NOT NULL")]
+    except sqlite3.Error:
+        return []
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -199,10 +218,14 @@ def run_step(chargers: int, args: argparse.Namespace) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             server.kill()
     rtts = sorted(r for o in outputs for r in o["rtts"])
+    server_ms = sorted(server_latencies(workdir / "scale.sqlite"))
+    slow = sorted(s for o in outputs for s in o["slow"])
     return {"chargers": chargers, "connect_s": max(r["connect_s"] for r in ready),
             "calls": len(rtts), "p50": percentile(rtts, 0.50), "p99": percentile(rtts, 0.99),
             "max": rtts[-1] if rtts else float("nan"), "rss_start": rss_start,
             "rss_idle": rss_idle, "rss_peak": peak, "cpu_pct": 100 * cpu / args.duration,
+            "server_p50": percentile(server_ms, 0.50), "server_p99": percentile(server_ms, 0.99),
+            "slow_seconds": sorted({round(wall - start) for wall, _ in slow}),
             "errors": sum(o["error_count"] for o in outputs) + sum(
                 o["failure_count"] for o in outputs),
             "error_samples": [e for o in outputs for e in o["errors"] + o["failures"]][:3]}
@@ -246,6 +269,9 @@ def main() -> int:
               f"{row['max']:.1f} ms; server RSS {row['rss_start']:.0f} MB at start, "
               f"{row['rss_idle']:.0f} MB connected, peak {row['rss_peak']:.0f} MB; server CPU "
               f"{row['cpu_pct']:.0f} %; errors {row['errors']}", flush=True)
+        print(f"        the server's own time (receipt to answer built): p50 "
+              f"{row['server_p50']:.2f} ms, p99 {row['server_p99']:.2f} ms; round trips over "
+              f"100 ms in second(s) {row['slow_seconds'][:20]} of the run", flush=True)
         for sample in row["error_samples"]:
             print(f"    {sample}")
         for key, value in (("connect_s", row["connect_s"]), ("calls", row["calls"]),
@@ -253,7 +279,9 @@ def main() -> int:
                            ("max_ms", row["max"]), ("rss_start_mb", row["rss_start"]),
                            ("rss_connected_mb", row["rss_idle"]),
                            ("rss_peak_mb", row["rss_peak"]),
-                           ("server_cpu_pct", row["cpu_pct"]), ("errors", row["errors"])):
+                           ("server_cpu_pct", row["cpu_pct"]), ("errors", row["errors"]),
+                           ("server_side_p50_ms", row["server_p50"]),
+                           ("server_side_p99_ms", row["server_p99"])):
             figures.add(f"scale_{n}_chargers_{key}", value)
     if len(rows) > 1:
         low, high = rows[0], rows[-1]

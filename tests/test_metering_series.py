@@ -107,3 +107,16 @@ def test_limit_from_201_composite_schedule_in_watts():
     # No start time in the answer: the time it was received.
     del payload["schedule"]["scheduleStart"]
     assert limit_from_composite_schedule(payload, received_s=5.0)[0].start_s == 5.0
+
+
+def test_a_new_series_starts_small_and_grows_as_it_fills():
+    # issue 17 (scale): thousands of chargers keep thousands of series; each must not
+    # reserve a day of samples up front
+    from ocpp_studio.metering.series import INITIAL_SIZE
+    series = SampleSeries(SeriesKey("CP", "1", "Power.Active.Import", None), "W")
+    assert len(series._ts) == INITIAL_SIZE <= 64
+    for i in range(5_000):
+        series.append(1_000.0 + i, float(i))
+    assert len(series) == 5_000 and len(series._ts) < 2 * 5_000 + INITIAL_SIZE
+    t, v = series.arrays()
+    assert t[0] == 1_000.0 and t[-1] == 5_999.0 and v[-1] == 4_999.0
