@@ -423,3 +423,24 @@ def test_write_a_new_password_keeps_it_only_once_the_charger_took_it(loop, tmp_p
                 assert new not in words  # never shown
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+def test_a_csr_failing_a_check_is_explained_on_the_card(loop, tmp_path):
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP2": PASSWORD},
+                                  organisation="Acme Charging Ltd") as window:
+            async with demo(window, "CP2", OcppVersion.V201, ca_file=ca_file(tmp_path),
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                outcome = await window.central.certificates.request_csr("CP2", timeout=30)
+                assert not outcome.ok
+                await wait_until(lambda: "Certificate not issued" in card_text(window, "CP2"),
+                                 TIMEOUT, "CSR refusal on the card")
+                text = card_text(window, "CP2")
+                assert "Rejected" in text and "Acme Charging Ltd" in text
+                await select(window, "CP2")
+                csrs = window.security_panel.csrs.table
+                assert csrs.item(0, 2).text() == "Rejected"
+                assert "Acme Charging Ltd" in csrs.item(0, 1).text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from ...core.records import ConnectionEvent
 from ...station.model import Station
 from ...station.observed import SOURCE_WORDS
+from ...station.security_state import csr_words
 from ..common import theme
 from ..common.formatting import local_time
 from ..security.security_words import (
@@ -190,7 +191,29 @@ def security_html(station: Station) -> str:
     for warning in station.security.warnings[:2]:
         lines.append(f'<span style="color:{theme.CAUTION_TEXT};"><b>⚠</b> '
                      f"{html.escape(warning)}</span>")
+    csr = _csr_line(station)
+    if csr:
+        lines.append(csr)
+    if station.security.iso15118:
+        refusal = station.security.iso15118[-1]
+        lines.append(f'<span style="color:{theme.MUTED_TEXT};">'
+                     f"{html.escape(refusal.words)} "
+                     f"({local_time(refusal.received_us, with_date=False)[:8]})</span>")
     return "<br>".join(lines)
+
+
+def _csr_line(station: Station) -> str:
+    """The last CSR when it needs the installer: refused (why), or waiting for approval."""
+    if not station.security.csrs:
+        return ""
+    record = station.security.csrs[-1]
+    if record.outcome == "pending":
+        return (f'<span style="color:{theme.CAUTION_TEXT};"><b>CSR waiting for your '
+                "approval</b> (Security tab)</span>")
+    if record.outcome in ("rejected", "refused-by-charger", "not-delivered"):
+        return (f'<span style="color:{theme.PROBLEM_TEXT};"><b>Certificate not issued</b>: '
+                f"{html.escape(csr_words(record))}</span>")
+    return ""
 
 
 def _offer_line(refusal: dict) -> str:
