@@ -155,6 +155,12 @@ def test_a_cn_mismatch_is_explained_on_the_card_with_what_to_do(loop, tmp_path):
                                  "refusal on the card")
                 text = card_text(window, "CP-THIS")
                 assert "CN mismatch" in text and "CN = charger id" in text
+                timeline = window.show_timeline("CP-THIS", live=True)
+                details = [timeline.entries.topLevelItem(i).text(2)
+                           for i in range(timeline.entries.topLevelItemCount())]
+                assert any("CN mismatch" in d and "Client certificates to Optional" in d
+                           for d in details)
+                timeline.close()
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
