@@ -87,6 +87,14 @@ def test_turning_wss_on_restarts_the_listener_with_the_exported_studio_ca(loop, 
             # the ws:// port stays where it was and is not written
             assert "port" not in saved or saved["port"] == AppSettings().csms.port
 
+            # and off again: the listener restarts without wss://
+            dialog = window.open_preferences()
+            dialog.security.wss_enabled.setChecked(False)
+            await press_ok(window, dialog)
+            assert window.studio.server.wss_port is None
+            assert not any(u.startswith("wss://") for u in window.studio.urls())
+            assert json.loads(window.settings_path.read_text())["csms"]["wss_port"] is None
+
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
 
 
