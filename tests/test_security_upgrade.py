@@ -380,3 +380,35 @@ def test_16_plan_keeps_the_url_form_and_skips_a_url_already_there():
         {"key": "SecurityProfile", "value": "2"}]
     already = asyncio.run(scenario("wss://h:1/ocpp/"))
     assert [r.payload for r in already] == [{"key": "SecurityProfile", "value": "2"}]
+
+
+@pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+def test_upgrade_from_profile_0(tmp_path, version):
+    """A charger with no password at all (profile 0) and a studio that asked for none: the
+    flow writes a password first; 1.6 goes 0 -> 1 before the URL change (the charger
+    reconnects at once and must present the password on wss://), then 2."""
+    async def scenario():
+        studio = Studio(AppSettings(csms=CsmsSettings(
+            host="127.0.0.1", port=0, wss_port=0, ca_dir=str(tmp_path / "ca")),
+            capture_path=str(tmp_path / "capture.db")))
+        await studio.start()
+        charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
+            charger_id="SEC-1", version=version, seed=1))
+        task = asyncio.create_task(charger.run())
+        try:
+            await wait_for(lambda: "SEC-1" in studio.central.sessions, 20)
+            assert connection_security(studio.central, "SEC-1")["profile"] == 0
+            flow, (result, _) = await _upgrade(studio, 2)
+            assert result.ok, result.steps
+            assert flow.step("password").state is StepState.DONE
+            assert "first charger password" in flow.step("password").words
+            assert studio.settings.csms.passwords["SEC-1"]
+            assert result.connection["profile"] == 2
+        finally:
+            with contextlib.suppress(Exception):
+                await charger.stop()
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            await studio.stop()
+    run(scenario(), 120)

@@ -264,8 +264,8 @@ class SecurityUpgrade:
         """Send one switch request on whatever connection the charger has now (a 1.6 charger
         may reconnect as soon as its backend URL changes)."""
         if not await self._until_connected(self.csr_timeout_s):
-            raise self._fail("switch", f"The charger was not connected to send {request.action}"
-                             f"; what it took before stays in force.")
+            raise self._fail("switch", f"The charger was not connected to send {_what(request)}"
+                             f"; what it took before stays in force. {self.last_seen()}")
         try:
             answer = await self._send_once(request)
         except ConnectionClosed:
@@ -273,7 +273,7 @@ class SecurityUpgrade:
             # URL changes): once more on the connection it comes back with
             if not await self._until_connected(self.csr_timeout_s, self._left_connection):
                 raise self._fail("switch", f"The charger left before {_what(request)} and "
-                                 "did not come back to receive it.")
+                                 f"did not come back to receive it. {self.last_seen()}")
             try:
                 answer = await self._send_once(request)
             except CALL_FAILURES as exc:

@@ -131,20 +131,26 @@ class Ocpp16Adapter(OcppAdapter, Requests16):  # Requests16: the operations (iss
 
     async def plan_security_profile(self, profile: int, url: str,
                                     charger_id: str = "") -> list[OcppRequest]:
-        key, current = await self.backend_url_setting()
+        reads = [r for r in await self.read_settings([]) if r.found]
+        key, current = self.backend_url_setting(reads)
         current = (current or "").strip().rstrip("/")
         if charger_id and current.endswith("/" + charger_id):
             url = url.rstrip("/") + "/" + charger_id  # the form the key holds: with the id
         requests = self.security_profile_requests(profile, url, url_setting=key)
         if current == url.rstrip("/"):
-            return requests[1:]  # already there: writing it again would only reconnect it
+            requests = requests[1:]  # already there: writing it again would only reconnect it
+        now = next((r.value for r in reads if r.name == self.security_profile_setting), None)
+        if profile == 2 and str(now).strip() == "0":
+            # profile 0 first to 1 (the password just written, A05.FR.02): a charger that
+            # reconnects as soon as its URL changes then presents its password on wss://
+            requests.insert(0, self.write_setting_request(self.security_profile_setting, "1"))
         return requests
 
-    async def backend_url_setting(self) -> tuple[str, str | None]:
-        """(key, value) of the charger's backend URL: a known name it lists (vendors differ:
-        the quirk backend-url-key), else any writable key holding a ws:// or wss:// URL,
-        else the first known name (the charger's answer then says whether it has it)."""
-        reads = [r for r in await self.read_settings([]) if r.found]
+    def backend_url_setting(self, reads: Sequence[SettingRead]) -> tuple[str, str | None]:
+        """(key, value) of the charger's backend URL among ``reads`` (a GetConfiguration of
+        every key): a known name it lists (vendors differ: the quirk backend-url-key), else any
+        writable key holding a ws:// or wss:// URL, else the first known name (the charger's
+        answer then says whether it has it)."""
         by_name = {r.name: r for r in reads}
         for name in self.backend_url_settings:
             read = by_name.get(name)
