@@ -281,6 +281,19 @@ def test_cli_upgrade_and_password(tmp_path):
         async with wss_studio_and_demo(tmp_path, OcppVersion.V201, OLD) as (studio, charger):
             api = await studio.start_api(0)
             common = ["--api", str(api.port), "--token", api.token, "SEC-1"]
+            # the API itself: no confirmation -> 409 with the warning; a profile that is not 2/3
+            from ocpp_studio.api.client import ApiError, request
+            path = "/chargers/SEC-1/security/upgrade"
+            with pytest.raises(ApiError) as refused:
+                await asyncio.to_thread(request, api.port, api.token, "POST", path,
+                                        {"profile": 2})
+            assert refused.value.status == 409
+            assert refused.value.body["error"] == "NotConfirmed"
+            assert refused.value.body["warning"] == DOWNGRADE_WARNING
+            with pytest.raises(ApiError) as bad:
+                await asyncio.to_thread(request, api.port, api.token, "POST", path,
+                                        {"profile": 1, "confirm": True})
+            assert bad.value.status == 400
             # not confirmed (no --yes, no terminal): nothing is sent, exit 3
             code, out, err = await _cli("upgrade", *common, "--profile", "2")
             assert code == 3 and "A05" in err and "--yes" in err, out + err
