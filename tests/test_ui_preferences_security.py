@@ -72,7 +72,10 @@ def test_turning_wss_on_restarts_the_listener_with_the_exported_studio_ca(loop, 
             assert tab.use_studio_ca.isChecked() and not tab.wss_port.isEnabled()
             tab.wss_enabled.setChecked(True)
             tab.wss_port.setValue(0)  # any free port (tests never pick one)
+            assert "created in" in tab.ca_note.text()  # not made just by looking
+            assert not (tmp_path / "ca" / "ca.pem").exists()
             ca_file = tab.export_ca(tmp_path / "studio-ca.pem")
+            assert "SHA-256 fingerprint" in tab.ca_note.text()
             assert "BEGIN CERTIFICATE" in ca_file.read_text()
             assert "PRIVATE KEY" not in ca_file.read_text()
             await press_ok(window, dialog)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QPushButton, QRadioButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...settings import CsmsSettings, studio_ca_dir
@@ -69,6 +69,23 @@ class SecurityValues:
 
     def ca_folder(self) -> Path:
         return Path(self.ca_dir) if self.ca_dir else studio_ca_dir()
+
+
+def ca_fingerprint_words(folder: Path) -> str:
+    """Where the studio CA is and its SHA-256 fingerprint (to compare with what a charger's
+    installer tool shows), without creating it."""
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+    from ...security.ca import CA_CERT_FILE  # noqa: PLC0415
+    path = folder / CA_CERT_FILE
+    try:
+        cert = x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError):
+        return f"The studio CA is created in {folder} the first time wss:// is used."
+    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    pairs = ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return (f"Studio CA in {folder}, valid until {cert.not_valid_after_utc:%Y-%m-%d}; "
+            f"SHA-256 fingerprint {pairs}")
 
 
 def export_studio_ca(folder: str | Path, target: str | Path) -> Path:
@@ -128,6 +145,9 @@ class SecurityPreferences(QWidget):
         self.export_button.clicked.connect(self._export_clicked)
         export_row.addWidget(self.export_button)
         form.addRow("Server certificate:", export_row)
+        self.ca_note = _note(ca_fingerprint_words(values.ca_folder()))
+        self.ca_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        form.addRow("", self.ca_note)
         form.addRow("", self.use_files)
         self.cert_file = _file_row(form, "  Certificate chain:", values.tls_cert_file,
                                    "PEM certificate (*.pem *.crt);;All files (*)")
@@ -185,7 +205,9 @@ class SecurityPreferences(QWidget):
                                 "certificate, then point the charger at the wss:// address.")
 
     def export_ca(self, target: str | Path) -> Path:
-        return export_studio_ca(self.initial.ca_folder(), target)
+        written = export_studio_ca(self.initial.ca_folder(), target)
+        self.ca_note.setText(ca_fingerprint_words(self.initial.ca_folder()))
+        return written
 
     def values(self) -> SecurityValues:
         files = self.use_files.isChecked()
