@@ -306,8 +306,9 @@ def test_cli_upgrade_and_password(tmp_path):
             await wait_for(lambda: "SEC-1" in studio.central.sessions, 20)
             # the upgrade: each step printed as it happens, exit 0 once back over wss
             code, out, err = await _cli("upgrade", *common, "--profile", "2", "--yes",
-                                        "--timeout", "60")
+                                        "--timeout", "60", "--new-password")
             assert code == 0, out + err
+            assert "[ok] Password (profile 2): The charger accepted the new" in out
             assert "[ok] Install the central system's root certificate" in out
             assert "[ok] Switch to security profile 2" in out
             assert "came back over wss:// with its password" in out

@@ -5,9 +5,9 @@ added by ``ControlApi.build_app``.
   by the studio in the version's form when none is given) -> the charger's answer and whether
   the studio now expects the new one (A01.FR.03/04); the password itself is never returned.
 - POST /chargers/{id}/security/upgrade    {"profile": 2|3, "confirm": true, "timeout"?: s,
-  "root_pem"?: PEM, "wss_url"?: URL} -> newline-delimited JSON, one line per happening as it
-  happens: {"event": "step", ...}, {"event": "countdown", "remaining_s"}, then
-  {"event": "result", ...}. Without ``confirm`` -> 409 with the downgrade warning (the spec
+  "root_pem"?: PEM, "wss_url"?: URL, "new_password"?: bool} -> newline-delimited JSON, one
+  line per happening as it happens: {"event": "start", ...}, {"event": "step", ...},
+  {"event": "countdown", "remaining_s"}, then {"event": "result", ...}. Without ``confirm`` -> 409 with the downgrade warning (the spec
   forbids going back down over OCPP).
 """
 
@@ -116,7 +116,8 @@ def security_upgrade_routes(api: "ControlApi") -> list[web.RouteDef]:
         own = [u.rstrip("/") for u in (studio.urls() if hasattr(studio, "urls") else [])]
         flow = SecurityUpgrade(api.central, charger_id, profile, wss_url=url, root_pem=pem,
                                persist=_persist(api), watch_here=url.rstrip("/") in own,
-                               reconnect_timeout_s=_number(body.get("timeout")) or 180.0)
+                               reconnect_timeout_s=_number(body.get("timeout")) or 180.0,
+                               new_password=body.get("new_password") is True)
         return await _stream(request, flow)
 
     return [web.post("/api/v1/chargers/{charger}/security/password", password),

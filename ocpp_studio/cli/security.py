@@ -41,6 +41,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="confirm the switch (it cannot be undone over OCPP)")
     upgrade.add_argument("--timeout", type=float, default=180.0, metavar="S",
                          help="seconds to wait for the charger to come back (default 180)")
+    upgrade.add_argument("--new-password", action="store_true",
+                         help="profile 2: write a new random password even when the studio "
+                         "already holds one for the charger")
     upgrade.add_argument("--root", metavar="PEM",
                          help="the production CSMS root certificate file (default: the "
                          "studio CA)")
@@ -90,7 +93,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm(DOWNGRADE_WARNING):
         print("Not confirmed: nothing was sent. Add --yes to go ahead.", file=sys.stderr)
         return NOT_CONFIRMED
-    body: dict[str, Any] = {"profile": args.profile, "confirm": True, "timeout": args.timeout}
+    body: dict[str, Any] = {"profile": args.profile, "confirm": True, "timeout": args.timeout,
+                            "new_password": args.new_password}
     if args.root:
         try:
             with open(args.root, encoding="ascii") as handle:
