@@ -204,7 +204,7 @@ def _detail_text(detail: dict[str, Any]) -> str:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         parts.append(f"{label}: {value}")
-    return "  ·  ".join(parts + _tls_parts(detail))
+    return "  ·  ".join(_tls_parts(detail) + parts)  # how it was secured first
 
 
 def _tls_parts(detail: dict[str, Any]) -> list[str]:

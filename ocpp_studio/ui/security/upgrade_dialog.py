@@ -195,6 +195,7 @@ class UpgradeDialog(QDialog):
 
     def show_result(self, result: UpgradeResult) -> None:
         self.countdown.setText("")
+        self.start_button.setVisible(not result.ok)  # done: nothing to try again
         self.start_button.setEnabled(not result.ok)
         self.start_button.setText("Try again")
         self.url.setEnabled(not result.ok)
