@@ -107,17 +107,22 @@ async def _load(args: argparse.Namespace) -> None:
     print(json.dumps({"ready": len(chargers), "connect_s": time.perf_counter() - began}),
           flush=True)
     go = json.loads(await asyncio.to_thread(sys.stdin.readline))  # {"start": epoch}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     start, until = go["start"], go["start"] + args.duration
     results = await asyncio.gather(*(
         c.beat(start + (args.first + i) / args.total * args.interval, args.interval, until)
         for i, c in enumerate(chargers)), return_exceptions=True)
     failures = [repr(r) for r in results if isinstance(r, BaseException)]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     await asyncio.gather(*(c.ws.close() for c in chargers), return_exceptions=True)
     print(json.dumps({"rtts": [r for c in chargers for r in c.rtts],
                       "slow": [s for c in chargers for s in c.slow],
                       "errors": [e for c in chargers for e in c.errors][:5],
                       "error_count": sum(len(c.errors) for c in chargers),
-                      "failures": failures[:5], "failure_count": len(failures)}), flush=True)
+                      "failures": failures[:5], "failure_count": len(failures),
+                      "cpu_pct": 100 * cpu / args.duration}), flush=True)
 
 
 # ==================================================================== the server's side
@@ -224,6 +229,7 @@ def run_step(chargers: int, args: argparse.Namespace) -> dict[str, Any]:
             "calls": len(rtts), "p50": percentile(rtts, 0.50), "p99": percentile(rtts, 0.99),
             "max": rtts[-1] if rtts else float("nan"), "rss_start": rss_start,
             "rss_idle": rss_idle, "rss_peak": peak, "cpu_pct": 100 * cpu / args.duration,
+            "client_cpu_pct": [round(o["cpu_pct"]) for o in outputs],
             "server_p50": percentile(server_ms, 0.50), "server_p99": percentile(server_ms, 0.99),
             "slow_seconds": sorted({round(wall - start) for wall, _ in slow}),
             "errors": sum(o["error_count"] for o in outputs) + sum(
@@ -270,7 +276,8 @@ def main() -> int:
               f"{row['rss_idle']:.0f} MB connected, peak {row['rss_peak']:.0f} MB; server CPU "
               f"{row['cpu_pct']:.0f} %; errors {row['errors']}", flush=True)
         print(f"        the server's own time (receipt to answer built): p50 "
-              f"{row['server_p50']:.2f} ms, p99 {row['server_p99']:.2f} ms; round trips over "
+              f"{row['server_p50']:.2f} ms, p99 {row['server_p99']:.2f} ms; client processes' "
+              f"CPU {row['client_cpu_pct']} %; round trips over "
               f"100 ms in second(s) {row['slow_seconds'][:20]} of the run", flush=True)
         for sample in row["error_samples"]:
             print(f"    {sample}")
