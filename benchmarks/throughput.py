@@ -12,7 +12,9 @@ websockets echo server in this process (no parsing, no validation, no capture).
 
 Throughput: 1, 10 and 100 charger connections, each sending Heartbeat /
 StatusNotification / MeterValues CALLs back to back, the next as soon as the
-previous is answered, for a fixed time.
+previous is answered, for a fixed time, split in ``--rounds`` turns that
+alternate with the echo's (the machine's load drifts; taking turns keeps the
+ratio fair). The rtt p99 shown is the worst round's.
 
 Latency: 100 chargers each sending one MeterValues CALL per second. Server
 side, ``latency_ms`` of our CALLRESULT rows in the capture store is the time
@@ -175,6 +177,19 @@ async def _echo_server():
                        max_size=1 << 20)
 
 
+def _merged(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one load as one: calls and time add up; the percentiles are the
+    mean p50 and the worst p99 of the rounds."""
+    rtts = [r["rtt"] for r in results]
+    return {"calls": sum(r["calls"] for r in results),
+            "elapsed": sum(r["elapsed"] for r in results),
+            "rtt": {"p50": sum(p["p50"] for p in rtts) / len(rtts),
+                    "p99": max(p["p99"] for p in rtts)},
+            "errors": [e for r in results for e in r["errors"]][:5],
+            "error_count": sum(r["error_count"] for r in results),
+            "failures": [f for r in results for f in r["failures"]][:5]}
+
+
 def _fmt(value: float, digits: int = 1) -> str:
     return "-" if value != value else f"{value:,.{digits}f}"
 
@@ -195,19 +210,31 @@ async def server_main(args: argparse.Namespace) -> int:
 
     echo = await _echo_server()
     echo_url = f"ws://127.0.0.1:{echo.sockets[0].getsockname()[1]}/ocpp"
+    rounds = max(1, args.rounds)
     for connections in (1, 10, 100):
-        store = CaptureStore(workdir / f"throughput-{connections}.db")
+        path = workdir / f"throughput-{connections}.db"
+        store = CaptureStore(path)
         central = CentralSystem(store, CsmsSettings(host="127.0.0.1", port=0))
+        ours_rounds, echo_rounds = [], []
         async with CsmsServer(central) as server:
             url = f"ws://127.0.0.1:{server.port}/ocpp"
-            ours = await _run_load(url, connections, duration, "max")
+            # ours and the echo take turns, so a change in the machine's load (other
+            # processes) weighs on both alike
+            for _ in range(rounds):
+                ours_rounds.append(await _run_load(url, connections, duration / rounds, "max"))
+                echo_rounds.append(await _run_load(echo_url, connections, duration / rounds,
+                                                   "max"))
+        ours, bare = _merged(ours_rounds), _merged(echo_rounds)
         recorded = store.count_frames()
         invalid = store._db.execute(  # noqa: SLF001 - a benchmark may peek
             "SELECT COUNT(*) FROM frames WHERE valid = 0 OR message_type = 4").fetchone()[0]
+        raw_bytes = store._db.execute(  # noqa: SLF001
+            "SELECT COALESCE(SUM(LENGTH(CAST(raw AS BLOB))), 0) FROM frames").fetchone()[0]
         store.close()
-        bare = await _run_load(echo_url, connections, duration, "max")
+        size = sum(f.stat().st_size for f in workdir.glob(f"{path.name}*"))
         rows.append({"connections": connections, "ours": ours, "echo": bare,
-                     "recorded": recorded, "invalid": invalid})
+                     "recorded": recorded, "invalid": invalid,
+                     "growth": size / raw_bytes if raw_bytes else float("nan")})
         print(f"  {connections:>3} connections: ours {ours['calls'] / ours['elapsed']:,.0f} "
               f"calls/s, echo {bare['calls'] / bare['elapsed']:,.0f} msgs/s", flush=True)
     echo.close()
@@ -250,6 +277,8 @@ async def server_main(args: argparse.Namespace) -> int:
               f"{_fmt(ours['rtt']['p50'], 2):>8} | {_fmt(ours['rtt']['p99'], 2):>8} | "
               f"{echo_rate:>10,.0f} | {calls / echo_rate:>8.0%} | {row['recorded']:>9,} | "
               f"{row['invalid'] + ours['error_count'] + len(ours['failures']):>4}")
+    print("capture file / frames' bytes: " + ", ".join(
+        f"{row['connections']} chargers {row['growth']:.2f}x" for row in rows))
     print()
     print(f"Latency: 100 chargers x 1 MeterValues/s for {latency_seconds:g} s "
           f"({latency['calls']:,} calls, {latency['calls'] / latency['elapsed']:.0f} calls/s)")
@@ -306,6 +335,8 @@ def _add_throughput_figures(figures: Figures, row: dict[str, Any], calls: float,
     figures.add(f"echo_{n}_clients_msgs_per_s", echo_rate)
     figures.add(f"throughput_to_echo_ratio_{n}", calls / echo_rate if echo_rate else None)
     figures.add(f"throughput_{n}_chargers_recorded_frames", row["recorded"])
+    # the capture file (database, WAL) against the bytes of the frames it holds
+    figures.add(f"throughput_{n}_capture_to_frames_ratio", row["growth"])
     figures.add(f"throughput_{n}_chargers_problems",
                 row["invalid"] + ours["error_count"] + len(ours["failures"]))
 
@@ -316,6 +347,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="seconds per throughput phase (default 10)")
     parser.add_argument("--latency-seconds", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="turns ours and the echo take within a phase (default 2)")
     add_json_argument(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
