@@ -95,6 +95,9 @@ class PowerPlot(QWidget):
                 ax.setPen(pg.mkPen(theme.PLOT_AXIS))
                 ax.setTextPen(pg.mkPen(theme.PLOT_AXIS_TEXT))
             plot.getAxis("left").setWidth(62)
+            # a time axis has no SI prefix; with it on, every scroll re-set its (empty)
+            # label's HTML
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             line = pg.InfiniteLine(angle=90, movable=False,
