@@ -139,10 +139,15 @@ class Studio:
         targets = [self.settings.csms]
         if self.server is not None and self.server.settings is not self.settings.csms:
             targets.append(self.server.settings)
+        # One passwords dict for all of them: a password the guided upgrade changes later
+        # (central.settings.passwords, A01.FR.03/04) must be the one the listener checks.
+        shared, given = self.settings.csms.passwords, dict(passwords)  # given may be shared
+        shared.clear()
+        shared.update(given)
         for target in targets:
             target.tolerant = tolerant
             target.accept_missing_subprotocol = accept_missing_subprotocol
-            target.passwords = dict(passwords)  # each its own copy
+            target.passwords = shared
         log.info("central system settings changed: tolerant=%s, accept no subprotocol=%s, "
                  "%d charger password(s)", tolerant, accept_missing_subprotocol, len(passwords))
         if port is None or self.server is None or port == self.server.settings.port:

@@ -190,6 +190,38 @@ def test_port_change_restarts_the_listener_and_updates_the_address(loop, tmp_pat
     loop.run_until_complete(asyncio.wait_for(scenario(), 60))
 
 
+def test_a_password_changed_after_a_port_change_is_the_one_the_listener_checks(loop, tmp_path):
+    """The guided upgrade and the Security tab write a charger's new password into the
+    central system's settings once the charger accepted it (A01.FR.03/04). After a port change
+    the listener runs on a copy of the settings: it must still check that same password, not
+    the one from before the change."""
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP-PW": "old-password-123456"}) as window:
+            new_port = find_free_port("127.0.0.1", 20000)
+            dialog = window.open_preferences("port")
+            dialog.port.setValue(new_port)
+            await press_ok(window, dialog)
+            # Preferences applied again (the listener now runs on its own settings object)
+            dialog = window.open_preferences()
+            dialog.tolerant.setChecked(True)
+            await press_ok(window, dialog)
+            window.central.settings.passwords["CP-PW"] = "new-password-abcdef"  # as the upgrade does
+            address = f"ws://127.0.0.1:{new_port}/ocpp/CP-PW"
+            new = "Basic " + base64.b64encode(b"CP-PW:new-password-abcdef").decode()
+            answer = await answer_to(address, BOOT, ["ocpp1.6"],
+                                     additional_headers={"Authorization": new})
+            assert answer[0] == 3
+            old = "Basic " + base64.b64encode(b"CP-PW:old-password-123456").decode()
+            try:
+                await answer_to(address, BOOT, ["ocpp1.6"], additional_headers={"Authorization": old})
+            except InvalidStatus as exc:
+                assert exc.response.status_code == 401
+            else:
+                raise AssertionError("the old password still lets the charger in")
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
 def test_a_busy_port_is_refused_and_the_old_listener_kept(loop, tmp_path):
     async def scenario():
         async with running_window(tmp_path) as window:
