@@ -685,3 +685,21 @@ def test_bad_csrs_from_the_demo_are_refused_by_the_studio_with_the_reason(
                 assert words in record.reason, record.reason
                 assert not charger.security.has_client_certificate()
     run(scenario())
+
+
+@pytest.mark.parametrize("suites, expected", [
+    ("ecdhe-ecdsa", {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384"}),
+    ("rsa", {"AES128-GCM-SHA256", "AES256-GCM-SHA384"})])
+def test_tls12_charger_with_either_whitepaper_suite_pair_connects(
+        tmp_path: Path, suites: str, expected: set[str]) -> None:
+    """A00.FR.317/318: the central system supports both pairs; a TLS 1.2-only charger with
+    either pair (ECDHE-ECDSA, or plain RSA key exchange) gets through."""
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"TLS12": PASSWORD}) as studio:
+            async with demo(wss_base(studio), "TLS12", V16, ca_file=str(
+                    tmp_path / "ca" / "ca.pem"), basic_auth_password=PASSWORD,
+                            tls12_suites=suites) as charger:
+                assert await charger.wait_booted(TIMEOUT), charger.security.last_failure
+                tls = events(studio, "connected", "TLS12")[-1]["extra"]["tls"]
+                assert tls["version"] == "TLSv1.2" and tls["cipher"] in expected
+    run(scenario())

@@ -40,6 +40,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                       help="key of the CSRs it makes: EC P-256 (default) or RSA 2048")
     demo.add_argument("--csr-fault", choices=("wrong-cn", "not-pkcs10", "rsa-1024"),
                       help="make bad CSRs, to see a central system refuse them")
+    demo.add_argument("--tls12-suites", choices=("ecdhe-ecdsa", "rsa"),
+                      help="behave like a TLS 1.2-only charger offering one pair of the "
+                      "security whitepaper's cipher suites")
     demo.add_argument("--charge", action="store_true", help="plug in and charge after boot")
     demo.add_argument("--quirk", action="append", default=[], type=quirk_argument,
                       metavar="NAME[=VALUE]", help="behave like a third-party charger "
@@ -85,4 +88,4 @@ def _config(args: argparse.Namespace, charger_id: str) -> DemoChargerConfig:
         auto_charge=args.charge, quirks=args.quirk, ca_file=args.ca,
         client_cert_file=args.client_cert, client_key_file=args.client_key,
         security_profile=args.security_profile, csr_key=args.csr_key,
-        csr_fault=args.csr_fault)
+        csr_fault=args.csr_fault, tls12_suites=args.tls12_suites)

@@ -53,6 +53,9 @@ class DemoChargerConfig:
     #: a charger that makes bad CSRs, to test a central system's checks: "wrong-cn" (CN is
     #: not the charger id), "not-pkcs10" (a certificate sent instead of a request), "rsa-1024"
     csr_fault: str | None = None
+    #: a TLS 1.2-only charger offering one pair of the whitepaper's suites: "ecdhe-ecdsa" or
+    #: "rsa" (A00.FR.318); None: TLS 1.2 or 1.3 with OpenSSL's defaults
+    tls12_suites: str | None = None
     #: 1.6: failed connections with a new profile/URL before falling back (A05.FR.08);
     #: 2.x uses OCPPCommCtrlr.NetworkProfileConnectionAttempts (B10.FR.07)
     connection_attempts: int = 3
@@ -83,6 +86,8 @@ class DemoChargerConfig:
             raise ValueError("security_profile must be 0, 1, 2 or 3")
         if self.csr_fault not in (None, "wrong-cn", "not-pkcs10", "rsa-1024"):
             raise ValueError("csr_fault must be wrong-cn, not-pkcs10 or rsa-1024")
+        if self.tls12_suites not in (None, "ecdhe-ecdsa", "rsa"):
+            raise ValueError("tls12_suites must be ecdhe-ecdsa or rsa")
         if self.csr_key not in ("ec", "rsa"):
             raise ValueError("csr_key must be 'ec' or 'rsa'")
         if bool(self.client_cert_file) != bool(self.client_key_file):

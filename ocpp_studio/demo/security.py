@@ -168,7 +168,8 @@ class DemoSecurity:
     def ssl_context(self, *, client: bool) -> "ssl.SSLContext":
         return client_context(self.store.csms_roots(),
                               client_chain=self.client_chain if client else (),
-                              client_key=self.client_key if client else None)
+                              client_key=self.client_key if client else None,
+                              tls12_suites=self.ch.config.tls12_suites)
 
     def connected(self, ssl_object: Any) -> None:
         """The websocket is open: remember what works (B10.FR.07) and the TLS used."""

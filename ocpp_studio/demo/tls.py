@@ -32,13 +32,26 @@ log = logging.getLogger(__name__)
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
+#: A charger limited to TLS 1.2 and one pair of the whitepaper's cipher suites (A00.FR.318 /
+#: .422: a charger supports the ECDHE-ECDSA pair or the RSA pair), in OpenSSL's names.
+TLS12_SUITES = {
+    "ecdhe-ecdsa": "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+    "rsa": "AES128-GCM-SHA256:AES256-GCM-SHA384",  # TLS_RSA_WITH_AES_*_GCM_SHA*
+}
+
+
 def client_context(roots: Sequence[x509.Certificate], *,
                    client_chain: Sequence[x509.Certificate] = (),
-                   client_key: PrivateKey | None = None) -> ssl.SSLContext:
+                   client_key: PrivateKey | None = None,
+                   tls12_suites: str | None = None) -> ssl.SSLContext:
     """A charger's TLS client context: trusts ``roots`` only; presents ``client_chain`` with
-    ``client_key`` when given (profile 3)."""
+    ``client_key`` when given (profile 3); ``tls12_suites`` (a ``TLS12_SUITES`` key) makes it
+    a TLS 1.2-only charger offering just that pair of suites."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if tls12_suites is not None:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(TLS12_SUITES[tls12_suites])
     context.check_hostname = True  # A00.FR.308/.412: the server's name is checked
     context.verify_mode = ssl.CERT_REQUIRED
     if roots:
