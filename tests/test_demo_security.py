@@ -115,7 +115,7 @@ async def security_profile(studio: Studio, charger: DemoCharger) -> str:
 
 
 # ------------------------------------------------------------------------------ profile 2
-@BOTH
+@pytest.mark.parametrize("version", [V16, V201, OcppVersion.V21], ids=["1.6", "2.0.1", "2.1"])
 def test_profile_2_connects_over_tls_and_reports_profile_2(tmp_path: Path,
                                                            version: OcppVersion) -> None:
     async def scenario() -> None:
