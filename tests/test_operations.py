@@ -39,6 +39,15 @@ SAMPLE["delete-certificate"] = {"serial": f"SHA256/{'a' * 64}/{'b' * 64}/1f"}
 #: issue 16: the thin transfer operations take the location of the user's own server
 SAMPLE["log-to-url"] = {"location": "ftp://user:secret@192.0.2.1:21/logs/"}
 SAMPLE["firmware-from-url"] = {"location": "http://192.0.2.1/fw-2.0.bin"}
+#: the smaller 2.x operations (operations_2x.py)
+SAMPLE["set-display-message"] = {"text": "Out of order until 14:00"}
+SAMPLE["clear-display-message"] = {"id": 1}
+SAMPLE["cost-updated"] = {"transaction_id": "TX1", "total_cost": 3.25}
+SAMPLE["publish-firmware"] = {"location": "http://192.0.2.1/fw.bin", "checksum": "0" * 32}
+SAMPLE["unpublish-firmware"] = {"checksum": "0" * 32}
+SAMPLE["get-charging-profiles"] = {"evse": 1, "profile_ids": "1,2", "stack_level": 0}
+SAMPLE["get-monitoring-report"] = {"criteria": "ThresholdMonitoring", "component": "EVSE",
+                                   "variable": "Power"}
 
 
 class _Context:

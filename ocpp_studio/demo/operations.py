@@ -1,10 +1,12 @@
 """The demo charger's answers to the charger operations not written in ``v16.py`` /
 ``v201.py`` (issue 16 §1): the local authorization list and, in 2.x, clearing customer data.
 
+The smaller 2.x ones (transaction status, display messages, cost, monitoring base, level and
+report, charging profiles read back) are in ``operations201.py``.
 ``add_operation_handlers(routes, two_x)`` registers them on a version's table; each version
 module calls it right after creating its ``Routes`` (2.1 copies the 2.0.1 table). State lives
 on the version protocol object, as the other handlers' state does. Reservations and variable
-monitoring stay unimplemented on purpose: the demo answers them with CALLERROR
+monitors (SetVariableMonitoring) stay unimplemented on purpose: the demo answers them with CALLERROR
 NotImplemented, which is how a charger without them answers.
 """
 
@@ -14,6 +16,7 @@ import logging
 from typing import Any
 
 from .profiles import format_time
+from .operations201 import add_operation_handlers_2x
 from .routing import Routes
 
 log = logging.getLogger(__name__)
@@ -88,3 +91,4 @@ def add_operation_handlers(routes: Routes, two_x: bool) -> None:
         lambda protocol, payload: send_local_list(protocol, payload, two_x))
     if two_x:
         routes.on("CustomerInformation")(customer_information)
+        add_operation_handlers_2x(routes)

@@ -30,14 +30,17 @@ from .adapters.operations import OperationRequests, operation_requests
 from .central import CentralSystem
 from .operations_catalogue import CATALOGUE as CORE_OPERATIONS
 from .operations_catalogue import Field, Follow, Operation, OperationError
+from .operations_2x import OPERATIONS_2X
 from .operations_certificates import CERTIFICATE_OPERATIONS
 from .operations_transfers import TRANSFER_OPERATIONS
 from .operations_words import error_words, status_words
 
 log = logging.getLogger(__name__)
 
-#: every operation: the core ones, certificates (issue 15), log and firmware transfers (16)
-CATALOGUE: tuple[Operation, ...] = CORE_OPERATIONS + CERTIFICATE_OPERATIONS + TRANSFER_OPERATIONS
+#: every operation: the core ones, the smaller 2.x ones, certificates (issue 15), log and
+#: firmware transfers (16)
+CATALOGUE: tuple[Operation, ...] = (CORE_OPERATIONS + OPERATIONS_2X + CERTIFICATE_OPERATIONS
+                                    + TRANSFER_OPERATIONS)
 
 __all__ = ["CATALOGUE", "Field", "Follow", "Operation", "OperationError", "OperationResult",
            "LinkedFrame", "operations_for", "find_operation", "coerce_fields", "run_operation"]

@@ -14,6 +14,7 @@ from ocpp.v201.enums import MonitorEnumType
 from ..core.versions import OcppVersion
 from .adapters.base import OcppAdapter, OcppRequest
 from .adapters.operations import OperationRequests, operation_requests
+from .operations_words import status_words
 
 V16, V201, V21 = OcppVersion.V16, OcppVersion.V201, OcppVersion.V21
 ALL = frozenset({V16, V201, V21})
@@ -337,12 +338,31 @@ DATA_TRANSFER = Operation(
 
 
 # ----------------------------------------------------------- smart charging
+def _schedule_words(answer: Any) -> str:
+    """An Accepted GetCompositeSchedule answer: what limit applies, in a line (the Charging
+    hours tab draws it on a week). 1.6 §6.26 chargingSchedule, 2.0.1 K08 schedule."""
+    answer = answer if isinstance(answer, dict) else {}
+    status = str(answer.get("status"))
+    if status != "Accepted":
+        return status_words("composite-schedule", "GetCompositeSchedule", status)
+    schedule = answer.get("chargingSchedule") or answer.get("schedule") or {}
+    periods = schedule.get("chargingSchedulePeriod") or []
+    unit = schedule.get("chargingRateUnit", "")
+    if not periods:
+        return "Accepted: the charger applies no limit over this period"
+    limits = ", ".join(f"{p.get('limit')} {unit} from +{p.get('startPeriod')} s"
+                       for p in periods[:3])
+    more = f" and {len(periods) - 3} more" if len(periods) > 3 else ""
+    return f"Accepted: the charger's limit: {limits}{more}"
+
+
 COMPOSITE_SCHEDULE = Operation(
     "composite-schedule", "GetCompositeSchedule", ALL,
     lambda b: [Field("evse" if _is_2x(b) else "connector", "int", 0, help="0: the charger"),
                Field("duration", "int", 86400, help="seconds")],
     lambda a, b, v, c: a.composite_schedule_request(
-        v.get("evse") or v.get("connector") or 0, v["duration"]))
+        v.get("evse") or v.get("connector") or 0, v["duration"]),
+    words_of=_schedule_words)
 
 CLEAR_PROFILE = Operation(
     "clear-profile", "ClearChargingProfile", ALL,

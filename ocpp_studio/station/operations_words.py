@@ -76,6 +76,70 @@ WORDS: dict[tuple[str, str], str] = {
     ("clear-variable-monitoring", "Rejected"): "Rejected: the monitor cannot be removed "
                                                "(a hard-wired monitor?)",
     ("clear-variable-monitoring", "NotFound"): "Refused: no monitor with that id",
+    ("composite-schedule", "Rejected"): "Rejected: the charger will not say its schedule "
+                                        "(unknown connector / EVSE?)",
+    ("clear-profile", "Accepted"): "Accepted: the charger removed the profile",
+    ("clear-profile", "Unknown"): "The charger has no charging profile with that id",
+    # certificates (operations_certificates.py)
+    ("install-certificate", "Accepted"): "Accepted: the charger installed the certificate",
+    ("install-certificate", "Rejected"): "Rejected: the charger did not install the "
+                                         "certificate (not valid, or not the kind it takes)",
+    ("install-certificate", "Failed"): "Failed: the charger could not store the certificate",
+    ("delete-certificate", "Accepted"): "Accepted: the charger deleted the certificate",
+    ("delete-certificate", "NotFound"): "The charger holds no certificate with this hash data",
+    ("delete-certificate", "Failed"): "Failed: the charger did not delete the certificate "
+                                      "(it may refuse to delete the one it is using)",
+    ("trigger-csr", "Accepted"): "Accepted: the charger makes a new key and sends its "
+                                 "certificate signing request (SignCertificate)",
+    ("trigger-csr", "Rejected"): "Rejected: the charger will not make a signing request now",
+    # the smaller 2.x operations (operations_2x.py)
+    ("get-charging-profiles", "Accepted"): "Accepted: the charger reports its profiles in "
+                                           "ReportChargingProfiles",
+    ("get-charging-profiles", "NoProfiles"): "The charger has no charging profile matching "
+                                             "this",
+    ("set-display-message", "Accepted"): "Accepted: the charger keeps the message for its "
+                                         "display",
+    ("set-display-message", "NotSupportedMessageFormat"): "Refused: the charger cannot show "
+                                                          "this format",
+    ("set-display-message", "NotSupportedPriority"): "Refused: the charger does not support "
+                                                     "this priority",
+    ("set-display-message", "NotSupportedState"): "Refused: the charger does not support "
+                                                  "showing messages in this state",
+    ("set-display-message", "UnknownTransaction"): "Refused: the charger has no such "
+                                                   "transaction",
+    ("set-display-message", "Rejected"): "Rejected by the charger (no room for more "
+                                         "messages?)",
+    ("get-display-messages", "Accepted"): "Accepted: the charger lists them in "
+                                          "NotifyDisplayMessages",
+    ("get-display-messages", "Unknown"): "The charger has no display message matching this",
+    ("clear-display-message", "Accepted"): "Accepted: the charger removed the message",
+    ("clear-display-message", "Unknown"): "The charger has no message with that id",
+    ("customer-information", "Accepted"): "Accepted: the charger reports what it holds in "
+                                          "NotifyCustomerInformation (nothing is deleted)",
+    ("customer-information", "Rejected"): "Rejected: the charger will not report customer data",
+    ("customer-information", "Invalid"): "Invalid: give an id token or a customer identifier",
+    ("set-monitoring-base", "Accepted"): "Accepted: the charger uses this monitoring base",
+    ("set-monitoring-base", "Rejected"): "Rejected by the charger",
+    ("set-monitoring-base", "NotSupported"): "The charger does not support this monitoring "
+                                             "base",
+    ("set-monitoring-level", "Accepted"): "Accepted: the charger reports events of this "
+                                          "severity and more urgent",
+    ("set-monitoring-level", "Rejected"): "Rejected: severity must be 0-9",
+    ("get-monitoring-report", "Accepted"): "Accepted: the charger lists its monitors in "
+                                           "NotifyMonitoringReport",
+    ("get-monitoring-report", "EmptyResultSet"): "The charger has no monitor matching this",
+    ("get-monitoring-report", "Rejected"): "Rejected by the charger",
+    ("get-monitoring-report", "NotSupported"): "The charger does not support these criteria",
+    ("publish-firmware", "Accepted"): "Accepted: the local controller downloads the image; "
+                                      "PublishFirmwareStatusNotification says when it is "
+                                      "published",
+    ("publish-firmware", "Rejected"): "Rejected by the local controller",
+    ("unpublish-firmware", "Unpublished"): "Unpublished: the local controller no longer "
+                                           "serves this image",
+    ("unpublish-firmware", "NoFirmware"): "The local controller serves no image with this "
+                                          "checksum",
+    ("unpublish-firmware", "DownloadOngoing"): "Refused: the image is still being "
+                                               "downloaded; try again later",
 }
 
 #: CALLERROR codes meaning "this charger has no such message" (1.6 §4.2.3 NotImplemented,

@@ -23,6 +23,7 @@ from ocpp.v21.enums import MessageTriggerEnumType as Trigger21
 from ...core.versions import OcppVersion
 from .base import OcppAdapter, OcppRequest, Payload
 from .certificates import Certificates16, Certificates201
+from .operations_2x import More2x
 from .transfers import Transfers16, Transfers201
 
 #: 1.6 TriggerMessage.req's requestedMessage (1.6 §7.32 MessageTrigger); the others of the
@@ -174,7 +175,7 @@ class Requests16(OperationRequests, Certificates16, Transfers16):
         return OcppRequest("CancelReservation", {"reservationId": int(reservation_id)})  # §5.1
 
 
-class Requests201(OperationRequests, Certificates201, Transfers201):
+class Requests201(OperationRequests, Certificates201, Transfers201, More2x):
     """OCPP 2.0.1 (Part 2 functional blocks cited per builder)."""
 
     version = OcppVersion.V201

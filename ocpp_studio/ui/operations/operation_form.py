@@ -64,6 +64,8 @@ class OperationForm(QWidget):
             return box
         if kind == "choice":
             combo = QComboBox()
+            if default is None and not spec.get("required"):
+                combo.addItem("")  # an optional choice: not sent unless one is picked
             combo.addItems(list(spec.get("choices") or []))
             if default is not None:
                 combo.setCurrentText(str(default))

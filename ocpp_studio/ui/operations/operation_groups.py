@@ -12,13 +12,16 @@ from typing import Any, Iterable
 #: (group, the operations it shows first, in this order)
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Charging", ("start", "stop", "unlock", "availability", "reserve",
-                  "cancel-reservation")),
+                  "cancel-reservation", "transaction-status", "cost-updated")),
     ("Charger", ("reset", "trigger", "clear-cache", "data-transfer")),
     ("Authorisation", ("local-list-version", "send-local-list")),
-    ("Smart charging", ("composite-schedule", "clear-profile")),
-    ("Privacy", ("clear-customer-information",)),
-    ("Monitoring", ("set-variable-monitoring", "clear-variable-monitoring")),
-    ("Logs & firmware", ()),
+    ("Smart charging", ("composite-schedule", "get-charging-profiles", "clear-profile")),
+    ("Display", ("set-display-message", "get-display-messages", "clear-display-message")),
+    ("Privacy", ("customer-information", "clear-customer-information")),
+    ("Monitoring", ("set-variable-monitoring", "clear-variable-monitoring",
+                    "get-monitoring-report", "set-monitoring-level", "set-monitoring-base")),
+    ("Logs & firmware", ("log-to-url", "firmware-from-url", "publish-firmware",
+                         "unpublish-firmware")),
     ("Certificates", ()),
     ("Other", ()),
 )
@@ -57,6 +60,27 @@ PURPOSE: dict[str, str] = {
     "set-variable-monitoring": "Have the charger watch a variable and report it as "
                                "NotifyEvent (2.0.1 N04).",
     "clear-variable-monitoring": "Remove monitors by their ids (2.0.1 N06).",
+    "transaction-status": "Ask whether a transaction is still running and whether its "
+                          "messages wait in the charger's queue (2.0.1 E14).",
+    "cost-updated": "Send the running cost of a transaction to the charger's display "
+                    "(2.0.1 I03).",
+    "get-charging-profiles": "Read back the charging profiles the charger holds; they "
+                             "arrive in ReportChargingProfiles (2.0.1 K09).",
+    "set-display-message": "Put a message on the charger's display (2.0.1 O01/O02).",
+    "get-display-messages": "List the charger's display messages; they arrive in "
+                            "NotifyDisplayMessages (2.0.1 O03).",
+    "clear-display-message": "Remove a display message by its id (2.0.1 O04).",
+    "customer-information": "Ask what personal data the charger holds on one customer, "
+                            "without deleting it (2.0.1 N09).",
+    "get-monitoring-report": "List the charger's monitors; they arrive in "
+                             "NotifyMonitoringReport (2.0.1 N02).",
+    "set-monitoring-level": "Which severities the charger reports as NotifyEvent "
+                            "(2.0.1 N02/N05).",
+    "set-monitoring-base": "Which set of monitors is active: all, factory defaults or "
+                           "hard-wired only (2.0.1 N03).",
+    "publish-firmware": "Have a local controller download a firmware image and serve it to "
+                        "its chargers (2.0.1 L03).",
+    "unpublish-firmware": "Stop a local controller serving an image (2.0.1 L04).",
 }
 
 #: the words a field's name is shown as
