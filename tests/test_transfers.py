@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import ftplib
 import io
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -165,6 +166,9 @@ def test_a_charger_that_gives_up_says_so(tmp_path: Path) -> None:
             assert [s.status for s in done.steps] == ["Uploading", "UploadFailure"]
             assert done.steps[-1].failure
             assert "The charger gave up" in done.words and "never connected" in done.words
+            # it gave up before the server's timer: how long it had, never "within 0 s"
+            assert re.search(r"never connected to the FTP server at 127\.0\.0\.1:\d+ within "
+                             r"(the first second|[1-9]\d* s) — check", done.words), done.words
 
     run(scenario())
 

@@ -86,7 +86,8 @@ def test_logs_view_lists_earlier_runs_and_attaches(qtbot: Any, tmp_path: Path) -
     assert view.attach_button.isEnabled()
     assert view.attach(view.files.currentItem())
     assert view.files.item(0).text().endswith("· attached to the report")
-    assert "will be listed in CP-1's commissioning report" in view.progress.words.text()
+    assert "will be listed in CP-1's commissioning report" in view.files_note.text()
+    assert "commissioning report" not in view.progress.words.text()  # the job's words stay
     assert [a["path"] for a in manager.attachments("CP-1")] == [str(new)]
     view.set_charger("OTHER")
     assert view.files.count() == 0 and not view.attach_button.isEnabled()

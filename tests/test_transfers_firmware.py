@@ -120,8 +120,14 @@ def test_quirk_signature_refuses_even_a_good_signature(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("quirk,status,words", [
-    ("download", "DownloadFailed", "could not download the firmware"),
-    ("install", "InstallationFailed", "could not install the firmware"),
+    # what the file server saw follows the charger's DownloadFailed; the demo fails its
+    # download before it connects (a charger that cannot reach the laptop)
+    ("download", "DownloadFailed", "could not download the firmware: check that it can "
+     "reach the laptop's address, the firewall, and (FTP) passive mode. What the file server "
+     "saw: the charger never connected to the HTTP server at 127.0.0.1:"),
+    # not "it keeps the old one": only its next BootNotification says what it runs
+    ("install", "InstallationFailed", "could not install the firmware; the version it runs "
+     "shows in its next BootNotification"),
 ])
 def test_firmware_failures_are_explained(tmp_path: Path, quirk: str, status: str,
                                          words: str) -> None:

@@ -326,7 +326,9 @@ class Transfer:
         where = f"the {self.scheme.upper()} server at {self.url_host()}:{self.port}"
         what = "send a file to" if self.direction == "upload" else "download the file from"
         elapsed = self.timeout if timer else (self.clock.now() - self.started_at).total_seconds()
-        seconds = f"{elapsed:g} s" if timer else f"{elapsed:.0f} s"
+        # asked before the timer ran out (the charger gave up first): say how long it had
+        seconds = f"{elapsed:g} s" if timer else \
+            ("the first second" if elapsed < 1 else f"{elapsed:.0f} s")
         if not self.connected:
             checks = "check that it can reach the laptop's address and the firewall"
             if self.scheme == "ftp":

@@ -8,6 +8,10 @@ for a failure, what to check.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..fileserver import TransferState
+
 LOG_STATUS_WORDS: dict[str, str] = {
     "Idle": "the charger is not uploading a log (idle)",
     "Uploading": "the charger is uploading the log",
@@ -44,7 +48,8 @@ FIRMWARE_STATUS_WORDS: dict[str, str] = {
     "InstallRebooting": "the charger is rebooting to install the firmware",
     "Installing": "the charger is installing the firmware",
     "Installed": "the charger says the firmware is installed",
-    "InstallationFailed": "the charger could not install the firmware (it keeps the old one)",
+    "InstallationFailed": "the charger could not install the firmware; the version it runs "
+                          "shows in its next BootNotification",
     "InstallVerificationFailed": "the charger's check of the installed firmware failed (wrong "
                                  "image for this model, or a corrupt download)",
     "InvalidCertificate": "the charger does not trust the signing certificate (it must chain "
@@ -74,3 +79,14 @@ def refusal_words(action: str, status: str | None) -> str:
                 "or is busy with another transfer")
     extra = FIRMWARE_STATUS_WORDS.get(status)
     return f"The charger answered {action} with {status}" + (f": {extra}" if extra else "")
+
+
+def server_saw(transfer: Any) -> str:
+    """What the studio's file server saw of a transfer the charger says failed: a charger
+    that took the whole file failed after the network part; otherwise why nothing came."""
+    if transfer is None:
+        return ""
+    if transfer.state == TransferState.DONE:
+        return (f"the charger downloaded the whole file ({transfer.bytes:,} bytes), so the "
+                "network path works; the failure is on the charger's side")
+    return str(transfer.timeout_reason(timer=False))

@@ -64,7 +64,8 @@ from .transfer_jobs import JobState, Kind, TransferJob, TransferProgress, Transf
 from .transfer_signing import (SigningError, key_matches_certificate, load_certificate,
                                sign_firmware, signature_matches)
 from .transfer_words import (FIRMWARE_FAILURES, LOG_FAILURES, LOG_SUCCESS,
-                             firmware_status_words, log_status_words, refusal_words)
+                             firmware_status_words, log_status_words, refusal_words,
+                             server_saw)
 
 log = logging.getLogger(__name__)
 
@@ -413,7 +414,9 @@ class TransferManager:
 
     def _firmware_status(self, job: TransferJob, status: str) -> None:
         if status in FIRMWARE_FAILURES:
-            job.finish(JobState.FAILED, f"Not installed: {firmware_status_words(status)}")
+            seen = server_saw(job.transfer) if status == "DownloadFailed" else ""
+            job.finish(JobState.FAILED, f"Not installed: {firmware_status_words(status)}"
+                       + (f". What the file server saw: {seen}" if seen else ""))
         elif status == "Installed":
             job.installed = True
             if job.booted_after:

@@ -16,7 +16,9 @@ Environment variables (hidden options, not for users):
     applies the default hours, checks them and scrolls to the check; ``wizard`` (or
     ``wizard:CHARGER``) opens the commissioning wizard on its Connect step and pictures
     the wizard. ``operations`` (or ``operations:CHARGER``) sends a soft reset from the
-    Operations tab of the first connected charger and shows its answer and linked frames.
+    Operations tab of the first connected charger and shows its answer and linked frames;
+    ``operations-logs`` fetches its diagnostics log and attaches it to the report,
+    ``operations-firmware`` updates it with a small 2.1.0.bin (both wait for the end).
     ``security`` (or ``security:CHARGER``) shows the Security tab of the first connected
     charger after moving it to security profile 3 with the guided upgrade (the studio needs
     a ``wss_port`` and client certificates ``optional``) and reading its certificates.
@@ -192,7 +194,8 @@ async def _prepare_operations_screenshot(run: StudioRun) -> None:
     """For OCPP_STUDIO_SCREENSHOT_TAB=operations[:CHARGER]: a real answer in the tab (a soft
     reset, whose reboot is linked from the result)."""
     choice = os.environ.get(SCREENSHOT_TAB_ENV, "")
-    if not choice.lower().startswith("operations"):
+    kind = choice.partition(":")[0].lower()
+    if kind not in ("operations", "operations-logs", "operations-firmware"):
         return
     window = run.window
     assert window is not None and run.central is not None
@@ -204,12 +207,49 @@ async def _prepare_operations_screenshot(run: StudioRun) -> None:
     if charger is None:
         window.tabs.setCurrentWidget(window.operations_panel)
         return
+    if kind != "operations":
+        await _prepare_transfer_screenshot(run, charger, kind.partition("-")[2])
+        return
     op = window.run_operation(charger, "reset", {"hard": False})
     if op is not None and op.task is not None:
         try:
             await asyncio.wait_for(asyncio.shield(op.task), 60)
         except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
             log.warning("reset for the screenshot failed: %s", exc)
+
+
+async def _prepare_transfer_screenshot(run: StudioRun, charger: str, page: str) -> None:
+    """``operations-logs``: fetch the charger's diagnostics log over FTP and attach it to its
+    report; ``operations-firmware``: update it with a small image named 2.1.0.bin (the demo
+    reboots with that version). Both wait for the end, as the user would."""
+    import tempfile
+    window = run.window
+    assert window is not None
+    panel = window.open_operations(charger)
+    view = panel.logs if page == "logs" else panel.firmware
+    if view is None:
+        return
+    panel.show_page(page)
+    if page == "logs":
+        op = view.fetch()
+    else:
+        image = Path(tempfile.mkdtemp(prefix="ocpp-studio-shot-")) / "2.1.0.bin"
+        image.write_bytes(b"demo firmware image\n" * 4096)
+        view.file.edit.setText(str(image))
+        view.expected.setText("2.1.0")
+        op = view.update_firmware()
+    try:
+        if op is not None and op.task is not None:
+            await asyncio.wait_for(asyncio.shield(op.task), 60)
+        for _ in range(900):  # the upload, or the download, install and reboot
+            shown = view.progress.progress
+            if shown is not None and shown.finished:
+                break
+            await asyncio.sleep(0.2)
+    except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
+        log.warning("%s for the screenshot failed: %s", page, exc)
+    if page == "logs" and view.files.count():
+        view.attach(view.files.item(0))
 
 
 async def _prepare_security_screenshot(run: StudioRun) -> None:

@@ -122,11 +122,16 @@ class LogsView(QWidget):
         buttons.addWidget(self.attach_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        #: what Attach did (the transfer's own words above stay the charger's evidence)
+        self.files_note = QLabel()
+        self.files_note.setWordWrap(True)
+        layout.addWidget(self.files_note)
         layout.addStretch(1)
 
     # ---------------------------------------------------------------- charger
     def set_charger(self, charger: str | None) -> None:
         self.charger = charger
+        self.files_note.clear()
         jobs = [j for j in self.transfers.jobs(charger) if j.kind == "log"] if charger else []
         self.progress.show_progress(jobs[-1].snapshot() if jobs else None)
         self._fill_files()
@@ -223,9 +228,9 @@ class LogsView(QWidget):
         try:
             found = self.transfers.attach(self.charger, Path(item.data(PATH_ROLE)))
         except OSError as exc:
-            theme.show_status(self.progress.words, "error", f"Not attached: {exc}")
+            theme.show_status(self.files_note, "error", f"Not attached: {exc}")
             return False
-        theme.show_status(self.progress.words, "ok",
+        theme.show_status(self.files_note, "ok",
                           f"{found.path.name} will be listed in {self.charger}'s commissioning "
                           "report (name, size, SHA-256, when received)")
         self._fill_files()
