@@ -140,3 +140,23 @@ def test_silence_before_a_drop_and_other_chargers(tmp_path):
 def test_duration_text():
     assert [duration_text(s) for s in (5, 59.4, 60, 12 * 60 + 5, 3600, 7980, 90000)] == [
         "5 s", "59 s", "1 min", "12 min", "1 h", "2 h 13 min", "1 d 1 h"]
+
+
+def test_a_connection_over_tls_is_titled_with_its_credential():
+    """Profile 3 connects with a client certificate and no password: the timeline says the
+    certificate, not "no password"; profile 2 says wss and the user."""
+    from ocpp_studio.capture.timeline import _connected_title
+    certificate = {"subject": "CN=CP-3", "issuer": "CN=Studio CA", "serial": "0a",
+                   "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z",
+                   "common_name": "CP-3"}
+    profile3 = {"remote": "127.0.0.1:5000", "subprotocol": "ocpp1.6", "auth_user": None,
+                "extra": {"scheme": "wss", "tls": {"version": "TLSv1.3", "cipher": "X",
+                                                   "client_certificate": certificate}}}
+    assert _connected_title(profile3) == ("Connected from 127.0.0.1:5000 (wss, TLSv1.3, "
+                                          "ocpp1.6, client certificate CN=CP-3)")
+    profile2 = {"remote": "127.0.0.1:5000", "subprotocol": "ocpp2.0.1", "auth_user": "CP-2",
+                "extra": {"scheme": "wss", "tls": {"version": "TLSv1.2", "cipher": "X",
+                                                   "client_certificate": None}}}
+    assert _connected_title(profile2).endswith("(wss, TLSv1.2, ocpp2.0.1, user CP-2)")
+    plain = {"remote": "127.0.0.1:5000", "subprotocol": "ocpp1.6", "auth_user": None}
+    assert _connected_title(plain).endswith("(ocpp1.6, no password)")

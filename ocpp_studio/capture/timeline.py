@@ -109,8 +109,16 @@ def _connected_title(detail: dict[str, Any]) -> str:
     remote = detail.get("remote") or "an unknown address"
     subprotocol = detail.get("subprotocol") or "no subprotocol"
     user = detail.get("auth_user")
-    who = f"user {user}" if user else "no password"
-    return f"Connected from {remote} ({subprotocol}, {who})"
+    # the connected event keeps what the wss listener found in the handshake's "extra"
+    tls = detail.get("tls") or (detail.get("extra") or {}).get("tls")
+    tls = tls if isinstance(tls, dict) else None
+    certificate = (tls or {}).get("client_certificate")
+    if isinstance(certificate, dict):  # profile 3: the certificate is the credential
+        who = f"client certificate CN={certificate.get('common_name') or '?'}"
+    else:
+        who = f"user {user}" if user else "no password"
+    over = f"wss, {tls.get('version') or 'TLS'}, " if tls else ""
+    return f"Connected from {remote} ({over}{subprotocol}, {who})"
 
 
 def _refused_title(detail: dict[str, Any]) -> str:
