@@ -68,7 +68,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     csr = sub("csr", "ask the charger for a CSR; sign it and send CertificateSigned")
     csr.add_argument("--kind", default="charging-station",
-                     choices=("charging-station", "v2g"))
+                     choices=("charging-station", "v2g"),
+                     help="the certificate to ask for: the charger's own (for profile 3, "
+                     "default) or its ISO 15118 V2G certificate (2.x only)")
     csr.add_argument("--wait", type=float, default=60.0,
                      help="seconds to wait for the CSR and the charger's answer (default 60)")
     csr.set_defaults(func=_csr)
@@ -76,11 +78,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     sub("pending", "CSRs waiting for approval (serve --sign-csrs ask)").set_defaults(
         func=_pending)
     approve = sub("approve", "sign a pending CSR and send CertificateSigned")
-    approve.add_argument("csr_id", type=int)
+    approve.add_argument("csr_id", type=int, help="the CSR's number, as 'cert pending' lists it")
     approve.set_defaults(func=_approve)
     reject = sub("reject", "refuse a pending CSR")
-    reject.add_argument("csr_id", type=int)
-    reject.add_argument("--reason", default="")
+    reject.add_argument("csr_id", type=int, help="the CSR's number, as 'cert pending' lists it")
+    reject.add_argument("--reason", default="",
+                        help="why, in a few words (kept with the CSR on the charger's card)")
     reject.set_defaults(func=_reject)
     sub("events", "the charger's security events").set_defaults(func=_events)
 
