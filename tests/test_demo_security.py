@@ -6,7 +6,6 @@ and the fallback when the new connection fails (A05.FR.08 / B10.FR.07)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import shutil
@@ -43,9 +42,6 @@ def run(coro: Any) -> Any:
 
 @asynccontextmanager
 async def studio_with_wss(tmp_path: Path, **csms: Any) -> AsyncIterator[Studio]:
-    if "sign_csrs" in csms and "sign_csrs" not in {f.name for f in
-                                                   dataclasses.fields(CsmsSettings)}:
-        csms.pop("sign_csrs")  # the studio never signs without that setting
     settings = AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0, wss_port=0,
                                              ca_dir=str(tmp_path / "ca"), **csms),
                            capture_path=":memory:")
@@ -702,4 +698,40 @@ def test_tls12_charger_with_either_whitepaper_suite_pair_connects(
                 assert await charger.wait_booted(TIMEOUT), charger.security.last_failure
                 tls = events(studio, "connected", "TLS12")[-1]["extra"]["tls"]
                 assert tls["version"] == "TLSv1.2" and tls["cipher"] in expected
+    run(scenario())
+
+
+def test_renewed_client_certificate_that_fails_falls_back_to_the_old_one(
+        tmp_path: Path) -> None:
+    """2.0.1 A02.FR.28: a new client certificate the central system does not accept (here
+    issued by a CA it does not trust) -> after the attempts, back to the old certificate."""
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, client_certificates="required",
+                                   sign_csrs="never") as studio:
+            ca, other = StudioCA(tmp_path / "ca"), StudioCA(tmp_path / "other")
+            first, _ = old = ca.issue_client_certificate("RENEW")
+            async with demo(wss_base(studio), "RENEW", V201, ca_file=str(ca.ca_file),
+                            **write_pair(tmp_path, "renew", *old)) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                action, payload = trigger(V201)
+                assert (await studio.central.call("RENEW", action, payload))["status"] \
+                    == "Accepted"
+                csr = await until(lambda: charger.security.last_csr, "a CSR")
+                signed = sign_csr(other, csr, "RENEW", "OCPP Studio")
+                assert signed.chain_pem is not None
+                reply = await studio.central.call("RENEW", "CertificateSigned", {
+                    "certificateChain": signed.chain_pem + other.certificate_pem(),
+                    "certificateType": "ChargingStationCertificate"})
+                assert reply["status"] == "Accepted"
+                before = charger.connection_count
+                await charger.reconnect("new client certificate")
+                await until(lambda: charger.connection_count > before and charger.booted,
+                            "back with the old certificate")
+                [(failed, back, _)] = charger.security.fallbacks
+                assert failed.client_serial == signed.certificate.serial_number
+                assert back.client_serial == first.serial_number
+                assert charger.security.client_chain[0] == first
+                extra = events(studio, "connected", "RENEW")[-1]["extra"]
+                assert extra["tls"]["client_certificate"]["serial"] == format(
+                    first.serial_number, "x")
     run(scenario())

@@ -28,13 +28,13 @@ from .devicemodel import DeviceModel201
 from .keys16 import ConfigurationKeys16
 from .profiles import format_time
 from .routing import Routes
-from .tls import ConnectionPlan, PrivateKey, Target, client_context, explain_connect_failure
+from .tls import (ConnectionPlan, PrivateKey, Target, client_context, explain_connect_failure,
+                  initial_profile)  # noqa: F401 - initial_profile: for v16.py / v201.py
 
 if TYPE_CHECKING:
     import ssl
 
     from .charger import DemoCharger
-    from .config import DemoChargerConfig
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +54,6 @@ NAMES_16 = EventNames("InvalidCentralSystemCertificate", "InvalidChargePointCert
                       "SignChargePointCertificate", "ChargePointCertificate")
 NAMES_2X = EventNames("InvalidCsmsCertificate", "InvalidChargingStationCertificate",
                       "SignChargingStationCertificate", "ChargingStationCertificate")
-
-
-def initial_profile(url: str, config: "DemoChargerConfig") -> int:
-    """The profile a demo starts at: as configured, else what its options amount to (wss + a
-    client certificate 3, wss + password 2, password 1, nothing 0)."""
-    if config.security_profile is not None:
-        return config.security_profile
-    tls = url.startswith("wss://")
-    if tls and config.client_cert_file:
-        return 3
-    if config.basic_auth_password:
-        return 2 if tls else 1
-    return 0
 
 
 @dataclass
@@ -95,6 +82,9 @@ class DemoSecurity:
         if config.client_cert_file and config.client_key_file:
             self.client_chain = read_certificates(config.client_cert_file)
             self.client_key = read_key(config.client_key_file)
+        #: the client certificate before the last CertificateSigned, kept until the new one
+        #: has worked (1.6 A02.FR.10, 2.0.1 A02.FR.28)
+        self.previous_client: tuple[list[x509.Certificate], PrivateKey] | None = None
         self.v2g_chain: list[x509.Certificate] = []
         self.pending_keys: dict[str, PrivateKey] = {}  # certificate type -> key of its CSR
         self.last_csr: str | None = None
@@ -145,7 +135,9 @@ class DemoSecurity:
 
     # ------------------------------------------------------------------ connecting
     def target(self) -> Target:
-        return Target(self.ch.base_url, self.profile)
+        serial = (self.client_chain[0].serial_number
+                  if self.profile == 3 and self.client_chain else None)
+        return Target(self.ch.base_url, self.profile, serial)
 
     def connect_options(self) -> dict[str, Any]:
         """``ssl`` and the Basic-auth password for the next connection, from the URL and the
@@ -181,6 +173,9 @@ class DemoSecurity:
             self.tls = {"version": ssl_object.version(), "cipher": ssl_object.cipher()[0],
                         "profile": self.profile}
         previous = self.plan.succeeded(self.target())
+        if self.target().client_serial is not None and self.previous_client is not None \
+                and self.previous_client[0][0].serial_number != self.target().client_serial:
+            self.previous_client = None  # A02.FR.10: the new certificate works
         if previous is not None and previous.profile != self.profile:
             self.raise_event("ReconfigurationOfSecurityParameters",
                              f"security profile {previous.profile} -> {self.profile}")
@@ -210,6 +205,11 @@ class DemoSecurity:
             log.warning("%s: falling back to %s at security profile %d (A05.FR.08, "
                         "B10.FR.07)", self.ch.config.charger_id, back.base_url, back.profile)
             self.set_profile(back.profile)
+            old = self.previous_client
+            if back.client_serial is not None and old is not None \
+                    and old[0][0].serial_number == back.client_serial:
+                # 2.0.1 A02.FR.28 / A03.FR.24: back to the old client certificate
+                self.client_chain, self.client_key = old
             self.ch.base_url = back.base_url
             self.ch.url = back.base_url.rstrip("/") + "/" + self.ch.config.charger_id
 
@@ -348,6 +348,8 @@ class DemoSecurity:
         del self.pending_keys[certificate_type]
         if certificate_type == self.names.own_certificate:
             # A02.FR.08: used from the next connection (already valid: checked above)
+            if self.client_chain and self.client_key is not None:
+                self.previous_client = (self.client_chain, self.client_key)
             self.client_chain, self.client_key = chain, key
         else:
             self.v2g_chain = chain

@@ -21,11 +21,14 @@ import secrets
 import ssl
 import tempfile
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+if TYPE_CHECKING:
+    from .config import DemoChargerConfig
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +131,27 @@ def _ssl_error(exc: BaseException | None) -> ssl.SSLError | None:
     return None
 
 
+def initial_profile(url: str, config: "DemoChargerConfig") -> int:
+    """The profile a demo starts at: as configured, else what its options amount to (wss + a
+    client certificate 3, wss + password 2, password 1, nothing 0)."""
+    if config.security_profile is not None:
+        return config.security_profile
+    tls = url.startswith("wss://")
+    if tls and config.client_cert_file:
+        return 3
+    if config.basic_auth_password:
+        return 2 if tls else 1
+    return 0
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where and how the charger connects: base URL (without the charger id) and profile."""
+    """Where and how the charger connects: base URL (without the charger id), profile and,
+    at profile 3, the serial number of the client certificate it presents."""
 
     base_url: str
     profile: int
+    client_serial: int | None = None
 
 
 class ConnectionPlan:
