@@ -65,9 +65,11 @@ def ws_base(studio: Studio) -> str:
 
 @asynccontextmanager
 async def demo(base: str, charger_id: str, version: OcppVersion,
+               clock: Callable[[], datetime] | None = None,
                **config: Any) -> AsyncIterator[DemoCharger]:
     charger = DemoCharger(base, DemoChargerConfig(charger_id=charger_id, version=version,
-                                                  heartbeat_interval=300, **config))
+                                                  heartbeat_interval=300, **config),
+                          clock=clock)
     task = asyncio.create_task(charger.run())
     try:
         yield charger
@@ -734,4 +736,34 @@ def test_renewed_client_certificate_that_fails_falls_back_to_the_old_one(
                 extra = events(studio, "connected", "RENEW")[-1]["extra"]
                 assert extra["tls"]["client_certificate"]["serial"] == format(
                     first.serial_number, "x")
+    run(scenario())
+
+
+@BOTH
+def test_certificates_are_judged_by_the_chargers_own_clock(tmp_path: Path,
+                                                           version: OcppVersion) -> None:
+    """M05.FR.06 / A02.FR.06: a charger whose clock is past the studio CA's end refuses to
+    install it and refuses a certificate that, by its clock, has expired."""
+    later = datetime.now(timezone.utc) + timedelta(days=365 * 30)
+    root = "CSMSRootCertificate" if version is V201 else "CentralSystemRootCertificate"
+
+    async def scenario() -> None:
+        async with studio_with_wss(tmp_path, passwords={"CLOCK": PASSWORD},
+                                   sign_csrs="never") as studio:
+            ca = StudioCA(tmp_path / "ca")
+            async with demo(ws_base(studio), "CLOCK", version, clock=lambda: later,
+                            basic_auth_password=PASSWORD) as charger:
+                assert await charger.wait_booted(TIMEOUT)
+                assert (await studio.central.call("CLOCK", "InstallCertificate", {
+                    "certificateType": root, "certificate": ca.certificate_pem()}))[
+                    "status"] == "Rejected"
+                action, payload = trigger(version)
+                await studio.central.call("CLOCK", action, payload)
+                csr = await until(lambda: charger.security.last_csr, "a CSR")
+                signed = sign_csr(ca, csr, "CLOCK", "OCPP Studio")
+                assert signed.chain_pem is not None
+                assert (await studio.central.call("CLOCK", "CertificateSigned", {
+                    "certificateChain": signed.chain_pem + ca.certificate_pem()}))[
+                    "status"] == "Rejected"
+                assert not charger.security.has_client_certificate()
     run(scenario())
