@@ -256,6 +256,10 @@ def test_thin_operations_use_a_location_the_user_gives(tmp_path: Path) -> None:
             assert "will upload T201-security.log" in result.words
             assert [f.action for f in result.followed] == ["LogStatusNotification"] * 2
             assert (await server.wait()).path == own / "T201-security.log"
+            # the login in the location is masked where the result is shown (API, op --json)
+            password = urlsplit(server.url).password
+            assert password and password in result.request["log"]["remoteLocation"]
+            assert password not in str(result.to_json())
         async with charger(tmp_path, V16) as (csms, demo, cid):
             image = tmp_path / "8.0.bin"
             image.write_bytes(b"fw")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
 
+from ..capture.redaction import redact_value
 from ..core.clock import Clock, SystemClock
 from ..core.frames import loads
 from ..core.records import Direction, FrameRecord
@@ -77,9 +78,11 @@ class OperationResult:
     started_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """For the API and ``op --json``: passwords masked as in every display (e.g. the
+        login in a ``log-to-url`` location); the capture keeps the frames as sent."""
         return {"operation": self.operation, "charger": self.charger, "ok": self.ok,
                 "words": self.words, "status": self.status, "action": self.action,
-                "request": self.request, "answer": self.answer,
+                "request": redact_value(self.request), "answer": redact_value(self.answer),
                 "request_frame_id": self.request_frame_id,
                 "answer_frame_id": self.answer_frame_id, "error_code": self.error_code,
                 "needs_confirmation": self.needs_confirmation,
