@@ -132,3 +132,15 @@ def test_results_are_right_half_way_through_the_backfill(tmp_path):
     assert text_index.pending_to(store._db) < len(RAWS) * 10
     _check_same_as_scan(store)
     store.close()
+
+
+def test_long_frames_are_listed_not_indexed_and_still_found(tmp_path):
+    long_raw = '[2,"L","DataTransfer",{"vendorId":"x","data":"' + "q" * 70000 + 'NEEDLE"}]'
+    store = CaptureStore(tmp_path / "c.db")
+    _fill(store, [long_raw] + ['[2,"b","Heartbeat",{}]'] * text_index.BATCH)
+    assert store._db.execute("SELECT id FROM frames_text_long").fetchall() == [(1,)]
+    assert store._db.execute("SELECT COUNT(*) FROM frames_text WHERE frames_text MATCH "
+                             "'\"EED\"'").fetchone()[0] == 0
+    assert [f.id for f in store.frames(FrameQuery(text="NEEDLE"))] == [1]
+    assert FrameIndex(store, FrameFilter(text="needle")).ids().tolist() == [1]
+    store.close()

@@ -233,12 +233,11 @@ class CaptureStore:
             for statement in _DDL_V2.strip().split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            text_index.drop_triggers(self._db)  # files of the in-between development versions
             if not text_index.available(self._db):
                 if version < 3:
                     log.info("upgrading capture %s to schema 3 (free-text index)", self.path)
                 text_index.create(self._db, existing_frames=True)
-            else:
-                text_index.drop_triggers(self._db)
             if version < SCHEMA_VERSION:
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                  (str(SCHEMA_VERSION),))

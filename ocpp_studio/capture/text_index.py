@@ -15,8 +15,9 @@ scan of ~300 MB; the trigram index (SQLite 3.34+) turns it into an index lookup.
   committed frame). The frames after ``meta.text_indexed_to`` (fewer than
   ``BATCH``) are scanned by every search, so results stay exact.
 - Frames over ``LONG_FRAME`` characters are not indexed (a 1 MB frame would cost
-  a million index entries to the loop that records it); a partial index lists
-  them and every search scans them.
+  a million index entries to the loop that records it); ``frames_text_long``
+  lists their ids (filled where the others are indexed, so an upgrade never
+  reads every frame at open) and every search scans them.
 - The index is only a candidate filter: the search keeps its own exact test
   (``instr`` in ``CaptureStore.frames``, ASCII-case-insensitive ``LIKE`` in the
   inspector's filter), applied to the candidates, so results are exactly those of
@@ -52,7 +53,7 @@ DDL = (
     # columnsize=0: no per-frame token count (only ranking needs it; 0.17x of tiny frames)
     "CREATE VIRTUAL TABLE IF NOT EXISTS frames_text USING fts5(raw, content='frames', "
     "content_rowid='id', tokenize='trigram', detail='none', columnsize=0)",
-    f"CREATE INDEX IF NOT EXISTS frames_long ON frames (id) WHERE length(raw) > {LONG_FRAME}",
+    "CREATE TABLE IF NOT EXISTS frames_text_long (id INTEGER PRIMARY KEY)",
     # frames are never deleted or rewritten: no triggers keep the index in step with that
 )
 
@@ -76,12 +77,19 @@ def create(db: sqlite3.Connection, existing_frames: bool) -> bool:
 
 def drop_triggers(db: sqlite3.Connection) -> None:
     """A capture written between commits 2c3bee4 and this one indexed each frame with
-    a trigger, so it is indexed to its newest frame: batches take over from there."""
+    a trigger, so it is indexed to its newest frame: batches take over from there; and
+    listed its long frames with a partial index, now a table."""
     if db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'frames_text_insert'").fetchone():
         db.execute("DROP TRIGGER IF EXISTS frames_text_insert")
         db.execute("DROP TRIGGER IF EXISTS frames_text_delete")
         newest = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (INDEXED_KEY, str(newest)))
+    if db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'frames_long' AND type = 'index'"
+                  ).fetchone():
+        db.execute("CREATE TABLE IF NOT EXISTS frames_text_long (id INTEGER PRIMARY KEY)")
+        db.execute("INSERT OR IGNORE INTO frames_text_long SELECT id FROM frames "
+                   f"WHERE length(raw) > {LONG_FRAME}")  # through that version's index
+        db.execute("DROP INDEX frames_long")
 
 
 def indexed_to(db: sqlite3.Connection) -> int:
@@ -95,15 +103,23 @@ def index_tail(db: sqlite3.Connection, after: int) -> int:
     newest = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
     if newest <= after:
         return after
-    db.execute("INSERT INTO frames_text (rowid, raw) SELECT id, raw FROM frames "
-               f"WHERE id > ? AND id <= ? AND length(raw) <= {LONG_FRAME}", (after, newest))
+    _index_range(db, after, newest)
     db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(newest), INDEXED_KEY))
     return newest
 
 
+def _index_range(db: sqlite3.Connection, low: int, high: int) -> None:
+    """Index the frames with low < id <= high; list the long ones instead."""
+    db.execute("INSERT INTO frames_text (rowid, raw) SELECT id, raw FROM frames "
+               f"WHERE id > ? AND id <= ? AND length(raw) <= {LONG_FRAME}", (low, high))
+    db.execute("INSERT OR IGNORE INTO frames_text_long (id) SELECT id FROM frames "
+               f"WHERE id > ? AND id <= ? AND length(raw) > {LONG_FRAME}", (low, high))
+
+
 def available(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_schema WHERE name = 'frames_text'").fetchone() \
-        is not None
+    found = db.execute("SELECT COUNT(*) FROM sqlite_schema WHERE name IN "
+                       "('frames_text', 'frames_text_long')").fetchone()[0]
+    return found == 2
 
 
 def pending_to(db: sqlite3.Connection) -> int:
@@ -129,7 +145,7 @@ def candidates(db: sqlite3.Connection, text: str) -> tuple[str, list[Any]] | Non
         return None
     match = " AND ".join('"' + t.replace('"', '""') + '"' for t in _trigrams(text))
     clause = ("id IN (SELECT rowid FROM frames_text WHERE frames_text MATCH ? "
-              f"UNION ALL SELECT id FROM frames WHERE length(raw) > {LONG_FRAME}")
+              "UNION ALL SELECT id FROM frames_text_long")
     params: list[Any] = [match]
     pending = pending_to(db)
     if pending:
@@ -188,9 +204,7 @@ class TextBackfill:
             if high <= 0:
                 return False
             low = max(0, high - self.chunk)
-            db.execute("INSERT INTO frames_text (rowid, raw) SELECT id, raw FROM frames "
-                       f"WHERE id > ? AND id <= ? AND length(raw) <= {LONG_FRAME}",
-                       (low, high))
+            _index_range(db, low, high)
             db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(low), PENDING_KEY))
             return True
         finally:
