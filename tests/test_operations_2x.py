@@ -54,7 +54,7 @@ def test_display_messages_set_listed_and_cleared():
             put = await run("set-display-message", id=4, text="Closed for service",
                             priority="InFront")
             assert put.ok and put.words.startswith("Accepted: the charger keeps the message")
-            listed = await run("get-display-messages", ids="4")
+            listed = await run("get-display-messages", message_ids="4")
             assert listed.ok and [f.action for f in listed.followed] == \
                 ["NotifyDisplayMessages"]
             notify = json.loads(_frame(csms, listed.followed[0].id).raw)[3]
@@ -162,7 +162,7 @@ def test_the_rest_of_the_catalogue_on_the_wire_in_words(version):
             assert not deleted.ok and deleted.words == \
                 "The charger holds no certificate with this hash data"
             csr = await run("trigger-csr")
-            assert csr.ok and csr.words.startswith("Accepted: the charger makes a new key")
+            assert csr.ok and csr.words.startswith("Accepted: the charger will make a new key")
             assert [f.action for f in csr.followed] == ["SignCertificate"]
             if version == V201:  # the demo sets no monitors: NotSupported, in words
                 cleared = await run("clear-variable-monitoring", ids="5")

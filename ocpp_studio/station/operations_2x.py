@@ -92,11 +92,12 @@ SET_DISPLAY_MESSAGE = Operation(
 
 GET_DISPLAY_MESSAGES = Operation(
     "get-display-messages", "GetDisplayMessages", TWO_X,
-    lambda b: [Field("ids", "list", None, help="message ids, comma-separated; empty: all"),
+    lambda b: [Field("message_ids", "list", None,
+                     help="message ids, comma-separated; empty: all"),
                Field("priority", "choice", None, MESSAGE_PRIORITIES),
                Field("state", "choice", None, MESSAGE_STATES), _request_id_field()],
     lambda a, b, v, c: b.get_display_messages_request(
-        _request_id(v, c), [int(i) for i in v.get("ids") or []], v.get("priority"),
+        _request_id(v, c), [int(i) for i in v.get("message_ids") or []], v.get("priority"),
         v.get("state")),
     ok_statuses=ACCEPTED, follows=_report_follow("NotifyDisplayMessages"))
 

@@ -89,7 +89,7 @@ WORDS: dict[tuple[str, str], str] = {
     ("delete-certificate", "NotFound"): "The charger holds no certificate with this hash data",
     ("delete-certificate", "Failed"): "Failed: the charger did not delete the certificate "
                                       "(it may refuse to delete the one it is using)",
-    ("trigger-csr", "Accepted"): "Accepted: the charger makes a new key and sends its "
+    ("trigger-csr", "Accepted"): "Accepted: the charger will make a new key and send its "
                                  "certificate signing request (SignCertificate)",
     ("trigger-csr", "Rejected"): "Rejected: the charger will not make a signing request now",
     # the smaller 2.x operations (operations_2x.py)

@@ -81,6 +81,19 @@ PURPOSE: dict[str, str] = {
     "publish-firmware": "Have a local controller download a firmware image and serve it to "
                         "its chargers (2.0.1 L03).",
     "unpublish-firmware": "Stop a local controller serving an image (2.0.1 L04).",
+    "install-certificate": "Install a root certificate the charger trusts: the studio's CA "
+                           "for wss://, or a manufacturer root for signed firmware (1.6 "
+                           "security §3.3, 2.0.1 M05).",
+    "get-installed-certificates": "List the root certificates the charger holds (1.6 "
+                                  "security, 2.0.1 M03); the Security tab shows them.",
+    "delete-certificate": "Delete an installed certificate by its hash data (1.6 security, "
+                          "2.0.1 M04).",
+    "trigger-csr": "Ask the charger for a certificate signing request; the studio's CA "
+                   "signs it (1.6 security ExtendedTriggerMessage, 2.0.1 A02/F06).",
+    "log-to-url": "Have the charger upload its log to a server of your own (the location "
+                  "you give); the Fetch a log page runs a server for you.",
+    "firmware-from-url": "Have the charger download firmware from a server of your own; the "
+                         "Update firmware page serves the file for you.",
 }
 
 #: the words a field's name is shown as
