@@ -274,6 +274,11 @@ def test_the_card_menu_offers_the_common_operations(qtbot: Any, loop: Any) -> No
             next(a for a in menu.actions() if a.text() == "All operations…").trigger()
             assert window.tabs.currentWidget() is window.operations_panel
             assert window.operations_panel.charger == "OPS-1"
+            for text, view in (("Fetch a log…", window.operations_panel.logs),
+                               ("Update firmware…", window.operations_panel.firmware)):
+                next(a for a in menu.actions() if a.text() == text).trigger()
+                assert view is not None and window.operations_panel.stack.currentWidget() \
+                    is view, text
             trigger = next(a for a in menu.actions()
                            if a.text() == "Trigger StatusNotification")
             trigger.trigger()

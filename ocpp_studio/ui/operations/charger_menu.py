@@ -1,6 +1,7 @@
 """The common operations in a charger card's context menu (issue 16 §1).
 
-Each entry opens the Operations tab at that charger and sends the operation from its form,
+Each entry opens the Operations tab at that charger and sends the operation from its form
+(the log and firmware entries open their page: a file, a scheme or a signature come first),
 so the answer, the danger question (hard reset, Inoperative) and the linked frames are the
 same as when sent from the tab. An operation the charger's version lacks is left out; all
 are disabled, with the reason as tooltip, while the charger is offline.
@@ -28,6 +29,12 @@ COMMON: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("Trigger MeterValues", "trigger", {"message": "MeterValues"}),
 )
 
+#: (menu text, Operations page): the Logs & firmware pages, opened at the charger
+PAGES: tuple[tuple[str, str], ...] = (
+    ("Fetch a log…", "logs"),
+    ("Update firmware…", "firmware"),
+)
+
 
 def add_operation_actions(menu: QMenu, version: OcppVersion | None, offline_reason: str,
                           run: Callable[[str, dict[str, Any]], Any],
@@ -49,6 +56,9 @@ def add_operation_actions(menu: QMenu, version: OcppVersion | None, offline_reas
         action = menu.addAction(text, lambda n=name, f=fields: run(n, dict(f)))
         action.setEnabled(not offline_reason)
         action.setToolTip(offline_reason)
+    if version is not None:  # pages, not operations: open them (earlier logs offline too)
+        for text, page in PAGES:
+            menu.addAction(text, lambda p=page: run(p, {}))
     menu.addAction("All operations…", open_all)
     menu.setToolTipsVisible(True)
 
