@@ -28,6 +28,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,7 @@ def run_step(chargers: int, args: argparse.Namespace) -> dict[str, Any]:
             server.kill()
     rtts = sorted(r for o in outputs for r in o["rtts"])
     server_ms = sorted(server_latencies(workdir / "scale.sqlite"))
+    shutil.rmtree(workdir, ignore_errors=True)
     slow = sorted(s for o in outputs for s in o["slow"])
     return {"chargers": chargers, "connect_s": max(r["connect_s"] for r in ready),
             "calls": len(rtts), "p50": percentile(rtts, 0.50), "p99": percentile(rtts, 0.99),
