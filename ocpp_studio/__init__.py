@@ -2,7 +2,11 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._ocpp_enums import preload as _preload_ocpp_enums
+
 try:  # one version, pyproject.toml's; packaged builds carry the metadata (copy_metadata)
     __version__ = version("ocpp-studio")
 except PackageNotFoundError:  # a checkout that was never installed
     __version__ = "0.0.0+unknown"
+
+_preload_ocpp_enums()  # the ocpp package's enums without its calls and datatypes (issue 17)
