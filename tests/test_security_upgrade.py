@@ -96,10 +96,23 @@ def test_security_profile_requests_per_version():
     assert network.payload["configurationSlot"] == 1
     assert network.payload["connectionData"]["securityProfile"] == 3
     assert priority.payload["setVariableData"][0]["attributeValue"] == "1,0"
-    # every slot the charger listed in use: the fallback's slot is reused, not the first
-    network, priority = a201.security_profile_requests(3, url, priority=["1", "0"])
+    # every slot the charger listed in use: the active one (ActiveNetworkProfile, else the
+    # first) stays alone in the list, the other one takes the new profile, the active one
+    # stays second as the fallback (OCTT TC_A_19_CS/TC_A_20_CS, errata 2025-09 §6.2.6-9)
+    only_active, network, priority = a201.security_profile_requests(3, url,
+                                                                    priority=["1", "0"])
+    assert only_active.payload["setVariableData"][0]["attributeValue"] == "1"
     assert network.payload["configurationSlot"] == 0
     assert priority.payload["setVariableData"][0]["attributeValue"] == "0,1"
+    # after a fallback the active slot is not the first one listed: it is never overwritten
+    only_active, network, priority = a201.security_profile_requests(
+        3, url, priority=["0", "1"], active="1")
+    assert only_active.payload["setVariableData"][0]["attributeValue"] == "1"
+    assert network.payload["configurationSlot"] == 0
+    assert priority.payload["setVariableData"][0]["attributeValue"] == "0,1"
+    network, priority = a201.security_profile_requests(3, url, priority=["2"], active="2")
+    assert network.payload["configurationSlot"] == 3
+    assert priority.payload["setVariableData"][0]["attributeValue"] == "3,2"
     assert a201.upgrade_reset_request().payload == {"type": "OnIdle"}  # 2.0.1 A05 step 3
     assert adapter_for("2.1").security_profile_requests(2, url)[0].payload[
         "connectionData"]["ocppVersion"] == "OCPP21"
@@ -250,14 +263,16 @@ def test_upgrade_1_to_2_to_3(tmp_path, version):
             now = connection_security(studio.central, "SEC-1")
             assert now["scheme"] == "wss" and now["tls"]
             flow, (result, _) = await _upgrade(studio, 3)
-            if not result.ok and version is OcppVersion.V201:
-                # the demo keeps slot 0 for the connection it started with and ignores a
-                # network profile written there (demo/security.network_target_after_reboot);
-                # the flow reports exactly that: back at profile 2, not 3
-                assert "profile 2 by its handshake" in result.words
-                pytest.xfail("demo 2.0.1 ignores a SetNetworkProfile into slot 0")
             assert result.ok, result.steps
             assert result.connection["client_certificate"] and result.connection["profile"] == 3
+            if version is not OcppVersion.V16:
+                # 2.0.1: the profile 3 connection is in the slot that held profile 1 (not the
+                # active one), the profile 2 slot stays second as the fallback (B10.FR.07)
+                dm = charger.configuration
+                assert dm.actual("OCPPCommCtrlr", "NetworkConfigurationPriority") == "0,1"
+                await wait_for(lambda: dm.actual("OCPPCommCtrlr", "ActiveNetworkProfile")
+                               == "0", 10)
+                assert dm.network_profiles[0]["securityProfile"] == 3
     run(scenario(), 150)
 
 

@@ -149,10 +149,11 @@ class DeviceModel201:
 
     def network_url(self) -> str | None:
         """The CSMS URL of the first NetworkConfigurationPriority slot holding a profile set
-        with SetNetworkProfile (B10.FR.04), or None: slot 0 is the URL the demo started with."""
+        with SetNetworkProfile (B10.FR.04), or None: slot 0, unless a SetNetworkProfile wrote
+        it, is the URL the demo started with."""
         for slot in self.actual("OCPPCommCtrlr", "NetworkConfigurationPriority").split(","):
             slot = slot.strip()
-            if slot == "0" or not slot.isdigit():
+            if not slot.isdigit() or (slot == "0" and 0 not in self.network_profiles):
                 return None
             if int(slot) in self.network_profiles:
                 return str(self.network_profiles[int(slot)]["ocppCsmsUrl"])
@@ -340,6 +341,8 @@ def build_device_model(*, charger_id: str, vendor: str, model: str, connectors: 
                  instance="TransactionEvent", min_limit=0, max_limit=10))
     add(Variable("OCPPCommCtrlr", "NetworkConfigurationPriority", "SequenceList",
                  _attr("0", rw), values_list=("0", "1", "2"), reboot_required=True))
+    # the slot in use now (required with B09/B10, errata 2025-09 §2.57)
+    add(Variable("OCPPCommCtrlr", "ActiveNetworkProfile", "integer", _attr(0)))
     add(Variable("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "integer", _attr(3, rw),
                  min_limit=1, max_limit=10))
     add(Variable("OCPPCommCtrlr", "OfflineThreshold", "integer", _attr(300, rw), unit="s",

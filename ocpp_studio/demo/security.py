@@ -95,6 +95,10 @@ class DemoSecurity:
         self.fallbacks: list[tuple[Target, Target, str]] = []
         self.tls: dict[str, Any] | None = None  # version, cipher, server of the connection
         self.server_certificate: x509.Certificate | None = None
+        #: 2.x: the NetworkConfigurationPriority slot being tried, and the one that last
+        #: worked (OCPPCommCtrlr.ActiveNetworkProfile)
+        self.pending_slot: int | None = None
+        self.good_slot = 0
         self._failure_reported = False
         self._sync_entries()
         self._watch_password()
@@ -172,6 +176,10 @@ class DemoSecurity:
             self.server_certificate = x509.load_der_x509_certificate(der) if der else None
             self.tls = {"version": ssl_object.version(), "cipher": ssl_object.cipher()[0],
                         "profile": self.profile}
+        if self.pending_slot is not None and isinstance(self.ch.configuration, DeviceModel201):
+            self.good_slot, self.pending_slot = self.pending_slot, None
+            self.ch.configuration.set_actual("OCPPCommCtrlr", "ActiveNetworkProfile",
+                                             str(self.good_slot))
         previous = self.plan.succeeded(self.target())
         if self.target().client_serial is not None and self.previous_client is not None \
                 and self.previous_client[0][0].serial_number != self.target().client_serial:
@@ -205,6 +213,7 @@ class DemoSecurity:
             log.warning("%s: falling back to %s at security profile %d (A05.FR.08, "
                         "B10.FR.07)", self.ch.config.charger_id, back.base_url, back.profile)
             self.set_profile(back.profile)
+            self.pending_slot = self.good_slot  # B10.FR.07: the slot that last worked
             old = self.previous_client
             if back.client_serial is not None and old is not None \
                     and old[0][0].serial_number == back.client_serial:
@@ -364,13 +373,20 @@ class DemoSecurity:
 def network_target_after_reboot(sec: DemoSecurity, dm: DeviceModel201) -> str | None:
     """2.0.1 B10.FR.04: after a reboot the charger connects with the first entry of
     NetworkConfigurationPriority: its URL (returned) and its securityProfile (applied here).
-    Slot 0 is the connection the demo started with (None: keep the current one)."""
+    A slot holds what SetNetworkProfile stored there (B09.FR.01), the active one too (the
+    new data is used from this reboot on); slot 0 without such data is the connection the
+    demo started with (None: keep the current one). The slot becomes ActiveNetworkProfile
+    once the connection works (``DemoSecurity.connected``)."""
     for slot in dm.actual("OCPPCommCtrlr", "NetworkConfigurationPriority").split(","):
         slot = slot.strip()
-        if slot == "0" or not slot.isdigit():
+        if not slot.isdigit():
             return None
         data = dm.network_profiles.get(int(slot))
+        if data is None and slot == "0":
+            sec.pending_slot = 0
+            return None
         if data is not None:
+            sec.pending_slot = int(slot)
             sec.set_profile(int(data["securityProfile"]))
             return str(data["ocppCsmsUrl"])
     return None

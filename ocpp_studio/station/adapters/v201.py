@@ -98,15 +98,22 @@ def batches(items: list[Payload], limits: MessageLimits, action: str) -> list[li
     return out
 
 
-def free_slot(priority: Sequence[str]) -> int:
-    """A configurationSlot for a new network profile: with one slot in use, the next number;
-    with more, the last one (not the first: that is the connection in use, which must stay as
-    the fallback). The charger's valuesList is only in a report; a slot it does not have is
-    answered Rejected/InvalidConfSlot (B09.FR.05)."""
+def free_slot(priority: Sequence[str], active: str | None = None) -> int:
+    """A configurationSlot for a new network profile that is neither the active connection's
+    slot (``active``, OCPPCommCtrlr.ActiveNetworkProfile; overwriting it "is not recommended",
+    OCTT TC_A_19_CS note, errata 2025-09 §6.2.7) nor lost as the fallback (B10.FR.07 goes back
+    to the last connection that worked, which is the active one). A slot the charger already
+    listed in NetworkConfigurationPriority and does not use is known to exist (its valuesList
+    is only in a report); else the next number (a slot it does not have is answered
+    Rejected/InvalidConfSlot, B09.FR.05)."""
     numbers = [int(s) for s in priority if s.isdigit()]
-    if len(numbers) >= 2:
-        return numbers[-1]
-    return numbers[0] + 1 if numbers else 1
+    in_use = int(active) if active is not None and active.isdigit() else (
+        numbers[0] if numbers else None)
+    unused = [n for n in numbers if n != in_use]
+    if unused:
+        return unused[-1]
+    known = numbers + ([in_use] if in_use is not None else [])
+    return max(known) + 1 if known else 1
 
 
 class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
@@ -129,6 +136,8 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
     feature_profiles_setting = None  # the controllers' Enabled variables say it
     backend_url_settings: tuple[str, ...] = ()  # B09 SetNetworkProfile changes the backend
     network_priority_setting = "OCPPCommCtrlr.NetworkConfigurationPriority"  # B09, B10
+    #: the slot of the connection in use (required with B09/B10: errata 2025-09 §2.57)
+    active_network_setting = "OCPPCommCtrlr.ActiveNetworkProfile"
     session_trigger_message = "TransactionEvent"  # F06: an Updated event of the session
     #: OCPPVersionEnumType of the network connection profile (2.0.1: OCPP20)
     network_ocpp_version = "OCPP20"
@@ -210,18 +219,26 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
         return self.write_setting_request(self.basic_auth_password_setting, password)  # A01
 
     def security_profile_requests(self, profile: int, url: str, *, url_setting: str | None = None,
-                                  slot: int | None = None,
-                                  priority: Sequence[str] = ()) -> list[OcppRequest]:
-        """2.0.1 A05 steps 1-2 with B09: the new network profile into ``slot``, then
-        NetworkConfigurationPriority with it first and the slots in use after it (the
-        connection in use stays the fallback)."""
-        if slot is None:
-            slot = free_slot(priority)
-        order = ",".join([str(slot), *[s for s in priority if s != str(slot)]])
+                                  slot: int | None = None, priority: Sequence[str] = (),
+                                  active: str | None = None) -> list[OcppRequest]:
+        """2.0.1 A05 steps 1-2 with B09, as OCTT TC_A_19_CS / TC_A_20_CS do it (errata 2025-09
+        §6.2.6-6.2.9): first NetworkConfigurationPriority = the active slot alone when it lists
+        others (a charger may refuse a SetNetworkProfile into a slot still listed there), the
+        new network profile into a slot that is not the active one, then the priority with the
+        new slot first and the active one second (the fallback, B10.FR.07)."""
         setting = self.network_priority_setting
         assert setting is not None
-        return [self.network_profile_request(int(slot), url, int(profile)),
-                self.write_setting_request(setting, order)]
+        numbers = [s for s in priority if s.isdigit()]
+        in_use = active if active is not None and active.isdigit() else (
+            numbers[0] if numbers else None)
+        if slot is None:
+            slot = free_slot(priority, in_use)
+        requests: list[OcppRequest] = []
+        if in_use is not None and numbers != [in_use] and str(slot) in numbers:
+            requests.append(self.write_setting_request(setting, in_use))
+        fallback = [in_use] if in_use is not None and in_use != str(slot) else []
+        return [*requests, self.network_profile_request(int(slot), url, int(profile)),
+                self.write_setting_request(setting, ",".join([str(slot), *fallback]))]
 
     async def plan_security_profile(self, profile: int, url: str,
                                     charger_id: str = "") -> list[OcppRequest]:
@@ -229,7 +246,9 @@ class Ocpp201Adapter(OcppAdapter, Requests201):  # the operations (issue 16)
         assert setting is not None
         current = await self.read_setting(setting)
         priority = [s.strip() for s in (current or "").split(",") if s.strip()]
-        return self.security_profile_requests(profile, url, priority=priority)
+        active = await self.read_setting(self.active_network_setting)  # errata 2025-09 §2.57
+        return self.security_profile_requests(profile, url, priority=priority,
+                                              active=(active or "").strip() or None)
 
     def upgrade_reset_request(self) -> OcppRequest | None:
         return self.reset_request(hard=False)  # 2.0.1 A05 step 3: ResetRequest(OnIdle)
