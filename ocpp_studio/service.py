@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .api.server import ControlApi, token_file_for, write_token
 from .capture.store import CaptureStore
 from .commissioning.service import CommissioningService
 from .configuration.service import ConfigurationService
@@ -29,6 +28,7 @@ from .transports.addresses import charger_urls
 from .transports.websocket_server import CsmsServer
 
 if TYPE_CHECKING:
+    from .api.server import ControlApi
     from .demo import DemoCharger, DemoChargerConfig
     from .security.server import WssEndpoint
     from .security.tls import TlsFailure
@@ -278,6 +278,8 @@ class Studio:
         return f"ws://{host}:{self.server.port}/ocpp"
 
     async def start_api(self, port: int) -> ControlApi:
+        # imported when started: aiohttp and the routes are ~0.3 s of the window's start
+        from .api.server import ControlApi, token_file_for, write_token  # noqa: PLC0415
         self.api = ControlApi(self.central, self.store, port, one_second=self.one_second,
                               metering=self.metering, configuration=self.configuration,
                               smart_charging=self.smart_charging,

@@ -10,14 +10,16 @@ from __future__ import annotations
 import logging
 import ssl
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..core.clock import Clock, SystemClock
 from ..transports.addresses import is_address_in_use
 from .address import transfer_url
-from .ftp import TransferFtpServer
-from .http import TransferHttpServer
 from .transfer import Scheme, Transfer
+
+if TYPE_CHECKING:
+    from .ftp import TransferFtpServer
+    from .http import TransferHttpServer
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ async def serve_download(*, scheme: Scheme, host: str, file: Path,
 async def _start(transfer: Transfer, port: int, bind: str | None,
                  data_ports: list[int] | None, ssl_context: ssl.SSLContext | None,
                  path: str) -> None:
+    # imported per transfer: aioftp and aiohttp are ~0.2 s of the window's start (issue 17)
+    from .ftp import TransferFtpServer  # noqa: PLC0415
+    from .http import TransferHttpServer  # noqa: PLC0415
     listen = bind or transfer.host
     server: TransferFtpServer | TransferHttpServer
     if (transfer.scheme == "https") != (ssl_context is not None):
