@@ -423,6 +423,17 @@ def test_write_a_new_password_keeps_it_only_once_the_charger_took_it(loop, tmp_p
                 saved = json.loads(window.settings_path.read_text())["csms"]["passwords"]
                 assert saved == {"CP-PW": new}
                 assert new not in words  # never shown
+                # kept in SecurityState.password_changes: in the station summary, and shown
+                # again when the tab comes back to this charger
+                station = window.central.stations["CP-PW"]
+                [change] = station.security.password_changes
+                assert change.accepted and change.length == len(new)
+                assert station.summary()["security"]["password_change"] == change.words
+                assert new not in json.dumps(station.security.to_json())
+                panel.connection.password_outcome.setText("")
+                panel.refresh()
+                words = panel.connection.password_outcome.text()
+                assert "Last password change" in words and "accepted the new" in words
 
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 

@@ -10,7 +10,7 @@ answer to CertificateSigned (``CsrRecord.charger_answer``).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..core.records import now_us
 
 EVENTS_KEPT = 200
 CSRS_KEPT = 50
+PASSWORD_CHANGES_KEPT = 20
 
 #: Critical security events: "Yes" in the 1.6 security whitepaper ed. 3 §8 table or in the
 #: 2.0.1 Appendix security events table (security_events.csv). 2.0.1 made the certificate and
@@ -139,6 +140,27 @@ class InstalledRead:
     certificates: list[Any] = field(default_factory=list)  # adapters InstalledCertificate
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """One attempt to change a charger's password, as the charger answered it
+    (``security_steps.change_password``; A01.FR.03/04)."""
+
+    charger_id: str
+    setting: str       # AuthorizationKey / SecurityCtrlr.BasicAuthPassword
+    status: str        # the charger's answer, or "no answer: ..."
+    in_force: bool     # the studio now expects the new password (A01.FR.03)
+    length: int        # characters of the new password (never the password itself)
+    at_us: int
+    words: str         # what happened, in plain words
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "Accepted"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Iso15118Refusal:
     action: str
@@ -162,6 +184,13 @@ class SecurityState:
     iso15118: deque[Iso15118Refusal] = field(default_factory=lambda: deque(maxlen=50))
     #: the last expiry / trust warnings (``certificates.CertificateManager.refresh``)
     warnings: list[str] = field(default_factory=list)
+    #: the password changes tried on this charger, oldest first (never the passwords)
+    password_changes: deque[PasswordChange] = field(
+        default_factory=lambda: deque(maxlen=PASSWORD_CHANGES_KEPT))
+
+    @property
+    def last_password_change(self) -> PasswordChange | None:
+        return self.password_changes[-1] if self.password_changes else None
 
     def add_event(self, event: SecurityEvent) -> SecurityEvent:
         self.events.append(event)
@@ -191,6 +220,8 @@ class SecurityState:
             "installed": (len(self.installed.certificates)
                           if self.installed is not None else None),
             "warnings": list(self.warnings),
+            "password_change": (self.last_password_change.words
+                                if self.last_password_change else None),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -203,7 +234,8 @@ class SecurityState:
                 "csrs": [r.to_json() for r in self.csrs],
                 "installed": installed,
                 "iso15118": [r.to_json() for r in self.iso15118],
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings),
+                "password_changes": [c.to_json() for c in self.password_changes]}
 
 
 # ------------------------------------------------------------------ certificate hashes

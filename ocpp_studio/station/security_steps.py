@@ -13,14 +13,14 @@ that charger become the new one, and the old one stops working at the next hands
 RebootRequired means the charger took it and uses it from its restart: the studio then expects
 the new one too, and says the charger must restart.
 
-The outcome is kept as evidence on the station (``password_changes``): the commissioning
+The outcome is kept as evidence on the station (``Station.security.password_changes``): the commissioning
 report's "Unique password" item is met only by an Accepted change. Passwords are never logged.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from collections import deque  # noqa: F401 - in the annotation
 from typing import Any, Callable
 
 from cryptography import x509
@@ -31,6 +31,7 @@ from ..core.records import now_us
 from .adapters.base import CALL_FAILURES
 from .central import CentralSystem
 from .model import Station
+from .security_state import PasswordChange
 
 log = logging.getLogger(__name__)
 
@@ -39,34 +40,10 @@ ACCEPTED, REBOOT_REQUIRED = "Accepted", "RebootRequired"
 TAKEN = frozenset({ACCEPTED, REBOOT_REQUIRED})
 
 
-@dataclass(frozen=True)
-class PasswordChange:
-    """One attempt to change a charger's password, as the charger answered it."""
-
-    charger_id: str
-    setting: str       # AuthorizationKey / SecurityCtrlr.BasicAuthPassword
-    status: str        # the charger's answer, or "no answer: ..."
-    in_force: bool     # the studio now expects the new password (A01.FR.03)
-    length: int        # characters of the new password (never the password itself)
-    at_us: int
-    words: str         # what happened, in plain words
-
-    @property
-    def accepted(self) -> bool:
-        return self.status == ACCEPTED
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def password_changes(station: Station) -> list[PasswordChange]:
-    """The password changes tried on this station, oldest first (kept on the station: on
-    ``Station.security`` when it has one, else beside it)."""
-    security = getattr(station, "security", None)
-    kept = getattr(security, "password_changes", None)
-    if isinstance(kept, list):
-        return kept
-    return station.__dict__.setdefault("_password_changes", [])
+def password_changes(station: Station) -> "deque[PasswordChange]":
+    """The password changes tried on this station, oldest first
+    (``SecurityState.password_changes``)."""
+    return station.security.password_changes
 
 
 def last_password_change(station: Station) -> PasswordChange | None:

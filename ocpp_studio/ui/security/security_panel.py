@@ -10,6 +10,7 @@ The main window calls ``stations_changed`` at most every 150 ms with the station
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -240,8 +241,8 @@ class SecurityPanel(QWidget):
             self.password_operation))
         # profile 3: the client certificate is the credential, no password is used
         self.connection.password_row.setVisible(security is None or security.profile < 3)
-        if self.connection.password_outcome.property("charger") != self.charger_id:
-            self.connection.password_outcome.setText("")
+        if not is_running(self.password_operation):  # the charger's own answer, kept
+            self.connection.password_outcome.setText(last_change_html(station))
         self._update_upgrade(security, connected)
         self.certificates.show_station(station, connected)
         self.csrs.show_station(station)
@@ -309,14 +310,12 @@ class SecurityPanel(QWidget):
                                          persist=lambda: self._persist_password(charger))
 
         def done(change: Any) -> None:
-            colour = theme.OUTCOME_OK_TEXT if change.in_force else theme.OUTCOME_FAILED_TEXT
-            outcome.setText(f'<span style="color:{colour};">{html.escape(change.words)}</span>')
-            self.refresh()
+            self.refresh()  # shows it as the last change (SecurityState.password_changes)
 
         def failed(exc: BaseException) -> None:
+            self.refresh()
             outcome.setText(f'<span style="color:{theme.OUTCOME_FAILED_TEXT};">No new password: '
                             f"{html.escape(failure_text(exc))}</span>")
-            self.refresh()
         self.password_operation = AsyncOp(self, work, on_success=done, on_failure=failed).run()
         self.refresh()
         return self.password_operation
@@ -337,3 +336,18 @@ class SecurityPanel(QWidget):
                 stored.csms.passwords[cid] = self.central.settings.passwords[cid]
         stored.save(path)
         return None
+
+
+def change_html(change: Any, prefix: str = "") -> str:
+    """A password change (``SecurityState.password_changes``) in the colour of its outcome."""
+    colour = theme.OUTCOME_OK_TEXT if change.in_force else theme.OUTCOME_FAILED_TEXT
+    return f'<span style="color:{colour};">{html.escape(prefix + change.words)}</span>'
+
+
+def last_change_html(station: Any) -> str:
+    """The last password change the studio tried on this charger, or nothing."""
+    change = station.security.last_password_change if station is not None else None
+    if change is None:
+        return ""
+    when = datetime.fromtimestamp(change.at_us / 1e6).strftime("%Y-%m-%d %H:%M")
+    return change_html(change, f"Last password change ({when}): ")
