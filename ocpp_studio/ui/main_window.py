@@ -49,11 +49,12 @@ from .main_menus import build_actions, build_status_bar
 from .operations.charger_menu import add_operation_actions
 from .operations.operations_panel import OperationsPanel
 from .security.security_panel import SecurityPanel
-from .power.power_panel import PowerPanel
+from .power.power_tab import PowerTab
 from .sources.proxy_panel import ProxyPanel
 from .sources.serial_panel import SerialPanel
 
 if TYPE_CHECKING:
+    from .power.power_panel import PowerPanel
     from PySide6.QtWidgets import QProgressDialog
 
     from ..commissioning.service import CommissioningService
@@ -114,11 +115,12 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
         self._build_message_list(store)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         # the message inspector and the live power plot, side by side as tabs
-        self.power_panel = PowerPanel(central, metering, one_second)
+        # the plot (pyqtgraph) is built when the tab is first shown: a faster start
+        self.power_tab = PowerTab(central, metering, one_second)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.right_splitter, "Messages")
-        self.tabs.addTab(self.power_panel, "Power")
+        self.tabs.addTab(self.power_tab, "Power")
         self.tabs.setTabToolTip(1, "Live power of the selected charger, its reporting cadence "
                                    "and 1-second power")
         self.config_editor = ConfigEditor(configuration, central)
@@ -197,13 +199,18 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
             self.observed.station_changed.connect(self._on_observed_change)
             for charger_id, station in self.observed.stations.items():
                 self._on_observed_station(station, self.observed.sources.get(charger_id, ""))
-        self.power_panel.set_charger(self.chargers.selected_charger())
+        self.power_tab.set_charger(self.chargers.selected_charger())
         self.config_editor.set_charger(self.chargers.selected_charger())
         self.offpeak_panel.set_charger(self.chargers.selected_charger())
         self.operations_panel.set_charger(self.chargers.selected_charger())
         self.security_panel.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
+
+    @property
+    def power_panel(self) -> PowerPanel:
+        """The Power tab's panel (built now if the tab was never shown)."""
+        return self.power_tab.panel()
 
     def notify(self, text: str, timeout_ms: int = 5000) -> None:
         """A short note in the status bar that does not hide the URL."""
@@ -254,7 +261,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
 
     # ------------------------------------------------------- charger list
     def _charger_clicked(self, charger_id: str | None) -> None:
-        self.power_panel.set_charger(charger_id)
+        self.power_tab.set_charger(charger_id)
         self.config_editor.set_charger(charger_id)
         self.offpeak_panel.set_charger(charger_id)
         self.operations_panel.set_charger(charger_id)
@@ -505,7 +512,7 @@ class MainWindow(CaptureFiles, MessageList, QMainWindow):
             self.observed.station_changed.disconnect(self._on_observed_change)
         self.feed.stop()
         self._station_timer.stop()
-        self.power_panel.detach()
+        self.power_tab.detach()
         self.operations_panel.detach()
         self.serial_panel.detach()
         self.proxy_panel.detach()

@@ -98,7 +98,7 @@ def _prepare_screenshot(run: StudioRun) -> None:
     window = run.window
     assert window is not None
     if os.environ.get(SCREENSHOT_TAB_ENV, "").lower() == "power":
-        window.tabs.setCurrentWidget(window.power_panel)
+        window.tabs.setCurrentWidget(window.power_tab)
         window.power_panel.set_window("1 min")
         return
     if window.table.currentIndex().isValid():

@@ -1,0 +1,113 @@
+"""What the window's start imports (issue 17: start to window < 1 s).
+
+The control API (aiohttp), the file servers (aiohttp, aioftp), the power plot (pyqtgraph) and
+the ``ocpp`` package's calls and datatypes are left out of the start; these tests check it
+in a fresh interpreter (``sys.modules``), so a top-level import added later fails here instead
+of silently slowing every start. benchmarks/bundle.py measures the time itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: loaded only when used: the API / a file transfer / the Power tab / never by the studio
+NOT_AT_START = ["aiohttp", "aioftp", "pyqtgraph", "ocpp.v16.call", "ocpp.v201.call",
+                "ocpp.v21.call", "ocpp.v201.datatypes", "ocpp.v21.datatypes",
+                "ocpp.charge_point"]
+
+
+def loaded_after(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints a JSON object as its last line."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def modules_code(imports: str) -> str:
+    return (f"import json, sys\n{imports}\n"
+            f"print(json.dumps({{'loaded': [m for m in {NOT_AT_START!r} if m in sys.modules]}}))")
+
+
+def test_the_service_does_not_import_the_api_file_servers_or_ocpp_calls() -> None:
+    result = loaded_after(modules_code("import ocpp_studio.service"))
+    assert result["loaded"] == []
+
+
+def test_the_gui_entry_does_not_import_them_either() -> None:
+    result = loaded_after(modules_code("import ocpp_studio.cli, ocpp_studio.ui.app"))
+    assert result["loaded"] == []
+
+
+def test_the_ocpp_enums_are_the_ones_ocpp_itself_uses_when_imported_later() -> None:
+    result = loaded_after(
+        "import json, sys\n"
+        "import ocpp_studio\n"
+        "from ocpp.v201.enums import SetVariableStatusEnumType as early\n"
+        "before = 'ocpp.v201' in sys.modules\n"
+        "from ocpp.v201 import call_result, enums\n"  # the package, imported the usual way
+        "from ocpp.v201.datatypes import SetVariableResultType\n"
+        "print(json.dumps({'before': before, 'same': enums.SetVariableStatusEnumType is early,"
+        " 'module': early.__module__}))")
+    assert result == {"before": False, "same": True, "module": "ocpp.v201.enums"}
+
+
+def test_the_power_plot_is_built_when_the_power_tab_is_first_shown() -> None:
+    result = loaded_after(
+        "import json, sys\n"
+        "from ocpp_studio.ui.app import make_app\n"
+        "from ocpp_studio.capture.store import CaptureStore\n"
+        "from ocpp_studio.settings import CsmsSettings\n"
+        "from ocpp_studio.station.central import CentralSystem\n"
+        "from ocpp_studio.ui.main_window import MainWindow\n"
+        "app = make_app()\n"
+        "store = CaptureStore(':memory:')\n"
+        "central = CentralSystem(store, CsmsSettings(host='127.0.0.1', port=0))\n"
+        "window = MainWindow(central, store, urls=[], capture_path='(memory)')\n"
+        "window.show(); app.processEvents()\n"
+        "shown = ('pyqtgraph' in sys.modules, window.power_tab.built)\n"
+        "window.tabs.setCurrentWidget(window.power_tab); app.processEvents()\n"
+        "power = ('pyqtgraph' in sys.modules, window.power_tab.built,"
+        " window.power_panel.isVisible())\n"
+        "window.detach(); window.close(); store.close()\n"
+        "print(json.dumps({'shown': shown, 'power': power}))")
+    assert result == {"shown": [False, False], "power": [True, True, True]}
+
+
+@pytest.fixture
+def power_tab(qtbot):  # noqa: ANN001, ANN201 - pytest-qt's fixture
+    from ocpp_studio.metering import MeteringService
+    from ocpp_studio.ui.power.power_tab import PowerTab
+    tab = PowerTab(None, MeteringService(), None)
+    qtbot.addWidget(tab)
+    yield tab
+    tab.detach()
+
+
+def test_the_charger_chosen_before_the_tab_was_shown_is_the_one_plotted(power_tab) -> None:
+    power_tab.set_charger("CP-7")
+    assert not power_tab.built
+    power_tab.show()
+    assert power_tab.built
+    panel = power_tab.panel()
+    assert (panel.charger, panel.auto_charger) == ("CP-7", False)
+    power_tab.set_charger(None)  # "All chargers" afterwards reaches the built panel
+    assert panel.auto_charger
+
+
+def test_a_detached_tab_is_not_built_when_shown_afterwards(power_tab) -> None:
+    power_tab.detach()
+    power_tab.show()
+    assert not power_tab.built
