@@ -90,6 +90,10 @@ class Studio:
         self.wss_endpoint: WssEndpoint | None = None
         self.api: ControlApi | None = None
         self.api_token_file: Path | None = None
+        #: where a charger password the studio changed (and the charger accepted) is saved
+        #: for the next start: ``serve`` sets the user's settings file; None = memory only
+        #: (the window saves its own, ui/security/security_panel.py)
+        self.passwords_file: Path | None = None
         self.demo_chargers: list[tuple[DemoCharger, asyncio.Task[None]]] = []
         #: Chargers seen through the proxy or a serial console (the charger list shows them).
         self.observed = ObservedStations()
