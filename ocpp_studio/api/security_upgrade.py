@@ -3,7 +3,9 @@ added by ``ControlApi.build_app``.
 
 - POST /chargers/{id}/security/password   {"password"?: text}: write a new password (generated
   by the studio in the version's form when none is given) -> the charger's answer and whether
-  the studio now expects the new one (A01.FR.03/04); the password itself is never returned.
+  the studio now expects the new one (A01.FR.03/04), and ``password_kept_in``: the file it was
+  saved in for the next start (``serve``: the user's settings file), null = memory only; the
+  password itself is never returned.
 - POST /chargers/{id}/security/upgrade    {"profile": 2|3, "confirm": true, "timeout"?: s,
   "root_pem"?: PEM, "wss_url"?: URL, "new_password"?: bool} -> newline-delimited JSON, one
   line per happening as it happens: {"event": "start", ...}, {"event": "step", ...},
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
@@ -23,7 +26,7 @@ from ..core.frames import dumps
 from ..core.rpc import ConnectionClosed
 from ..security.ca import CaError, StudioCA
 from ..settings import studio_ca_dir
-from ..station.security_steps import change_password
+from ..station.security_steps import change_password, password_saver
 from ..station.security_upgrade import DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url
 
 if TYPE_CHECKING:
@@ -45,9 +48,16 @@ def _studio(api: "ControlApi") -> Any:
     return getattr(api.commissioning, "studio", None)
 
 
-def _persist(api: "ControlApi") -> Any:
-    """How the studio saves its settings (the window's preferences), None for ``serve``."""
-    return getattr(_studio(api), "save_settings", None)
+def kept_in(api: "ControlApi") -> Path | None:
+    """The file a password the charger accepted is saved to (``Studio.passwords_file``, set by
+    ``serve``), None when the studio keeps it in memory only."""
+    path = getattr(_studio(api), "passwords_file", None)
+    return Path(path) if path else None
+
+
+def _persist(api: "ControlApi", charger_id: str) -> Callable[[], object] | None:
+    """How the new password of ``charger_id`` survives a restart (``kept_in``)."""
+    return password_saver(kept_in(api), api.central, charger_id)
 
 
 def upgrade_sources(api: "ControlApi", charger_id: str, body: dict[str, Any]
@@ -89,11 +99,12 @@ def security_upgrade_routes(api: "ControlApi") -> list[web.RouteDef]:
             return _error(400, "BadRequest", "password must be text")
         try:
             change = await change_password(api.central, charger_id, given or None,
-                                           persist=_persist(api),
+                                           persist=_persist(api, charger_id),
                                            timeout=_number(body.get("timeout")))
         except ConnectionClosed as exc:
             return _error(409, "NotConnected", str(exc))
-        return _json({"charger": charger_id, **change.to_json(), "accepted": change.accepted})
+        return _json({"charger": charger_id, **change.to_json(), "accepted": change.accepted,
+                      **_where_kept(api, change.in_force)})
 
     async def upgrade(request: web.Request) -> web.StreamResponse:
         charger_id = request.match_info["charger"]
@@ -115,16 +126,26 @@ def security_upgrade_routes(api: "ControlApi") -> list[web.RouteDef]:
         studio = _studio(api)
         own = [u.rstrip("/") for u in (studio.urls() if hasattr(studio, "urls") else [])]
         flow = SecurityUpgrade(api.central, charger_id, profile, wss_url=url, root_pem=pem,
-                               persist=_persist(api), watch_here=url.rstrip("/") in own,
+                               persist=_persist(api, charger_id),
+                               watch_here=url.rstrip("/") in own,
                                reconnect_timeout_s=_number(body.get("timeout")) or 180.0,
                                new_password=body.get("new_password") is True)
-        return await _stream(request, flow)
+        return await _stream(request, flow, api)
 
     return [web.post("/api/v1/chargers/{charger}/security/password", password),
             web.post("/api/v1/chargers/{charger}/security/upgrade", upgrade)]
 
 
-async def _stream(request: web.Request, flow: SecurityUpgrade) -> web.StreamResponse:
+def _where_kept(api: "ControlApi", changed: bool) -> dict[str, Any]:
+    """Where a new password the charger took was kept: {"password_kept_in": path or None}."""
+    if not changed:
+        return {}
+    path = kept_in(api)
+    return {"password_kept_in": str(path) if path is not None else None}
+
+
+async def _stream(request: web.Request, flow: SecurityUpgrade, api: "ControlApi"
+                  ) -> web.StreamResponse:
     """Run ``flow`` and send each step, countdown second and the result as one JSON line."""
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
     await response.prepare(request)
@@ -147,7 +168,9 @@ async def _stream(request: web.Request, flow: SecurityUpgrade) -> web.StreamResp
     while (line := await lines.get()) is not None:
         await response.write((dumps(line) + "\n").encode("utf-8"))
     result = task.result()
-    await response.write((dumps({"event": "result", **result.to_json()}) + "\n").encode())
+    changed = any(s["key"] == "password" and s["state"] == "done" for s in result.steps)
+    await response.write((dumps({"event": "result", **result.to_json(),
+                                 **_where_kept(api, changed)}) + "\n").encode())
     await response.write_eof()
     return response
 

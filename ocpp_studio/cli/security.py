@@ -72,10 +72,21 @@ def run_password(args: argparse.Namespace) -> int:
         return api_failure(args, exc)
     stream = sys.stdout if result.get("accepted") else sys.stderr
     print(result.get("words", ""), file=stream)
-    if result.get("in_force") and args.generate:
-        print("The studio keeps the new password (Preferences › Passwords); give the "
-              "production central system the same one.", file=stream)
+    if result.get("in_force"):
+        print(_kept_words(result), file=stream)
     return 0 if result.get("accepted") else 1
+
+
+def _kept_words(result: dict[str, Any]) -> str:
+    """Where the studio kept a new password the charger took (never the password)."""
+    where = result.get("password_kept_in")
+    if where:
+        return (f"The studio saved the new password in {where} (readable by you only); the "
+                "next 'ocpp-studio serve' and the window read it from there. Give the "
+                "production central system the same one.")
+    return ("The studio holds the new password in memory only: give it to the studio again "
+            "after a restart (Preferences › Passwords or serve --password), and to the "
+            "production central system.")
 
 
 # -------------------------------------------------------------------- upgrade
@@ -156,6 +167,8 @@ def _show(line: dict[str, Any]) -> dict[str, Any] | None:
     elif event == "result":
         stream = sys.stdout if line.get("ok") else sys.stderr
         print(line.get("words", ""), file=stream, flush=True)
+        if "password_kept_in" in line:
+            print(_kept_words(line), file=stream, flush=True)
         if not line.get("ok") and line.get("fallback"):
             print(line["fallback"], file=stream)
         return line

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..settings import AppSettings
+from ..settings import AppSettings, user_config_dir
 from .common import CommandError, add_server_options, print_record, run_async, settings_from
 
 if TYPE_CHECKING:
@@ -51,7 +52,30 @@ def run(args: argparse.Namespace) -> int:
     settings.csms.sign_csrs = getattr(args, "sign_csrs", None) or "auto"
     if getattr(args, "organisation", None):
         settings.csms.organisation = args.organisation
-    return run_async(_serve(settings, getattr(args, "demo", False), args.quiet))
+    passwords_file = _saved_passwords(settings)
+    return run_async(_serve(settings, getattr(args, "demo", False), args.quiet, passwords_file))
+
+
+def _saved_passwords(settings: AppSettings) -> Path:
+    """The charger passwords the studio changed earlier (and the chargers accepted) are in the
+    user's settings file, as the window keeps them: without them a restart would lock those
+    chargers out (A01.FR.03: their old password no longer works). A --password given for the
+    same charger wins. Returns the file, where new ones are saved too. Never prints one."""
+    path = user_config_dir() / "settings.json"
+    saved = AppSettings.load(path).csms.passwords if path.exists() else {}
+    given = settings.csms.passwords
+    taken = [cid for cid in saved if cid not in given]
+    for cid in taken:
+        given[cid] = saved[cid]
+    differ = sorted(cid for cid in saved if cid in given and cid not in taken
+                    and given[cid] != saved[cid])
+    if taken:
+        print(f"Passwords of {len(taken)} charger{'s' if len(taken) != 1 else ''} from {path} "
+              f"({', '.join(sorted(taken))})", flush=True)
+    if differ:
+        print(f"--password differs from the password kept in {path} for {', '.join(differ)}: "
+              "using --password", flush=True)
+    return path
 
 
 def _tls_settings(args: argparse.Namespace, settings: AppSettings) -> None:
@@ -74,10 +98,12 @@ def _tls_settings(args: argparse.Namespace, settings: AppSettings) -> None:
     csms.client_ca_file = args.client_ca or ""
 
 
-async def _serve(settings: AppSettings, demo: bool, quiet: bool) -> int:
+async def _serve(settings: AppSettings, demo: bool, quiet: bool,
+                 passwords_file: Path | None = None) -> int:
     from ..security.ca import CaError
     from ..service import Studio
     studio = Studio(settings)
+    studio.passwords_file = passwords_file  # a password the studio changes is saved there
     try:
         studio.prepare_wss()
     except (CaError, OSError, ValueError) as exc:

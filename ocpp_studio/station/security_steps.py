@@ -13,13 +13,14 @@ that charger become the new one, and the old one stops working at the next hands
 RebootRequired means the charger took it and uses it from its restart: the studio then expects
 the new one too, and says the charger must restart.
 
-The outcome is kept as evidence on the station (``Station.security.password_changes``): the commissioning
+The outcome is kept as evidence on the station (``Station.security.password_changes``): the
 report's "Unique password" item is met only by an Accepted change. Passwords are never logged.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections import deque  # noqa: F401 - in the annotation
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
 
 from ..core.records import now_us
+from ..settings import AppSettings
 from .adapters.base import CALL_FAILURES
 from .central import CentralSystem
 from .model import Station
@@ -44,6 +46,32 @@ def password_changes(station: Station) -> "deque[PasswordChange]":
     """The password changes tried on this station, oldest first
     (``SecurityState.password_changes``)."""
     return station.security.password_changes
+
+
+def password_saver(path: Path | None, central: CentralSystem,
+                   charger_id: str) -> Callable[[], object] | None:
+    """A ``persist`` for ``change_password`` that saves only ``charger_id``'s new password
+    into the settings file ``path`` (0600, ``AppSettings.save``; the rest of the file is kept
+    as it was), so a restarted studio still lets the charger in (A01.FR.03: its old password
+    no longer works). None when ``path`` is None (memory only). Never logs the password."""
+    if path is None:
+        return None
+
+    def save() -> object:
+        password = central.settings.passwords.get(charger_id)
+        if password is None:
+            return None
+        stored = AppSettings.load(path)
+        stored.csms.passwords[charger_id] = password
+        try:
+            stored.save(path)
+        except OSError as exc:
+            log.warning("%s: the new password could not be saved in %s: %s", charger_id,
+                        path, exc)
+            return None
+        log.info("%s: the new password is saved in %s", charger_id, path)
+        return path
+    return save
 
 
 def last_password_change(station: Station) -> PasswordChange | None:

@@ -12,11 +12,11 @@ What the report may claim comes only from the charger's evidence (issue 15 §3):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ...core.frames import loads
 from ...core.rpc import CallError, CallTimeout, ConnectionClosed
-from ...station.security_steps import change_password, last_password_change
+from ...station.security_steps import change_password, last_password_change, password_saver
 from ...station.security_upgrade import (DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url,
                                          connection_security)
 from ..model import OK, CommissioningContext, Evidence, StepFailed, StepRecord
@@ -101,7 +101,7 @@ class SecurityStep(BaseStep):
             return confirmed
 
         flow = SecurityUpgrade(ctx.central, ctx.charger_id, profile, wss_url=url,
-                               root_pem=root, confirm=confirm,
+                               root_pem=root, confirm=confirm, persist=_saver(ctx),
                                reconnect_timeout_s=self.upgrade_timeout_s)
         result = await flow.run()
         for step in result.steps:
@@ -118,6 +118,13 @@ class SecurityStep(BaseStep):
             hint = "" if confirmed else f" {DOWNGRADE_WARNING}"
             raise StepFailed(f"Security upgrade to profile {profile}: {result.words}{hint}",
                              evidence)
+
+
+def _saver(ctx: CommissioningContext) -> Callable[[], object] | None:
+    """Save a password the charger took where the studio keeps them (``serve``: the user's
+    settings file, ``Studio.passwords_file``), so a restart does not lock the charger out."""
+    return password_saver(getattr(ctx.studio, "passwords_file", None), ctx.central,
+                          ctx.charger_id)
 
 
 def _studio_root(ctx: CommissioningContext) -> str | None:
@@ -216,7 +223,7 @@ async def write_password(ctx: CommissioningContext, password: str,
     """Write the basic-auth password (1.6 security whitepaper AuthorizationKey, 2.0.1
     SecurityCtrlr.BasicAuthPassword) following A01.FR.03/04: the studio expects the new one
     only after Accepted. Raise StepFailed when the charger does not take it."""
-    change = await change_password(ctx.central, ctx.charger_id, password)
+    change = await change_password(ctx.central, ctx.charger_id, password, persist=_saver(ctx))
     evidence.append(Evidence(change.setting, "(hidden)", change.status))
     security = ctx.data.setdefault("security", {})
     security["password_written"] = change.status
