@@ -192,7 +192,14 @@ class Protocol201(VersionProtocol):
             payload["meterValue"] = [self.meter_value(conn, started, "Transaction.Begin")]
         log.info("%s: transaction %s started on EVSE %d for %s", ch.config.charger_id, tx.id,
                  conn.id, id_token["idToken"])
-        reply = await ch.call("TransactionEvent", payload)
+        try:
+            reply = await ch.call("TransactionEvent", payload)
+        except (ConnectionClosed, CallTimeout) as exc:
+            # The connection dropped before the answer: a charger keeps the session it started
+            # (2.0.1 E04, offline transactions) and goes on metering; the CSMS learns of the
+            # transaction from the events that follow.
+            log.info("%s: TransactionEvent Started not answered: %s", ch.config.charger_id, exc)
+            reply = {}
         token_info = reply.get("idTokenInfo")
         if token_info and token_info.get("status") != "Accepted" and self.dm.bool_actual(
                 "TxCtrlr", "StopTxOnInvalidId", True):
