@@ -1,5 +1,6 @@
 """The jobs of ``TransferManager`` (``transfers.py``): one log fetch or firmware update each,
-and the frozen ``TransferProgress`` observers are given. Imported from ``transfers.py``."""
+the frozen ``TransferProgress`` observers are given, and ``TransferError`` for unusable
+input. Imported from ``transfers.py``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Kind = Literal["log", "firmware"]
+
+
+class TransferError(ValueError):
+    """Unusable input for a transfer (said in words)."""
+
+
+def ftp_data_ports(text: str) -> list[int]:
+    """The FTP passive data ports of the settings ("50000-50010", "50000")."""
+    first, _, last = text.partition("-")
+    try:
+        low, high = int(first), int(last or first)
+    except ValueError:
+        raise TransferError(f"FTP data ports must be a port or a range like 50000-50010, "
+                            f"not {text!r}") from None
+    if not 0 < low <= high < 65536:
+        raise TransferError(f"FTP data ports {text!r} are not a port range")
+    return list(range(low, high + 1))
 
 
 class JobState(StrEnum):

@@ -83,3 +83,32 @@ def key_matches_certificate(key_pem: bytes, certificate_pem: str | bytes,
     cert_public = load_certificate(certificate_pem).public_key()
     fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return key.public_key().public_bytes(*fmt) == cert_public.public_bytes(*fmt)
+
+
+def signature_to_send(file: Path, certificate: str | None, signature: str | None,
+                      key: bytes | None, password: bytes | None) -> tuple[str | None, list[str]]:
+    """The signature an update request carries (made with ``key`` when given) and notes in
+    words; (None, []) for an unsigned update. Unusable input raises :class:`SigningError`."""
+    if not (certificate or signature or key):
+        return None, []
+    if not certificate:
+        raise SigningError("a signed update needs the signing certificate (PEM)")
+    try:
+        load_certificate(certificate)
+        if key is not None:
+            if signature:
+                raise SigningError("give either a signature or a signing key, not both")
+            if not key_matches_certificate(key, certificate, password):
+                raise SigningError("the signing key does not belong to the signing certificate")
+            return sign_firmware(file, key, password), []
+    except (ValueError, TypeError) as exc:  # SigningError is a ValueError: kept as it is
+        if isinstance(exc, SigningError):
+            raise
+        raise SigningError(str(exc)) from None
+    if not signature:
+        raise SigningError("a signed update needs the signature (base64) or a key to make it")
+    if signature_matches(file, certificate, signature):
+        return signature, []
+    # sent anyway: the charger's own verdict (InvalidSignature) is the evidence
+    return signature, ["Note: the signature does not verify against the certificate here, "
+                       "so the charger will most likely answer InvalidSignature."]

@@ -60,9 +60,9 @@ from .adapters.transfers import LogKind
 from .transfer_files import ReceivedFile, received_files
 from .transfer_files import attach as attach_file
 from .transfer_files import attachments as attached_files
-from .transfer_jobs import JobState, Kind, TransferJob, TransferProgress, TransferStep
-from .transfer_signing import (SigningError, key_matches_certificate, load_certificate,
-                               sign_firmware, signature_matches)
+from .transfer_jobs import (JobState, Kind, TransferError, TransferJob, TransferProgress,
+                            TransferStep, ftp_data_ports)
+from .transfer_signing import SigningError, signature_to_send
 from .transfer_words import (FIRMWARE_FAILURES, LOG_FAILURES, LOG_SUCCESS,
                              firmware_status_words, log_status_words, refusal_words,
                              server_saw)
@@ -79,10 +79,6 @@ UPLOADED_GRACE_S = 10.0
 REBOOT_WAIT_S = 120.0
 #: after the download, how long the charger may take to report Installed (or a failure)
 INSTALL_TIMEOUT_S = 1800.0
-
-
-class TransferError(ValueError):
-    """Unusable input for a transfer (said in words)."""
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -214,17 +210,7 @@ class TransferManager:
     def _data_ports(self, scheme: str) -> list[int] | None:
         """The FTP passive data ports of the settings ("50000-50010", "50000"), or None."""
         text = str(getattr(self.central.settings, "transfer_ftp_data_ports", "") or "").strip()
-        if scheme != "ftp" or not text:
-            return None
-        first, _, last = text.partition("-")
-        try:
-            low, high = int(first), int(last or first)
-        except ValueError:
-            raise TransferError(f"FTP data ports must be a port or a range like 50000-50010, "
-                                f"not {text!r}") from None
-        if not 0 < low <= high < 65536:
-            raise TransferError(f"FTP data ports {text!r} are not a port range")
-        return list(range(low, high + 1))
+        return ftp_data_ports(text) if scheme == "ftp" and text else None
 
     def _host_for(self, charger: str) -> str:
         session = self.central.session(charger)  # ConnectionClosed when not connected
@@ -369,34 +355,14 @@ class TransferManager:
         job.changed()
         return job
 
-    def _signature(self, file: Path, certificate: str | None, signature: str | None,
+    @staticmethod
+    def _signature(file: Path, certificate: str | None, signature: str | None,
                    key: bytes | None, password: bytes | None) -> tuple[str | None, list[str]]:
-        """The signature to send (made with ``key`` when given) and notes in words."""
-        if not (certificate or signature or key):
-            return None, []
-        if not certificate:
-            raise TransferError("a signed update needs the signing certificate (PEM)")
+        """The signature to send and notes in words (``transfer_signing.signature_to_send``)."""
         try:
-            load_certificate(certificate)
-            if key is not None:
-                if signature:
-                    raise TransferError("give either a signature or a signing key, not both")
-                if not key_matches_certificate(key, certificate, password):
-                    raise TransferError("the signing key does not belong to the signing "
-                                        "certificate")
-                return sign_firmware(file, key, password), []
-        except (SigningError, ValueError, TypeError) as exc:
-            if isinstance(exc, TransferError):
-                raise
+            return signature_to_send(file, certificate, signature, key, password)
+        except SigningError as exc:
             raise TransferError(str(exc)) from None
-        if not signature:
-            raise TransferError("a signed update needs the signature (base64) or a key to "
-                                "make it")
-        if signature_matches(file, certificate, signature):
-            return signature, []
-        # sent anyway: the charger's own verdict (InvalidSignature) is the evidence
-        return signature, ["Note: the signature does not verify against the certificate "
-                           "here, so the charger will most likely answer InvalidSignature."]
 
     def _served(self, job: TransferJob, state: TransferState) -> None:
         if job.state.finished:
