@@ -111,3 +111,32 @@ def test_a_detached_tab_is_not_built_when_shown_afterwards(power_tab) -> None:
     power_tab.detach()
     power_tab.show()
     assert not power_tab.built
+
+
+def test_work_after_the_first_paint_waits_for_it_and_runs_once(qtbot) -> None:
+    """The demo chargers start after the window's first paint (app.after_first_paint)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QLabel
+
+    from ocpp_studio.ui.app import after_first_paint
+
+    events: list[str] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                events.append("paint")
+            return False
+
+    widget = QLabel("OCPP Studio")
+    qtbot.addWidget(widget)
+    paints = Paints()
+    widget.installEventFilter(paints)
+    after_first_paint(widget, lambda: events.append("work"))
+    widget.show()
+    assert "work" not in events  # never before the event loop has painted the window
+    qtbot.waitUntil(lambda: "work" in events, timeout=10_000)
+    widget.update()
+    qtbot.waitUntil(lambda: events.count("paint") >= 2, timeout=10_000)
+    assert events.index("paint") < events.index("work") and events.count("work") == 1
+    widget.removeEventFilter(paints)

@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-import qasync
+# PySide6 before qasync: qasync then takes it from sys.modules instead of first trying to
+# import PyQt5, PyQt6 and PySide2 (failed imports walk the whole path: a slower start)
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+import qasync  # noqa: I001 - after PySide6, see above
 
 from ..applog import remove_file_logging, setup_file_logging
 from ..capture.lock import CaptureInUse
@@ -35,6 +38,8 @@ from .common.preferences import ViewPreferences
 log = logging.getLogger(__name__)
 
 MIN_POINT_SIZE = 10
+#: the demo chargers start after the first paint, or after this long without one
+FIRST_PAINT_FALLBACK_MS = 2000
 
 #: ask(busy_port, free_port) -> use the free port?
 AskOtherPort = Callable[[int, int], Awaitable[bool]]
@@ -69,6 +74,35 @@ async def ask_other_port_dialog(port: int, alternative: int,
         return await answer
     finally:
         box.deleteLater()
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once, from the event loop, after ``widget`` was first painted."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.widget, self.callback = widget, callback
+        self.done = False
+        widget.installEventFilter(self)
+        # a window that is never painted (minimised at start...) still gets its callback
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self.fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.widget and event.type() == QEvent.Type.Paint and not self.done:
+            QTimer.singleShot(0, self, self.fire)  # after this paint is on screen
+        return False
+
+    def fire(self) -> None:
+        if not self.done:
+            self.done = True
+            self.widget.removeEventFilter(self)
+            self.callback()
+
+
+def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``widget`` (just shown) has been painted: work that is not
+    needed for the first picture (the demo chargers) must not delay it (issue 17)."""
+    _FirstPaint(widget, callback)
 
 
 # ------------------------------------------------------------------ the app
@@ -172,8 +206,8 @@ class StudioRun:
         if self.studio.api is not None:
             self.window.notify(f"Control API on http://127.0.0.1:{self.studio.api.port}/api/v1 "
                                f"(token in {self.studio.api_token_file})", 30_000)
-        if self.demo:
-            self.start_demo()
+        if self.demo:  # after the window's first paint: the demo's start would delay it
+            after_first_paint(self.window, self._start_demo_if_open)
         if self.open_path:
             await self.window.open_capture(self.open_path)
         automation = self._schedule_automation()
@@ -195,7 +229,7 @@ class StudioRun:
             from ..commissioning.engine import CommissioningRun
         except ImportError:
             return False
-        from .commissioning.commissioning_wizard import saved_states
+        from .commissioning.wizard_common import saved_states
         for path in saved_states(self.window.live_capture_path):
             pending = CommissioningRun.pending_state(path)
             if pending:
@@ -230,6 +264,10 @@ class StudioRun:
         except ImportError as exc:
             log.warning("demo chargers unavailable: %s", exc)
             self.window.notify("Demo chargers are not available in this build", 10_000)
+
+    def _start_demo_if_open(self) -> None:
+        if self.window is not None and self.window.isVisible():  # not once it is closing
+            self.start_demo()
 
     @property
     def demo_chargers(self) -> list[tuple[Any, asyncio.Task]]:
