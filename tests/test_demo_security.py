@@ -62,6 +62,16 @@ def test_profile_2_with_a_ca_the_charger_does_not_trust_is_refused_with_the_reas
                            else "InvalidCentralSystemCertificate")
                 queued = [e for e in charger.security.log if e.type == invalid]
                 assert queued and not queued[0].sent  # A04.FR.02: sent once connected
+                # the studio's side: the charger hung up in the handshake without an alert;
+                # that is recorded, with the address and what to do
+                refused = await until(lambda: [
+                    e for e in studio.store.events() if e.kind == "refused"
+                    and (e.detail.get("extra") or {}).get("tls_failure")
+                    == "closed-before-request"], "the hang-up recorded")
+                reason = refused[-1].detail["reason"]
+                assert "A TLS connection from 127.0.0.1:" in reason
+                assert "may not trust the studio's certificate" in reason
+                assert "ocpp-studio ca export" in reason
             assert not events(studio, "connected", "CP2")
     run(scenario())
 

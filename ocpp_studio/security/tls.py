@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import logging
 import ssl
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -128,19 +130,100 @@ def _reporting_sslobject(callback: HandshakeFailureCallback) -> type[ssl.SSLObje
     # which is an instance of context.sslobject_class: the one place a failed server-side
     # handshake can be seen (asyncio only logs it in debug mode).
     class ReportingSSLObject(ssl.SSLObject):
+        #: bytes came in after the first do_handshake (made with the TCP connection): a
+        #: handshake is under way; ``_settled``: it completed, or failed and was reported
+        _started = False
+        _hello = False
+        _settled = False
+
         def do_handshake(self) -> None:
+            if not self._started:
+                self._started = True
+                _watch_hang_up(self, callback)
+            else:
+                self._hello = True
             try:
                 super().do_handshake()
+                self._settled = True
             except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 raise
             except ssl.SSLError as exc:
-                try:
-                    callback(explain_tls_error(exc))
-                except Exception:  # an observer's bug must not change the handshake
-                    log.exception("TLS handshake failure callback failed")
+                self._settled = True
+                _report(callback, explain_tls_error(exc))
                 raise
 
+        def cut_off(self) -> bool:
+            """The client hung up in the middle of the handshake."""
+            return self._hello and not self._settled
+
     return ReportingSSLObject
+
+
+def _watch_hang_up(sslobject: Any, callback: HandshakeFailureCallback) -> None:
+    """A client that hangs up in the middle of the handshake without an alert (what an
+    asyncio or Python charger does when it does not trust the server's certificate) is
+    dropped by asyncio without a word: its SSLProtocol's connection_lost is wrapped (on that
+    one object) to report it. The SSL object itself knows neither the socket nor the end."""
+    protocol = _calling_protocol(sslobject)
+    if protocol is None:
+        return
+    try:
+        peer = protocol._transport.get_extra_info("peername")
+        address = f"{peer[0]}:{peer[1]}"
+    except Exception:  # noqa: BLE001 - no address: the words do without it
+        address = "an unknown address"
+    lost = protocol.connection_lost
+
+    def connection_lost(exc: BaseException | None) -> None:
+        if sslobject.cut_off():
+            sslobject._settled = True
+            _report(callback, closed_during_handshake(address))
+        lost(exc)
+
+    protocol.connection_lost = connection_lost
+
+
+def _calling_protocol(sslobject: Any) -> Any:
+    """asyncio's SSLProtocol that holds ``sslobject`` (found up the calling frames)."""
+    frame = sys._getframe(1)
+    for _ in range(6):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return None
+        candidate = frame.f_locals.get("self")
+        if getattr(candidate, "_sslobj", None) is sslobject:
+            return candidate
+    return None
+
+
+def closed_during_handshake(address: str) -> TlsFailure:
+    """A client that closed before asking for a charger (during or right after the TLS
+    handshake, no HTTP request): most often one that does not trust the server's
+    certificate and says so only in its own log."""
+    return TlsFailure("closed-before-request",
+                      f"A TLS connection from {address} closed before asking for a charger: "
+                      "the charger may not trust the studio's certificate. Install the studio "
+                      "CA on it as its central-system root (ocpp-studio ca export --out "
+                      "studio-ca.pem, or the Security tab's Install… while it is still "
+                      "connected over ws://); its own log says why it closed")
+
+
+def _report(callback: HandshakeFailureCallback, failure: TlsFailure) -> None:
+    try:
+        callback(failure)
+    except Exception:  # an observer's bug must not change the handshake
+        log.exception("TLS handshake failure callback failed")
+
+
+def _client_address() -> str:
+    """The client's address, read from asyncio's SSLProtocol calling do_handshake (the SSL
+    object itself does not know the socket); "an unknown address" when it cannot be read."""
+    try:
+        protocol = sys._getframe(2).f_locals.get("self")
+        peer = protocol._transport.get_extra_info("peername")  # type: ignore[union-attr]
+        return f"{peer[0]}:{peer[1]}"
+    except Exception:  # noqa: BLE001 - another asyncio: the words do without it
+        return "an unknown address"
 
 
 # --------------------------------------------------------------------------- profile 3 check
