@@ -494,3 +494,78 @@ def test_a_studio_ca_that_cannot_be_used_rejects_the_csr_and_says_why(tmp_path):
             assert record.reason.startswith("the studio's CA cannot be used: ")
             assert "ca.pem is missing" in record.reason and store.signed == []
     asyncio.run(scenario())
+
+
+def test_expiry_warnings_are_worked_out_again_for_a_charger_connected_for_weeks(tmp_path):
+    """A charger that stays connected: its client certificate's warning comes once the
+    injected clock is within the warning days and the charger sends something (here a
+    Heartbeat), at most hourly, without anyone asking for a refresh."""
+    from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+    from ocpp_studio.service import Studio
+    from ocpp_studio.settings import AppSettings
+
+    async def scenario() -> None:
+        settings = AppSettings(csms=CsmsSettings(
+            host="127.0.0.1", port=0, wss_port=0, ca_dir=str(tmp_path / "ca"),
+            client_certificates="required"), capture_path=":memory:")
+        studio = Studio(settings)
+        now = datetime.now(timezone.utc)
+        clock = FixedClock(now)
+        studio.central.certificates.clock = clock
+        await studio.start()
+        try:
+            ca = StudioCA(tmp_path / "ca")
+            cert, key = ca.issue_client_certificate("WEEKS", not_before=now - timedelta(days=1),
+                                                    not_after=now + timedelta(days=40))
+            files = {}
+            for name, data in (("cert", cert.public_bytes(serialization.Encoding.PEM)),
+                               ("key", key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))):
+                (tmp_path / f"{name}.pem").write_bytes(data)
+                files[f"client_{name}_file"] = str(tmp_path / f"{name}.pem")
+            assert studio.server is not None
+            charger = DemoCharger(f"wss://127.0.0.1:{studio.server.wss_port}/ocpp",
+                                  DemoChargerConfig(charger_id="WEEKS", version=OcppVersion.V201,
+                                                    ca_file=str(ca.ca_file), **files))
+            task = asyncio.create_task(charger.run())
+            changed: list[str] = []
+            studio.central.station_changed.connect(
+                lambda s: changed.append(s.charger_id) if s.security.warnings else None)
+            try:
+                assert await charger.wait_booted(20)
+                station = studio.central.stations["WEEKS"]
+                assert station.security.warnings == []  # 40 days left: nothing to say
+
+                beats: list[int] = []
+                studio.store.recorded.connect(
+                    lambda r: beats.append(1) if getattr(r, "action", None) == "Heartbeat"
+                    and getattr(r, "message_type", None) == 2 else None)
+
+                async def heartbeat() -> None:
+                    seen = len(beats)
+                    await studio.central.call("WEEKS", "TriggerMessage",
+                                              {"requestedMessage": "Heartbeat"})
+                    await wait_for(lambda: len(beats) > seen, 20)  # its Heartbeat CALL
+
+                clock.advance(timedelta(days=15).total_seconds())  # 25 days left
+                await heartbeat()
+                assert any(w.startswith("The charger's client certificate expires on")
+                           and "days left" in w for w in station.security.warnings), \
+                    station.security.warnings
+                assert "WEEKS" in changed  # the card and the Security tab are told
+                clock.advance(timedelta(minutes=30).total_seconds())  # not an hour yet
+                station.security.warnings = ["kept until the hour is up"]
+                await heartbeat()
+                assert station.security.warnings == ["kept until the hour is up"]
+                clock.advance(timedelta(days=25).total_seconds())  # past its end
+                await heartbeat()
+                assert any("expired on" in w for w in station.security.warnings), \
+                    station.security.warnings
+            finally:
+                await charger.stop()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        finally:
+            await studio.stop()
+    asyncio.run(scenario())

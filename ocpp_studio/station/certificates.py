@@ -23,6 +23,7 @@ import asyncio
 import itertools
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -54,6 +55,8 @@ SIGN_POLICIES = ("auto", "ask", "never")
 STUDIO_CA = "studio-ca"
 RPC_FAILURES = (CallError, CallTimeout, ConnectionClosed, InvalidPayload)
 #: answers that change what the studio knows the charger holds
+#: how often a connected charger's expiry and trust warnings are worked out again
+REFRESH_EVERY = timedelta(hours=1)
 _WATCHED = frozenset({"GetInstalledCertificateIds", "InstallCertificate", "DeleteCertificate"})
 
 
@@ -102,6 +105,8 @@ class CertificateManager:
         #: (charger id, CSR record) whenever a CSR record changes
         self.csr_changed: Signal[tuple[str, CsrRecord]] = Signal("CSR changed")
         self._ids = itertools.count(1)
+        #: when each charger's warnings were last worked out (``_refresh_if_due``)
+        self._refreshed: dict[str, datetime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         # whoever sends InstallCertificate / GetInstalledCertificateIds / DeleteCertificate
         # (these helpers, an operation, "Send message"), the answer updates the station
@@ -305,6 +310,7 @@ class CertificateManager:
         """Work out the station's expiry and trust warnings now (injected clock)."""
         state: SecurityState = station.security
         now = self.clock.now()
+        self._refreshed[station.charger_id] = now
         warnings: list[str] = []
         tls = None
         for connection in reversed(station.connections):
@@ -326,8 +332,27 @@ class CertificateManager:
         state.warnings = warnings
         return warnings
 
+    def _refresh_if_due(self, charger_id: str) -> None:
+        """A charger connected for weeks: its warnings are worked out again at most every
+        ``REFRESH_EVERY`` (by the injected clock) when it sends something (a Heartbeat at
+        the latest), so "expires in 3 days" does not stay "in 30 days"."""
+        last = self._refreshed.get(charger_id)
+        now = self.clock.now()
+        if last is not None and now - last < REFRESH_EVERY:
+            return
+        station = self.central.stations.get(charger_id)
+        if station is None or station.version is None:
+            return
+        before = list(station.security.warnings)
+        if self.refresh(station) != before:
+            self.central.station_changed.emit(station)
+
     # ------------------------------------------------------- answers seen
     def _on_recorded(self, item: Any) -> None:
+        if isinstance(item, FrameRecord) and item.message_type == 2 \
+                and item.direction == Direction.TO_CSMS:
+            self._refresh_if_due(item.charger)
+            return
         if not isinstance(item, FrameRecord) or item.message_type != 3 \
                 or item.direction != Direction.TO_CSMS or item.action not in _WATCHED:
             return
