@@ -347,3 +347,35 @@ def test_certificates_are_judged_by_the_chargers_own_clock(tmp_path: Path,
                     "status"] == "Rejected"
                 assert not charger.security.has_client_certificate()
     run(scenario())
+
+
+# ------------------------------------------------------------------ security log over GetLog
+@BOTH
+def test_security_log_upload_and_firmware_signature_event_go_through_the_security_log(
+        tmp_path: Path, version: OcppVersion) -> None:
+    """GetLog SecurityLog uploads the demo's own security log (A04.FR.04); a firmware with a
+    bad signature raises InvalidFirmwareSignature through it: logged, queued, delivered."""
+    from test_transfers import charger, signing_pair
+    from ocpp_studio.station.transfer_signing import sign_firmware
+
+    async def scenario() -> None:
+        async with charger(tmp_path, version) as (csms, demo_charger, cid):
+            image = tmp_path / "4.0.bin"
+            image.write_bytes(b"firmware " * 100)
+            _, cert = signing_pair("rsa")
+            other_key, _ = signing_pair("rsa")
+            job = await csms.central.transfers.update_firmware(
+                cid, image, signing_certificate=cert, signature=sign_firmware(image, other_key))
+            await job.wait(60)
+            event = await until(lambda: next((e for e in demo_charger.security.log
+                                              if e.type == "InvalidFirmwareSignature"
+                                              and e.sent), None), "the event delivered")
+            assert event.push and event.tech_info
+            job = await csms.central.transfers.get_log(cid, "security")
+            done = await job.wait(60)
+            assert done.file is not None, done.words
+            text = done.file.read_text()
+            assert "security log" in text  # the header line
+            assert "StartupOfTheDevice" in text and "InvalidFirmwareSignature" in text
+            assert "nothing to report" not in text  # not the generated diagnostics filler
+    run(scenario())

@@ -140,6 +140,9 @@ def log_text(ch: Any, kind: str) -> bytes:
     for conn in ch.connectors.values():
         lines.append(f"{now} connector {conn.id}: {conn.status}, "
                      f"{conn.energy_wh:.0f} Wh, transaction {conn.tx.id if conn.tx else '-'}")
+    if kind == "security":  # GetLog SecurityLog: the demo's own security log (A04.FR.04)
+        lines += ch.security.log_lines() or [f"{now} no security events"]
+        return ("\n".join(lines) + "\n").encode()
     lines += [f"{now} line {i}: nothing to report" for i in range(40)]
     return ("\n".join(lines) + "\n").encode()
 
@@ -244,7 +247,9 @@ class _Transfers:
             if fail == "signature" or not signature or not signature_ok(data, certificate,
                                                                         signature):
                 await status("InvalidSignature")  # L01.FR.03: and a security event
-                await self._security_event(ch, "InvalidFirmwareSignature")
+                # queued until delivered and kept in the security log (A04.FR.01/02/04)
+                ch.send_security_event("InvalidFirmwareSignature",
+                                       "the firmware signature does not verify")
                 return
             await status("SignatureVerified")
         await status("Installing")
@@ -256,13 +261,6 @@ class _Transfers:
         await status("Installed")
         log.info("%s: firmware %s installed; rebooting", ch.config.charger_id, version)
         await ch.reboot("FirmwareUpdate")
-
-    async def _security_event(self, ch: Any, kind: str) -> None:
-        try:
-            await ch.call("SecurityEventNotification",
-                          {"type": kind, "timestamp": format_time(ch.clock())})
-        except Exception as exc:  # noqa: BLE001 — a side report; the status was sent
-            log.debug("%s: security event not sent: %s", ch.config.charger_id, exc)
 
 
 def add_transfer_handlers(routes: Routes, two_x: bool) -> None:
