@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..common import theme
+from .page_parts import hint
 
 COLUMNS = ("Time", "Component", "Variable", "Value", "Trigger", "Kind", "Cleared")
 
@@ -43,9 +43,7 @@ class EventsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Events (NotifyEvent)</b>"))
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(theme.HINT_STYLE)
+        self.note = hint()
         layout.addWidget(self.note)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))

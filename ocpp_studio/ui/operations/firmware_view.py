@@ -12,15 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QRadioButton, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton,
+    QRadioButton, QWidget,
 )
 
-from ..common import theme
-from ..common.operations import AsyncOp, failure_text, is_running
-from .transfer_progress import TransferProgressView
+from ..common.operations import AsyncOp
+from .transfer_view import TransferView
 
 
 class FilePicker(QWidget):
@@ -50,25 +48,18 @@ class FilePicker(QWidget):
         return Path(text).expanduser() if text else None
 
 
-class FirmwareView(QWidget):
+class FirmwareView(TransferView):
     """The firmware update form and its progress."""
 
-    frame_requested = Signal(int)
+    KIND = "firmware"
 
     def __init__(self, transfers: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.transfers = transfers
-        self.charger: str | None = None
-        self.last_op: AsyncOp[Any] | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Update firmware</b>"))
-        intro = QLabel("The studio serves the file once to this charger and asks it to "
-                       "install it (1.6 §5.19 UpdateFirmware; signed: 1.6 security "
-                       "SignedUpdateFirmware, 2.0.1 L01). The charger restarts to install.")
-        intro.setWordWrap(True)
-        intro.setStyleSheet(theme.HINT_STYLE)
-        layout.addWidget(intro)
+        super().__init__(
+            transfers, "Update firmware",
+            "The studio serves the file once to this charger and asks it to install it (1.6 "
+            "§5.19 UpdateFirmware; signed: 1.6 security SignedUpdateFirmware, 2.0.1 L01). The "
+            "charger restarts to install.", parent)
+        layout = self.body
         form = QFormLayout()
         self.file = FilePicker("Firmware file", "Firmware (*.bin *.img *.tar *.gz *.zip *.fw);;"
                                                 "All files (*)")
@@ -106,38 +97,13 @@ class FirmwareView(QWidget):
         self._signing_choice(False)
         layout.addWidget(self.signed)
 
-        row = QHBoxLayout()
-        self.update_button = QPushButton("Update firmware")
-        self.update_button.setStyleSheet(theme.PRIMARY_BUTTON_STYLE)
-        self.update_button.clicked.connect(self.update_firmware)
-        row.addWidget(self.update_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.progress = TransferProgressView()
-        self.progress.frame_requested.connect(self.frame_requested)
-        self.progress.cancel_requested.connect(self._cancel)
-        layout.addWidget(self.progress)
+        self.update_button = self.add_start("Update firmware", self.update_firmware)
         layout.addStretch(1)
 
     def _signing_choice(self, with_key: bool) -> None:
         self.signature.setEnabled(not with_key)
         self.key.setEnabled(with_key)
         self.key_password.setEnabled(with_key)
-
-    # ---------------------------------------------------------------- charger
-    def set_charger(self, charger: str | None) -> None:
-        self.charger = charger
-        jobs = [j for j in self.transfers.jobs(charger) if j.kind == "firmware"] \
-            if charger else []
-        self.progress.show_progress(jobs[-1].snapshot() if jobs else None)
-
-    def set_sendable(self, on: bool, reason: str = "") -> None:
-        self.update_button.setEnabled(on and not is_running(self.last_op))
-        self.update_button.setToolTip(reason)
-
-    def on_progress(self, progress: Any) -> None:
-        if progress.charger == self.charger and progress.kind == "firmware":
-            self.progress.show_progress(progress)
 
     # ----------------------------------------------------------------- sending
     def request(self) -> dict[str, Any]:
@@ -173,29 +139,8 @@ class FirmwareView(QWidget):
         try:
             kwargs = self.request()
         except (ValueError, OSError) as exc:
-            theme.show_status(self.progress.words, "error", f"Not sent: {failure_text(exc)}")
+            self.not_sent(exc)
             return None
         file = kwargs.pop("file")
-        theme.show_status(self.progress.words, "wait",
-                          f"Serving {file.name} and asking {charger} to update…")
-        self.update_button.setEnabled(False)
-        self.last_op = AsyncOp(
-            self, lambda: self.transfers.update_firmware(charger, file, **kwargs),
-            on_success=lambda job: self._started(charger, job),
-            on_failure=lambda exc: self._failed(charger, exc)).run()
-        return self.last_op
-
-    def _started(self, charger: str, job: Any) -> None:
-        self.update_button.setEnabled(True)
-        if charger == self.charger:
-            self.progress.show_progress(job.snapshot())
-
-    def _failed(self, charger: str, exc: BaseException) -> None:
-        self.update_button.setEnabled(True)
-        if charger == self.charger:
-            theme.show_status(self.progress.words, "error", f"Not sent: {failure_text(exc)}")
-
-    def _cancel(self, job_id: str) -> None:
-        AsyncOp(self, lambda: self.transfers.cancel(job_id),
-                on_success=self.progress.show_progress,
-                failure_title="Could not stop the transfer").run()
+        return self.start(charger, f"Serving {file.name} and asking {charger} to update…",
+                          lambda: self.transfers.update_firmware(charger, file, **kwargs))

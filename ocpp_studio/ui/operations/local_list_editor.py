@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..common import theme
+from .page_parts import add_heading, hint
 
 #: the statuses both versions share (1.6 AuthorizationStatus, 2.0.1 AuthorizationStatusEnumType)
 STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
@@ -41,13 +42,10 @@ class LocalListEditor(QWidget):
         self.known_version: int | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Local authorisation list</b>"))
-        intro = QLabel("The id tags the charger accepts on its own, even offline. A full "
-                       "update replaces the list; a differential one adds, changes or removes "
-                       "the tags given (1.6 §5.15, 2.0.1 D01).")
-        intro.setWordWrap(True)
-        intro.setStyleSheet(theme.HINT_STYLE)
-        layout.addWidget(intro)
+        add_heading(layout, "Local authorisation list",
+                    "The id tags the charger accepts on its own, even offline. A full update "
+                    "replaces the list; a differential one adds, changes or removes the tags "
+                    "given (1.6 §5.15, 2.0.1 D01).")
         version_row = QHBoxLayout()
         self.version_label = QLabel("List version on the charger: not read yet")
         self.read_button = QPushButton("Read version")
@@ -93,9 +91,7 @@ class LocalListEditor(QWidget):
         send_row.addWidget(self.send_button)
         send_row.addStretch(1)
         layout.addLayout(send_row)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(theme.HINT_STYLE)
+        self.note = hint()
         layout.addWidget(self.note)
         layout.addStretch(1)
 

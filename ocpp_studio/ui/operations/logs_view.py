@@ -11,16 +11,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QUrl, Signal
+from PySide6.QtCore import QDateTime, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QListWidgetItem, QPushButton, QSpinBox, QWidget,
 )
 
 from ..common import theme
-from ..common.operations import AsyncOp, failure_text, is_running
-from .transfer_progress import TransferProgressView
+from ..common.operations import AsyncOp
+from .transfer_view import TransferView
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -35,26 +35,19 @@ def open_path(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-class LogsView(QWidget):
+class LogsView(TransferView):
     """The log fetch form, its progress and the logs received from the charger."""
 
-    frame_requested = Signal(int)
+    KIND = "log"
 
     def __init__(self, transfers: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.transfers = transfers
-        self.charger: str | None = None
-        self.last_op: AsyncOp[Any] | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Fetch a log</b>"))
-        intro = QLabel("The charger uploads its log to a one-time FTP or HTTP server the "
-                       "studio starts on the address the charger reached it on; the file is "
-                       "kept beside the capture (1.6 §5.8 GetDiagnostics, 1.6 security and "
-                       "2.0.1 GetLog N01; the security log: UK regulations §2.8.10).")
-        intro.setWordWrap(True)
-        intro.setStyleSheet(theme.HINT_STYLE)
-        layout.addWidget(intro)
+        super().__init__(
+            transfers, "Fetch a log",
+            "The charger uploads its log to a one-time FTP or HTTP server the studio starts on "
+            "the address the charger reached it on; the file is kept beside the capture (1.6 "
+            "§5.8 GetDiagnostics, 1.6 security and 2.0.1 GetLog N01; the security log: UK "
+            "regulations §2.8.10).", parent)
+        layout = self.body
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.kind = QComboBox()
@@ -91,17 +84,7 @@ class LogsView(QWidget):
         form.addRow("Time range", span)
         form.addRow("Retries", self.retries)
         layout.addLayout(form)
-        row = QHBoxLayout()
-        self.fetch_button = QPushButton("Fetch log")
-        self.fetch_button.setStyleSheet(theme.PRIMARY_BUTTON_STYLE)
-        self.fetch_button.clicked.connect(self.fetch)
-        row.addWidget(self.fetch_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.progress = TransferProgressView()
-        self.progress.frame_requested.connect(self.frame_requested)
-        self.progress.cancel_requested.connect(self._cancel)
-        layout.addWidget(self.progress)
+        self.fetch_button = self.add_start("Fetch log", self.fetch)
         layout.addWidget(QLabel("<b>Logs received from this charger</b> (this run and earlier "
                                 "ones, kept beside the capture)"))
         self.files = QListWidget()
@@ -130,23 +113,16 @@ class LogsView(QWidget):
 
     # ---------------------------------------------------------------- charger
     def set_charger(self, charger: str | None) -> None:
-        self.charger = charger
         self.files_note.clear()
-        jobs = [j for j in self.transfers.jobs(charger) if j.kind == "log"] if charger else []
-        self.progress.show_progress(jobs[-1].snapshot() if jobs else None)
+        super().set_charger(charger)
         self._fill_files()
 
-    def set_sendable(self, on: bool, reason: str = "") -> None:
-        self.fetch_button.setEnabled(on and not is_running(self.last_op))
-        self.fetch_button.setToolTip(reason)
-
-    def on_progress(self, progress: Any) -> None:
+    def on_progress(self, progress: Any) -> bool:
         """A transfer changed (any charger's): show it if it is this charger's log."""
-        if progress.charger != self.charger or progress.kind != "log":
-            return
-        self.progress.show_progress(progress)
-        if progress.finished:
+        shown = super().on_progress(progress)
+        if shown and progress.finished:
             self._fill_files()
+        return shown
 
     # ----------------------------------------------------------------- fetching
     def fetch(self) -> AsyncOp[Any] | None:
@@ -157,31 +133,11 @@ class LogsView(QWidget):
         oldest = aware(self.oldest.dateTime()) if self.limit_range.isChecked() else None
         latest = aware(self.latest.dateTime()) if self.limit_range.isChecked() else None
         retries = self.retries.value() if self.retries.value() >= 0 else None
-        theme.show_status(self.progress.words, "wait",
-                          f"Starting the {scheme.upper()} server and asking {charger} for its "
-                          f"{kind} log…")
-        self.fetch_button.setEnabled(False)
-        self.last_op = AsyncOp(
-            self, lambda: self.transfers.get_log(charger, kind, scheme=scheme, oldest=oldest,
-                                                 latest=latest, retries=retries),
-            on_success=lambda job: self._started(charger, job),
-            on_failure=lambda exc: self._failed(charger, exc)).run()
-        return self.last_op
-
-    def _started(self, charger: str, job: Any) -> None:
-        self.fetch_button.setEnabled(True)
-        if charger == self.charger:
-            self.progress.show_progress(job.snapshot())
-
-    def _failed(self, charger: str, exc: BaseException) -> None:
-        self.fetch_button.setEnabled(True)
-        if charger == self.charger:
-            theme.show_status(self.progress.words, "error", f"Not sent: {failure_text(exc)}")
-
-    def _cancel(self, job_id: str) -> None:
-        AsyncOp(self, lambda: self.transfers.cancel(job_id),
-                on_success=self.progress.show_progress,
-                failure_title="Could not stop the transfer").run()
+        return self.start(
+            charger, f"Starting the {scheme.upper()} server and asking {charger} for its "
+            f"{kind} log…",
+            lambda: self.transfers.get_log(charger, kind, scheme=scheme, oldest=oldest,
+                                           latest=latest, retries=retries))
 
     # ------------------------------------------------------------------ files
     def received(self) -> list[Path]:

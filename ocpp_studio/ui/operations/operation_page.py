@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ..common import theme
 from .operation_form import OperationForm
 from .operation_groups import PURPOSE
+from .page_parts import add_heading, hint
 
 
 class OperationPage(QWidget):
@@ -23,25 +24,16 @@ class OperationPage(QWidget):
         self._send = send
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel(f"<b>{self.title}</b>")
-        layout.addWidget(heading)
-        purpose = QLabel(PURPOSE.get(self.name, ""))
-        purpose.setWordWrap(True)
-        purpose.setStyleSheet(theme.HINT_STYLE)
-        purpose.setVisible(bool(purpose.text()))
-        layout.addWidget(purpose)
+        add_heading(layout, self.title, PURPOSE.get(self.name, ""))
         self.form = OperationForm(description)
         layout.addWidget(self.form)
         dangerous = description.get("dangerous") or []
         if dangerous:
-            warning = QLabel(
+            layout.addWidget(hint(
                 "You are asked to confirm, with what it does, before anything is sent."
                 if "*" in dangerous else
                 "Some values of this operation are dangerous: you are asked to confirm "
-                "them, with what they do, before anything is sent.")
-            warning.setWordWrap(True)
-            warning.setStyleSheet(theme.HINT_STYLE)
-            layout.addWidget(warning)
+                "them, with what they do, before anything is sent."))
         row = QHBoxLayout()
         self.send_button = QPushButton(f"Send {self.title}")
         self.send_button.setStyleSheet(theme.PRIMARY_BUTTON_STYLE)

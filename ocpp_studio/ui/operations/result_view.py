@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..common import theme
+from .page_parts import hint
 
 FRAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -43,9 +44,7 @@ class ResultView(QWidget):
         self.words = QLabel("")
         self.words.setWordWrap(True)
         self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(theme.HINT_STYLE)
+        self.note = hint()
         self.frames = QListWidget()
         self.frames.setToolTip("What went over the wire: click a line to see the message in "
                                "the Messages tab")
