@@ -133,21 +133,13 @@ async def _prepare_configuration_screenshot(run: StudioRun) -> None:
     window = run.window
     assert window is not None and run.central is not None
     wanted = choice.partition(":")[2] or None
-    chargers = [cid for cid, station in sorted(run.central.stations.items())
-                if station.connected]
-    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
-                                                              else None)
+    charger = _chosen_charger(run, wanted)
     window.tabs.setCurrentWidget(window.config_editor)
     if charger is None:
         return
     window.chargers.select_charger(charger)
     window.config_editor.set_charger(charger)
-    op = window.config_editor.read()
-    if op is not None and op.task is not None:
-        try:
-            await asyncio.wait_for(asyncio.shield(op.task), 15)
-        except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
-            log.warning("configuration read for the screenshot failed: %s", exc)
+    await _finish_for_screenshot(window.config_editor.read(), 15, "configuration read")
 
 
 async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
@@ -159,10 +151,7 @@ async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
     window = run.window
     assert window is not None and run.central is not None
     kind, _, wanted = choice.partition(":")
-    chargers = [cid for cid, station in sorted(run.central.stations.items())
-                if station.connected]
-    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
-                                                              else None)
+    charger = _chosen_charger(run, wanted)
     panel = window.offpeak_panel
     window.tabs.setCurrentWidget(panel)
     if charger is None:
@@ -177,12 +166,7 @@ async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
             if not panel._busy:
                 break
             await asyncio.sleep(0.1)
-        op = step()
-        if op is not None and op.task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(op.task), 20)
-            except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine
-                log.warning("off-peak step for the screenshot failed: %s", exc)
+        await _finish_for_screenshot(step(), 20, "off-peak step")
     if kind.lower().endswith("-verify"):
         panel.scroll_to(panel.verify_timeline)
     elif kind.lower().endswith("-edit"):
@@ -200,22 +184,15 @@ async def _prepare_operations_screenshot(run: StudioRun) -> None:
     window = run.window
     assert window is not None and run.central is not None
     wanted = choice.partition(":")[2] or None
-    chargers = [cid for cid, station in sorted(run.central.stations.items())
-                if station.connected]
-    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
-                                                              else None)
+    charger = _chosen_charger(run, wanted)
     if charger is None:
         window.tabs.setCurrentWidget(window.operations_panel)
         return
     if kind != "operations":
         await _prepare_transfer_screenshot(run, charger, kind.partition("-")[2])
         return
-    op = window.run_operation(charger, "reset", {"hard": False})
-    if op is not None and op.task is not None:
-        try:
-            await asyncio.wait_for(asyncio.shield(op.task), 60)
-        except Exception as exc:  # noqa: BLE001 - a screenshot of the failure is fine too
-            log.warning("reset for the screenshot failed: %s", exc)
+    await _finish_for_screenshot(window.run_operation(charger, "reset", {"hard": False}), 60,
+                                 "reset")
 
 
 async def _prepare_transfer_screenshot(run: StudioRun, charger: str, page: str) -> None:
@@ -261,10 +238,7 @@ async def _prepare_security_screenshot(run: StudioRun) -> None:
     window = run.window
     assert window is not None and run.central is not None
     wanted = choice.partition(":")[2] or None
-    chargers = [cid for cid, station in sorted(run.central.stations.items())
-                if station.connected]
-    charger = wanted if wanted in run.central.stations else (chargers[0] if chargers
-                                                              else None)
+    charger = _chosen_charger(run, wanted)
     panel = window.security_panel
     window.tabs.setCurrentWidget(panel)
     if charger is None:
@@ -283,6 +257,15 @@ async def _prepare_security_screenshot(run: StudioRun) -> None:
     await _finish_for_screenshot(panel.certificates.refresh(), 20, "certificate list")
     window.chargers.select_charger(charger)
     panel.refresh()
+
+
+def _chosen_charger(run: StudioRun, wanted: str | None) -> str | None:
+    """The charger named in the screenshot tab (``tab:CHARGER``) when the studio knows it,
+    else the first connected one (None: none is)."""
+    assert run.central is not None
+    chargers = [cid for cid, station in sorted(run.central.stations.items())
+                if station.connected]
+    return wanted if wanted in run.central.stations else (chargers[0] if chargers else None)
 
 
 async def _finish_for_screenshot(op: AsyncOp | None, timeout: float, what: str) -> None:
