@@ -28,7 +28,7 @@ import binascii
 import logging
 import ssl
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -147,6 +147,18 @@ def log_text(ch: Any, kind: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _status_sender(ch: Any, action: str,
+                   request_id: int | None) -> Callable[[str], Awaitable[None]]:
+    """Sends one status of a transfer in ``action`` (with the request's id from 1.6 security
+    and 2.x on; 1.6 DiagnosticsStatus/FirmwareStatusNotification carry none)."""
+    async def status(value: str) -> None:
+        body: dict[str, Any] = {"status": value}
+        if request_id is not None:
+            body["requestId"] = request_id
+        await ch.call(action, body)
+    return status
+
+
 # -- one version's handlers -------------------------------------------------------------
 
 class _Transfers:
@@ -176,13 +188,7 @@ class _Transfers:
     async def _upload(self, ch: Any, location: str, name: str, kind: str, action: str,
                       request_id: int | None) -> None:
         failure = "UploadFailed" if request_id is None else "UploadFailure"
-
-        async def status(value: str) -> None:
-            body: dict[str, Any] = {"status": value}
-            if request_id is not None:
-                body["requestId"] = request_id
-            await ch.call(action, body)
-
+        status = _status_sender(ch, action, request_id)
         fail = ch.quirks.transfer_fail
         await status("Uploading")
         if fail == "never-upload":
@@ -223,12 +229,7 @@ class _Transfers:
 
     async def _firmware(self, ch: Any, location: str, request_id: int | None,
                         certificate: str | None, signature: str | None, action: str) -> None:
-        async def status(value: str) -> None:
-            body: dict[str, Any] = {"status": value}
-            if request_id is not None:
-                body["requestId"] = request_id
-            await ch.call(action, body)
-
+        status = _status_sender(ch, action, request_id)
         fail = ch.quirks.transfer_fail
         await status("Downloading")
         if fail == "download":
