@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import web
 
-from ..core.frames import dumps, loads
 from ..core.rpc import ConnectionClosed
 from ..security.ca import CaError
 from ..station.certificates import RPC_FAILURES, CertificateManager, rpc_failure_words
 from ..station.model import Station
+from .replies import error_reply, json_body, json_reply
 
 if TYPE_CHECKING:
     from .server import ControlApi
@@ -43,22 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_CSR_WAIT_S = 300.0
 Handler = Callable[[web.Request], Awaitable[web.Response]]
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, kind: str, message: str) -> web.Response:
-    return _json({"error": kind, "message": message}, status)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    text = await request.text()
-    body = loads(text) if text.strip() else {}
-    if not isinstance(body, dict):
-        raise TypeError("the body must be a JSON object")
-    return body
 
 
 def _timeout(body: dict[str, Any], default: float | None = None) -> float | None:
@@ -72,13 +56,13 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ConnectionClosed as exc:
-            return _error(404, "NotConnected", str(exc))
+            return error_reply(404, "NotConnected", str(exc))
         except KeyError as exc:
-            return _error(404, "NotFound", str(exc.args[0] if exc.args else exc))
+            return error_reply(404, "NotFound", str(exc.args[0] if exc.args else exc))
         except (ValueError, TypeError, CaError, NotImplementedError) as exc:
-            return _error(400, "BadRequest", str(exc))
+            return error_reply(400, "BadRequest", str(exc))
         except OSError as exc:  # the studio CA's folder cannot be read or written
-            return _error(500, "StudioError", str(exc))
+            return error_reply(500, "StudioError", str(exc))
     return run
 
 
@@ -110,44 +94,44 @@ def certificate_routes(api: "ControlApi") -> list[web.RouteDef]:
             except RPC_FAILURES as exc:
                 if isinstance(exc, ConnectionClosed):
                     raise
-                return _error(502, "ChargerError",
-                              rpc_failure_words("GetInstalledCertificateIds", exc))
-        return _json(state(station))
+                return error_reply(502, "ChargerError",
+                                   rpc_failure_words("GetInstalledCertificateIds", exc))
+        return json_reply(state(station))
 
     async def install(request: web.Request) -> web.Response:
-        station, body = station_of(request), await _body(request)
+        station, body = station_of(request), await json_body(request)
         if not body.get("kind") or not body.get("certificate"):
             raise ValueError('give {"kind": "csms"|"manufacturer"|"v2g"|"mo", '
                              '"certificate": PEM text, a file path or "studio-ca"}')
         outcome = await manager.install(station.charger_id, str(body["kind"]),
                                         str(body["certificate"]), _timeout(body))
-        return _json(outcome.to_json())
+        return json_reply(outcome.to_json())
 
     async def delete(request: web.Request) -> web.Response:
-        station, body = station_of(request), await _body(request)
+        station, body = station_of(request), await json_body(request)
         hash_data = body.get("hash_data")
         if not isinstance(hash_data, dict):
             if not body.get("serial"):
                 raise ValueError('give {"serial": as listed} or {"hash_data": {...}}')
             hash_data = manager.find_installed(station.charger_id, str(body["serial"]))
         outcome = await manager.delete(station.charger_id, hash_data, _timeout(body))
-        return _json(outcome.to_json())
+        return json_reply(outcome.to_json())
 
     async def trigger_csr(request: web.Request) -> web.Response:
-        station, body = station_of(request), await _body(request)
+        station, body = station_of(request), await json_body(request)
         wait = min(_timeout(body, 60.0) or 60.0, MAX_CSR_WAIT_S)
         outcome = await manager.request_csr(
             station.charger_id, wait, str(body.get("kind") or "charging-station"),
             stop_when_pending=not body.get("wait_for_approval", False))
-        return _json(outcome.to_json())
+        return json_reply(outcome.to_json())
 
     async def pending(request: web.Request) -> web.Response:
         charger = request.query.get("charger") or None
-        return _json([{"charger": c, **r.to_json()} for c, r in manager.pending(charger)])
+        return json_reply([{"charger": c, **r.to_json()} for c, r in manager.pending(charger)])
 
     async def csrs(request: web.Request) -> web.Response:
         station = station_of(request)
-        return _json([r.to_json() for r in station.security.csrs])
+        return json_reply([r.to_json() for r in station.security.csrs])
 
     def csr_id(request: web.Request) -> int:
         try:
@@ -159,17 +143,17 @@ def certificate_routes(api: "ControlApi") -> list[web.RouteDef]:
     async def approve(request: web.Request) -> web.Response:
         station = station_of(request)
         record = await manager.approve(station.charger_id, csr_id(request))
-        return _json(record.to_json())
+        return json_reply(record.to_json())
 
     async def reject(request: web.Request) -> web.Response:
-        station, body = station_of(request), await _body(request)
+        station, body = station_of(request), await json_body(request)
         record = manager.reject(station.charger_id, csr_id(request),
                                 str(body.get("reason") or ""))
-        return _json(record.to_json())
+        return json_reply(record.to_json())
 
     async def events(request: web.Request) -> web.Response:
         station = station_of(request)
-        return _json([e.to_json() for e in station.security.events])
+        return json_reply([e.to_json() for e in station.security.events])
 
     base = "/api/v1/chargers/{charger}"
     return [

@@ -11,24 +11,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiohttp import web
 
-from ..core.frames import dumps, loads
+from ..core.frames import loads
 from ..core.rpc import ConnectionClosed
 from ..station.central import CentralSystem
 from ..station.operations import OperationError, operations_for, run_operation
+from .replies import error_reply, json_reply
 
 log = logging.getLogger(__name__)
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, kind: str, message: str) -> web.Response:
-    return _json({"error": kind, "message": message}, status)
 
 
 def operation_routes(central: CentralSystem) -> list[web.RouteDef]:
@@ -37,9 +29,9 @@ def operation_routes(central: CentralSystem) -> list[web.RouteDef]:
         try:
             version = central.version_of(charger)
         except ConnectionClosed as exc:
-            return _error(404, "UnknownCharger", str(exc))
-        return _json({"charger": charger, "version": version.label,
-                      "operations": [op.describe(version) for op in operations_for(version)]})
+            return error_reply(404, "UnknownCharger", str(exc))
+        return json_reply({"charger": charger, "version": version.label,
+                           "operations": [op.describe(version) for op in operations_for(version)]})
 
     async def run(request: web.Request) -> web.Response:
         charger, name = request.match_info["charger"], request.match_info["name"]
@@ -53,17 +45,17 @@ def operation_routes(central: CentralSystem) -> list[web.RouteDef]:
             window = (float(body["follow_window_s"])
                       if body.get("follow_window_s") is not None else None)
         except (ValueError, TypeError, AttributeError) as exc:
-            return _error(400, "BadRequest", f"Body must be JSON {{\"fields\": object, "
-                          f"\"confirm\": bool}}: {exc}")
+            return error_reply(400, "BadRequest", f"Body must be JSON {{\"fields\": object, "
+                               f"\"confirm\": bool}}: {exc}")
         try:
             result = await run_operation(central, charger, name, fields,
                                          confirm=bool(body.get("confirm", False)),
                                          timeout=timeout, follow_window_s=window)
         except OperationError as exc:
-            return _error(400, "BadOperation", str(exc))
+            return error_reply(400, "BadOperation", str(exc))
         except ConnectionClosed as exc:
-            return _error(404, "NotConnected", str(exc))
-        return _json(result.to_json(), 409 if result.needs_confirmation else 200)
+            return error_reply(404, "NotConnected", str(exc))
+        return json_reply(result.to_json(), 409 if result.needs_confirmation else 200)
 
     return [web.get("/api/v1/chargers/{charger}/operations", listing),
             web.post("/api/v1/chargers/{charger}/operations/{name}", run)]

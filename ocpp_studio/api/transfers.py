@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from aiohttp import BodyPartReader, web
 
-from ..core.frames import dumps, loads
 from ..core.rpc import ConnectionClosed
 from ..station.transfers import TransferError, TransferJob, TransferManager
+from .replies import error_reply, json_body, json_reply
 
 if TYPE_CHECKING:
     from .server import ControlApi
@@ -49,27 +49,11 @@ _FIRMWARE_TEXT = ("scheme", "signing_certificate", "signature", "signing_key", "
                   "expect_version", "retries", "retry_interval", "timeout", "path")
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, kind: str, message: str) -> web.Response:
-    return _json({"error": kind, "message": message}, status)
-
-
 def _number(body: dict[str, Any], name: str, kind: type = int) -> Any:
     value = body.get(name)
     if value is None or value == "":
         return None
     return kind(value)
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    text = await request.text()
-    body = loads(text) if text.strip() else {}
-    if not isinstance(body, dict):
-        raise TypeError("the body must be a JSON object")
-    return body
 
 
 async def _firmware_form(request: web.Request, manager: TransferManager
@@ -100,55 +84,61 @@ def _attachable(manager: TransferManager, charger: str,
         try:
             job = manager.job(str(body["transfer"]))
         except KeyError:
-            return _error(404, "UnknownTransfer", f"no transfer {body['transfer']}")
+            return error_reply(404, "UnknownTransfer", f"no transfer {body['transfer']}")
         if job.charger != charger or job.kind != "log" or job.file is None:
-            return _error(404, "NoFile", f"transfer {job.id} brought no log from {charger}")
+            return error_reply(404, "NoFile", f"transfer {job.id} brought no log from {charger}")
         return job.file
     name = str(body.get("name") or "")
     for found in manager.received_logs(charger):
         if found.path.name == name:
             return found.path
-    return _error(404, "NoFile", f"no log named {name!r} was received from {charger}; "
-                  "GET /chargers/{id}/logs lists them")
+    return error_reply(404, "NoFile", f"no log named {name!r} was received from {charger}; "
+                       "GET /chargers/{id}/logs lists them")
 
 
 def transfer_routes(api: "ControlApi") -> list[web.RouteDef]:
     manager = api.central.transfers
 
-    def started(job: TransferJob) -> web.Response:
-        return _json(job.snapshot().to_json())
+    async def start(work: Callable[[], Awaitable[TransferJob]]) -> web.Response:
+        """Start a log fetch or firmware update: the job, or what kept it from starting."""
+        try:
+            job = await work()
+        except ConnectionClosed as exc:
+            return error_reply(404, "NotConnected", str(exc))
+        except TransferError as exc:
+            return error_reply(409 if "still running" in str(exc) else 400, "BadTransfer",
+                               str(exc))
+        except (ValueError, TypeError) as exc:
+            return error_reply(400, "BadRequest", str(exc))
+        return json_reply(job.snapshot().to_json())
 
     async def logs(request: web.Request) -> web.Response:
         charger = request.match_info["charger"]
-        try:
-            body = await _json_body(request)
+
+        async def work() -> TransferJob:
+            body = await json_body(request)
             kind = str(body.get("type") or "diagnostics")
-            job = await manager.get_log(
+            return await manager.get_log(
                 charger, kind, scheme=str(body.get("scheme") or "ftp"),  # type: ignore[arg-type]
                 oldest=body.get("oldest"), latest=body.get("latest"),
                 retries=_number(body, "retries"),
                 retry_interval=_number(body, "retry_interval"),
                 timeout=_number(body, "timeout", float), max_bytes=_number(body, "max_bytes"))
-        except ConnectionClosed as exc:
-            return _error(404, "NotConnected", str(exc))
-        except TransferError as exc:
-            return _error(409 if "still running" in str(exc) else 400, "BadTransfer", str(exc))
-        except (ValueError, TypeError) as exc:
-            return _error(400, "BadRequest", str(exc))
-        return started(job)
+        return await start(work)
 
     async def firmware(request: web.Request) -> web.Response:
         charger = request.match_info["charger"]
-        try:
+
+        async def work() -> TransferJob:
             if request.content_type.startswith("multipart/"):
                 body = await _firmware_form(request, manager)
             else:
-                body = await _json_body(request)
+                body = await json_body(request)
             if not body.get("path"):
                 raise TypeError("give the firmware file: 'path' (JSON) or a 'file' part")
             key = body.get("signing_key")
             password = body.get("key_password")
-            job = await manager.update_firmware(
+            return await manager.update_firmware(
                 charger, Path(str(body["path"])),
                 scheme=str(body.get("scheme") or "http"),  # type: ignore[arg-type]
                 signing_certificate=body.get("signing_certificate") or None,
@@ -159,72 +149,68 @@ def transfer_routes(api: "ControlApi") -> list[web.RouteDef]:
                 retries=_number(body, "retries"),
                 retry_interval=_number(body, "retry_interval"),
                 timeout=_number(body, "timeout", float))
-        except ConnectionClosed as exc:
-            return _error(404, "NotConnected", str(exc))
-        except TransferError as exc:
-            return _error(409 if "still running" in str(exc) else 400, "BadTransfer", str(exc))
-        except (ValueError, TypeError) as exc:
-            return _error(400, "BadRequest", str(exc))
-        return started(job)
+        return await start(work)
 
-    def find(request: web.Request) -> TransferJob | None:
+    def find(request: web.Request) -> TransferJob | web.Response:
+        """The transfer the path names, or the 404 answer."""
+        tid = request.match_info["tid"]
         try:
-            return manager.job(request.match_info["tid"])
+            return manager.job(tid)
         except KeyError:
-            return None
+            return error_reply(404, "UnknownTransfer", f"no transfer {tid}")
 
     async def listing(request: web.Request) -> web.Response:
         charger = request.query.get("charger") or None
-        return _json([job.snapshot().to_json() for job in manager.jobs(charger)])
+        return json_reply([job.snapshot().to_json() for job in manager.jobs(charger)])
 
     async def one(request: web.Request) -> web.Response:
         job = find(request)
-        if job is None:
-            return _error(404, "UnknownTransfer", f"no transfer {request.match_info['tid']}")
+        if isinstance(job, web.Response):
+            return job
         try:
             wait = min(float(request.query.get("wait", "0")), MAX_WAIT_S)
         except ValueError:
-            return _error(400, "BadRequest", "wait is a number of seconds")
+            return error_reply(400, "BadRequest", "wait is a number of seconds")
         progress = await job.wait(wait) if wait > 0 else job.snapshot()
-        return _json(progress.to_json())
+        return json_reply(progress.to_json())
 
     async def file(request: web.Request) -> web.StreamResponse:
         job = find(request)
-        if job is None:
-            return _error(404, "UnknownTransfer", f"no transfer {request.match_info['tid']}")
+        if isinstance(job, web.Response):
+            return job
         progress = job.snapshot()
         if progress.kind != "log" or progress.file is None:
-            return _error(404, "NoFile", f"no log has arrived for {progress.id}: "
-                          f"{progress.words}")
+            return error_reply(404, "NoFile", f"no log has arrived for {progress.id}: "
+                               f"{progress.words}")
         return web.FileResponse(progress.file, headers={
             "Content-Disposition": f'attachment; filename="{progress.file.name}"'})
 
     async def cancel(request: web.Request) -> web.Response:
         job = find(request)
-        if job is None:
-            return _error(404, "UnknownTransfer", f"no transfer {request.match_info['tid']}")
-        return _json((await manager.cancel(job.id)).to_json())
+        if isinstance(job, web.Response):
+            return job
+        return json_reply((await manager.cancel(job.id)).to_json())
 
     async def received(request: web.Request) -> web.Response:
         charger = request.match_info["charger"]
         attached = {a["path"] for a in manager.attachments(charger, digest=False)}
-        return _json([{**f.to_json(), "attached": str(f.path) in attached}
-                      for f in manager.received_logs(charger)])
+        return json_reply([{**f.to_json(), "attached": str(f.path) in attached}
+                           for f in manager.received_logs(charger)])
 
     async def attachments(request: web.Request) -> web.Response:
-        return _json(manager.attachments(request.match_info["charger"]))
+        return json_reply(manager.attachments(request.match_info["charger"]))
 
     async def attach(request: web.Request) -> web.Response:
         charger = request.match_info["charger"]
         try:
-            body = await _json_body(request)
+            body = await json_body(request)
         except (ValueError, TypeError) as exc:
-            return _error(400, "BadRequest", str(exc))
+            return error_reply(400, "BadRequest", str(exc))
         path = _attachable(manager, charger, body)
         if isinstance(path, web.Response):
             return path
         manager.attach(charger, path)
-        return _json(manager.attachments(charger))
+        return json_reply(manager.attachments(charger))
 
     return [web.post("/api/v1/chargers/{charger}/logs", logs),
             web.get("/api/v1/chargers/{charger}/logs", received),
