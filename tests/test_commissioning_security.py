@@ -92,12 +92,14 @@ def test_encrypted_communication_met_only_after_the_wss_reconnect(tmp_path, vers
             run_.choices.update(security_upgrade=2, upgrade_confirmed=True)
             record = await run_.run_step("security")
             assert record.status is StepStatus.PASSED, record.summary
-            # the charger reports its new connection in its security log (1.6
-            # ReconfigurationOfSecurityParameters; 2.0.1 StartupOfTheDevice after the reset);
-            # it may arrive just after the reconnect the step waited for
+            # the charger reports the new profile in its security log once it is back over
+            # wss:// (ReconfigurationOfSecurityParameters "security profile 1 -> 2", both
+            # versions), just after the reconnect the step waited for: wait for that event
             events = studio.central.station("COM-SEC").security.events
-            await wait_for(lambda: any(e.received_us >= record.started_us for e in events), 20)
-            newest = [e.type for e in events if e.received_us >= record.started_us][-1]
+            await wait_for(lambda: any(
+                e.type == "ReconfigurationOfSecurityParameters" and "1 -> 2" in
+                (e.tech_info or "") and e.received_us >= record.started_us for e in events), 30)
+            newest = "ReconfigurationOfSecurityParameters"
             after = run_.report()
             encrypted = item(after, ENCRYPTED)
             assert encrypted.status == "met", encrypted.evidence
