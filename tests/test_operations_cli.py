@@ -4,67 +4,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import sys
-import time
 from pathlib import Path
 
-from ocpp_studio.api.client import ApiError, request
-
-CLI = [sys.executable, "-m", "ocpp_studio.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from serve_demo import cli_env, run_cli, serve_demo
 
 
 async def _op(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *CLI, "op", *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env=env)
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
-async def _wait_ready(port: int, token_file: Path, serve: asyncio.subprocess.Process) -> str:
-    """The token once the studio registered it and both demo chargers reported their
-    connector status (asked every 0.1 s, 60 s at most)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert serve.returncode is None, "serve ended"
-        if token_file.exists():
-            token = token_file.read_text().strip()
-            try:
-                chargers = await asyncio.to_thread(request, port, token, "GET", "/chargers")
-            except (ApiError, OSError):
-                chargers = []
-            ready = {c["id"] for c in chargers if c["connected"] and any(
-                s["status"] != "Unknown" for label, s in c["connectors"].items()
-                if label != "0")}
-            if {"DEMO-16", "DEMO-201"} <= ready:
-                return token
-        await asyncio.sleep(0.1)
-    raise AssertionError("the demo chargers did not connect within 60 s")
+    return await run_cli(env, "op", *argv)
 
 
 def test_op_end_to_end_on_both_demo_chargers(tmp_path: Path) -> None:
-    (tmp_path / "run").mkdir(mode=0o700)
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path / "run"))
-    api_port, ws_port = _free_port(), _free_port()
-    token_file = tmp_path / "run" / "ocpp-studio" / f"api-{api_port}.token"
+    env = cli_env(tmp_path)
 
     async def scenario() -> dict[str, tuple[int, str, str]]:
-        with open(tmp_path / "serve.log", "wb") as log:
-            serve = await asyncio.create_subprocess_exec(
-                *CLI, "serve", "--host", "127.0.0.1", "--port", str(ws_port), "--api",
-                str(api_port), "--demo", "--quiet", "--capture", str(tmp_path / "c.db"),
-                stdout=log, stderr=asyncio.subprocess.STDOUT, env=env)
-        try:
-            await _wait_ready(api_port, token_file, serve)
+        async with serve_demo(tmp_path, env) as (api_port, _token):
             api = ("--api", str(api_port))
             out = {
                 "list16": await _op(env, "--list", *api, "DEMO-16"),
@@ -87,9 +40,6 @@ def test_op_end_to_end_on_both_demo_chargers(tmp_path: Path) -> None:
                 "reset": await _op(env, "reset", *api, "DEMO-201", "--field", "hard=yes",
                                    "--yes"),
             }
-        finally:
-            serve.terminate()
-            await serve.wait()
         return out
 
     out = asyncio.run(scenario())

@@ -7,32 +7,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import sys
 from pathlib import Path
 
-from test_operations_cli import _free_port, _wait_ready
+from serve_demo import cli_env, run_cli, serve_demo
 from test_transfers import signing_pair
 
 from ocpp_studio.api.client import ApiError, request
 from ocpp_studio.station.transfer_signing import sign_firmware
 
-CLI = [sys.executable, "-m", "ocpp_studio.cli"]
-
-
-async def _cli(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *CLI, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
-    (tmp_path / "run").mkdir(mode=0o700)
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path / "run"))
-    api_port, ws_port = _free_port(), _free_port()
-    token_file = tmp_path / "run" / "ocpp-studio" / f"api-{api_port}.token"
+    env = cli_env(tmp_path)
     key, cert = signing_pair("ec")
     (tmp_path / "signing.key").write_bytes(key)
     (tmp_path / "signing.pem").write_text(cert)
@@ -43,36 +27,30 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
 
     async def scenario() -> dict[str, tuple[int, str, str]]:
-        with open(tmp_path / "serve.log", "wb") as log:
-            serve = await asyncio.create_subprocess_exec(
-                *CLI, "serve", "--host", "127.0.0.1", "--port", str(ws_port), "--api",
-                str(api_port), "--demo", "--quiet", "--capture", str(tmp_path / "c.db"),
-                stdout=log, stderr=asyncio.subprocess.STDOUT, env=env)
-        try:
-            token = await _wait_ready(api_port, token_file, serve)
+        async with serve_demo(tmp_path, env) as (api_port, token):
             api = ("--api", str(api_port))
             results = {
-                "diag16": await _cli(env, "logs", "get", *api, "DEMO-16", "--out",
-                                     str(out_dir), "--since", "2026-01-01T00:00:00Z",
-                                     "--retries", "2"),
-                "security201": await _cli(env, "logs", "get", *api, "DEMO-201", "--type",
-                                          "security", "--scheme", "http", "--out",
-                                          str(out_dir), "--attach"),
-                "attach16": await _cli(env, "logs", "attach", *api, "DEMO-16",
-                                       "DEMO-16-diagnostics.log"),
-                "attach-unknown": await _cli(env, "logs", "attach", *api, "DEMO-16",
-                                             "../c.db"),
-                "list16": await _cli(env, "logs", "list", *api, "DEMO-16"),
-                "unknown": await _cli(env, "logs", "get", *api, "NOPE", "--out",
-                                      str(out_dir)),
-                "badsig": await _cli(env, "firmware", "update", *api, "DEMO-16", str(image),
-                                     "--signing-cert", str(tmp_path / "signing.pem"),
-                                     "--signature", str(tmp_path / "bad.sig")),
-                "signed": await _cli(env, "firmware", "update", *api, "DEMO-201",
-                                     str(image), "--scheme", "ftp", "--signing-cert",
-                                     str(tmp_path / "signing.pem"), "--signing-key",
-                                     str(tmp_path / "signing.key"), "--expect-version",
-                                     "7.2.0"),
+                "diag16": await run_cli(env, "logs", "get", *api, "DEMO-16", "--out",
+                                        str(out_dir), "--since", "2026-01-01T00:00:00Z",
+                                        "--retries", "2"),
+                "security201": await run_cli(env, "logs", "get", *api, "DEMO-201", "--type",
+                                             "security", "--scheme", "http", "--out",
+                                             str(out_dir), "--attach"),
+                "attach16": await run_cli(env, "logs", "attach", *api, "DEMO-16",
+                                          "DEMO-16-diagnostics.log"),
+                "attach-unknown": await run_cli(env, "logs", "attach", *api, "DEMO-16",
+                                                "../c.db"),
+                "list16": await run_cli(env, "logs", "list", *api, "DEMO-16"),
+                "unknown": await run_cli(env, "logs", "get", *api, "NOPE", "--out",
+                                         str(out_dir)),
+                "badsig": await run_cli(env, "firmware", "update", *api, "DEMO-16", str(image),
+                                        "--signing-cert", str(tmp_path / "signing.pem"),
+                                        "--signature", str(tmp_path / "bad.sig")),
+                "signed": await run_cli(env, "firmware", "update", *api, "DEMO-201",
+                                        str(image), "--scheme", "ftp", "--signing-cert",
+                                        str(tmp_path / "signing.pem"), "--signing-key",
+                                        str(tmp_path / "signing.key"), "--expect-version",
+                                        "7.2.0"),
             }
             # the API routes the commands use, directly
             listing = await asyncio.to_thread(request, api_port, token, "GET", "/transfers")
@@ -96,9 +74,6 @@ def test_logs_and_firmware_commands_against_serve_demo(tmp_path: Path) -> None:
                                           f"/transfers/{log_id}?wait=1")
             assert one["ok"] and one["file_name"]
             return results
-        finally:
-            serve.terminate()
-            await serve.wait()
 
     results = asyncio.run(scenario())
     code, out, err = results["diag16"]
