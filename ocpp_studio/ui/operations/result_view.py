@@ -59,23 +59,19 @@ class ResultView(QWidget):
         self.clear()
 
     def clear(self, text: str = "Nothing sent yet.") -> None:
-        self.result = None
         self.heading.setText("Answer")
-        theme.show_status(self.words, "idle", text)
-        self.note.setText("")
-        self.frames.clear()
-        self.frames.setVisible(False)
+        self._show_words("idle", text)
 
     def show_busy(self, text: str) -> None:
-        self.result = None
-        theme.show_status(self.words, "wait", text)
-        self.note.setText("")
-        self.frames.clear()
-        self.frames.setVisible(False)
+        self._show_words("wait", text)
 
     def show_failure(self, text: str) -> None:
+        self._show_words("error", text)
+
+    def _show_words(self, kind: str, text: str) -> None:
+        """Words alone, no answer (nothing sent, waiting, not sent): no note, no frames."""
         self.result = None
-        theme.show_status(self.words, "error", text)
+        theme.show_status(self.words, kind, text)
         self.note.setText("")
         self.frames.clear()
         self.frames.setVisible(False)
