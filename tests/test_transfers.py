@@ -13,7 +13,7 @@ import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 import pytest
@@ -58,6 +58,14 @@ async def charger(tmp_path: Path, version: OcppVersion, *quirks: str, **config: 
 def sent(csms: Any, cid: str, action: str) -> list[Any]:
     rows = csms.store.frames(FrameQuery(charger=cid, action=action, limit=1000))
     return [loads(r.raw)[3] for r in rows if r.message_type == 2]
+
+
+def ftp_login(url: SplitResult) -> ftplib.FTP:
+    """An FTP client logged in with the one-time credentials of a transfer's URL."""
+    ftp = ftplib.FTP(timeout=10)
+    ftp.connect(url.hostname or "", url.port or 21)
+    ftp.login(url.username or "", url.password or "")
+    return ftp
 
 
 def signing_pair(kind: str = "rsa") -> tuple[bytes, str]:
@@ -198,9 +206,7 @@ def test_the_wired_server_refuses_path_traversal(tmp_path: Path) -> None:
             url = urlsplit(ftp_job.transfer.url)
 
             def stor() -> str:
-                ftp = ftplib.FTP(timeout=10)
-                ftp.connect(url.hostname or "", url.port or 21)
-                ftp.login(url.username or "", url.password or "")
+                ftp = ftp_login(url)
                 try:
                     ftp.storbinary("STOR ../../escape.log", io.BytesIO(b"x"))
                 except ftplib.error_perm as exc:
@@ -359,9 +365,7 @@ def test_ftp_passive_mode_uses_the_data_ports_of_the_settings(tmp_path: Path) ->
             url = urlsplit(job.transfer.url)
 
             def passive_port() -> int:
-                ftp = ftplib.FTP(timeout=10)
-                ftp.connect(url.hostname or "", url.port or 21)
-                ftp.login(url.username or "", url.password or "")
+                ftp = ftp_login(url)
                 try:
                     return ftp.makepasv()[1]
                 finally:

@@ -69,6 +69,15 @@ async def finished(op: Any, timeout: float = 60) -> None:
     await asyncio.wait_for(asyncio.shield(op.task), timeout)
 
 
+async def transfer_to_the_end(view: Any, timeout: float, what: str) -> Any:
+    """Press a Logs/Firmware page's start button; its transfer's progress once finished."""
+    view.start_button.click()
+    await finished(view.last_op)
+    await wait_until(lambda: view.progress.progress is not None
+                     and view.progress.progress.finished, timeout=timeout, what=what)
+    return view.progress.progress
+
+
 def frames(store: CaptureStore, action: str) -> list[Any]:
     return store.frames(action=action)
 
@@ -313,12 +322,7 @@ def test_a_diagnostics_log_over_ftp_arrives_and_is_listed_with_open_and_reveal(
             assert logs is not None and panel.show_page("logs") is logs
             logs.kind.setCurrentIndex(logs.kind.findData("diagnostics"))
             logs.scheme.setCurrentIndex(logs.scheme.findData("ftp"))
-            logs.fetch_button.click()
-            await finished(logs.last_op)
-            await wait_until(lambda: logs.progress.progress is not None
-                             and logs.progress.progress.finished, timeout=60,
-                             what="the upload")
-            progress = logs.progress.progress
+            progress = await transfer_to_the_end(logs, 60, "the upload")
             assert progress.ok, progress.words
             assert progress.action == "GetDiagnostics"
             assert "the charger reported Uploaded" in logs.progress.words.text()
@@ -340,24 +344,12 @@ def test_a_diagnostics_log_over_ftp_arrives_and_is_listed_with_open_and_reveal(
 
 
 def _signing_files(tmp_path: Path) -> tuple[Path, Path]:
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Acme firmware signing")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    """An EC firmware signing key and its certificate (test_transfers.signing_pair) as files."""
+    from test_transfers import signing_pair
+    key, cert = signing_pair("ec")
     key_path, cert_path = tmp_path / "signing.key", tmp_path / "signing.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key)
+    cert_path.write_text(cert)
     return key_path, cert_path
 
 
@@ -381,12 +373,7 @@ def test_a_firmware_update_shows_each_stage_and_the_version_after_the_reboot(
                 view.certificate.edit.setText(str(cert))
                 view.with_key.setChecked(True)
                 view.key.edit.setText(str(key))
-            view.update_button.click()
-            await finished(view.last_op)
-            await wait_until(lambda: view.progress.progress is not None
-                             and view.progress.progress.finished, timeout=90,
-                             what="the update")
-            progress = view.progress.progress
+            progress = await transfer_to_the_end(view, 90, "the update")
             assert progress.ok, progress.words
             assert "rebooted with firmware 7.2 as expected" in view.progress.words.text()
             stages = view.progress.stages.text()
@@ -417,12 +404,7 @@ def test_a_bad_signature_is_a_failure_in_the_chargers_words(qtbot: Any, loop: An
             view.certificate.edit.setText(str(cert))
             view.with_signature.setChecked(True)
             view.signature.edit.setText(str(signature))
-            view.update_button.click()
-            await finished(view.last_op)
-            await wait_until(lambda: view.progress.progress is not None
-                             and view.progress.progress.finished, timeout=90,
-                             what="the verdict")
-            progress = view.progress.progress
+            progress = await transfer_to_the_end(view, 90, "the verdict")
             assert not progress.ok
             assert "InvalidSignature" in progress.last_status
             assert "signature does not verify" in view.progress.words.text()
