@@ -116,9 +116,10 @@ def run_upgrade(args: argparse.Namespace) -> int:
     if args.wss_url:
         body["wss_url"] = args.wss_url
     result: dict[str, Any] | None = None
+    seen: dict[str, dict[str, Any]] = {}
     try:
         for line in _stream(args.api, token, args.charger, body, args.timeout + 600):
-            result = _show(line) or result
+            result = _show(line, seen) or result
     except Exception as exc:  # noqa: BLE001 - ApiError / OSError: said, not a traceback
         return api_failure(args, exc)
     if result is None:
@@ -149,8 +150,9 @@ def _stream(port: int, token: str, charger: str, body: dict[str, Any],
                 yield json.loads(raw.decode("utf-8"))
 
 
-def _show(line: dict[str, Any]) -> dict[str, Any] | None:
-    """Print one line of the stream; the result line is returned."""
+def _show(line: dict[str, Any], seen: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Print one line of the stream (a step's words when they change, its new evidence);
+    the result line is returned. ``seen``: what was printed of each step so far."""
     event = line.get("event")
     if event == "start":
         print(f"Upgrading to security profile {line['profile']} on {line['wss_url']}",
@@ -158,8 +160,18 @@ def _show(line: dict[str, Any]) -> dict[str, Any] | None:
     elif event == "step":
         mark = {"done": "ok", "failed": "FAILED", "skipped": "skipped",
                 "running": "..."}.get(line.get("state"), line.get("state"))
-        if line.get("words"):
+        shown = seen.setdefault(str(line.get("key")), {"said": None, "evidence": 0})
+        said = (mark, line.get("words"))
+        if line.get("words") and said != shown["said"]:
             print(f"[{mark}] {line['title']}: {line['words']}", flush=True)
+        shown["said"] = said
+        evidence = [str(e) for e in line.get("evidence") or []]
+        for item in evidence[shown["evidence"]:]:  # what the charger answered, as it came
+            if item.startswith("Confirmed: "):  # the warning itself was shown before
+                item = "Confirmed: the switch cannot be undone over OCPP"
+            if item != line.get("words"):
+                print(f"      {item}", flush=True)
+        shown["evidence"] = len(evidence)
     elif event == "countdown":
         remaining = int(line.get("remaining_s", 0))
         if remaining % 10 == 0 or remaining <= 5:
