@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 from .common import add_api_client_options, api_failure, read_token
-from .logs import GRACE_S, api_raw, follow, multipart, not_finished
+from .logs import announce_and_follow, api_raw, failure, multipart
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -92,18 +91,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         transfer = json.loads(api_raw(args.api, token, "POST", f"/chargers/{charger}/firmware",
                                       body, content_type))
-        print(f"{transfer['action'] or 'Firmware update'} sent to {args.charger}: "
-              f"{transfer['words']}")
-        transfer = follow(args.api, token, transfer,
-                          time.monotonic() + args.timeout + GRACE_S, print)
+        transfer = announce_and_follow(args, token, transfer, "Firmware update")
     except (ApiError, OSError) as exc:
         return api_failure(args, exc)
     if args.json:
         print(json.dumps(transfer, indent=2))
     if not transfer["ok"]:
-        print(transfer["words"] if transfer["finished"] else not_finished(transfer),
-              file=sys.stderr)
-        return 1
+        return failure(transfer)
     print(transfer["words"])
     return 0
 

@@ -132,6 +132,21 @@ def not_finished(transfer: dict[str, Any]) -> str:
                else "the charger has reported no status"))
 
 
+def announce_and_follow(args: argparse.Namespace, token: str, transfer: dict[str, Any],
+                        what: str) -> dict[str, Any]:
+    """Say the request went out with the studio's words, then ``follow`` it until it
+    finishes or the command's --timeout (plus GRACE_S) is over."""
+    print(f"{transfer['action'] or what} sent to {args.charger}: {transfer['words']}")
+    return follow(args.api, token, transfer, time.monotonic() + args.timeout + GRACE_S, print)
+
+
+def failure(transfer: dict[str, Any]) -> int:
+    """A transfer that did not end well: its words (or what is still open) on stderr; 1."""
+    print(transfer["words"] if transfer["finished"] else not_finished(transfer),
+          file=sys.stderr)
+    return 1
+
+
 def run(args: argparse.Namespace) -> int:
     from ..api.client import ApiError
     token = read_token(args)
@@ -141,14 +156,9 @@ def run(args: argparse.Namespace) -> int:
                             {"type": args.type, "scheme": args.scheme,
                              "timeout": args.timeout, "oldest": args.since,
                              "latest": args.until, "retries": args.retries})
-        print(f"{transfer['action'] or 'Log request'} sent to {args.charger}: "
-              f"{transfer['words']}")
-        transfer = follow(args.api, token, transfer,
-                          time.monotonic() + args.timeout + GRACE_S, print)
+        transfer = announce_and_follow(args, token, transfer, "Log request")
         if not transfer["ok"]:
-            print(transfer["words"] if transfer["finished"] else not_finished(transfer),
-                  file=sys.stderr)
-            return 1
+            return failure(transfer)
         data = api_raw(args.api, token, "GET", f"/transfers/{quote(transfer['id'])}/file")
         if args.attach:
             api_json(args.api, token, "POST", f"/chargers/{charger}/attachments",
