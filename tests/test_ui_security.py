@@ -191,6 +191,24 @@ def test_a_tls_refusal_before_the_charger_named_itself_is_shown_above_the_list(l
     loop.run_until_complete(asyncio.wait_for(scenario(), 90))
 
 
+def test_a_charger_that_does_not_trust_the_studio_is_shown_above_the_list(loop, tmp_path):
+    """A TLS 1.3 charger that refuses the studio's certificate hangs up without a word the
+    server can read: the hang-up itself is shown, with what to do."""
+    other = StudioCA(tmp_path / "other")
+
+    async def scenario():
+        async with running_window(tmp_path, passwords={"CP-T": PASSWORD}) as window:
+            async with demo(window, "CP-T", OcppVersion.V201, ca_file=str(other.ca_file),
+                            basic_auth_password=PASSWORD):
+                banner = window.chargers.tls_refusal
+                await wait_until(banner.isVisible, TIMEOUT, "TLS refusal banner")
+                assert "closed before asking for a charger" in banner.text()
+                assert "may not trust the studio" in banner.text()
+                assert "ocpp-studio ca export" in banner.text()
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
 def test_refresh_lists_installed_certificates_and_delete_asks_first(loop, tmp_path):
     async def scenario():
         async with running_window(tmp_path, passwords={"CP2": PASSWORD}) as window:
