@@ -216,8 +216,14 @@ class TransferManager:
         session = self.central.session(charger)  # ConnectionClosed when not connected
         return reachable_host(session.handshake.local or None)
 
-    def _builders(self, charger: str) -> Any:
-        return operation_requests(adapter_for(self.central.version_of(charger)))
+    def _prepare(self, charger: str, kind: Kind, what: str,
+                 scheme: str) -> tuple[str, Any, list[int] | None, TransferJob]:
+        """Where the server listens, the version's request builders, the FTP data ports
+        and the new job (ConnectionClosed / TransferError before any job exists)."""
+        host = self._host_for(charger)
+        builders = operation_requests(adapter_for(self.central.version_of(charger)))
+        ports = self._data_ports(scheme)
+        return host, builders, ports, self._new_job(charger, kind, what, scheme)
 
     # -- logs -----------------------------------------------------------------------
 
@@ -231,10 +237,7 @@ class TransferManager:
         if kind not in ("diagnostics", "security"):
             raise TransferError(f"log type must be diagnostics or security, not {kind!r}")
         self._check_scheme(scheme, "upload")
-        host = self._host_for(charger)
-        builders = self._builders(charger)
-        ports = self._data_ports(scheme)
-        job = self._new_job(charger, "log", f"{kind} log", scheme)
+        host, builders, ports, job = self._prepare(charger, "log", f"{kind} log", scheme)
         settings = self.central.settings
         job.transfer = await self._serving(job, host, serve_upload(
             scheme=scheme, host=host, folder=_charger_folder(self.folder, charger),
@@ -320,10 +323,8 @@ class TransferManager:
         self._check_scheme(scheme, "download")
         signature, notes = self._signature(file, signing_certificate, signature, signing_key,
                                            key_password)
-        host = self._host_for(charger)
-        builders = self._builders(charger)
-        ports = self._data_ports(scheme)
-        job = self._new_job(charger, "firmware", f"firmware {file.name}", scheme)
+        host, builders, ports, job = self._prepare(charger, "firmware", f"firmware {file.name}",
+                                                   scheme)
         job.file, job.size = file, file.stat().st_size
         job.expected_version = expect_version or None
         job.transfer = await self._serving(job, host, serve_download(
