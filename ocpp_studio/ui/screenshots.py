@@ -132,8 +132,7 @@ async def _prepare_configuration_screenshot(run: StudioRun) -> None:
         return
     window = run.window
     assert window is not None and run.central is not None
-    wanted = choice.partition(":")[2] or None
-    charger = _chosen_charger(run, wanted)
+    charger = _chosen_charger(run, choice)
     window.tabs.setCurrentWidget(window.config_editor)
     if charger is None:
         return
@@ -150,8 +149,8 @@ async def _prepare_offpeak_screenshot(run: StudioRun) -> None:
         return
     window = run.window
     assert window is not None and run.central is not None
-    kind, _, wanted = choice.partition(":")
-    charger = _chosen_charger(run, wanted)
+    kind = choice.partition(":")[0]
+    charger = _chosen_charger(run, choice)
     panel = window.offpeak_panel
     window.tabs.setCurrentWidget(panel)
     if charger is None:
@@ -183,8 +182,7 @@ async def _prepare_operations_screenshot(run: StudioRun) -> None:
         return
     window = run.window
     assert window is not None and run.central is not None
-    wanted = choice.partition(":")[2] or None
-    charger = _chosen_charger(run, wanted)
+    charger = _chosen_charger(run, choice)
     if charger is None:
         window.tabs.setCurrentWidget(window.operations_panel)
         return
@@ -237,8 +235,7 @@ async def _prepare_security_screenshot(run: StudioRun) -> None:
         return
     window = run.window
     assert window is not None and run.central is not None
-    wanted = choice.partition(":")[2] or None
-    charger = _chosen_charger(run, wanted)
+    charger = _chosen_charger(run, choice)
     panel = window.security_panel
     window.tabs.setCurrentWidget(panel)
     if charger is None:
@@ -259,10 +256,11 @@ async def _prepare_security_screenshot(run: StudioRun) -> None:
     panel.refresh()
 
 
-def _chosen_charger(run: StudioRun, wanted: str | None) -> str | None:
+def _chosen_charger(run: StudioRun, choice: str) -> str | None:
     """The charger named in the screenshot tab (``tab:CHARGER``) when the studio knows it,
     else the first connected one (None: none is)."""
     assert run.central is not None
+    wanted = choice.partition(":")[2] or None
     chargers = [cid for cid, station in sorted(run.central.stations.items())
                 if station.connected]
     return wanted if wanted in run.central.stations else (chargers[0] if chargers else None)
