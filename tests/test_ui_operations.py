@@ -93,6 +93,18 @@ def message_box() -> QMessageBox | None:
                  if isinstance(w, QMessageBox) and w.isVisible()), None)
 
 
+async def the_question() -> QMessageBox:
+    """The question the studio asks (a visible message box), once it is up."""
+    await wait_until(lambda: message_box() is not None, what="the question")
+    box = message_box()
+    assert box is not None
+    return box
+
+
+def press(box: QMessageBox, text: str) -> None:
+    next(b for b in box.buttons() if b.text() == text).click()
+
+
 # ------------------------------------------------------------------ sending from the tab
 @pytest.mark.parametrize("version", [V16, V201])
 def test_soft_reset_from_the_panel_answers_in_words_and_links_the_boot(qtbot: Any, loop: Any,
@@ -142,13 +154,10 @@ def test_a_hard_reset_asks_with_its_consequence_and_no_sends_nothing(qtbot: Any,
             menu = window.charger_menu("OPS-1")
             hard = next(a for a in menu.actions() if a.text() == "Reset (hard)…")
             hard.trigger()
-            await wait_until(lambda: message_box() is not None, what="the question")
-            box = message_box()
-            assert box is not None
+            box = await the_question()
             assert "A hard reset restarts the charger at once" in box.text()
             assert "cut off" in box.text()
-            cancel = next(b for b in box.buttons() if b.text() == "Cancel")
-            cancel.click()
+            press(box, "Cancel")
             await finished(panel.last_op)
             assert panel.result_view.words.text() == NOT_SENT
             assert panel.result_view.result.needs_confirmation
@@ -163,10 +172,9 @@ def test_confirmed_inoperative_is_sent_and_links_the_unavailable_status(qtbot: A
         async with window_with_demo(V201) as (window, charger, store):
             panel = window.operations_panel
             op = window.run_operation("OPS-1", "availability", {"status": "Inoperative"})
-            await wait_until(lambda: message_box() is not None, what="the question")
-            box = message_box()
-            assert box is not None and "out of service" in box.text()
-            next(b for b in box.buttons() if b.text() == "Send anyway").click()
+            box = await the_question()
+            assert "out of service" in box.text()
+            press(box, "Send anyway")
             await finished(op)
             result = panel.result_view.result
             assert result.ok, result.words
