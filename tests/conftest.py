@@ -46,6 +46,22 @@ async def running_csms(store: CaptureStore | None = None, **settings: Any) -> As
 
 
 @asynccontextmanager
+async def booted_demo(csms: RunningCsms, config: Any) -> AsyncIterator[Any]:
+    """A demo charger (``DemoChargerConfig``) connected to ``csms`` and booted (10 s at
+    most); stopped, and its task ended, on leaving."""
+    from ocpp_studio.demo import DemoCharger
+    charger = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp", config)
+    task = asyncio.create_task(charger.run())
+    try:
+        assert await charger.wait_booted(10)
+        yield charger
+    finally:
+        await charger.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@asynccontextmanager
 async def raw_charger(url: str, subprotocol: str | None = "ocpp1.6",
                       **kwargs: Any) -> AsyncIterator[ClientConnection]:
     """A bare websocket client: send exactly the text you want."""
