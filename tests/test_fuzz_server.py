@@ -52,6 +52,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from ocpp_studio.capture.store import CaptureStore, FrameQuery
 from ocpp_studio.core import frames as frames_module
+from ocpp_studio.core import off_loop
 from ocpp_studio.core.errors import ERROR_CODES
 from ocpp_studio.core.records import FrameRecord
 from ocpp_studio.core.rpc import CallTimeout
@@ -250,6 +251,7 @@ class LiveServers:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServers]:
     original_loads = _spy_on_server_parser()
+    off_loop.use_processes(False)  # the spy sees only this process's parses
     servers = LiveServers(tmp_path_factory.mktemp("fuzz-captures"))
     try:
         yield servers
@@ -258,6 +260,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServers]:
             servers.close()
         finally:
             frames_module.loads = original_loads
+            off_loop.use_processes(True)
     for path, count in servers.frame_counts.items():
         # Everything the live store counted is in the file, readable by another connection.
         reader = CaptureStore(path, read_only=True)

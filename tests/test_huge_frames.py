@@ -3,13 +3,16 @@ per frame capped, big frames parsed and validated off the event loop."""
 
 import asyncio
 import json
+import os
 from decimal import Decimal
+
+import pytest
 
 from conftest import BOOT_16, exchange, raw_charger, running_csms
 from ocpp_studio.capture.store import CaptureStore
 from ocpp_studio.cli.common import add_server_options, settings_from
 from ocpp_studio.core import schemas
-from ocpp_studio.core.frames import loads
+from ocpp_studio.core.frames import FrameError, loads
 from ocpp_studio.core.oversize import OFF_LOOP_CHARS, over_limit, read_head
 from ocpp_studio.core.versions import OcppVersion
 from ocpp_studio.settings import AppSettings
@@ -65,7 +68,7 @@ def test_an_answer_over_the_limit_is_recorded_and_never_answered():
 def test_a_big_invalid_frame_stores_capped_violations_with_a_count_of_the_rest():
     store = CaptureStore(":memory:")
     big = _bad_meter_values(400)  # 8,000 violations
-    assert len(big) > OFF_LOOP_CHARS  # parsed and validated in a worker thread
+    assert len(big) > OFF_LOOP_CHARS  # parsed and validated in a worker process
 
     async def scenario():
         async with running_csms(store) as csms:
@@ -126,3 +129,62 @@ def test_serve_takes_the_frame_limit_from_the_command_line():
     add_server_options(parser)
     settings = settings_from(parser.parse_args(["--max-frame-bytes", "65536"]), AppSettings())
     assert settings.csms.max_frame_bytes == 65536
+
+
+def test_the_worker_is_another_process_and_reads_a_frame_as_the_loop_does():
+    """The big frame's parsing and checking hold the GIL: they run in a separate process
+    (core/off_loop.py), with the same capped violations as a check on the loop."""
+    from ocpp_studio.core import off_loop
+
+    big = _bad_meter_values(400)
+
+    async def scenario():
+        pool_pid = await asyncio.get_running_loop().run_in_executor(
+            off_loop._executor(), os.getpid)
+        return pool_pid, await off_loop.read_off_loop(big, V16)
+
+    try:
+        pid, checked = asyncio.run(scenario())
+    finally:
+        off_loop.shutdown()
+    assert pid != os.getpid()
+    on_loop = schemas.validate(V16, "MeterValues", "request", loads(big)[3])
+    assert list(checked.violations) == on_loop and len(on_loop) == schemas.MAX_VIOLATIONS + 1
+    # a refused CALL's payload stays in the worker; what the answer needs comes back
+    assert checked.frame.raw == big and checked.frame.unique_id == "big-1"
+    assert checked.frame.payload is None and checked.payload_is_object
+
+
+def test_without_processes_big_frames_are_read_in_a_thread(monkeypatch, caplog):
+    """A sandbox or bundle that cannot start a process: the same result, from a thread,
+    and the log says so."""
+    from ocpp_studio.core import off_loop
+
+    def refuse(*args, **kwargs):
+        raise OSError("no processes here")
+
+    off_loop.shutdown()
+    monkeypatch.setattr(off_loop, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(off_loop, "_no_processes", False)
+    with caplog.at_level("WARNING", logger=off_loop.__name__):
+        checked = asyncio.run(off_loop.read_off_loop(_bad_meter_values(400), V16))
+    assert len(checked.violations) == schemas.MAX_VIOLATIONS + 1
+    assert "parsed in a thread, not a separate process" in caplog.text
+    with pytest.raises(FrameError):
+        asyncio.run(off_loop.read_off_loop("[" * 70_000, V16))
+
+
+def test_tolerant_mode_hands_a_big_invalid_payload_to_the_handler():
+    """The worker keeps an invalid CALL's payload; tolerant mode still processes it."""
+    store = CaptureStore(":memory:")
+    big = _bad_meter_values(400)
+
+    async def scenario():
+        async with running_csms(store, tolerant=True) as csms:
+            async with raw_charger(csms.url("CP1"), max_size=None) as ws:
+                await exchange(ws, BOOT_16)
+                assert (await exchange(ws, big))[:2] == [3, "big-1"]
+
+    asyncio.run(scenario())
+    frame = store.frames(charger="CP1", action="MeterValues")[0]
+    assert frame.valid is False and len(frame.violations) == schemas.MAX_VIOLATIONS + 1

@@ -10,8 +10,9 @@ formation nor a constraint violation can be claimed; GenericError ("any other
 error not covered by the previous ones") is the code that says only what we know.
 
 Frames under the limit but bigger than ``OFF_LOOP_CHARS`` are parsed and
-validated in a worker thread, so one charger's megabyte does not hold the event
-loop (and every other charger) for the time it takes.
+validated in a worker process (``off_loop.py``; a thread held the GIL), so one
+charger's megabyte does not hold the event loop (and every other charger) for
+the time it takes.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import inspect
 import logging
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Literal, Protocol, runtime_checkable
 
 from . import schemas
@@ -34,6 +34,7 @@ from .pairing import (  # the call outcomes are imported from here by the layers
     Reply, check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
     result_error_problem,
 )
+from .off_loop import Checked, read_off_loop
 from .oversize import OFF_LOOP_CHARS, over_limit, oversize_problem, read_head
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
 from .versions import OcppVersion
@@ -67,6 +68,8 @@ class _Receipt:
     received_us: int
     recorded: bool = False
     answerable: bool = True  # False for a 2.1 SEND or CALLRESULTERROR: never answered
+    #: a big frame as the worker process read it (core/off_loop.py), else None
+    checked: "Checked | None" = None
 
 
 def _joined(*problems: str | None) -> str | None:
@@ -139,9 +142,12 @@ class RpcEndpoint:
                 await self._on_oversized(raw, size, receipt)
                 return
             try:
-                # a big frame is parsed in a thread: the loop keeps serving the others
-                frame = (await asyncio.to_thread(parse_frame, raw, self.version)
-                         if len(raw) > OFF_LOOP_CHARS else parse_frame(raw, self.version))
+                # a big frame is read in another process: the loop keeps serving the others
+                if len(raw) > OFF_LOOP_CHARS:
+                    receipt.checked = await read_off_loop(raw, self.version)
+                    frame = receipt.checked.frame
+                else:
+                    frame = parse_frame(raw, self.version)
             except FrameError as exc:
                 await self._on_unreadable(raw, exc, receipt)
                 return
@@ -214,12 +220,21 @@ class RpcEndpoint:
                                {"size": size, "limit": limit}, row_id, receipt.received_us,
                                head.action)
 
-    async def _check(self, action: str, kind: schemas.Kind, payload: Any,
-                     raw: str) -> list[schemas.Violation]:
-        """Schema violations (capped, see schemas.validate); off the loop for a big frame."""
-        if len(raw) > OFF_LOOP_CHARS:
-            return await asyncio.to_thread(schemas.validate, self.version, action, kind, payload)
-        return schemas.validate(self.version, action, kind, payload)
+    @staticmethod
+    def _payload(frame: Frame, receipt: "_Receipt") -> Frame:
+        """The frame with its payload (a big invalid CALL's stayed in the worker)."""
+        checked = receipt.checked
+        if checked is None or checked.payload_sent:
+            return frame
+        return replace(frame, payload=parse_frame(frame.raw).payload)
+
+    def _check(self, action: str, frame: Frame, receipt: "_Receipt") -> list[schemas.Violation]:
+        """Schema violations (capped, see schemas.validate); a big frame's were collected
+        by the worker process (core/off_loop.py)."""
+        checked = receipt.checked
+        if checked is not None and checked.violations is not None:
+            return list(checked.violations)
+        return schemas.validate(self.version, action, "request", frame.payload)
 
     async def _on_call(self, frame: Frame, receipt: "_Receipt") -> None:
         received_us = receipt.received_us
@@ -236,20 +251,22 @@ class RpcEndpoint:
             await self._send_error(frame.unique_id, fault, problem, {}, row_id, received_us,
                                    action)
             return
-        violations = await self._check(action, "request", frame.payload, frame.raw)
+        violations = self._check(action, frame, receipt)
         problem = describe_violations(action, violations) if violations else None
         row_id = self._record_incoming(self._record(
             **base, valid=not violations, violations=[v.as_dict() for v in violations],
             problem=_joined(problem, reused)), receipt)
         # A payload that is not a JSON object is not the action's PDU at all (OCPP-J §4.2.3
         # FormationViolation / 2.0.1 FormatViolation): even tolerant mode has nothing to process.
-        shapeless = not isinstance(frame.payload, dict)
+        shapeless = (not receipt.checked.payload_is_object if receipt.checked is not None
+                     else not isinstance(frame.payload, dict))
         if violations and (not self.tolerant or shapeless):
             details = {"violations": [v.as_dict() for v in violations[:10]]}
             fault = Fault.FORMAT if shapeless else schemas.first_fault(violations)
             await self._send_error(frame.unique_id, fault, problem or "",
                                    details, row_id, received_us, action)
             return
+        frame = self._payload(frame, receipt)  # tolerant mode: the handler needs it
         self._handling.add(frame.unique_id)
         try:
             outcome = self._handler(action, frame.payload)
