@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, AsyncIterator
 
 import pytest
-from conftest import running_csms, wait_for
+from conftest import booted_demo, running_csms, wait_for
 
 from ocpp_studio.capture.store import FrameQuery
 from ocpp_studio.core import schemas
@@ -28,17 +28,11 @@ V16, V201 = OcppVersion.V16, OcppVersion.V201
 @asynccontextmanager
 async def quirky(version: OcppVersion, *quirks: str, csms: Any = None,
                  **config: Any) -> AsyncIterator[tuple[Any, DemoCharger, str]]:
+    cid = f"Q{version.label.replace('.', '')}"
+    cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks), **config)
     async with running_csms() if csms is None else _given(csms) as server:
-        cid = f"Q{version.label.replace('.', '')}"
-        cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks), **config)
-        charger = DemoCharger(f"ws://127.0.0.1:{server.server.port}/ocpp", cfg)
-        task = asyncio.create_task(charger.run())
-        try:
-            assert await charger.wait_booted(10)
+        async with booted_demo(server, cfg) as charger:
             yield server, charger, cid
-        finally:
-            await charger.stop()
-            task.cancel()
 
 
 @asynccontextmanager

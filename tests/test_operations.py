@@ -12,11 +12,11 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from conftest import running_csms, wait_for
+from conftest import booted_demo, running_csms, wait_for
 from ocpp_studio.core.clock import FixedClock
 from ocpp_studio.core.schemas import validate
 from ocpp_studio.core.versions import OcppVersion
-from ocpp_studio.demo import DemoCharger, DemoChargerConfig
+from ocpp_studio.demo import DemoChargerConfig
 from ocpp_studio.security.ca import StudioCA
 from ocpp_studio.station.adapters import adapter_for
 from ocpp_studio.station.adapters.operations import NotInThisVersion, operation_requests
@@ -112,22 +112,14 @@ def test_bad_field_values_are_refused_in_words():
 
 @asynccontextmanager
 async def demo(version: OcppVersion, charger_id: str = "OPS") -> AsyncIterator[tuple[Any, Any]]:
-    async with running_csms() as csms:
-        charger = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp",
-                              DemoChargerConfig(charger_id=charger_id, version=version,
-                                                reconnect_min_s=0.1, reconnect_max_s=0.2))
-        task = asyncio.create_task(charger.run())
-        try:
-            assert await charger.wait_booted(10)
-            # the boot's StatusNotifications first, so they are not taken for a consequence
-            await wait_for(lambda: any(c.status != "Unknown" for label, c in
-                                       csms.central.stations[charger_id].connectors.items()
-                                       if label != "0"))
-            yield csms, charger
-        finally:
-            await charger.stop()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    config = DemoChargerConfig(charger_id=charger_id, version=version, reconnect_min_s=0.1,
+                               reconnect_max_s=0.2)
+    async with running_csms() as csms, booted_demo(csms, config) as charger:
+        # the boot's StatusNotifications first, so they are not taken for a consequence
+        await wait_for(lambda: any(c.status != "Unknown" for label, c in
+                                   csms.central.stations[charger_id].connectors.items()
+                                   if label != "0"))
+        yield csms, charger
 
 
 def _frame(csms: Any, frame_id: int | None) -> Any:

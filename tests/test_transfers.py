@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 import pytest
-from conftest import running_csms, wait_for
+from conftest import booted_demo, running_csms, wait_for
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -41,18 +41,12 @@ def run(coro: Any) -> Any:
 async def charger(tmp_path: Path, version: OcppVersion, *quirks: str, **config: Any
                   ) -> AsyncIterator[tuple[Any, DemoCharger, str]]:
     """A real central system with its file folder in tmp_path, and a booted demo charger."""
+    cid = f"T{version.label.replace('.', '')}"
+    cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks), **config)
     async with running_csms() as csms:
         csms.central.transfers.folder = tmp_path / "files"
-        cid = f"T{version.label.replace('.', '')}"
-        cfg = DemoChargerConfig(charger_id=cid, version=version, quirks=list(quirks), **config)
-        demo = DemoCharger(f"ws://127.0.0.1:{csms.server.port}/ocpp", cfg)
-        task = asyncio.create_task(demo.run())
-        try:
-            assert await demo.wait_booted(10)
+        async with booted_demo(csms, cfg) as demo:
             yield csms, demo, cid
-        finally:
-            await demo.stop()
-            task.cancel()
 
 
 def sent(csms: Any, cid: str, action: str) -> list[Any]:
