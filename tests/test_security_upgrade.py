@@ -273,6 +273,12 @@ def test_upgrade_1_to_2_to_3(tmp_path, version):
                 await wait_for(lambda: dm.actual("OCPPCommCtrlr", "ActiveNetworkProfile")
                                == "0", 10)
                 assert dm.network_profiles[0]["securityProfile"] == 3
+                # a slot still listed is refused (errata §6.2.8): why the flow first leaves
+                # the active slot alone in the list
+                answer = await studio.central.call("SEC-1", "SetNetworkProfile", {
+                    "configurationSlot": 1, "connectionData": dm.network_profiles[0]})
+                assert answer["status"] == "Rejected"
+                assert "listed" in answer["statusInfo"]["additionalInfo"]
     run(scenario(), 150)
 
 

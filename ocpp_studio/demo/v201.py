@@ -319,6 +319,14 @@ class Protocol201(VersionProtocol):
         slots = priority.values_list if priority is not None else None
         if slots is not None and str(slot) not in slots:  # B09.FR.05
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidConfSlot"}}
+        listed = [s.strip() for s in
+                  self.dm.actual("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",")]
+        if str(slot) in listed:
+            # a slot still in NetworkConfigurationPriority is in use: refused, as the errata
+            # 2025-09 §6.2.8 (TC_A_20_CS) says a charger may; take it out of the list first
+            return {"status": "Rejected", "statusInfo": {
+                "reasonCode": "InvalidConfSlot",
+                "additionalInfo": f"slot {slot} is listed in NetworkConfigurationPriority"}}
         if int(data["securityProfile"]) < self.dm.int_actual("SecurityCtrlr", "SecurityProfile"):
             return {"status": "Rejected", "statusInfo": {"reasonCode": "NoSecurityDowngrade"}}
         if not str(data["ocppCsmsUrl"]).startswith(("ws://", "wss://")):  # B09.FR.02
