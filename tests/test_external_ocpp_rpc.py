@@ -110,9 +110,11 @@ class NodeCharger:
         return "\n".join(self.raw_lines)
 
 
-async def start_node(url: str, protocol: str) -> NodeCharger:
+async def start_node(url: str, protocol: str, script: Path = SCRIPT,
+                     seconds: int = 90) -> NodeCharger:
+    """The Node charger ``script`` (tests/node) on ``url``, ending itself after ``seconds``."""
     process = await asyncio.create_subprocess_exec(
-        _node(), str(SCRIPT), url, protocol, "90", cwd=str(NODE_DIR),
+        _node(), str(script), url, protocol, str(seconds), cwd=str(NODE_DIR),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     charger = NodeCharger(process)

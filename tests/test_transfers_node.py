@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import running_csms
-from test_external_ocpp_rpc import NODE_DIR, NodeCharger, _node
+from test_external_ocpp_rpc import NODE_DIR, NodeCharger, start_node
 
 from ocpp_studio.station.transfers import JobState
 
@@ -24,13 +24,7 @@ WAIT = 60.0
 
 
 async def start(url: str, protocol: str) -> NodeCharger:
-    process = await asyncio.create_subprocess_exec(
-        _node(), str(SCRIPT), url, protocol, "120", cwd=str(NODE_DIR),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
-    node = NodeCharger(process)
-    node.reader = asyncio.create_task(node.read())
-    return node
+    return await start_node(url, protocol, SCRIPT, 120)
 
 
 @pytest.mark.parametrize("protocol,scheme,kind", [("ocpp1.6", "ftp", "diagnostics"),
