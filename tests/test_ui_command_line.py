@@ -77,3 +77,15 @@ def test_opening_an_export_with_damaged_lines_says_how_many_and_which(loop, tmp_
     notice, rows = loop.run_until_complete(scenario())
     assert rows == 3
     assert f"Skipped 2 damaged lines: 3, {len(lines)}" in notice, notice
+
+
+def test_the_window_keeps_changed_passwords_in_the_users_settings(monkeypatch):
+    """A password the wizard or the control API changes in the window (the charger accepted
+    it) is saved where the next start reads it; a test or screenshot run saves nothing."""
+    from ocpp_studio.settings import user_config_dir
+    from ocpp_studio.ui import app
+    monkeypatch.delenv("OCPP_STUDIO_SCREENSHOT", raising=False)
+    monkeypatch.delenv("OCPP_STUDIO_QUIT_AFTER", raising=False)
+    assert app.window_passwords_file() == user_config_dir() / "settings.json"
+    monkeypatch.setenv("OCPP_STUDIO_QUIT_AFTER", "5")
+    assert app.window_passwords_file() is None

@@ -23,7 +23,7 @@ from ..capture.lock import CaptureInUse
 from ..capture.store import CaptureStore
 from ..resources import APP_ICON_PNG, APP_ICON_PNG_256, resource_path
 from ..service import Studio
-from ..settings import AppSettings
+from ..settings import AppSettings, user_config_dir
 from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
@@ -136,6 +136,7 @@ class StudioRun:
         while True:
             try:
                 self.studio = Studio(self.settings)
+                self.studio.passwords_file = window_passwords_file()
                 return True
             except CaptureInUse as exc:
                 other = await choose_other_capture(str(exc))
@@ -361,6 +362,14 @@ def make_app() -> QApplication:
     app.setQuitOnLastWindowClosed(False)
     _readable_fonts(app)
     return app
+
+
+def window_passwords_file() -> Path | None:
+    """Where a charger password the studio changed (wizard, control API; the charger accepted
+    it, A01.FR.03) is saved so the next start still lets the charger in: the user's
+    settings.json, which the window loads at start. None in a screenshot or test run, which
+    must not touch the user's settings."""
+    return None if automated() else user_config_dir() / "settings.json"
 
 
 def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None) -> int:
