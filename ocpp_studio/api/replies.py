@@ -14,8 +14,8 @@ def json_reply(data: Any, status: int = 200) -> web.Response:
     return web.Response(text=dumps(data), status=status, content_type="application/json")
 
 
-def error_reply(status: int, kind: str, message: str) -> web.Response:
-    return json_reply({"error": kind, "message": message}, status)
+def error_reply(status: int, kind: str, message: str, **extra: Any) -> web.Response:
+    return json_reply({"error": kind, "message": message, **extra}, status)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:

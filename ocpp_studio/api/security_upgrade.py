@@ -28,19 +28,12 @@ from ..security.ca import CaError, StudioCA
 from ..settings import studio_ca_dir
 from ..station.security_steps import change_password, password_saver
 from ..station.security_upgrade import DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url
+from .replies import error_reply as _error, json_reply as _json
 
 if TYPE_CHECKING:
     from .server import ControlApi
 
 log = logging.getLogger(__name__)
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, kind: str, message: str, **extra: Any) -> web.Response:
-    return _json({"error": kind, "message": message, **extra}, status)
 
 
 def _studio(api: "ControlApi") -> Any:

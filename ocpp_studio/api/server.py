@@ -48,13 +48,14 @@ from aiohttp import web
 
 from ..capture.jsonl import event_line, frame_line
 from ..capture.store import CaptureStore, FrameQuery
-from ..core.frames import dumps, loads
+from ..core.frames import loads
 from ..core.records import Direction
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed, InvalidPayload
 from ..metering.one_second import OneSecondMode
 from ..metering.series import MeteringService
 from ..station.central import CentralSystem, ChargerConnectedError
 from .certificates import certificate_routes
+from .replies import error_reply as _error, json_reply as _json
 from .security_upgrade import security_upgrade_routes
 from .operations import operation_routes
 from .transfers import transfer_routes
@@ -111,13 +112,6 @@ def _register_token(port: int, token: str) -> Path | None:
         return None
     return path
 
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, kind: str, message: str, **extra: Any) -> web.Response:
-    return _json({"error": kind, "message": message, **extra}, status)
 
 
 class ControlApi:
