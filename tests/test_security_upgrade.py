@@ -207,14 +207,16 @@ def test_profile_must_be_2_or_3(tmp_path):
 
 # ------------------------------------------------------------- end to end: 1 -> 2 -> 3
 @contextlib.asynccontextmanager
-async def wss_studio_and_demo(tmp_path: Path, version: OcppVersion, password: str):
+async def wss_studio_and_demo(tmp_path: Path, version: OcppVersion, password: str,
+                              quirks: tuple[str, ...] = ()):
     studio = Studio(AppSettings(csms=CsmsSettings(
         host="127.0.0.1", port=0, wss_port=0, ca_dir=str(tmp_path / "ca"),
         client_certificates="optional", passwords={"SEC-1": password}),
         capture_path=str(tmp_path / "capture.db")))
     await studio.start()
     charger = DemoCharger(studio.loopback_url(), DemoChargerConfig(
-        charger_id="SEC-1", version=version, basic_auth_password=password, seed=1))
+        charger_id="SEC-1", version=version, basic_auth_password=password, seed=1,
+        quirks=list(quirks)))
     task = asyncio.create_task(charger.run())
     try:
         await wait_for(lambda: "SEC-1" in studio.central.sessions
@@ -280,6 +282,24 @@ def test_upgrade_1_to_2_to_3(tmp_path, version):
                 assert answer["status"] == "Rejected"
                 assert "listed" in answer["statusInfo"]["additionalInfo"]
     run(scenario(), 150)
+
+
+def test_a_profile_taken_with_its_answer_lost_is_not_called_failed(tmp_path):
+    """A 1.6 charger that drops its link the moment it takes SecurityProfile (quirk
+    drops-answer): the answer is lost, the studio sends it again on the new connection and the
+    charger, already on 2, answers Rejected (A05.FR.01). The switch is not reported failed:
+    the charger's wss:// connection with its password shows profile 2 was taken."""
+    async def scenario():
+        async with wss_studio_and_demo(tmp_path, OcppVersion.V16, OLD_KEY,
+                                       ("drops-answer=SecurityProfile",)) as (studio, charger):
+            flow, (result, _) = await _upgrade(studio, 2)
+            assert result.ok, result.words
+            assert result.connection["scheme"] == "wss" and result.connection["profile"] == 2
+            switch = next(s for s in result.steps if s["key"] == "switch")
+            assert switch["state"] == "done"
+            assert any("answer to an earlier copy was lost" in e for e in switch["evidence"])
+            assert charger.configuration.value("SecurityProfile") == "2"
+    run(scenario(), 120)
 
 
 # ------------------------------------------------------------------ CLI over the API

@@ -32,6 +32,9 @@ QUIRKS: dict[str, tuple[str | None, str]] = {
     "interval-next-session": (None, "a changed sample interval applies only from the next "
                                     "transaction"),
     "report-drops-part-0": (None, "OCPP 2.x: NotifyReport part seqNo 0 is never sent"),
+    "drops-answer": ("KEY", "OCPP 1.6: a ChangeConfiguration of KEY is applied and the "
+                            "connection dropped at once, before the answer leaves (a charger "
+                            "that restarts its link as soon as it takes the setting)"),
     "transfer-fail": ("download|upload|install|signature|never-upload",
                       "log uploads and firmware updates fail at that stage (never-upload: "
                       "says Uploading and never sends a byte)"),
@@ -61,6 +64,7 @@ class Quirks:
     interval_next_session: bool = False
     report_drops_part_0: bool = False
     transfer_fail: str | None = None  # one of TRANSFER_FAIL_STAGES
+    drops_answer: str | None = None  # a 1.6 configuration key
 
     @classmethod
     def parse(cls, items: Iterable[str] | Mapping[str, str | None]) -> "Quirks":
@@ -99,6 +103,8 @@ class Quirks:
         unused = []
         if version is OcppVersion.V16 and self.report_drops_part_0:
             unused.append("report-drops-part-0 (NotifyReport is OCPP 2.x)")
+        if version is not OcppVersion.V16 and self.drops_answer:
+            unused.append("drops-answer (a 1.6 ChangeConfiguration behaviour)")
         if version is not OcppVersion.V16 and self.backend_url_key:
             unused.append("backend-url-key (OCPP 2.x keeps the backend URL in the network "
                           "connection profiles)")

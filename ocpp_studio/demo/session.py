@@ -457,6 +457,14 @@ class ChargerSession:
             self.url = new_url.rstrip("/") + "/" + self.config.charger_id
         await self.reconnect("reset")
 
+    def drop_connection_now(self) -> None:
+        """Cut the connection at once, no closing handshake, nothing more sent (quirk
+        drops-answer: the answer being written is lost); run() connects again."""
+        self._reconnect_now = True
+        ws = self._ws
+        if ws is not None:
+            ws.transport.abort()
+
     async def reconnect(self, why: str) -> None:
         """Close the websocket; run() connects again at once."""
         self._reconnect_now = True

@@ -267,6 +267,8 @@ class Protocol16(VersionProtocol):
                  status)
         if status in ("Accepted", "RebootRequired"):
             ch.wake()
+            if key == ch.quirks.drops_answer:
+                ch.drop_connection_now()  # the answer below never reaches the CSMS
             if key == "SecurityProfile":
                 # Whitepaper A05 steps 5-6: disconnect and reconnect with the new profile.
                 ch.later(lambda: ch.reconnect("security profile changed"))

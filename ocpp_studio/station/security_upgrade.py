@@ -33,7 +33,7 @@ from typing import Any, Awaitable, Callable
 from ..core.clock import Clock, SystemClock
 from ..core.events import Signal
 from ..core.records import now_us
-from ..core.rpc import ConnectionClosed
+from ..core.rpc import AnswerLost, ConnectionClosed
 from .adapters.base import CALL_FAILURES, OcppRequest
 from .central import CentralSystem
 from .security_steps import (change_password, choose_wss_url, confirm_root,
@@ -261,33 +261,44 @@ class SecurityUpgrade:
                   "to come back over wss://.")
 
     async def _send_switch(self, request: OcppRequest) -> None:
-        """Send one switch request on whatever connection the charger has now (a 1.6 charger
-        may reconnect as soon as its backend URL changes)."""
-        if not await self._until_connected(self.csr_timeout_s):
-            raise self._fail("switch", f"The charger was not connected to send {_what(request)}"
-                             f"; what it took before stays in force. {self.last_seen()}")
-        try:
-            answer = await self._send_once(request)
-        except ConnectionClosed:
-            # the connection closed under it (a 1.6 charger leaves as soon as its backend
-            # URL changes): once more on the connection it comes back with
-            if not await self._until_connected(self.csr_timeout_s, self._left_connection):
-                raise self._fail("switch", f"The charger left before {_what(request)} and "
-                                 f"did not come back to receive it. {self.last_seen()}")
+        """Send one switch request on whatever connection the charger has now. A 1.6 charger
+        may leave as soon as its backend URL changes, or drop the link the moment it takes a
+        setting: the request then goes again on the connection it comes back with (three
+        tries). A copy whose answer was lost may have been taken; the charger then refuses
+        the next (1.6 whitepaper A05.FR.01: only a higher profile is accepted). That is not a
+        failure: whether it was taken shows in how the charger connects (the reconnect step)."""
+        lost_on: int | None = None  # the connection a copy went out on before its answer was lost
+        left: int | None = None     # wait for a connection other than this one
+        for _ in range(3):
+            if not await self._until_connected(self.csr_timeout_s, left):
+                raise self._fail("switch", f"The charger was not connected to send "
+                                 f"{_what(request)}; what it took before stays in force. "
+                                 f"{self.last_seen()}")
             try:
-                answer = await self._send_once(request)
+                status = _status(await self._send_once(request))
+            except ConnectionClosed as exc:
+                left = self._left_connection
+                if isinstance(exc, AnswerLost):
+                    lost_on = left
+                continue
             except CALL_FAILURES as exc:
                 raise self._fail("switch", f"No answer to {_what(request)} ({exc}); whether "
-                                 "the charger took it is unknown.",
-                                 f"{_what(request)}: no answer")
-        except CALL_FAILURES as exc:
-            raise self._fail("switch", f"No answer to {_what(request)} ({exc}); whether the "
-                             "charger took it is unknown.", f"{_what(request)}: no answer")
-        status = _status(answer)
-        self._set("switch", StepState.RUNNING, "", f"{_what(request)}: {status}")
-        if status not in ("Accepted", "RebootRequired"):
-            raise self._fail("switch", f"The charger answered {status} to {_what(request)}; it "
-                             "stays on its current profile.")
+                                 "the charger took it is unknown.", f"{_what(request)}: no answer")
+            if status in ("Accepted", "RebootRequired"):
+                self._set("switch", StepState.RUNNING, "", f"{_what(request)}: {status}")
+                return
+            if lost_on is None:
+                self._set("switch", StepState.RUNNING, "", f"{_what(request)}: {status}")
+                raise self._fail("switch", f"The charger answered {status} to {_what(request)};"
+                                 " it stays on its current profile.")
+            self._left_connection = lost_on  # the connection it is on now may be the new one
+            self._set("switch", StepState.RUNNING, "", f"{_what(request)}: the answer to an "
+                      "earlier copy was lost when the charger dropped the connection; it "
+                      f"answered {status} to the next, as a charger answers a profile it already "
+                      "has. Whether the earlier one took effect shows in how it connects.")
+            return
+        raise self._fail("switch", f"The connection closed under {_what(request)} three times; "
+                         f"whether the charger took it is unknown. {self.last_seen()}")
 
     async def _send_once(self, request: OcppRequest) -> Any:
         connection = self.central.station(self.charger_id).current_connection
