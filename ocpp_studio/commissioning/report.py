@@ -176,7 +176,7 @@ def build_report(ctx: CommissioningContext, records: list[StepRecord],
     version = identity.get("version") or ctx.version
     password = ctx.choices.get("password")
     security = dict(ctx.data.get("security") or {})
-    from .steps.security import security_events, tls_seen  # steps import this module
+    from .security_seen import security_events, tls_seen
     # what the charger showed during the whole run, up to the report (issue 15 §3, §4)
     security["tls"] = tls_seen(ctx, started_us) or security.get("tls")
     security["events"] = security_events(ctx, started_us)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ...core.frames import loads
 from ...core.rpc import CallError, CallTimeout, ConnectionClosed
 from ...station.security_steps import change_password, last_password_change, password_saver
-from ...station.security_upgrade import (DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url,
-                                         connection_security)
+from ...station.security_upgrade import DOWNGRADE_WARNING, SecurityUpgrade, choose_wss_url
 from ..model import OK, CommissioningContext, Evidence, StepFailed, StepRecord
+from ..security_seen import security_events, tls_seen  # noqa: F401 - used by the step, kept importable
 from .base import BaseStep
 
 PROFILE_WORDS = {0: "no security (not for production)", 1: "basic auth over ws:// (not encrypted)",
@@ -160,49 +159,6 @@ def run_started_us(ctx: CommissioningContext) -> int:
     """When the run began: its first step's start (0 when none started yet)."""
     starts = [r.started_us for r in ctx.records.values() if getattr(r, "started_us", None)]
     return min(starts) if starts else 0
-
-
-def tls_seen(ctx: CommissioningContext, since_us: int = 0) -> dict[str, Any] | None:
-    """The best TLS connection of the charger since ``since_us``: wss:// at profile 2 or 3
-    as its handshake showed it (the only evidence for "Encrypted communication")."""
-    station = ctx.central.stations.get(ctx.charger_id)
-    best: dict[str, Any] | None = None
-    for record in list(station.connections) if station is not None else []:
-        if record.connected_us < since_us:
-            continue
-        facts = connection_security(ctx.central, ctx.charger_id, record.connection_id)
-        if facts and facts["scheme"] == "wss" and facts["profile"] in (2, 3):
-            if best is None or facts["profile"] >= best["profile"]:
-                best = facts
-    if best is None:
-        return None
-    tls = best.get("tls") or {}
-    return {"profile": best["profile"], "scheme": "wss", "connection_id": best["connection_id"],
-            "tls_version": tls.get("version"), "cipher": tls.get("cipher"),
-            "client_certificate": bool(best["client_certificate"])}
-
-
-def security_events(ctx: CommissioningContext, since_us: int = 0) -> list[dict[str, Any]]:
-    """The SecurityEventNotifications the charger sent since ``since_us``: from the station's
-    security state where it is kept, else from the capture."""
-    station = ctx.central.stations.get(ctx.charger_id)
-    kept = getattr(getattr(station, "security", None), "events", None)
-    if kept is not None:
-        return [{"type": e.type, "timestamp": e.timestamp, "tech_info": e.tech_info,
-                 "critical": bool(getattr(e, "critical", False))}
-                for e in kept if e.received_us >= since_us]
-    out = []
-    for frame in ctx.studio.store.frames(charger=ctx.charger_id,
-                                         action="SecurityEventNotification", limit=500):
-        try:
-            message = loads(frame.raw)
-        except ValueError:
-            continue
-        payload = message[3] if isinstance(message, list) and len(message) > 3 else None
-        if frame.ts_us >= since_us and isinstance(payload, dict) and frame.message_type == 2:
-            out.append({"type": str(payload.get("type")), "timestamp": payload.get("timestamp"),
-                        "tech_info": payload.get("techInfo"), "critical": False})
-    return out
 
 
 async def charger_security_profile(ctx: CommissioningContext) -> int | None:
