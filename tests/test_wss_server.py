@@ -11,9 +11,8 @@ import socket
 import ssl
 import subprocess
 import sys
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -21,28 +20,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from conftest import BOOT_16, exchange, raw_charger
+from demo_tls import run, studio_with_wss  # one wss:// studio for the TLS tests
 from ocpp_studio.security.ca import StudioCA
 from ocpp_studio.service import Studio
-from ocpp_studio.settings import AppSettings, CsmsSettings
 
 KEY_HEX = "00ff10e3a1b2c3d4e5f60718293a4b5c6d7e8f90"   # a 20-byte AuthorizationKey
-
-
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-@asynccontextmanager
-async def studio_with_wss(tmp_path: Path, **csms: Any) -> AsyncIterator[Studio]:
-    settings = AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0, wss_port=0,
-                                             ca_dir=str(tmp_path / "ca"), **csms),
-                           capture_path=":memory:")
-    studio = Studio(settings)
-    await studio.start()
-    try:
-        yield studio
-    finally:
-        await studio.stop()
 
 
 def wss_url(studio: Studio, charger_id: str) -> str:
