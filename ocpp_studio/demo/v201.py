@@ -11,7 +11,6 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from ..core.errors import Fault
 from ..core.rpc import CallError, CallTimeout, ConnectionClosed
 from ..core.secrets import is_secret_name
 from ..core.versions import OcppVersion
@@ -21,6 +20,7 @@ from .operations import add_operation_handlers
 from .security import add_security_handlers, initial_profile, network_target_after_reboot, \
     trigger_sign_certificate
 from .transfers import add_transfer_handlers
+from .variables201 import add_variable_handlers
 from .profiles import Profile, decimal_1, format_time
 from .protocol import StopCause, VersionProtocol, minus_one_schedule
 from .routing import Routes
@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 routes = Routes()
 add_operation_handlers(routes, two_x=True)  # local list, customer data (operations.py)
-add_security_handlers(routes, two_x=True)  # certificates (demo/security.py)
+add_security_handlers(routes, two_x=True)  # certificates (demo/certificate_calls.py)
 add_transfer_handlers(routes, two_x=True)  # logs, firmware (demo/transfers.py)
+add_variable_handlers(routes)  # Get/SetVariables, reports (demo/variables201.py)
 
 #: 2.0.1 connector status for each 1.6 status (2.0.1 Part 2 §G01: Occupied covers the rest).
 STATUS_201 = {
@@ -110,9 +111,6 @@ class Protocol201(VersionProtocol):
 
     def sample_interval(self) -> int:
         return self.dm.int_actual("SampledDataCtrlr", "TxUpdatedInterval", default=0)
-
-    def _items_limit(self, instance: str) -> int:
-        return self.dm.int_actual("DeviceDataCtrlr", "ItemsPerMessage", instance, default=16)
 
     # ====================================================== boot and status
     def boot_payload(self) -> dict[str, Any]:
@@ -245,60 +243,6 @@ class Protocol201(VersionProtocol):
         await self.ch.reboot("RemoteReset")
 
     # ====================================================== incoming calls
-    @routes.on("GetVariables")
-    def get_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
-        requests = payload["getVariableData"]
-        if len(requests) > self._items_limit("GetVariables"):
-            raise CallError(Fault.OCCURRENCE_CONSTRAINT,
-                            "More GetVariableData than DeviceDataCtrlr.ItemsPerMessage")
-        return {"getVariableResult": [self.dm.get_variable(r) for r in requests]}
-
-    @routes.on("SetVariables")
-    def set_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
-        requests = payload["setVariableData"]
-        if len(requests) > self._items_limit("SetVariables"):
-            raise CallError(Fault.OCCURRENCE_CONSTRAINT,
-                            "More SetVariableData than DeviceDataCtrlr.ItemsPerMessage")
-        return {"setVariableResult": [self.dm.set_variable(r) for r in requests]}
-
-    def report_parts(self, entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        size = max(1, self._items_limit("GetReport"))
-        return [entries[i:i + size] for i in range(0, len(entries), size)]
-
-    def _send_report(self, request_id: int, entries: list[dict[str, Any]]) -> None:
-        parts = self.report_parts(entries)
-
-        async def send() -> None:
-            generated = format_time(self.ch.clock())
-            for seq, part in enumerate(parts):
-                if seq == 0 and self.ch.quirks.report_drops_part_0:
-                    continue  # quirk: the first part never leaves the charger
-                # B07: seqNo from 0; tbc true on every part but the last.
-                await self.ch.call("NotifyReport", {
-                    "requestId": request_id, "generatedAt": generated, "seqNo": seq,
-                    "tbc": seq < len(parts) - 1, "reportData": part})
-
-        self.ch.later(send)
-
-    @routes.on("GetBaseReport")
-    def get_base_report(self, payload: dict[str, Any]) -> dict[str, Any]:
-        entries = self.dm.report(payload["reportBase"])
-        if not entries:
-            return {"status": "EmptyResultSet"}
-        self._send_report(int(payload["requestId"]), entries)
-        return {"status": "Accepted"}
-
-    @routes.on("GetReport")
-    def get_report(self, payload: dict[str, Any]) -> dict[str, Any]:
-        criteria = set(payload.get("componentCriteria") or [])
-        chosen = self.dm.select(payload.get("componentVariable"))
-        if criteria and criteria <= {"Problem"}:
-            chosen = []  # nothing in the demo has a problem
-        if not chosen:
-            return {"status": "EmptyResultSet"}
-        self._send_report(int(payload["requestId"]), [v.report_json() for v in chosen])
-        return {"status": "Accepted"}
-
     @routes.on("Reset")
     def reset(self, payload: dict[str, Any]) -> dict[str, Any]:
         if payload.get("evseId") is not None:
