@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Literal, Protocol, runtime_checkable
@@ -26,17 +25,18 @@ from . import schemas
 from .actions import initiated_by_charger
 from .errors import ERROR_CODES, Fault, error_code, fault_for_frame_problem
 from .frames import (
-    UNANSWERED, UNKNOWN_MESSAGE_ID, Frame, FrameError, FrameProblem, MessageType, call_text,
-    error_text, parse_frame, result_text, send_text,
+    UNANSWERED, UNKNOWN_MESSAGE_ID, Frame, FrameError, FrameProblem, MessageType, error_text,
+    parse_frame, result_text,
 )
 from .pairing import (  # the call outcomes are imported from here by the layers above
-    AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, InvalidPayload, OpenCall,
-    Reply, check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
+    AnswerLost, CallBook, CallError, CallTimeout, ConnectionClosed, InvalidPayload, Reply,
+    check_answer, describe_violations, mark_late, mark_unmatched, note_violations, pair,
     result_error_problem,
 )
 from .off_loop import Checked, read_off_loop
 from .oversize import OFF_LOOP_CHARS, over_limit, oversize_problem, read_head
 from .records import CallState, Direction, FrameRecord, FrameRecorder, now_us
+from .rpc_outgoing import OutgoingCalls
 from .versions import OcppVersion
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,11 @@ def _joined(*problems: str | None) -> str | None:
     return "; ".join(present) if present else None
 
 
-class RpcEndpoint:
-    """Parses, validates, records, pairs and answers frames on one connection."""
+class RpcEndpoint(OutgoingCalls):
+    """Parses, validates, records, pairs and answers frames on one connection.
+
+    Our own CALLs and SENDs (``call``, ``call_detailed``, ``send_unconfirmed``) are the
+    ``OutgoingCalls`` mixin (rpc_outgoing.py); the state they use lives here."""
 
     def __init__(
         self,
@@ -450,60 +453,8 @@ class RpcEndpoint:
                     "handler for the SEND %s from %s failed: %r", action, self.charger_id,
                     done.exception()))
 
-    async def send_unconfirmed(self, action: str, payload: Any) -> int:
-        """Send an OCPP 2.1 SEND (e.g. NotifyPeriodicEventStream): recorded, never answered
-        (OCPP-J 2.1 Part 4 §4.2.5). Returns its record id; InvalidPayload as for ``call``."""
-        if action not in schemas.send_actions(self.version):
-            raise InvalidPayload(action, [schemas.Violation(
-                "$", f"{action!r} is not an OCPP {self.version.label} SEND message", "enum",
-                None, Fault.NOT_IMPLEMENTED)])
-        violations = schemas.validate(self.version, action, "send", payload)
-        if violations:
-            raise InvalidPayload(action, violations)
-        unique_id = str(uuid.uuid4())
-        text = send_text(unique_id, action, payload)
-        record = self._record(direction=self.outgoing, raw=text, message_type=int(MessageType.SEND),
-                              unique_id=unique_id, action=action, valid=True)
-        row_id = self._recorder.record_frame(record)
-        await self._transmit(text)
-        return row_id
-
     # --------------------------------------------------------------- outgoing
-    async def call(self, action: str, payload: Any, timeout: float | None = None,
-                   *, allow_invalid: bool = False) -> Any:
-        """Send a CALL and return the answer's payload.
-
-        Raises CallError when answered with a CALLERROR, CallTimeout, ConnectionClosed,
-        or InvalidPayload when the payload breaks the schema (unless allow_invalid).
-        """
-        reply = await self.call_detailed(action, payload, timeout, allow_invalid=allow_invalid)
-        return reply.payload
-
-    async def call_detailed(self, action: str, payload: Any, timeout: float | None = None,
-                            *, allow_invalid: bool = False) -> Reply:
-        known = action in schemas.known_actions(self.version)
-        violations = schemas.validate(self.version, action, "request", payload) if known else []
-        if violations and not allow_invalid:
-            raise InvalidPayload(action, violations)
-        if not known and not allow_invalid:
-            raise InvalidPayload(action, [schemas.Violation(
-                "$", f"{action!r} is not an OCPP {self.version.label} action", "enum", None,
-                Fault.NOT_IMPLEMENTED)])
-        async with self._slots:
-            if self._closed_reason is not None:
-                raise ConnectionClosed(
-                    f"{self.charger_id} is not connected ({self._closed_reason})")
-            unique_id = str(uuid.uuid4())
-            text = call_text(unique_id, action, payload)
-            record = self._record(
-                direction=self.outgoing, raw=text, message_type=int(MessageType.CALL),
-                unique_id=unique_id, action=action, valid=not violations,
-                violations=[v.as_dict() for v in violations], state=CallState.PENDING.value)
-            row_id = self._recorder.record_frame(record)
-            limit = self.call_timeout if timeout is None else timeout
-            return await self._calls.wait_answer(
-                unique_id, OpenCall(action, row_id, record.ts_us), text, self._send, limit,
-                self._recorder, self.charger_id)
+    # call, call_detailed and send_unconfirmed: OutgoingCalls (rpc_outgoing.py)
 
     # ---------------------------------------------------------------- closing
     def close(self, reason: str = "connection closed") -> None:
