@@ -13,12 +13,8 @@ awaits ``committed()``: "recorded before answered" holds, at one commit per loop
 turn instead of two per CALL. Any plain ``record_*`` call commits the open group
 with it.
 
-Schema version 2 (the message inspector) adds indexes for filtering a large
-capture: (message_type, id), (direction, id) and a partial index over the
-problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
-Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram; new
-frames indexed in batches as they are recorded); an older file's frames are
-indexed in the background.
+The tables, indexes and the upgrade of files written by older versions (schema
+versions 2 and 3: inspector indexes, free-text index) are in ``schema.py``.
 """
 
 from __future__ import annotations
@@ -32,70 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import text_index
+from . import schema, text_index
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
+# the schema's names stay importable from here (query.py, the inspector, tests)
+from .schema import (  # noqa: F401
+    DDL as _DDL, DDL_V2 as _DDL_V2, FRAME_COLUMNS as _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES,
+    SCHEMA_VERSION,
+)
 from ..core.events import Signal
 from ..core.records import ConnectionEvent, Direction, FrameRecord
 from ..settings import is_in_user_data_dir, private_dir, private_file
 
 log = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 3
-
-#: A frame that needs attention: refused/unreadable/violating (problem text), a
-#: CALLERROR, or a call/answer that went wrong. Queries must use this exact text
-#: so SQLite can use the partial index ``frames_problems`` built on it.
-PROBLEM_STATES = ("timeout", "lost", "late", "unmatched")
-PROBLEM_SQL = ("(problem IS NOT NULL OR message_type = 4 OR state IN "
-               "('timeout', 'lost', 'late', 'unmatched'))")
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS frames (
-    id INTEGER PRIMARY KEY,
-    ts_us INTEGER NOT NULL,
-    charger TEXT NOT NULL,
-    connection_id INTEGER,
-    direction TEXT NOT NULL,
-    message_type INTEGER,
-    unique_id TEXT,
-    action TEXT,
-    valid INTEGER,
-    violations TEXT,
-    problem TEXT,
-    error_code TEXT,
-    pair_id INTEGER,
-    latency_ms REAL,
-    state TEXT,
-    raw TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS frames_charger ON frames (charger, id);
-CREATE INDEX IF NOT EXISTS frames_action ON frames (action, id);
-CREATE INDEX IF NOT EXISTS frames_ts ON frames (ts_us);
-CREATE INDEX IF NOT EXISTS frames_pair ON frames (pair_id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    ts_us INTEGER NOT NULL,
-    charger TEXT NOT NULL,
-    connection_id INTEGER,
-    kind TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_charger ON events (charger, id);
-"""
-
-#: Added by schema version 2 (also part of a new database).
-_DDL_V2 = f"""
-CREATE INDEX IF NOT EXISTS frames_type ON frames (message_type, id);
-CREATE INDEX IF NOT EXISTS frames_direction ON frames (direction, id);
-CREATE INDEX IF NOT EXISTS frames_problems ON frames (id) WHERE {PROBLEM_SQL};
-"""
-
-_FRAME_COLUMNS = ("ts_us", "charger", "connection_id", "direction", "message_type", "unique_id",
-                  "action", "valid", "violations", "problem", "error_code", "pair_id",
-                  "latency_ms", "state", "raw")
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +60,6 @@ class CallStateChanged:
 Recorded = FrameRecord | ConnectionEvent
 #: Anything an observer of both signals hears (the live message table takes all three).
 Record = FrameRecord | ConnectionEvent | CallStateChanged
-#: Fixed planner statistics (sqlite_stat1) for a typical large capture, so SQLite
-#: picks the selective index (charger, action, problems) over the broad ones
-#: (direction, message type) without an ANALYZE of the user's file. Format:
-#: rows in the index, then average rows per distinct value of its leading columns.
-_FIXED_STATS = (
-    ("frames", "frames_charger", "1000000 20000 1"),
-    ("frames", "frames_action", "1000000 50000 1"),
-    ("frames", "frames_ts", "1000000 1"),
-    ("frames", "frames_pair", "1000000 1"),
-    ("frames", "frames_type", "1000000 300000 1"),
-    ("frames", "frames_direction", "1000000 500000 1"),
-    ("frames", "frames_problems", "5000 1"),
-    ("events", "events_charger", "10000 200 1"),
-)
 
 
 @dataclass(slots=True)
@@ -194,10 +125,7 @@ class CaptureStore:
             self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = WalCheckpointer(self.path)
             self._checkpointer.start()
-        self._db.executescript(_DDL)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                         (str(SCHEMA_VERSION),))
-        self._migrate()
+        schema.prepare(self._db, self.path)  # new, or upgraded from an older version
         #: frames up to this id are in the free-text index (None: no index here)
         self._text_indexed_to = (text_index.indexed_to(self._db)
                                  if text_index.available(self._db) else None)
@@ -215,38 +143,7 @@ class CaptureStore:
 
     @property
     def schema_version(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
-
-    def _migrate(self) -> None:
-        """Bring a database written by an older version up to SCHEMA_VERSION."""
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
-            log.warning("%s has capture schema %s, newer than this program's %s",
-                        self.path, version, SCHEMA_VERSION)
-            return
-        with self._db:
-            self._db.execute("BEGIN")
-            if version < 2:
-                log.info("upgrading capture %s to schema 2 (inspector indexes)", self.path)
-            # IF NOT EXISTS: also makes a new database whole.
-            for statement in _DDL_V2.strip().split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            text_index.drop_triggers(self._db)  # files of the in-between development versions
-            if not text_index.available(self._db):
-                if version < 3:
-                    log.info("upgrading capture %s to schema 3 (free-text index)", self.path)
-                text_index.create(self._db, existing_frames=True)
-            if version < SCHEMA_VERSION:
-                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
-                                 (str(SCHEMA_VERSION),))
-            self._db.execute("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
-            if not self._db.execute(
-                    "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'frames' LIMIT 1").fetchone():
-                self._db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                                     _FIXED_STATS)
-        self._db.execute("ANALYZE sqlite_schema")  # load the statistics into the planner
+        return schema.version_of(self._db)
 
     # ------------------------------------------------------------- recording
     def new_connection_id(self) -> int:
