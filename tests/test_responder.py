@@ -122,3 +122,26 @@ def test_a_session_seen_without_its_evse_is_placed_when_the_charger_says_where()
     responder.respond(two, "TransactionEvent", updated | {"seqNo": 4,
                                                           "evse": {"id": 2, "connectorId": 1}})
     assert two.transactions["t9"].connector == "2/1"
+
+
+@pytest.mark.timeout(10)
+def test_a_tolerated_notify_report_with_a_huge_exponent_does_not_hold_the_loop():
+    """Tolerant mode hands schema-refused payloads to the handlers. A seqNo of 1e9999999
+    (parsed as a Decimal) used to go through int(), which builds a ten-million-digit number
+    and froze every charger's event loop (found by test_fuzz_server). It is now acknowledged
+    and not published as a report part; a whole-number Decimal still is."""
+    from decimal import Decimal
+    from ocpp_studio.core.frames import loads
+    responder = CsmsResponder(CsmsSettings(), itertools.count(1))
+    parts = []
+    responder.report_parts.connect(parts.append)
+    station = Station("CP", version=OcppVersion.V201)
+    huge = loads('{"requestId": 7, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": 1e9999999,'
+                 ' "reportData": []}')
+    assert isinstance(huge["seqNo"], Decimal)
+    assert responder.respond(station, "NotifyReport", huge) == {}
+    assert parts == []
+    whole = loads('{"requestId": 7.0, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": 2,'
+                  ' "reportData": []}')
+    assert responder.respond(station, "NotifyReport", whole) == {}
+    assert [(p.request_id, p.seq_no) for p in parts] == [(7, 2)]

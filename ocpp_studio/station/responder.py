@@ -54,6 +54,25 @@ def utc_now_text() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
+#: far beyond any OCPP integer (they are 32-bit): a bound checked before int(), which on a
+#: Decimal such as 1e9999999 (a tolerant-mode payload) would build a ten-million-digit number
+#: and hold the event loop for every charger
+_INTEGER_LIMIT = Decimal(2) ** 63
+
+
+def _integer(value: Any) -> int:
+    """An OCPP integer from a payload value; ValueError for anything else (tolerant mode lets
+    payloads through that the schema refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"not an integer: {value!r}")
+    # copy_abs and comparisons use no context: abs() would trap Overflow on 1e9999999
+    if isinstance(value, Decimal) and (not value.is_finite()
+                                       or value.copy_abs() >= _INTEGER_LIMIT
+                                       or value != value.to_integral_value()):
+        raise ValueError(f"not an integer: {value!r}")
+    return int(value)
+
+
 def _number(value: Any) -> float | None:
     try:
         return float(Decimal(str(value)))
@@ -256,8 +275,8 @@ class CsmsResponder:
     def _notify_report(self, station: Station, payload: Payload) -> Payload:
         """2.0.1 B07/B08: publish the part (configuration reads collect them), acknowledge."""
         try:
-            part = ReportPart(station.charger_id, int(payload["requestId"]),
-                              int(payload["seqNo"]), bool(payload.get("tbc", False)),
+            part = ReportPart(station.charger_id, _integer(payload["requestId"]),
+                              _integer(payload["seqNo"]), bool(payload.get("tbc", False)),
                               list(payload.get("reportData") or []),
                               payload.get("generatedAt"))
         except (KeyError, TypeError, ValueError):
