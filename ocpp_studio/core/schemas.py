@@ -25,10 +25,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import fastjsonschema
-import jsonschema
-from jsonschema import FormatChecker
-from jsonschema.validators import extend, validator_for
+import fastjsonschema  # jsonschema is imported when first needed: 0.1-0.2 s of the start
+
 
 from .errors import Fault, fault_for_schema_keyword
 from .versions import OcppVersion
@@ -119,7 +117,8 @@ def _guarded_multiple_of(base_check: Any) -> Any:
         try:
             yield from list(base_check(validator, divisor, instance, schema))
         except ArithmeticError:
-            yield jsonschema.ValidationError(
+            from jsonschema import ValidationError
+            yield ValidationError(
                 f"{instance} is too large to check as a multiple of {divisor}")
 
     return multiple_of
@@ -139,11 +138,14 @@ def _schema(version: OcppVersion, action: str, kind: Kind) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-_DATE_TIME = FormatChecker(formats=("date-time",))
+@lru_cache(maxsize=1)
+def _date_time_checker() -> Any:
+    from jsonschema import FormatChecker
+    return FormatChecker(formats=("date-time",))
 
 
 def _is_date_time(value: str) -> bool:
-    return _DATE_TIME.conforms(value, "date-time")
+    return bool(_date_time_checker().conforms(value, "date-time"))
 
 
 @lru_cache(maxsize=None)
@@ -170,6 +172,8 @@ def _passes_fast(version: OcppVersion, action: str, kind: Kind, payload: Any) ->
 
 @lru_cache(maxsize=None)
 def _validator(version: OcppVersion, action: str, kind: Kind) -> Any:
+    from jsonschema import FormatChecker
+    from jsonschema.validators import extend, validator_for
     schema = _schema(version, action, kind)
     base = validator_for(schema)
     base = extend(base, validators={
@@ -257,6 +261,13 @@ def first_fault(violations: list[Violation]) -> Fault:
         if fault in faults:
             return fault
     return Fault.FORMAT
+
+
+def __getattr__(name: str) -> Any:
+    if name == "jsonschema":  # still importable from here, as before it was made lazy
+        import jsonschema
+        return jsonschema
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["Violation", "validate", "known_actions", "send_actions", "first_fault", "jsonschema"]
