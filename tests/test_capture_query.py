@@ -154,6 +154,60 @@ def test_every_filter_alone_and_combined(filled):
     assert FrameFilter().is_empty() and not FrameFilter(text="x").is_empty()
 
 
+def test_large_results_read_their_ends_first(filled, monkeypatch):
+    """A broad filter is counted and only its ends are read until a middle row is
+    needed (issue 17); every answer stays that of the whole query."""
+    store, records = filled
+    monkeypatch.setattr(FrameIndex, "ENDS", 8)
+    monkeypatch.setattr(FrameIndex, "EAGER", 16)
+    broad = FrameFilter(direction=Direction.TO_CHARGER)
+    expected = _expected(records, broad)
+    assert len(expected) > 40
+    index = FrameIndex(store, broad)
+    assert index._gap == (8, len(expected) - 8)  # only the ends were read
+    assert len(index) == len(expected)
+    assert [index.id_at(r) for r in (0, 7, len(expected) - 8, len(expected) - 1)] == \
+        [expected[0], expected[7], expected[-8], expected[-1]]
+    assert index.row_of(expected[3]) == 3 and index.row_of(expected[-2]) == len(expected) - 2
+    assert index.row_of(expected[0] - 1) is None and index._gap is not None
+    assert index.id_at(20) == expected[20] and index._gap is None  # the middle, once
+    assert index.ids().tolist() == expected
+    for f in _filters(records):  # every filter, the lazy ones and the others
+        index = FrameIndex(store, f)
+        want = _expected(records, f)
+        if want:
+            assert index.row_of(want[len(want) // 2]) == len(want) // 2, f
+        assert [index.id_at(row) for row in range(len(index))] == want, f
+
+
+def test_large_result_live_rows_and_exports_before_the_middle_is_read(filled, monkeypatch):
+    store, records = filled
+    monkeypatch.setattr(FrameIndex, "ENDS", 8)
+    monkeypatch.setattr(FrameIndex, "EAGER", 16)
+    f = FrameFilter(chargers=frozenset({"CP1", "CP2"}))
+    index = FrameIndex(store, f)
+    assert index._gap is not None
+    live = FrameRecord("CP1", Direction.TO_CSMS, '[2,"z","Heartbeat",{}]', message_type=2,
+                       unique_id="z", action="Heartbeat", state="pending")
+    store.record_frame(live)
+    index.append_id(live.id)
+    assert index.row_of(live.id) == len(index) - 1 and index._gap is not None
+    _fill(store, [FrameRecord("CP2", Direction.TO_CSMS, "junk", problem="Not JSON")])
+    assert index.refresh() == 1 and index._gap is not None
+    everything = records + [live, *store.frames(charger="CP2", newest_first=True, limit=1)]
+    assert index.ids().tolist() == _expected(everything, f)
+    # frames deleted under a lazy index (the studio never does): read again, no wrong rows
+    lazy = FrameIndex(store, f)
+    middle = lazy._gap
+    assert middle is not None
+    gone = int(store._db.execute(
+        f"SELECT id FROM frames WHERE charger IN ('CP1', 'CP2') ORDER BY id "
+        f"LIMIT 1 OFFSET {middle[0] + 1}").fetchone()[0])
+    store._db.execute("DELETE FROM frames WHERE id = ?", (gone,))
+    assert lazy.id_at(middle[0] + 1) != gone and lazy.row_of(gone) is None
+    assert lazy.ids().tolist() == [i for i in _expected(everything, f) if i != gone]
+
+
 def test_unreadable_frames_have_no_type_and_no_action(filled):
     store, records = filled
     junk = [r.id for r in records if r.message_type is None]
