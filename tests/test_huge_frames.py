@@ -188,3 +188,61 @@ def test_tolerant_mode_hands_a_big_invalid_payload_to_the_handler():
     asyncio.run(scenario())
     frame = store.frames(charger="CP1", action="MeterValues")[0]
     assert frame.valid is False and len(frame.violations) == schemas.MAX_VIOLATIONS + 1
+
+
+def test_a_big_call_answered_in_its_group_is_written_once_and_stored_whole(tmp_path):
+    """A big CALL refused in the same loop turn: the row is inserted without its text and
+    the text written once at the commit, not rewritten by the state change (SQLite
+    rewrites the whole row on UPDATE: twice the WAL, several ms of the event loop)."""
+    from ocpp_studio.capture.store import LATE_TEXT_CHARS
+    from ocpp_studio.core.records import Direction, FrameRecord
+
+    path = tmp_path / "c.db"
+    store = CaptureStore(path)
+    big = _bad_meter_values(600)
+    assert len(big) > LATE_TEXT_CHARS
+    heard = []
+    store.recorded.connect(heard.append)
+
+    async def scenario():
+        call = FrameRecord(charger="CP1", direction=Direction.TO_CSMS, raw=big, message_type=2,
+                           unique_id="big-1", action="MeterValues", valid=False,
+                           state="pending")
+        call_id = store.record_frame_grouped(call)
+        store.record_response_grouped(FrameRecord(
+            charger="CP1", direction=Direction.TO_CHARGER, raw='[4,"big-1","x","",{}]',
+            message_type=4, unique_id="big-1", pair_id=call_id, state="error"), "error")
+        await store.committed()
+        return call_id
+
+    call_id = asyncio.run(scenario())
+    wal = os.path.getsize(f"{path}-wal")
+    import sqlite3
+    with sqlite3.connect(path) as other:  # what another reader sees once committed
+        raw, state = other.execute("SELECT raw, state FROM frames WHERE id = ?",
+                                   (call_id,)).fetchone()
+    assert raw == big and state == "error"
+    assert heard[0].raw == big  # observers hear the record as it was received
+    assert wal < 1.5 * len(big)  # the big row went to the WAL once
+    store.close()
+
+
+def test_a_big_frame_that_cannot_be_stored_fails_alone_not_its_group(tmp_path):
+    """A lone surrogate fails the INSERT of its own frame, as before, not the commit
+    that the other chargers' frames of the same turn wait for."""
+    from ocpp_studio.core.records import Direction, FrameRecord
+
+    store = CaptureStore(tmp_path / "c.db")
+    bad = '[2,"s","DataTransfer",{"vendorId":"x","data":"\ud800' + "a" * 70_000 + '"}]'
+
+    async def scenario():
+        store.record_frame_grouped(FrameRecord(charger="CP1", direction=Direction.TO_CSMS,
+                                               raw='[2,"h","Heartbeat",{}]'))
+        with pytest.raises(UnicodeEncodeError):
+            store.record_frame_grouped(FrameRecord(charger="CP2", direction=Direction.TO_CSMS,
+                                                   raw=bad))
+        await store.committed()
+
+    asyncio.run(scenario())
+    assert [f.charger for f in store.frames()] == ["CP1"]
+    store.close()

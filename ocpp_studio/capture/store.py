@@ -42,6 +42,13 @@ from ..settings import is_in_user_data_dir, private_dir, private_file
 
 log = logging.getLogger(__name__)
 
+#: A frame recorded in a group with more characters than this is inserted without its
+#: text, which one UPDATE writes just before the group commits (issue 17): its CALL state
+#: is updated when the answer is recorded in the same group, and SQLite rewrites the whole
+#: row on UPDATE (1 MB re-read, its overflow pages freed and written again, twice the WAL:
+#: 6-8 of the ~11 ms a 1 MB refused frame held the event loop).
+LATE_TEXT_CHARS = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class CallStateChanged:
@@ -97,6 +104,7 @@ class CaptureStore:
         #: once it is committed
         self._group: asyncio.Future[None] | None = None
         self._after_commit: list[Record] = []
+        self._late_text: list[tuple[int, str]] = []  # (row id, raw) written at the commit
         self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
         self._text_indexed_to: int | None = None
         self._newest_id = 0
@@ -158,18 +166,24 @@ class CaptureStore:
         if done is not None and (row_id - done >= text_index.BATCH or (force and row_id > done)):
             self._text_indexed_to = text_index.index_tail(self._db, done)
 
-    def _insert_frame(self, record: FrameRecord) -> int:
+    def _insert_frame(self, record: FrameRecord, late_text: bool = False) -> int:
+        raw = record.raw
+        late_text = late_text and len(raw) > LATE_TEXT_CHARS
+        if late_text and not raw.isascii():
+            raw.encode("utf-8")  # a lone surrogate fails here, as in the INSERT, not at commit
         values = (record.ts_us, record.charger, record.connection_id, record.direction.value,
                   record.message_type, record.unique_id, record.action,
                   None if record.valid is None else int(record.valid),
                   json.dumps(record.violations) if record.violations else None,
                   record.problem, record.error_code, record.pair_id, record.latency_ms,
-                  record.state, record.raw)
+                  record.state, "" if late_text else raw)
         cursor = self._db.execute(
             f"INSERT INTO frames ({', '.join(_FRAME_COLUMNS)}) VALUES "
             f"({', '.join('?' * len(_FRAME_COLUMNS))})", values)
         record.id = row_id = _row_id(cursor)
         self._newest_id = row_id
+        if late_text:
+            self._late_text.append((row_id, raw))
         return row_id
 
     @contextmanager
@@ -250,7 +264,7 @@ class CaptureStore:
         if self._bulk:
             return self._insert_frame(record)
         self._open_group()
-        row_id = self._insert_frame(record)
+        row_id = self._insert_frame(record, late_text=True)
         self._after_commit.append(record)
         return row_id
 
@@ -285,7 +299,10 @@ class CaptureStore:
         if group is None:
             return
         pending, self._after_commit = self._after_commit, []
+        late, self._late_text = self._late_text, []
         try:
+            for row_id, raw in late:  # one write of each big row (LATE_TEXT_CHARS)
+                self._db.execute("UPDATE frames SET raw = ? WHERE id = ?", (raw, row_id))
             self._index_text(self._newest_id)
             self._db.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - every waiter hears it
