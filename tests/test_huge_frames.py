@@ -153,6 +153,10 @@ def test_the_worker_is_another_process_and_reads_a_frame_as_the_loop_does():
     # a refused CALL's payload stays in the worker; what the answer needs comes back
     assert checked.frame.raw == big and checked.frame.unique_id == "big-1"
     assert checked.frame.payload is None and checked.payload_is_object
+    # the text does not cross back either (the loop has it): a few KB, not a megabyte
+    import pickle
+    crossing = off_loop.read_big_frame(big, V16)
+    assert crossing.frame.raw == "" and len(pickle.dumps(crossing)) < len(big) / 10
 
 
 def test_without_processes_big_frames_are_read_in_a_thread(monkeypatch, caplog):

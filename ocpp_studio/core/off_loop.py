@@ -6,10 +6,11 @@ violations holds the GIL, so the event loop (every other charger) still waited
 first big frame (``spawn``: nothing of the studio's state is copied into it).
 
 What crosses back is small when the frame breaks its schema: the frame without
-its payload, the violations (capped, ``schemas.MAX_VIOLATIONS``) and whether the
-payload is a JSON object. A refused CALL never needs its payload, so the loop
-never parses it; a big frame that is valid (or that tolerant mode hands to the
-handler) comes back with its payload.
+its payload and without its text (the loop has it: ``read_off_loop`` puts it back),
+the violations (capped, ``schemas.MAX_VIOLATIONS``) and whether the payload is a
+JSON object. A refused CALL never needs its payload, so the loop never parses it;
+a big frame that is valid (or that tolerant mode hands to the handler) comes back
+with its payload.
 
 If no process can be started (a sandbox without fork/spawn, a frozen bundle
 whose entry point lacks ``multiprocessing.freeze_support()``), the same function
@@ -62,20 +63,23 @@ def read_big_frame(raw: str, version: OcppVersion | None) -> Checked | tuple[Any
     """Parse and (for a CALL of a known action) check one frame; runs in the worker.
 
     A FrameError comes back as its fields (exceptions with their own ``__init__``
-    arguments do not survive pickling)."""
+    arguments do not survive pickling). The frame comes back without its text
+    (``raw`` empty): the caller has it, and a megabyte pickled, piped and unpickled
+    again cost the worker and the loop's process ~1 ms of the GIL for nothing."""
     try:
         frame = parse_frame(raw, version)
     except FrameError as exc:
         return (exc.problem.value, exc.detail, exc.unique_id, exc.message_type)
     if (frame.message_type is not MessageType.CALL or version is None
             or (frame.action or "") not in schemas.known_actions(version)):
-        return Checked(frame)
+        return Checked(replace(frame, raw=""))
     violations = tuple(schemas.validate(version, frame.action or "", "request", frame.payload))
     is_object = isinstance(frame.payload, dict)
     if not violations:
-        return Checked(frame, violations, is_object)
-    # the raw text is sent back too (cheap: one string); the parsed payload is not
-    return Checked(replace(frame, payload=None), violations, is_object, payload_sent=False)
+        return Checked(replace(frame, raw=""), violations, is_object)
+    # the parsed payload stays here (a refused CALL never needs it)
+    return Checked(replace(frame, raw="", payload=None), violations, is_object,
+                   payload_sent=False)
 
 
 def _executor() -> Executor | None:
@@ -120,7 +124,7 @@ async def read_off_loop(raw: str, version: OcppVersion | None) -> Checked:
     if isinstance(result, tuple):
         problem, detail, unique_id, message_type = result
         raise FrameError(FrameProblem(problem), detail, unique_id, message_type)
-    return result
+    return replace(result, frame=replace(result.frame, raw=raw))  # the text stayed here
 
 
 def use_processes(allowed: bool) -> None:
