@@ -6,7 +6,7 @@ import sqlite3
 
 from ocpp_studio.capture import text_index
 from ocpp_studio.capture.query import FrameFilter, FrameIndex
-from ocpp_studio.capture.store import _DDL, _DDL_V2, CaptureStore, FrameQuery
+from ocpp_studio.capture.store import _DDL, _DDL_V2, SCHEMA_VERSION, CaptureStore, FrameQuery
 from ocpp_studio.core.records import Direction, FrameRecord
 
 RAWS = [
@@ -52,7 +52,7 @@ def _in_index(store: CaptureStore) -> int:
 
 def test_a_new_capture_is_indexed_as_frames_arrive_and_finds_what_the_scan_finds(tmp_path):
     store = CaptureStore(tmp_path / "c.db")
-    assert store.schema_version == 3 and text_index.available(store._db)
+    assert store.schema_version == SCHEMA_VERSION and text_index.available(store._db)
     assert store.text_backfill is None and text_index.pending_to(store._db) == 0
     _fill(store)
     assert _in_index(store) == 0  # the newest frames wait for a batch and are scanned
@@ -101,7 +101,7 @@ def test_an_older_capture_gets_the_index_built_without_losing_a_frame(tmp_path):
             db.execute("INSERT INTO frames (ts_us, charger, direction, raw) VALUES (?, ?, ?, ?)",
                        (n, f"CP{n % 7}", "to_csms", raw))
     store = CaptureStore(path)
-    assert store.schema_version == 3 and store.count_frames() == len(RAWS) * 300
+    assert store.schema_version == SCHEMA_VERSION and store.count_frames() == len(RAWS) * 300
     assert store.text_backfill is not None
     _check_same_as_scan(store)  # correct while the backfill runs (the rest is scanned)
     assert store.text_backfill.done.wait(60)

@@ -272,11 +272,12 @@ def test_live_refresh_and_append(filled):
     assert index.row_of(live.id) == len(index) - 1
     with pytest.raises(ValueError):
         index.append_id(live.id)
-    for _ in range(3000):  # growth past the initial capacity
-        r = FrameRecord("CP9", Direction.TO_CSMS, '[2,"h","Heartbeat",{}]', message_type=2,
-                        action="Heartbeat")
-        store._insert_frame(r)
-        index.append_id(r.id)
+    with store.bulk_import():  # one transaction for speed
+        for _ in range(3000):  # growth past the initial capacity
+            r = FrameRecord("CP9", Direction.TO_CSMS, '[2,"h","Heartbeat",{}]',
+                            message_type=2, action="Heartbeat")
+            store.record_frame(r)
+            index.append_id(r.id)
     assert len(index) == len(_expected(records + more + [live], f)) + 3000
     assert index.refresh() == 0
 
@@ -472,7 +473,7 @@ def test_migration_from_schema_1(tmp_path):
     db.close()
 
     store = CaptureStore(path)
-    assert store.schema_version == SCHEMA_VERSION == 3  # 3: the free-text index (issue 17)
+    assert store.schema_version == SCHEMA_VERSION == 4  # 4: frame counts (issue 17)
     indexes = {r[0] for r in store._db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"frames_type", "frames_direction", "frames_problems", "frames_charger"} <= indexes
@@ -486,7 +487,7 @@ def test_migration_from_schema_1(tmp_path):
     store.record_frame(FrameRecord("OLD1", Direction.TO_CSMS, "new"))
     store.close()
     again = CaptureStore(path)  # opening again changes nothing
-    assert again.schema_version == 3 and again.count_frames() == 3
+    assert again.schema_version == 4 and again.count_frames() == 3
     again.close()
 
 

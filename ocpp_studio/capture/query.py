@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.records import Direction, FrameRecord
-from . import text_index
+from . import counts, text_index
 from .store import _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES, CaptureStore, _frame_from_row
 
 log = logging.getLogger(__name__)
@@ -200,9 +200,12 @@ class FrameIndex:
     def _read_ends(self, where: str, params: list[Any]) -> bool:
         """Count a large result and read only its ends; False if it is small."""
         db = self._store._db  # noqa: SLF001
+        if counts.available(db):  # schema 4: a sum over a small table
+            count, self._last = counts.count_and_newest(db, where, params)
+        else:  # a read-only file of schema 3 or older: through the filter's index
+            count = db.execute(f"SELECT COUNT(*) FROM frames WHERE ({where}) AND id <= ?",
+                               [*params, self._last]).fetchone()[0]
         bounded = f"({where}) AND id <= ?"
-        count = db.execute(f"SELECT COUNT(*) FROM frames WHERE {bounded}",
-                           [*params, self._last]).fetchone()[0]
         if count <= max(self.EAGER, 2 * self.ENDS):
             return False
         head, tail = (np.array([row[0] for row in db.execute(

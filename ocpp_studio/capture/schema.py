@@ -6,6 +6,9 @@ problem frames (``PROBLEM_SQL``). Opening a version-1 file creates them once.
 Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram; new
 frames indexed in batches as they are recorded); an older file's frames are
 indexed in the background.
+Schema version 4 adds ``frame_counts`` (``counts.py``: frames per charger,
+direction, action and message type, kept by triggers) for the inspector's counts;
+an older file's frames are counted once when it is opened.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from . import text_index
+from . import counts, text_index
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: A frame that needs attention: refused/unreadable/violating (problem text), a
 #: CALLERROR, or a call/answer that went wrong. Queries must use this exact text
@@ -122,6 +125,10 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
             if version < 3:
                 log.info("upgrading capture %s to schema 3 (free-text index)", path)
             text_index.create(db, existing_frames=True)
+        if not counts.available(db):
+            if version < 4:
+                log.info("upgrading capture %s to schema 4 (frame counts)", path)
+            counts.create(db)
         if version < SCHEMA_VERSION:
             db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                        (str(SCHEMA_VERSION),))
