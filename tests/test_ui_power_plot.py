@@ -72,7 +72,10 @@ class FakeSeries:
         self.v.append(value)
 
     def arrays(self, since_s: float | None = None, until_s: float | None = None):
-        return np.array(self.t, float), np.array(self.v, float)
+        t, v = np.array(self.t, float), np.array(self.v, float)
+        lo = 0 if since_s is None else int(np.searchsorted(t, since_s, side="left"))
+        hi = len(t) if until_s is None else int(np.searchsorted(t, until_s, side="right"))
+        return t[lo:hi], v[lo:hi]
 
     def last(self):
         return (self.t[-1], self.v[-1]) if self.t else None
@@ -612,13 +615,152 @@ def test_peak_curve_draws_what_pyqtgraphs_own_downsampling_draws(qtbot, span):
 
 
 def test_gap_median_is_reused_until_the_series_grows_by_one_percent():
-    from ocpp_studio.ui.power.peak_curve import GapMedian
-    gaps = GapMedian()
+    from ocpp_studio.ui.power.curve_data import CurveData
+    data = CurveData()
     t = np.concatenate([np.arange(0.0, 500.0), np.arange(520.0, 1000.0)])
     v = np.ones_like(t)
+    series = RingSeries(t[:980], v[:980])
     for n in (980, 981, 990):
-        gt, gv = gaps.gapped(t[:n], v[:n])
+        series.set(t[:n], v[:n])
+        data.sync(series)
         wt, wv = with_gaps(t[:n], v[:n])
-        assert np.array_equal(gt, wt) and np.array_equal(gv, wv, equal_nan=True)
-    small_t, _ = gaps.gapped(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
-    assert len(small_t) == 2
+        assert np.array_equal(data.x, wt) and np.array_equal(data.y, wv, equal_nan=True)
+    small = CurveData()
+    small.sync(RingSeries(np.array([0.0, 1.0]), np.array([1.0, 2.0])))
+    assert len(small.x) == 2
+
+
+class RingSeries:
+    """arrays(since_s, until_s) as SampleSeries answers them, over arrays set by the test."""
+
+    def __init__(self, t: np.ndarray, v: np.ndarray) -> None:
+        self.set(t, v)
+        self.full_reads = 0
+
+    def set(self, t: np.ndarray, v: np.ndarray) -> None:
+        self.t, self.v = np.asarray(t, float).copy(), np.asarray(v, float).copy()
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def arrays(self, since_s: float | None = None, until_s: float | None = None):
+        lo = 0 if since_s is None else int(np.searchsorted(self.t, since_s, side="left"))
+        hi = len(self.t) if until_s is None else int(
+            np.searchsorted(self.t, until_s, side="right"))
+        self.full_reads += since_s is None and until_s is None
+        return self.t[lo:hi].copy(), self.v[lo:hi].copy()
+
+
+def _reference(t: np.ndarray, v: np.ndarray, median: float) -> tuple[np.ndarray, np.ndarray]:
+    """plot_data.with_gaps with a given median interval."""
+    if len(t) < 3 or not median > 0:
+        return t, v
+    idx = np.flatnonzero(np.diff(t) > 3.0 * median)
+    gap_t = (t[idx] + t[idx + 1]) / 2.0
+    return np.insert(t, idx + 1, gap_t), np.insert(v, idx + 1, np.nan)
+
+
+def test_curve_data_kept_up_to_date_by_new_samples_equals_a_fresh_read():
+    # issue 17: the plot reads only the samples after its last one; gaps, axis range and
+    # peak bins must be exactly those of the whole series read again, whatever happens to
+    # it (appends with gaps, a replaced or inserted older sample, the oldest dropped)
+    from ocpp_studio.ui.power.curve_data import CurveData
+    from ocpp_studio.ui.power.peak_curve import peak_decimate
+    rng = np.random.default_rng(7)
+    t = np.arange(5_000, dtype=float)
+    v = 7000 + rng.normal(0, 30, len(t))
+    series = RingSeries(t, v)
+    data = CurveData()
+    data.sync(series)
+    last_ds = 1
+    for step in range(300):
+        t, v = series.t, series.v
+        action = rng.integers(0, 20)
+        new_t = t[-1] + (1.0 if action else float(rng.integers(4, 60)))  # a gap now and then
+        t, v = np.append(t, new_t), np.append(v, 7000 + rng.normal(0, 30))
+        if action == 1 and step % 3 == 0:  # a full ring buffer drops its oldest
+            t, v = t[2:], v[2:]
+        if action == 2:  # a value replaced in the middle (the plot is told: reload)
+            v = v.copy()
+            v[len(v) // 2] = 9000.0
+        series.set(t, v)
+        data.sync(series, reload=action == 2)
+        assert np.array_equal(data.t, t) and np.array_equal(data.v, v)
+        gx, gy = _reference(t, v, data._median)
+        assert np.array_equal(data.x, gx) and np.array_equal(data.y, gy, equal_nan=True)
+        a, b = sorted(rng.integers(0, len(t), 2))
+        b = max(b, a + 1)
+        assert data.extremes(a, b) == (np.nanmin(v[a:b]), np.nanmax(v[a:b]))
+        span = float(rng.choice([200.0, 2_000.0, 6_000.0]))
+        for width in (500.0, 500.0):  # the second time from the van Herk table
+            view = (float(t[-1]) - span, float(t[-1]))
+            want = peak_decimate(gx, gy, view, width, 2.0, last_ds)
+            got = data.decimate(view, width, 2.0, last_ds)
+            assert got[2] == want[2]
+            assert np.array_equal(got[0], want[0])
+            assert np.array_equal(got[1], want[1], equal_nan=True)
+        last_ds = want[2]
+    assert series.full_reads < 60  # most ticks read only the new samples
+
+
+def test_a_late_sample_makes_the_plot_read_the_series_again(plot, metering):
+    # a value replaced before the last one is only noticed through samples_added
+    metering.add("CP1", "1", "Power.Active.Import", "W", ramp(30, value=lambda i: 5000.0))
+    plot.set_charger("CP1")
+    plot.refresh()
+    series = metering.power("CP1", "1")
+    series.v[10] = 9000.0
+    metering.samples_added.emit([Sample("CP1", "1", int(series.t[10] * 1e6),
+                                        "Power.Active.Import", 9000.0, "W")])
+    metering.add("CP1", "1", "Power.Active.Import", "W", [(series.t[-1] + 1, 5000.0)])
+    plot.refresh()
+    curve = power_curve(plot)
+    assert curve.raw_v[10] == 9000.0 and len(curve.raw_v) == 31
+    assert np.nanmax(curve.item.getOriginalDataset()[1]) * plot.power_divisor == 9000.0
+
+
+def test_incremental_plot_draws_what_a_fresh_plot_draws(qtbot):
+    # after many one-second ticks, the points on screen are those of a plot that read the
+    # same series at once (same bins, same gaps, same axis range)
+    metering_mod = pytest.importorskip("ocpp_studio.metering.series")
+    rng = np.random.default_rng(5)
+    series = metering_mod.SampleSeries(
+        metering_mod.SeriesKey("CP1", "1", "Power.Active.Import", None), "W")
+    start = T0 - 20_000
+    for i in range(20_000):
+        if not 9_000 <= i < 9_050:  # a gap
+            series.append(start + i, 7000.0 + float(rng.normal(0, 30)))
+    meter = FakeMetering()
+    meter._series[Key("CP1", "1", "Power.Active.Import")] = series
+    clock = [T0]
+    plots = []
+    for _ in range(2):
+        p = PowerPlot(clock=lambda: clock[0])
+        qtbot.addWidget(p)
+        p.timer.stop()
+        p.resize(900, 400)
+        p.show()
+        p.set_metering(meter)
+        p.set_charger("CP1")
+        p.set_window("All")
+        plots.append(p)
+    live, _ = plots
+    for _ in range(40):
+        clock[0] += 1.0
+        series.append(clock[0], 7000.0 + float(rng.normal(0, 30)))
+        live.refresh()
+        qtbot.wait(1)
+    fresh = PowerPlot(clock=lambda: clock[0])
+    qtbot.addWidget(fresh)
+    fresh.timer.stop()
+    fresh.resize(900, 400)
+    fresh.show()
+    fresh.set_metering(meter)
+    fresh.set_charger("CP1")
+    fresh.set_window("All")
+    qtbot.wait(1)
+    (lx, ly), (fx, fy) = power_curve(live).item.getData(), power_curve(fresh).item.getData()
+    assert len(lx) > 100 and np.isnan(ly).any()  # downsampled, with the gap
+    assert np.array_equal(lx, fx) and np.array_equal(ly, fy, equal_nan=True)
+    assert live.plots["power"].getViewBox().viewRange() == \
+        fresh.plots["power"].getViewBox().viewRange()

@@ -15,21 +15,18 @@ pixel that result, so what is drawn is the same as before (benchmarks/plot_redra
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 
-from .plot_data import GAP_FACTOR
 
-
-def peak_decimate(x: np.ndarray, y: np.ndarray, view: tuple[float, float] | None,
-                  width_px: float, factor: float, last_ds: int = 1,
-                  clip: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
-    """(x, y, ds): the part of ``x``/``y`` in ``view`` (one bin more on each side), each
-    bin of ``ds`` samples drawn as its max then its min at the bin's middle x, with ``ds``
-    chosen so there are about ``factor`` bins per pixel of ``width_px``."""
+def view_bins(x: np.ndarray, view: tuple[float, float] | None, width_px: float,
+              factor: float, last_ds: int = 1, clip: bool = True) -> tuple[int, int, int]:
+    """(ds, lo, hi): the bin size for about ``factor`` bins per pixel of ``width_px`` and
+    the part of ``x`` drawn, ``x[lo:hi]`` (the view and one bin more on each side)."""
     ds = 1
     if view is not None and len(x) > 1 and width_px:
         finite_x = x if np.isfinite(x[0]) and np.isfinite(x[-1]) else x[np.isfinite(x)]
@@ -41,10 +38,21 @@ def peak_decimate(x: np.ndarray, y: np.ndarray, view: tuple[float, float] | None
                     ds = int(ds_float)
     if math.isclose(ds, last_ds, rel_tol=0.01):  # pyqtgraph's guard against flicker
         ds = last_ds
+    lo, hi = 0, len(x)
     if clip and view is not None and len(x) > 1:
         lo = min(max(bisect.bisect_left(x, view[0]) - ds, 0), len(x))
         hi = min(max(bisect.bisect_left(x, view[1]) + ds, lo), len(x))
-        x, y = x[lo:hi], y[lo:hi]
+    return ds, lo, hi
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, view: tuple[float, float] | None,
+                  width_px: float, factor: float, last_ds: int = 1,
+                  clip: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """(x, y, ds): the part of ``x``/``y`` in ``view`` (one bin more on each side), each
+    bin of ``ds`` samples drawn as its max then its min at the bin's middle x, with ``ds``
+    chosen so there are about ``factor`` bins per pixel of ``width_px``."""
+    ds, lo, hi = view_bins(x, view, width_px, factor, last_ds, clip)
+    x, y = x[lo:hi], y[lo:hi]
     if ds > 1:
         n = len(x) // ds
         stx = ds // 2
@@ -58,49 +66,35 @@ def peak_decimate(x: np.ndarray, y: np.ndarray, view: tuple[float, float] | None
     return x, y, ds
 
 
-class GapMedian:
-    """The median interval of a series for gap detection (plot_data.with_gaps), computed
-    again only when the number of samples has changed by more than 1 %: a median over
-    86,400 intervals costs ~0.5 ms, and one more sample cannot move it noticeably."""
+class Arrays:
+    """Fixed arrays as the data of a PeakCurve (``set_full``)."""
 
-    def __init__(self) -> None:
-        self._count = -1
-        self._median = 0.0
+    _versions = itertools.count(1)
 
-    def gapped(self, t: np.ndarray, v: np.ndarray,
-               factor: float = GAP_FACTOR) -> tuple[np.ndarray, np.ndarray]:
-        """Like plot_data.with_gaps: a NaN point between samples further apart than
-        ``factor`` x the median interval (so ``connect="finite"`` shows the gap)."""
-        if len(t) < 3:
-            return t, v
-        d = np.diff(t)
-        if abs(len(t) - self._count) * 100 > self._count:
-            self._median, self._count = float(np.median(d)), len(t)
-        if not self._median > 0:
-            return t, v
-        idx = np.flatnonzero(d > factor * self._median)
-        if not len(idx):
-            return t, v
-        gap_t = (t[idx] + t[idx + 1]) / 2.0
-        return np.insert(t, idx + 1, gap_t), np.insert(v, idx + 1, np.nan)
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = x, y
+        self.version = next(self._versions)
+
+    def decimate(self, view: tuple[float, float] | None, width_px: float, factor: float,
+                 last_ds: int = 1, clip: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+        return peak_decimate(self.x, self.y, view, width_px, factor, last_ds, clip)
 
 
-class PeakCurve(pg.PlotDataItem):
-    """A PlotDataItem holding the full (gapped, scaled) data and drawing only the peak-
-    downsampled visible part. ``getOriginalDataset()`` still returns the full data.
+class PeakCurve(pg.PlotCurveItem):
+    """A curve over the full (gapped, scaled) data of a series that draws only the peak-
+    downsampled visible part. ``getOriginalDataset()`` returns the full data.
 
+    The data is a :class:`curve_data.CurveData` (``set_source``: kept up to date by new
+    samples) or fixed arrays (``set_full``). A PlotCurveItem, not a PlotDataItem: that one
+    would copy, check and re-send the few thousand points through a second item per tick.
     ``hold()`` / ``release()`` batch several changes (new data, new range) into one
     decimation, as PowerPlot.refresh does once per tick.
     """
 
     def __init__(self, *args: Any, ds_factor: float = 2.0, **kwargs: Any) -> None:
-        # dynamicRangeLimit clips values a million view-heights away; ours never are, and
-        # with it every range change re-runs updateItems
-        kwargs.setdefault("dynamicRangeLimit", None)
         super().__init__(*args, **kwargs)
         self.ds_factor = ds_factor
-        self.full_x = np.empty(0)
-        self.full_y = np.empty(0)
+        self.source: Any = Arrays(np.empty(0), np.empty(0))
         self.divisor = 1.0
         self._ds = 1
         self._held = False
@@ -108,19 +102,23 @@ class PeakCurve(pg.PlotDataItem):
         self._drawing = False
         self._drawn_key: tuple = ()
 
-    def set_full(self, x: np.ndarray, y: np.ndarray, divisor: float = 1.0) -> None:
-        """The whole curve: ``y / divisor`` over ``x``. Dividing after downsampling gives
-        the same points (x / d is monotonic for d > 0, so the max of the quotients is the
-        quotient of the max) for a few thousand divisions instead of 86,400."""
+    def set_source(self, source: Any, divisor: float = 1.0) -> None:
+        """Draw ``source`` (``x``, ``y``, ``version``, ``decimate(...)``) as ``y / divisor``.
+        Dividing after downsampling gives the same points (x / d is monotonic for d > 0,
+        so the max of the quotients is the quotient of the max) for a few thousand
+        divisions instead of 86,400."""
         if not divisor > 0:
             raise ValueError("divisor must be positive")
-        self.full_x, self.full_y = np.asarray(x, float), np.asarray(y, float)
-        self.divisor = divisor
+        self.source, self.divisor = source, divisor
         self._drawn_key = ()
         self._redraw()
 
+    def set_full(self, x: np.ndarray, y: np.ndarray, divisor: float = 1.0) -> None:
+        """The whole curve: ``y / divisor`` over ``x``."""
+        self.set_source(Arrays(np.asarray(x, float), np.asarray(y, float)), divisor)
+
     def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 - Qt name
-        return self.full_x, self.full_y / self.divisor
+        return self.source.x, self.source.y / self.divisor
 
     def hold(self) -> None:
         self._held = True
@@ -130,14 +128,14 @@ class PeakCurve(pg.PlotDataItem):
         if self._stale:
             self._redraw()
 
-    def viewRangeChanged(self, vb: Any = None, ranges: Any = None,  # noqa: N802
-                         changed: Any = None) -> None:
-        super().viewRangeChanged(vb, ranges, changed)
-        if changed is None or changed[0]:
-            self._redraw()
+    def viewRangeChanged(self, *args: Any) -> None:  # noqa: N802 - Qt name
+        self._redraw()
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - a resize changes the width
-        super().viewTransformChanged()
+        # the pixel padding of the bounding rect depends on the transform, the data bounds
+        # do not: PlotCurveItem would scan the points for them again after every scroll
+        self._boundingRect = None
+        self.prepareGeometryChange()
         self._redraw()
 
     def _redraw(self) -> None:
@@ -152,16 +150,16 @@ class PeakCurve(pg.PlotDataItem):
             (x0, x1), _ = box.viewRange()
             view, width = (float(x0), float(x1)), float(box.width())
             clip = not box.autoRangeEnabled()[0]  # as pyqtgraph: no clip while x autoscales
-        key = (id(self.full_x), len(self.full_x), view, width, clip)
+        key = (id(self.source), self.source.version, view, width, clip)
         if key == self._drawn_key:
             return
         self._drawn_key = key
-        x, y, self._ds = peak_decimate(self.full_x, self.full_y, view, width or 0.0,
-                                       self.ds_factor, self._ds, clip)
+        x, y, self._ds = self.source.decimate(view, width or 0.0, self.ds_factor, self._ds,
+                                            clip)
         if self.divisor != 1.0:
             y = y / self.divisor
         self._drawing = True  # setData can move an autoscaling axis: no recursion
         try:
-            super().setData(x, y)
+            self.setData(x, y)
         finally:
             self._drawing = False

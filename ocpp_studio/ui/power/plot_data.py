@@ -119,6 +119,9 @@ class Curve:
     divisor: float = 1.0
     raw_t: np.ndarray | None = None
     raw_v: np.ndarray | None = None
+    data: Any = None   # curve_data.CurveData: the samples, gaps and tables drawn
+    key: Any = None    # the series' key (connector, measurand): to notice late samples
+    resync: bool = False  # a sample older than the last came: read the whole series again
 
 
 

@@ -22,7 +22,8 @@ from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from ..common import theme
-from .peak_curve import GapMedian, PeakCurve
+from .curve_data import CurveData
+from .peak_curve import PeakCurve
 from .plot_data import (
     CONNECTOR_COLOURS, CURRENT, DEFAULT_WINDOW, DS_FACTOR, ENERGY, GAP_FACTOR, KILO_THRESHOLD,
     LIMIT_COLOUR, PANEL_TITLES, PANELS, PEN_WIDTH, PHASE_COLOURS, POWER, SOC, VOLTAGE, WINDOWS,
@@ -65,7 +66,6 @@ class PowerPlot(QWidget):
         self._dirty = True
         self._labels: dict[str, str] = {}
         self._y_ranges: dict[str, tuple[float, float]] = {}
-        self._gap_medians: dict[int, GapMedian] = {}
         self.power_divisor, self.power_unit = 1.0, "W"
 
         self.view = pg.GraphicsLayoutWidget()
@@ -197,10 +197,25 @@ class PowerPlot(QWidget):
                 self._dirty = True
                 self._soon.isActive() or self._soon.start()
             return
-        if any(getattr(s, "charger", None) == self.charger for s in samples):
+        mine = [s for s in samples if getattr(s, "charger", None) == self.charger]
+        if mine:
+            self._mark_late(mine)
             self._dirty = True
             if not self._soon.isActive():
                 self._soon.start()
+
+    def _mark_late(self, samples: list[Any]) -> None:
+        """A sample older than the last one drawn of its series (a value replaced or
+        inserted): that curve reads its whole series again (curve_data.CurveData.sync)."""
+        for curve in self.curves:
+            key, t = curve.key, curve.raw_t
+            if key is None or t is None or not len(t) or curve.resync:
+                continue
+            end_us = float(t[-1]) * 1e6
+            curve.resync = any(
+                getattr(s, "connector", None) == key.connector
+                and getattr(s, "measurand", None) == key.measurand
+                and getattr(s, "ts_us", end_us) < end_us for s in samples)
 
     def _tick(self) -> None:
         if self._dirty or self.following:
@@ -240,7 +255,6 @@ class PowerPlot(QWidget):
         self._layout_key = key
         for curve in self.curves:
             self.plots[curve.panel].removeItem(curve.item)
-        self._gap_medians.clear()
         for legend in self.legends.values():
             legend.clear()
         self.curves = []
@@ -250,9 +264,8 @@ class PowerPlot(QWidget):
             # look the same as 5 (pyqtgraph's default) and draw in half the time
             item = PeakCurve(pen=pg.mkPen(colour, width=PEN_WIDTH), connect="finite",
                              name=name, ds_factor=DS_FACTOR)
-            self._gap_medians[id(item)] = GapMedian()
             self.plots[panel].addItem(item)
-            self.curves.append(Curve(panel, name, unit, item, fetch))
+            self.curves.append(Curve(panel, name, unit, item, fetch, data=CurveData()))
         if self.limit_steps:
             self.plots["power"].removeItem(self.limit_item)
             self.plots["power"].addItem(self.limit_item)
@@ -264,25 +277,34 @@ class PowerPlot(QWidget):
             if curve.stamp:
                 curve.item.set_full(np.empty(0), np.empty(0))
                 curve.stamp, curve.raw_t, curve.raw_v = (), None, None
+                curve.data = CurveData()
             return
-        stamp = (len(series), series.last())
-        if stamp == curve.stamp:
+        stamp = (id(series), len(series), series.last())
+        if stamp == curve.stamp and not curve.resync:
             return
-        t, v = series.arrays()
-        curve.raw_t, curve.raw_v = np.asarray(t, float), np.asarray(v, float)
+        # only the samples after the last one drawn, unless the series changed otherwise
+        curve.data.sync(series, reload=curve.resync)
+        curve.resync = False
+        curve.key = getattr(series, "key", None)
+        curve.raw_t, curve.raw_v = curve.data.t, curve.data.v
         curve.unit = getattr(series, "unit", curve.unit) or curve.unit
         curve.stamp = stamp
         curve.divisor = -1.0  # force a setData in _update_axes
 
-    def _shown_values(self, curve: Curve) -> np.ndarray:
-        """The values of the time range on screen (all of them for "All", or when none falls
-        in the range): the axis must fit what is seen, not a peak from hours ago."""
-        t, v = curve.raw_t, curve.raw_v
-        if self.window_name == "All" or t is None or v is None:
-            return v if v is not None else np.empty(0)
+    def _shown_range(self, curve: Curve) -> tuple[int, int] | None:
+        """The samples of the time range on screen, ``v[first:stop]`` (all of them for "All",
+        or when none falls in the range): the axis must fit what is seen, not a peak from
+        hours ago. None without samples."""
+        t = curve.raw_t
+        if t is None or not len(t):
+            return None
+        if self.window_name == "All":
+            return 0, len(t)
         x0, x1 = self.x_range()
         first, last = np.searchsorted(t, [x0, x1], side="left")
-        return v[first:last + 1] if last >= first and first < len(v) else v
+        if last >= first and first < len(t):
+            return int(first), min(int(last) + 1, len(t))
+        return 0, len(t)
 
     def _update_axes(self) -> None:
         for panel, plot in self.plots.items():
@@ -291,11 +313,10 @@ class PowerPlot(QWidget):
                                                   "voltage": "V", "soc": "%"}[panel]
             peak, low = 0.0, 0.0
             for c in curves:
-                shown = self._shown_values(c)
-                if len(shown):
-                    with np.errstate(invalid="ignore"):
-                        peak = max(peak, float(np.nanmax(shown)))
-                        low = min(low, float(np.nanmin(shown)))
+                shown = self._shown_range(c)
+                if shown is not None:  # nanmin/nanmax from per-block tables, not a scan
+                    lowest, highest = c.data.extremes(*shown)
+                    peak, low = max(peak, highest), min(low, lowest)
             if panel == "power":
                 for step in self.limit_steps:
                     if step.limit_w is not None:
@@ -316,8 +337,7 @@ class PowerPlot(QWidget):
                 plot.getAxis("left").setLabel(label, color=theme.PLOT_AXIS_TEXT)
             for c in curves:
                 if c.divisor != divisor and c.raw_t is not None:
-                    t, v = self._gap_medians[id(c.item)].gapped(c.raw_t, c.raw_v)
-                    c.item.set_full(t, v, divisor)
+                    c.item.set_source(c.data, divisor)
                     c.divisor = divisor
 
     def _draw_limit(self) -> None:
