@@ -1,7 +1,9 @@
 """What the window's start imports (issue 17: start to window < 1 s).
 
-The control API (aiohttp), the file servers (aiohttp, aioftp), the power plot (pyqtgraph) and
-the ``ocpp`` package's calls and datatypes are left out of the start; these tests check it
+The control API (aiohttp), the file servers (aiohttp, aioftp), the power plot (pyqtgraph),
+the ``ocpp`` package's calls and datatypes, jsonschema (the fast check validates; jsonschema
+explains a failure) and cryptography (certificates, CSRs, signatures: core/lazy.py) are left
+out of the start; these tests check it
 in a fresh interpreter (``sys.modules``), so a top-level import added later fails here instead
 of silently slowing every start. benchmarks/bundle.py measures the time itself.
 """
@@ -20,10 +22,11 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: loaded only when used: the API / a file transfer / the Power tab / never by the studio
+#: loaded only when used: the API / a file transfer / the Power tab / never by the studio /
+#: a payload's violations to explain (or a date-time to check) / a certificate or key
 NOT_AT_START = ["aiohttp", "aioftp", "pyqtgraph", "ocpp.v16.call", "ocpp.v201.call",
                 "ocpp.v21.call", "ocpp.v201.datatypes", "ocpp.v21.datatypes",
-                "ocpp.charge_point"]
+                "ocpp.charge_point", "jsonschema", "cryptography"]
 
 
 def loaded_after(code: str) -> dict:
@@ -140,3 +143,51 @@ def test_work_after_the_first_paint_waits_for_it_and_runs_once(qtbot) -> None:
     qtbot.waitUntil(lambda: events.count("paint") >= 2, timeout=10_000)
     assert events.index("paint") < events.index("work") and events.count("work") == 1
     widget.removeEventFilter(paints)
+
+
+def test_the_studio_is_imported_before_pyside6_which_then_does_not_read_its_source() -> None:
+    """PySide6 reads the source of every module imported after it, and of each module an
+    import statement names after it (looking for ``__feature__``): the window imports the
+    studio (service, commissioning, websockets...) first, so only what the ui modules name
+    themselves is read (about 170 modules instead of 500)."""
+    result = loaded_after(
+        "import json, sys\n"
+        "import ocpp_studio.ui.app\n"
+        "from shibokensupport import feature\n"
+        "names = ['ocpp_studio.service', 'ocpp_studio.commissioning.engine',"
+        " 'ocpp_studio.configuration.service', 'websockets.asyncio.server']\n"
+        "print(json.dumps({'loaded': [n for n in names if n in sys.modules],"
+        " 'read': [n for n in names if n in feature.pyside_feature_dict]}))")
+    assert len(result["loaded"]) == 4 and result["read"] == []
+
+
+def test_a_lazy_module_is_imported_on_first_use_and_then_is_the_module() -> None:
+    result = loaded_after(
+        "import json, sys\n"
+        "from ocpp_studio.core.lazy import lazy_module, lazy_name\n"
+        "x509 = lazy_module('cryptography.x509')\n"
+        "oid = lazy_name('cryptography.x509.oid', 'NameOID')\n"
+        "before = 'cryptography' in sys.modules\n"
+        "from cryptography.x509.oid import NameOID\n"
+        "import cryptography.x509 as real\n"
+        "print(json.dumps({'before': before, 'same': x509.Certificate is real.Certificate,"
+        " 'oid': oid.COMMON_NAME == NameOID.COMMON_NAME}))")
+    assert result == {"before": False, "same": True, "oid": True}
+
+
+def test_the_first_explained_violation_and_certificate_import_them() -> None:
+    """Deferred, not gone: validation explains a failure and the CA issues certificates."""
+    result = loaded_after(
+        "import json, sys, tempfile\n"
+        "import ocpp_studio.service\n"
+        "from ocpp_studio.core.schemas import validate\n"
+        "from ocpp_studio.core.versions import OcppVersion\n"
+        "from ocpp_studio.security.ca import StudioCA\n"
+        "ok = validate(OcppVersion.V16, 'Heartbeat', 'response',"
+        " {'currentTime': '2026-01-01T00:00:00Z'})\n"
+        "bad = validate(OcppVersion.V16, 'Heartbeat', 'response', {'currentTime': 5})\n"
+        "ca = StudioCA(tempfile.mkdtemp())\n"
+        "print(json.dumps({'ok': ok, 'bad': [v.keyword for v in bad],"
+        " 'cn': ca.certificate.subject.rfc4514_string().count('CN='),"
+        " 'loaded': ['jsonschema' in sys.modules, 'cryptography' in sys.modules]}))")
+    assert result == {"ok": [], "bad": ["type"], "cn": 1, "loaded": [True, True]}

@@ -9,8 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-import jsonschema
-
 from .model import PlannedChange, Snapshot, WriteResult
 
 FORMAT = "ocpp-studio-config-template"
@@ -86,6 +84,7 @@ def make_template(snapshot: Snapshot, keys: list[str] | None = None, name: str =
 
 def check_template(data: Any) -> dict[str, Any]:
     """``data`` if it is a valid template, else TemplateError saying what is wrong."""
+    import jsonschema  # when a template is read: not on every start (issue 17)
     validator = jsonschema.Draft7Validator(TEMPLATE_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

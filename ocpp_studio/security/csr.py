@@ -24,12 +24,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
-
+from ..core.lazy import lazy_module, lazy_name
 from .ca import StudioCA, pem
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID
+else:  # cryptography is imported on first use: ~0.1 s of every start (issue 17)
+    x509 = lazy_module("cryptography.x509")
+    ec = lazy_module("cryptography.hazmat.primitives.asymmetric.ec")
+    rsa = lazy_module("cryptography.hazmat.primitives.asymmetric.rsa")
+    NameOID = lazy_name("cryptography.x509.oid", "NameOID")
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from cryptography import x509
-
 from ..core.clock import Clock, SystemClock
 from ..core.events import Signal
 from ..core.frames import loads
@@ -46,6 +44,8 @@ from .security_state import (CsrRecord, SecurityState, client_certificate_warnin
                              trust_warning)
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from .central import CentralSystem
 
 log = logging.getLogger(__name__)

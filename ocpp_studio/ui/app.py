@@ -11,13 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-# PySide6 before qasync: qasync then takes it from sys.modules instead of first trying to
-# import PyQt5, PyQt6 and PySide2 (failed imports walk the whole path: a slower start)
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
-import qasync  # noqa: I001 - after PySide6, see above
-
+# The studio (no Qt) before PySide6: once imported, PySide6 reads the source of every module
+# imported after it (shibokensupport feature_imported -> inspect.getsource, looking for
+# "PySide6"), a tenth of the start; modules imported before it are not read (issue 17).
 from ..applog import remove_file_logging, setup_file_logging
 from ..capture.lock import CaptureInUse
 from ..capture.store import CaptureStore
@@ -27,6 +23,14 @@ from ..settings import AppSettings, user_config_dir
 from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
+
+# PySide6 before qasync: qasync then takes it from sys.modules instead of first trying to
+# import PyQt5, PyQt6 and PySide2 (failed imports walk the whole path: a slower start)
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+import qasync  # noqa: I001 - after PySide6, see above
+
 from .common.operations import AsyncOp
 from .crash import CrashHandler
 from .main_window import MainWindow
