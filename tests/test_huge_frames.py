@@ -159,6 +159,35 @@ def test_the_worker_is_another_process_and_reads_a_frame_as_the_loop_does():
     assert crossing.frame.raw == "" and len(pickle.dumps(crossing)) < len(big) / 10
 
 
+def test_the_worker_process_is_started_by_a_thread_not_the_event_loop(monkeypatch):
+    """Spawning the worker held the event loop (every other charger) on the first big
+    frame; a thread starts it, and the frame is read by it as usual."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from ocpp_studio.core import off_loop
+
+    submitted_on = []
+
+    class Recording(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            submitted_on.append(threading.get_ident())
+            return super().submit(*args, **kwargs)
+
+    off_loop.shutdown()
+    monkeypatch.setattr(off_loop, "ProcessPoolExecutor", Recording)
+
+    async def scenario():
+        checked = await off_loop.read_off_loop(_bad_meter_values(400), V16)
+        return threading.get_ident(), checked
+
+    try:
+        loop_thread, checked = asyncio.run(scenario())
+    finally:
+        off_loop.shutdown()
+    assert submitted_on[0] != loop_thread  # the submit that spawns the process
+    assert len(checked.violations) == schemas.MAX_VIOLATIONS + 1
+
+
 def test_without_processes_big_frames_are_read_in_a_thread(monkeypatch, caplog):
     """A sandbox or bundle that cannot start a process: the same result, from a thread,
     and the log says so."""
@@ -195,16 +224,15 @@ def test_tolerant_mode_hands_a_big_invalid_payload_to_the_handler():
 
 
 def test_a_big_call_answered_in_its_group_is_written_once_and_stored_whole(tmp_path):
-    """A big CALL refused in the same loop turn: the row is inserted without its text and
-    the text written once at the commit, not rewritten by the state change (SQLite
-    rewrites the whole row on UPDATE: twice the WAL, several ms of the event loop)."""
-    from ocpp_studio.capture.store import LATE_TEXT_CHARS
+    """A big CALL refused in the same loop turn: its row is written once, not rewritten
+    by the state change (SQLite rewrites the whole row on UPDATE: 1 MB re-read and
+    written again, 2.5x the frame in the WAL, several ms of the event loop)."""
     from ocpp_studio.core.records import Direction, FrameRecord
 
     path = tmp_path / "c.db"
     store = CaptureStore(path)
     big = _bad_meter_values(600)
-    assert len(big) > LATE_TEXT_CHARS
+    assert len(big) > 64 * 1024
     heard = []
     store.recorded.connect(heard.append)
 
