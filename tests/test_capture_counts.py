@@ -1,6 +1,6 @@
-"""Frame counts kept by triggers (schema 4, issue 17): the inspector's count of a filter on
-chargers, actions, direction and message types is a sum over them, always equal to a
-count of the frames themselves, whichever way frames were written."""
+"""Frame counts (schema 4, issue 17): the inspector's count of a filter on chargers,
+actions, direction and message types is a sum over them plus the newest frames not yet
+counted, always equal to a count of the frames themselves, whichever way they were written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import sqlite3
 
-from ocpp_studio.capture import counts
+from ocpp_studio.capture import counts, text_index
 from ocpp_studio.capture.query import FrameFilter, FrameIndex
 from ocpp_studio.capture.schema import SCHEMA_VERSION
 from ocpp_studio.capture.store import _DDL, _DDL_V2, CaptureStore
@@ -30,9 +30,11 @@ def _frames(n: int) -> list[FrameRecord]:
 
 
 def _by_scan(db: sqlite3.Connection) -> dict:
+    """The frames up to the counted mark, counted one by one."""
     return {tuple(r[:4]): r[4] for r in db.execute(
         "SELECT charger, direction, action, message_type, COUNT(*) FROM frames "
-        "GROUP BY charger, direction, action, message_type")}
+        "WHERE id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?) "
+        "GROUP BY charger, direction, action, message_type", (counts.COUNTED_KEY,))}
 
 
 def _by_table(db: sqlite3.Connection) -> dict:
@@ -84,14 +86,24 @@ def test_counts_follow_every_way_of_recording(tmp_path, monkeypatch):
 
     asyncio.run(grouped())
     assert store.count_frames() == 120
+    assert _counted_to(store) < 120  # the newest are counted at query time
     _check(store, monkeypatch)
-    # a state change is not a new frame; a deleted or re-keyed frame (never done by the
-    # studio, perhaps by a user's tool) is followed too
-    store.set_call_state(frames[0].id, "timeout")
-    store._db.execute("DELETE FROM frames WHERE id = ?", (frames[1].id,))
-    store._db.execute("UPDATE frames SET action = 'Other' WHERE id = ?", (frames[2].id,))
+    monkeypatch.setattr(counts, "BATCH", 100)
+    for record in _frames(text_index.BATCH + 5):  # counted with the text index's batch
+        store.record_frame(record)
+    assert 120 < _counted_to(store) < store.count_frames()
+    _check(store, monkeypatch)
+    store.set_call_state(frames[0].id, "timeout")  # a state change is not a new frame
     _check(store, monkeypatch)
     store.close()
+    again = CaptureStore(tmp_path / "c.db")
+    _check(again, monkeypatch)
+    again.close()
+
+
+def _counted_to(store: CaptureStore) -> int:
+    return int(store._db.execute("SELECT value FROM meta WHERE key = ?",
+                                 (counts.COUNTED_KEY,)).fetchone()[0])
 
 
 def test_an_older_capture_is_counted_when_opened(tmp_path, monkeypatch):
@@ -111,8 +123,9 @@ def test_an_older_capture_is_counted_when_opened(tmp_path, monkeypatch):
         store.record_frame(record)
     _check(store, monkeypatch)
     store.close()
-    again = CaptureStore(path)  # counted once, not again
-    assert sum(_by_table(again._db).values()) == 97
+    again = CaptureStore(path)  # counted once, not again; the 7 newest at query time
+    assert sum(_by_table(again._db).values()) == 90 and _counted_to(again) == 90
+    _check(again, monkeypatch)
     again.close()
 
 
@@ -122,8 +135,7 @@ def test_a_file_of_schema_3_read_only_is_counted_through_its_indexes(tmp_path, m
     store = CaptureStore(path)
     for record in _frames(60):
         store.record_frame(record)
-    store._db.executescript("DROP TRIGGER frame_counts_insert; DROP TRIGGER frame_counts_delete;"
-                            "DROP TRIGGER frame_counts_update; DROP TABLE frame_counts;"
+    store._db.executescript("DROP TABLE frame_counts; DELETE FROM meta WHERE key = 'counts_to';"
                             "UPDATE meta SET value = '3' WHERE key = 'schema_version';")
     store.close()
     reader = CaptureStore(path, read_only=True)
@@ -137,3 +149,30 @@ def test_a_file_of_schema_3_read_only_is_counted_through_its_indexes(tmp_path, m
         index = FrameIndex(reader, f)
         assert [index.id_at(row) for row in range(len(index))] == expected, f
     reader.close()
+
+
+def test_a_file_counted_by_triggers_goes_over_to_batches(tmp_path, monkeypatch):
+    """Files written by commit ab5e810 kept the counts with triggers, exact, without a mark."""
+    path = tmp_path / "t.db"
+    store = CaptureStore(path)
+    store._db.executescript(
+        "DELETE FROM meta WHERE key = 'counts_to';"
+        "CREATE TRIGGER frame_counts_insert AFTER INSERT ON frames BEGIN INSERT INTO "
+        "frame_counts VALUES (quote(new.charger) || ',' || quote(new.direction) || ',' || "
+        "quote(new.action) || ',' || quote(new.message_type), new.charger, new.direction, "
+        "new.action, new.message_type, 1) ON CONFLICT (key) DO UPDATE SET frames = frames + 1;"
+        "END; CREATE TRIGGER frame_counts_delete AFTER DELETE ON frames BEGIN SELECT 1; END;")
+    store._db.executemany(
+        "INSERT INTO frames (ts_us, charger, direction, message_type, action, raw) "
+        "VALUES (0, ?, ?, ?, ?, ?)",
+        [(r.charger, r.direction.value, r.message_type, r.action, r.raw) for r in _frames(30)])
+    store._text_indexed_to = None  # as that version's store: nothing indexed at close
+    store.close()
+    again = CaptureStore(path)
+    assert again._db.execute("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' "
+                             "AND name LIKE 'frame_counts%'").fetchone()[0] == 0
+    assert _counted_to(again) == 30
+    _check(again, monkeypatch)
+    again.record_frame(_frames(1)[0])
+    _check(again, monkeypatch)
+    again.close()

@@ -143,9 +143,10 @@ def _ids(store: CaptureStore, where: str, params: list[Any]) -> np.ndarray:
 
 
 def _stable(frame_filter: FrameFilter) -> bool:
-    """Whether the filter tests only columns a frame keeps for good and their indexes
-    count it (not call states, not the free text, not time)."""
-    return not (frame_filter.problems_only or frame_filter.text or
+    """Whether the filter tests only columns a frame keeps for good, which
+    ``counts.py`` counts (not call states, not the free text, not time; the empty
+    filter has its own way in ``_query``)."""
+    return not (frame_filter.is_empty() or frame_filter.problems_only or frame_filter.text or
                 frame_filter.since_us is not None or frame_filter.until_us is not None)
 
 

@@ -7,8 +7,8 @@ Schema version 3 adds the free-text index (``text_index.py``: FTS5 trigram; new
 frames indexed in batches as they are recorded); an older file's frames are
 indexed in the background.
 Schema version 4 adds ``frame_counts`` (``counts.py``: frames per charger,
-direction, action and message type, kept by triggers) for the inspector's counts;
-an older file's frames are counted once when it is opened.
+direction, action and message type, brought up to date with the free-text index)
+for the inspector's counts; an older file's frames are counted once when opened.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
             if version < 3:
                 log.info("upgrading capture %s to schema 3 (free-text index)", path)
             text_index.create(db, existing_frames=True)
+        counts.drop_triggers(db)  # files of an in-between development version
         if not counts.available(db):
             if version < 4:
                 log.info("upgrading capture %s to schema 4 (frame counts)", path)

@@ -36,6 +36,8 @@ import sqlite3
 import threading
 from typing import Any
 
+from . import counts
+
 log = logging.getLogger(__name__)
 
 #: Frames longer than this (characters) are scanned, never indexed.
@@ -101,13 +103,14 @@ def indexed_to(db: sqlite3.Connection) -> int:
 
 
 def index_tail(db: sqlite3.Connection, after: int) -> int:
-    """Index the frames after id ``after`` (inside the caller's transaction); return
-    the new ``text_indexed_to``."""
+    """Index the frames after id ``after`` (inside the caller's transaction), and add
+    them to the frame counts; return the new ``text_indexed_to``."""
     newest = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
     if newest <= after:
         return after
     _index_range(db, after, newest)
     db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(newest), INDEXED_KEY))
+    counts.advance(db, newest)  # the inspector's counts, batched alike (counts.py)
     return newest
 
 
