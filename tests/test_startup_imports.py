@@ -54,6 +54,14 @@ def test_the_gui_entry_does_not_import_them_either() -> None:
     assert result["loaded"] == []
 
 
+def test_the_headless_studio_does_not_import_numpy() -> None:
+    """numpy (~0.1 s) is imported when meter values are kept or a step measures them; the
+    window still needs it at start for its message list (capture/query.py)."""
+    result = loaded_after("import json, sys\nimport ocpp_studio.service, ocpp_studio.cli\n"
+                          "print(json.dumps({'numpy': 'numpy' in sys.modules}))")
+    assert result == {"numpy": False}
+
+
 def test_the_ocpp_enums_are_the_ones_ocpp_itself_uses_when_imported_later() -> None:
     result = loaded_after(
         "import json, sys\n"
