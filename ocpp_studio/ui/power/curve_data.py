@@ -91,8 +91,9 @@ class PeakTable:
 
     def bins(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(max, min) of the ``n`` bins of ``ds`` samples from buffer index ``first``."""
-        starts = first + self.ds * np.arange(n)
-        ends = starts + (self.ds - 1)
+        ds = self.ds
+        starts = slice(first, first + n * ds, ds)  # strided views, no index arrays
+        ends = slice(first + ds - 1, first + ds - 1 + n * ds, ds)
         return (np.maximum(self.suf_max[starts], self.pre_max[ends]),
                 np.minimum(self.suf_min[starts], self.pre_min[ends]))
 
