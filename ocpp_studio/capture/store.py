@@ -6,12 +6,13 @@ process being killed (SIGKILL); only a power cut can lose the last
 transactions, which is the trade that lets us commit every frame.
 
 Group commit (the live server's hot path, issue 17): ``record_frame_grouped`` and
-``record_response_grouped`` insert at once (the row id is known) but leave the
-commit to the end of the event-loop turn, so every frame handled in the same turn
-shares one transaction. Whoever acts on such a record (sends an answer) first
-awaits ``committed()``: "recorded before answered" holds, at one commit per loop
-turn instead of two per CALL. Any plain ``record_*`` call commits the open group
-with it.
+``record_response_grouped`` stage their rows (the row id is known at once); the rows
+staged in one event-loop turn form one batch, committed by the writer thread
+(writer.py) while the loop goes on. Whoever acts on such a record (sends an answer)
+first awaits ``committed()``: "recorded before answered" holds. Any plain
+``record_*`` call commits what is staged with it, on the caller's thread. Readers
+(``frames()``, the inspector) see rows once committed, when ``recorded`` announces
+them.
 
 The tables, indexes and the upgrade of files written by older versions (schema
 versions 2 and 3: inspector indexes, free-text index) are in ``schema.py``.
@@ -32,6 +33,7 @@ from . import schema, text_index
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
 # the schema's names stay importable from here (query.py, the inspector, tests)
+from .writer import Batch, BatchWriter
 from .schema import (  # noqa: F401
     DDL as _DDL, DDL_V2 as _DDL_V2, FRAME_COLUMNS as _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES,
     SCHEMA_VERSION,
@@ -42,12 +44,21 @@ from ..settings import is_in_user_data_dir, private_dir, private_file
 
 log = logging.getLogger(__name__)
 
-#: A frame recorded in a group with more characters than this is inserted without its
-#: text, which one UPDATE writes just before the group commits (issue 17): its CALL state
-#: is updated when the answer is recorded in the same group, and SQLite rewrites the whole
-#: row on UPDATE (1 MB re-read, its overflow pages freed and written again, twice the WAL:
-#: 6-8 of the ~11 ms a 1 MB refused frame held the event loop).
-LATE_TEXT_CHARS = 64 * 1024
+_INSERT_FRAME = (f"INSERT INTO frames (id, {', '.join(_FRAME_COLUMNS)}) "
+                 f"VALUES (?, {', '.join('?' * len(_FRAME_COLUMNS))})")
+_STATE_AT = 1 + _FRAME_COLUMNS.index("state")  # in an _INSERT_FRAME's values (id first)
+_SET_STATE = "UPDATE frames SET state = ? WHERE id = ?"
+_INSERT_EVENT = ("INSERT INTO events (id, ts_us, charger, connection_id, kind, detail) "
+                 "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def _check_storable(values: tuple[Any, ...]) -> None:
+    """Raise UnicodeEncodeError for text SQLite cannot store as UTF-8 (a lone surrogate,
+    from a \\ud800 escape in a frame's JSON), as its own INSERT used to."""
+    for value in values:
+        if type(value) is str and not value.isascii():
+            value.encode("utf-8")
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +94,6 @@ class FrameQuery:
     newest_first: bool = False
 
 
-def _row_id(cursor: sqlite3.Cursor) -> int:
-    row_id = cursor.lastrowid
-    assert row_id is not None  # every INSERT sets it
-    return row_id
-
-
 class CaptureStore:
     """Frames and connection events in one SQLite file (``:memory:`` for none)."""
 
@@ -100,14 +105,12 @@ class CaptureStore:
         #: A CALL's state changed without a new row (answered, error, timeout, lost).
         self.call_state_changed: Signal[CallStateChanged] = Signal("capture call state")
         self._bulk = False  # inside bulk_import(): no per-frame commit
-        #: the open group transaction's outcome (None: no group open) and what to emit
-        #: once it is committed
-        self._group: asyncio.Future[None] | None = None
-        self._after_commit: list[Record] = []
+        #: statements staged and not yet handed to the writer (writer.py)
+        self._pending: Batch | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where grouped records wait
         self._late_text: list[tuple[int, str]] = []  # (row id, raw) written at the commit
         self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
         self._text_indexed_to: int | None = None
-        self._newest_id = 0
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
             # live connection keeps writing: WAL lets readers and one writer share a file.
@@ -142,6 +145,22 @@ class CaptureStore:
             self._backfill.start()
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
+        # row ids are given when a row is staged (it is written later, writer.py)
+        self._next_frame_id = self._db.execute(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM frames").fetchone()[0]
+        self._next_event_id = self._db.execute(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()[0]
+        self._writer = BatchWriter(self._writing_connection(), self._after_statements,
+                                   threaded=self.path != ":memory:")
+
+    def _writing_connection(self) -> sqlite3.Connection:
+        """The writer's own connection (``:memory:`` is one database per connection)."""
+        if self.path == ":memory:":
+            return self._db
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")  # per connection, like the next one
+        db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint.py does it
+        return db
 
     @property
     def text_backfill(self) -> "text_index.TextBackfill | None":
@@ -159,32 +178,62 @@ class CaptureStore:
         self._next_connection_id += 1
         return connection_id
 
-    def _index_text(self, row_id: int, force: bool = False) -> None:
-        """Index the newest frames for free text once there are BATCH of them (inside
-        the open transaction; text_index.py says why not one by one)."""
-        done = self._text_indexed_to
-        if done is not None and (row_id - done >= text_index.BATCH or (force and row_id > done)):
-            self._text_indexed_to = text_index.index_tail(self._db, done)
+    def _stage(self) -> Batch:
+        """The batch not yet handed to the writer (statements staged in this turn)."""
+        if self._pending is None:
+            self._pending = Batch()
+        return self._pending
 
-    def _insert_frame(self, record: FrameRecord, late_text: bool = False) -> int:
-        raw = record.raw
-        late_text = late_text and len(raw) > LATE_TEXT_CHARS
-        if late_text and not raw.isascii():
-            raw.encode("utf-8")  # a lone surrogate fails here, as in the INSERT, not at commit
-        values = (record.ts_us, record.charger, record.connection_id, record.direction.value,
-                  record.message_type, record.unique_id, record.action,
+    def _stage_frame(self, record: FrameRecord) -> int:
+        """Give the frame its row id at once and stage its INSERT."""
+        values = (record.ts_us, record.charger, record.connection_id,
+                  record.direction.value, record.message_type, record.unique_id, record.action,
                   None if record.valid is None else int(record.valid),
                   json.dumps(record.violations) if record.violations else None,
                   record.problem, record.error_code, record.pair_id, record.latency_ms,
-                  record.state, "" if late_text else raw)
-        cursor = self._db.execute(
-            f"INSERT INTO frames ({', '.join(_FRAME_COLUMNS)}) VALUES "
-            f"({', '.join('?' * len(_FRAME_COLUMNS))})", values)
-        record.id = row_id = _row_id(cursor)
-        self._newest_id = row_id
-        if late_text:
-            self._late_text.append((row_id, raw))
+                  record.state, record.raw)
+        _check_storable(values)  # fails this frame here, not the batch it would join
+        record.id = row_id = self._next_frame_id
+        self._next_frame_id += 1
+        if self._bulk:
+            self._writer.db.execute(_INSERT_FRAME, (row_id, *values))
+            return row_id
+        batch = self._stage()
+        batch.rows[row_id] = len(batch.statements)
+        batch.statements.append((_INSERT_FRAME, (row_id, *values)))
         return row_id
+
+    def _stage_state(self, call_id: int, state: str) -> None:
+        """Stage a CALL's new state: into its INSERT when that is staged too (the answer
+        in the CALL's turn, the usual case), else as an UPDATE."""
+        batch = self._stage()
+        at = batch.rows.get(call_id)
+        if at is None:
+            batch.statements.append((_SET_STATE, (state, call_id)))
+            return
+        sql, values = batch.statements[at]
+        batch.statements[at] = (sql, (*values[:_STATE_AT], state, *values[_STATE_AT + 1:]))
+
+    def _stage_response(self, record: FrameRecord, call_state: str | None) -> int:
+        row_id = self._stage_frame(record)
+        if record.pair_id is not None and call_state:
+            self._stage_state(record.pair_id, call_state)
+        return row_id
+
+    @staticmethod
+    def _response_emits(record: FrameRecord, call_state: str | None) -> list[Record]:
+        if record.pair_id is not None and call_state:
+            return [record, CallStateChanged(record.pair_id, call_state)]
+        return [record]
+
+    def _after_statements(self, db: sqlite3.Connection, batch: Batch) -> None:
+        """Inside each batch's transaction: index the newest frames for free text once
+        there are text_index.BATCH of them (text_index.py says why not one by one)."""
+        done = self._text_indexed_to
+        newest = batch.newest_id
+        if done is not None and (newest - done >= text_index.BATCH
+                                 or (batch.force_index and newest > done)):
+            self._text_indexed_to = text_index.index_tail(db, done)
 
     @contextmanager
     def bulk_import(self) -> Iterator[None]:
@@ -192,154 +241,165 @@ class CaptureStore:
 
         For importing a file, where a commit per frame would take minutes for a
         large capture; ``recorded`` is not emitted for imported rows. Never used
-        for live traffic, which is committed frame by frame.
+        for live traffic.
         """
-        self._commit_group()  # live rows recorded in this turn first
-        self._db.execute("BEGIN")
-        self._bulk = True
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._index_text(self._newest_id, force=True)
-            self._db.execute("COMMIT")
-        finally:
-            self._bulk = False
-
-    @contextmanager
-    def _committing(self) -> Iterator[None]:
-        """One committed transaction; inside an open group, the group is committed with it."""
-        if self._group is None:
-            with self._db:
-                self._db.execute("BEGIN")
+        self._commit_now()  # live rows recorded before, first
+        db = self._writer.db
+        with self._writer.holding():
+            db.execute("BEGIN")
+            self._bulk = True
+            try:
                 yield
-                self._index_text(self._newest_id)
-            return
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            else:
+                self._after_statements(db, Batch(newest_id=self._next_frame_id - 1,
+                                                 force_index=True))
+                db.execute("COMMIT")
+            finally:
+                self._bulk = False
+
+    def _commit_now(self, emits: list[Record] = ()) -> None:  # type: ignore[assignment]
+        """Commit everything staged (with the writer's batch first), then announce it
+        and ``emits``: the plain ``record_*`` calls return only once committed."""
+        self._finish(self._writer.wait_idle())
+        batch, self._pending = self._pending, None
+        if batch is None:
+            if not emits:
+                return
+            batch = Batch()
+        batch.emits.extend(emits)
+        batch.newest_id = self._next_frame_id - 1
         try:
-            yield
-        finally:
-            self._commit_group()
+            self._writer.commit_now(batch)
+        except Exception as exc:
+            batch.error = exc
+            self._finish([batch])
+            raise
+        self._finish([batch])
 
     def record_frame(self, record: FrameRecord) -> int:
-        if self._bulk:
-            return self._insert_frame(record)
-        with self._committing():  # one committed transaction
-            row_id = self._insert_frame(record)
-        self.recorded.emit(record)
+        row_id = self._stage_frame(record)
+        if not self._bulk:
+            self._commit_now([record])
         return row_id
 
     def record_response(self, record: FrameRecord, call_state: str | None) -> int:
-        with self._committing():
-            row_id = self._insert_response(record, call_state)
-        self._emit_response(record, call_state)
+        row_id = self._stage_response(record, call_state)
+        self._commit_now(self._response_emits(record, call_state))
         return row_id
-
-    def _insert_response(self, record: FrameRecord, call_state: str | None) -> int:
-        row_id = self._insert_frame(record)
-        if record.pair_id is not None and call_state:
-            self._db.execute("UPDATE frames SET state = ? WHERE id = ?",
-                             (call_state, record.pair_id))
-        return row_id
-
-    def _emit_response(self, record: FrameRecord, call_state: str | None) -> None:
-        self.recorded.emit(record)
-        if record.pair_id is not None and call_state and self.call_state_changed:
-            self.call_state_changed.emit(CallStateChanged(record.pair_id, call_state))
 
     def set_call_state(self, call_id: int, state: str) -> None:
-        with self._committing():
-            self._db.execute("UPDATE frames SET state = ? WHERE id = ?", (state, call_id))
-        if self.call_state_changed:
-            self.call_state_changed.emit(CallStateChanged(call_id, state))
+        self._stage_state(call_id, state)
+        self._commit_now([CallStateChanged(call_id, state)])
 
     # ----------------------------------------------------------- group commit
     def record_frame_grouped(self, record: FrameRecord) -> int:
-        """Insert now, commit at the end of this event-loop turn (module docstring).
+        """Stage now (the row id is known at once), commit with this event-loop turn's
+        batch (module docstring).
 
         Must be called from a running event loop; await ``committed()`` before
         anything is done that relies on the record being durable.
         """
-        if self._bulk:
-            return self._insert_frame(record)
-        self._open_group()
-        row_id = self._insert_frame(record, late_text=True)
-        self._after_commit.append(record)
+        row_id = self._stage_frame(record)
+        if not self._bulk:
+            self._batch_of_this_turn().emits.append(record)
         return row_id
 
     def record_response_grouped(self, record: FrameRecord, call_state: str | None) -> int:
-        """``record_response`` in the open group; await ``committed()`` before sending."""
-        self._open_group()
-        row_id = self._insert_response(record, call_state)
-        self._after_commit.append(record)
-        if record.pair_id is not None and call_state:
-            self._after_commit.append(CallStateChanged(record.pair_id, call_state))
+        """``record_response`` in this turn's batch; await ``committed()`` before sending."""
+        row_id = self._stage_response(record, call_state)
+        self._batch_of_this_turn().emits.extend(self._response_emits(record, call_state))
         return row_id
 
     async def committed(self) -> None:
         """Return once everything recorded so far is committed (at once if it is)."""
-        group = self._group
-        if group is not None:
-            # shielded: one waiter cancelled must not cancel the commit the others await
-            await asyncio.shield(group)
+        for batch in (self._pending, self._writer.in_thread):
+            if batch is not None and batch.outcome is not None:
+                # batches commit in order: the newest one waited for covers the others.
+                # Shielded: one waiter cancelled must not cancel what the others await.
+                await asyncio.shield(batch.outcome)
+                return
 
-    def _open_group(self) -> None:
-        if self._group is not None:
-            return
-        loop = asyncio.get_running_loop()
-        self._db.execute("BEGIN")
-        self._group = loop.create_future()
-        # call_soon runs after every callback already due in this turn: the frames
-        # read in this turn from all connections are inserted before the commit
-        loop.call_soon(self._commit_group)
+    def _batch_of_this_turn(self) -> Batch:
+        batch = self._stage()
+        if batch.outcome is None:
+            loop = asyncio.get_running_loop()
+            self._loop = loop
+            batch.outcome = loop.create_future()
+            # call_soon runs after every callback already due in this turn: the frames
+            # read in this turn from all connections go into one batch
+            loop.call_soon(self._submit)
+        return batch
 
-    def _commit_group(self) -> None:
-        group, self._group = self._group, None
-        if group is None:
+    def _submit(self) -> None:
+        """Hand the staged batch to the writer (when it is free; else when it is)."""
+        batch = self._pending
+        if batch is None or self._writer.busy:
+            return  # nothing staged, or collected and submitted after the writer's batch
+        self._pending = None
+        batch.newest_id = self._next_frame_id - 1
+        if not self._writer.threaded:
+            try:
+                self._writer.commit_now(batch)
+            except Exception as exc:  # noqa: BLE001 - every waiter hears it
+                batch.error = exc
+            self._finish([batch])
             return
-        pending, self._after_commit = self._after_commit, []
-        late, self._late_text = self._late_text, []
-        try:
-            for row_id, raw in late:  # one write of each big row (LATE_TEXT_CHARS)
-                self._db.execute("UPDATE frames SET raw = ? WHERE id = ?", (raw, row_id))
-            self._index_text(self._newest_id)
-            self._db.execute("COMMIT")
-        except Exception as exc:  # noqa: BLE001 - every waiter hears it
-            log.exception("could not commit %d capture rows", len(pending))
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            group.set_exception(exc)
-            group.exception()  # retrieved: no "never retrieved" warning without waiters
-            return
-        group.set_result(None)
-        for item in pending:
-            if isinstance(item, CallStateChanged):
-                self.call_state_changed.emit(item)
-            else:
-                self.recorded.emit(item)
+        self._writer.submit(batch, self._notify)
+
+    def _notify(self) -> None:
+        """From the writer thread: a batch is done."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._collect)
+
+    def _collect(self) -> None:
+        self._finish(self._writer.collect())
+        self._submit()  # what was staged meanwhile
+
+    def _finish(self, batches: list[Batch]) -> None:
+        """Resolve committed batches' waiters and announce their rows, in order."""
+        for batch in batches:
+            outcome = batch.outcome
+            if batch.error is not None:
+                log.error("could not commit %d capture rows: %s", len(batch.statements),
+                          batch.error)
+                if self._text_indexed_to is not None:  # its index rows were rolled back
+                    self._text_indexed_to = text_index.indexed_to(self._writer.db)
+                if outcome is not None and not outcome.done():
+                    outcome.set_exception(batch.error)
+                    outcome.exception()  # retrieved: no warning when nobody waits
+                continue
+            if outcome is not None and not outcome.done():
+                outcome.set_result(None)
+            for item in batch.emits:
+                if isinstance(item, CallStateChanged):
+                    if self.call_state_changed:
+                        self.call_state_changed.emit(item)
+                else:
+                    self.recorded.emit(item)
 
     def record_event(self, event: ConnectionEvent) -> int:
-        values = (event.ts_us, event.charger, event.connection_id, event.kind,
+        event.id = row_id = self._next_event_id
+        self._next_event_id += 1
+        values = (row_id, event.ts_us, event.charger, event.connection_id, event.kind,
                   json.dumps(event.detail, default=str))
-        insert = ("INSERT INTO events (ts_us, charger, connection_id, kind, detail) "
-                  "VALUES (?, ?, ?, ?, ?)")
         if self._bulk:
-            event.id = row_id = _row_id(self._db.execute(insert, values))
+            self._writer.db.execute(_INSERT_EVENT, values)
             return row_id
-        with self._committing():
-            cursor = self._db.execute(insert, values)
-        event.id = row_id = _row_id(cursor)
-        self.recorded.emit(event)
+        self._stage().statements.append((_INSERT_EVENT, values))
+        self._commit_now([event])
         return row_id
 
     def add_problem(self, frame_id: int, text: str) -> None:
         """Add a problem found later (e.g. unreadable meter data) to a recorded frame:
         appended as "; text" to what is there; ``valid`` is left unchanged. Commits."""
-        with self._committing():
-            self._db.execute(
-                "UPDATE frames SET problem = CASE WHEN problem IS NULL OR problem = '' THEN ? "
-                "ELSE problem || '; ' || ? END WHERE id = ?", (text, text, frame_id))
+        self._stage().statements.append((
+            "UPDATE frames SET problem = CASE WHEN problem IS NULL OR problem = '' THEN ? "
+            "ELSE problem || '; ' || ? END WHERE id = ?", (text, text, frame_id)))
+        self._commit_now()
 
     # --------------------------------------------------------------- reading
     def frames(self, query: FrameQuery | None = None, **filters: Any) -> list[FrameRecord]:
@@ -395,11 +455,21 @@ class CaptureStore:
         return self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0]
 
     def close(self) -> None:
-        self._commit_group()  # what the last loop turn recorded
-        if self._text_indexed_to is not None and self._newest_id > self._text_indexed_to:
-            with self._db:  # the last, partial batch: the next open finds it indexed
-                self._db.execute("BEGIN")
-                self._index_text(self._newest_id, force=True)
+        writer = getattr(self, "_writer", None)
+        if writer is not None:
+            # what the last loop turns recorded, and the last, partial free-text batch:
+            # the next open finds it indexed
+            self._finish(writer.wait_idle())
+            batch, self._pending = self._pending or Batch(), None
+            batch.newest_id, batch.force_index = self._next_frame_id - 1, True
+            try:
+                writer.commit_now(batch)
+            except Exception as exc:  # noqa: BLE001 - reported; closing goes on
+                batch.error = exc
+            self._finish([batch])
+            writer.close()
+            if writer.db is not self._db:
+                writer.db.close()
         backfill = getattr(self, "_backfill", None)
         if backfill is not None:
             backfill.stop()  # resumes where it stopped at the next open
