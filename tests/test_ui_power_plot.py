@@ -764,3 +764,36 @@ def test_incremental_plot_draws_what_a_fresh_plot_draws(qtbot):
     assert np.array_equal(lx, fx) and np.array_equal(ly, fy, equal_nan=True)
     assert live.plots["power"].getViewBox().viewRange() == \
         fresh.plots["power"].getViewBox().viewRange()
+
+
+@pytest.mark.parametrize("span", [40.0, 600.0, 3_600.0, 86_400.0, 40 * 86_400.0])
+def test_time_axis_ticks_and_labels_are_date_axis_items(qtbot, span):
+    # TimeAxis remembers tick sets and labels between scrolls (issue 17): each range must
+    # still get exactly DateAxisItem's ticks and labels
+    import pyqtgraph as pg
+    from ocpp_studio.ui.power.time_axis import TimeAxis
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    theirs = view.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem("bottom")})
+    ours = view.addPlot(row=1, col=0, axisItems={"bottom": TimeAxis("bottom")})
+    view.show()
+    qtbot.wait(10)
+    a, b = theirs.getAxis("bottom"), ours.getAxis("bottom")
+    for step in range(0, 400, 7):
+        end = T0 + step * span / 97
+        for axis in (a, b):
+            axis.fontMetrics = view.fontMetrics()
+        want = a.tickValues(end - span, end, 800)
+        got = b.tickValues(end - span, end, 800)
+        assert [(s, list(v)) for s, v in got] == [(s, list(v)) for s, v in want]
+        for spacing, values in want:
+            assert b.tickStrings(values, 1.0, spacing) == a.tickStrings(values, 1.0, spacing)
+    ours.setXRange(T0 - span, T0, padding=0)
+    theirs.setXRange(T0 - span, T0, padding=0)
+    qtbot.wait(10)
+
+    def shot(plot):
+        rect = plot.getAxis("bottom").sceneBoundingRect()
+        return view.grab(view.mapFromScene(rect).boundingRect()).toImage()
+    assert shot(ours) == shot(theirs)

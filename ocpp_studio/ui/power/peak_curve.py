@@ -101,6 +101,7 @@ class PeakCurve(pg.PlotCurveItem):
         self._stale = False
         self._drawing = False
         self._drawn_key: tuple = ()
+        self._bounds: tuple | None = None  # full-range data bounds of the drawn points
 
     def set_source(self, source: Any, divisor: float = 1.0) -> None:
         """Draw ``source`` (``x``, ``y``, ``version``, ``decimate(...)``) as ``y / divisor``.
@@ -160,6 +161,30 @@ class PeakCurve(pg.PlotCurveItem):
             y = y / self.divisor
         self._drawing = True  # setData can move an autoscaling axis: no recursion
         try:
+            self._bounds = None
             self.setData(x, y)
+            self._bounds = self._plain_bounds(x, y)
         finally:
             self._drawing = False
+
+    def _plain_bounds(self, x: np.ndarray, y: np.ndarray) -> tuple | None:
+        """((xmin, xmax), (ymin, ymax)) as PlotCurveItem.dataBounds computes them for the
+        whole range, in one pass after each setData instead of a nanmin/nanmax with warning
+        filters each time a scroll asks; None where that method has more to do (no points,
+        infinities, a pen whose width counts, a fill level)."""
+        pen = self.opts["pen"]
+        if not len(x) or self.opts["fillLevel"] is not None or self.opts["shadowPen"] is not None \
+                or (pen is not None and not pen.isCosmetic()):
+            return None
+        with np.errstate(invalid="ignore"):
+            bounds = ((float(np.fmin.reduce(x)), float(np.fmax.reduce(x))),
+                      (float(np.fmin.reduce(y)), float(np.fmax.reduce(y))))
+        if not all(math.isfinite(b) for pair in bounds for b in pair):
+            return None
+        return bounds
+
+    def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 - Qt name
+                   orthoRange: Any = None) -> tuple:  # noqa: N803
+        if self._bounds is not None and frac >= 1.0 and orthoRange is None and ax in (0, 1):
+            return self._bounds[ax]
+        return super().dataBounds(ax, frac, orthoRange)

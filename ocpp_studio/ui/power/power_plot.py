@@ -30,6 +30,7 @@ from .plot_data import (
     Curve, format_value, iso_time, median_interval, phase_name, scale_for,
     step_arrays, unit_text, wanted_series, with_gaps, write_csv,
 )
+from .time_axis import TimeAxis
 
 #: the plot's public names, wherever the part that defines them lives
 __all__ = [
@@ -84,7 +85,8 @@ class PowerPlot(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.crosshairs: dict[str, pg.InfiniteLine] = {}
         for name in PANELS:
-            plot = pg.PlotItem(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+            # TimeAxis: DateAxisItem remembering what a 1-second scroll does not change
+            plot = pg.PlotItem(axisItems={"bottom": TimeAxis(orientation="bottom")})
             # no plot-wide clipToView / autoDownsample: addItem would switch them on for
             # every curve, and PeakCurve already hands pyqtgraph only what is on screen
             plot.getViewBox().setMouseEnabled(x=True, y=False)
