@@ -58,8 +58,8 @@ def _filters() -> list[FrameFilter]:
 def _check(store: CaptureStore, monkeypatch) -> None:
     db = store._db
     assert _by_table(db) == _by_scan(db)
-    monkeypatch.setattr(FrameIndex, "ENDS", 2)
-    monkeypatch.setattr(FrameIndex, "EAGER", 4)
+    monkeypatch.setattr(FrameIndex, "BLOCK", 2)
+    monkeypatch.setattr(FrameIndex, "EAGER", 6)
     for f in _filters():
         where, params = f.where(db)
         expected = [r[0] for r in db.execute(f"SELECT id FROM frames WHERE {where} "
@@ -140,8 +140,8 @@ def test_a_file_of_schema_3_read_only_is_counted_through_its_indexes(tmp_path, m
     store.close()
     reader = CaptureStore(path, read_only=True)
     assert not counts.available(reader._db)
-    monkeypatch.setattr(FrameIndex, "ENDS", 2)
-    monkeypatch.setattr(FrameIndex, "EAGER", 4)
+    monkeypatch.setattr(FrameIndex, "BLOCK", 2)
+    monkeypatch.setattr(FrameIndex, "EAGER", 6)
     for f in _filters():
         where, params = f.where(reader._db)
         expected = [r[0] for r in reader._db.execute(
