@@ -385,6 +385,30 @@ def main() -> int:
         if frame_filter.problems_only and frame_filter.direction is None:
             problems_index = filtered
 
+    # more filters a user may pick, outside the list (not part of its bar)
+    extra = [
+        ("six of the seven days", FrameFilter(since_us=lo + day)),
+        ("five chargers", FrameFilter(chargers=frozenset({f"CP00{n}" for n in range(5)}))),
+        ("StatusNotification to_csms", FrameFilter(actions=frozenset({"StatusNotification"}),
+                                                   direction=Direction.TO_CSMS)),
+        ("problems+CALL", FrameFilter(problems_only=True, message_types=frozenset({2}))),
+        ("text 'heartbeat' (15 %)", FrameFilter(text="heartbeat")),
+        ("direction, then its middle row", FrameFilter(direction=Direction.TO_CSMS)),
+    ]
+    print(f"\nmore filters (not in the bar)                | {'seconds':>7} | {'cpu s':>7} | "
+          f"{'matches':>9}")
+    for label, frame_filter in extra:
+        began, began_cpu = time.perf_counter(), time.thread_time()
+        filtered = FrameIndex(store, frame_filter)
+        count = len(filtered)
+        rows = range(count // 2, min(count, count // 2 + rows_on_screen)) \
+            if "middle" in label else range(min(rows_on_screen, count))
+        assert all(cache.get(filtered.id_at(r)) for r in rows)
+        elapsed, cpu = time.perf_counter() - began, time.thread_time() - began_cpu
+        print(f"{label:<44} | {elapsed:>7.3f} | {cpu:>7.3f} | {count:>9,}")
+        figures.add(f"inspector_extra_{_slug(label)}_s", elapsed)
+        figures.add(f"inspector_extra_{_slug(label)}_cpu_s", cpu)
+
     # a CALL from the middle of the capture, whatever its size
     call_row = store._db.execute(  # noqa: SLF001 - a benchmark may peek
         "SELECT id FROM frames WHERE message_type = 2 AND state = 'answered' "
