@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import schema, text_index
+from . import journal, schema, text_index
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
 # the schema's names stay importable from here (query.py, the inspector, tests)
@@ -49,6 +49,9 @@ _INSERT_FRAME = (f"INSERT INTO frames (id, {', '.join(_FRAME_COLUMNS)}) "
                  f"VALUES (?, {', '.join('?' * len(_FRAME_COLUMNS))})")
 _STATE_AT = 1 + _FRAME_COLUMNS.index("state")  # in an _INSERT_FRAME's values (id first)
 _SET_STATE = "UPDATE frames SET state = ? WHERE id = ?"
+_VALID_AT = 1 + _FRAME_COLUMNS.index("valid")  # valid, violations, problem follow
+assert _FRAME_COLUMNS[_VALID_AT - 1:_VALID_AT + 2] == ("valid", "violations", "problem")
+_SET_VERDICT = "UPDATE frames SET valid = ?, violations = ?, problem = ? WHERE id = ?"
 _INSERT_EVENT = ("INSERT INTO events (id, ts_us, charger, connection_id, kind, detail) "
                  "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -132,6 +135,9 @@ class CaptureStore(FrameReading):
             self._backfill.start()
         self._next_connection_id = self._db.execute(
             "SELECT COALESCE(MAX(connection_id), 0) + 1 FROM events").fetchone()[0]
+        self._journal: journal.RelayJournal | None = None  # opened by the first relayed frame
+        if self.path != ":memory:":
+            journal.recover(self.path, self._db)  # what a killed proxy had relayed
         # row ids are given when a row is staged (it is written later, writer.py)
         self._next_frame_id = self._db.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM frames").fetchone()[0]
@@ -257,7 +263,7 @@ class CaptureStore(FrameReading):
                 return
             batch = Batch()
         batch.emits.extend(emits)
-        batch.newest_id = self._next_frame_id - 1
+        self._seal(batch)
         try:
             self._writer.commit_now(batch)
         except Exception as exc:
@@ -326,7 +332,7 @@ class CaptureStore(FrameReading):
         if batch is None or self._writer.busy:
             return  # nothing staged, or collected and submitted after the writer's batch
         self._pending = None
-        batch.newest_id = self._next_frame_id - 1
+        self._seal(batch)
         if not self._writer.threaded:
             try:
                 self._writer.commit_now(batch)
@@ -335,6 +341,12 @@ class CaptureStore(FrameReading):
             self._finish([batch])
             return
         self._writer.submit(batch, self._notify)
+
+    def _seal(self, batch: Batch) -> None:
+        """What the batch covers: frames up to the newest staged, journal lines up to the
+        newest written (all of them are in this batch or an earlier one)."""
+        batch.newest_id = self._next_frame_id - 1
+        batch.journal_seq = self._journal.seq if self._journal is not None else 0
 
     def _notify(self) -> None:
         """From the writer thread: a batch is done."""
@@ -361,12 +373,60 @@ class CaptureStore(FrameReading):
                 continue
             if outcome is not None and not outcome.done():
                 outcome.set_result(None)
+            if self._journal is not None:
+                self._journal.committed_to(batch.journal_seq)
             for item in batch.emits:
                 if isinstance(item, CallStateChanged):
                     if self.call_state_changed:
                         self.call_state_changed.emit(item)
                 else:
                     self.recorded.emit(item)
+
+    # ----------------------------------------------------------- relayed frames
+    def relay_recorder(self) -> "RelayRecorder":
+        """The recorder of the logging proxy's relayed frames (journal.py): durable in
+        the relay journal when it returns, committed by the writer a moment later."""
+        return RelayRecorder(self)
+
+    def _journaled(self) -> "journal.RelayJournal | None":
+        if self._journal is None and self.path != ":memory:":
+            self._journal = journal.RelayJournal(self.path)
+        return self._journal
+
+    def record_relayed(self, record: FrameRecord, call_state: str | None = None) -> int:
+        """Stage a relayed frame (and its CALL's new state) and write it to the journal."""
+        row_id = self._stage_frame(record)
+        batch = self._batch_of_this_turn()
+        answered = call_state if record.pair_id is not None else None
+        sink = self._journaled()
+        if sink is not None:
+            sink.frame(batch.statements[batch.rows[row_id]][1], answered)
+        if answered:
+            self._stage_state(record.pair_id, answered)  # type: ignore[arg-type]
+        batch.emits.extend(self._response_emits(record, answered))
+        return row_id
+
+    def set_relayed_call_state(self, call_id: int, state: str) -> None:
+        self._stage_state(call_id, state)
+        batch = self._batch_of_this_turn()
+        sink = self._journaled()
+        if sink is not None:
+            sink.call_state(call_id, state)
+        batch.emits.append(CallStateChanged(call_id, state))
+
+    def amend_checked(self, record: FrameRecord) -> None:
+        """A relayed frame was checked after it was passed on: its verdict (valid,
+        violations, problem) goes into its row, staged or committed."""
+        verdict = (None if record.valid is None else int(record.valid),
+                   json.dumps(record.violations) if record.violations else None,
+                   record.problem)
+        batch = self._batch_of_this_turn()
+        at = batch.rows.get(record.id or 0)
+        if at is None:
+            batch.statements.append((_SET_VERDICT, (*verdict, record.id)))
+            return
+        sql, values = batch.statements[at]
+        batch.statements[at] = (sql, (*values[:_VALID_AT], *verdict, *values[_VALID_AT + 3:]))
 
     def record_event(self, event: ConnectionEvent) -> int:
         event.id = row_id = self._next_event_id
@@ -395,7 +455,8 @@ class CaptureStore(FrameReading):
             # the next open finds it indexed
             self._finish(writer.wait_idle())
             batch, self._pending = self._pending or Batch(), None
-            batch.newest_id, batch.force_index = self._next_frame_id - 1, True
+            self._seal(batch)
+            batch.force_index = True
             try:
                 writer.commit_now(batch)
             except Exception as exc:  # noqa: BLE001 - reported; closing goes on
@@ -404,6 +465,8 @@ class CaptureStore(FrameReading):
             writer.close()
             if writer.db is not self._db:
                 writer.db.close()
+            if self._journal is not None and batch.error is None:
+                self._journal.close()  # everything in it is committed
         backfill = getattr(self, "_backfill", None)
         if backfill is not None:
             backfill.stop()  # resumes where it stopped at the next open
@@ -414,3 +477,24 @@ class CaptureStore(FrameReading):
         lock = getattr(self, "_lock", None)
         if lock is not None:
             lock.release()
+
+
+class RelayRecorder:
+    """The logging proxy's FrameRecorder (``CaptureStore.relay_recorder``): each record
+    is in the relay journal when the call returns, so the frame may be passed on at once;
+    ``amend`` adds the schema check made after it was passed on."""
+
+    def __init__(self, store: CaptureStore) -> None:
+        self._store = store
+
+    def record_frame(self, record: FrameRecord) -> int:
+        return self._store.record_relayed(record)
+
+    def record_response(self, record: FrameRecord, call_state: str | None) -> int:
+        return self._store.record_relayed(record, call_state)
+
+    def set_call_state(self, call_id: int, state: str) -> None:
+        self._store.set_relayed_call_state(call_id, state)
+
+    def amend(self, record: FrameRecord) -> None:
+        self._store.amend_checked(record)

@@ -47,6 +47,7 @@ class Batch:
     outcome: Any = None
     newest_id: int = 0  # the highest frame id inserted by this batch or before it
     force_index: bool = False  # index every frame for free text, not only full batches
+    journal_seq: int = 0  # the relay journal's lines up to this one are in this batch or before
     #: frame row id -> index of its INSERT in ``statements`` (a state change of a frame
     #: of the same batch goes into its INSERT: SQLite rewrites a whole row on UPDATE)
     rows: dict[int, int] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from . import schemas
 from .frames import Frame, FrameError, MessageType, call_text, parse_frame
@@ -40,6 +40,14 @@ def new_studio_id() -> str:
     """``studio-`` + 20 hex digits: 27 characters, within the 36 allowed
     (OCPP-J 1.6 §4.1.4: a unique id is at most 36 characters)."""
     return STUDIO_ID_PREFIX + uuid.uuid4().hex[:20]
+
+
+@runtime_checkable
+class AmendingRecorder(Protocol):
+    """A recorder whose records may get their schema verdict after they are recorded
+    (``capture.store.RelayRecorder``: durable in the relay journal at once)."""
+
+    def amend(self, record: FrameRecord) -> None: ...
 
 
 class ObservedCards(Protocol):
@@ -80,6 +88,11 @@ class ObservedEndpoint:
         self._watched: CallBook[tuple[Direction, str]] = CallBook(MAX_OPEN_CALLS)
         #: the studio's own CALLs to the charger, by message id
         self._own: CallBook[str] = CallBook()
+        #: a recorder that can amend a record (the proxy's relay journal) lets the schema
+        #: check wait until the frame is passed on (``check_relayed``): recorded first,
+        #: relayed next, checked after. Frames waiting for their check:
+        self._unchecked: list[tuple[FrameRecord, str, Any, schemas.Kind]] | None = (
+            [] if live and isinstance(recorder, AmendingRecorder) else None)
 
     # ------------------------------------------------------------ watched frames
     def relay(self, raw: str, direction: Direction, ts_us: int | None = None) -> bool:
@@ -101,6 +114,20 @@ class ObservedEndpoint:
                 return False
         self.record(raw, direction, received_us, frame)
         return True
+
+    def check_relayed(self) -> None:
+        """Check the frames recorded by ``relay`` since the last call against the schema
+        and add the verdict to their records (the proxy calls it once it has passed
+        them on)."""
+        unchecked = self._unchecked
+        if not unchecked:
+            return
+        self._unchecked = []
+        recorder = self.recorder
+        assert isinstance(recorder, AmendingRecorder)
+        for record, action, payload, kind in unchecked:
+            if self._check_now(record, action, payload, kind):
+                recorder.amend(record)
 
     def record(self, raw: str, direction: Direction, ts_us: int | None = None,
                frame: Frame | None = None) -> FrameRecord:
@@ -178,16 +205,27 @@ class ObservedEndpoint:
 
     def _check(self, record: FrameRecord, action: str, payload: Any,
                kind: schemas.Kind = "request") -> None:
-        """Schema check for the connection's version; unknown version: not checked."""
-        if self.version is None:
+        """Schema check for the connection's version (unknown version: not checked),
+        now or, on a relay, once the frame is passed on (``check_relayed``)."""
+        if self._unchecked is not None and self.version is not None:
+            self._unchecked.append((record, action, payload, kind))
             return
+        self._check_now(record, action, payload, kind)
+
+    def _check_now(self, record: FrameRecord, action: str, payload: Any,
+                   kind: schemas.Kind) -> bool:
+        """Put the schema check's verdict on the record; False when there is none."""
+        if self.version is None:
+            return False
         known = schemas.send_actions(self.version) if kind == "send" \
             else schemas.known_actions(self.version)
         if action not in known:
             if kind != "response":
                 record.problem = f"{action!r} is not an OCPP {self.version.label} {kind_word(kind)}"
-            return
+                return True
+            return False
         note_violations(record, action, schemas.validate(self.version, action, kind, payload))
+        return True
 
     # --------------------------------------------------------- the studio's calls
     async def call_detailed(self, action: str, payload: Any, send: Sender,
@@ -250,5 +288,5 @@ def version_from_boot(action: str | None, payload: Any) -> OcppVersion | None:
     return None
 
 
-__all__ = ["OBSERVED", "ObservedCards", "ObservedEndpoint", "STUDIO_ID_PREFIX",
+__all__ = ["OBSERVED", "AmendingRecorder", "ObservedCards", "ObservedEndpoint", "STUDIO_ID_PREFIX",
            "new_studio_id", "version_from_boot"]

@@ -41,6 +41,13 @@ class ConnectionRecorder(FrameRecorder, Protocol):
     def new_connection_id(self) -> int: ...
 
 
+class RelayStore(ConnectionRecorder, Protocol):
+    """Where the logging proxy records: also gives the recorder of relayed frames, which
+    makes each frame durable before it is passed on (``capture.store.RelayRecorder``)."""
+
+    def relay_recorder(self) -> FrameRecorder: ...
+
+
 class Session(Protocol):
     """One charger's live link, as a transport feeds it."""
 

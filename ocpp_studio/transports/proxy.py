@@ -40,7 +40,7 @@ from ..core.events import Signal
 from ..core.observed import STUDIO_ID_PREFIX, ObservedCards, ObservedEndpoint, new_studio_id
 from ..core.pairing import Reply
 from ..core.records import ConnectionEvent, Direction, now_us
-from ..core.sessions import ConnectionRecorder
+from ..core.sessions import RelayStore
 from ..core.versions import OcppVersion
 from .websocket_server import (NO_CHARGER_ID_REASON, basic_auth_credentials, charger_id_from_path,
                                offered_subprotocols)
@@ -141,7 +141,7 @@ def _version_of(subprotocol: str | None) -> OcppVersion | None:
 class LoggingProxy:
     """Relay chargers to an upstream CSMS, recording both legs in ``store``."""
 
-    def __init__(self, store: ConnectionRecorder, upstream_base: str, host: str = "127.0.0.1",
+    def __init__(self, store: RelayStore, upstream_base: str, host: str = "127.0.0.1",
                  port: int = 0, ssl_context: ssl.SSLContext | None = None, *,
                  upstream_ssl: ssl.SSLContext | None = None, upstream_ca_file: str | None = None,
                  open_timeout: float = 10.0, max_size: int = DEFAULT_MAX_SIZE,
@@ -301,7 +301,8 @@ class LoggingProxy:
         session.remote = handshake["remote"]
         session.version = _version_of(websocket.subprotocol)
         session.connected_since_us = now_us()
-        session.observed = ObservedEndpoint(self.store, session.charger_id, session.version,
+        session.observed = ObservedEndpoint(self.store.relay_recorder(), session.charger_id,
+                                            session.version,
                                             connection_id=session.connection_id,
                                             cards=self.stations, source=PROXY)
         if self.stations is not None:
@@ -388,8 +389,12 @@ class LoggingProxy:
                 # recorded first; the answers to the studio's injected calls stay here
                 raw = message if isinstance(message, str) else \
                     message.decode("utf-8", errors="replace")
-                if observed.relay(raw, direction):
-                    await target.send(message)
+                forward = observed.relay(raw, direction)
+                try:
+                    if forward:
+                        await target.send(message)
+                finally:
+                    observed.check_relayed()  # checked once passed on (journal.py)
         except ConnectionClosed:
             pass
 
