@@ -4,6 +4,8 @@ and nothing acting on a record (an answer) goes before its commit."""
 import asyncio
 import sqlite3
 
+import pytest
+
 from ocpp_studio.capture.store import CallStateChanged, CaptureStore
 from ocpp_studio.core.records import Direction, FrameRecord
 
@@ -67,3 +69,82 @@ def test_close_commits_what_the_last_turn_recorded(tmp_path):
 
     asyncio.run(scenario())
     assert _on_disk(path) == 1
+
+
+def test_frames_staged_while_a_batch_commits_form_the_next_batch_in_order(tmp_path):
+    """The writer thread commits one batch at a time; what is staged meanwhile waits
+    and is committed next, so rows commit and are announced in id order."""
+    import threading
+
+    from ocpp_studio.capture import writer
+
+    path = tmp_path / "c.db"
+    store = CaptureStore(path)
+    heard = []
+    store.recorded.connect(heard.append)
+    gate = threading.Event()
+    real_commit = writer.BatchWriter._commit
+
+    def held_commit(self, batch):  # the first batch waits for the test's go
+        gate.wait(10)
+        real_commit(self, batch)
+
+    async def scenario():
+        store._writer._commit = held_commit.__get__(store._writer)
+        first = [store.record_frame_grouped(_call(n)) for n in range(2)]
+        await asyncio.sleep(0.05)  # the turn ended: the first batch is in the thread
+        assert store._writer.busy
+        second = [store.record_frame_grouped(_call(n)) for n in range(2, 4)]
+        await asyncio.sleep(0.05)
+        assert _on_disk(path) == 0  # the thread holds the first; the second waits
+        gate.set()
+        await store.committed()  # the newest: both batches
+        assert _on_disk(path) == 4
+        assert [r.id for r in heard] == first + second
+
+    asyncio.run(scenario())
+    store.close()
+
+
+def test_a_batch_that_cannot_be_committed_fails_its_waiters_not_the_next(tmp_path):
+    from ocpp_studio.capture import writer
+
+    store = CaptureStore(tmp_path / "c.db")
+    real_commit = writer.BatchWriter._commit
+    failures = iter([sqlite3.OperationalError("disk I/O error")])
+
+    def failing_once(self, batch):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        real_commit(self, batch)
+
+    async def scenario():
+        store._writer._commit = failing_once.__get__(store._writer)
+        store.record_frame_grouped(_call(1))
+        with pytest.raises(sqlite3.OperationalError):
+            await store.committed()  # the answer to that CALL never leaves
+        later = store.record_frame_grouped(_call(2))
+        await store.committed()
+        return later
+
+    later = asyncio.run(scenario())
+    assert [f.id for f in store.frames()] == [later]  # the failed batch is not there
+    store.close()
+
+
+def test_a_plain_record_waits_for_the_batch_in_the_thread(tmp_path):
+    """record_frame commits before it returns, after the writer's batch (id order)."""
+    path = tmp_path / "c.db"
+    store = CaptureStore(path)
+
+    async def scenario():
+        grouped = store.record_frame_grouped(_call(1))
+        await asyncio.sleep(0)  # handed to the thread
+        plain = store.record_frame(_call(2))
+        assert _on_disk(path) == 2  # both, at once
+        return grouped, plain
+
+    grouped, plain = asyncio.run(scenario())
+    assert [f.id for f in store.frames()] == [grouped, plain]
+    store.close()
