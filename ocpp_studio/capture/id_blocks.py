@@ -40,6 +40,20 @@ def gather(db: sqlite3.Connection, where: str, params: list[Any]) -> np.ndarray:
     return ids
 
 
+def in_id_order(db: sqlite3.Connection, where: str, params: list[Any]) -> bool:
+    """Whether SQLite reads this filter's matches in id order (one index value, e.g. one
+    direction or action), so a block of them costs its rows, not a sort of them all
+    (5 chargers: 74 ms for the ends, 370 ms for a middle block; all at once 26 ms)."""
+    plan = db.execute(f"EXPLAIN QUERY PLAN SELECT id FROM frames WHERE ({where}) "
+                      "ORDER BY id LIMIT 1", params).fetchall()
+    return not any("TEMP B-TREE" in str(step[-1]) for step in plan)
+
+
+def row_in(ids: np.ndarray, frame_id: int, offset: int) -> int | None:
+    row = int(np.searchsorted(ids, frame_id))
+    return offset + row if row < len(ids) and ids[row] == frame_id else None
+
+
 class Blocks:
     """Which blocks of rows ``0..rows-1`` of a result have been read into the caller's
     array, and the reading of the others (the caller owns the array: it may grow)."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core.records import Direction, FrameRecord
 from . import counts, text_index
-from .id_blocks import Blocks, Changed, gather
+from .id_blocks import Blocks, Changed, gather, in_id_order, row_in
 from .store import _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES, CaptureStore, _frame_from_row
 
 log = logging.getLogger(__name__)
@@ -145,20 +145,6 @@ def _stable(frame_filter: FrameFilter) -> bool:
                 frame_filter.since_us is not None or frame_filter.until_us is not None)
 
 
-def _in_id_order(db: sqlite3.Connection, where: str, params: list[Any]) -> bool:
-    """Whether SQLite reads this filter's matches in id order (one index value, e.g. one
-    direction or action), so a block of them costs its rows, not a sort of them all
-    (5 chargers: 74 ms for the ends, 370 ms for a middle block; all at once 26 ms)."""
-    plan = db.execute(f"EXPLAIN QUERY PLAN SELECT id FROM frames WHERE ({where}) "
-                      "ORDER BY id LIMIT 1", params).fetchall()
-    return not any("TEMP B-TREE" in str(step[-1]) for step in plan)
-
-
-def _row_in(ids: np.ndarray, frame_id: int, offset: int) -> int | None:
-    row = int(np.searchsorted(ids, frame_id))
-    return offset + row if row < len(ids) and ids[row] == frame_id else None
-
-
 class FrameIndex:
     """The ids of the frames matching a filter, in id order; never holds the frames themselves.
 
@@ -209,7 +195,7 @@ class FrameIndex:
         else:  # a read-only file of schema 3 or older: through the filter's index
             count = db.execute(f"SELECT COUNT(*) FROM frames WHERE ({where}) AND id <= ?",
                                [*params, self._last]).fetchone()[0]
-        if count <= max(self.EAGER, 3 * self.BLOCK) or not _in_id_order(db, where, params):
+        if count <= max(self.EAGER, 3 * self.BLOCK) or not in_id_order(db, where, params):
             return False
         self._ids = np.empty(count, dtype=np.int64)
         self._count = count
@@ -284,11 +270,11 @@ class FrameIndex:
         blocks = self._blocks
         if blocks is not None:
             if frame_id > self._ids[blocks.rows - 1]:  # appended live since the count
-                return _row_in(self._ids[blocks.rows:self._count], frame_id, blocks.rows)
+                return row_in(self._ids[blocks.rows:self._count], frame_id, blocks.rows)
             found = self._lazy("row_of", frame_id)
             if found != "changed":
                 return found
-        return _row_in(self._ids[:self._count], frame_id, 0)
+        return row_in(self._ids[:self._count], frame_id, 0)
 
     def matches(self, record: FrameRecord) -> bool:
         return self._filter.matches(record)
