@@ -59,9 +59,11 @@ _INSERT_EVENT = ("INSERT INTO events (id, ts_us, charger, connection_id, kind, d
 def _check_storable(values: tuple[Any, ...]) -> None:
     """Raise UnicodeEncodeError for text SQLite cannot store as UTF-8 (a lone surrogate,
     from a \\ud800 escape in a frame's JSON), as its own INSERT used to."""
-    for value in values:
-        if type(value) is str and not value.isascii():
-            value.encode("utf-8")
+    texts = [value for value in values if type(value) is str]
+    if all(map(str.isascii, texts)):  # the usual case (isascii reads a flag: no copy)
+        return
+    for text in texts:
+        text.encode("utf-8")
 
 
 
