@@ -4,6 +4,9 @@
     python benchmarks/bundle.py --build          # packaging/build_linux.sh --no-test first
     python benchmarks/bundle.py --json FILE      # also write the figures as JSON
     python benchmarks/bundle.py --no-bundle      # only the window started from source
+    python benchmarks/bundle.py --no-bundle --also-source /tmp/wt_before   # and from another
+                                                 # checkout, alternating (before/after)
+    python benchmarks/bundle.py --also-bundle OLD/dist/ocpp-studio   # an older build too
 
 Size: what ``du -sk`` counts (disk blocks, as ``du -sh`` shows) and the files' own bytes,
 with the largest files listed. Start to window: the bundle is started (in a clean
@@ -128,6 +131,13 @@ def main() -> int:
                         help="do not time the window started from source")
     parser.add_argument("--no-bundle", action="store_true",
                         help="only time the window started from source (no bundle needed)")
+    parser.add_argument("--also-bundle", type=Path, action="append", default=[],
+                        metavar="DIST", help="also time this one-folder bundle (e.g. an older "
+                        "build), alternating with the others; repeatable")
+    parser.add_argument("--also-source", type=Path, action="append", default=[],
+                        metavar="CHECKOUT", help="also time the window started from this "
+                        "checkout (e.g. a git worktree of an older commit), alternating with "
+                        "the others in the same run; repeatable")
     add_json_argument(parser)
     args = parser.parse_args()
     figures = Figures("bundle")
@@ -151,6 +161,12 @@ def main() -> int:
     clean = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # as build_linux.sh's self-test
     source = [sys.executable, "-m", "ocpp_studio.cli"]
     times: dict[str, list[tuple[float, float]]] = {"bundle": [], "source": []}
+    # figure keys: also_source_1_..., also_bundle_1_... in the order given
+    checkouts = {f"also_source_{n} ({path})": path.resolve()
+                 for n, path in enumerate(args.also_source, 1)}
+    bundles = {f"also_bundle_{n} ({path})": (path / "ocpp-studio").resolve()
+               for n, path in enumerate(args.also_bundle, 1)}
+    times.update({name: [] for name in [*checkouts, *bundles]})
     with Display() as display:
         for _ in range(max(1, args.runs)):
             if not args.no_bundle:
@@ -159,6 +175,11 @@ def main() -> int:
             if not args.no_source:
                 times["source"].append(time_to_window(
                     source, display, {**clean, "PYTHONPATH": str(ROOT)}))
+            for name, path in checkouts.items():
+                times[name].append(time_to_window(source, display,
+                                                  {**clean, "PYTHONPATH": str(path)}))
+            for name, path in bundles.items():
+                times[name].append(time_to_window([str(path)], display, clean))
     for name, runs in times.items():
         if runs:
             values, cpu = [w for w, _ in runs], [c for _, c in runs]
@@ -166,7 +187,8 @@ def main() -> int:
             print(f"start to window, {name}: median {median:.2f} s of "
                   f"{', '.join(f'{v:.2f}' for v in values)}; CPU used until then: median "
                   f"{statistics.median(cpu):.2f} s")
-            key = "bundle" if name == "bundle" else "bundle_from_source"
+            key = {"bundle": "bundle", "source": "bundle_from_source"}.get(
+                name, f"bundle_{name.split()[0]}")
             figures.add(f"{key}_start_to_window_s", median)
             figures.add(f"{key}_start_to_window_max_s", max(values))
             figures.add(f"{key}_cpu_to_window_s", statistics.median(cpu))

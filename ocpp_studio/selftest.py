@@ -180,6 +180,27 @@ def check_control_api() -> str:
     return "answers with its token (200), refuses without (401)"
 
 
+def check_certificates() -> str:
+    """wss:// and certificates: cryptography is imported on first use (core/lazy.py), so a
+    bundle could miss a part of it unnoticed; a throw-away studio CA issues the EC and RSA
+    server certificates, each verifies against the CA and loads into a TLS context."""
+    import ssl
+    import tempfile
+
+    from .security.ca import StudioCA
+    with tempfile.TemporaryDirectory(prefix="ocpp-studio-self-test-ca-") as folder:
+        ca = StudioCA(folder)
+        names = ["localhost", "127.0.0.1"]
+        issued = ca.server_certificates(names)
+        for server in issued:
+            reason = ca.reissue_reason(server.certificate, names)
+            if reason is not None:
+                raise RuntimeError(f"the {server.key_type} server certificate: {reason}")
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                server.cert_file, server.key_file)
+    return f"studio CA issued {', '.join(s.key_type for s in issued)} server certificates"
+
+
 def qt_free_checks() -> list[Check]:
     return [run_check("version", check_version),
             run_check("bundled files", check_runtime_files),
@@ -187,4 +208,5 @@ def qt_free_checks() -> list[Check]:
             run_check("JSON schema tools", check_json_schema_tools),
             run_check("time zones", check_time_zones),
             run_check("serial ports", check_serial_ports),
-            run_check("control API", check_control_api)]
+            run_check("control API", check_control_api),
+            run_check("certificates", check_certificates)]
