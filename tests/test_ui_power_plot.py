@@ -609,6 +609,10 @@ def test_peak_curve_draws_what_pyqtgraphs_own_downsampling_draws(qtbot, span):
     assert len(ox) < len(t) or span < 100
     assert np.array_equal(tx, ox) and np.array_equal(ty, oy, equal_nan=True)
     assert ours.getOriginalDataset()[0] is t or np.array_equal(ours.getOriginalDataset()[0], t)
+    # PeakCurve keeps its data bounds and a pixel's size between scrolls: the same rect
+    for ax in (0, 1):
+        assert ours.dataBounds(ax) == theirs.curve.dataBounds(ax)
+    assert ours.boundingRect() == theirs.curve.boundingRect()
     b.setXRange(T0 - 600, T0 - 300, padding=0)  # a pan or zoom redraws the part on screen
     a.setXRange(T0 - 600, T0 - 300, padding=0)
     assert np.array_equal(theirs.getData()[0], ours.getData()[0])

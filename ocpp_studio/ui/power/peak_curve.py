@@ -102,6 +102,8 @@ class PeakCurve(pg.PlotCurveItem):
         self._drawing = False
         self._drawn_key: tuple = ()
         self._bounds: tuple | None = None  # full-range data bounds of the drawn points
+        self._scale: tuple | None = None  # the device transform's scale of the bounding rect
+        self._pixel: tuple = (None, (0.0, 0.0))  # (scale, a pixel's size in data units)
 
     def set_source(self, source: Any, divisor: float = 1.0) -> None:
         """Draw ``source`` (``x``, ``y``, ``version``, ``decimate(...)``) as ``y / divisor``.
@@ -133,10 +135,15 @@ class PeakCurve(pg.PlotCurveItem):
         self._redraw()
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - a resize changes the width
-        # the pixel padding of the bounding rect depends on the transform, the data bounds
-        # do not: PlotCurveItem would scan the points for them again after every scroll
-        self._boundingRect = None
-        self.prepareGeometryChange()
+        # The bounding rect is the data bounds padded by a pixel's size in data units: it
+        # changes with the transform's scale, not with a scroll (a translation), and the
+        # data bounds never do (PlotCurveItem would scan the points again each time).
+        dt = self.deviceTransform_()
+        scale = None if dt is None else (dt.m11(), dt.m12(), dt.m21(), dt.m22())
+        if scale is None or scale != self._scale:
+            self._scale = scale
+            self._boundingRect = None
+            self.prepareGeometryChange()
         self._redraw()
 
     def _redraw(self) -> None:
@@ -182,6 +189,32 @@ class PeakCurve(pg.PlotCurveItem):
         if not all(math.isfinite(b) for pair in bounds for b in pair):
             return None
         return bounds
+
+    def invalidateBounds(self) -> None:  # noqa: N802 - new data or a new pen
+        super().invalidateBounds()
+        self._bounds = None
+
+    def boundingRect(self) -> Any:  # noqa: N802 - Qt name
+        # PlotCurveItem.boundingRect, with the pixel's size (pixelVectors, ~50 us) kept
+        # while the scale stays: it is asked again after every setData
+        if self._boundingRect is None and self._bounds is not None and self._scale is not None:
+            if self._pixel[0] != self._scale:
+                self._pixel = (self._scale, self._pixel_size())
+            pad = self.pixelPadding()
+            px, py = self._pixel[1][0] * pad, self._pixel[1][1] * pad
+            (xmn, xmx), (ymn, ymx) = self._bounds
+            self._boundingRect = pg.QtCore.QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn,
+                                                  2 * py + ymx - ymn)
+        return super().boundingRect()
+
+    def _pixel_size(self) -> tuple[float, float]:
+        sizes = []
+        for vector in self.pixelVectors():
+            try:
+                sizes.append(0.0 if vector is None else vector.length())
+            except OverflowError:
+                sizes.append(0.0)
+        return sizes[0], sizes[1]
 
     def dataBounds(self, ax: int, frac: float = 1.0,  # noqa: N802 - Qt name
                    orthoRange: Any = None) -> tuple:  # noqa: N803
