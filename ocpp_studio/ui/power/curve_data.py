@@ -61,10 +61,14 @@ class PeakTable:
     prefix taken within blocks of ``ds`` aligned at buffer index 0. NaN (a gap) propagates
     as in ``np.maximum.reduceat``. Appends recompute only the last blocks."""
 
-    def __init__(self, ds: int, size: int) -> None:
+    def __init__(self, ds: int, size: int, old: PeakTable | None = None) -> None:
         self.ds = ds
-        self.pre_max, self.suf_max = np.empty(size), np.empty(size)
-        self.pre_min, self.suf_min = np.empty(size), np.empty(size)
+        if old is not None and len(old.pre_max) == size:  # a new bin size: same memory
+            self.pre_max, self.suf_max = old.pre_max, old.suf_max
+            self.pre_min, self.suf_min = old.pre_min, old.suf_min
+        else:
+            self.pre_max, self.suf_max = np.empty(size), np.empty(size)
+            self.pre_min, self.suf_min = np.empty(size), np.empty(size)
         self.valid = 0  # buffer index up to which the table is filled
 
     def fill(self, buf: np.ndarray, end: int) -> None:
@@ -74,19 +78,20 @@ class PeakTable:
         lo = self.valid // ds * ds  # the last block may have been partial: again from its start
         y = buf[lo:end]
         full = len(y) // ds * ds
-        if full:
+        if full:  # whole blocks: accumulated straight into the tables (no temporaries)
             blocks = y[:full].reshape(-1, ds)
             for acc, pre, suf in ((np.maximum, self.pre_max, self.suf_max),
                                   (np.minimum, self.pre_min, self.suf_min)):
-                pre[lo:lo + full] = acc.accumulate(blocks, axis=1).ravel()
-                suf[lo:lo + full] = acc.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+                acc.accumulate(blocks, axis=1, out=pre[lo:lo + full].reshape(-1, ds))
+                acc.accumulate(blocks[:, ::-1], axis=1,
+                               out=suf[lo:lo + full].reshape(-1, ds)[:, ::-1])
         rest = y[full:]
         if len(rest):
             a, b = lo + full, end
             for acc, pre, suf in ((np.maximum, self.pre_max, self.suf_max),
                                   (np.minimum, self.pre_min, self.suf_min)):
-                pre[a:b] = acc.accumulate(rest)
-                suf[a:b] = acc.accumulate(rest[::-1])[::-1]
+                acc.accumulate(rest, out=pre[a:b])
+                acc.accumulate(rest[::-1], out=suf[a:b][::-1])
         self.valid = end
 
     def bins(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -290,7 +295,7 @@ class CurveData:
             return peak_decimate(x, y, view, width_px, factor, last_ds, clip)
         buf = self.gap_y.buf
         if self._table is None or self._table.ds != ds or len(self._table.pre_max) != len(buf):
-            self._table = PeakTable(ds, len(buf))
+            self._table = PeakTable(ds, len(buf), self._table)
         self._table.fill(buf, self.gap_y.end)
         n = (hi - lo) // ds
         base = self.gap_y.start + lo
