@@ -100,7 +100,6 @@ class CaptureStore(FrameReading):
         #: statements staged and not yet handed to the writer (writer.py)
         self._pending: Batch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # where grouped records wait
-        self._late_text: list[tuple[int, str]] = []  # (row id, raw) written at the commit
         self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
         self._text_indexed_to: int | None = None
         if read_only:
