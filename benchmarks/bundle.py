@@ -13,7 +13,9 @@ with the largest files listed. Start to window: the bundle is started (in a clea
 environment, like the build script's self-test: no venv, no checkout on the path) on a
 private Xvfb display with ``--port 0`` and a temporary capture; the time runs from
 starting the process until X reports the main window ("OCPP Studio") mapped and viewable
-(polled with ``xwininfo`` every 10 ms). Each run is a cold-ish start (the files are in the
+(``xev`` watching the root window reports each MapNotify as it happens; ``xwininfo`` then
+checks the title. Polling ``xwininfo`` every 10 ms instead took a good part of one of
+the machine's two cores away from the app it timed). Each run is a cold-ish start (the files are in the
 page cache after the first); the median of ``--runs`` is the figure. The same is measured
 for the window started from source (``python -m ocpp_studio.cli``) for comparison.
 
@@ -24,11 +26,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,9 +53,11 @@ def sizes(folder: Path) -> tuple[float, float, list[tuple[int, str]]]:
 
 
 class Display:
-    """A private Xvfb server (its number chosen by Xvfb itself)."""
+    """A private Xvfb server (its number chosen by Xvfb itself) and an ``xev`` watching its
+    root window: ``maps`` receives (perf_counter time, window id) of each top-level window
+    mapped."""
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> "Display":
         read, write = os.pipe()
         self.process = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write), "-screen", "0", "1440x900x24", "-nolisten",
@@ -62,23 +68,63 @@ class Display:
         if not number:
             raise RuntimeError("Xvfb did not start")
         self.name = f":{number}"
-        return self.name
+        self.maps: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.watcher = subprocess.Popen(["xev", "-root", "-event", "substructure"],
+                                        env={**os.environ, "DISPLAY": self.name},
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True, bufsize=1)
+        threading.Thread(target=self._read, daemon=True).start()
+        self._wait_until_watching()
+        return self
+
+    def _read(self) -> None:
+        mapped = False
+        for line in self.watcher.stdout:  # type: ignore[union-attr]
+            if line.startswith("MapNotify event"):
+                mapped = True
+            elif mapped:
+                match = re.search(r"\bwindow (0x[0-9a-f]+)", line)
+                if match:
+                    self.maps.put((time.perf_counter(), match.group(1)))
+                mapped = False
+
+    def _wait_until_watching(self) -> None:
+        """Map probe windows until the watcher reports one: from then on no map is missed."""
+        for _ in range(20):
+            probe = subprocess.Popen(["xev", "-name", "bundle-benchmark-probe"],
+                                     env={**os.environ, "DISPLAY": self.name},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                self.maps.get(timeout=1)
+                break
+            except queue.Empty:
+                continue  # mapped before the watcher listened: another probe
+            finally:
+                probe.terminate()
+                probe.wait(timeout=10)
+        else:
+            raise RuntimeError("xev does not report windows mapped on the display")
+        time.sleep(0.2)
+        self.drain()
+
+    def drain(self) -> None:
+        while True:
+            try:
+                self.maps.get_nowait()
+            except queue.Empty:
+                return
 
     def __exit__(self, *exc: object) -> None:
+        self.watcher.terminate()
+        self.watcher.wait(timeout=10)
         self.process.terminate()
         self.process.wait(timeout=10)
 
 
-def window_mapped(display: str) -> bool:
-    env = {**os.environ, "DISPLAY": display}
-    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
-                          env=env).stdout
-    for match in re.finditer(rf'^\s+(0x[0-9a-f]+) "{re.escape(TITLE)}[^"]*"', tree, re.M):
-        info = subprocess.run(["xwininfo", "-id", match.group(1)], capture_output=True,
-                              text=True, env=env).stdout
-        if "IsViewable" in info:
-            return True
-    return False
+def is_main_window(display: str, window: str) -> bool:
+    info = subprocess.run(["xwininfo", "-id", window], capture_output=True, text=True,
+                          env={**os.environ, "DISPLAY": display}).stdout
+    return f'"{TITLE}' in info and "IsViewable" in info
 
 
 def cpu_s(pid: int) -> float:
@@ -88,16 +134,17 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_to_window(command: list[str], display: str, env: dict[str, str],
+def time_to_window(command: list[str], display: Display, env: dict[str, str],
                    timeout: float = 60.0) -> tuple[float, float]:
     """(seconds from starting ``command`` to its main window being viewable on ``display``,
     CPU seconds the process used until then: on a busy machine the wall time includes
     waiting for a core, the CPU time does not)."""
     with tempfile.TemporaryDirectory(prefix="ocpp-bundle-") as tmp:
-        run_env = {**env, "DISPLAY": display, "HOME": tmp, "QT_QPA_PLATFORM": "xcb",
+        run_env = {**env, "DISPLAY": display.name, "HOME": tmp, "QT_QPA_PLATFORM": "xcb",
                    "OCPP_STUDIO_LOG_DIR": str(Path(tmp) / "log"),
                    "OCPP_STUDIO_QUIT_AFTER": "3", "XDG_CONFIG_HOME": str(Path(tmp) / "c"),
                    "XDG_DATA_HOME": str(Path(tmp) / "d"), "XDG_STATE_HOME": str(Path(tmp) / "s")}
+        display.drain()
         started = time.perf_counter()
         process = subprocess.Popen(command + ["--port", "0", "--capture",
                                               str(Path(tmp) / "capture.db")],
@@ -105,12 +152,16 @@ def time_to_window(command: list[str], display: str, env: dict[str, str],
                                    stderr=subprocess.PIPE, text=True)
         try:
             while time.perf_counter() - started < timeout:
-                if window_mapped(display):
-                    return time.perf_counter() - started, cpu_s(process.pid)
-                if process.poll() is not None:
-                    raise RuntimeError(f"{command[0]} ended before a window: "
-                                       f"{process.stderr.read()[-1500:]}")  # type: ignore
-                time.sleep(0.01)
+                try:
+                    mapped_at, window = display.maps.get(timeout=0.1)
+                except queue.Empty:
+                    if process.poll() is not None:
+                        raise RuntimeError(f"{command[0]} ended before a window: "
+                                           f"{process.stderr.read()[-1500:]}")  # type: ignore
+                    continue
+                cpu = cpu_s(process.pid)  # the window is up: what the process used so far
+                if is_main_window(display.name, window):
+                    return mapped_at - started, cpu
             raise RuntimeError(f"no window within {timeout:g} s")
         finally:
             try:
@@ -167,7 +218,7 @@ def main() -> int:
     bundles = {f"also_bundle_{n} ({path})": (path / "ocpp-studio").resolve()
                for n, path in enumerate(args.also_bundle, 1)}
     times.update({name: [] for name in [*checkouts, *bundles]})
-    with Display() as display:
+    with Display() as display:  # one display and watcher for every run
         for _ in range(max(1, args.runs)):
             if not args.no_bundle:
                 times["bundle"].append(time_to_window([str(executable.resolve())], display,
