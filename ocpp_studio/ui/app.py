@@ -23,6 +23,11 @@ from ..settings import AppSettings, user_config_dir
 from ..station.central import CentralSystem
 from ..transports.addresses import find_free_port, is_address_in_use
 from ..transports.websocket_server import CsmsServer
+# ...and what only the window's widgets import: numpy's ~85 modules (the message list's
+# capture/query.py), the operations catalogue, pyserial (Serial console tab)
+from ..capture import query as _query  # noqa: F401
+from ..station import operations as _operations  # noqa: F401
+from ..transports import serial_port as _serial_port  # noqa: F401
 
 # PySide6 before qasync: qasync then takes it from sys.modules instead of first trying to
 # import PyQt5, PyQt6 and PySide2 (failed imports walk the whole path: a slower start)
