@@ -396,7 +396,8 @@ def _bulk_store(path, count: int) -> CaptureStore:
             "INSERT INTO frames (ts_us, charger, connection_id, direction, message_type, "
             "unique_id, action, valid, violations, problem, error_code, pair_id, latency_ms, "
             "state, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return store
+    store.close()  # opened again, the store gives new rows ids after these
+    return CaptureStore(path)
 
 
 def test_virtual_model_reads_rows_on_demand_and_caches_a_bounded_number(qapp, tmp_path):
