@@ -76,3 +76,37 @@ def test_a_payload_too_deep_for_the_validator_is_a_format_violation_not_a_crash(
     [violation] = validate(OcppVersion.V16, "DataTransfer", "request",
                            {"vendorId": "v", "data": payload})
     assert violation.fault is Fault.FORMAT and "too deeply" in violation.message
+
+
+def test_the_fast_date_time_check_is_jsonschemas_own():
+    """The fast path checks "date-time" without jsonschema; it must agree with it."""
+    from jsonschema import FormatChecker
+
+    from ocpp_studio.core.schemas import _is_date_time
+
+    checker = FormatChecker(formats=("date-time",))
+    samples = ["2026-11-26T08:00:00Z", "2026-11-26t08:00:00z", "2026-11-26T08:00:00.123+01:00",
+               "2026-02-30T08:00:00Z", "2026-11-26 08:00:00Z", "2026-11-26T08:00:00",
+               "2016-12-31T23:59:60Z", "2026-13-01T00:00:00Z", "", "now", 42, None]
+    assert [_is_date_time(s) for s in samples] == [checker.conforms(s, "date-time")
+                                                    for s in samples]
+    assert _is_date_time("2026-11-26T08:00:00Z") and not _is_date_time("2026-02-30T08:00:00Z")
+
+
+def test_a_valid_payload_is_checked_without_importing_jsonschema():
+    """jsonschema only explains failures: importing it held the loop ~0.1 s CPU at the
+    first BootNotification (its answer's currentTime is a date-time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ocpp_studio.core import schemas; "
+            "from ocpp_studio.core.versions import OcppVersion as V; "
+            "assert schemas.validate(V.V16, 'BootNotification', 'response', "
+            "{'status': 'Accepted', 'currentTime': '2026-11-26T08:00:00Z', 'interval': 300}) == []; "
+            "print('jsonschema' in sys.modules); "
+            "assert schemas.validate(V.V16, 'BootNotification', 'response', "
+            "{'status': 'Accepted', 'currentTime': 'never', 'interval': 300}) != []; "
+            "print('jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    assert out == ["False", "True"]  # imported to explain the invalid payload only
