@@ -32,13 +32,13 @@ from typing import Any, Iterator
 from . import journal, schema, text_index
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
-# the schema's names stay importable from here (query.py, the inspector, tests)
 from .writer import Batch, BatchWriter
-from .reading import FrameQuery, FrameReading, _frame_from_row  # noqa: F401 (importable here)
+# the reading side's and the schema's names stay importable from here (query.py, the
+# inspector, tests)
+from .reading import FrameQuery, FrameReading, _frame_from_row  # noqa: F401
 from .schema import (  # noqa: F401
     DDL as _DDL, DDL_V2 as _DDL_V2, FRAME_COLUMNS as _FRAME_COLUMNS, PROBLEM_SQL, PROBLEM_STATES,
-    SCHEMA_VERSION,
-)
+    SCHEMA_VERSION)
 from ..core.events import Signal
 from ..core.records import ConnectionEvent, FrameRecord
 from ..settings import is_in_user_data_dir, private_dir, private_file
@@ -174,8 +174,7 @@ class CaptureStore(FrameReading):
 
     def _stage(self) -> Batch:
         """The batch not yet handed to the writer (statements staged in this turn)."""
-        if self._pending is None:
-            self._pending = Batch()
+        self._pending = self._pending or Batch()
         return self._pending
 
     def _stage_frame(self, record: FrameRecord) -> int:
@@ -216,9 +215,8 @@ class CaptureStore(FrameReading):
 
     @staticmethod
     def _response_emits(record: FrameRecord, call_state: str | None) -> list[Record]:
-        if record.pair_id is not None and call_state:
-            return [record, CallStateChanged(record.pair_id, call_state)]
-        return [record]
+        return ([record, CallStateChanged(record.pair_id, call_state)]
+                if record.pair_id is not None and call_state else [record])
 
     def _after_statements(self, db: sqlite3.Connection, batch: Batch) -> None:
         """Inside each batch's transaction: index the newest frames for free text once
