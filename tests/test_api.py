@@ -104,3 +104,14 @@ def test_cli_call_prints_the_reply(tmp_path):
         out, err = await process.communicate()
         assert process.returncode == 1 and b"Unauthorized" in err
     run(_with_api(scenario))
+
+
+
+def test_the_api_token_can_be_passed_as_a_command_line_argument():
+    """A token beginning with "-" was taken for an option by the CLI's argument parser
+    ("--token -x...: expected one argument"): 1 start in 64 failed every CLI command."""
+    from ocpp_studio.api.token import new_token
+
+    tokens = [new_token() for _ in range(2_000)]
+    assert len(set(tokens)) == 2_000 and all(len(t) >= 32 for t in tokens)
+    assert not any(t.startswith("-") for t in tokens)

@@ -57,6 +57,7 @@ from ..station.central import CentralSystem, ChargerConnectedError
 from .certificates import certificate_routes
 from .replies import error_reply as _error, json_reply as _json
 from .security_upgrade import security_upgrade_routes
+from .token import new_token
 from .operations import operation_routes
 from .transfers import transfer_routes
 
@@ -131,7 +132,7 @@ class ControlApi:
         self.one_second = one_second
         self.metering = metering
         self.requested_port = port
-        self.token = token or secrets.token_urlsafe(24)
+        self.token = token or new_token()
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.registered_token_file: Path | None = None
