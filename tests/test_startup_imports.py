@@ -62,6 +62,22 @@ def test_the_headless_studio_does_not_import_numpy() -> None:
     assert result == {"numpy": False}
 
 
+def test_a_studio_on_a_live_capture_imports_numpy_ahead_of_the_first_meter_values(
+        tmp_path: Path) -> None:
+    """Not on the event loop while the first MeterValues waits for its answer (it held
+    the serve loop ~0.1 s, benchmarks/scale.py), and not at import either."""
+    result = loaded_after(
+        "import json, sys, threading\n"
+        "from ocpp_studio.service import Studio\n"
+        "from ocpp_studio.settings import AppSettings\n"
+        "before = 'numpy' in sys.modules\n"
+        f"studio = Studio(AppSettings(capture_path={str(tmp_path / 'c.db')!r}))\n"
+        "[t.join(60) for t in threading.enumerate() if t.name == 'import numpy']\n"
+        "studio.store.close()\n"
+        "print(json.dumps({'before': before, 'after': 'numpy' in sys.modules}))")
+    assert result == {"before": False, "after": True}
+
+
 def test_the_ocpp_enums_are_the_ones_ocpp_itself_uses_when_imported_later() -> None:
     result = loaded_after(
         "import json, sys\n"

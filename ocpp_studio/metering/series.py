@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..core.events import Signal
-from ..core.lazy import lazy_module
+from ..core.lazy import import_soon, lazy_module
 from ..core.records import FrameRecord
 from .samples import METER_ACTIONS, MeterSample, meter_frames, samples_from_frame
 
@@ -184,6 +184,7 @@ class MeteringService:
         self.detach()
         self._store = store
         store.recorded.connect(self._on_record)
+        import_soon("numpy")  # live meter values will come: not on the loop at the first
 
     def detach(self) -> None:
         if self._store is not None:
