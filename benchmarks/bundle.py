@@ -140,9 +140,11 @@ def time_to_window(command: list[str], display: Display, env: dict[str, str],
     CPU seconds the process used until then: on a busy machine the wall time includes
     waiting for a core, the CPU time does not)."""
     with tempfile.TemporaryDirectory(prefix="ocpp-bundle-") as tmp:
+        # the start a user gets (log file, crash handler, saved view preferences), in a
+        # private HOME: no OCPP_STUDIO_QUIT_AFTER, which would skip those; ended by SIGTERM
         run_env = {**env, "DISPLAY": display.name, "HOME": tmp, "QT_QPA_PLATFORM": "xcb",
                    "OCPP_STUDIO_LOG_DIR": str(Path(tmp) / "log"),
-                   "OCPP_STUDIO_QUIT_AFTER": "3", "XDG_CONFIG_HOME": str(Path(tmp) / "c"),
+                   "XDG_CONFIG_HOME": str(Path(tmp) / "c"),
                    "XDG_DATA_HOME": str(Path(tmp) / "d"), "XDG_STATE_HOME": str(Path(tmp) / "s")}
         display.drain()
         started = time.perf_counter()
@@ -164,6 +166,7 @@ def time_to_window(command: list[str], display: Display, env: dict[str, str],
                     return mapped_at - started, cpu
             raise RuntimeError(f"no window within {timeout:g} s")
         finally:
+            process.terminate()
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
