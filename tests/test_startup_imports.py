@@ -216,3 +216,20 @@ def test_the_first_explained_violation_and_certificate_import_them() -> None:
         " 'cn': ca.certificate.subject.rfc4514_string().count('CN='),"
         " 'loaded': ['jsonschema' in sys.modules, 'cryptography' in sys.modules]}))")
     assert result == {"ok": [], "bad": ["type"], "cn": 1, "loaded": [True, True]}
+
+
+def test_numpy_runs_one_blas_thread_unless_the_user_said_otherwise() -> None:
+    """OpenBLAS's spinning pool cost ~0.1 s of CPU per start on a 2-core machine."""
+    code = ("import json, os\nimport ocpp_studio, numpy\n"
+            "print(json.dumps({'setting': os.environ.get('OPENBLAS_NUM_THREADS')}))")
+    # this test process imported ocpp_studio too: its environment has the setting already
+    clean = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def setting(env: dict[str, str]) -> str | None:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])["setting"]
+
+    assert setting(clean) == "1"
+    assert setting({**clean, "OPENBLAS_NUM_THREADS": "3"}) == "3"
