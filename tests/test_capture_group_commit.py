@@ -85,9 +85,9 @@ def test_frames_staged_while_a_batch_commits_form_the_next_batch_in_order(tmp_pa
     gate = threading.Event()
     real_commit = writer.BatchWriter._commit
 
-    def held_commit(self, batch, in_thread=False):  # the first batch waits for the test's go
+    def held_commit(self, batch):  # the first batch waits for the test's go
         gate.wait(10)
-        real_commit(self, batch, in_thread)
+        real_commit(self, batch)
 
     async def scenario():
         store._writer._commit = held_commit.__get__(store._writer)
@@ -113,11 +113,11 @@ def test_a_batch_that_cannot_be_committed_fails_its_waiters_not_the_next(tmp_pat
     real_commit = writer.BatchWriter._commit
     failures = iter([sqlite3.OperationalError("disk I/O error")])
 
-    def failing_once(self, batch, in_thread=False):
+    def failing_once(self, batch):
         failure = next(failures, None)
         if failure is not None:
             raise failure
-        real_commit(self, batch, in_thread)
+        real_commit(self, batch)
 
     async def scenario():
         store._writer._commit = failing_once.__get__(store._writer)

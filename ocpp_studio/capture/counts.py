@@ -71,13 +71,11 @@ def available(db: sqlite3.Connection) -> bool:
         is not None
 
 
-def advance(db: sqlite3.Connection, newest: int, at_least: int | None = None) -> None:
-    """Count the frames up to id ``newest`` not counted yet once there are ``at_least``
-    of them (inside the caller's transaction); nothing when this file has no table.
-    (The writer thread's small steps count theirs at once: 0.4 ms for 64 frames, where
-    4,096 at a time held the next batch's commit 8-40 ms, text_tail.py.)"""
+def advance(db: sqlite3.Connection, newest: int) -> None:
+    """Count the frames up to id ``newest`` not counted yet once there are ``BATCH``
+    of them (inside the caller's transaction); nothing when this file has no table."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (COUNTED_KEY,)).fetchone()
-    if row is None or newest - int(row[0]) < (BATCH if at_least is None else at_least):
+    if row is None or newest - int(row[0]) < BATCH:
         return
     db.execute(_ADD, (int(row[0]), newest))
     db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(newest), COUNTED_KEY))

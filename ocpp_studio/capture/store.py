@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import journal, schema, text_index
-from .text_tail import TailIndexer
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
 from .writer import Batch, BatchWriter
@@ -102,7 +101,7 @@ class CaptureStore(FrameReading):
         self._pending: Batch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # where grouped records wait
         self._backfill: text_index.TextBackfill | None = None  # an upgraded file's old frames
-        self._text = TailIndexer(None)  # where the free-text index stands (text_tail.py)
+        self._text_indexed_to: int | None = None
         if read_only:
             # A second connection for reading in a worker thread (exports) while the
             # live connection keeps writing: WAL lets readers and one writer share a file.
@@ -129,7 +128,8 @@ class CaptureStore(FrameReading):
             self._checkpointer = WalCheckpointer(self.path)
             self._checkpointer.start()
         schema.prepare(self._db, self.path)  # new, or upgraded from an older version
-        self._text = TailIndexer(text_index.indexed_to(self._db)
+        #: frames up to this id are in the free-text index (None: no index here)
+        self._text_indexed_to = (text_index.indexed_to(self._db)
                                  if text_index.available(self._db) else None)
         if self.path != ":memory:" and text_index.pending_to(self._db):
             self._backfill = text_index.TextBackfill(self.path)
@@ -145,7 +145,7 @@ class CaptureStore(FrameReading):
         self._next_event_id = self._db.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()[0]
         self._writer = BatchWriter(self._writing_connection(), self._after_statements,
-                                   threaded=self.path != ":memory:", background=self._text.step)
+                                   threaded=self.path != ":memory:")
 
     def _writing_connection(self) -> sqlite3.Connection:
         """The writer's own connection (``:memory:`` is one database per connection)."""
@@ -218,11 +218,14 @@ class CaptureStore(FrameReading):
         return ([record, CallStateChanged(record.pair_id, call_state)]
                 if record.pair_id is not None and call_state else [record])
 
-    def _after_statements(self, db: sqlite3.Connection, batch: Batch,
-                          in_thread: bool = False) -> None:
-        """Inside each batch's transaction: the free-text index's tail, if due now
-        (text_tail.py: the writer thread indexes it between batches)."""
-        self._text.in_batch(db, batch.newest_id, force=batch.force_index, background=in_thread)
+    def _after_statements(self, db: sqlite3.Connection, batch: Batch) -> None:
+        """Inside each batch's transaction: index the newest frames for free text once
+        there are text_index.BATCH of them (text_index.py says why not one by one)."""
+        done = self._text_indexed_to
+        newest = batch.newest_id
+        if done is not None and (newest - done >= text_index.BATCH
+                                 or (batch.force_index and newest > done)):
+            self._text_indexed_to = text_index.index_tail(db, done)
 
     @contextmanager
     def bulk_import(self) -> Iterator[None]:
@@ -361,8 +364,8 @@ class CaptureStore(FrameReading):
             if batch.error is not None:
                 log.error("could not commit %d capture rows: %s", len(batch.statements),
                           batch.error)
-                with self._writer.holding():  # its index rows were rolled back
-                    self._text.reread(self._writer.db)
+                if self._text_indexed_to is not None:  # its index rows were rolled back
+                    self._text_indexed_to = text_index.indexed_to(self._writer.db)
                 if outcome is not None and not outcome.done():
                     outcome.set_exception(batch.error)
                     outcome.exception()  # retrieved: no warning when nobody waits

@@ -8,13 +8,12 @@ scan of ~300 MB; the trigram index (SQLite 3.34+) turns it into an index lookup.
   records which frames hold a trigram, not where, which keeps the index at about
   0.65x the frames' own bytes for MeterValues-sized frames, 1x for tiny ones
   (``detail=full`` would be 2.6x).
-- New frames are indexed in batches (``index_tail``; when is ``text_tail.py``'s
-  choice: between the writer's batches, or inside the transaction of a batch that
-  makes the unindexed tail long enough, and at close): an FTS5 transaction writes a
-  new index segment, so indexing each frame in its own commit tripled the cost of
-  recording it (130 -> 400 us per committed frame). The frames after
-  ``meta.text_indexed_to`` (a short tail) are scanned by every search, so results
-  stay exact.
+- New frames are indexed in batches by the store (``index_tail``, every
+  ``BATCH`` frames, inside the transaction that records the last of them, and
+  at close): an FTS5 transaction writes a new index segment, so indexing each
+  frame in its own commit tripled the cost of recording it (130 -> 400 us per
+  committed frame). The frames after ``meta.text_indexed_to`` (fewer than
+  ``BATCH``) are scanned by every search, so results stay exact.
 - Frames over ``LONG_FRAME`` characters are not indexed (a 1 MB frame would cost
   a million index entries to the loop that records it); ``frames_text_long``
   lists their ids (filled where the others are indexed, so an upgrade never
@@ -103,19 +102,15 @@ def indexed_to(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def index_tail(db: sqlite3.Connection, after: int, limit: int | None = None) -> int:
-    """Index the frames after id ``after`` (at most ``limit`` ids of them), inside the
-    caller's transaction, and add them to the frame counts; return the new
-    ``text_indexed_to``. (text_tail.py decides when.)"""
+def index_tail(db: sqlite3.Connection, after: int) -> int:
+    """Index the frames after id ``after`` (inside the caller's transaction), and add
+    them to the frame counts; return the new ``text_indexed_to``."""
     newest = db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
-    if limit is not None:
-        newest = min(newest, after + limit)
     if newest <= after:
         return after
     _index_range(db, after, newest)
     db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(newest), INDEXED_KEY))
-    # the inspector's counts, batched alike (counts.py); a bounded step counts its own
-    counts.advance(db, newest, **({} if limit is None else {"at_least": 1}))
+    counts.advance(db, newest)  # the inspector's counts, batched alike (counts.py)
     return newest
 
 

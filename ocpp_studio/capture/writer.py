@@ -57,26 +57,18 @@ class Batch:
 class BatchWriter:
     """Commits ``Batch``es one at a time, in a writer thread or on the caller's thread.
 
-    ``after_statements(db, batch, in_thread)`` runs inside each batch's transaction, after
-    its statements (the free-text index of the newest frames). ``background(db, quiet_for)``
-    runs in the thread between batches, once none came for ``background_gap_s`` (then
-    for as long as it asks), in a transaction of its own; it returns after how many
-    seconds without a batch it wants to run again, or None. ``finished`` holds the
+    ``after_statements(db, batch)`` runs inside each batch's transaction, after its
+    statements (the free-text index of the newest frames). ``finished`` holds the
     batches the thread has committed (or failed) until the store collects them in order;
     ``notify()`` is called from the thread after each (the store schedules the
     collection on its event loop).
     """
 
     def __init__(self, db: sqlite3.Connection,
-                 after_statements: Callable[[sqlite3.Connection, Batch, bool], None], *,
-                 threaded: bool,
-                 background: Callable[[sqlite3.Connection, float], float | None] | None = None,
-                 ) -> None:
+                 after_statements: Callable[[sqlite3.Connection, Batch], None], *,
+                 threaded: bool) -> None:
         self.db = db
         self._after_statements = after_statements
-        self._background = background
-        #: background work starts this long after the last batch (its answers go out first)
-        self.background_gap_s = 0.005
         self._lock = threading.Lock()  # one transaction at a time on this connection
         self.finished: deque[Batch] = deque()
         self._in_thread: Batch | None = None  # handed to the thread, not collected yet
@@ -146,19 +138,14 @@ class BatchWriter:
 
     # ---------------------------------------------------------------- thread
     def _run(self) -> None:
-        wait: float | None = None  # background work after this long without a batch
         while True:
-            try:
-                item = self._queue.get(timeout=wait)  # None: no background work, no timeout
-            except queue.Empty:  # no batch came for ``wait`` seconds
-                wait = self._background_step(quiet_for=wait)
-                continue
+            item = self._queue.get()
             if item is None:
                 return
             batch, notify = item
             with self._lock:
                 try:
-                    self._commit(batch, in_thread=True)
+                    self._commit(batch)
                 except BaseException as exc:  # noqa: BLE001 - handed to every waiter
                     batch.error = exc
             self.finished.append(batch)
@@ -167,18 +154,8 @@ class BatchWriter:
                 notify()
             except RuntimeError:  # the event loop is closed: close() collects
                 log.debug("capture writer: no loop to notify")
-            wait = self.background_gap_s if self._background is not None else None
 
-    def _background_step(self, quiet_for: float) -> float | None:
-        assert self._background is not None
-        with self._lock:
-            try:
-                return self._background(self.db, quiet_for)
-            except Exception:  # noqa: BLE001 - derived data: the close (or next batch) retries
-                log.exception("capture writer: background work failed")
-                return None
-
-    def _commit(self, batch: Batch, in_thread: bool = False) -> None:
+    def _commit(self, batch: Batch) -> None:
         db = self.db
         db.execute("BEGIN")
         try:
@@ -187,7 +164,7 @@ class BatchWriter:
                     db.execute(sql, group[0])
                 else:
                     db.executemany(sql, group)
-            self._after_statements(db, batch, in_thread)
+            self._after_statements(db, batch)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
