@@ -12,6 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
+from . import __version__
 from .core.secrets import hide_credentials_in_library_logs
 from .settings import APP_NAME, private_dir, private_file
 
@@ -46,12 +47,10 @@ def _file_handler(root: logging.Logger) -> logging.handlers.RotatingFileHandler 
     return None
 
 
-def setup_file_logging(path: Path | None = None, level: int = logging.INFO,
-                       versions: bool = True) -> Path | None:
+def setup_file_logging(path: Path | None = None, level: int = logging.INFO) -> Path | None:
     """Log ``level`` and above to a rotating file (1 MB x 3 backups); returns its path, or
     None when the file cannot be written (the app still runs). Idempotent. Handlers that were
-    already there (the CLI's console) keep showing what they showed before. ``versions``:
-    start the log with ``log_versions()`` (the window does that after its first paint)."""
+    already there (the CLI's console) keep showing what they showed before."""
     path = path or log_file_path()
     root = logging.getLogger()
     existing = _file_handler(root)
@@ -73,18 +72,10 @@ def setup_file_logging(path: Path | None = None, level: int = logging.INFO,
     handler.setLevel(level)
     _keep_console_level(root, level)
     root.addHandler(handler)
-    if versions:
-        log_versions()
-    return path
-
-
-def log_versions() -> None:
-    """The line a support engineer looks for first. Reading the version (package metadata)
-    and the platform takes ~0.05 s: the window logs it after its first paint (issue 17)."""
-    from . import __version__
     logging.getLogger(__name__).info(
         "OCPP Studio %s, Python %s, %s%s", __version__, platform.python_version(),
         platform.platform(), " (packaged)" if getattr(sys, "frozen", False) else "")
+    return path
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

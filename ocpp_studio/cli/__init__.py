@@ -25,6 +25,7 @@ import logging
 import sys
 from typing import Sequence
 
+from .. import __version__
 from ..settings import AppSettings
 from . import (ca, call, capture, cert, commission, config, demo_charger, firmware, logs,
                meter, offpeak, op, proxy, security, serial_console, serve)
@@ -37,20 +38,6 @@ COMMANDS = (serve, demo_charger, call, op, capture, config, offpeak, commission,
             serial_console, meter, ca, cert, security, logs, firmware)
 
 
-class _ShowVersion(argparse.Action):
-    """``--version``: argparse's own action wants the text when the parser is built, and
-    reading the version (package metadata) costs the window's start ~0.05 s (issue 17)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help=kwargs.get("help"))  # type: ignore[arg-type]
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        from .. import __version__
-        print(f"{parser.prog} {__version__}")  # to stdout, as argparse's own action
-        parser.exit()
-
-
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpp-studio", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,7 +47,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="open a saved capture (.jsonl export or .db) in the window")
     add_server_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action=_ShowVersion, help="print the version and exit")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     parser.add_argument("--self-test", action="store_true",
                         help="check this installation offscreen (schemas, files, window, demo "
                         "chargers) and exit 0 when it works")

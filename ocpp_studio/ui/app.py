@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 # The studio (no Qt) before PySide6: once imported, PySide6 reads the source of every module
 # imported after it (shibokensupport feature_imported -> inspect.getsource, looking for
 # "PySide6"), a tenth of the start; modules imported before it are not read (issue 17).
-from ..applog import log_versions, remove_file_logging, setup_file_logging
+from ..applog import remove_file_logging, setup_file_logging
 from ..capture.lock import CaptureInUse
 from ..capture.store import CaptureStore
 from ..resources import APP_ICON_PNG, APP_ICON_PNG_256, resource_path
@@ -213,7 +213,6 @@ class StudioRun:
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.window.closed.connect(lambda: closed.done() or closed.set_result(None))
         self.window.show()
-        after_first_paint(self.window, log_versions)  # package metadata: not before
         if self.studio.api is not None:
             self.window.notify(f"Control API on http://127.0.0.1:{self.studio.api.port}/api/v1 "
                                f"(token in {self.studio.api_token_file})", 30_000)
@@ -387,7 +386,7 @@ def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = N
     app = make_app()
     crash = None
     if not automated():
-        setup_file_logging(versions=False)  # StudioRun logs them after the first paint
+        setup_file_logging()
         crash = CrashHandler().install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

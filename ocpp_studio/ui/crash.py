@@ -19,6 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
+from .. import __version__
 from ..applog import log_file_path
 from .common.theme import monospace_font
 
@@ -31,8 +32,6 @@ def crash_details(exc_type: type[BaseException], exc: BaseException,
                   tb: TracebackType | None) -> str:
     """The text "Copy details" copies: versions, then the traceback."""
     from PySide6 import __version__ as pyside_version
-
-    from .. import __version__  # read on first use (package metadata, issue 17)
     head = (f"OCPP Studio {__version__}, Python {platform.python_version()}, "
             f"PySide6 {pyside_version}, {platform.platform()}\n\n")
     return head + "".join(traceback.format_exception(exc_type, exc, tb))

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from .. import __version__
 from ..applog import log_file_path
 from ..resources import is_frozen
 from ..settings import user_config_dir
@@ -17,7 +18,6 @@ from ..settings import user_config_dir
 
 def about_text(capture_path: str | Path) -> str:
     """Plain text: what a support engineer asks first."""
-    from .. import __version__  # read on first use (package metadata, issue 17)
     build = "installed build" if is_frozen() else "running from source"
     return (f"OCPP Studio {__version__} ({build})\n"
             "OCPP 1.6J and 2.0.1 for EV-charger installers and support engineers.\n\n"
