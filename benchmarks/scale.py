@@ -3,6 +3,8 @@
     python benchmarks/scale.py                       # 100, 1,000, 3,000 chargers, 60 s each
     python benchmarks/scale.py --chargers 1000 --duration 120
     python benchmarks/scale.py --json FILE           # also write the figures as JSON
+    python benchmarks/scale.py --baseline            # each step also against a bare
+                                                     # websockets server (the clients' floor)
 
 For each number of chargers a fresh server runs as ``python -m ocpp_studio.cli serve``
 (the real ``serve``: schema validation and SQLite capture on, a temporary capture file,
@@ -161,19 +163,40 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen[str], str]:
+async def _echo_server() -> None:
+    """The baseline: a bare websockets server answering every CALL at once with an empty
+    CALLRESULT (no parsing beyond the id, no validation, no capture)."""
+    from websockets.asyncio.server import serve
+
+    async def answer(ws: Any) -> None:
+        async for message in ws:
+            await ws.send(f'[3,{json.loads(message)[1]!r},{{}}]'.replace("'", '"'))
+
+    async with serve(answer, "127.0.0.1", 0, subprotocols=["ocpp1.6"], ping_interval=None,
+                     compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"point chargers at ws://127.0.0.1:{port}/ocpp/<chargerId>", flush=True)
+        await asyncio.Future()
+
+
+def start_server(workdir: Path, echo: bool = False) -> tuple[subprocess.Popen[str], str]:
+    """``serve`` (or, ``echo``, the bare websockets baseline) on an ephemeral port."""
     env = {**os.environ, "OCPP_STUDIO_LOG_DIR": str(workdir / "log"),
            "XDG_CONFIG_HOME": str(workdir / "config"), "XDG_DATA_HOME": str(workdir / "data"),
            "XDG_STATE_HOME": str(workdir / "state"), "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ocpp_studio.cli", "serve", "--host", "127.0.0.1", "--port",
-         "0", "--capture", str(workdir / "scale.sqlite"), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir)
+    command = [sys.executable, __file__, "--echo-server"] if echo else [
+        sys.executable, "-m", "ocpp_studio.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+        "--capture", str(workdir / "scale.sqlite"), "--quiet"]
+    with open(workdir / "server.err", "w", encoding="utf-8") as errors:  # never a full pipe
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                  env=env, cwd=workdir)
     assert server.stdout is not None
     for line in server.stdout:
         if "point chargers at " in line:
             return server, line.split("point chargers at ", 1)[1].split("/<chargerId>")[0]
-    raise RuntimeError(f"the server did not start: {server.stderr.read()[-2000:]}")
+    server.wait()
+    raise RuntimeError("the server did not start: "
+                       f"{(workdir / 'server.err').read_text(encoding='utf-8')[-2000:]}")
 
 
 def server_latencies(capture: Path) -> list[float]:
@@ -196,9 +219,9 @@ def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run_step(chargers: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_step(chargers: int, args: argparse.Namespace, echo: bool = False) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="ocpp-scale-"))
-    server, url = start_server(workdir)
+    server, url = start_server(workdir, echo)
     try:
         rss_start = rss_mb(server.pid)
         shares = [chargers // args.processes + (1 if i < chargers % args.processes else 0)
@@ -269,11 +292,19 @@ def main() -> int:
     load.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     load.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     load.add_argument("--total", type=int, default=1, help=argparse.SUPPRESS)
+    load.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run each step against a bare websockets server that answers "
+                        "at once: what these clients measure on this machine with no server "
+                        "work at all (the floor under the bar)")
     args = parser.parse_args()
     counts = [int(n) for n in args.chargers.split(",") if n.strip()]
     limit = raise_fd_limit(max(counts) * 2 + 256)  # a socket per charger, twice over
     if args.load:
         asyncio.run(_load(args))
+        return 0
+    if args.echo_server:
+        asyncio.run(_echo_server())
         return 0
     figures = Figures("scale")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, open-file limit {limit}; "
@@ -283,6 +314,15 @@ def main() -> int:
     figures.add("scale_duration_s", args.duration)
     rows = []
     for n in counts:
+        if args.baseline:
+            echo = run_step(n, args, echo=True)
+            print(f"{n:>6,} chargers, bare websockets server: round trip p50 {echo['p50']:.2f} "
+                  f"ms, p99 {echo['p99']:.2f} ms, max {echo['max']:.1f} ms "
+                  f"({echo['over_bar_pct']:.2f} % over {BAR_P99_MS:g} ms); errors "
+                  f"{echo['errors']}", flush=True)
+            for key in ("p50", "p99", "max"):
+                figures.add(f"scale_{n}_chargers_echo_{key}_ms", echo[key])
+            figures.add(f"scale_{n}_chargers_echo_over_5ms_pct", echo["over_bar_pct"])
         row = run_step(n, args)
         rows.append(row)
         print(f"{n:>6,} chargers: connected in {row['connect_s']:5.1f} s; {row['calls']:,} "
