@@ -170,7 +170,7 @@ async def _echo_server() -> None:
 
     async def answer(ws: Any) -> None:
         async for message in ws:
-            await ws.send(f'[3,{json.loads(message)[1]!r},{{}}]'.replace("'", '"'))
+            await ws.send(json.dumps([3, json.loads(message)[1], {}], separators=(",", ":")))
 
     async with serve(answer, "127.0.0.1", 0, subprotocols=["ocpp1.6"], ping_interval=None,
                      compression=None) as server:
