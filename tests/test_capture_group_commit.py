@@ -21,6 +21,8 @@ def _on_disk(path) -> int:
 
 
 def test_rows_of_one_turn_are_committed_together_before_committed_returns(tmp_path):
+    """The answer waiting for a commit resumes before the observers hear of the rows
+    (announcer.py): an answer never waits for the live log or the meter parser."""
     path = tmp_path / "c.db"
     store = CaptureStore(path)
     heard = []
@@ -32,6 +34,8 @@ def test_rows_of_one_turn_are_committed_together_before_committed_returns(tmp_pa
         assert _on_disk(path) == 0 and heard == []  # not committed, not announced yet
         await store.committed()
         assert _on_disk(path) == 3
+        assert heard == []  # durable; the observers come right after this task
+        await store.announced()
         assert [r.id for r in heard] == ids  # announced after the commit, in order
 
     asyncio.run(scenario())
@@ -98,7 +102,7 @@ def test_frames_staged_while_a_batch_commits_form_the_next_batch_in_order(tmp_pa
         await asyncio.sleep(0.05)
         assert _on_disk(path) == 0  # the thread holds the first; the second waits
         gate.set()
-        await store.committed()  # the newest: both batches
+        await store.announced()  # the newest: both batches
         assert _on_disk(path) == 4
         assert [r.id for r in heard] == first + second
 
@@ -147,4 +151,57 @@ def test_a_plain_record_waits_for_the_batch_in_the_thread(tmp_path):
 
     grouped, plain = asyncio.run(scenario())
     assert [f.id for f in store.frames()] == [grouped, plain]
+    store.close()
+
+
+def test_an_answer_leaves_before_the_observers_of_its_commit_run(tmp_path):
+    """What a charger waits for is the commit, not the live log: the CALLRESULT is sent
+    before any observer of the capture hears of the CALL or the answer (announcer.py)."""
+    from ocpp_studio.core.rpc import RpcEndpoint
+    from ocpp_studio.core.versions import OcppVersion
+
+    store = CaptureStore(tmp_path / "c.db")
+    events = []
+    store.recorded.connect(lambda record: events.append(f"heard {record.message_type}"))
+
+    async def send(text):
+        events.append(f"sent {text[:2]}")
+
+    async def scenario():
+        csms = RpcEndpoint(version=OcppVersion.V16, role="csms", charger_id="CP1", send=send,
+                           recorder=store, handler=lambda a, p: {"currentTime": "2026-01-01T00:00:00Z"})
+        await csms.receive('[2,"h1","Heartbeat",{}]')
+        await store.announced()
+
+    asyncio.run(scenario())
+    assert events == ["sent [3", "heard 2", "heard 3"]
+    assert [f.message_type for f in store.frames()] == [2, 3]
+    store.close()
+
+
+def test_rows_are_announced_once_in_commit_order_across_plain_records_and_observers(tmp_path):
+    """A plain record_frame between a grouped commit and its announcement announces the
+    grouped rows first; an observer that records (add_problem) does not reorder or repeat."""
+    store = CaptureStore(tmp_path / "c.db")
+    heard = []
+
+    def observer(record):
+        heard.append(record.id)
+        if record.id == 1:  # e.g. the meter parser noting bad meter data
+            store.add_problem(record.id, "meter data: no value")
+
+    store.recorded.connect(observer)
+
+    async def scenario():
+        first = store.record_frame_grouped(_call(1))
+        await store.committed()  # durable, not announced yet
+        assert heard == []
+        second = store.record_frame(_call(2))  # plain: returns announced
+        assert heard == [first, second]
+        third = store.record_frame_grouped(_call(3))
+        await store.announced()
+        assert heard == [first, second, third]
+
+    asyncio.run(scenario())
+    assert "no value" in store.frame(1).problem
     store.close()

@@ -25,13 +25,14 @@ import json
 from contextlib import contextmanager
 import logging
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from . import journal, schema, text_index
+from .announcer import Announcer, CallStateChanged
 from .checkpoint import WalCheckpointer
 from .lock import CaptureLock
+from .relaying import RelayedFrames, RelayRecorder  # noqa: F401 - importable from here
 from .writer import Batch, BatchWriter
 # the reading side's and the schema's names stay importable from here (query.py, the
 # inspector, tests)
@@ -49,9 +50,6 @@ _INSERT_FRAME = (f"INSERT INTO frames (id, {', '.join(_FRAME_COLUMNS)}) "
                  f"VALUES (?, {', '.join('?' * len(_FRAME_COLUMNS))})")
 _STATE_AT = 1 + _FRAME_COLUMNS.index("state")  # in an _INSERT_FRAME's values (id first)
 _SET_STATE = "UPDATE frames SET state = ? WHERE id = ?"
-_VALID_AT = 1 + _FRAME_COLUMNS.index("valid")  # valid, violations, problem follow
-assert _FRAME_COLUMNS[_VALID_AT - 1:_VALID_AT + 2] == ("valid", "violations", "problem")
-_SET_VERDICT = "UPDATE frames SET valid = ?, violations = ?, problem = ? WHERE id = ?"
 _INSERT_EVENT = ("INSERT INTO events (id, ts_us, charger, connection_id, kind, detail) "
                  "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -67,26 +65,13 @@ def _check_storable(values: tuple[Any, ...]) -> None:
 
 
 
-@dataclass(frozen=True, slots=True)
-class CallStateChanged:
-    """A CALL row's state changed after it was recorded (answered, error, timeout, lost).
-
-    Emitted by ``CaptureStore.call_state_changed`` after the change is committed:
-    by ``set_call_state`` and by ``record_response`` when it updates the call
-    (after the response's own FrameRecord on ``recorded``).
-    """
-
-    call_id: int
-    state: str
-
-
 #: What ``CaptureStore.recorded`` carries: a new row.
 Recorded = FrameRecord | ConnectionEvent
 #: Anything an observer of both signals hears (the live message table takes all three).
 Record = FrameRecord | ConnectionEvent | CallStateChanged
 
 
-class CaptureStore(FrameReading):
+class CaptureStore(RelayedFrames, FrameReading):
     """Frames and connection events in one SQLite file (``:memory:`` for none)."""
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
@@ -96,6 +81,7 @@ class CaptureStore(FrameReading):
         self.recorded: Signal[Recorded] = Signal("capture recorded")
         #: A CALL's state changed without a new row (answered, error, timeout, lost).
         self.call_state_changed: Signal[CallStateChanged] = Signal("capture call state")
+        self._announcer = Announcer(self._announce)  # observers hear after waiters resume
         self._bulk = False  # inside bulk_import(): no per-frame commit
         #: statements staged and not yet handed to the writer (writer.py)
         self._pending: Batch | None = None
@@ -255,7 +241,7 @@ class CaptureStore(FrameReading):
     def _commit_now(self, emits: list[Record] = ()) -> None:  # type: ignore[assignment]
         """Commit everything staged (with the writer's batch first), then announce it
         and ``emits``: the plain ``record_*`` calls return only once committed."""
-        self._finish(self._writer.wait_idle())
+        self._finish(self._writer.wait_idle(), announce_now=True)
         batch, self._pending = self._pending, None
         if batch is None:
             if not emits:
@@ -267,9 +253,9 @@ class CaptureStore(FrameReading):
             self._writer.commit_now(batch)
         except Exception as exc:
             batch.error = exc
-            self._finish([batch])
+            self._finish([batch], announce_now=True)
             raise
-        self._finish([batch])
+        self._finish([batch], announce_now=True)
 
     def record_frame(self, record: FrameRecord) -> int:
         row_id = self._stage_frame(record)
@@ -306,20 +292,32 @@ class CaptureStore(FrameReading):
         return row_id
 
     async def committed(self) -> None:
-        """Return once everything recorded so far is committed (at once if it is)."""
+        """Return once everything recorded so far is committed (at once if it is).
+
+        The rows' observers may not have heard of them yet (announcer.py): await
+        ``announced()`` for that."""
         for batch in (self._pending, self._writer.in_thread):
-            if batch is not None and batch.outcome is not None:
+            if batch is not None and batch.waiters is not None:
                 # batches commit in order: the newest one waited for covers the others.
-                # Shielded: one waiter cancelled must not cancel what the others await.
-                await asyncio.shield(batch.outcome)
+                # A future per waiter: one waiter cancelled cancels nobody else's, and
+                # its task resumes straight from the commit's callback (announcer.py)
+                waiter = asyncio.get_running_loop().create_future()
+                batch.waiters.append(waiter)
+                await waiter
                 return
+
+    async def announced(self) -> None:
+        """Return once everything recorded so far is committed and announced to the
+        observers of ``recorded`` and ``call_state_changed``."""
+        await self.committed()
+        await self._announcer.settled()
 
     def _batch_of_this_turn(self) -> Batch:
         batch = self._stage()
-        if batch.outcome is None:
+        if batch.waiters is None:
             loop = asyncio.get_running_loop()
             self._loop = loop
-            batch.outcome = loop.create_future()
+            batch.waiters = []
             # call_soon runs after every callback already due in this turn: the frames
             # read in this turn from all connections go into one batch
             loop.call_soon(self._submit)
@@ -357,75 +355,38 @@ class CaptureStore(FrameReading):
         self._finish(self._writer.collect())
         self._submit()  # what was staged meanwhile
 
-    def _finish(self, batches: list[Batch]) -> None:
-        """Resolve committed batches' waiters and announce their rows, in order."""
+    def _finish(self, batches: list[Batch], *, announce_now: bool = False) -> None:
+        """Release committed batches' waiters, then announce their rows, in order: at once
+        (``announce_now``: a commit on the caller's thread) or in a callback queued
+        behind the released waiters (announcer.py)."""
+        emits: list[Record] = []
         for batch in batches:
-            outcome = batch.outcome
-            if batch.error is not None:
-                log.error("could not commit %d capture rows: %s", len(batch.statements),
-                          batch.error)
+            error = batch.error
+            if error is not None:
+                log.error("could not commit %d capture rows: %s", len(batch.statements), error)
                 if self._text_indexed_to is not None:  # its index rows were rolled back
                     self._text_indexed_to = text_index.indexed_to(self._writer.db)
-                if outcome is not None and not outcome.done():
-                    outcome.set_exception(batch.error)
-                    outcome.exception()  # retrieved: no warning when nobody waits
-                continue
-            if outcome is not None and not outcome.done():
-                outcome.set_result(None)
-            if self._journal is not None:
-                self._journal.committed_to(batch.journal_seq)
-            for item in batch.emits:
-                if isinstance(item, CallStateChanged):
-                    if self.call_state_changed:
-                        self.call_state_changed.emit(item)
-                else:
-                    self.recorded.emit(item)
+            for waiter in batch.waiters or ():
+                if not waiter.done():  # a cancelled waiter is done
+                    if error is None:
+                        waiter.set_result(None)
+                    else:
+                        waiter.set_exception(error)
+            if error is None:
+                if self._journal is not None:
+                    self._journal.committed_to(batch.journal_seq)
+                emits.extend(batch.emits)
+        if announce_now:
+            self._announcer.now(emits)
+        else:
+            self._announcer.later(emits, self._loop)
 
-    # ----------------------------------------------------------- relayed frames
-    def relay_recorder(self) -> "RelayRecorder":
-        """The recorder of the logging proxy's relayed frames (journal.py): durable in
-        the relay journal when it returns, committed by the writer a moment later."""
-        return RelayRecorder(self)
-
-    def _journaled(self) -> "journal.RelayJournal | None":
-        if self._journal is None and self.path != ":memory:":
-            self._journal = journal.RelayJournal(self.path)
-        return self._journal
-
-    def record_relayed(self, record: FrameRecord, call_state: str | None = None) -> int:
-        """Stage a relayed frame (and its CALL's new state) and write it to the journal."""
-        row_id = self._stage_frame(record)
-        batch = self._batch_of_this_turn()
-        answered = call_state if record.pair_id is not None else None
-        sink = self._journaled()
-        if sink is not None:
-            sink.frame(batch.statements[batch.rows[row_id]][1], answered)
-        if answered:
-            self._stage_state(record.pair_id, answered)  # type: ignore[arg-type]
-        batch.emits.extend(self._response_emits(record, answered))
-        return row_id
-
-    def set_relayed_call_state(self, call_id: int, state: str) -> None:
-        self._stage_state(call_id, state)
-        batch = self._batch_of_this_turn()
-        sink = self._journaled()
-        if sink is not None:
-            sink.call_state(call_id, state)
-        batch.emits.append(CallStateChanged(call_id, state))
-
-    def amend_checked(self, record: FrameRecord) -> None:
-        """A relayed frame was checked after it was passed on: its verdict (valid,
-        violations, problem) goes into its row, staged or committed."""
-        verdict = (None if record.valid is None else int(record.valid),
-                   json.dumps(record.violations) if record.violations else None,
-                   record.problem)
-        batch = self._batch_of_this_turn()
-        at = batch.rows.get(record.id or 0)
-        if at is None:
-            batch.statements.append((_SET_VERDICT, (*verdict, record.id)))
-            return
-        sql, values = batch.statements[at]
-        batch.statements[at] = (sql, (*values[:_VALID_AT], *verdict, *values[_VALID_AT + 3:]))
+    def _announce(self, item: Record) -> None:
+        if isinstance(item, CallStateChanged):
+            if self.call_state_changed:
+                self.call_state_changed.emit(item)
+        else:
+            self.recorded.emit(item)
 
     def record_event(self, event: ConnectionEvent) -> int:
         event.id = row_id = self._next_event_id
@@ -452,7 +413,7 @@ class CaptureStore(FrameReading):
         if writer is not None:
             # what the last loop turns recorded, and the last, partial free-text batch:
             # the next open finds it indexed
-            self._finish(writer.wait_idle())
+            self._finish(writer.wait_idle(), announce_now=True)
             batch, self._pending = self._pending or Batch(), None
             self._seal(batch)
             batch.force_index = True
@@ -460,7 +421,7 @@ class CaptureStore(FrameReading):
                 writer.commit_now(batch)
             except Exception as exc:  # noqa: BLE001 - reported; closing goes on
                 batch.error = exc
-            self._finish([batch])
+            self._finish([batch], announce_now=True)
             writer.close()
             if writer.db is not self._db:
                 writer.db.close()
@@ -476,24 +437,3 @@ class CaptureStore(FrameReading):
         lock = getattr(self, "_lock", None)
         if lock is not None:
             lock.release()
-
-
-class RelayRecorder:
-    """The logging proxy's FrameRecorder (``CaptureStore.relay_recorder``): each record
-    is in the relay journal when the call returns, so the frame may be passed on at once;
-    ``amend`` adds the schema check made after it was passed on."""
-
-    def __init__(self, store: CaptureStore) -> None:
-        self._store = store
-
-    def record_frame(self, record: FrameRecord) -> int:
-        return self._store.record_relayed(record)
-
-    def record_response(self, record: FrameRecord, call_state: str | None) -> int:
-        return self._store.record_relayed(record, call_state)
-
-    def set_call_state(self, call_id: int, state: str) -> None:
-        self._store.set_relayed_call_state(call_id, state)
-
-    def amend(self, record: FrameRecord) -> None:
-        self._store.amend_checked(record)

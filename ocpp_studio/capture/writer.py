@@ -43,8 +43,9 @@ class Batch:
     statements: list[Statement] = field(default_factory=list)
     #: what the store emits after the commit (records, call state changes)
     emits: list[Any] = field(default_factory=list)
-    #: the asyncio future waiters of this batch await (None: nobody waits)
-    outcome: Any = None
+    #: one asyncio future per waiter, resolved (or failed) by the store once the batch
+    #: is committed; None: the batch was not opened in an event-loop turn
+    waiters: list[Any] | None = None
     newest_id: int = 0  # the highest frame id inserted by this batch or before it
     force_index: bool = False  # index every frame for free text, not only full batches
     journal_seq: int = 0  # the relay journal's lines up to this one are in this batch or before
