@@ -45,7 +45,7 @@ def test_a_client_given_only_the_port_finds_the_token_of_that_studio(tmp_path: P
     registry = tmp_path / "run" / "ocpp-studio"
 
     import socket
-    with socket.socket() as probe:  # --api 0 means "no API": take a free port
+    with socket.socket() as probe:  # --api takes no 0 (any port): take a free one
         probe.bind(("127.0.0.1", 0))
         api_port = str(probe.getsockname()[1])
 
@@ -134,6 +134,14 @@ def test_an_unknown_ocpp_version_is_a_usage_error_not_a_traceback() -> None:
     code, out = run("demo-charger", "--url", "ws://127.0.0.1:9/ocpp/CP", "--ocpp", "1.5")
     assert code == 2 and "Traceback" not in out
     assert "unknown OCPP version '1.5'; use 1.6, 2.0.1 or 2.1" in out
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "abc"])
+def test_an_api_port_that_would_start_no_api_is_refused_with_the_range(port: str) -> None:
+    """--api 0 used to start the studio with no control API and say nothing."""
+    code, out = run("serve", "--api", port)
+    assert code == 2 and "Traceback" not in out
+    assert "argument --api: invalid port" in out and (port == "abc" or "1 to 65535" in out)
 
 
 @pytest.mark.parametrize("command", ["demo-charger", "serial"])

@@ -43,6 +43,20 @@ def ocpp_label(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def api_port(text: str) -> int:
+    """``--api PORT`` of a studio: 1-65535. Unlike ``--port 0`` (any free port), 0 is the
+    saved setting for "API off", so ``--api 0`` would silently start no API at all."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: give a number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"invalid port {port}: give one from 1 to 65535 (the control API is off "
+            "when --api is not given)")
+    return port
+
+
 def add_ocpp_option(parser: argparse.ArgumentParser, help: str) -> None:
     """``--ocpp VERSION``, default 1.6."""
     parser.add_argument("--ocpp", default="1.6", type=ocpp_label, metavar=OCPP_METAVAR,
@@ -76,7 +90,7 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
                              "bytes (default 1 MiB)")
     parser.add_argument("--password", action="append", default=argparse.SUPPRESS,
                         metavar="CHARGER=PASSWORD", help="require HTTP Basic auth (repeatable)")
-    parser.add_argument("--api", type=int, default=argparse.SUPPRESS, metavar="PORT",
+    parser.add_argument("--api", type=api_port, default=argparse.SUPPRESS, metavar="PORT",
                         help="enable the local control API on 127.0.0.1:PORT")
 
 
