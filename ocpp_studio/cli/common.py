@@ -66,7 +66,7 @@ def add_ocpp_option(parser: argparse.ArgumentParser, help: str) -> None:
 def add_api_client_options(parser: argparse.ArgumentParser) -> None:
     """``--api PORT [--token T] [--token-file F] CHARGER``: a command that asks a running
     studio's control API about one charger."""
-    parser.add_argument("--api", type=int, required=True, metavar="PORT", help=API_HELP)
+    parser.add_argument("--api", type=api_port, required=True, metavar="PORT", help=API_HELP)
     parser.add_argument("--token", help=TOKEN_HELP)
     parser.add_argument("--token-file", help=TOKEN_FILE_HELP)
     parser.add_argument("charger", help="charger id")
