@@ -44,16 +44,14 @@ def ocpp_label(text: str) -> str:
 
 
 def api_port(text: str) -> int:
-    """``--api PORT`` of a studio: 1-65535. Unlike ``--port 0`` (any free port), 0 is the
-    saved setting for "API off", so ``--api 0`` would silently start no API at all."""
+    """``--api PORT``: 1-65535. Unlike ``--port 0`` (any free port), 0 is the saved setting
+    for "API off": a studio given ``--api 0`` silently started no API at all."""
     try:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid port {text!r}: give a number") from None
     if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"invalid port {port}: give one from 1 to 65535 (the control API is off "
-            "when --api is not given)")
+        raise argparse.ArgumentTypeError(f"invalid port {port}: give one from 1 to 65535")
     return port
 
 
