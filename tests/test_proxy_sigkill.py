@@ -134,3 +134,69 @@ def test_the_journal_empties_once_committed_and_takes_turns(tmp_path, monkeypatc
     assert store.count_frames() == 5
     store.close()
     assert not first.exists() and not second.exists()
+
+
+def _journal_only_capture(db) -> None:
+    """A capture whose proxy was killed before its writer committed: two frames in the
+    relay journal only."""
+    code = f"""
+import asyncio, os, signal
+from ocpp_studio.capture.store import CaptureStore
+from ocpp_studio.capture import writer
+from ocpp_studio.core.records import Direction, FrameRecord
+writer.BatchWriter.submit = lambda self, batch, notify: None  # the commit never happens
+store = CaptureStore({str(db)!r})
+async def main():
+    recorder = store.relay_recorder()
+    call = FrameRecord("CP1", Direction.TO_CSMS, '[2,"a","Heartbeat",{{}}]', message_type=2,
+                       unique_id="a", action="Heartbeat", state="pending")
+    call_id = recorder.record_frame(call)
+    answer = FrameRecord("CP1", Direction.TO_CHARGER, '[3,"a",{{}}]', message_type=3,
+                         unique_id="a", action="Heartbeat", pair_id=call_id, state="answered")
+    recorder.record_response(answer, "answered")
+    await asyncio.sleep(0.2)
+    os.kill(os.getpid(), signal.SIGKILL)
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+
+
+def test_exporting_a_killed_proxys_capture_includes_the_frames_left_in_its_journal(tmp_path):
+    """The support engineer's next step after a crash: ocpp-studio export. The last frames
+    before the crash are the ones that matter, and they were only in the journal."""
+    db = tmp_path / "capture.db"
+    _journal_only_capture(db)
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run([sys.executable, "-m", "ocpp_studio.cli", "export", "--capture",
+                             str(db), str(out)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    raws = [line["raw"] for line in lines if "raw" in line]
+    assert raws == ['[2,"a","Heartbeat",{}]', '[3,"a",{}]']
+    assert "2 frames put back from the relay journal" in result.stdout + result.stderr
+    with sqlite3.connect(db) as plain:  # in the database itself from now on
+        assert plain.execute("SELECT COUNT(*) FROM frames").fetchone()[0] == 2
+
+
+def test_a_reader_leaves_the_journal_to_the_studio_that_holds_the_capture(tmp_path):
+    """A running studio commits its own journal: a reader must not replay it under it."""
+    from ocpp_studio.capture.existing import put_back_journal
+
+    db = tmp_path / "capture.db"
+    _journal_only_capture(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom ocpp_studio.capture.lock import CaptureLock\n"
+         f"CaptureLock.acquire({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert put_back_journal(db) is None
+        with sqlite3.connect(db) as plain:
+            assert plain.execute("SELECT COUNT(*) FROM frames").fetchone()[0] == 0
+        assert any(path.stat().st_size for path in journal_paths(str(db)) if path.exists())
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert "2 frames put back" in put_back_journal(db)  # the holder is gone: now it is

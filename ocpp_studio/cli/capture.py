@@ -31,7 +31,7 @@ def export_capture(args: argparse.Namespace) -> int:
     from ..capture.jsonl import export_jsonl
     try:
         # export reads: a wrong path must not create an empty capture and "write 0 lines"
-        store = open_existing(args.capture)
+        store = open_existing(args.capture, notice=lambda text: print(text, file=sys.stderr))
     except CaptureOpenError as exc:
         print(f"Cannot export: {exc}", file=sys.stderr)
         return 2

@@ -64,7 +64,7 @@ def _open(path: Path) -> CaptureStore | None:
         return store
     from ..capture.existing import CaptureOpenError, open_existing
     try:
-        return open_existing(path)
+        return open_existing(path, notice=lambda text: print(text, file=sys.stderr))
     except CaptureOpenError as exc:
         print(exc, file=sys.stderr)
         return None
