@@ -173,17 +173,39 @@ def test_the_studio_is_imported_before_pyside6_which_then_does_not_read_its_sour
     """PySide6 reads the source of every module imported after it, and of each module an
     import statement names after it (looking for ``__feature__``): the window imports the
     studio (service, commissioning, websockets...) first, so only what the ui modules name
-    themselves is read (about 140 modules instead of 490)."""
+    themselves is read (about 140 modules instead of 490). The commissioning engine and its
+    steps are left out on purpose: only a run needs them (commissioning/__init__.py)."""
     result = loaded_after(
         "import json, sys\n"
         "import ocpp_studio.ui.app\n"
         "from shibokensupport import feature\n"
-        "names = ['ocpp_studio.service', 'ocpp_studio.commissioning.engine',"
+        "names = ['ocpp_studio.service', 'ocpp_studio.commissioning.service',"
         " 'ocpp_studio.configuration.service', 'websockets.asyncio.server',"
         " 'numpy._core.numeric', 'serial.serialutil']\n"
         "print(json.dumps({'loaded': [n for n in names if n in sys.modules],"
-        " 'read': [n for n in names if n in feature.pyside_feature_dict]}))")
+        " 'read': [n for n in names if n in feature.pyside_feature_dict],"
+        " 'engine': 'ocpp_studio.commissioning.engine' in sys.modules}))")
     assert len(result["loaded"]) == 6 and result["read"] == []
+    assert result["engine"] is False
+
+
+def test_the_engine_is_imported_at_start_only_when_an_unfinished_run_is_there(tmp_path) -> None:
+    """The window looks for an unfinished commissioning run at every start (offer_resume);
+    the engine and its steps are imported only when a state file is there to read."""
+    code = (
+        "import asyncio, json, sys\n"
+        "from types import SimpleNamespace\n"
+        "from ocpp_studio.ui.app import StudioRun\n"
+        "run = StudioRun.__new__(StudioRun)\n"
+        f"run.window = SimpleNamespace(live_capture_path={str(tmp_path / 'c.db')!r})\n"
+        "async def no(text): return False\n"
+        "offered = asyncio.run(run.offer_resume(ask=no))\n"
+        "print(json.dumps({'offered': offered,"
+        " 'engine': 'ocpp_studio.commissioning.engine' in sys.modules}))")
+    assert loaded_after(code) == {"offered": False, "engine": False}
+    (tmp_path / "c.db.commissioning.json").write_text(json.dumps(
+        {"charger_id": "CP1", "steps": [], "done": 1, "total": 9}))
+    assert loaded_after(code)["engine"] is True  # a state file to read: the engine reads it
 
 
 def test_a_lazy_module_is_imported_on_first_use_and_then_is_the_module() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine import CommissioningRun
 from .model import StudioParts
 from .profile import CommissioningProfile
+
+if TYPE_CHECKING:
+    from .engine import CommissioningRun
 
 
 class CommissioningService:
@@ -23,15 +25,18 @@ class CommissioningService:
 
     def start(self, charger_id: str, profile: CommissioningProfile,
               steps: list[Any] | None = None) -> CommissioningRun:
+        from .engine import CommissioningRun  # the steps: on the first run (__init__.py)
         run = CommissioningRun(self.studio, charger_id, profile, steps,
                                self.state_path(charger_id))
         self.runs[charger_id] = run
         return run
 
     def resumable(self, charger_id: str) -> dict[str, Any] | None:
+        from .engine import CommissioningRun
         return CommissioningRun.pending_state(self.state_path(charger_id))
 
     def resume(self, charger_id: str) -> CommissioningRun:
+        from .engine import CommissioningRun
         run = CommissioningRun.resume(self.studio, self.state_path(charger_id))
         self.runs[charger_id] = run
         return run

@@ -235,12 +235,15 @@ class StudioRun:
     async def offer_resume(self, ask: Callable[[str], Awaitable[bool]] | None = None) -> bool:
         """A commissioning run was left unfinished (the app closed mid-way): offer to resume."""
         assert self.window is not None
+        from ..commissioning.state_files import saved_states
+        paths = saved_states(self.window.live_capture_path)
+        if not paths:  # the usual start: the engine and its steps are not needed
+            return False
         try:
             from ..commissioning.engine import CommissioningRun
         except ImportError:
             return False
-        from .commissioning.wizard_common import saved_states
-        for path in saved_states(self.window.live_capture_path):
+        for path in paths:
             pending = CommissioningRun.pending_state(path)
             if pending:
                 break

@@ -5,7 +5,6 @@ and two small label/clipboard helpers."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,9 +15,9 @@ from ...commissioning.steps import (
     ClockStep, ConnectStep, HandOverStep, IdentifyStep, MeteringStep, OffPeakStep, ReportStep,
     SecurityStep, SiteLimitStep, TestChargeStep,
 )
+from ...commissioning.state_files import STATE_SUFFIX, saved_states, state_path_for  # noqa: F401
 from ..common import theme
 
-STATE_SUFFIX = ".commissioning.json"
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"  # no 0/O, 1/l/I
 PASSWORD_LENGTH = 24  # OCPP and the UK regulations: 16-40 random characters
 WAITING_TEXT = ("The charger has disconnected — waiting for it to come back "
@@ -78,25 +77,6 @@ def status_name(status: Any) -> str:
     """StepStatus (or its string) -> 'passed', 'failed', …"""
     value = getattr(status, "value", status)
     return str(value).lower().rsplit(".", 1)[-1]
-
-
-def state_path_for(capture_path: str | Path | None) -> Path | None:
-    """Where an unfinished commissioning run is kept when no commissioning service names
-    the file: beside the capture."""
-    if capture_path is None or str(capture_path) == ":memory:":
-        return None
-    return Path(f"{capture_path}{STATE_SUFFIX}")
-
-
-def saved_states(capture_path: str | Path | None) -> list[Path]:
-    """Commissioning state files beside the capture (``<capture>.commissioning.json`` and the
-    service's ``<capture>.commissioning-<charger>.json``), newest first."""
-    if capture_path is None or str(capture_path) == ":memory:":
-        return []
-    capture = Path(capture_path)
-    found = [p for p in capture.parent.glob(f"{capture.name}.commissioning*.json")
-             if p.is_file()]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
