@@ -205,3 +205,29 @@ def test_rows_are_announced_once_in_commit_order_across_plain_records_and_observ
     asyncio.run(scenario())
     assert "no value" in store.frame(1).problem
     store.close()
+
+
+def test_relayed_frames_are_committed_together_and_a_read_sees_them_at_once(tmp_path):
+    """The proxy's frames are durable in the journal when recorded and committed with the
+    others of the next ~50 ms (relaying.COMMIT_DELAY_S); a read on the recording thread
+    meanwhile commits them first, so what was recorded is what is read."""
+    path = tmp_path / "c.db"
+    store = CaptureStore(path)
+    heard = []
+    store.recorded.connect(heard.append)
+
+    async def scenario():
+        recorder = store.relay_recorder()
+        first = recorder.record_frame(_call(1))
+        await asyncio.sleep(0)  # a later turn: the same batch still collects frames
+        second = recorder.record_frame(_call(2))
+        await asyncio.sleep(0.01)
+        assert _on_disk(path) == 0 and heard == []  # in the journal, not committed yet
+        assert [f.id for f in store.frames()] == [first, second]  # read your writes
+        assert _on_disk(path) == 2 and [r.id for r in heard] == [first, second]
+        third = recorder.record_frame(_call(3))
+        await store.announced()  # without a read: committed after the delay
+        assert _on_disk(path) == 3 and heard[-1].id == third
+
+    asyncio.run(scenario())
+    store.close()

@@ -32,8 +32,12 @@ class FrameReading:
 
     _db: sqlite3.Connection
 
+    def _up_to_date(self) -> None:
+        """Called before each read: the live store commits what it recorded first."""
+
     def frames(self, query: FrameQuery | None = None, **filters: Any) -> list[FrameRecord]:
         """Frames matching a query (or keyword filters of FrameQuery)."""
+        self._up_to_date()
         query = query or FrameQuery(**filters)
         clauses: list[str] = []
         params: list[Any] = []
@@ -60,6 +64,7 @@ class FrameReading:
         return [_frame_from_row(row) for row in rows]
 
     def frame(self, row_id: int) -> FrameRecord | None:
+        self._up_to_date()
         row = self._db.execute(f"SELECT id, {', '.join(_FRAME_COLUMNS)} FROM frames WHERE id = ?",
                                (row_id,)).fetchone()
         return _frame_from_row(row) if row else None
@@ -74,6 +79,7 @@ class FrameReading:
             last = rows[-1].id or last
 
     def events(self, charger: str | None = None, limit: int = 100_000) -> list[ConnectionEvent]:
+        self._up_to_date()
         where, params = ("WHERE charger = ?", (charger,)) if charger else ("", ())
         rows = self._db.execute(
             f"SELECT id, ts_us, charger, connection_id, kind, detail FROM events {where} "
@@ -82,6 +88,7 @@ class FrameReading:
                                 connection_id=r[3], id=r[0]) for r in rows]
 
     def count_frames(self) -> int:
+        self._up_to_date()
         return self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0]
 
 

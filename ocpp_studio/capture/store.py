@@ -25,6 +25,7 @@ import json
 from contextlib import contextmanager
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -83,6 +84,7 @@ class CaptureStore(RelayedFrames, FrameReading):
         self.call_state_changed: Signal[CallStateChanged] = Signal("capture call state")
         self._announcer = Announcer(self._announce)  # observers hear after waiters resume
         self._bulk = False  # inside bulk_import(): no per-frame commit
+        self._recording_thread = threading.get_ident()  # where records are staged
         #: statements staged and not yet handed to the writer (writer.py)
         self._pending: Batch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # where grouped records wait
@@ -132,6 +134,15 @@ class CaptureStore(RelayedFrames, FrameReading):
             "SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()[0]
         self._writer = BatchWriter(self._writing_connection(), self._after_statements,
                                    threaded=self.path != ":memory:")
+
+    def _up_to_date(self) -> None:
+        """Read your writes: a read on the thread that records first commits what it
+        recorded (relayed frames wait up to relaying.COMMIT_DELAY_S for their commit)."""
+        writer = getattr(self, "_writer", None)
+        if (writer is None or self._bulk or (self._pending is None and not writer.busy)
+                or threading.get_ident() != self._recording_thread):
+            return
+        self._commit_now()
 
     def _writing_connection(self) -> sqlite3.Connection:
         """The writer's own connection (``:memory:`` is one database per connection)."""
@@ -312,15 +323,20 @@ class CaptureStore(RelayedFrames, FrameReading):
         await self.committed()
         await self._announcer.settled()
 
-    def _batch_of_this_turn(self) -> Batch:
+    def _batch_of_this_turn(self, delay_s: float = 0.0) -> Batch:
+        """The batch being staged; the first record of one schedules its hand-over to the
+        writer: after this turn, or ``delay_s`` later (journaled frames, relaying.py)."""
         batch = self._stage()
         if batch.waiters is None:
             loop = asyncio.get_running_loop()
             self._loop = loop
             batch.waiters = []
-            # call_soon runs after every callback already due in this turn: the frames
-            # read in this turn from all connections go into one batch
-            loop.call_soon(self._submit)
+            if delay_s:
+                loop.call_later(delay_s, self._submit)
+            else:
+                # call_soon runs after every callback already due in this turn: the frames
+                # read in this turn from all connections go into one batch
+                loop.call_soon(self._submit)
         return batch
 
     def _submit(self) -> None:
