@@ -231,3 +231,24 @@ def test_relayed_frames_are_committed_together_and_a_read_sees_them_at_once(tmp_
 
     asyncio.run(scenario())
     store.close()
+
+
+def test_a_charger_answered_by_the_studio_does_not_wait_for_the_proxys_commit_delay(tmp_path):
+    """The studio's own CSMS and its proxy can share one capture: a CALL recorded for an
+    answer joins the proxy's pending batch, which then goes to the writer after this turn,
+    not after relaying.COMMIT_DELAY_S."""
+    path = tmp_path / "c.db"
+    store = CaptureStore(path)
+
+    async def scenario():
+        store.relay_recorder().record_frame(_call(1))  # the proxy's: committed within 50 ms
+        await asyncio.sleep(0)
+        assert store._pending is not None  # noqa: SLF001 - still collecting relayed frames
+        store.record_frame_grouped(_call(2))  # the CSMS's: an answer waits for it
+        await asyncio.sleep(0)  # the end of this turn
+        assert store._pending is None  # noqa: SLF001 - handed to the writer already
+        await store.committed()
+
+    asyncio.run(scenario())
+    assert _on_disk(path) == 2
+    store.close()

@@ -136,10 +136,11 @@ class CaptureStore(RelayedFrames, FrameReading):
                                    threaded=self.path != ":memory:")
 
     def _up_to_date(self) -> None:
-        """Read your writes: a read on the thread that records first commits what it
-        recorded (relayed frames wait up to relaying.COMMIT_DELAY_S for their commit)."""
-        writer = getattr(self, "_writer", None)
-        if (writer is None or self._bulk or (self._pending is None and not writer.busy)
+        """Read your writes: relayed frames wait up to relaying.COMMIT_DELAY_S for their
+        commit, so a read on the thread that records them commits them first. (Rows of a
+        turn's batch are committed before anything acts on them: reads do not wait.)"""
+        pending = self._pending
+        if (pending is None or not pending.delayed or self._bulk
                 or threading.get_ident() != self._recording_thread):
             return
         self._commit_now()
@@ -332,11 +333,15 @@ class CaptureStore(RelayedFrames, FrameReading):
             self._loop = loop
             batch.waiters = []
             if delay_s:
+                batch.delayed = True
                 loop.call_later(delay_s, self._submit)
             else:
                 # call_soon runs after every callback already due in this turn: the frames
                 # read in this turn from all connections go into one batch
                 loop.call_soon(self._submit)
+        elif batch.delayed and not delay_s:  # an answer waits for this batch now: this turn
+            batch.delayed = False
+            asyncio.get_running_loop().call_soon(self._submit)
         return batch
 
     def _submit(self) -> None:

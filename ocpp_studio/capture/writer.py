@@ -48,6 +48,7 @@ class Batch:
     waiters: list[Any] | None = None
     newest_id: int = 0  # the highest frame id inserted by this batch or before it
     force_index: bool = False  # index every frame for free text, not only full batches
+    delayed: bool = False  # handed over after a delay, not after its turn (relaying.py)
     journal_seq: int = 0  # the relay journal's lines up to this one are in this batch or before
     #: frame row id -> index of its INSERT in ``statements`` (a state change of a frame
     #: of the same batch goes into its INSERT: SQLite rewrites a whole row on UPDATE)
