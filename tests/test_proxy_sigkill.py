@@ -78,28 +78,7 @@ def test_sigkill_loses_no_relayed_frame(tmp_path):
 def test_a_relayed_frame_left_only_in_the_journal_is_put_back(tmp_path):
     """The journal alone (the writer thread killed before its commit) is enough."""
     db = tmp_path / "capture.db"
-    code = f"""
-import asyncio, os, signal
-from ocpp_studio.capture.store import CaptureStore
-from ocpp_studio.capture import writer
-from ocpp_studio.core.records import Direction, FrameRecord
-writer.BatchWriter.submit = lambda self, batch, notify: None  # the commit never happens
-store = CaptureStore({str(db)!r})
-async def main():
-    recorder = store.relay_recorder()
-    call = FrameRecord("CP1", Direction.TO_CSMS, '[2,"a","Heartbeat",{{}}]', message_type=2,
-                       unique_id="a", action="Heartbeat", state="pending")
-    call_id = recorder.record_frame(call)
-    answer = FrameRecord("CP1", Direction.TO_CHARGER, '[3,"a",{{}}]', message_type=3,
-                         unique_id="a", action="Heartbeat", pair_id=call_id, state="answered")
-    recorder.record_response(answer, "answered")
-    await asyncio.sleep(0.2)
-    os.kill(os.getpid(), signal.SIGKILL)
-asyncio.run(main())
-"""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == -signal.SIGKILL, result.stderr
+    _journal_only_capture(db)
     with sqlite3.connect(db) as plain:
         assert plain.execute("SELECT COUNT(*) FROM frames").fetchone()[0] == 0
     store = CaptureStore(db)
