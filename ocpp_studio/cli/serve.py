@@ -124,9 +124,12 @@ async def _serve(settings: AppSettings, demo: bool, quiet: bool,
     _print_tls(studio)
     if demo:
         studio.start_demo_chargers()
+    from ..gc_pacing import pace_collections
+    pacing = asyncio.create_task(pace_collections(), name="gc pacing")  # gc_pacing.py
     try:
         await _until_terminated()
     finally:
+        pacing.cancel()
         await studio.stop()  # also removes the registered API token
     return 0
 
