@@ -65,8 +65,7 @@ def put_back_journal(path: Path) -> str | None:
     except CaptureInUse:
         return None  # the studio writing it commits its journal itself
     except OSError as exc:
-        return (f"{path} has frames in its relay journal that could not be put back ({exc}); "
-                "open it in OCPP Studio to recover them")
+        return _not_put_back(path, exc)
     try:
         db = sqlite3.connect(path, isolation_level=None)
         try:
@@ -75,11 +74,15 @@ def put_back_journal(path: Path) -> str | None:
             db.close()
     except (sqlite3.Error, OSError) as exc:
         log.warning("could not replay the relay journal of %s: %s", path, exc)
-        return (f"{path} has frames in its relay journal that could not be put back ({exc}); "
-                "open it in OCPP Studio to recover them")
+        return _not_put_back(path, exc)
     finally:
         lock.release()
     if not recovered:
         return None
     return (f"{recovered} frame{'s' if recovered != 1 else ''} put back from the relay journal "
             "(the studio writing this capture had stopped unexpectedly)")
+
+
+def _not_put_back(path: Path, exc: Exception) -> str:
+    return (f"{path} has frames in its relay journal that could not be put back ({exc}); "
+            "open it in OCPP Studio to recover them")

@@ -42,7 +42,8 @@ class RelayedFrames:
             self._journal = journal.RelayJournal(self.path)
         return self._journal
 
-    def record_relayed(self: "CaptureStore", record: FrameRecord, call_state: str | None = None) -> int:
+    def record_relayed(self: "CaptureStore", record: FrameRecord,
+                       call_state: str | None = None) -> int:
         """Stage a relayed frame (and its CALL's new state) and write it to the journal."""
         row_id = self._stage_frame(record)
         batch = self._batch_of_this_turn(COMMIT_DELAY_S)

@@ -4,8 +4,9 @@ Imports go one way: ``model`` (shared data) <- ``steps`` <- ``engine`` -> ``repo
 ``service`` sits on the engine.
 
 The names below are imported on first use (PEP 562): the studio creates its
-``CommissioningService`` at start, and the steps, the engine and the report are ~60 ms of
-a 2-core machine's start to the window (issue 17) that only a commissioning run needs.
+``CommissioningService`` at start, and the steps, the engine and the report (17 modules)
+are only needed by a commissioning run. Measured small: ~15 ms less CPU importing the
+window (0.799 vs 0.814 s, medians of 25 runs), as they share most imports with the station.
 """
 
 from __future__ import annotations
