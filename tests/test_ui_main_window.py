@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import socket  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
@@ -28,6 +29,7 @@ from ocpp_studio.capture.store import CaptureStore  # noqa: E402
 from ocpp_studio.core.records import ConnectionEvent, Direction, FrameRecord, MemoryRecorder  # noqa: E402
 from ocpp_studio.core.rpc import RpcEndpoint  # noqa: E402
 from ocpp_studio.core.versions import OcppVersion  # noqa: E402
+from ocpp_studio.gc_pacing import StartPause  # noqa: E402
 from ocpp_studio.settings import AppSettings, CsmsSettings  # noqa: E402
 from ocpp_studio.station.central import CentralSystem  # noqa: E402
 from ocpp_studio.transports.websocket_server import CsmsServer  # noqa: E402
@@ -481,6 +483,38 @@ def test_run_gui_starts_shows_and_shuts_down_cleanly(qapp, tmp_path, monkeypatch
     # the store was closed and the port released: a second run works too
     monkeypatch.delenv(app_module.SCREENSHOT_ENV)
     assert app_module.run_gui(settings) == 0
+
+
+def test_collections_wait_for_the_first_paint_then_the_start_is_frozen_out_of_them(loop,
+                                                                                  tmp_path):
+    """The command line holds garbage collections off over the window's start (a tenth of
+    its CPU went to collections that freed nothing); the window's first paint turns them
+    back on, with everything the start built frozen, and closing leaves gc as it was."""
+    async def scenario():
+        settings = AppSettings(csms=CsmsSettings(host="127.0.0.1", port=0),
+                               capture_path=str(tmp_path / "c.db"))
+        start_pause = StartPause()
+        start_pause.pause()
+        assert not gc.isenabled()
+        run = app_module.StudioRun(settings, start_pause=start_pause)
+        task = asyncio.ensure_future(run.run())
+        try:
+            await wait_until(lambda: run.gc_pacing is not None, what="the first paint")
+            assert run.window is not None and run.window.isVisible()
+            assert gc.isenabled() and not start_pause.paused
+            assert gc.get_freeze_count() > 10_000  # modules, classes, the window's wrappers
+        finally:
+            if run.window is not None:
+                run.window.close()
+            assert await asyncio.wait_for(task, 20) == 0
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    gc.unfreeze()
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def _demo_available() -> bool:

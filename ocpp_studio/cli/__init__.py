@@ -91,6 +91,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _window(args: argparse.Namespace) -> int:
+    from ..gc_pacing import StartPause
+    start_pause = StartPause()
+    start_pause.pause()  # no collections over the window's imports, until its first paint
     from ..ui.app import run_gui
     settings = settings_from(args, AppSettings.load())
-    return run_gui(settings, demo=args.demo, open_path=args.open_path)
+    return run_gui(settings, demo=args.demo, open_path=args.open_path, start_pause=start_pause)

@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable
 from ..applog import remove_file_logging, setup_file_logging
 from ..capture.lock import CaptureInUse
 from ..capture.store import CaptureStore
+from ..gc_pacing import StartPause, pace_collections
 from ..resources import APP_ICON_PNG, APP_ICON_PNG_256, resource_path
 from ..service import Studio
 from ..settings import AppSettings, user_config_dir
@@ -119,10 +120,14 @@ class StudioRun:
     """One run of the GUI: the Studio behind the window, and the window."""
 
     def __init__(self, settings: AppSettings, demo: bool = False,
-                 open_path: str | None = None) -> None:
+                 open_path: str | None = None, start_pause: StartPause | None = None) -> None:
         self.settings = settings
         self.demo = demo
         self.open_path = open_path
+        #: automatic garbage collections held off since the start (cli), until the first paint
+        self.start_pause = start_pause
+        #: the window's paced full collections (gc_pacing.py), from its first paint on
+        self.gc_pacing: asyncio.Task[None] | None = None
         self.studio: Studio | None = None
         self.window: MainWindow | None = None
         #: the offer to resume an unfinished commissioning, once the window is up
@@ -216,8 +221,7 @@ class StudioRun:
         if self.studio.api is not None:
             self.window.notify(f"Control API on http://127.0.0.1:{self.studio.api.port}/api/v1 "
                                f"(token in {self.studio.api_token_file})", 30_000)
-        if self.demo:  # after the window's first paint: the demo's start would delay it
-            after_first_paint(self.window, self._start_demo_if_open)
+        after_first_paint(self.window, self._after_first_paint)
         if self.open_path:
             await self.window.open_capture(self.open_path)
         automation = self._schedule_automation()
@@ -269,6 +273,17 @@ class StudioRun:
             return ViewPreferences()
         return ViewPreferences.load()
 
+    def _after_first_paint(self) -> None:
+        """The window is on screen: what did not have to delay it."""
+        if self.start_pause is not None:
+            self.start_pause.started()  # the start's objects frozen, collections back on
+        if self.window is None or not self.window.isVisible():
+            return  # closed before its first paint: shutdown has run or is running
+        if self.gc_pacing is None:
+            self.gc_pacing = asyncio.create_task(pace_collections(), name="gc pacing")
+        if self.demo:  # the demo's start would delay the first paint
+            self.start_demo()
+
     # ---------------------------------------------------------------- demo
     def start_demo(self) -> None:
         assert self.studio is not None and self.window is not None
@@ -277,10 +292,6 @@ class StudioRun:
         except ImportError as exc:
             log.warning("demo chargers unavailable: %s", exc)
             self.window.notify("Demo chargers are not available in this build", 10_000)
-
-    def _start_demo_if_open(self) -> None:
-        if self.window is not None and self.window.isVisible():  # not once it is closing
-            self.start_demo()
 
     @property
     def demo_chargers(self) -> list[tuple[Any, asyncio.Task]]:
@@ -300,6 +311,9 @@ class StudioRun:
             self.window.detach()
         if self.studio is not None:
             await self.studio.stop()
+        if self.gc_pacing is not None:
+            self.gc_pacing.cancel()  # unfreezes: the collector as it was
+            await asyncio.gather(self.gc_pacing, return_exceptions=True)
 
 
 async def _ask_resume_dialog(text: str) -> bool:
@@ -384,8 +398,11 @@ def window_passwords_file() -> Path | None:
     return None if automated() else user_config_dir() / "settings.json"
 
 
-def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None) -> int:
-    """Run the desktop app until its window is closed; returns the exit status."""
+def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = None,
+            start_pause: StartPause | None = None) -> int:
+    """Run the desktop app until its window is closed; returns the exit status.
+    ``start_pause``: automatic garbage collections held off since the program started (the
+    command line pauses them before importing the window), resumed after the first paint."""
     app = make_app()
     crash = None
     if not automated():
@@ -393,11 +410,13 @@ def run_gui(settings: AppSettings, demo: bool = False, open_path: str | None = N
         crash = CrashHandler().install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    run = StudioRun(settings, demo, open_path)
+    run = StudioRun(settings, demo, open_path, start_pause)
     try:
         with loop:
             return loop.run_until_complete(run.run())
     finally:
+        if start_pause is not None:
+            start_pause.started()  # a start that ended before the window was painted
         asyncio.set_event_loop(None)
         if crash is not None:
             crash.uninstall()
