@@ -1,7 +1,6 @@
 """OCPP Studio: talk OCPP 1.6J and 2.0.1 to EV chargers from a laptop."""
 
 import os
-from importlib.metadata import PackageNotFoundError, version
 
 from ._ocpp_enums import preload as _preload_ocpp_enums
 
@@ -11,9 +10,10 @@ from ._ocpp_enums import preload as _preload_ocpp_enums
 # ids, min/max). Set before anything imports numpy; a user's own setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-try:  # one version, pyproject.toml's; packaged builds carry the metadata (copy_metadata)
-    __version__ = version("ocpp-studio")
-except PackageNotFoundError:  # a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+#: the one place the version is written: pyproject.toml reads it from here (setuptools'
+#: dynamic version), so the package metadata says the same. Not read back from that metadata
+#: (importlib.metadata): its import (email, zipfile, csv...) was 60-80 ms of the window's
+#: start (issue 17). The self-test checks that the installed metadata agrees.
+__version__ = "0.1.0"
 
 _preload_ocpp_enums()  # the ocpp package's enums without its calls and datatypes (issue 17)
