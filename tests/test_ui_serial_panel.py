@@ -288,6 +288,41 @@ def test_missing_port_is_waited_for_and_unusable_names_explained(loop, tmp_path)
     loop.run_until_complete(asyncio.wait_for(scenario(), 30))
 
 
+def test_ports_are_listed_each_time_the_tab_is_shown_not_at_start(loop, tmp_path,
+                                                                 monkeypatch):
+    """An installer plugs the adapter in while looking at another tab: showing the Serial
+    console tab lists it, without pressing Refresh; building the window lists nothing."""
+    import serial.tools.list_ports
+    from types import SimpleNamespace
+
+    plugged: list[SimpleNamespace] = []
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: list(plugged))
+
+    def listed(panel: SerialPanel) -> list[str]:
+        combo = panel.form.port_combo
+        return [combo.itemData(i) for i in range(combo.count())]
+
+    async def scenario() -> None:
+        studio = make_studio(tmp_path)
+        plugged.append(SimpleNamespace(device="/dev/ttyS0", description="n/a", vid=None,
+                                       pid=None, serial_number=None, manufacturer=None))
+        panel = SerialPanel(studio, preferences=SerialPreferences(tmp_path / "serial.json"))
+        try:
+            assert listed(panel) == []  # not listed while the window is built
+            panel.show()
+            assert listed(panel) == ["/dev/ttyS0"]
+            panel.hide()
+            plugged.append(SimpleNamespace(device="/dev/ttyUSB0", description="FT232R USB UART",
+                                           vid=0x0403, pid=0x6001, serial_number="A1",
+                                           manufacturer="FTDI"))
+            panel.show()
+            assert listed(panel) == ["/dev/ttyS0", "/dev/ttyUSB0"]
+        finally:
+            await stop_all(studio, panel)
+
+    loop.run_until_complete(asyncio.wait_for(scenario(), 30))
+
+
 def test_not_available_without_a_studio(qapp):
     panel = SerialPanel(None)
     assert "not available" in panel.not_available_label.text()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
     QVBoxLayout, QWidget,
@@ -80,7 +81,7 @@ class SerialPanel(QWidget):
         self.timer.setInterval(FLUSH_INTERVAL_MS)
         self.timer.timeout.connect(self.flush)
         self.timer.start()
-        self.form.refresh_ports()
+        # the ports are listed when the tab is shown (showEvent), not at start
         existing = studio.serial_console
         if existing is not None:  # started before the window (e.g. from the command line)
             self._attach(existing)
@@ -148,6 +149,15 @@ class SerialPanel(QWidget):
         self.console_view.save_button.clicked.connect(self._save_dialog)
         self.send_edit.returnPressed.connect(self.send_line)
         self.send_button.clicked.connect(self.send_line)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """The ports plugged in now, each time the tab is shown: an adapter plugged in while
+        another tab was open is listed without Refresh. Not at the window's start: the
+        listing was 16 ms of it here (it ran twice) and takes longer where drivers are slow to
+        answer (issue 17)."""
+        if self.available and self.console is None:
+            self.form.refresh_ports()
+        super().showEvent(event)
 
     def _load_choice(self, device: str) -> None:
         """A port was chosen: load what was used with it last time (while none is open)."""
