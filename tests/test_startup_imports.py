@@ -113,6 +113,52 @@ def test_the_power_plot_is_built_when_the_power_tab_is_first_shown() -> None:
     assert result == {"shown": [False, False], "power": [True, True, True]}
 
 
+HIDDEN_TAB_MODULES = ["ocpp_studio.ui.configuration.config_editor",
+                      "ocpp_studio.ui.charging_hours.offpeak_panel",
+                      "ocpp_studio.ui.operations.operations_panel",
+                      "ocpp_studio.ui.security.security_panel",
+                      "ocpp_studio.ui.sources.serial_panel", "ocpp_studio.ui.sources.proxy_panel"]
+
+
+def test_the_hidden_tabs_are_built_in_place_when_first_needed() -> None:
+    """The window's first picture has every tab title but not the pages behind the hidden
+    tabs (their modules neither). Switching to one builds that one where its placeholder
+    was; choosing a charger builds the others, each showing that charger."""
+    result = loaded_after(
+        "import json, sys\n"
+        "from ocpp_studio.ui.app import make_app\n"
+        "from ocpp_studio.capture.store import CaptureStore\n"
+        "from ocpp_studio.settings import CsmsSettings\n"
+        "from ocpp_studio.station.central import CentralSystem\n"
+        "from ocpp_studio.ui.main_window import MainWindow\n"
+        "app = make_app()\n"
+        "store = CaptureStore(':memory:')\n"
+        "central = CentralSystem(store, CsmsSettings(host='127.0.0.1', port=0))\n"
+        "window = MainWindow(central, store, urls=[], capture_path='(memory)')\n"
+        "window.show(); app.processEvents()\n"
+        "titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]\n"
+        f"loaded = [m for m in {HIDDEN_TAB_MODULES!r} if m in sys.modules]\n"
+        "window.tabs.setCurrentIndex(titles.index('Proxy')); app.processEvents()\n"
+        "page = window.tabs.currentWidget()\n"
+        "proxy = (type(page).__name__, page.isVisible(), page is window.proxy_panel,"
+        " 'ocpp_studio.ui.configuration.config_editor' in sys.modules)\n"
+        "from ocpp_studio.station.model import Station\n"
+        "window.chargers.update_station(Station('CP-7'))\n"
+        "window.chargers.select_charger('CP-7')\n"  # as a click on its card does
+        "window.tabs.setCurrentIndex(titles.index('Configuration')); app.processEvents()\n"
+        "page = window.tabs.currentWidget()\n"
+        "configuration = (type(page).__name__, page is window.config_editor, page.charger,"
+        " page.isVisible(), window.tabs.tabText(window.tabs.currentIndex()))\n"
+        "window.detach(); window.close(); store.close()\n"
+        "print(json.dumps({'titles': titles, 'loaded': loaded, 'proxy': proxy,"
+        " 'configuration': configuration}))")
+    assert result["titles"] == ["Messages", "Power", "Configuration", "Charging hours",
+                                "Operations", "Security", "Serial console", "Proxy"]
+    assert result["loaded"] == []
+    assert result["proxy"] == ["ProxyPanel", True, True, False]  # only the tab switched to
+    assert result["configuration"] == ["ConfigEditor", True, "CP-7", True, "Configuration"]
+
+
 @pytest.fixture
 def power_tab(qtbot):  # noqa: ANN001, ANN201 - pytest-qt's fixture
     from ocpp_studio.metering import MeteringService

@@ -503,6 +503,9 @@ def test_collections_wait_for_the_first_paint_then_the_start_is_frozen_out_of_th
             assert run.window is not None and run.window.isVisible()
             assert gc.isenabled() and not start_pause.paused
             assert gc.get_freeze_count() > 10_000  # modules, classes, the window's wrappers
+            # the hidden tabs' pages were built after the first paint too (deferred_tabs.py)
+            assert all(run.window.deferred_tabs.built(key) is not None
+                       for key in ("configuration", "operations", "security", "proxy"))
         finally:
             if run.window is not None:
                 run.window.close()

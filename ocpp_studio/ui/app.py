@@ -279,6 +279,7 @@ class StudioRun:
             self.start_pause.started()  # the start's objects frozen, collections back on
         if self.window is None or not self.window.isVisible():
             return  # closed before its first paint: shutdown has run or is running
+        self.window.deferred_tabs.build_all()  # before a tab switch or a charger needs them
         if self.gc_pacing is None:
             self.gc_pacing = asyncio.create_task(pace_collections(), name="gc pacing")
         if self.demo:  # the demo's start would delay the first paint

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
@@ -27,11 +27,9 @@ from ..capture.store import CaptureStore
 from ..station.central import CentralSystem
 from ..station.model import Station
 from ..station.observed import ObservedChange
-from .charging_hours.offpeak_panel import OffPeakPanel
 from .common.operations import AsyncOp, show_failure
 from .common.preferences import ViewPreferences
-from .common.preferences_dialog import PreferencesDialog
-from .configuration.config_editor import ConfigEditor
+from .common.deferred_tabs import DeferredTabs
 from .inspector.capture_files import (  # noqa: F401 - re-exported for older imports
     CAPTURE_SUFFIXES, JSONL_SUFFIXES, CaptureFiles, busy_cursor, is_capture_database,
     skipped_lines_text,
@@ -42,13 +40,16 @@ from .inspector.send_dialog import SendMessageDialog
 from .main_menus import build_actions, build_status_bar
 from .preferences_actions import PreferencesActions
 from .operations.charger_menu import add_operation_actions
-from .operations.operations_panel import OperationsPanel
-from .security.security_panel import SecurityPanel
 from .power.power_tab import PowerTab
-from .sources.proxy_panel import ProxyPanel
-from .sources.serial_panel import SerialPanel
 
 if TYPE_CHECKING:
+    from .charging_hours.offpeak_panel import OffPeakPanel
+    from .common.preferences_dialog import PreferencesDialog
+    from .configuration.config_editor import ConfigEditor
+    from .operations.operations_panel import OperationsPanel
+    from .security.security_panel import SecurityPanel
+    from .sources.proxy_panel import ProxyPanel
+    from .sources.serial_panel import SerialPanel
     from .power.power_panel import PowerPanel
     from PySide6.QtWidgets import QProgressDialog
 
@@ -118,34 +119,27 @@ class MainWindow(CaptureFiles, MessageList, PreferencesActions, QMainWindow):
         self.tabs.addTab(self.power_tab, "Power")
         self.tabs.setTabToolTip(1, "Live power of the selected charger, its reporting cadence "
                                    "and 1-second power")
-        self.config_editor = ConfigEditor(configuration, central)
-        self.tabs.addTab(self.config_editor, "Configuration")
-        self.tabs.setTabToolTip(2, "Read, change and restore the selected charger's settings "
-                                   "(1.6 keys, 2.0.1 device model)")
-        self.offpeak_panel = OffPeakPanel(smart_charging, central)
-        self.tabs.addTab(self.offpeak_panel, "Charging hours")
-        self.tabs.setTabToolTip(3, "UK off-peak charging hours, override, randomised delay "
-                                   "and a check of what the charger will do")
-        self.operations_panel = OperationsPanel(central, studio)
-        self.operations_panel.frame_requested.connect(self.show_frame)
-        self.operations_panel.charging_hours_requested.connect(
-            lambda: self.tabs.setCurrentWidget(self.offpeak_panel))
-        index = self.tabs.addTab(self.operations_panel, "Operations")
-        self.tabs.setTabToolTip(index, "Reset, test charge, unlock, availability, logs, "
-                                       "firmware and every other operation, as forms")
-        self.security_panel = SecurityPanel(central, studio)
-        index = self.tabs.addTab(self.security_panel, "Security")
-        self.tabs.setTabToolTip(index, "TLS, certificates, passwords, security events and "
-                                       "the guided security profile upgrade")
-        # a charger's serial debug port, and the relay to a charger's real back office
-        self.serial_panel = SerialPanel(studio)
-        index = self.tabs.addTab(self.serial_panel, "Serial console")
-        self.tabs.setTabToolTip(index, "A charger's debug port through a USB-serial adapter: "
-                                       "its console, with the OCPP messages found in it")
-        self.proxy_panel = ProxyPanel(studio)
-        index = self.tabs.addTab(self.proxy_panel, "Proxy")
-        self.tabs.setTabToolTip(index, "Sit between a charger and its real central system: "
-                                       "every message passed on and recorded")
+        # The other tabs' pages are built after the first paint, or when first needed
+        # (deferred_tabs.py); the properties below build them.
+        self._configuration, self._smart_charging = configuration, smart_charging
+        self.deferred_tabs = DeferredTabs(self.tabs)
+        for key, title, tooltip, factory in (
+                ("configuration", "Configuration", "Read, change and restore the selected "
+                 "charger's settings (1.6 keys, 2.0.1 device model)", self._build_config_editor),
+                ("charging hours", "Charging hours", "UK off-peak charging hours, override, "
+                 "randomised delay and a check of what the charger will do",
+                 self._build_offpeak_panel),
+                ("operations", "Operations", "Reset, test charge, unlock, availability, logs, "
+                 "firmware and every other operation, as forms", self._build_operations_panel),
+                ("security", "Security", "TLS, certificates, passwords, security events and "
+                 "the guided security profile upgrade", self._build_security_panel),
+                # a charger's serial debug port, and the relay to a charger's real back office
+                ("serial", "Serial console", "A charger's debug port through a USB-serial "
+                 "adapter: its console, with the OCPP messages found in it",
+                 self._build_serial_panel),
+                ("proxy", "Proxy", "Sit between a charger and its real central system: every "
+                 "message passed on and recorded", self._build_proxy_panel)):
+            self.deferred_tabs.add(key, title, tooltip, factory)
         # The charger cards must stay readable ("Connected", connector badges) however
         # wide the tabs on the right would like to be.
         self.chargers.setMinimumWidth(330)
@@ -195,12 +189,68 @@ class MainWindow(CaptureFiles, MessageList, PreferencesActions, QMainWindow):
             for charger_id, station in self.observed.stations.items():
                 self._on_observed_station(station, self.observed.sources.get(charger_id, ""))
         self.power_tab.set_charger(self.chargers.selected_charger())
-        self.config_editor.set_charger(self.chargers.selected_charger())
-        self.offpeak_panel.set_charger(self.chargers.selected_charger())
-        self.operations_panel.set_charger(self.chargers.selected_charger())
-        self.security_panel.set_charger(self.chargers.selected_charger())
         self._load_store_facts()
         self._send_dialog: SendMessageDialog | None = None
+
+    # ------------------------------------------------------- deferred tabs
+    @property
+    def config_editor(self) -> ConfigEditor:
+        return cast("ConfigEditor", self.deferred_tabs.get("configuration"))
+
+    @property
+    def offpeak_panel(self) -> OffPeakPanel:
+        return cast("OffPeakPanel", self.deferred_tabs.get("charging hours"))
+
+    @property
+    def operations_panel(self) -> OperationsPanel:
+        return cast("OperationsPanel", self.deferred_tabs.get("operations"))
+
+    @property
+    def security_panel(self) -> SecurityPanel:
+        return cast("SecurityPanel", self.deferred_tabs.get("security"))
+
+    @property
+    def serial_panel(self) -> SerialPanel:
+        return cast("SerialPanel", self.deferred_tabs.get("serial"))
+
+    @property
+    def proxy_panel(self) -> ProxyPanel:
+        return cast("ProxyPanel", self.deferred_tabs.get("proxy"))
+
+    def _build_config_editor(self) -> ConfigEditor:
+        from .configuration.config_editor import ConfigEditor
+        editor = ConfigEditor(self._configuration, self.central)
+        editor.set_charger(self.chargers.selected_charger())
+        return editor
+
+    def _build_offpeak_panel(self) -> OffPeakPanel:
+        from .charging_hours.offpeak_panel import OffPeakPanel
+        panel = OffPeakPanel(self._smart_charging, self.central)
+        panel.set_charger(self.chargers.selected_charger())
+        return panel
+
+    def _build_operations_panel(self) -> OperationsPanel:
+        from .operations.operations_panel import OperationsPanel
+        panel = OperationsPanel(self.central, self.studio)
+        panel.frame_requested.connect(self.show_frame)
+        panel.charging_hours_requested.connect(
+            lambda: self.tabs.setCurrentWidget(self.offpeak_panel))
+        panel.set_charger(self.chargers.selected_charger())
+        return panel
+
+    def _build_security_panel(self) -> SecurityPanel:
+        from .security.security_panel import SecurityPanel
+        panel = SecurityPanel(self.central, self.studio)
+        panel.set_charger(self.chargers.selected_charger())
+        return panel
+
+    def _build_serial_panel(self) -> SerialPanel:
+        from .sources.serial_panel import SerialPanel
+        return SerialPanel(self.studio)
+
+    def _build_proxy_panel(self) -> ProxyPanel:
+        from .sources.proxy_panel import ProxyPanel
+        return ProxyPanel(self.studio)
 
     @property
     def power_panel(self) -> PowerPanel:
@@ -425,9 +475,10 @@ class MainWindow(CaptureFiles, MessageList, PreferencesActions, QMainWindow):
         self.feed.stop()
         self._station_timer.stop()
         self.power_tab.detach()
-        self.operations_panel.detach()
-        self.serial_panel.detach()
-        self.proxy_panel.detach()
+        for key in ("operations", "serial", "proxy"):  # the pages built, never built now
+            page = self.deferred_tabs.built(key)
+            if page is not None:
+                page.detach()  # type: ignore[attr-defined]
         if self._opened_store is not None:
             self._opened_store.close()
             self._opened_store = None
