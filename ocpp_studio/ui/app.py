@@ -275,11 +275,14 @@ class StudioRun:
 
     def _after_first_paint(self) -> None:
         """The window is on screen: what did not have to delay it."""
+        window = self.window
+        is_open = window is not None and window.isVisible()
+        if window is not None and is_open:  # before a tab switch or a charger needs them,
+            window.deferred_tabs.build_all()  # and frozen out of collections with the rest
         if self.start_pause is not None:
             self.start_pause.started()  # the start's objects frozen, collections back on
-        if self.window is None or not self.window.isVisible():
+        if not is_open:
             return  # closed before its first paint: shutdown has run or is running
-        self.window.deferred_tabs.build_all()  # before a tab switch or a charger needs them
         if self.gc_pacing is None:
             self.gc_pacing = asyncio.create_task(pace_collections(), name="gc pacing")
         if self.demo:  # the demo's start would delay the first paint
