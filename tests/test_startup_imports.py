@@ -91,19 +91,25 @@ def test_the_ocpp_enums_are_the_ones_ocpp_itself_uses_when_imported_later() -> N
     assert result == {"before": False, "same": True, "module": "ocpp.v201.enums"}
 
 
+#: a fresh interpreter's main window on an in-memory capture, shown (no StudioRun: no
+#: first-paint work)
+SHOWN_WINDOW = (
+    "import json, sys\n"
+    "from ocpp_studio.ui.app import make_app\n"
+    "from ocpp_studio.capture.store import CaptureStore\n"
+    "from ocpp_studio.settings import CsmsSettings\n"
+    "from ocpp_studio.station.central import CentralSystem\n"
+    "from ocpp_studio.ui.main_window import MainWindow\n"
+    "app = make_app()\n"
+    "store = CaptureStore(':memory:')\n"
+    "central = CentralSystem(store, CsmsSettings(host='127.0.0.1', port=0))\n"
+    "window = MainWindow(central, store, urls=[], capture_path='(memory)')\n"
+    "window.show(); app.processEvents()\n")
+
+
 def test_the_power_plot_is_built_when_the_power_tab_is_first_shown() -> None:
     result = loaded_after(
-        "import json, sys\n"
-        "from ocpp_studio.ui.app import make_app\n"
-        "from ocpp_studio.capture.store import CaptureStore\n"
-        "from ocpp_studio.settings import CsmsSettings\n"
-        "from ocpp_studio.station.central import CentralSystem\n"
-        "from ocpp_studio.ui.main_window import MainWindow\n"
-        "app = make_app()\n"
-        "store = CaptureStore(':memory:')\n"
-        "central = CentralSystem(store, CsmsSettings(host='127.0.0.1', port=0))\n"
-        "window = MainWindow(central, store, urls=[], capture_path='(memory)')\n"
-        "window.show(); app.processEvents()\n"
+        SHOWN_WINDOW +
         "shown = ('pyqtgraph' in sys.modules, window.power_tab.built)\n"
         "window.tabs.setCurrentWidget(window.power_tab); app.processEvents()\n"
         "power = ('pyqtgraph' in sys.modules, window.power_tab.built,"
@@ -125,17 +131,7 @@ def test_the_hidden_tabs_are_built_in_place_when_first_needed() -> None:
     tabs (their modules neither). Switching to one builds that one where its placeholder
     was; choosing a charger builds the others, each showing that charger."""
     result = loaded_after(
-        "import json, sys\n"
-        "from ocpp_studio.ui.app import make_app\n"
-        "from ocpp_studio.capture.store import CaptureStore\n"
-        "from ocpp_studio.settings import CsmsSettings\n"
-        "from ocpp_studio.station.central import CentralSystem\n"
-        "from ocpp_studio.ui.main_window import MainWindow\n"
-        "app = make_app()\n"
-        "store = CaptureStore(':memory:')\n"
-        "central = CentralSystem(store, CsmsSettings(host='127.0.0.1', port=0))\n"
-        "window = MainWindow(central, store, urls=[], capture_path='(memory)')\n"
-        "window.show(); app.processEvents()\n"
+        SHOWN_WINDOW +
         "titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]\n"
         f"loaded = [m for m in {HIDDEN_TAB_MODULES!r} if m in sys.modules]\n"
         "window.tabs.setCurrentIndex(titles.index('Proxy')); app.processEvents()\n"
