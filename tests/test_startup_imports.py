@@ -20,6 +20,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from ocpp_studio.ui.self_test import DEFERRED_TAB_MODULES as HIDDEN_TAB_MODULES  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: loaded only when used: the API / a file transfer / the Power tab / never by the studio /
@@ -119,11 +121,6 @@ def test_the_power_plot_is_built_when_the_power_tab_is_first_shown() -> None:
     assert result == {"shown": [False, False], "power": [True, True, True]}
 
 
-HIDDEN_TAB_MODULES = ["ocpp_studio.ui.configuration.config_editor",
-                      "ocpp_studio.ui.charging_hours.offpeak_panel",
-                      "ocpp_studio.ui.operations.operations_panel",
-                      "ocpp_studio.ui.security.security_panel",
-                      "ocpp_studio.ui.sources.serial_panel", "ocpp_studio.ui.sources.proxy_panel"]
 
 
 def test_the_hidden_tabs_are_built_in_place_when_first_needed() -> None:

@@ -94,11 +94,22 @@ def _qt_versions() -> str:
     return f"PySide6 {pyside_version}, Qt {qVersion()}"
 
 
+#: the pages the main window builds after its first paint (ui/common/deferred_tabs.py)
+DEFERRED_TAB_MODULES = ["ocpp_studio.ui.configuration.config_editor",
+                        "ocpp_studio.ui.charging_hours.offpeak_panel",
+                        "ocpp_studio.ui.operations.operations_panel",
+                        "ocpp_studio.ui.security.security_panel",
+                        "ocpp_studio.ui.sources.serial_panel",
+                        "ocpp_studio.ui.sources.proxy_panel"]
+
+
 def _import_ui() -> str:
     """Every module the window needs (pyqtgraph pulls in QtOpenGL, the report QtSvg …)."""
     import importlib
     names = ["ocpp_studio.ui.app", "ocpp_studio.ui.main_window", "ocpp_studio.ui.commissioning.report_pdf",
-             "ocpp_studio.ui.commissioning.commissioning_wizard", "pyqtgraph", "PySide6.QtSvg"]
+             "ocpp_studio.ui.commissioning.commissioning_wizard", "pyqtgraph", "PySide6.QtSvg",
+             # imported when first needed, not at start: the Power tab and the hidden tabs
+             "ocpp_studio.ui.power.power_panel", *DEFERRED_TAB_MODULES]
     for name in names:
         importlib.import_module(name)
     return f"{len(names)} modules imported"
