@@ -25,10 +25,11 @@ from ocpp_studio.ui.self_test import DEFERRED_TAB_MODULES as HIDDEN_TAB_MODULES 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: loaded only when used: the API / a file transfer / the Power tab / never by the studio /
-#: a payload's violations to explain (or a date-time to check) / a certificate or key
+#: a payload's violations to explain (or a date-time to check) / a certificate or key /
+#: a request to the control API (the command line's clients)
 NOT_AT_START = ["aiohttp", "aioftp", "pyqtgraph", "ocpp.v16.call", "ocpp.v201.call",
                 "ocpp.v21.call", "ocpp.v201.datatypes", "ocpp.v21.datatypes",
-                "ocpp.charge_point", "jsonschema", "cryptography"]
+                "ocpp.charge_point", "jsonschema", "cryptography", "urllib.request"]
 
 
 def loaded_after(code: str) -> dict:

@@ -28,15 +28,15 @@ def token_candidates(port: int, capture_path: str | Path) -> list[Path]:
     return [registered_token_file(port), token_file_for(capture_path)]
 
 
-def request(port: int, token: str, method: str, path: str, body: Any = None,
-            timeout: float = 120.0) -> Any:
-    data = dumps(body).encode() if body is not None else None
+def open_api(port: int, token: str, method: str, path: str, data: bytes | None = None,
+             content_type: str = "application/json", timeout: float = 120.0) -> Any:
+    """The response to one request to ``/api/v1{path}`` (use it in ``with``); an HTTP error
+    is raised as ApiError with the studio's JSON answer (or its text as the message)."""
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1{path}", data=data, method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            return loads(response.read().decode("utf-8"))
+        return urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as exc:
         text = exc.read().decode("utf-8", errors="replace")
         try:
@@ -44,6 +44,13 @@ def request(port: int, token: str, method: str, path: str, body: Any = None,
         except ValueError:
             body = {"message": text}
         raise ApiError(exc.code, body) from None
+
+
+def request(port: int, token: str, method: str, path: str, body: Any = None,
+            timeout: float = 120.0) -> Any:
+    data = dumps(body).encode() if body is not None else None
+    with open_api(port, token, method, path, data, timeout=timeout) as response:
+        return loads(response.read().decode("utf-8"))
 
 
 def call(port: int, token: str, charger: str, action: str, payload: dict[str, Any],

@@ -18,8 +18,6 @@ import argparse
 import getpass
 import json
 import sys
-import urllib.error
-import urllib.request
 from typing import Any, Iterator
 from urllib.parse import quote
 
@@ -130,20 +128,10 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 def _stream(port: int, token: str, charger: str, body: dict[str, Any],
             timeout: float) -> Iterator[dict[str, Any]]:
-    from ..api.client import ApiError
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/chargers/{quote(charger, safe='')}/security/upgrade",
-        data=json.dumps(body).encode(), method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        response = urllib.request.urlopen(req, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        text = exc.read().decode("utf-8", errors="replace")
-        try:
-            error = json.loads(text)
-        except ValueError:
-            error = {"message": text}
-        raise ApiError(exc.code, error) from None
+    from ..api.client import open_api  # urllib: not at the window's start (logs.api_raw)
+    response = open_api(port, token, "POST",
+                        f"/chargers/{quote(charger, safe='')}/security/upgrade",
+                        json.dumps(body).encode(), timeout=timeout)
     with response:
         for raw in response:
             if raw.strip():
