@@ -90,8 +90,13 @@ def check_ocpp_schemas() -> str:
     bad = _validate(OcppVersion.V16, BAD_TIME_16)
     if not any(v.keyword == "format" for v in bad):
         raise RuntimeError("a bad date-time was accepted (rfc3339-validator missing?)")
+    # the 2.1 enums load on first use (_ocpp_enums.LAZY): through the bundle's importer too
+    from .station.adapters.operations import Requests21
+    if "CustomTrigger" not in Requests21().triggers:
+        raise RuntimeError("the 2.1 enums did not load (MessageTriggerEnumType)")
     actions = ", ".join(f"{v.label}: {counts[v]} actions" for v in OcppVersion)
-    return f"{actions}; BootNotification of each version valid, bad date-time caught"
+    return (f"{actions}; BootNotification of each version valid, bad date-time caught; "
+            f"2.1 enums loaded on first use")
 
 
 def check_json_schema_tools() -> str:

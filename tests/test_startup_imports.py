@@ -57,6 +57,23 @@ def test_the_gui_entry_does_not_import_them_either() -> None:
     assert result["loaded"] == []
 
 
+def test_the_2_1_enums_are_loaded_when_first_used() -> None:
+    """112 enum classes (~17 ms) that only 2.1 chargers need (_ocpp_enums.LAZY): the window's
+    start leaves them unread; the first use reads them, the same classes as the package's."""
+    result = loaded_after(
+        "import json, sys, types\n"
+        "import ocpp_studio.cli, ocpp_studio.ui.app\n"
+        "lazy = type(sys.modules['ocpp.v21.enums']) is not types.ModuleType\n"
+        "from ocpp_studio.station.adapters.operations import Requests21\n"
+        "triggers = Requests21().triggers\n"
+        "from ocpp.v21 import call\n"  # the package imported the usual way, later
+        "from ocpp.v21.enums import MessageTriggerEnumType\n"
+        "print(json.dumps({'lazy': lazy, 'package': 'ocpp.v21' in sys.modules,"
+        " 'same': triggers == tuple(m.value for m in MessageTriggerEnumType),"
+        " 'custom': 'CustomTrigger' in triggers}))")
+    assert result == {"lazy": True, "package": True, "same": True, "custom": True}
+
+
 def test_the_headless_studio_does_not_import_numpy() -> None:
     """numpy (~0.1 s) is imported when meter values are kept or a step measures them; the
     window still needs it at start for its message list (capture/query.py)."""

@@ -22,7 +22,6 @@ from ocpp.v16.enums import AuthorizationStatus, DataTransferStatus
 from ocpp.v201.enums import (GenericStatusEnumType, GetCertificateStatusEnumType,
                              Iso15118EVCertificateStatusEnumType,
                              NotifyEVChargingNeedsStatusEnumType)
-from ocpp.v21.enums import CertificateStatusEnumType, ChargingProfileStatusEnumType
 
 from ..core.errors import Fault
 from ..core.events import Signal
@@ -84,6 +83,12 @@ def _answer(**fixed: Any) -> Handler:
     """A handler that always gives the same answer (enums as their text)."""
     payload = {k: getattr(v, "value", v) for k, v in fixed.items()}
     return lambda station, request: dict(payload)
+
+
+def _no_dynamic_schedule(station: Station, payload: Payload) -> Payload:
+    # The 2.1 enums are loaded on first use, not at start (_ocpp_enums.LAZY).
+    from ocpp.v21.enums import ChargingProfileStatusEnumType
+    return {"status": ChargingProfileStatusEnumType.rejected.value}
 
 
 class CsmsResponder:
@@ -156,7 +161,7 @@ class CsmsResponder:
             "NotifySettlement": self._acknowledge,
             "OpenPeriodicEventStream": _answer(status=GenericStatusEnumType.accepted),
             # no dynamic schedule is kept by a commissioning laptop
-            "PullDynamicScheduleUpdate": _answer(status=ChargingProfileStatusEnumType.rejected),
+            "PullDynamicScheduleUpdate": _no_dynamic_schedule,
             "ReportDERControl": self._acknowledge,
             "VatNumberValidation": self._vat_number,
         }
@@ -254,13 +259,14 @@ class CsmsResponder:
     @staticmethod
     def _certificate_chain_status(station: Station, payload: Payload) -> Payload:
         # 2.1 M06: a laptop has no OCSP/CRL answer for the chain; say it failed, per certificate.
+        from ocpp.v21.enums import CertificateStatusEnumType as CertificateStatus  # first use
         station.security.iso15118.append(Iso15118Refusal(
             "GetCertificateChainStatus", now_us(),
             "GetCertificateChainStatus needs the internet (OCSP responders or CRLs): "
             "answered Failed for each certificate"))
         statuses = [{"certificateHashData": item.get("certificateHashData"),
                      "source": item.get("source"),
-                     "status": CertificateStatusEnumType.failed.value,
+                     "status": CertificateStatus.failed.value,
                      "nextUpdate": utc_now_text()}
                     for item in payload.get("certificateStatusRequests") or []
                     if isinstance(item, dict)]

@@ -12,13 +12,13 @@ datetimes or RFC 3339 text.
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timezone
 from typing import Sequence
 
 from ocpp.v16.enums import AvailabilityType, MessageTrigger, UpdateType
 from ocpp.v201.enums import MessageTriggerEnumType as Trigger201
 from ocpp.v201.enums import OperationalStatusEnumType
-from ocpp.v21.enums import MessageTriggerEnumType as Trigger21
 
 from ...core.versions import OcppVersion
 from .base import OcppAdapter, OcppRequest, Payload
@@ -272,11 +272,26 @@ class Requests201(OperationRequests, Certificates201, Transfers201, More2x):
                            {"id": [int(i) for i in monitor_ids]})
 
 
+class _EnumValues:
+    """The values of an ``ocpp`` enum, read when first asked for: the 2.1 enums are loaded
+    on first use, not at start (``_ocpp_enums.LAZY``)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+        self.values: tuple[str, ...] | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> tuple[str, ...]:
+        if self.values is None:
+            enum = getattr(importlib.import_module(self.module), self.name)
+            self.values = tuple(m.value for m in enum)
+        return self.values
+
+
 class Requests21(Requests201):
     """OCPP 2.1 keeps these 2.0.1 messages (2.1 Part 2); its trigger list is longer."""
 
     version = OcppVersion.V21
-    triggers = tuple(m.value for m in Trigger21)
+    triggers = _EnumValues("ocpp.v21.enums", "MessageTriggerEnumType")
 
 
 _BY_VERSION: dict[OcppVersion, type[OperationRequests]] = {
