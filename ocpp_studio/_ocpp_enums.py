@@ -7,8 +7,9 @@ jsonschema), every call and call result and every datatype: ~0.5 s of a 2-core m
 start, where the three enum files alone take ~0.08 s.
 
 ``preload()`` executes each enum file (a plain module importing only ``enum``) under its
-own name into ``sys.modules`` (the 2.1 file when one of its names is first read: ``LAZY``), so every ``from ocpp.v201.enums import X`` finds it there
-and does not run the package's ``__init__``. The classes are the same objects whatever
+own name into ``sys.modules`` (the 2.1 file when one of its names is first read: ``LAZY``),
+so every ``from ocpp.v201.enums import X`` finds it there and does not run the package's
+``__init__``. The classes are the same objects whatever
 imports them: if something later imports ``ocpp.v201`` itself (its calls, its ChargePoint),
 the package runs as usual and its modules' ``from ocpp.v201.enums import ...`` find these.
 If the files are not where expected (another ``ocpp`` layout), nothing is preloaded and the

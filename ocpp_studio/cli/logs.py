@@ -74,7 +74,8 @@ def api_raw(port: int, token: str, method: str, path: str, data: bytes | None = 
     window imports the command line's modules, and urllib.request took ~10 ms of it.)"""
     from ..api.client import open_api
     with open_api(port, token, method, path, data, content_type, timeout) as response:
-        return bytes(response.read())
+        body: bytes = response.read()
+        return body
 
 
 def api_json(port: int, token: str, method: str, path: str, body: Any = None,
